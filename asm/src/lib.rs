@@ -1,0 +1,2 @@
+//! The trapvisor assembler (filled in by its issue).
+#![forbid(unsafe_code)]

@@ -1,0 +1,661 @@
+//! The instruction table: every instruction trapvisor knows, defined once.
+//!
+//! Each row names an instruction's mnemonic, its operand format, and the
+//! `mask`/`match` pair that recognises its encoding (as in Spike's
+//! `encoding.h` and binutils' `riscv-opc.c`). The decoder ([`decode`]), the
+//! encoder ([`encode`], used by the assembler), the disassembler and the
+//! assembler's mnemonic lookup ([`Op::from_mnemonic`]) all read this table;
+//! only the executor is written by hand.
+//!
+//! Covered: RV64I, M, A (with `.aq`/`.rl`), Zicsr, Zifencei and the
+//! privileged instructions `sret`, `mret`, `wfi`, `sfence.vma` (unprivileged
+//! spec 20191213, privileged spec 20211203). Instructions are 32 bits wide
+//! today; [`Insn::len`] and [`parcel_len`] leave room for the 16-bit parcels
+//! of the C extension.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+/// How an instruction's operands are laid out in its encoding and written in
+/// assembly. One variant per operand shape, shared by decode, encode,
+/// disassembly and assembly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `rd, rs1, rs2`
+    R,
+    /// `rd, rs1, imm12` (sign-extended 12-bit immediate)
+    I,
+    /// `rd, imm12(rs1)`: loads
+    Load,
+    /// `rd, imm12(rs1)`: `jalr`
+    Jalr,
+    /// `rs2, imm12(rs1)`: stores
+    S,
+    /// `rs1, rs2, offset`: conditional branches (13-bit even offset)
+    B,
+    /// `rd, imm20`: `lui`/`auipc` (`imm` holds the value already shifted left by 12)
+    U,
+    /// `rd, offset`: `jal` (21-bit even offset)
+    J,
+    /// `rd, rs1, shamt6`: RV64 shifts by an immediate
+    Shift64,
+    /// `rd, rs1, shamt5`: 32-bit (`W`) shifts by an immediate
+    Shift32,
+    /// `rd, csr, rs1`
+    Csr,
+    /// `rd, csr, uimm5` (`uimm5` is held in `rs1`)
+    CsrI,
+    /// `rd, rs2, (rs1)` with `aq`/`rl` held in `imm` (bit 1 = aq, bit 0 = rl)
+    Amo,
+    /// `rd, (rs1)` with `aq`/`rl` held in `imm`: `lr.w`/`lr.d`
+    Lr,
+    /// `pred, succ` held in `imm` as `fm << 8 | pred << 4 | succ`
+    Fence,
+    /// No operands: `ecall`, `ebreak`, `sret`, `mret`, `wfi`, `fence.i`
+    None,
+    /// `rs1, rs2`: `sfence.vma`
+    SfenceVma,
+}
+
+/// The ISA extension an instruction belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Ext {
+    I,
+    M,
+    A,
+    Zicsr,
+    Zifencei,
+    Priv,
+}
+
+/// One row of the instruction table.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    pub op: Op,
+    /// The mnemonic as GNU as and objdump spell it.
+    pub name: &'static str,
+    pub format: Format,
+    /// Bits that identify the instruction ...
+    pub mask: u32,
+    /// ... and the value they must have.
+    pub matches: u32,
+    pub ext: Ext,
+}
+
+macro_rules! instructions {
+    ($( $op:ident $name:literal $fmt:ident $ext:ident $mask:literal $matches:literal; )*) => {
+        /// An operation: one per row of [`TABLE`], in table order.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[repr(u8)]
+        pub enum Op { $($op,)* }
+
+        /// The instruction table.
+        pub static TABLE: &[Spec] = &[
+            $( Spec {
+                op: Op::$op,
+                name: $name,
+                format: Format::$fmt,
+                mask: $mask,
+                matches: $matches,
+                ext: Ext::$ext,
+            }, )*
+        ];
+    };
+}
+
+instructions! {
+    // RV64I: upper immediates and jumps
+    Lui     "lui"     U       I 0x0000_007f 0x0000_0037;
+    Auipc   "auipc"   U       I 0x0000_007f 0x0000_0017;
+    Jal     "jal"     J       I 0x0000_007f 0x0000_006f;
+    Jalr    "jalr"    Jalr    I 0x0000_707f 0x0000_0067;
+    // branches
+    Beq     "beq"     B       I 0x0000_707f 0x0000_0063;
+    Bne     "bne"     B       I 0x0000_707f 0x0000_1063;
+    Blt     "blt"     B       I 0x0000_707f 0x0000_4063;
+    Bge     "bge"     B       I 0x0000_707f 0x0000_5063;
+    Bltu    "bltu"    B       I 0x0000_707f 0x0000_6063;
+    Bgeu    "bgeu"    B       I 0x0000_707f 0x0000_7063;
+    // loads and stores
+    Lb      "lb"      Load    I 0x0000_707f 0x0000_0003;
+    Lh      "lh"      Load    I 0x0000_707f 0x0000_1003;
+    Lw      "lw"      Load    I 0x0000_707f 0x0000_2003;
+    Ld      "ld"      Load    I 0x0000_707f 0x0000_3003;
+    Lbu     "lbu"     Load    I 0x0000_707f 0x0000_4003;
+    Lhu     "lhu"     Load    I 0x0000_707f 0x0000_5003;
+    Lwu     "lwu"     Load    I 0x0000_707f 0x0000_6003;
+    Sb      "sb"      S       I 0x0000_707f 0x0000_0023;
+    Sh      "sh"      S       I 0x0000_707f 0x0000_1023;
+    Sw      "sw"      S       I 0x0000_707f 0x0000_2023;
+    Sd      "sd"      S       I 0x0000_707f 0x0000_3023;
+    // register-immediate
+    Addi    "addi"    I       I 0x0000_707f 0x0000_0013;
+    Slti    "slti"    I       I 0x0000_707f 0x0000_2013;
+    Sltiu   "sltiu"   I       I 0x0000_707f 0x0000_3013;
+    Xori    "xori"    I       I 0x0000_707f 0x0000_4013;
+    Ori     "ori"     I       I 0x0000_707f 0x0000_6013;
+    Andi    "andi"    I       I 0x0000_707f 0x0000_7013;
+    Slli    "slli"    Shift64 I 0xfc00_707f 0x0000_1013;
+    Srli    "srli"    Shift64 I 0xfc00_707f 0x0000_5013;
+    Srai    "srai"    Shift64 I 0xfc00_707f 0x4000_5013;
+    // register-register
+    Add     "add"     R       I 0xfe00_707f 0x0000_0033;
+    Sub     "sub"     R       I 0xfe00_707f 0x4000_0033;
+    Sll     "sll"     R       I 0xfe00_707f 0x0000_1033;
+    Slt     "slt"     R       I 0xfe00_707f 0x0000_2033;
+    Sltu    "sltu"    R       I 0xfe00_707f 0x0000_3033;
+    Xor     "xor"     R       I 0xfe00_707f 0x0000_4033;
+    Srl     "srl"     R       I 0xfe00_707f 0x0000_5033;
+    Sra     "sra"     R       I 0xfe00_707f 0x4000_5033;
+    Or      "or"      R       I 0xfe00_707f 0x0000_6033;
+    And     "and"     R       I 0xfe00_707f 0x0000_7033;
+    // RV64I word operations
+    Addiw   "addiw"   I       I 0x0000_707f 0x0000_001b;
+    Slliw   "slliw"   Shift32 I 0xfe00_707f 0x0000_101b;
+    Srliw   "srliw"   Shift32 I 0xfe00_707f 0x0000_501b;
+    Sraiw   "sraiw"   Shift32 I 0xfe00_707f 0x4000_501b;
+    Addw    "addw"    R       I 0xfe00_707f 0x0000_003b;
+    Subw    "subw"    R       I 0xfe00_707f 0x4000_003b;
+    Sllw    "sllw"    R       I 0xfe00_707f 0x0000_103b;
+    Srlw    "srlw"    R       I 0xfe00_707f 0x0000_503b;
+    Sraw    "sraw"    R       I 0xfe00_707f 0x4000_503b;
+    // memory ordering and the environment
+    Fence   "fence"   Fence   I 0x0000_707f 0x0000_000f;
+    Ecall   "ecall"   None    I 0xffff_ffff 0x0000_0073;
+    Ebreak  "ebreak"  None    I 0xffff_ffff 0x0010_0073;
+    // Zifencei (rd, rs1 and imm are reserved and ignored)
+    FenceI  "fence.i" None    Zifencei 0x0000_707f 0x0000_100f;
+    // M
+    Mul     "mul"     R       M 0xfe00_707f 0x0200_0033;
+    Mulh    "mulh"    R       M 0xfe00_707f 0x0200_1033;
+    Mulhsu  "mulhsu"  R       M 0xfe00_707f 0x0200_2033;
+    Mulhu   "mulhu"   R       M 0xfe00_707f 0x0200_3033;
+    Div     "div"     R       M 0xfe00_707f 0x0200_4033;
+    Divu    "divu"    R       M 0xfe00_707f 0x0200_5033;
+    Rem     "rem"     R       M 0xfe00_707f 0x0200_6033;
+    Remu    "remu"    R       M 0xfe00_707f 0x0200_7033;
+    Mulw    "mulw"    R       M 0xfe00_707f 0x0200_003b;
+    Divw    "divw"    R       M 0xfe00_707f 0x0200_403b;
+    Divuw   "divuw"   R       M 0xfe00_707f 0x0200_503b;
+    Remw    "remw"    R       M 0xfe00_707f 0x0200_603b;
+    Remuw   "remuw"   R       M 0xfe00_707f 0x0200_703b;
+    // A, word
+    LrW      "lr.w"      Lr  A 0xf9f0_707f 0x1000_202f;
+    ScW      "sc.w"      Amo A 0xf800_707f 0x1800_202f;
+    AmoswapW "amoswap.w" Amo A 0xf800_707f 0x0800_202f;
+    AmoaddW  "amoadd.w"  Amo A 0xf800_707f 0x0000_202f;
+    AmoxorW  "amoxor.w"  Amo A 0xf800_707f 0x2000_202f;
+    AmoandW  "amoand.w"  Amo A 0xf800_707f 0x6000_202f;
+    AmoorW   "amoor.w"   Amo A 0xf800_707f 0x4000_202f;
+    AmominW  "amomin.w"  Amo A 0xf800_707f 0x8000_202f;
+    AmomaxW  "amomax.w"  Amo A 0xf800_707f 0xa000_202f;
+    AmominuW "amominu.w" Amo A 0xf800_707f 0xc000_202f;
+    AmomaxuW "amomaxu.w" Amo A 0xf800_707f 0xe000_202f;
+    // A, doubleword
+    LrD      "lr.d"      Lr  A 0xf9f0_707f 0x1000_302f;
+    ScD      "sc.d"      Amo A 0xf800_707f 0x1800_302f;
+    AmoswapD "amoswap.d" Amo A 0xf800_707f 0x0800_302f;
+    AmoaddD  "amoadd.d"  Amo A 0xf800_707f 0x0000_302f;
+    AmoxorD  "amoxor.d"  Amo A 0xf800_707f 0x2000_302f;
+    AmoandD  "amoand.d"  Amo A 0xf800_707f 0x6000_302f;
+    AmoorD   "amoor.d"   Amo A 0xf800_707f 0x4000_302f;
+    AmominD  "amomin.d"  Amo A 0xf800_707f 0x8000_302f;
+    AmomaxD  "amomax.d"  Amo A 0xf800_707f 0xa000_302f;
+    AmominuD "amominu.d" Amo A 0xf800_707f 0xc000_302f;
+    AmomaxuD "amomaxu.d" Amo A 0xf800_707f 0xe000_302f;
+    // Zicsr
+    Csrrw   "csrrw"   Csr   Zicsr 0x0000_707f 0x0000_1073;
+    Csrrs   "csrrs"   Csr   Zicsr 0x0000_707f 0x0000_2073;
+    Csrrc   "csrrc"   Csr   Zicsr 0x0000_707f 0x0000_3073;
+    Csrrwi  "csrrwi"  CsrI  Zicsr 0x0000_707f 0x0000_5073;
+    Csrrsi  "csrrsi"  CsrI  Zicsr 0x0000_707f 0x0000_6073;
+    Csrrci  "csrrci"  CsrI  Zicsr 0x0000_707f 0x0000_7073;
+    // privileged
+    Sret      "sret"       None      Priv 0xffff_ffff 0x1020_0073;
+    Mret      "mret"       None      Priv 0xffff_ffff 0x3020_0073;
+    Wfi       "wfi"        None      Priv 0xffff_ffff 0x1050_0073;
+    SfenceVma "sfence.vma" SfenceVma Priv 0xfe00_7fff 0x1200_0073;
+}
+
+/// A decoded instruction: the operation and its operand fields, unpacked.
+///
+/// Which fields mean something depends on [`Op::format`]; unused fields are
+/// zero, so two encodings that differ only in ignored bits decode to equal
+/// values. Eight bytes, so that decoded-instruction caches stay dense.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Insn {
+    pub op: Op,
+    pub rd: u8,
+    pub rs1: u8,
+    pub rs2: u8,
+    /// The immediate, sign-extended (or the CSR number, shift amount,
+    /// `aq`/`rl` bits or fence sets; see [`Format`]).
+    pub imm: i32,
+}
+
+/// A 32-bit word that is not an instruction trapvisor implements: executing
+/// it raises an illegal-instruction exception with the word in `stval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("illegal instruction {0:#010x}")]
+pub struct Illegal(pub u32);
+
+impl Op {
+    /// This operation's row of the table.
+    #[inline]
+    pub fn spec(self) -> &'static Spec {
+        &TABLE[self as usize]
+    }
+
+    /// The mnemonic, as objdump prints it.
+    pub fn mnemonic(self) -> &'static str {
+        self.spec().name
+    }
+
+    pub fn format(self) -> Format {
+        self.spec().format
+    }
+
+    /// Finds an operation by its base mnemonic (`"amoadd.w"`, not
+    /// `"amoadd.w.aqrl"`; the assembler splits off ordering suffixes).
+    pub fn from_mnemonic(name: &str) -> Option<Op> {
+        TABLE.iter().find(|s| s.name == name).map(|s| s.op)
+    }
+}
+
+impl Insn {
+    pub const fn new(op: Op, rd: u8, rs1: u8, rs2: u8, imm: i32) -> Insn {
+        Insn {
+            op,
+            rd,
+            rs1,
+            rs2,
+            imm,
+        }
+    }
+
+    /// Length of the encoding in bytes (always 4 until the C extension).
+    #[inline]
+    pub fn len(&self) -> u64 {
+        4
+    }
+
+    /// The `aq` bit of an AMO or LR/SC.
+    pub fn aq(&self) -> bool {
+        self.imm & 2 != 0
+    }
+
+    /// The `rl` bit of an AMO or LR/SC.
+    pub fn rl(&self) -> bool {
+        self.imm & 1 != 0
+    }
+
+    /// The CSR number of a Zicsr instruction.
+    pub fn csr(&self) -> u16 {
+        (self.imm & 0xfff) as u16
+    }
+}
+
+/// Length in bytes of the instruction whose first 16-bit parcel is `parcel`
+/// (RISC-V unprivileged spec, section 1.5 "Base Instruction-Length
+/// Encoding"). Compressed (16-bit) parcels are not implemented yet: the
+/// decoder reports them illegal.
+pub fn parcel_len(parcel: u16) -> u64 {
+    if parcel & 0b11 != 0b11 {
+        2
+    } else {
+        4
+    }
+}
+
+/// For each major opcode (low 7 bits), the table rows that may match.
+fn buckets() -> &'static [Vec<Op>; 128] {
+    static BUCKETS: OnceLock<[Vec<Op>; 128]> = OnceLock::new();
+    BUCKETS.get_or_init(|| {
+        let mut b: [Vec<Op>; 128] = std::array::from_fn(|_| Vec::new());
+        for spec in TABLE {
+            debug_assert_eq!(spec.mask & 0x7f, 0x7f);
+            b[(spec.matches & 0x7f) as usize].push(spec.op);
+        }
+        b
+    })
+}
+
+fn bits(w: u32, hi: u32, lo: u32) -> u32 {
+    (w >> lo) & ((1 << (hi - lo + 1)) - 1)
+}
+
+fn sext(value: u32, width: u32) -> i32 {
+    let shift = 32 - width;
+    ((value << shift) as i32) >> shift
+}
+
+/// Decodes a 32-bit instruction word. Every word either decodes or is
+/// reported [`Illegal`]; nothing panics.
+pub fn decode(w: u32) -> Result<Insn, Illegal> {
+    let spec = buckets()[(w & 0x7f) as usize]
+        .iter()
+        .map(|&op| op.spec())
+        .find(|s| w & s.mask == s.matches)
+        .ok_or(Illegal(w))?;
+    let rd = bits(w, 11, 7) as u8;
+    let rs1 = bits(w, 19, 15) as u8;
+    let rs2 = bits(w, 24, 20) as u8;
+    let i_imm = sext(bits(w, 31, 20), 12);
+    let insn = |rd, rs1, rs2, imm| Ok(Insn::new(spec.op, rd, rs1, rs2, imm));
+    match spec.format {
+        Format::R => insn(rd, rs1, rs2, 0),
+        Format::I | Format::Load | Format::Jalr => insn(rd, rs1, 0, i_imm),
+        Format::S => insn(
+            0,
+            rs1,
+            rs2,
+            sext(bits(w, 31, 25) << 5 | bits(w, 11, 7), 12),
+        ),
+        Format::B => insn(
+            0,
+            rs1,
+            rs2,
+            sext(
+                bits(w, 31, 31) << 12
+                    | bits(w, 7, 7) << 11
+                    | bits(w, 30, 25) << 5
+                    | bits(w, 11, 8) << 1,
+                13,
+            ),
+        ),
+        Format::U => insn(rd, 0, 0, (w & 0xffff_f000) as i32),
+        Format::J => insn(
+            rd,
+            0,
+            0,
+            sext(
+                bits(w, 31, 31) << 20
+                    | bits(w, 19, 12) << 12
+                    | bits(w, 20, 20) << 11
+                    | bits(w, 30, 21) << 1,
+                21,
+            ),
+        ),
+        Format::Shift64 => insn(rd, rs1, 0, bits(w, 25, 20) as i32),
+        Format::Shift32 => insn(rd, rs1, 0, bits(w, 24, 20) as i32),
+        Format::Csr => insn(rd, rs1, 0, bits(w, 31, 20) as i32),
+        Format::CsrI => insn(rd, rs1, 0, bits(w, 31, 20) as i32),
+        Format::Amo => insn(rd, rs1, rs2, bits(w, 26, 25) as i32),
+        Format::Lr => insn(rd, rs1, 0, bits(w, 26, 25) as i32),
+        Format::Fence => {
+            // Unprivileged spec 2.7: `rs1`/`rd` are reserved and ignored;
+            // an `fm` other than 0 (or TSO with pred = succ = RW) is
+            // reserved and behaves as a normal fence.
+            let (fm, pred, succ) = (bits(w, 31, 28), bits(w, 27, 24), bits(w, 23, 20));
+            let fm = if fm == 0b1000 && pred == 0b0011 && succ == 0b0011 {
+                fm
+            } else {
+                0
+            };
+            insn(0, 0, 0, (fm << 8 | pred << 4 | succ) as i32)
+        }
+        Format::None => insn(0, 0, 0, 0),
+        Format::SfenceVma => insn(0, rs1, rs2, 0),
+    }
+}
+
+/// Encodes an instruction: the inverse of [`decode`] for every value
+/// `decode` returns. Fields are masked to their width, so an out-of-range
+/// operand never spills into another field (the assembler range-checks them
+/// first and reports the error).
+pub fn encode(insn: &Insn) -> u32 {
+    let spec = insn.op.spec();
+    let rd = (insn.rd as u32 & 0x1f) << 7;
+    let rs1 = (insn.rs1 as u32 & 0x1f) << 15;
+    let rs2 = (insn.rs2 as u32 & 0x1f) << 20;
+    let imm = insn.imm as u32;
+    let fields = match spec.format {
+        Format::R => rd | rs1 | rs2,
+        Format::I | Format::Load | Format::Jalr => rd | rs1 | (imm & 0xfff) << 20,
+        Format::S => rs1 | rs2 | bits(imm, 11, 5) << 25 | bits(imm, 4, 0) << 7,
+        Format::B => {
+            rs1 | rs2
+                | bits(imm, 12, 12) << 31
+                | bits(imm, 10, 5) << 25
+                | bits(imm, 4, 1) << 8
+                | bits(imm, 11, 11) << 7
+        }
+        Format::U => rd | (imm & 0xffff_f000),
+        Format::J => {
+            rd | bits(imm, 20, 20) << 31
+                | bits(imm, 10, 1) << 21
+                | bits(imm, 11, 11) << 20
+                | bits(imm, 19, 12) << 12
+        }
+        Format::Shift64 => rd | rs1 | (imm & 0x3f) << 20,
+        Format::Shift32 => rd | rs1 | (imm & 0x1f) << 20,
+        Format::Csr | Format::CsrI => rd | rs1 | (imm & 0xfff) << 20,
+        Format::Amo => rd | rs1 | rs2 | (imm & 3) << 25,
+        Format::Lr => rd | rs1 | (imm & 3) << 25,
+        Format::Fence => (imm & 0xfff) << 20,
+        Format::None => 0,
+        Format::SfenceVma => rs1 | rs2,
+    };
+    (fields & !spec.mask) | spec.matches
+}
+
+/// ABI register names, indexed by register number (as objdump prints them).
+pub const REG_NAMES: [&str; 32] = [
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4",
+    "a5", "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4",
+    "t5", "t6",
+];
+
+/// Parses a register name: ABI (`a0`, `fp`) or numeric (`x10`).
+pub fn reg_by_name(name: &str) -> Option<u8> {
+    if let Some(digits) = name.strip_prefix('x') {
+        let n: u8 = digits.parse().ok()?;
+        return (n < 32 && n.to_string() == digits).then_some(n);
+    }
+    if name == "fp" {
+        return Some(8);
+    }
+    REG_NAMES.iter().position(|&r| r == name).map(|i| i as u8)
+}
+
+/// CSR numbers and names (privileged spec, chapter 2, "CSR Listing"), as
+/// objdump names them.
+pub const CSR_NAMES: &[(u16, &str)] = &[
+    (0x001, "fflags"),
+    (0x002, "frm"),
+    (0x003, "fcsr"),
+    (0x100, "sstatus"),
+    (0x104, "sie"),
+    (0x105, "stvec"),
+    (0x106, "scounteren"),
+    (0x10a, "senvcfg"),
+    (0x140, "sscratch"),
+    (0x141, "sepc"),
+    (0x142, "scause"),
+    (0x143, "stval"),
+    (0x144, "sip"),
+    (0x180, "satp"),
+    (0x300, "mstatus"),
+    (0x301, "misa"),
+    (0x302, "medeleg"),
+    (0x303, "mideleg"),
+    (0x304, "mie"),
+    (0x305, "mtvec"),
+    (0x306, "mcounteren"),
+    (0x30a, "menvcfg"),
+    (0x320, "mcountinhibit"),
+    (0x340, "mscratch"),
+    (0x341, "mepc"),
+    (0x342, "mcause"),
+    (0x343, "mtval"),
+    (0x344, "mip"),
+    (0x34a, "mtinst"),
+    (0x34b, "mtval2"),
+    (0x3a0, "pmpcfg0"),
+    (0x3a2, "pmpcfg2"),
+    (0x3b0, "pmpaddr0"),
+    (0x3b1, "pmpaddr1"),
+    (0x3b2, "pmpaddr2"),
+    (0x3b3, "pmpaddr3"),
+    (0x7a0, "tselect"),
+    (0x7a1, "tdata1"),
+    (0x7a2, "tdata2"),
+    (0x7a3, "tdata3"),
+    (0x7b0, "dcsr"),
+    (0x7b1, "dpc"),
+    (0x7b2, "dscratch0"),
+    (0x7b3, "dscratch1"),
+    (0xb00, "mcycle"),
+    (0xb02, "minstret"),
+    (0xc00, "cycle"),
+    (0xc01, "time"),
+    (0xc02, "instret"),
+    (0xf11, "mvendorid"),
+    (0xf12, "marchid"),
+    (0xf13, "mimpid"),
+    (0xf14, "mhartid"),
+    (0xf15, "mconfigptr"),
+];
+
+/// The name of CSR `addr`, if it has one (`hpmcounterN` and
+/// `mhpmcounterN`/`mhpmeventN` included).
+pub fn csr_name(addr: u16) -> Option<String> {
+    if let Some(&(_, name)) = CSR_NAMES.iter().find(|&&(a, _)| a == addr) {
+        return Some(name.to_string());
+    }
+    match addr {
+        0xc03..=0xc1f => Some(format!("hpmcounter{}", addr - 0xc00)),
+        0xb03..=0xb1f => Some(format!("mhpmcounter{}", addr - 0xb00)),
+        0x323..=0x33f => Some(format!("mhpmevent{}", addr - 0x320)),
+        _ => None,
+    }
+}
+
+/// The number of the CSR called `name`.
+pub fn csr_by_name(name: &str) -> Option<u16> {
+    if let Some(&(addr, _)) = CSR_NAMES.iter().find(|&&(_, n)| n == name) {
+        return Some(addr);
+    }
+    let numbered = |prefix: &str, base: u16| {
+        let n: u16 = name.strip_prefix(prefix)?.parse().ok()?;
+        (3..=31).contains(&n).then_some(base + n)
+    };
+    numbered("hpmcounter", 0xc00)
+        .or_else(|| numbered("mhpmcounter", 0xb00))
+        .or_else(|| numbered("mhpmevent", 0x320))
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.mnemonic())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_are_in_op_order() {
+        for (i, spec) in TABLE.iter().enumerate() {
+            assert_eq!(spec.op as usize, i, "{}", spec.name);
+            assert_eq!(spec.matches & !spec.mask, 0, "{}", spec.name);
+        }
+    }
+
+    #[test]
+    fn no_two_rows_match_the_same_word() {
+        for a in TABLE {
+            for b in TABLE {
+                if a.op == b.op {
+                    continue;
+                }
+                let common = a.mask & b.mask;
+                assert_ne!(
+                    a.matches & common,
+                    b.matches & common,
+                    "{} and {} overlap",
+                    a.name,
+                    b.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn decodes_known_words() {
+        // addi a0, a0, -1
+        assert_eq!(
+            decode(0xfff5_0513),
+            Ok(Insn::new(Op::Addi, 10, 10, 0, -1))
+        );
+        // lui a0, 0x80200
+        assert_eq!(
+            decode(0x8020_0537),
+            Ok(Insn::new(Op::Lui, 10, 0, 0, 0x8020_0000u32 as i32))
+        );
+        // sd ra, 8(sp)
+        assert_eq!(decode(0x0011_3423), Ok(Insn::new(Op::Sd, 0, 2, 1, 8)));
+        // beq a0, a1, -4
+        assert_eq!(decode(0xfeb5_0ee3), Ok(Insn::new(Op::Beq, 0, 10, 11, -4)));
+        // jal ra, 0x800 forward
+        assert_eq!(decode(0x0010_00ef).map(|i| i.imm), Ok(2048));
+        // csrrw zero, satp, a0
+        assert_eq!(
+            decode(0x1805_1073),
+            Ok(Insn::new(Op::Csrrw, 0, 10, 0, 0x180))
+        );
+        // amoadd.w.aqrl a0, a1, (a2)
+        assert_eq!(
+            decode(0x06b6_252f),
+            Ok(Insn::new(Op::AmoaddW, 10, 12, 11, 3))
+        );
+        assert_eq!(decode(0x1020_0073).map(|i| i.op), Ok(Op::Sret));
+        assert_eq!(decode(0x0000_0000), Err(Illegal(0)));
+        assert_eq!(decode(0xffff_ffff), Err(Illegal(0xffff_ffff)));
+        // lr.w with rs2 != 0 is reserved
+        assert!(decode(0x1015_252f).is_err());
+        // slli with shamt[5] set is fine on RV64; slliw with it is not
+        assert!(decode(0x0205_1513).is_ok());
+        assert!(decode(0x0205_151b).is_err());
+    }
+
+    #[test]
+    fn encode_inverts_decode_on_known_words() {
+        for w in [
+            0xfff5_0513u32,
+            0x8020_0537,
+            0x0011_3423,
+            0xfeb5_0ee3,
+            0x0010_00ef,
+            0x1805_1073,
+            0x06b6_252f,
+            0x1020_0073,
+            0x0ff0_000f,
+            0x8330_000f,
+            0x1205_8073,
+        ] {
+            let insn = decode(w).unwrap();
+            assert_eq!(encode(&insn), w, "{insn:?}");
+        }
+    }
+
+    #[test]
+    fn register_names() {
+        assert_eq!(reg_by_name("a0"), Some(10));
+        assert_eq!(reg_by_name("x31"), Some(31));
+        assert_eq!(reg_by_name("fp"), Some(8));
+        assert_eq!(reg_by_name("x32"), None);
+        assert_eq!(reg_by_name("x01"), None);
+        assert_eq!(reg_by_name("a8"), None);
+    }
+
+    #[test]
+    fn csr_names_round_trip() {
+        assert_eq!(csr_by_name("satp"), Some(0x180));
+        assert_eq!(csr_name(0x180).as_deref(), Some("satp"));
+        assert_eq!(csr_by_name("hpmcounter3"), Some(0xc03));
+        assert_eq!(csr_name(0xc1f).as_deref(), Some("hpmcounter31"));
+        assert_eq!(csr_by_name("hpmcounter32"), None);
+    }
+}

@@ -1,0 +1,5 @@
+//! The trapvisor hart: the RV64IMA instruction table and everything built on
+//! it (decoder, encoder, disassembler), and the machine a guest runs on.
+#![forbid(unsafe_code)]
+
+pub mod isa;

@@ -1,0 +1,2 @@
+//! `trapvisor`: the command-line interface.
+fn main() {}
