@@ -2,4 +2,6 @@
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
 #![forbid(unsafe_code)]
 
+pub mod hart;
 pub mod isa;
+pub mod trap;
