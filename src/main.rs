@@ -5,17 +5,28 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod asm_cmd;
+
 #[derive(Parser)]
-#[command(name = "trapvisor", version, about = "A RISC-V hart and a trap-and-emulate monitor, for learning how virtualization works")]
+#[command(
+    name = "trapvisor",
+    version,
+    about = "A RISC-V hart and a trap-and-emulate monitor, for learning how virtualization works"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Assemble a guest program into an ELF executable
+    Asm(asm_cmd::AsmArgs),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Asm(args) => asm_cmd::run(args),
+    }
 }
