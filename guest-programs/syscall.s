@@ -356,7 +356,7 @@ user_main:
 
         li      a7, 99                  # a system call that does not exist
         ecall
-        bgez    a0, 3f                  # it should fail with a negative a0
+        bge     a0, zero, 3f            # it should fail with a negative a0
         la      a0, u_failed
         call    u_puts
 

@@ -109,7 +109,7 @@ trap_entry:
         sd      a7, 120(sp)
 
         csrr    t0, scause              # top bit set: an interrupt
-        bgez    t0, unexpected_trap     # clear: an exception (a bug here)
+        bge     t0, zero, unexpected_trap # clear: an exception (a bug)
         slli    t0, t0, 1               # drop the top bit: the cause code
         srli    t0, t0, 1
         li      t1, IRQ_S_TIMER

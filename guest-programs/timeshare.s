@@ -191,7 +191,7 @@ handle_trap:
         mv      s0, a0
 
         csrr    t0, scause
-        bgez    t0, 1f                  # top bit clear: an exception
+        bge     t0, zero, 1f            # top bit clear: an exception
         slli    t0, t0, 1               # the interrupt's code
         srli    t0, t0, 1
         li      t1, IRQ_S_TIMER
