@@ -46,6 +46,7 @@ _start:
         la      t0, trap_entry
         csrw    stvec, t0
         csrw    sie, zero               # no interrupts
+        csrw    satp, zero              # no paging: addresses are physical
         la      t0, job_frame
         csrw    sscratch, t0
 

@@ -52,6 +52,7 @@ _start:
         la      t0, trap_entry          # every trap now enters the kernel here
         csrw    stvec, t0
         csrw    sie, zero               # we use no interrupts
+        csrw    satp, zero              # no paging: addresses are physical
         la      t0, user_frame          # trap_entry finds the frame via sscratch
         csrw    sscratch, t0
 

@@ -58,6 +58,7 @@ _start:
         la      t0, trap_entry
         csrw    stvec, t0
         csrci   sstatus, 2              # SIE = 0: the kernel is never interrupted
+        csrw    satp, zero              # no paging: addresses are physical
 
         la      a0, msg_boot
         call    puts
@@ -82,9 +83,9 @@ _start:
         csrw    sscratch, t0
         li      t0, SSTATUS_SPP | SSTATUS_SPIE
         csrc    sstatus, t0             # sret goes to U-mode, kernel SIE stays 0
+        call    arm_timer               # the first time slice starts now
         li      t0, SIE_STIE
         csrw    sie, t0                 # the timer is the only interrupt we use
-        call    arm_timer
         j       return_to_user
 
 # arm_timer: ask for a timer interrupt one QUANTUM from now.
