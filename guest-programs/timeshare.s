@@ -3,7 +3,7 @@
 # A time-sharing kernel gives each task the CPU for a short time slice (a
 # "quantum"), then takes it back, whether the task likes it or not, and
 # gives it to the next one: round robin. Taking it back needs no help from
-# the task: the kernel sets a timer before returning to user mode, and the
+# the task: the kernel keeps the timer running, and every QUANTUM ticks the
 # timer interrupt traps back into the kernel (in U-mode, supervisor
 # interrupts are always enabled, whatever sstatus.SIE says).
 #
@@ -29,6 +29,7 @@
         .equ SBI_TIME,       0x54494D45 # SBI Timer extension
         .equ SBI_SRST,       0x53525354 # SBI System Reset extension
 
+        .equ SSTATUS_SIE,    1 << 1     # sstatus: S-mode interrupts enable
         .equ SSTATUS_SPIE,   1 << 5     # sstatus: SIE before the trap
         .equ SSTATUS_SPP,    1 << 8     # sstatus: privilege before the trap
         .equ SIE_STIE,       1 << 5     # sie: timer interrupt enable
@@ -57,7 +58,7 @@ _start:
         la      sp, kstack_top
         la      t0, trap_entry
         csrw    stvec, t0
-        csrci   sstatus, 2              # SIE = 0: the kernel is never interrupted
+        csrci   sstatus, SSTATUS_SIE    # the kernel itself is never interrupted
         csrw    satp, zero              # no paging: addresses are physical
 
         la      a0, msg_boot
@@ -67,7 +68,7 @@ _start:
         # stack. Their other registers start as zero (the frames are in .bss).
         li      s0, 0                   # s0 = i
         la      s1, frames              # s1 = frame of task i
-        la      s2, task_stacks + TASK_STACK  # s2 = top of task i's stack
+        la      s2, task_stacks + TASK_STACK # s2 = top of task i's stack
 1:      la      t0, task_main
         sd      t0, TF_PC(s1)
         sd      s2, TF_SP(s1)
