@@ -22,12 +22,16 @@
 #   0x10000000 (2 MiB)  -> itself       the UART (S-mode only)
 #   0x400000   (4 KiB)  -> process code (U: read, execute)
 #   0x402000   (4 KiB)  -> process stack (U: read, write)
-# turns paging on, and runs the process in U-mode at 0x400000. The process
-# then uses pages that are not mapped at all (0x410000, 0x411000): each use
-# is a page fault (scause 13 for a load, 15 for a store, stval = the
-# address). The kernel maps a fresh zeroed page there and returns with sepc
-# unchanged, so the faulting instruction runs again and now succeeds. That
-# is demand paging: memory is handed out when it is first touched.
+# in one page table that is also the process's address space: the kernel's
+# pages are in it too, but without U, so the process cannot touch them (as
+# in Linux). It turns paging on and runs the process in U-mode at 0x400000.
+#
+# The process then uses pages that are not mapped at all (0x410000 and
+# 0x411000): each use is a page fault (scause 13 for a load, 15 for a store,
+# stval = the address). The kernel maps a fresh zeroed page there and
+# returns with sepc unchanged, so the faulting instruction runs again and
+# now succeeds. That is demand paging: memory is handed out when it is
+# first touched.
 #
 # System calls: a7 = 1 write(a0 = buffer, a1 = length), a7 = 3 exit(a0).
 
