@@ -15,7 +15,8 @@
 # saved registers as if it had trapped, sets sstatus.SPP = 0 ("the trap came
 # from U-mode") and executes `sret`.
 #
-# System calls of this kernel (Linux has the same ones, numbered 64/172/93):
+# System calls of this kernel (Linux has the same three as numbers 64, 172
+# and 93, and its write takes a file descriptor first):
 #   a7 = 1  write(a0 = buffer, a1 = length) -> a0 = bytes written
 #   a7 = 2  getpid()                        -> a0 = process id
 #   a7 = 3  exit(a0 = code)                 -> does not return
