@@ -25,8 +25,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
         Command::Asm(args) => asm_cmd::run(args),
     }
 }
