@@ -12,8 +12,14 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PREFIX=${RISCV_PREFIX:-riscv64-unknown-elf-}
-cargo build --release -q || exit 1
-TV=target/release/trapvisor
+# ASM_DIFF_PROFILE=debug skips the (slower to build) release binary.
+if [ "${ASM_DIFF_PROFILE:-release}" = debug ]; then
+    cargo build -q || exit 1
+    TV=target/debug/trapvisor
+else
+    cargo build --release -q || exit 1
+    TV=target/release/trapvisor
+fi
 LD_SCRIPT=guest-programs/link.ld
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -35,7 +41,7 @@ for f in "${files[@]}"; do
     name=${f//\//_}
     mkdir -p "$tmp/$name/gnu" "$tmp/$name/tv"
     if ! "${PREFIX}gcc" -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
-        -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
+        -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments -Wa,-I"$(dirname "$f")" "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
         echo "FAIL $f: GNU toolchain rejects it: $(head -3 "$tmp/$name/gnu.err")"
         fail=$((fail + 1))
         continue

@@ -265,6 +265,19 @@ pub struct Asm {
     option_depth: u32,
     /// Error lines already reported (one error per statement).
     stop: bool,
+    /// Conditional branches (by ordinal) that take the long form: an
+    /// inverted branch over a `jal` (decided by [`Asm::branches_to_grow`]).
+    pub long_branches: std::collections::HashSet<u32>,
+    /// Every conditional branch to a target, in order.
+    branches: Vec<BranchRec>,
+}
+
+/// A conditional branch, for relaxation.
+struct BranchRec {
+    chunk: u16,
+    off: u64,
+    expr: ExprId,
+    long: bool,
 }
 
 /// Pass-1 values: labels are relative to their input section.
@@ -483,6 +496,8 @@ impl Asm {
             expansions: 0,
             option_depth: 0,
             stop: false,
+            long_branches: Default::default(),
+            branches: Vec::new(),
         };
         // GNU as creates these three first, in this order; `.text` is
         // 4-byte aligned from the start.
@@ -1156,6 +1171,11 @@ impl Asm {
             return Ok(());
         }
         if c.class == Class::Text && fill.is_none() {
+            // GNU as (riscv_frag_align_code): code is never aligned to
+            // less than an instruction, so such a request pads nothing.
+            if align <= 4 {
+                return Ok(());
+            }
             let end = c.size + pad;
             pad_code(c, end);
             Ok(())
@@ -1681,6 +1701,26 @@ impl Asm {
         Ok((Some(self.imm(line, op, at)?), None))
     }
 
+    /// A base register given alone (`jalr a0`, `jr t1`) or as a memory
+    /// operand (`jalr 8(a0)`).
+    fn base_or_mem(&mut self, line: &str, op: &[Token], at: u32) -> PResult<(u8, Imm)> {
+        if let [t] = op {
+            if let Some(r) = isa::reg_by_name(tok_text(line, t)) {
+                return Ok((r, self.zero_imm(at)));
+            }
+        }
+        match self.mem(line, op, at)? {
+            (off, Some(base)) => {
+                let imm = match off {
+                    Some(i) => i,
+                    None => self.zero_imm(at),
+                };
+                Ok((base, imm))
+            }
+            _ => Err((at, "expected a register or `offset(register)`".into())),
+        }
+    }
+
     fn zero_imm(&mut self, at: u32) -> Imm {
         let expr = self.exprs.push(Node::Num(0));
         Imm {
@@ -1897,33 +1937,18 @@ impl Asm {
                 }
             }
             Format::Jalr => {
-                let (rd, base, imm) = match n {
-                    1 => {
-                        let (off, base) = self.mem(line, ops[0], op_at(0))?;
-                        match (off, base) {
-                            (off, Some(b)) => (1, b, off),
-                            (Some(_), None) => (1, self.reg(line, ops[0], op_at(0))?, None),
-                            (None, None) => return Err(count_err(syntax)),
-                        }
-                    }
-                    2 => {
-                        let rd = self.reg(line, ops[0], op_at(0))?;
-                        match self.mem(line, ops[1], op_at(1))? {
-                            (off, Some(b)) => (rd, b, off),
-                            _ => (rd, self.reg(line, ops[1], op_at(1))?, None),
-                        }
-                    }
+                let (rd, (base, imm)) = match n {
+                    1 => (1, self.base_or_mem(line, ops[0], op_at(0))?),
+                    2 => (
+                        self.reg(line, ops[0], op_at(0))?,
+                        self.base_or_mem(line, ops[1], op_at(1))?,
+                    ),
                     3 => {
                         let rd = self.reg(line, ops[0], op_at(0))?;
                         let rs1 = self.reg(line, ops[1], op_at(1))?;
-                        let imm = self.imm(line, ops[2], op_at(2))?;
-                        (rd, rs1, Some(imm))
+                        (rd, (rs1, self.imm(line, ops[2], op_at(2))?))
                     }
                     _ => return Err(count_err(syntax)),
-                };
-                let imm = match imm {
-                    Some(i) => i,
-                    None => self.zero_imm(at0),
                 };
                 self.emit_with(l, Insn::new(op, rd, base, 0, 0), Field::I, imm)
             }
@@ -2111,6 +2136,36 @@ impl Asm {
                 "a branch target must be a label or an address".into(),
             ));
         }
+        let index = self.branches.len() as u32;
+        let long = self.long_branches.contains(&index);
+        self.branches.push(BranchRec {
+            chunk: self.cur,
+            off: self.here(),
+            expr: imm.expr,
+            long,
+        });
+        if long {
+            // GNU as: a branch that may not reach becomes the inverted
+            // branch over a `jal` (tc-riscv.c, md_convert_frag).
+            let inverted = match op {
+                Op::Beq => Op::Bne,
+                Op::Bne => Op::Beq,
+                Op::Blt => Op::Bge,
+                Op::Bge => Op::Blt,
+                Op::Bltu => Op::Bgeu,
+                _ => Op::Bltu,
+            };
+            self.emit_insn(Insn::new(inverted, 0, rs1, rs2, 8), imm.at)?;
+            return self.emit_with(
+                l,
+                Insn::new(Op::Jal, 0, 0, 0, 0),
+                Field::J,
+                Imm {
+                    reloc: Reloc::Pcrel,
+                    ..imm
+                },
+            );
+        }
         self.emit_with(
             l,
             Insn::new(op, 0, rs1, rs2, 0),
@@ -2120,6 +2175,31 @@ impl Asm {
                 ..imm
             },
         )
+    }
+
+    /// Branch relaxation, as GNU as does it even with `-mno-relax`
+    /// (tc-riscv.c, `relaxed_branch_length`): a conditional branch keeps
+    /// its 4-byte form only if its target is a constant address, or a
+    /// label in the same input section within ±4 KiB. The others must be
+    /// assembled again in the long form; returns their ordinals.
+    pub fn branches_to_grow(&self) -> Vec<u32> {
+        let mut grow = Vec::new();
+        for (i, b) in self.branches.iter().enumerate() {
+            if b.long {
+                continue;
+            }
+            let short = match self.eval1(b.expr) {
+                Ok(Val::Abs(_)) => true,
+                Ok(Val::Rel { chunk, off }) => {
+                    chunk == b.chunk && (-4096..4096).contains(&off.wrapping_sub(b.off as i64))
+                }
+                Err(_) => false,
+            };
+            if !short {
+                grow.push(i as u32);
+            }
+        }
+        grow
     }
 
     fn jump(&mut self, l: LineRef, line: &str, rd: u8, target: &[Token], at: u32) -> PResult<()> {
@@ -2319,15 +2399,7 @@ impl Asm {
             }
             P::Jr => {
                 want(1, "rs")?;
-                let (off, base) = self.mem(line, ops[0], op_at(0))?;
-                let (base, imm) = match (off, base) {
-                    (off, Some(b)) => (b, off),
-                    _ => (self.reg(line, ops[0], op_at(0))?, None),
-                };
-                let imm = match imm {
-                    Some(i) => i,
-                    None => self.zero_imm(at0),
-                };
+                let (base, imm) = self.base_or_mem(line, ops[0], op_at(0))?;
                 self.emit_with(l, Insn::new(Op::Jalr, 0, base, 0, 0), Field::I, imm)
             }
             P::Ret => {

@@ -213,11 +213,9 @@ pub fn char_escape(b: &[u8], i: usize) -> Option<(u64, usize)> {
         b'n' => Some(b'\n'),
         b't' => Some(b'\t'),
         b'r' => Some(b'\r'),
-        b'a' => Some(7),
         b'b' => Some(8),
         b'f' => Some(12),
         b'v' => Some(11),
-        b'e' => Some(27),
         b'\\' => Some(b'\\'),
         b'"' => Some(b'"'),
         b'\'' => Some(b'\''),
@@ -227,10 +225,11 @@ pub fn char_escape(b: &[u8], i: usize) -> Option<(u64, usize)> {
         return Some((v as u64, i + 2));
     }
     match e {
-        b'0'..=b'7' => {
+        // Octal, up to three digits; GNU as takes 8 and 9 as digits too.
+        b'0'..=b'9' => {
             let mut v = 0u64;
             let mut j = i + 1;
-            while j < b.len() && j < i + 4 && (b'0'..=b'7').contains(&b[j]) {
+            while j < b.len() && j < i + 4 && b[j].is_ascii_digit() {
                 v = v * 8 + (b[j] - b'0') as u64;
                 j += 1;
             }
@@ -245,7 +244,7 @@ pub fn char_escape(b: &[u8], i: usize) -> Option<(u64, usize)> {
             }
             Some((v & 0xff, j))
         }
-        // GNU as keeps an unknown escape's character.
+        // GNU as keeps an unknown escape's character (`\a` is `a`).
         _ => Some((e as u64, i + 2)),
     }
 }

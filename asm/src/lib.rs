@@ -103,11 +103,25 @@ pub fn assemble_file_with(path: &Path, opts: &Options) -> Result<Output, Errors>
 /// Assembles `text` as if it were the file `name` (its extension chooses
 /// the preprocessor; `.include` is relative to its directory).
 pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output, Errors> {
-    let mut asm = Asm::new();
     let path = PathBuf::from(name);
     let canon = path.canonicalize().unwrap_or(path);
-    let file = asm.src.add_file(name.to_string(), canon, text.to_string());
-    asm.run(file);
+    let mut long = std::collections::HashSet::new();
+    // Pass 1, again if some branches must take their long form (rare:
+    // targets in other sections or beyond ±4 KiB). Branches only grow, so
+    // this ends.
+    let mut asm = loop {
+        let mut asm = Asm::new();
+        asm.long_branches = long.clone();
+        let file = asm
+            .src
+            .add_file(name.to_string(), canon.clone(), text.to_string());
+        asm.run(file);
+        let grow = asm.branches_to_grow();
+        if grow.is_empty() || !asm.errors.is_empty() || long.len() > 1_000_000 {
+            break asm;
+        }
+        long.extend(grow);
+    };
     asm.finish_sections();
     let (bases, mut out) = link::layout(&asm, opts.origin);
     let errs = link::apply_fixups(&mut asm, &bases);

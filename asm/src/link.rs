@@ -150,6 +150,14 @@ pub fn apply_fixups(asm: &mut Asm, bases: &[u64]) -> Vec<(Where, String)> {
                 let auipc = bases[chunk as usize].wrapping_add(off) as i64;
                 field_value(f.field, Reloc::Lo, value.wrapping_sub(auipc), pc, f.op)
             }
+            // Against an address (not a constant, which pass 1 did), the
+            // linker checks that lui+addi can reach it: a sign-extended
+            // 32-bit value.
+            Reloc::Hi if !(-(1i64 << 31) - 0x800..(1i64 << 31) - 0x800).contains(&value) => Err(
+                format!(
+                    "%hi of {value:#x} out of range: lui/addi reach only ±2 GiB around 0 (use la, or a lower origin)"
+                ),
+            ),
             r => field_value(f.field, r, value, pc, f.op),
         };
         match resolved {

@@ -179,6 +179,10 @@ impl Sources {
                         };
                         match self.load(&dir, &name_dir, inc, stack) {
                             Ok(id) => {
+                                // cpp reads what it includes with C comments.
+                                if let Some(f) = self.files.get_mut(id as usize) {
+                                    f.cpp = true;
+                                }
                                 if let Some(p) = self.files.get(id as usize).map(|f| f.path.clone())
                                 {
                                     stack.push(p);
@@ -247,14 +251,32 @@ impl Sources {
         inc: &str,
         stack: &[PathBuf],
     ) -> Result<u32, String> {
-        let path = dir.join(inc);
+        // Relative to the including file, else to the main file's
+        // directory (where `gcc -Wa,-I` would point), else (as GNU as) to
+        // the current directory.
+        let main = self.files.first().map(|f| {
+            (
+                f.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                Path::new(&f.name)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            )
+        });
+        let candidates = [Some((dir.to_path_buf(), name_dir.to_path_buf())), main];
+        let (path, name) = candidates
+            .into_iter()
+            .flatten()
+            .map(|(d, n)| (d.join(inc), n.join(inc)))
+            .find(|(p, _)| p.exists())
+            .unwrap_or_else(|| (PathBuf::from(inc), PathBuf::from(inc)));
         let canon = path.canonicalize().unwrap_or_else(|_| path.clone());
         if stack.contains(&canon) {
             return Err(format!("include cycle: `{inc}` is already being included"));
         }
         let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("include file `{inc}` not found ({e})"))?;
-        let name = name_dir.join(inc).to_string_lossy().into_owned();
+            .map_err(|_| format!("include file `{inc}` not found"))?;
+        let name = name.to_string_lossy().into_owned();
         Ok(self.add_file(name, canon, text))
     }
 }
