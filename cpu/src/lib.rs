@@ -2,6 +2,8 @@
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
 #![forbid(unsafe_code)]
 
+pub mod disasm;
 pub mod hart;
+pub mod image;
 pub mod isa;
 pub mod trap;
