@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asm_cmd;
+mod disasm_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -22,10 +23,13 @@ struct Cli {
 enum Command {
     /// Assemble a guest program into an ELF executable
     Asm(asm_cmd::AsmArgs),
+    /// Disassemble a program, as objdump -d does
+    Disasm(disasm_cmd::Args),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Asm(args) => asm_cmd::run(args),
+        Command::Disasm(args) => disasm_cmd::run(&args),
     }
 }
