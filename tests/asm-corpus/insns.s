@@ -382,29 +382,29 @@ _start:
 	amomaxu.d.aq a2, x13, (a4)
 	amomaxu.d.rl a5, x16, (a7)
 	amomaxu.d.aqrl s2, x19, (s4)
-	csrrw x22, sie, s5
-	csrrw s8, senvcfg, s7
-	csrrw s10, scause, x25
+	csrrw x22, seed, s5
+	csrrw s8, stvec, s7
+	csrrw s10, sstateen0, x25
 	csrrw x28, 0x7c3, s11
-	csrrs t5, sip, t4
-	csrrs zero, misa, x31
-	csrrs x2, mie, ra
+	csrrs t5, sstateen2, t4
+	csrrs zero, sscratch, x31
+	csrrs x2, stval, ra
 	csrrs tp, 0x7c3, gp
-	csrrc t1, mcounteren, x5
-	csrrc x8, mscratch, t2
-	csrrc a0, mtval, s1
+	csrrc t1, stimecmp, x5
+	csrrc x8, siph, t2
+	csrrc a0, satp, s1
 	csrrc a2, 0x7c3, x11
-	csrrwi a3, mip, 0
-	csrrwi x14, mtval2, 1
-	csrrwi a5, pmpcfg2, 16
+	csrrwi a3, vsstatus, 0
+	csrrwi x14, vstvec, 1
+	csrrwi a5, vsscratch, 16
 	csrrwi a6, 0x7c3, 31
-	csrrsi x17, pmpcfg2, 0
-	csrrsi s2, pmpaddr1, 1
-	csrrsi s3, pmpaddr3, 16
+	csrrsi x17, vsscratch, 0
+	csrrsi s2, vscause, 1
+	csrrsi s3, vsip, 16
 	csrrsi x20, 0x7c3, 31
-	csrrci s5, pmpaddr3, 0
-	csrrci s6, tdata1, 1
-	csrrci x23, tdata3, 16
+	csrrci s5, vsip, 0
+	csrrci s6, vsiselect, 1
+	csrrci x23, vsiph, 16
 	csrrci s8, 0x7c3, 31
 	sret
 	mret
@@ -451,17 +451,49 @@ _start:
 	csrrs a0, fflags, zero
 	csrrs a0, frm, zero
 	csrrs a0, fcsr, zero
+	csrrs a0, vstart, zero
+	csrrs a0, vxsat, zero
+	csrrs a0, vxrm, zero
+	csrrs a0, vcsr, zero
+	csrrs a0, seed, zero
 	csrrs a0, sstatus, zero
 	csrrs a0, sie, zero
 	csrrs a0, stvec, zero
 	csrrs a0, scounteren, zero
 	csrrs a0, senvcfg, zero
+	csrrs a0, sstateen0, zero
+	csrrs a0, sstateen1, zero
+	csrrs a0, sstateen2, zero
+	csrrs a0, sstateen3, zero
+	csrrs a0, sieh, zero
 	csrrs a0, sscratch, zero
 	csrrs a0, sepc, zero
 	csrrs a0, scause, zero
 	csrrs a0, stval, zero
 	csrrs a0, sip, zero
+	csrrs a0, stimecmp, zero
+	csrrs a0, siselect, zero
+	csrrs a0, sireg, zero
+	csrrs a0, siph, zero
+	csrrs a0, stopei, zero
+	csrrs a0, stimecmph, zero
 	csrrs a0, satp, zero
+	csrrs a0, vsstatus, zero
+	csrrs a0, vsie, zero
+	csrrs a0, vstvec, zero
+	csrrs a0, vsieh, zero
+	csrrs a0, vsscratch, zero
+	csrrs a0, vsepc, zero
+	csrrs a0, vscause, zero
+	csrrs a0, vstval, zero
+	csrrs a0, vsip, zero
+	csrrs a0, vstimecmp, zero
+	csrrs a0, vsiselect, zero
+	csrrs a0, vsireg, zero
+	csrrs a0, vsiph, zero
+	csrrs a0, vstopei, zero
+	csrrs a0, vstimecmph, zero
+	csrrs a0, vsatp, zero
 	csrrs a0, mstatus, zero
 	csrrs a0, misa, zero
 	csrrs a0, medeleg, zero
@@ -469,7 +501,23 @@ _start:
 	csrrs a0, mie, zero
 	csrrs a0, mtvec, zero
 	csrrs a0, mcounteren, zero
+	csrrs a0, mvien, zero
+	csrrs a0, mvip, zero
 	csrrs a0, menvcfg, zero
+	csrrs a0, mstateen0, zero
+	csrrs a0, mstateen1, zero
+	csrrs a0, mstateen2, zero
+	csrrs a0, mstateen3, zero
+	csrrs a0, mstatush, zero
+	csrrs a0, midelegh, zero
+	csrrs a0, mieh, zero
+	csrrs a0, mvienh, zero
+	csrrs a0, mviph, zero
+	csrrs a0, menvcfgh, zero
+	csrrs a0, mstateen0h, zero
+	csrrs a0, mstateen1h, zero
+	csrrs a0, mstateen2h, zero
+	csrrs a0, mstateen3h, zero
 	csrrs a0, mcountinhibit, zero
 	csrrs a0, mscratch, zero
 	csrrs a0, mepc, zero
@@ -478,30 +526,81 @@ _start:
 	csrrs a0, mip, zero
 	csrrs a0, mtinst, zero
 	csrrs a0, mtval2, zero
-	csrrs a0, pmpcfg0, zero
-	csrrs a0, pmpcfg2, zero
-	csrrs a0, pmpaddr0, zero
-	csrrs a0, pmpaddr1, zero
-	csrrs a0, pmpaddr2, zero
-	csrrs a0, pmpaddr3, zero
+	csrrs a0, miselect, zero
+	csrrs a0, mireg, zero
+	csrrs a0, miph, zero
+	csrrs a0, mtopei, zero
+	csrrs a0, scontext, zero
+	csrrs a0, hstatus, zero
+	csrrs a0, hedeleg, zero
+	csrrs a0, hideleg, zero
+	csrrs a0, hie, zero
+	csrrs a0, htimedelta, zero
+	csrrs a0, hcounteren, zero
+	csrrs a0, hgeie, zero
+	csrrs a0, hvien, zero
+	csrrs a0, hvictl, zero
+	csrrs a0, henvcfg, zero
+	csrrs a0, hstateen0, zero
+	csrrs a0, hstateen1, zero
+	csrrs a0, hstateen2, zero
+	csrrs a0, hstateen3, zero
+	csrrs a0, hidelegh, zero
+	csrrs a0, htimedeltah, zero
+	csrrs a0, hvienh, zero
+	csrrs a0, henvcfgh, zero
+	csrrs a0, hstateen0h, zero
+	csrrs a0, hstateen1h, zero
+	csrrs a0, hstateen2h, zero
+	csrrs a0, hstateen3h, zero
+	csrrs a0, htval, zero
+	csrrs a0, hip, zero
+	csrrs a0, hvip, zero
+	csrrs a0, hviprio1, zero
+	csrrs a0, hviprio2, zero
+	csrrs a0, htinst, zero
+	csrrs a0, hviph, zero
+	csrrs a0, hviprio1h, zero
+	csrrs a0, hviprio2h, zero
+	csrrs a0, hgatp, zero
+	csrrs a0, hcontext, zero
+	csrrs a0, mseccfg, zero
+	csrrs a0, mseccfgh, zero
 	csrrs a0, tselect, zero
 	csrrs a0, tdata1, zero
 	csrrs a0, tdata2, zero
 	csrrs a0, tdata3, zero
+	csrrs a0, tinfo, zero
+	csrrs a0, tcontrol, zero
+	csrrs a0, mcontext, zero
+	csrrs a0, mscontext, zero
 	csrrs a0, dcsr, zero
 	csrrs a0, dpc, zero
 	csrrs a0, dscratch0, zero
 	csrrs a0, dscratch1, zero
 	csrrs a0, mcycle, zero
 	csrrs a0, minstret, zero
+	csrrs a0, mcycleh, zero
+	csrrs a0, minstreth, zero
 	csrrs a0, cycle, zero
 	csrrs a0, time, zero
 	csrrs a0, instret, zero
+	csrrs a0, vl, zero
+	csrrs a0, vtype, zero
+	csrrs a0, vlenb, zero
+	csrrs a0, cycleh, zero
+	csrrs a0, timeh, zero
+	csrrs a0, instreth, zero
+	csrrs a0, scountovf, zero
+	csrrs a0, stopi, zero
+	csrrs a0, hgeip, zero
+	csrrs a0, vstopi, zero
 	csrrs a0, mvendorid, zero
 	csrrs a0, marchid, zero
 	csrrs a0, mimpid, zero
 	csrrs a0, mhartid, zero
 	csrrs a0, mconfigptr, zero
+	csrrs a0, mtopi, zero
 	csrrs a0, hpmcounter3, zero
 	csrrs a0, hpmcounter4, zero
 	csrrs a0, hpmcounter5, zero
