@@ -243,6 +243,8 @@ struct Frame {
 }
 
 const MAX_EXPANSION_DEPTH: usize = 200;
+/// No section grows past this (RAM is 128 MiB by default).
+const MAX_SIZE: u64 = 1 << 30;
 
 /// The assembler's state: everything pass 1 builds and pass 2 reads.
 pub struct Asm {
@@ -1063,8 +1065,8 @@ impl Asm {
     }
 
     fn emit_fill(&mut self, len: u64, byte: u8, at: u32) -> PResult<()> {
-        if len > 1 << 32 {
-            return Err((at, format!("size {len} is too large")));
+        if len > MAX_SIZE {
+            return Err((at, format!("size {len} is too large (over 1 GiB)")));
         }
         let c = self.chunk();
         if c.class == Class::Bss {
@@ -1411,11 +1413,15 @@ impl Asm {
                 if n < 0 || !(0..=8).contains(&size) {
                     return Err((arg_at, "bad .fill arguments".into()));
                 }
+                if (n as u64).saturating_mul(size as u64) > MAX_SIZE {
+                    return Err((arg_at, "size is too large (over 1 GiB)".into()));
+                }
+                // GNU as: a value wider than 4 bytes keeps only its low 4.
                 let bytes = value.to_le_bytes();
                 let mut item = [0u8; 8];
                 let k = (size as usize).min(4);
                 item[..k].copy_from_slice(&bytes[..k]);
-                for _ in 0..n.min(1 << 24) {
+                for _ in 0..n {
                     self.emit_bytes(&item[..size as usize], arg_at)?;
                 }
             }
@@ -1693,9 +1699,25 @@ impl Asm {
                 };
                 return Ok((off, Some(r)));
             }
-            if n == 3 {
-                let name = tok_text(line, &op[1]);
-                return Err((op[1].start, format!("unknown register `{name}`")));
+            let reloc_call =
+                n >= 5 && op[n - 4].kind == Tok::Ident && op[n - 5].kind == Tok::Punct(b'%');
+            if !reloc_call {
+                let name = tok_text(line, &op[n - 2]);
+                return Err((op[n - 2].start, format!("unknown register `{name}`")));
+            }
+        }
+        // `8(sp) extra`
+        if let Some(close) = op.iter().position(|t| t.kind == Tok::Punct(b')')) {
+            if close >= 2
+                && op[close - 2].kind == Tok::Punct(b'(')
+                && isa::reg_by_name(tok_text(line, &op[close - 1])).is_some()
+            {
+                if let Some(extra) = op.get(close + 1) {
+                    return Err((
+                        extra.start,
+                        format!("unexpected `{}`", tok_text(line, extra)),
+                    ));
+                }
             }
         }
         Ok((Some(self.imm(line, op, at)?), None))
@@ -1811,6 +1833,16 @@ impl Asm {
             ));
         }
         let count_err = |syntax: &str| -> PErr {
+            // `add a0 a1, a2`: say where the comma is missing.
+            for op in &ops {
+                if let [r, next, ..] = op {
+                    let is_reg =
+                        r.kind == Tok::Ident && isa::reg_by_name(tok_text(line, r)).is_some();
+                    if is_reg && next.kind != Tok::Punct(b'(') {
+                        return (next.start, "expected `,`".into());
+                    }
+                }
+            }
             let at = if ops.is_empty() { first.end } else { op_at(0) };
             (
                 at,
@@ -1848,7 +1880,11 @@ impl Asm {
                 let rd = self.reg(line, ops[0], op_at(0))?;
                 let rs1 = self.reg(line, ops[1], op_at(1))?;
                 let third_is_reg = matches!(ops[2], [t] if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some());
-                if !third_is_reg {
+                // A lone name that is no register and no symbol defined
+                // yet is more likely a misspelt register than a constant.
+                let unknown_name = matches!(ops[2], [t] if t.kind == Tok::Ident
+                    && self.symtab.index.get(tok_text(line, t)).is_none_or(|&id| self.symtab.syms[id as usize].def == Def::Undef));
+                if !third_is_reg && !unknown_name {
                     if let Some(iop) = immediate_form(op) {
                         let imm = self.imm(line, ops[2], op_at(2))?;
                         let field = match iop.format() {

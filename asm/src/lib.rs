@@ -231,12 +231,17 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
 
 /// Assembles one instruction at `pc` (branch and jump targets are absolute
 /// addresses). Pseudo-instructions are fine if they are one word.
+///
+/// As objdump prints them, a branch or jump target may be bare hex digits
+/// (`j 80200010`); anywhere else a number without `0x` is decimal.
 pub fn assemble_insn(text: &str, pc: u64) -> Result<u32, Error> {
     let mut asm = Asm::new();
     asm.chunks[0].align = 1;
-    let file = asm
-        .src
-        .add_file("<insn>".into(), PathBuf::from("<insn>"), text.to_string());
+    let file = asm.src.add_file(
+        "<insn>".into(),
+        PathBuf::from("<insn>"),
+        objdump_targets(text),
+    );
     asm.run(file);
     let (bases, _) = link::layout(&asm, pc);
     let errs = link::apply_fixups(&mut asm, &bases);
@@ -261,6 +266,52 @@ pub fn assemble_insn(text: &str, pc: u64) -> Result<u32, Error> {
             ),
             source_line: text.to_string(),
         }),
+    }
+}
+
+/// Prefixes `0x` to a branch or jump target written as bare hex digits.
+fn objdump_targets(text: &str) -> String {
+    let code = text.split('#').next().unwrap_or("").trim();
+    let (mnemonic, operands) = code
+        .split_once(|c: char| c.is_whitespace())
+        .unwrap_or((code, ""));
+    let takes_target = match mnemonics::lookup(mnemonic) {
+        Some(mnemonics::Mnemonic::Real { op, .. }) => {
+            matches!(op.format(), cpu::isa::Format::B | cpu::isa::Format::J)
+        }
+        Some(mnemonics::Mnemonic::Pseudo(p)) => {
+            use mnemonics::Pseudo as P;
+            matches!(
+                p,
+                P::Beqz
+                    | P::Bnez
+                    | P::Blez
+                    | P::Bgez
+                    | P::Bltz
+                    | P::Bgtz
+                    | P::Bgt
+                    | P::Ble
+                    | P::Bgtu
+                    | P::Bleu
+                    | P::J
+            )
+        }
+        None => false,
+    };
+    let (head, last) = match operands.rsplit_once(',') {
+        Some((h, l)) => (Some(h), l.trim()),
+        None => (None, operands.trim()),
+    };
+    if !takes_target
+        || last.is_empty()
+        || !last.bytes().all(|c| c.is_ascii_hexdigit())
+        || last.starts_with("0x")
+    {
+        return text.to_string();
+    }
+    match head {
+        Some(h) => format!("{mnemonic} {h},0x{last}"),
+        None => format!("{mnemonic} 0x{last}"),
     }
 }
 
