@@ -11,6 +11,7 @@ use cpu::isa::{self, Format, Insn, Op};
 
 use crate::error::Error;
 use crate::expr::{Env, EvalError, ExprId, Exprs, Names, Node, Val};
+use crate::fast::{reg_by_name, FxHashMap};
 use crate::lexer::{tokenize, unescape, Tok, Token};
 use crate::li::li;
 use crate::mnemonics::{immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
@@ -117,7 +118,7 @@ pub struct Sym {
 #[derive(Default)]
 pub struct SymTab {
     pub syms: Vec<Sym>,
-    pub index: HashMap<Box<str>, u32>,
+    pub index: FxHashMap<Box<str>, u32>,
 }
 
 impl SymTab {
@@ -256,7 +257,7 @@ pub struct Asm {
     cur: u16,
     section_stack: Vec<u16>,
     pub fixups: Vec<Fixup>,
-    macros: HashMap<Box<str>, Rc<Macro>>,
+    macros: FxHashMap<Box<str>, Rc<Macro>>,
     recording: Option<Recording>,
     frames: Vec<Frame>,
     /// Errors with a sort key (file, line, column).
@@ -363,6 +364,49 @@ fn tok_text<'a>(line: &'a str, t: &Token) -> &'a str {
 
 fn end_of(line: &str, toks: &[Token]) -> u32 {
     toks.last().map_or(line.len() as u32, |t| t.end)
+}
+
+/// An instruction's operands, split at top-level commas without
+/// allocating (instructions have at most 4; more is an error).
+struct Operands<'a> {
+    items: [&'a [Token]; 6],
+    len: usize,
+}
+
+impl<'a> Operands<'a> {
+    fn split(toks: &'a [Token]) -> Option<Operands<'a>> {
+        let mut ops = Operands {
+            items: [&[]; 6],
+            len: 0,
+        };
+        if toks.is_empty() {
+            return Some(ops);
+        }
+        let mut depth = 0i32;
+        let mut start = 0;
+        for (i, t) in toks.iter().enumerate() {
+            match t.kind {
+                Tok::Punct(b'(') => depth += 1,
+                Tok::Punct(b')') => depth -= 1,
+                Tok::Punct(b',') if depth <= 0 => {
+                    *ops.items.get_mut(ops.len)? = &toks[start..i];
+                    ops.len += 1;
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        *ops.items.get_mut(ops.len)? = &toks[start..];
+        ops.len += 1;
+        Some(ops)
+    }
+}
+
+impl<'a> std::ops::Deref for Operands<'a> {
+    type Target = [&'a [Token]];
+    fn deref(&self) -> &Self::Target {
+        &self.items[..self.len]
+    }
 }
 
 /// Splits operands at top-level commas.
@@ -489,7 +533,7 @@ impl Asm {
             cur: 0,
             section_stack: Vec::new(),
             fixups: Vec::new(),
-            macros: HashMap::new(),
+            macros: FxHashMap::default(),
             recording: None,
             frames: Vec::new(),
             errors: Vec::new(),
@@ -802,7 +846,10 @@ impl Asm {
         {
             return self.assign(l, line, name, first.start, &t[2..], false);
         }
-        if let Some(m) = self.macros.get(name).cloned() {
+        if let Some(m) = (!self.macros.is_empty())
+            .then(|| self.macros.get(name).cloned())
+            .flatten()
+        {
             return self.expand_macro(l, line, name, &m, &t[1..], first.end);
         }
         if name.starts_with('.') {
@@ -1511,7 +1558,7 @@ impl Asm {
         let nobits = ops
             .get(2)
             .is_some_and(|o| o.iter().any(|t| tok_text(line, t) == "nobits"));
-        let class = Class::of(&name, flags.as_deref(), nobits).ok_or((
+        let class = Class::of(&name, flags.as_deref(), nobits).ok_or_else(|| (
             arg_at,
             format!(
                 "unknown section `{name}`: use .text, .rodata, .data, .bss (or their .NAME.* forms), or give flags"
@@ -1615,11 +1662,9 @@ impl Asm {
             [] => Err((at, "expected a register".into())),
             [t] if t.kind == Tok::Ident => {
                 let name = tok_text(line, t);
-                isa::reg_by_name(name).ok_or((t.start, format!("unknown register `{name}`")))
+                reg_by_name(name).ok_or_else(|| (t.start, format!("unknown register `{name}`")))
             }
-            [t, extra, ..]
-                if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some() =>
-            {
+            [t, extra, ..] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some() => {
                 Err((extra.start, "expected `,`".into()))
             }
             [t, ..] => Err((
@@ -1661,9 +1706,7 @@ impl Asm {
                 at: first.start,
             });
         }
-        if first.kind == Tok::Ident
-            && isa::reg_by_name(tok_text(line, first)).is_some()
-            && op.len() == 1
+        if first.kind == Tok::Ident && reg_by_name(tok_text(line, first)).is_some() && op.len() == 1
         {
             return Err((
                 first.start,
@@ -1691,7 +1734,7 @@ impl Asm {
             && op[n - 3].kind == Tok::Punct(b'(')
             && op[n - 2].kind == Tok::Ident
         {
-            if let Some(r) = isa::reg_by_name(tok_text(line, &op[n - 2])) {
+            if let Some(r) = reg_by_name(tok_text(line, &op[n - 2])) {
                 let off = if n == 3 {
                     None
                 } else {
@@ -1710,7 +1753,7 @@ impl Asm {
         if let Some(close) = op.iter().position(|t| t.kind == Tok::Punct(b')')) {
             if close >= 2
                 && op[close - 2].kind == Tok::Punct(b'(')
-                && isa::reg_by_name(tok_text(line, &op[close - 1])).is_some()
+                && reg_by_name(tok_text(line, &op[close - 1])).is_some()
             {
                 if let Some(extra) = op.get(close + 1) {
                     return Err((
@@ -1727,7 +1770,7 @@ impl Asm {
     /// operand (`jalr 8(a0)`).
     fn base_or_mem(&mut self, line: &str, op: &[Token], at: u32) -> PResult<(u8, Imm)> {
         if let [t] = op {
-            if let Some(r) = isa::reg_by_name(tok_text(line, t)) {
+            if let Some(r) = reg_by_name(tok_text(line, t)) {
                 return Ok((r, self.zero_imm(at)));
             }
         }
@@ -1821,8 +1864,10 @@ impl Asm {
         let Some(mn) = lookup(name) else {
             return Err((first.start, format!("unknown instruction `{name}`")));
         };
-        let ops = split_commas(rest);
         let end = end_of(line, rest).max(first.end);
+        let Some(ops) = Operands::split(rest) else {
+            return Err((first.start, format!("too many operands for `{name}`")));
+        };
         let op_at =
             |i: usize| -> u32 { ops.get(i).and_then(|o| o.first()).map_or(end, |t| t.start) };
         if ops.iter().any(|o| o.is_empty()) {
@@ -1834,10 +1879,9 @@ impl Asm {
         }
         let count_err = |syntax: &str| -> PErr {
             // `add a0 a1, a2`: say where the comma is missing.
-            for op in &ops {
+            for op in ops.iter() {
                 if let [r, next, ..] = op {
-                    let is_reg =
-                        r.kind == Tok::Ident && isa::reg_by_name(tok_text(line, r)).is_some();
+                    let is_reg = r.kind == Tok::Ident && reg_by_name(tok_text(line, r)).is_some();
                     if is_reg && next.kind != Tok::Punct(b'(') {
                         return (next.start, "expected `,`".into());
                     }
@@ -1879,7 +1923,7 @@ impl Asm {
                 }
                 let rd = self.reg(line, ops[0], op_at(0))?;
                 let rs1 = self.reg(line, ops[1], op_at(1))?;
-                let third_is_reg = matches!(ops[2], [t] if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some());
+                let third_is_reg = matches!(ops[2], [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some());
                 // A lone name that is no register and no symbol defined
                 // yet is more likely a misspelt register than a constant.
                 let unknown_name = matches!(ops[2], [t] if t.kind == Tok::Ident
@@ -2122,7 +2166,8 @@ impl Asm {
         src: &[Token],
         at: u32,
     ) -> PResult<()> {
-        let is_reg = matches!(src, [t] if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some());
+        let is_reg =
+            matches!(src, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some());
         let (op, rs1, uimm) = if op.format() == Format::Csr && is_reg {
             (op, self.reg(line, src, at)?, None)
         } else {

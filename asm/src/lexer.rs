@@ -266,40 +266,45 @@ pub fn unescape(lit: &str, out: &mut Vec<u8>) {
 }
 
 fn number(text: &str) -> Result<Tok, String> {
-    let lower = text.to_ascii_lowercase();
-    let (digits, radix) = if let Some(h) = lower.strip_prefix("0x") {
-        (h, 16)
-    } else if let Some(bin) = lower
-        .strip_prefix("0b")
-        .filter(|d| !d.is_empty() && d.bytes().all(|c| c == b'0' || c == b'1'))
-    {
-        (bin, 2)
-    } else if let Some(label) = lower.strip_suffix('b').or_else(|| lower.strip_suffix('f')) {
-        if !label.is_empty() && label.bytes().all(|c| c.is_ascii_digit()) {
-            let forward = lower.ends_with('f');
-            let label = label
-                .parse::<u64>()
-                .map_err(|_| format!("bad local label `{text}`"))?;
+    let b = text.as_bytes();
+    let bad = || format!("bad number `{text}`");
+    let (digits, radix) = match b {
+        [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+        [b'0', b'b' | b'B', rest @ ..]
+            if !rest.is_empty() && rest.iter().all(|&c| c == b'0' || c == b'1') =>
+        {
+            (rest, 2)
+        }
+        [label @ .., b'b' | b'B' | b'f' | b'F']
+            if !label.is_empty() && label.iter().all(u8::is_ascii_digit) =>
+        {
+            let forward = matches!(b[b.len() - 1], b'f' | b'F');
+            let label =
+                parse_digits(label, 10).ok_or_else(|| format!("bad local label `{text}`"))?;
             return Ok(Tok::LocalRef { label, forward });
         }
-        (lower.as_str(), 10)
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (&lower[1..], 8)
-    } else {
-        (lower.as_str(), 10)
+        [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+        _ => (b, 10),
     };
     if digits.is_empty() {
-        return Err(format!("bad number `{text}`"));
+        return Err(bad());
     }
-    u64::from_str_radix(digits, radix)
+    if !digits.iter().all(|&c| (c as char).is_digit(radix)) {
+        return Err(bad());
+    }
+    parse_digits(digits, radix)
         .map(Tok::Num)
-        .map_err(|e| {
-            if matches!(e.kind(), std::num::IntErrorKind::PosOverflow) {
-                format!("number `{text}` does not fit in 64 bits")
-            } else {
-                format!("bad number `{text}`")
-            }
-        })
+        .ok_or_else(|| format!("number `{text}` does not fit in 64 bits"))
+}
+
+/// Digits already checked for the radix; `None` on overflow.
+fn parse_digits(digits: &[u8], radix: u32) -> Option<u64> {
+    let mut v = 0u64;
+    for &c in digits {
+        let d = (c as char).to_digit(radix)? as u64;
+        v = v.checked_mul(radix as u64)?.checked_add(d)?;
+    }
+    Some(v)
 }
 
 #[cfg(test)]

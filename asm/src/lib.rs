@@ -16,6 +16,7 @@ mod assembler;
 mod elf;
 mod error;
 mod expr;
+mod fast;
 mod lexer;
 mod li;
 mod link;

@@ -2,10 +2,11 @@
 //! `.aq`/`.rl`/`.aqrl` spellings of AMOs and LR/SC), and the
 //! pseudo-instructions GNU as knows for RV64IMA/Zicsr/Zifencei.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use cpu::isa::{Format, Op, TABLE};
+
+use crate::fast::FxHashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pseudo {
@@ -121,10 +122,10 @@ const PSEUDOS: &[(&str, Pseudo)] = &[
     ("unimp", Pseudo::Unimp),
 ];
 
-fn table() -> &'static HashMap<&'static str, Mnemonic> {
-    static MAP: OnceLock<HashMap<&'static str, Mnemonic>> = OnceLock::new();
+fn table() -> &'static FxHashMap<&'static str, Mnemonic> {
+    static MAP: OnceLock<FxHashMap<&'static str, Mnemonic>> = OnceLock::new();
     MAP.get_or_init(|| {
-        let mut m = HashMap::new();
+        let mut m = FxHashMap::default();
         for spec in TABLE {
             m.insert(
                 spec.name,
