@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod asm_cmd;
+mod disasm_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "trapvisor",
@@ -17,10 +20,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Assemble a guest program into an ELF executable
+    Asm(asm_cmd::AsmArgs),
+    /// Disassemble a program, as objdump -d does
+    Disasm(disasm_cmd::Args),
+}
 
-// No subcommands yet: `Command` is empty, so the match below has no arms.
-#[allow(unreachable_code)]
 fn main() -> ExitCode {
-    match Cli::parse().command {}
+    match Cli::parse().command {
+        Command::Asm(args) => asm_cmd::run(args),
+        Command::Disasm(args) => disasm_cmd::run(&args),
+    }
 }

@@ -4,8 +4,10 @@
 
 pub mod csr;
 mod dcache;
+pub mod disasm;
 pub mod exec;
 pub mod hart;
+pub mod image;
 pub mod isa;
 pub mod mmu;
 pub mod trap;
