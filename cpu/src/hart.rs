@@ -583,7 +583,11 @@ impl Hart {
             self.digest.update(pc, bits);
         }
         if self.trace_on {
-            tracing::trace!(target: "cpu::insn", "{pc:#010x}: {bits:08x}");
+            tracing::trace!(
+                target: "cpu::insn",
+                "{pc:#010x}: {bits:08x}  {}",
+                crate::disasm::disasm(bits, pc)
+            );
         }
         self.bp_resume = None;
     }

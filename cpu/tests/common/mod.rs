@@ -66,13 +66,18 @@ impl Asm {
             }
             return self;
         }
-        let lo = ((v << 52) >> 52) as i32;
-        let rest = (v - lo as i64) >> 12;
-        let shift = rest.trailing_zeros().min(40);
-        self.li(rd, (rest >> shift) as u64);
-        self.i(Op::Slli, rd, rd, 12 + shift as i32);
-        if lo != 0 {
-            self.i(Op::Addi, rd, rd, lo);
+        // Upper 32 bits, then the lower 32 in 11/11/10-bit pieces.
+        let lo = v as u32 as i32;
+        self.li(rd, (v >> 32) as u64);
+        for (shift, piece) in [
+            (11, (lo >> 21) & 0x7ff),
+            (11, (lo >> 10) & 0x7ff),
+            (10, lo & 0x3ff),
+        ] {
+            self.i(Op::Slli, rd, rd, shift);
+            if piece != 0 {
+                self.i(Op::Ori, rd, rd, piece);
+            }
         }
         self
     }
