@@ -2,6 +2,7 @@
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
 #![forbid(unsafe_code)]
 
+pub mod devices;
 pub mod hart;
 pub mod isa;
 pub mod trap;
