@@ -5,4 +5,5 @@
 pub mod devices;
 pub mod hart;
 pub mod isa;
+pub mod sbi;
 pub mod trap;
