@@ -464,7 +464,7 @@ mod tests {
             assert_eq!(call(ext::BASE, 3, &[e]).0, SbiRet::ok(1), "{e:#x}");
         }
         // IPI, RFENCE, PMU, legacy clear_ipi: absent, and probing is no error.
-        for e in [0x73_5049, 0x5246_4E43, 0x504D_55, 0x03, 0x1234_5678] {
+        for e in [0x0073_5049, 0x5246_4E43, 0x0050_4D55, 0x03, 0x1234_5678] {
             assert_eq!(call(ext::BASE, 3, &[e]).0, SbiRet::ok(0), "{e:#x}");
         }
     }
