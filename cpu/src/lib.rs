@@ -5,5 +5,6 @@
 pub mod devices;
 pub mod hart;
 pub mod isa;
+pub mod machine;
 pub mod sbi;
 pub mod trap;
