@@ -377,8 +377,9 @@ impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
 /// call ended the guest.
 pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> Flow {
     let call = SbiCall::from_regs(hart.regs());
+    let pc = hart.pc();
     let ret = sbi::handle(call, &mut NativeSbiEnv { hart, devices });
-    tracing::debug!(?call, ?ret, "SBI call");
+    tracing::debug!(target: "cpu::sbi", "SBI call at pc {pc:#x}: {call:?} -> {ret:?}");
     match ret {
         SbiRet::Ended => match devices.ended() {
             Some(end) => Flow::Stop(Outcome::Ended(end)),
