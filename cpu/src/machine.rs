@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use crate::devices::{Console, Ended, NativeDevices};
-use crate::hart::{Csrs, Digest, Exit, Priv};
+use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
 use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
 use crate::trap::{Exception, Interrupt, Trap};
 
@@ -454,6 +454,96 @@ pub fn handle_breakpoint(pc: u64) -> Flow {
     Flow::Stop(Outcome::Stopped(StopReason::UnexpectedBreakpoint { pc }))
 }
 
+// ---------------------------------------------------------------------------
+// The real hart
+// ---------------------------------------------------------------------------
+
+impl SeeHart for Hart {
+    fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit {
+        Hart::run(self, devices, budget)
+    }
+    fn regs(&self) -> &[u64; 32] {
+        &self.x
+    }
+    fn regs_mut(&mut self) -> &mut [u64; 32] {
+        &mut self.x
+    }
+    fn pc(&self) -> u64 {
+        self.pc
+    }
+    fn set_pc(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+    fn privilege(&self) -> Priv {
+        self.privilege
+    }
+    fn set_privilege(&mut self, privilege: Priv) {
+        self.privilege = privilege;
+    }
+    fn csrs(&self) -> &Csrs {
+        &self.csr
+    }
+    fn csrs_mut(&mut self) -> &mut Csrs {
+        &mut self.csr
+    }
+    fn timecmp(&self) -> u64 {
+        self.timecmp
+    }
+    fn set_timecmp(&mut self, time: u64) {
+        self.timecmp = time;
+    }
+    fn time(&self) -> u64 {
+        Hart::time(self)
+    }
+    fn sleep_until(&mut self, time: u64) {
+        Hart::sleep_until(self, time)
+    }
+    fn instret(&self) -> u64 {
+        Hart::instret(self)
+    }
+    fn digest(&self) -> Digest {
+        self.digest
+    }
+    fn set_digest(&mut self, on: bool) {
+        Hart::set_digest(self, on)
+    }
+    fn set_trace_insns(&mut self, on: bool) {
+        Hart::set_trace_insns(self, on)
+    }
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        Hart::read_phys(self, pa, buf)
+    }
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+        Hart::write_phys(self, pa, data)
+    }
+    fn ram_range(&self) -> Range<u64> {
+        Hart::ram_range(self)
+    }
+    fn trap_counts(&self) -> Vec<TrapCount> {
+        let stats = self.stats();
+        let exceptions = Exception::ALL.iter().map(|&e| TrapCount {
+            cause: e.code(),
+            name: e.name(),
+            count: stats.exceptions[e.code() as usize],
+        });
+        let interrupts = [
+            Interrupt::SupervisorSoftware,
+            Interrupt::SupervisorTimer,
+            Interrupt::SupervisorExternal,
+        ]
+        .into_iter()
+        .map(|i| TrapCount {
+            cause: Trap::Interrupt(i).cause_bits(),
+            name: i.name(),
+            count: stats.interrupts[i.code() as usize],
+        });
+        exceptions
+            .chain(interrupts)
+            .filter(|t| t.count > 0)
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -860,5 +950,135 @@ mod tests {
             text.contains("trace digest: 0123456789abcdef over 2000000 instructions"),
             "{text}"
         );
+    }
+
+    // --- the SEE over the real hart ------------------------------------------
+
+    mod real {
+        use super::super::*;
+        use crate::devices::SharedBuffer;
+        use crate::hart::Hart;
+        use crate::isa::{encode, Insn, Op};
+
+        const RAM: u64 = 0x8000_0000;
+        const A0: u8 = 10;
+        const A1: u8 = 11;
+        const A7: u8 = 17;
+        const T0: u8 = 5;
+        const T1: u8 = 6;
+
+        fn i(op: Op, rd: u8, rs1: u8, imm: i32) -> u32 {
+            encode(&Insn::new(op, rd, rs1, 0, imm))
+        }
+        /// `li rd, v` for a value that fits `lui` + `addiw`.
+        fn li(rd: u8, v: i32) -> Vec<u32> {
+            let lo = (v << 20) >> 20;
+            let hi = v.wrapping_sub(lo);
+            let mut w = Vec::new();
+            if hi != 0 {
+                w.push(encode(&Insn::new(Op::Lui, rd, 0, 0, hi)));
+                w.push(i(Op::Addiw, rd, rd, lo));
+            } else {
+                w.push(i(Op::Addi, rd, 0, lo));
+            }
+            w
+        }
+        fn ecall() -> u32 {
+            encode(&Insn::new(Op::Ecall, 0, 0, 0, 0))
+        }
+        fn finish(code: i32) -> Vec<u32> {
+            let mut w = li(T0, 0x10_0000);
+            w.extend(li(T1, code << 16 | if code == 0 { 0x5555 } else { 0x3333 }));
+            w.push(encode(&Insn::new(Op::Sw, 0, T0, T1, 0)));
+            w
+        }
+
+        fn boot(words: &[u32]) -> (Machine<Hart>, SharedBuffer) {
+            let (console, out) = Console::buffered(b"");
+            let mut m = Machine::new(Hart::new(1 << 20), console, RAM);
+            let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+            assert!(m.load_segment(RAM, &bytes, bytes.len() as u64));
+            m.max_instructions = 1_000_000;
+            (m, out)
+        }
+
+        #[test]
+        fn sbi_putchar_then_finisher() {
+            let mut p = li(A7, 1);
+            p.extend(li(A0, i32::from(b'A')));
+            p.push(ecall());
+            p.extend(finish(3));
+            let (mut m, out) = boot(&p);
+            m.hart.set_digest(true);
+            let report = m.run();
+            assert_eq!(out.contents(), b"A");
+            assert_eq!(report.outcome.exit_status(), 3);
+            // An ecall raises an exception, so it does not retire
+            // (privileged spec 3.3.1): every instruction but it does.
+            assert_eq!(report.instructions, p.len() as u64 - 1);
+            assert_eq!(report.digest.count, p.len() as u64 - 1);
+            let ecalls = report.traps.iter().find(|t| t.cause == 9).map(|t| t.count);
+            assert_eq!(ecalls, Some(1));
+        }
+
+        #[test]
+        fn wfi_sleeps_until_the_sbi_timer_then_goes_on() {
+            // set_timer(1000); sie.STIE = 1 (sstatus.SIE stays 0: no trap,
+            // wfi just returns); wfi; finisher pass.
+            let mut p = li(A7, 0x5449_4D45);
+            p.extend(li(A1, 0));
+            p.extend(li(A0, 1000));
+            p.push(encode(&Insn::new(Op::Addi, 16, 0, 0, 0))); // a6 = 0
+            p.push(ecall());
+            p.extend(li(T0, 0x20));
+            p.push(encode(&Insn::new(Op::Csrrs, 0, T0, 0, 0x104)));
+            p.push(encode(&Insn::new(Op::Wfi, 0, 0, 0, 0)));
+            p.extend(finish(0));
+            let (mut m, _) = boot(&p);
+            let report = m.run();
+            assert_eq!(report.outcome.exit_status(), 0, "{}", report.outcome);
+            assert!(m.hart.time() >= 1000, "time {}", m.hart.time());
+        }
+
+        #[test]
+        fn wfi_with_no_timer_is_reported_as_a_hang() {
+            let (mut m, _) = boot(&[encode(&Insn::new(Op::Wfi, 0, 0, 0, 0))]);
+            let report = m.run();
+            assert_eq!(
+                report.outcome,
+                Outcome::Stopped(StopReason::Hang {
+                    pc: RAM + 4,
+                    why: "wfi with no timer set and interrupts that can never arrive"
+                })
+            );
+        }
+
+        #[test]
+        fn a_fault_with_stvec_at_nothing_storms() {
+            // stvec = 0x1000 (not RAM, not a device); an illegal instruction.
+            let mut p = li(T0, 0x1000);
+            p.push(encode(&Insn::new(Op::Csrrw, 0, T0, 0, 0x105)));
+            p.push(0);
+            let (mut m, _) = boot(&p);
+            let report = m.run();
+            assert!(
+                matches!(
+                    report.outcome,
+                    Outcome::Stopped(StopReason::TrapStorm { pc: 0x1000, .. })
+                ),
+                "{}",
+                report.outcome
+            );
+        }
+
+        #[test]
+        fn a_runaway_loop_meets_the_limit_exactly() {
+            let p = [encode(&Insn::new(Op::Jal, 0, 0, 0, 0))];
+            let (mut m, _) = boot(&p);
+            m.max_instructions = 12_345;
+            let report = m.run();
+            assert_eq!(report.outcome.exit_status(), status::INSTRUCTION_LIMIT);
+            assert_eq!(report.instructions, 12_345);
+        }
     }
 }
