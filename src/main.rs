@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod disasm_cmd;
+
 #[derive(Parser)]
 #[command(
     name = "trapvisor",
@@ -17,10 +19,14 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Disassemble a program, as objdump -d does
+    Disasm(disasm_cmd::Args),
+}
 
-// No subcommands yet: `Command` is empty, so the match below has no arms.
-#[allow(unreachable_code)]
 fn main() -> ExitCode {
-    match Cli::parse().command {}
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Disasm(args) => disasm_cmd::run(&args),
+    }
 }

@@ -275,7 +275,7 @@ impl Insn {
 
     /// Length of the encoding in bytes (always 4 until the C extension).
     #[inline]
-    #[allow(clippy::len_without_is_empty)]
+    #[allow(clippy::len_without_is_empty)] // an instruction is never empty
     pub fn len(&self) -> u64 {
         4
     }
@@ -454,23 +454,57 @@ pub fn reg_by_name(name: &str) -> Option<u8> {
     REG_NAMES.iter().position(|&r| r == name).map(|i| i as u8)
 }
 
-/// CSR numbers and names (privileged spec, chapter 2, "CSR Listing"), as
-/// objdump names them.
+/// CSR numbers and names (privileged spec, chapter 2, "CSR Listing", and
+/// the extensions' CSRs), as objdump 2.40 names them; the numbered families
+/// (`pmpcfgN`, `pmpaddrN`, `hpmcounterN[h]`, `mhpmcounterN[h]`,
+/// `mhpmeventN[h]`) are in [`CSR_FAMILIES`].
 pub const CSR_NAMES: &[(u16, &str)] = &[
     (0x001, "fflags"),
     (0x002, "frm"),
     (0x003, "fcsr"),
+    (0x008, "vstart"),
+    (0x009, "vxsat"),
+    (0x00a, "vxrm"),
+    (0x00f, "vcsr"),
+    (0x015, "seed"),
     (0x100, "sstatus"),
     (0x104, "sie"),
     (0x105, "stvec"),
     (0x106, "scounteren"),
     (0x10a, "senvcfg"),
+    (0x10c, "sstateen0"),
+    (0x10d, "sstateen1"),
+    (0x10e, "sstateen2"),
+    (0x10f, "sstateen3"),
+    (0x114, "sieh"),
     (0x140, "sscratch"),
     (0x141, "sepc"),
     (0x142, "scause"),
     (0x143, "stval"),
     (0x144, "sip"),
+    (0x14d, "stimecmp"),
+    (0x150, "siselect"),
+    (0x151, "sireg"),
+    (0x154, "siph"),
+    (0x15c, "stopei"),
+    (0x15d, "stimecmph"),
     (0x180, "satp"),
+    (0x200, "vsstatus"),
+    (0x204, "vsie"),
+    (0x205, "vstvec"),
+    (0x214, "vsieh"),
+    (0x240, "vsscratch"),
+    (0x241, "vsepc"),
+    (0x242, "vscause"),
+    (0x243, "vstval"),
+    (0x244, "vsip"),
+    (0x24d, "vstimecmp"),
+    (0x250, "vsiselect"),
+    (0x251, "vsireg"),
+    (0x254, "vsiph"),
+    (0x25c, "vstopei"),
+    (0x25d, "vstimecmph"),
+    (0x280, "vsatp"),
     (0x300, "mstatus"),
     (0x301, "misa"),
     (0x302, "medeleg"),
@@ -478,7 +512,23 @@ pub const CSR_NAMES: &[(u16, &str)] = &[
     (0x304, "mie"),
     (0x305, "mtvec"),
     (0x306, "mcounteren"),
+    (0x308, "mvien"),
+    (0x309, "mvip"),
     (0x30a, "menvcfg"),
+    (0x30c, "mstateen0"),
+    (0x30d, "mstateen1"),
+    (0x30e, "mstateen2"),
+    (0x30f, "mstateen3"),
+    (0x310, "mstatush"),
+    (0x313, "midelegh"),
+    (0x314, "mieh"),
+    (0x318, "mvienh"),
+    (0x319, "mviph"),
+    (0x31a, "menvcfgh"),
+    (0x31c, "mstateen0h"),
+    (0x31d, "mstateen1h"),
+    (0x31e, "mstateen2h"),
+    (0x31f, "mstateen3h"),
     (0x320, "mcountinhibit"),
     (0x340, "mscratch"),
     (0x341, "mepc"),
@@ -487,44 +537,108 @@ pub const CSR_NAMES: &[(u16, &str)] = &[
     (0x344, "mip"),
     (0x34a, "mtinst"),
     (0x34b, "mtval2"),
-    (0x3a0, "pmpcfg0"),
-    (0x3a2, "pmpcfg2"),
-    (0x3b0, "pmpaddr0"),
-    (0x3b1, "pmpaddr1"),
-    (0x3b2, "pmpaddr2"),
-    (0x3b3, "pmpaddr3"),
+    (0x350, "miselect"),
+    (0x351, "mireg"),
+    (0x354, "miph"),
+    (0x35c, "mtopei"),
+    (0x5a8, "scontext"),
+    (0x600, "hstatus"),
+    (0x602, "hedeleg"),
+    (0x603, "hideleg"),
+    (0x604, "hie"),
+    (0x605, "htimedelta"),
+    (0x606, "hcounteren"),
+    (0x607, "hgeie"),
+    (0x608, "hvien"),
+    (0x609, "hvictl"),
+    (0x60a, "henvcfg"),
+    (0x60c, "hstateen0"),
+    (0x60d, "hstateen1"),
+    (0x60e, "hstateen2"),
+    (0x60f, "hstateen3"),
+    (0x613, "hidelegh"),
+    (0x615, "htimedeltah"),
+    (0x618, "hvienh"),
+    (0x61a, "henvcfgh"),
+    (0x61c, "hstateen0h"),
+    (0x61d, "hstateen1h"),
+    (0x61e, "hstateen2h"),
+    (0x61f, "hstateen3h"),
+    (0x643, "htval"),
+    (0x644, "hip"),
+    (0x645, "hvip"),
+    (0x646, "hviprio1"),
+    (0x647, "hviprio2"),
+    (0x64a, "htinst"),
+    (0x655, "hviph"),
+    (0x656, "hviprio1h"),
+    (0x657, "hviprio2h"),
+    (0x680, "hgatp"),
+    (0x6a8, "hcontext"),
+    (0x747, "mseccfg"),
+    (0x757, "mseccfgh"),
     (0x7a0, "tselect"),
     (0x7a1, "tdata1"),
     (0x7a2, "tdata2"),
     (0x7a3, "tdata3"),
+    (0x7a4, "tinfo"),
+    (0x7a5, "tcontrol"),
+    (0x7a8, "mcontext"),
+    (0x7aa, "mscontext"),
     (0x7b0, "dcsr"),
     (0x7b1, "dpc"),
     (0x7b2, "dscratch0"),
     (0x7b3, "dscratch1"),
     (0xb00, "mcycle"),
     (0xb02, "minstret"),
+    (0xb80, "mcycleh"),
+    (0xb82, "minstreth"),
     (0xc00, "cycle"),
     (0xc01, "time"),
     (0xc02, "instret"),
+    (0xc20, "vl"),
+    (0xc21, "vtype"),
+    (0xc22, "vlenb"),
+    (0xc80, "cycleh"),
+    (0xc81, "timeh"),
+    (0xc82, "instreth"),
+    (0xda0, "scountovf"),
+    (0xdb0, "stopi"),
+    (0xe12, "hgeip"),
+    (0xeb0, "vstopi"),
     (0xf11, "mvendorid"),
     (0xf12, "marchid"),
     (0xf13, "mimpid"),
     (0xf14, "mhartid"),
     (0xf15, "mconfigptr"),
+    (0xfb0, "mtopi"),
 ];
 
-/// The name of CSR `addr`, if it has one (`hpmcounterN` and
-/// `mhpmcounterN`/`mhpmeventN` included).
+/// Numbered CSR families: `(prefix, suffix, number of member 0, members)`;
+/// member `n` of a family is called `{prefix}{n}{suffix}` and numbered
+/// `base + n`, for `n` in `members`.
+pub const CSR_FAMILIES: &[(&str, &str, u16, std::ops::RangeInclusive<u16>)] = &[
+    ("pmpcfg", "", 0x3a0, 0..=15),
+    ("pmpaddr", "", 0x3b0, 0..=63),
+    ("hpmcounter", "", 0xc00, 3..=31),
+    ("hpmcounter", "h", 0xc80, 3..=31),
+    ("mhpmcounter", "", 0xb00, 3..=31),
+    ("mhpmcounter", "h", 0xb80, 3..=31),
+    ("mhpmevent", "", 0x320, 3..=31),
+    ("mhpmevent", "h", 0x720, 3..=31),
+];
+
+/// The name of CSR `addr`, if objdump has one for it.
 pub fn csr_name(addr: u16) -> Option<String> {
     if let Some(&(_, name)) = CSR_NAMES.iter().find(|&&(a, _)| a == addr) {
         return Some(name.to_string());
     }
-    match addr {
-        0xc03..=0xc1f => Some(format!("hpmcounter{}", addr - 0xc00)),
-        0xb03..=0xb1f => Some(format!("mhpmcounter{}", addr - 0xb00)),
-        0x323..=0x33f => Some(format!("mhpmevent{}", addr - 0x320)),
-        _ => None,
-    }
+    CSR_FAMILIES
+        .iter()
+        .find_map(|(prefix, suffix, base, members)| {
+            let n = addr.checked_sub(*base)?;
+            members.contains(&n).then(|| format!("{prefix}{n}{suffix}"))
+        })
 }
 
 /// The number of the CSR called `name`.
@@ -532,13 +646,13 @@ pub fn csr_by_name(name: &str) -> Option<u16> {
     if let Some(&(addr, _)) = CSR_NAMES.iter().find(|&&(_, n)| n == name) {
         return Some(addr);
     }
-    let numbered = |prefix: &str, base: u16| {
-        let n: u16 = name.strip_prefix(prefix)?.parse().ok()?;
-        (3..=31).contains(&n).then_some(base + n)
-    };
-    numbered("hpmcounter", 0xc00)
-        .or_else(|| numbered("mhpmcounter", 0xb00))
-        .or_else(|| numbered("mhpmevent", 0x320))
+    CSR_FAMILIES
+        .iter()
+        .find_map(|(prefix, suffix, base, members)| {
+            let digits = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            let n: u16 = digits.parse().ok()?;
+            (members.contains(&n) && n.to_string() == digits).then_some(base + n)
+        })
 }
 
 impl fmt::Display for Op {

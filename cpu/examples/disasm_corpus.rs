@@ -1,0 +1,209 @@
+//! Writes the corpus `scripts/disasm-diff.sh` compares against objdump.
+//!
+//! `cargo run -p cpu --example disasm_corpus -- OUT_DIR [BASE]` writes
+//! `OUT_DIR/corpus.s` (one `.insn` per word, at BASE, default 0x80200000)
+//! and `OUT_DIR/ours.txt` (one line per word: hex word, tab, our text).
+//!
+//! The words cover every row of the instruction table with random operand
+//! bits and with boundary operands (registers zero/ra/sp/gp/tp/t6,
+//! immediates 0, ±1, extremes, branch and jump offsets at both ends), every
+//! CSR number under every Zicsr instruction shape, every `aq`/`rl`
+//! combination, every fence set, reserved fence fields, and random words
+//! (mostly not instructions). The seed is fixed: the corpus is the same on
+//! every run.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use cpu::disasm::disasm;
+use cpu::isa::{Format, TABLE};
+
+/// xorshift64*: small, deterministic, good enough to spread operand bits.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32
+    }
+}
+
+const REGS: [u32; 6] = [0, 1, 2, 3, 4, 31];
+
+fn rd(r: u32) -> u32 {
+    r << 7
+}
+fn rs1(r: u32) -> u32 {
+    r << 15
+}
+fn rs2(r: u32) -> u32 {
+    r << 20
+}
+fn i_imm(v: i32) -> u32 {
+    ((v as u32) & 0xfff) << 20
+}
+fn s_imm(v: i32) -> u32 {
+    let v = v as u32;
+    ((v >> 5) & 0x7f) << 25 | (v & 0x1f) << 7
+}
+fn b_imm(v: i32) -> u32 {
+    let v = v as u32;
+    ((v >> 12) & 1) << 31 | ((v >> 5) & 0x3f) << 25 | ((v >> 1) & 0xf) << 8 | ((v >> 11) & 1) << 7
+}
+fn j_imm(v: i32) -> u32 {
+    let v = v as u32;
+    ((v >> 20) & 1) << 31
+        | ((v >> 1) & 0x3ff) << 21
+        | ((v >> 11) & 1) << 20
+        | ((v >> 12) & 0xff) << 12
+}
+
+/// Boundary operand fields for a row of the given format.
+fn boundary_fields(format: Format) -> Vec<u32> {
+    let mut out = Vec::new();
+    let imms12 = [0, 1, -1, 2, 255, 2047, -2048, -2, 16];
+    for &a in &REGS {
+        for &b in &REGS {
+            match format {
+                Format::R | Format::Amo => out.push(rd(a) | rs1(b) | rs2(a ^ b)),
+                Format::Lr => out.push(rd(a) | rs1(b)),
+                Format::SfenceVma => out.push(rs1(a) | rs2(b)),
+                Format::Csr | Format::CsrI => out.push(rd(a) | rs1(b) | (0x180 << 20)),
+                _ => {}
+            }
+        }
+        for &v in &imms12 {
+            match format {
+                Format::I | Format::Load | Format::Jalr => {
+                    out.push(rd(a) | rs1(0) | i_imm(v));
+                    out.push(rd(0) | rs1(a) | i_imm(v));
+                    out.push(rd(a) | rs1(a) | i_imm(v));
+                    out.push(rd(1) | rs1(a) | i_imm(v));
+                }
+                Format::S => out.push(rs1(a) | rs2(a ^ 1) | s_imm(v)),
+                _ => {}
+            }
+        }
+        for v in [0, 2, -2, 4, -4, 4094, -4096, 2048, -2048] {
+            if format == Format::B {
+                out.push(rs1(a) | rs2(0) | b_imm(v));
+                out.push(rs1(0) | rs2(a) | b_imm(v));
+                out.push(rs1(a) | rs2(a ^ 5) | b_imm(v));
+            }
+        }
+        for v in [0, 2, -2, 0xf_fffe, -0x10_0000, 0x800, 0x1000] {
+            if format == Format::J {
+                out.push(rd(a) | j_imm(v));
+            }
+        }
+        for v in [0u32, 1, 0x7ffff, 0x80000, 0xfffff, 0x12345] {
+            if format == Format::U {
+                out.push(rd(a) | v << 12);
+            }
+        }
+        for v in [0u32, 1, 31, 32, 63] {
+            match format {
+                Format::Shift64 => out.push(rd(a) | rs1(a ^ 3) | v << 20),
+                Format::Shift32 if v < 32 => out.push(rd(a) | rs1(a ^ 3) | v << 20),
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+fn corpus() -> Vec<u32> {
+    let mut rng = Rng(0x7472_6170_7669_736f); // "trapviso"
+    let mut words = Vec::new();
+    for spec in TABLE {
+        let free = !spec.mask;
+        // Random operands, all free bits.
+        for _ in 0..48 {
+            words.push(spec.matches | (rng.next() & free));
+        }
+        for fields in boundary_fields(spec.format) {
+            words.push(spec.matches | (fields & free));
+        }
+        // Every aq/rl combination.
+        if matches!(spec.format, Format::Amo | Format::Lr) {
+            for aqrl in 0..4u32 {
+                words.push(spec.matches | aqrl << 25 | (rng.next() & free & !(3 << 25)));
+            }
+        }
+        // Every CSR number, with rd and rs1 zero and non-zero.
+        if matches!(spec.format, Format::Csr | Format::CsrI) {
+            for number in 0..4096u32 {
+                let (d, s) = match number % 4 {
+                    0 => (0, 0),
+                    1 => (10, 0),
+                    2 => (0, 11),
+                    _ => (12, 13),
+                };
+                words.push(spec.matches | number << 20 | rd(d) | rs1(s));
+            }
+        }
+    }
+    // Every fence set, and reserved fence fields.
+    for sets in 0..256u32 {
+        words.push(0x0000_000f | sets << 20);
+    }
+    for fields in [
+        0x8330_000f,
+        0x8ff0_000f,
+        0x1ff0_000f,
+        0x0ff5_000f,
+        0x0ff0_008f,
+        0x0100_000f,
+    ] {
+        words.push(fields);
+    }
+    for extra in [
+        0x0000_100f,
+        0x0000_110f,
+        0x0005_100f,
+        0x0010_100f,
+        0xfff0_100f,
+    ] {
+        words.push(extra);
+    }
+    // Random words: mostly not instructions (of any 32-bit length).
+    let target = words.len() + 8_000;
+    while words.len() < target {
+        let w = rng.next() | 0b11;
+        if w & 0x1f != 0x1f {
+            words.push(w);
+        }
+    }
+    words
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next().map(PathBuf::from) else {
+        eprintln!("usage: disasm_corpus OUT_DIR [BASE]");
+        std::process::exit(2);
+    };
+    let base = args
+        .next()
+        .and_then(|b| u64::from_str_radix(b.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0x8020_0000);
+    let words = corpus();
+    let mut source = String::from("\t.text\n\t.globl _start\n_start:\n");
+    let mut ours = String::new();
+    for (i, &w) in words.iter().enumerate() {
+        let pc = base + 4 * i as u64;
+        let _ = writeln!(source, "\t.insn 0x{w:08x}");
+        let _ = writeln!(ours, "{w:08x}\t{}", disasm(w, pc));
+    }
+    let write = |name: &str, text: &str| {
+        if let Err(e) = std::fs::write(dir.join(name), text) {
+            eprintln!("disasm_corpus: {}: {e}", dir.join(name).display());
+            std::process::exit(2);
+        }
+    };
+    write("corpus.s", &source);
+    write("ours.txt", &ours);
+    eprintln!("disasm_corpus: {} words at {base:#x}", words.len());
+}

@@ -1,0 +1,620 @@
+//! The disassembler: objdump's text for an instruction word.
+//!
+//! [`disasm`] prints what GNU objdump 2.40 (`riscv64-unknown-elf-objdump -d`)
+//! prints for a word of an RV64IMA/Zicsr/Zifencei program (an ELF whose
+//! `.riscv.attributes` name that ISA, as `as -march=rv64ima_zicsr_zifencei`
+//! writes them): the mnemonic, a tab, the operands separated by commas. It
+//! makes objdump's alias choices, which come from the order of binutils'
+//! opcode table (`opcodes/riscv-opc.c`): the first row that matches a word
+//! wins, and in 2.40 the rows for `add`, `and`, `or`, `xor`, `sll`, `srl`,
+//! `sra` and their `w` forms with an immediate operand come before `addi`,
+//! `andi`, ... so `addi a0,a0,1` prints as `add a0,a0,1`. Words that are not
+//! instructions of this ISA print as objdump prints them: `.4byte 0x...`, or
+//! `.2byte 0x...` for a 16-bit parcel (the C extension is not part of it).
+//!
+//! [`Listing`] lays whole sections out as `objdump -d` does: addresses, raw
+//! bits, `<symbol>:` headers, `<symbol+0x..>` after targets and the
+//! `# address` comments objdump adds after `lui`/`auipc` pairs.
+//!
+//! `scripts/disasm-diff.sh` checks both against the real objdump.
+
+use std::fmt::Write;
+
+use crate::image::Symbol;
+use crate::isa::{self, Format, Insn, Op, REG_NAMES};
+
+/// Lays out sections as `objdump -d` does, with a program's symbols:
+///
+/// ```text
+/// (tabs shown as four spaces)
+///
+/// Disassembly of section .text:
+///
+/// 0000000080200000 <_start>:
+///     80200000:    00000517              auipc    a0,0x0
+///     80200004:    01050513              add    a0,a0,16 # 80200010 <msg>
+/// ```
+///
+/// Symbols are expected sorted by address, and at one address in order of
+/// preference for labels (as [`crate::image::Image::symbols`] are). The
+/// `# address` comments need state carried from one instruction to the
+/// next (which register a `lui` or `auipc` loaded), so one `Listing` should
+/// see a program's sections in order.
+#[derive(Clone, Debug)]
+pub struct Listing<'a> {
+    symbols: &'a [Symbol],
+    addresses: AddressTracker,
+}
+
+/// objdump does not print runs of zero bytes this long or longer ...
+const SKIP_ZEROES: usize = 8;
+/// ... nor runs this short at the end of a section or before a label.
+const SKIP_ZEROES_AT_END: usize = 3;
+/// Raw bytes shown per line.
+const BYTES_PER_LINE: usize = 8;
+
+impl<'a> Listing<'a> {
+    pub fn new(symbols: &'a [Symbol]) -> Listing<'a> {
+        let gp = symbols
+            .iter()
+            .find(|s| s.name == "__global_pointer$")
+            .map(|s| s.addr);
+        Listing {
+            symbols,
+            addresses: AddressTracker::new(gp),
+        }
+    }
+
+    /// Appends the listing of section `name`, whose `bytes` are loaded at
+    /// `addr`, to `out`.
+    pub fn section(&mut self, out: &mut String, name: &str, addr: u64, bytes: &[u8]) {
+        let _ = write!(out, "\nDisassembly of section {name}:\n");
+        let end = addr.wrapping_add(bytes.len() as u64);
+        let skip = address_chars_to_skip(addr, end);
+        let mut offset = 0;
+        // Regions run from one label to the next.
+        while offset < bytes.len() {
+            let here = addr.wrapping_add(offset as u64);
+            let _ = write!(out, "\n{here:016x} <");
+            self.symbolic(out, here, name, addr);
+            out.push_str(">:\n");
+            let stop = self
+                .symbols
+                .iter()
+                .map(|s| s.addr)
+                .find(|&a| a > here && a < end)
+                .map_or(bytes.len(), |a| (a - addr) as usize);
+            while offset < stop {
+                offset += self.line(out, &bytes[..stop], offset, addr, skip, name);
+            }
+        }
+    }
+
+    /// Prints one instruction (or a run of zeros) at `offset` and returns
+    /// how many bytes it took.
+    fn line(
+        &mut self,
+        out: &mut String,
+        bytes: &[u8],
+        offset: usize,
+        base: u64,
+        skip: usize,
+        section: &str,
+    ) -> usize {
+        let stop = bytes.len();
+        let zeros = bytes[offset..].iter().take_while(|&&b| b == 0).count();
+        let z = offset + zeros;
+        if zeros >= SKIP_ZEROES || (zeros > 0 && z == stop && zeros < SKIP_ZEROES_AT_END) {
+            out.push_str("\t...\n");
+            return if z == stop { zeros } else { zeros & !3 };
+        }
+        let pc = base.wrapping_add(offset as u64);
+        let rest = &bytes[offset..];
+        let first = u16::from_le_bytes([rest[0], rest.get(1).copied().unwrap_or(0)]);
+        let len = insn_len(first).min(rest.len());
+        let insn = &rest[..len];
+        let chunk = if len % 4 == 0 { 4 } else { 2 };
+        address(out, pc, skip);
+        raw_bytes(out, &insn[..len.min(BYTES_PER_LINE)], chunk);
+        for _ in (len.min(BYTES_PER_LINE)..BYTES_PER_LINE).step_by(chunk) {
+            out.push_str(&" ".repeat(2 * chunk + 1));
+        }
+        out.push('\t');
+        self.text(out, insn, pc, section, base);
+        let mut done = BYTES_PER_LINE;
+        while done < len {
+            out.push('\n');
+            address(out, base.wrapping_add((offset + done) as u64), skip);
+            raw_bytes(out, &insn[done..len.min(done + BYTES_PER_LINE)], chunk);
+            done += BYTES_PER_LINE;
+        }
+        out.push('\n');
+        len
+    }
+
+    /// The text of the instruction in `insn` (its bytes) at `pc`.
+    fn text(&mut self, out: &mut String, insn: &[u8], pc: u64, section: &str, base: u64) {
+        let symbols = self.symbols;
+        let mut target =
+            |out: &mut String, addr: u64| Listing::print_address(symbols, out, addr, section, base);
+        match insn.len() {
+            4 => {
+                let word = u32::from_le_bytes([insn[0], insn[1], insn[2], insn[3]]);
+                match choose(word) {
+                    Some(form) => print_insn_tracked(
+                        out,
+                        form,
+                        word,
+                        pc,
+                        &mut target,
+                        Some(&mut self.addresses),
+                    ),
+                    None => not_an_instruction(out, word),
+                }
+            }
+            2 => {
+                let _ = write!(
+                    out,
+                    ".2byte\t0x{:x}",
+                    u16::from_le_bytes([insn[0], insn[1]])
+                );
+            }
+            8 => {
+                let mut value = [0; 8];
+                value.copy_from_slice(insn);
+                let _ = write!(out, ".8byte\t0x{:x}", u64::from_le_bytes(value));
+            }
+            _ => {
+                out.push_str(".byte\t");
+                for (i, b) in insn.iter().enumerate() {
+                    let sep = if i > 0 { ", " } else { "" };
+                    let _ = write!(out, "{sep}0x{b:02x}");
+                }
+            }
+        }
+    }
+
+    /// objdump's `print_address_func`: `addr <symbol+0x..>`, or `0xaddr`
+    /// for a program without symbols.
+    fn print_address(symbols: &[Symbol], out: &mut String, addr: u64, section: &str, base: u64) {
+        if symbols.is_empty() {
+            let _ = write!(out, "0x{addr:x}");
+        } else {
+            let _ = write!(out, "{addr:x} <");
+            symbol_and_offset(symbols, out, addr, section, base);
+            out.push('>');
+        }
+    }
+
+    fn symbolic(&self, out: &mut String, addr: u64, section: &str, base: u64) {
+        symbol_and_offset(self.symbols, out, addr, section, base);
+    }
+}
+
+/// `sym`, `sym+0x10` or `sym-0x10` for `addr` (binutils
+/// `find_symbol_for_address`: the closest symbol at or below, else the
+/// first above), or the section name and offset when there are no symbols.
+fn symbol_and_offset(symbols: &[Symbol], out: &mut String, addr: u64, section: &str, base: u64) {
+    let below = symbols.partition_point(|s| s.addr <= addr);
+    let (name, at) = match below.checked_sub(1).and_then(|i| symbols.get(i)) {
+        Some(last) => {
+            // The first (preferred) of the symbols at that address.
+            let first = symbols.partition_point(|s| s.addr < last.addr);
+            (symbols[first].name.as_str(), last.addr)
+        }
+        None => match symbols.first() {
+            Some(s) => (s.name.as_str(), s.addr),
+            None => (section, base),
+        },
+    };
+    out.push_str(name);
+    if addr > at {
+        let _ = write!(out, "+0x{:x}", addr - at);
+    } else if addr < at {
+        let _ = write!(out, "-0x{:x}", at - addr);
+    }
+}
+
+/// How many leading characters of a 16-digit address objdump leaves out:
+/// the zeros the section's end address starts with, in steps of four,
+/// keeping at least one.
+fn address_chars_to_skip(start: u64, end: u64) -> usize {
+    let digits = format!("{end:016x}");
+    let zeros = digits.bytes().take_while(|&b| b == b'0').count();
+    if zeros == 0 || (zeros == digits.len() && start != 0) {
+        0
+    } else {
+        (zeros - 1) & !3
+    }
+}
+
+fn address(out: &mut String, addr: u64, skip: usize) {
+    let digits = format!("{addr:016x}");
+    let shown = &digits[skip.min(digits.len())..];
+    let zeros = shown.bytes().take_while(|&b| b == b'0').count();
+    let zeros = zeros.min(shown.len().saturating_sub(1));
+    out.push_str(&" ".repeat(zeros));
+    out.push_str(&shown[zeros..]);
+    out.push_str(":\t");
+}
+
+/// Raw bytes in chunks of `chunk` bytes, each shown as a little-endian
+/// number and followed by a space.
+fn raw_bytes(out: &mut String, bytes: &[u8], chunk: usize) {
+    for part in bytes.chunks(chunk) {
+        for b in part.iter().rev() {
+            let _ = write!(out, "{b:02x}");
+        }
+        out.push(' ');
+    }
+}
+
+/// The length of the instruction whose first 16-bit parcel is `parcel`, as
+/// objdump reckons it (binutils `riscv_insn_length`; unprivileged spec
+/// section 1.5).
+fn insn_len(parcel: u16) -> usize {
+    if parcel & 0b11 != 0b11 {
+        2
+    } else if parcel & 0x1f != 0x1f {
+        4
+    } else if parcel & 0x3f == 0x1f {
+        6
+    } else if parcel & 0x7f == 0x3f {
+        8
+    } else if parcel & 0x7f == 0x7f && parcel & 0x7000 != 0x7000 {
+        10 + 2 * ((parcel >> 12) & 7) as usize
+    } else {
+        2
+    }
+}
+
+/// objdump's text for the instruction whose first 32 bits are `word`, at
+/// address `pc` (used for branch and jump targets, printed as absolute hex
+/// addresses without `0x` and without objdump's ` <symbol>` suffix).
+///
+/// Never panics. A word that is not an instruction prints as `.4byte 0x..`;
+/// a word whose low bits announce a 16-bit (compressed) parcel prints that
+/// parcel as `.2byte 0x..`, as objdump does for an ISA without C.
+pub fn disasm(word: u32, pc: u64) -> String {
+    let mut out = String::new();
+    match choose(word) {
+        Some(form) => print_insn(&mut out, form, word, pc, &mut |out, addr| {
+            let _ = write!(out, "{addr:x}");
+        }),
+        None => not_an_instruction(&mut out, word),
+    }
+    out
+}
+
+/// How objdump shows a 32-bit word it cannot disassemble (or the 16-bit
+/// parcel at its start).
+fn not_an_instruction(out: &mut String, word: u32) {
+    if isa::parcel_len(word as u16) == 2 {
+        let _ = write!(out, ".2byte\t0x{:x}", word & 0xffff);
+    } else {
+        let _ = write!(out, ".4byte\t0x{word:x}");
+    }
+}
+
+/// The row of binutils' opcode table objdump picks for a word: the name it
+/// prints and its operand template, in binutils' letters (`d` rd, `s` rs1,
+/// `t` rs2, `j` I-immediate, `o(s)` load/jalr offset, `q(s)` store offset,
+/// `p` branch target, `a` jump target, `u` upper immediate, `>`/`<` shift
+/// amounts, `E` CSR, `Z` CSR immediate, `P`/`Q` fence sets, `0` a literal
+/// zero offset that is only printed in last position).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Form {
+    mnemonic: &'static str,
+    args: &'static str,
+}
+
+const fn form(mnemonic: &'static str, args: &'static str) -> Option<Form> {
+    Some(Form { mnemonic, args })
+}
+
+/// objdump's choice of row for `word`, or `None` where it prints the word
+/// as data. objdump is stricter than the decoder about the reserved fields
+/// of `fence` and `fence.i`: the hart executes those words (as the spec
+/// says it must) but objdump shows them as `.4byte`.
+fn choose(word: u32) -> Option<Form> {
+    let insn = isa::decode(word).ok()?;
+    let (rd, rs1, rs2, imm) = (insn.rd, insn.rs1, insn.rs2, insn.imm);
+    let name = insn.op.mnemonic();
+    match insn.op {
+        Op::Lui | Op::Auipc => form(name, "d,u"),
+        Op::Jal => match rd {
+            0 => form("j", "a"),
+            1 => form("jal", "a"),
+            _ => form("jal", "d,a"),
+        },
+        Op::Jalr => match (rd, rs1, imm) {
+            (0, 1, 0) => form("ret", ""),
+            (0, _, 0) => form("jr", "s"),
+            (0, _, _) => form("jr", "o(s)"),
+            (1, _, 0) => form("jalr", "s"),
+            (1, _, _) => form("jalr", "o(s)"),
+            (_, _, 0) => form("jalr", "d,s"),
+            _ => form("jalr", "d,o(s)"),
+        },
+        Op::Beq if rs2 == 0 => form("beqz", "s,p"),
+        Op::Bne if rs2 == 0 => form("bnez", "s,p"),
+        Op::Bge if rs1 == 0 => form("blez", "t,p"),
+        Op::Bge if rs2 == 0 => form("bgez", "s,p"),
+        Op::Blt if rs2 == 0 => form("bltz", "s,p"),
+        Op::Blt if rs1 == 0 => form("bgtz", "t,p"),
+        Op::Addi => match (rd, rs1, imm) {
+            (0, 0, 0) => form("nop", ""),
+            (_, 0, _) => form("li", "d,j"),
+            (_, _, 0) => form("mv", "d,s"),
+            _ => form("add", "d,s,j"),
+        },
+        Op::Sltiu if imm == 1 => form("seqz", "d,s"),
+        Op::Xori if imm == -1 => form("not", "d,s"),
+        Op::Xori => form("xor", "d,s,j"),
+        Op::Ori => form("or", "d,s,j"),
+        Op::Andi if imm == 255 => form("zext.b", "d,s"),
+        Op::Andi => form("and", "d,s,j"),
+        Op::Slli => form("sll", "d,s,>"),
+        Op::Srli => form("srl", "d,s,>"),
+        Op::Srai => form("sra", "d,s,>"),
+        Op::Sub if rs1 == 0 => form("neg", "d,t"),
+        Op::Slt if rs2 == 0 => form("sltz", "d,s"),
+        Op::Slt if rs1 == 0 => form("sgtz", "d,t"),
+        Op::Sltu if rs1 == 0 => form("snez", "d,t"),
+        Op::Addiw if imm == 0 => form("sext.w", "d,s"),
+        Op::Addiw => form("addw", "d,s,j"),
+        Op::Slliw => form("sllw", "d,s,<"),
+        Op::Srliw => form("srlw", "d,s,<"),
+        Op::Sraiw => form("sraw", "d,s,<"),
+        Op::Subw if rs1 == 0 => form("negw", "d,t"),
+        // fm, rs1 and rd must be zero (but for fence.tso's fm) for objdump
+        // to call the word a fence.
+        Op::Fence if word == 0x8330_000f => form("fence.tso", ""),
+        Op::Fence if word & 0xf00f_8f80 != 0 => None,
+        Op::Fence if imm == 0xff => form("fence", ""),
+        Op::Fence => form("fence", "P,Q"),
+        Op::FenceI if word != 0x0000_100f => None,
+        // `csrrw zero,cycle,zero` is GNU's `unimp`.
+        Op::Csrrw if word == 0xc000_1073 => form("unimp", ""),
+        Op::Csrrs if rs1 == 0 => match insn.csr() {
+            0xc00 => form("rdcycle", "d"),
+            0xc01 => form("rdtime", "d"),
+            0xc02 => form("rdinstret", "d"),
+            _ => form("csrr", "d,E"),
+        },
+        // The immediate forms print under the register forms' names.
+        Op::Csrrw if rd == 0 => form("csrw", "E,s"),
+        Op::Csrrs if rd == 0 => form("csrs", "E,s"),
+        Op::Csrrc if rd == 0 => form("csrc", "E,s"),
+        Op::Csrrwi if rd == 0 => form("csrw", "E,Z"),
+        Op::Csrrsi if rd == 0 => form("csrs", "E,Z"),
+        Op::Csrrci if rd == 0 => form("csrc", "E,Z"),
+        Op::Csrrwi => form("csrrw", "d,E,Z"),
+        Op::Csrrsi => form("csrrs", "d,E,Z"),
+        Op::Csrrci => form("csrrc", "d,E,Z"),
+        Op::SfenceVma => match (rs1, rs2) {
+            (0, 0) => form(name, ""),
+            (_, 0) => form(name, "s"),
+            _ => form(name, "s,t"),
+        },
+        op => form(
+            match op.format() {
+                Format::Amo | Format::Lr => atomic_mnemonic(&insn),
+                _ => name,
+            },
+            match op.format() {
+                Format::R => "d,s,t",
+                Format::I => "d,s,j",
+                Format::Load => "d,o(s)",
+                Format::S => "t,q(s)",
+                Format::B => "s,t,p",
+                Format::Csr => "d,E,s",
+                Format::Amo => "d,t,0(s)",
+                Format::Lr => "d,0(s)",
+                // Every other shape has its own arm above; what is left has
+                // no operands: ecall, ebreak, sret, mret, wfi, fence.i.
+                _ => "",
+            },
+        ),
+    }
+}
+
+/// The `.aq`/`.rl`/`.aqrl` suffix of an atomic, as part of its mnemonic.
+fn atomic_mnemonic(insn: &Insn) -> &'static str {
+    macro_rules! suffixed {
+        ($($op:ident $base:literal,)*) => {
+            match (insn.op, insn.aq(), insn.rl()) {
+                $(
+                    (Op::$op, false, false) => $base,
+                    (Op::$op, true, false) => concat!($base, ".aq"),
+                    (Op::$op, false, true) => concat!($base, ".rl"),
+                    (Op::$op, true, true) => concat!($base, ".aqrl"),
+                )*
+                _ => insn.op.mnemonic(),
+            }
+        };
+    }
+    suffixed! {
+        LrW "lr.w", ScW "sc.w", AmoswapW "amoswap.w", AmoaddW "amoadd.w",
+        AmoxorW "amoxor.w", AmoandW "amoand.w", AmoorW "amoor.w",
+        AmominW "amomin.w", AmomaxW "amomax.w", AmominuW "amominu.w",
+        AmomaxuW "amomaxu.w",
+        LrD "lr.d", ScD "sc.d", AmoswapD "amoswap.d", AmoaddD "amoadd.d",
+        AmoxorD "amoxor.d", AmoandD "amoand.d", AmoorD "amoor.d",
+        AmominD "amomin.d", AmomaxD "amomax.d", AmominuD "amominu.d",
+        AmomaxuD "amomaxu.d",
+    }
+}
+
+fn reg(r: u32) -> &'static str {
+    REG_NAMES[(r & 31) as usize]
+}
+
+/// objdump's names for a fence's predecessor or successor set.
+fn fence_set(out: &mut String, set: u32) {
+    if set & 0xf == 0 {
+        out.push_str("unknown");
+    }
+    for (i, c) in "iorw".chars().enumerate() {
+        if set & (8 >> i) != 0 {
+            out.push(c);
+        }
+    }
+}
+
+/// Where a load, store, `addi` or `jalr` points, as objdump works it out to
+/// print it in a `# address` comment: from the last `lui`/`auipc` into the
+/// base register, from `gp` (when the program defines `__global_pointer$`),
+/// or from `zero`/`tp` (binutils `maybe_print_address`).
+#[derive(Clone, Debug)]
+struct AddressTracker {
+    hi: [Option<u64>; 32],
+    gp: Option<u64>,
+    comment: Option<u64>,
+}
+
+impl AddressTracker {
+    fn new(gp: Option<u64>) -> AddressTracker {
+        AddressTracker {
+            hi: [None; 32],
+            gp,
+            comment: None,
+        }
+    }
+
+    fn maybe(&mut self, base: u32, offset: i32, wide: bool) {
+        let base = (base & 31) as usize;
+        let offset = offset as i64 as u64;
+        let addr = if let Some(hi) = self.hi[base].take() {
+            if base == 0 { 0 } else { hi }.wrapping_add(offset)
+        } else if let (3, Some(gp)) = (base, self.gp) {
+            gp.wrapping_add(offset)
+        } else if base == 4 || base == 0 {
+            offset
+        } else {
+            return;
+        };
+        self.comment = Some(if wide {
+            addr as i32 as i64 as u64
+        } else {
+            addr
+        });
+    }
+}
+
+/// Prints `form` for `word` at `pc` as binutils' `print_insn_args` does:
+/// mnemonic, tab, operands. `target` prints branch/jump targets;
+/// `addresses`, when given, is told about `lui`/`auipc` and asked for the
+/// comment objdump adds after the operands.
+fn print_insn(
+    out: &mut String,
+    form: Form,
+    word: u32,
+    pc: u64,
+    target: &mut dyn FnMut(&mut String, u64),
+) {
+    print_insn_tracked(out, form, word, pc, target, None);
+}
+
+fn print_insn_tracked(
+    out: &mut String,
+    form: Form,
+    word: u32,
+    pc: u64,
+    target: &mut dyn FnMut(&mut String, u64),
+    mut addresses: Option<&mut AddressTracker>,
+) {
+    let bits = |hi: u32, lo: u32| (word >> lo) & ((1 << (hi - lo + 1)) - 1);
+    let (rd, rs1, rs2) = (bits(11, 7), bits(19, 15), bits(24, 20));
+    let i_imm = (word as i32) >> 20;
+    let s_imm = ((word as i32) >> 25) << 5 | bits(11, 7) as i32;
+    let u_imm = (word & 0xffff_f000) as i32 as i64 as u64;
+    let is_jalr = word & 0x707f == 0x67;
+    let is_addi = word & 0x707f == 0x13;
+    let is_addiw = word & 0x707f == 0x1b;
+    // Only the decoder's fields are used below: a word reaches here only
+    // after `isa::decode` accepted it.
+    let insn = isa::decode(word).ok();
+    let imm = insn.map_or(0, |i| i.imm);
+    out.push_str(form.mnemonic);
+    if !form.args.is_empty() {
+        out.push('\t');
+    }
+    let args = form.args.as_bytes();
+    for (i, &c) in args.iter().enumerate() {
+        match c {
+            b',' | b'(' | b')' => out.push(c as char),
+            b'0' if i + 1 == args.len() => out.push('0'),
+            b'd' => {
+                if let Some(t) = addresses.as_deref_mut() {
+                    match word & 0x7f {
+                        0x17 => t.hi[rd as usize] = Some(pc.wrapping_add(u_imm)),
+                        0x37 => t.hi[rd as usize] = Some(u_imm),
+                        _ => {}
+                    }
+                }
+                out.push_str(reg(rd));
+            }
+            b's' => {
+                if is_jalr {
+                    if let Some(t) = addresses.as_deref_mut() {
+                        t.maybe(rs1, i_imm, false);
+                    }
+                }
+                out.push_str(reg(rs1));
+            }
+            b't' => out.push_str(reg(rs2)),
+            b'o' | b'j' => {
+                if let Some(t) = addresses.as_deref_mut() {
+                    if c == b'o' {
+                        t.maybe(rs1, i_imm, false);
+                    }
+                    if (is_addi && rs1 != 0) || is_jalr {
+                        t.maybe(rs1, i_imm, false);
+                    }
+                    if is_addiw && rs1 != 0 {
+                        t.maybe(rs1, i_imm, true);
+                    }
+                }
+                let _ = write!(out, "{i_imm}");
+            }
+            b'q' => {
+                if let Some(t) = addresses.as_deref_mut() {
+                    t.maybe(rs1, s_imm, false);
+                }
+                let _ = write!(out, "{s_imm}");
+            }
+            b'p' | b'a' => target(out, pc.wrapping_add(imm as i64 as u64)),
+            b'u' => {
+                let _ = write!(out, "0x{:x}", word >> 12);
+            }
+            b'>' => {
+                let _ = write!(out, "0x{:x}", bits(25, 20));
+            }
+            b'<' => {
+                let _ = write!(out, "0x{:x}", bits(24, 20));
+            }
+            b'E' => {
+                let number = bits(31, 20) as u16;
+                match isa::csr_name(number) {
+                    Some(name) => out.push_str(&name),
+                    None => {
+                        let _ = write!(out, "0x{number:x}");
+                    }
+                }
+            }
+            b'Z' => {
+                let _ = write!(out, "{rs1}");
+            }
+            b'P' => fence_set(out, bits(27, 24)),
+            b'Q' => fence_set(out, bits(23, 20)),
+            _ => {}
+        }
+    }
+    if let Some(t) = addresses {
+        if let Some(addr) = t.comment.take() {
+            out.push_str(" # ");
+            target(out, addr);
+        }
+    }
+}

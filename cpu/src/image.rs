@@ -1,0 +1,311 @@
+//! Program images: what an ELF executable puts in guest memory.
+//!
+//! [`Image::from_elf`] checks that a file is an ELF64 little-endian RISC-V
+//! executable (`ET_EXEC`) whose loadable (`PT_LOAD`) segments fit in RAM,
+//! and returns its entry point, segments and symbols. Anything else is an
+//! [`ImageError`] that says what the file is and what to do about it. The
+//! ELF format is the System V gABI's; the RISC-V specifics (`EM_RISCV`) come
+//! from the RISC-V ELF psABI. Segments load at their physical address
+//! (`p_paddr`), as QEMU's `-kernel` loader does.
+//!
+//! [`code_sections`] returns the executable sections for the disassembler.
+
+use std::ops::Range;
+
+use object::elf;
+use object::read::elf::{FileHeader, ProgramHeader, SectionHeader, Sym};
+use object::LittleEndian as LE;
+
+/// Why a file is not a program trapvisor can load.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ImageError {
+    #[error("not an ELF file (no \\x7fELF magic number at its start)")]
+    NotElf,
+    #[error("ELF32, need ELF64: build for RV64 (-march=rv64ima_zicsr_zifencei -mabi=lp64)")]
+    Elf32,
+    #[error("big-endian ELF, need little-endian RISC-V")]
+    BigEndian,
+    #[error("built for {0}, need RISC-V: use a riscv64 toolchain")]
+    WrongMachine(String),
+    #[error("a relocatable object (.o), not an executable: link it first")]
+    Relocatable,
+    #[error(
+        "a shared object or position-independent executable (ET_DYN), not a static \
+         executable: link it with -static -no-pie at a fixed address"
+    )]
+    SharedObject,
+    #[error("a core dump, not an executable")]
+    Core,
+    #[error("ELF type {0:#x} is not an executable (need ET_EXEC)")]
+    NotExecutable(u16),
+    #[error("malformed ELF: {0}")]
+    Malformed(String),
+    #[error("no loadable (PT_LOAD) segments: nothing to run")]
+    NoSegments,
+    #[error(
+        "segment {start:#x}..{end:#x} does not fit in RAM {ram_start:#x}..{ram_end:#x}: \
+         link the program inside RAM (e.g. at 0x80200000)"
+    )]
+    SegmentOutsideRam {
+        start: u64,
+        end: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
+}
+
+/// A loadable segment: `data` goes at `addr`, followed by zeros up to
+/// `mem_size` bytes (`.bss`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub addr: u64,
+    pub data: Vec<u8>,
+    pub mem_size: u64,
+}
+
+/// A named address from the symbol table: a function, an object or a label.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    pub name: String,
+    pub addr: u64,
+    pub size: u64,
+}
+
+/// An executable section, for the disassembler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub addr: u64,
+    pub data: Vec<u8>,
+}
+
+/// A program ready to be copied into guest RAM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub entry: u64,
+    pub segments: Vec<Segment>,
+    /// Sorted by address (then by name).
+    pub symbols: Vec<Symbol>,
+}
+
+impl Image {
+    /// Reads an ELF executable whose segments must all lie inside `ram`.
+    pub fn from_elf(bytes: &[u8], ram: Range<u64>) -> Result<Image, ImageError> {
+        let elf = Elf::parse(bytes)?;
+        let mut segments = Vec::new();
+        for ph in elf.program_headers()? {
+            if ph.p_type(LE) != elf::PT_LOAD || ph.p_memsz(LE) == 0 {
+                continue;
+            }
+            let addr = ph.p_paddr(LE);
+            let mem_size = ph.p_memsz(LE);
+            let file_size = ph.p_filesz(LE);
+            if file_size > mem_size {
+                return Err(malformed(format!(
+                    "segment at {addr:#x} has more file bytes ({file_size:#x}) than memory bytes ({mem_size:#x})"
+                )));
+            }
+            let data = ph
+                .data(LE, bytes)
+                .map_err(|_| malformed(format!("segment at {addr:#x} lies outside the file")))?;
+            let end = addr.checked_add(mem_size);
+            match end {
+                Some(end) if ram.start <= addr && end <= ram.end => {}
+                _ => {
+                    return Err(ImageError::SegmentOutsideRam {
+                        start: addr,
+                        end: end.unwrap_or(u64::MAX),
+                        ram_start: ram.start,
+                        ram_end: ram.end,
+                    })
+                }
+            }
+            segments.push(Segment {
+                addr,
+                data: data.to_vec(),
+                mem_size,
+            });
+        }
+        if segments.is_empty() {
+            return Err(ImageError::NoSegments);
+        }
+        Ok(Image {
+            entry: elf.header.e_entry(LE),
+            segments,
+            symbols: elf.symbols()?,
+        })
+    }
+
+    /// The symbol called `name`.
+    pub fn symbol(&self, name: &str) -> Option<&Symbol> {
+        self.symbols.iter().find(|s| s.name == name)
+    }
+
+    /// The symbol `addr` belongs to: the closest one at or below `addr`
+    /// that is either sized and covers `addr`, or a label (size 0).
+    pub fn symbol_at(&self, addr: u64) -> Option<&Symbol> {
+        let below = self.symbols.partition_point(|s| s.addr <= addr);
+        self.symbols[..below]
+            .iter()
+            .rev()
+            .find(|s| s.size == 0 || addr - s.addr < s.size)
+    }
+}
+
+/// The executable sections of an ELF executable (checked as
+/// [`Image::from_elf`] checks it, RAM aside), in file order. An ELF without
+/// section headers yields its executable `PT_LOAD` segments, named `.text`.
+pub fn code_sections(bytes: &[u8]) -> Result<Vec<Section>, ImageError> {
+    let elf = Elf::parse(bytes)?;
+    let mut out = Vec::new();
+    for section in elf.sections.iter() {
+        let flags = section.sh_flags(LE);
+        if flags & u64::from(elf::SHF_EXECINSTR) == 0 || section.sh_type(LE) == elf::SHT_NOBITS {
+            continue;
+        }
+        let name = elf
+            .sections
+            .section_name(LE, section)
+            .map_err(|_| malformed("bad section name"))?;
+        let data = section
+            .data(LE, bytes)
+            .map_err(|_| malformed("a section lies outside the file"))?;
+        out.push(Section {
+            name: String::from_utf8_lossy(name).into_owned(),
+            addr: section.sh_addr(LE),
+            data: data.to_vec(),
+        });
+    }
+    if elf.sections.is_empty() {
+        for ph in elf.program_headers()? {
+            if ph.p_type(LE) == elf::PT_LOAD && ph.p_flags(LE) & elf::PF_X != 0 {
+                let data = ph
+                    .data(LE, bytes)
+                    .map_err(|_| malformed("a segment lies outside the file"))?;
+                out.push(Section {
+                    name: ".text".to_string(),
+                    addr: ph.p_vaddr(LE),
+                    data: data.to_vec(),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The symbols of an ELF executable, as [`Image::symbols`].
+pub fn symbols(bytes: &[u8]) -> Result<Vec<Symbol>, ImageError> {
+    Elf::parse(bytes)?.symbols()
+}
+
+fn malformed(what: impl Into<String>) -> ImageError {
+    ImageError::Malformed(what.into())
+}
+
+/// An ELF file that passed the identity checks.
+struct Elf<'a> {
+    bytes: &'a [u8],
+    header: &'a elf::FileHeader64<LE>,
+    sections: object::read::elf::SectionTable<'a, elf::FileHeader64<LE>>,
+}
+
+impl<'a> Elf<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<Elf<'a>, ImageError> {
+        if bytes.get(..4) != Some(&elf::ELFMAG[..]) {
+            return Err(ImageError::NotElf);
+        }
+        // e_ident[EI_CLASS] and e_ident[EI_DATA].
+        match bytes.get(4).copied() {
+            Some(elf::ELFCLASS64) => {}
+            Some(elf::ELFCLASS32) => return Err(ImageError::Elf32),
+            other => return Err(malformed(format!("unknown ELF class {other:?}"))),
+        }
+        match bytes.get(5).copied() {
+            Some(elf::ELFDATA2LSB) => {}
+            Some(elf::ELFDATA2MSB) => return Err(ImageError::BigEndian),
+            other => return Err(malformed(format!("unknown ELF data encoding {other:?}"))),
+        }
+        let header = elf::FileHeader64::<LE>::parse(bytes)
+            .map_err(|e| malformed(format!("bad ELF header ({e})")))?;
+        let machine = header.e_machine(LE);
+        if machine != elf::EM_RISCV {
+            return Err(ImageError::WrongMachine(machine_name(machine)));
+        }
+        match header.e_type(LE) {
+            elf::ET_EXEC => {}
+            elf::ET_REL => return Err(ImageError::Relocatable),
+            elf::ET_DYN => return Err(ImageError::SharedObject),
+            elf::ET_CORE => return Err(ImageError::Core),
+            other => return Err(ImageError::NotExecutable(other)),
+        }
+        let sections = header
+            .sections(LE, bytes)
+            .map_err(|e| malformed(format!("bad section headers ({e})")))?;
+        Ok(Elf {
+            bytes,
+            header,
+            sections,
+        })
+    }
+
+    fn program_headers(&self) -> Result<&'a [elf::ProgramHeader64<LE>], ImageError> {
+        self.header
+            .program_headers(LE, self.bytes)
+            .map_err(|e| malformed(format!("bad program headers ({e})")))
+    }
+
+    /// Defined, named symbols, without section, file and mapping (`$x`,
+    /// `$d`) symbols, sorted by address.
+    fn symbols(&self) -> Result<Vec<Symbol>, ImageError> {
+        let table = self
+            .sections
+            .symbols(LE, self.bytes, elf::SHT_SYMTAB)
+            .map_err(|e| malformed(format!("bad symbol table ({e})")))?;
+        let mut out = Vec::new();
+        for sym in table.iter() {
+            let kind = sym.st_type();
+            if sym.st_shndx(LE) == elf::SHN_UNDEF
+                || kind == elf::STT_SECTION
+                || kind == elf::STT_FILE
+            {
+                continue;
+            }
+            let Ok(name) = sym.name(LE, table.strings()) else {
+                return Err(malformed("bad symbol name"));
+            };
+            if name.is_empty() || is_mapping_symbol(name) {
+                continue;
+            }
+            out.push(Symbol {
+                name: String::from_utf8_lossy(name).into_owned(),
+                addr: sym.st_value(LE),
+                size: sym.st_size(LE),
+            });
+        }
+        out.sort_by(|a, b| a.addr.cmp(&b.addr).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+}
+
+/// RISC-V mapping symbols (`$x`, `$d`, `$xrv64i2p1...`) mark code and data
+/// for disassemblers; they are not names a user wrote.
+fn is_mapping_symbol(name: &[u8]) -> bool {
+    name == b"$d" || name.starts_with(b"$x")
+}
+
+fn machine_name(machine: u16) -> String {
+    match machine {
+        elf::EM_386 => "x86 (i386)".to_string(),
+        elf::EM_X86_64 => "x86-64".to_string(),
+        elf::EM_ARM => "32-bit Arm".to_string(),
+        elf::EM_AARCH64 => "AArch64".to_string(),
+        elf::EM_MIPS => "MIPS".to_string(),
+        elf::EM_PPC => "PowerPC".to_string(),
+        elf::EM_PPC64 => "PowerPC64".to_string(),
+        elf::EM_S390 => "s390".to_string(),
+        elf::EM_SPARCV9 => "SPARC V9".to_string(),
+        elf::EM_LOONGARCH => "LoongArch".to_string(),
+        elf::EM_NONE => "no machine (EM_NONE)".to_string(),
+        other => format!("machine {other} (e_machine)"),
+    }
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# Differential test of trapvisor's disassembler against GNU objdump.
+#
+# Builds a corpus of instruction words (every table row with random and
+# boundary operands, every CSR, aq/rl, fence sets, random non-instructions;
+# fixed seed), assembles it with `.insn` into an RV64IMA ELF at BASE, and
+# compares, word by word, objdump's mnemonic and operands with
+# `cpu::disasm::disasm` at the same address (objdump's ` <symbol>` after
+# targets and its `# address` comments are left out: `disasm` prints
+# neither). Then compares `trapvisor disasm` with `objdump -d` on the same
+# ELF, whole listing, byte for byte.
+#
+# Why an ELF and not `objdump -b binary -m riscv:rv64`: a raw binary has no
+# `.riscv.attributes`, so objdump disassembles it as rv64gc and prints words
+# of our ISA that touch fflags/frm/fcsr as F-extension aliases (`frflags`)
+# and other words as F/D/C instructions. The ELF says rv64ima_zicsr_zifencei,
+# which is the ISA trapvisor implements and what guests are built for.
+#
+# Needs riscv64-unknown-elf-{as,ld,objdump}. Prints the first mismatches and
+# ends with the line `N passed, M failed`; exits non-zero on any mismatch.
+set -eu
+cd "$(dirname "$0")/.."
+BASE=${BASE:-0x80200000}
+CROSS=${CROSS:-riscv64-unknown-elf-}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+cargo run -q -p cpu --example disasm_corpus -- "$work" "$BASE"
+cargo build -q --bin trapvisor
+${CROSS}as -march=rv64ima_zicsr_zifencei -o "$work/corpus.o" "$work/corpus.s"
+${CROSS}ld -Ttext="$BASE" -o "$work/corpus.elf" "$work/corpus.o"
+
+# objdump's text per word: the fields after address and raw bits, without
+# ` <symbol>` after addresses and without `# address` comments.
+${CROSS}objdump -d -z "$work/corpus.elf" \
+    | awk -F'\t' '/^ *[0-9a-f]+:\t/ { t = $3; if (NF > 3) t = t "\t" $4; print $2 "\t" t }' \
+    | sed -e 's/ *$//' -e 's/ <[^>]*>//g' -e 's/ # .*$//' -e 's/^\([0-9a-f]*\) *\t/\1\t/' \
+    > "$work/objdump.txt"
+
+# Whole-listing check.
+${CROSS}objdump -d "$work/corpus.elf" | sed 1,2d > "$work/objdump-listing.txt"
+target/debug/trapvisor disasm "$work/corpus.elf" | sed 1,2d > "$work/ours-listing.txt"
+
+awk -F'\t' -v limit=20 '
+    NR == FNR { want[FNR] = $0; n = FNR; next }
+    {
+        if (want[FNR] == $0) passed++
+        else {
+            failed++
+            if (failed <= limit) printf "mismatch: %s\n   ours: %s\n", want[FNR], $0
+        }
+    }
+    END {
+        if (FNR != n) { failed++; printf "mismatch: objdump printed %d words, ours %d\n", n, FNR }
+        print passed + 0, failed + 0 > "/dev/stderr"
+    }
+' "$work/objdump.txt" "$work/ours.txt" 2> "$work/counts"
+read -r passed failed < "$work/counts"
+
+if diff -u "$work/objdump-listing.txt" "$work/ours-listing.txt" > "$work/listing.diff"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "mismatch: trapvisor disasm differs from objdump -d (first lines of the diff):"
+    head -n 20 "$work/listing.diff"
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,64 @@
+//! `trapvisor disasm FILE`: an objdump-style listing of a program's code.
+//!
+//! FILE is an ELF executable, or an assembly source (`.s`, `.S`) that is
+//! assembled first. The output matches `riscv64-unknown-elf-objdump -d` for
+//! an RV64IMA program: addresses, raw bits, `<symbol>:` labels, targets and
+//! address comments with `<symbol+0x..>`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use cpu::disasm::Listing;
+use cpu::image;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// An ELF executable, or an assembly source (.s, .S)
+    pub file: PathBuf,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    match listing(&args.file) {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("trapvisor disasm: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The listing of `path`, or a message naming the file and what is wrong.
+fn listing(path: &Path) -> Result<String, String> {
+    let shown = path.display();
+    let elf = if is_assembly(path) {
+        assemble(path)?
+    } else {
+        std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?
+    };
+    let sections = image::code_sections(&elf).map_err(|e| format!("{shown}: {e}"))?;
+    let symbols = image::symbols(&elf).map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = format!("\n{shown}:     file format elf64-littleriscv\n\n");
+    let mut listing = Listing::new(&symbols);
+    for section in &sections {
+        listing.section(&mut out, &section.name, section.addr, &section.data);
+    }
+    Ok(out)
+}
+
+fn is_assembly(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("s" | "S" | "asm")
+    )
+}
+
+fn assemble(path: &Path) -> Result<Vec<u8>, String> {
+    Err(format!(
+        "{}: assembly sources are not supported yet (the assembler has not landed): \
+         assemble and link it with riscv64-unknown-elf-as and -ld, then disassemble the ELF",
+        path.display()
+    ))
+}
