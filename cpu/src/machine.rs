@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::devices::{Console, Ended, NativeDevices};
 use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
+use crate::image::Image;
 use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
 use crate::trap::{Exception, Interrupt, Trap};
 
@@ -544,6 +545,40 @@ impl SeeHart for Hart {
     }
 }
 
+/// Why an image cannot boot on a machine of a given RAM size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}")]
+pub struct BootError {
+    pub addr: u64,
+    pub size: u64,
+    pub ram_start: u64,
+    pub ram_end: u64,
+}
+
+impl Machine<Hart> {
+    /// A native machine with `ram_size` bytes of RAM, `image` loaded and
+    /// the hart at its entry point: ready to [`Machine::run`].
+    pub fn boot(
+        image: &Image,
+        ram_size: u64,
+        console: Console,
+    ) -> Result<Machine<Hart>, BootError> {
+        let mut machine = Machine::new(Hart::new(ram_size), console, image.entry);
+        for seg in &image.segments {
+            if !machine.load_segment(seg.addr, &seg.data, seg.mem_size) {
+                let ram = machine.hart.ram_range();
+                return Err(BootError {
+                    addr: seg.addr,
+                    size: seg.mem_size,
+                    ram_start: ram.start,
+                    ram_end: ram.end,
+                });
+            }
+        }
+        Ok(machine)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1000,6 +1035,35 @@ mod tests {
             assert!(m.load_segment(RAM, &bytes, bytes.len() as u64));
             m.max_instructions = 1_000_000;
             (m, out)
+        }
+
+        #[test]
+        fn boot_loads_the_image_and_starts_at_its_entry() {
+            use crate::image::{Image, Segment};
+            let mut code = li(A7, 8); // legacy shutdown
+            code.push(ecall());
+            let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+            let image = Image {
+                entry: RAM + 0x20_0000,
+                segments: vec![Segment {
+                    addr: RAM + 0x20_0000,
+                    data: bytes,
+                    mem_size: 0x1000,
+                }],
+                symbols: Vec::new(),
+            };
+            let (console, _) = Console::buffered(b"");
+            let mut m = Machine::boot(&image, 4 << 20, console).expect("fits");
+            assert_eq!(m.hart.pc, RAM + 0x20_0000);
+            let report = m.run();
+            assert_eq!(report.outcome.exit_status(), 0, "{}", report.outcome);
+            assert_eq!(report.instructions, 1);
+
+            let (console, _) = Console::buffered(b"");
+            let err = Machine::boot(&image, 1 << 20, console)
+                .err()
+                .expect("too small");
+            assert!(err.to_string().contains("does not fit in RAM"), "{err}");
         }
 
         #[test]
