@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod asm_cmd;
 mod disasm_cmd;
 
 #[derive(Parser)]
@@ -20,13 +21,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Assemble a guest program into an ELF executable
+    Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    match Cli::parse().command {
+        Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
     }
 }

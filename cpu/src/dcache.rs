@@ -13,6 +13,12 @@ use crate::isa::{self, Op};
 
 /// Slots per page (IALIGN = 32: one per 4-byte word).
 pub(crate) const SLOTS_PER_PAGE: usize = 1024;
+/// Each page's slots are followed by one [`XOp::Fetch`] sentinel, so that
+/// running off the end of a page needs no check on sequential fetch.
+pub(crate) const CHUNK: usize = SLOTS_PER_PAGE + 1;
+/// Slot 0 of the cache is a [`XOp::Fetch`] sentinel too: "pc is not in
+/// the cache, look it up" (after jumps off the page and generic ops).
+pub(crate) const REFETCH: usize = 0;
 /// Most pages the cache holds before it is dropped and refilled (24 MiB of
 /// slots): a guest that runs code everywhere cannot make the host allocate
 /// without bound.
@@ -28,7 +34,10 @@ const NO_CODE: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum XOp {
+    /// Not decoded yet: decode, then run.
     Undecoded,
+    /// Sentinel: find the slot of the current `pc` (a new page).
+    Fetch,
     Illegal,
     Slow,
     Nop,
@@ -98,36 +107,110 @@ pub(crate) enum XOp {
     Remuw,
 }
 
-/// One pre-decoded instruction: 12 bytes.
+/// A register number known to be below 32, so that indexing the register
+/// file with it needs neither a bounds check nor a mask (the compiler knows
+/// an enum's range).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+#[rustfmt::skip]
+pub(crate) enum Reg {
+    X0,
+    X1,
+    X2,
+    X3,
+    X4,
+    X5,
+    X6,
+    X7,
+    X8,
+    X9,
+    X10,
+    X11,
+    X12,
+    X13,
+    X14,
+    X15,
+    X16,
+    X17,
+    X18,
+    X19,
+    X20,
+    X21,
+    X22,
+    X23,
+    X24,
+    X25,
+    X26,
+    X27,
+    X28,
+    X29,
+    X30,
+    X31,
+}
+
+impl Reg {
+    /// Register `r & 31`.
+    pub(crate) fn new(r: u8) -> Reg {
+        use Reg::*;
+        const ALL: [Reg; 32] = [
+            X0, X1, X2, X3, X4, X5, X6, X7, X8, X9, X10, X11, X12, X13, X14, X15, X16, X17, X18,
+            X19, X20, X21, X22, X23, X24, X25, X26, X27, X28, X29, X30, X31,
+        ];
+        ALL[r as usize & 31]
+    }
+}
+
+/// One pre-decoded instruction: 16 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Slot {
     pub op: XOp,
-    pub rd: u8,
-    pub rs1: u8,
-    pub rs2: u8,
+    pub rd: Reg,
+    pub rs1: Reg,
+    pub rs2: Reg,
     pub imm: i32,
+    /// For `jal` and branches: the target's distance in slots when it is
+    /// in the same page, else [`FAR`].
+    pub near: i32,
     pub bits: u32,
 }
 
+/// [`Slot::near`] of a target outside the page.
+pub(crate) const FAR: i32 = i32::MIN;
+
 pub(crate) const UNDECODED: Slot = Slot {
     op: XOp::Undecoded,
-    rd: 0,
-    rs1: 0,
-    rs2: 0,
+    rd: Reg::X0,
+    rs1: Reg::X0,
+    rs2: Reg::X0,
     imm: 0,
+    near: FAR,
     bits: 0,
 };
 
-/// Pre-decodes `bits`. With `reference`, everything goes to the generic
-/// executor (the reference path that tests compare the fast path against).
-pub(crate) fn predecode(bits: u32, reference: bool) -> Slot {
-    let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| Slot {
-        op,
-        rd,
-        rs1,
-        rs2,
-        imm,
-        bits,
+pub(crate) const FETCH: Slot = Slot {
+    op: XOp::Fetch,
+    ..UNDECODED
+};
+
+/// Pre-decodes `bits`, found at byte `page_off` of its page. With
+/// `reference`, everything goes to the generic executor (the reference path
+/// that tests compare the fast path against).
+pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
+    let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| {
+        let target = page_off as i64 + imm as i64;
+        Slot {
+            op,
+            rd: Reg::new(rd),
+            rs1: Reg::new(rs1),
+            rs2: Reg::new(rs2),
+            imm,
+            near: if (0..4096).contains(&target) {
+                imm >> 2
+            } else {
+                FAR
+            },
+            bits,
+        }
     };
     let Ok(i) = isa::decode(bits) else {
         return slot(XOp::Illegal, 0, 0, 0, 0);
@@ -249,7 +332,7 @@ pub(crate) struct DCache {
 impl DCache {
     pub(crate) fn new(ram_pages: usize) -> DCache {
         DCache {
-            slots: Vec::new(),
+            slots: vec![FETCH],
             page_map: vec![NO_CODE; ram_pages],
             pages: Vec::new(),
         }
@@ -261,7 +344,7 @@ impl DCache {
             return usize::MAX;
         };
         if chunk != NO_CODE {
-            return chunk as usize * SLOTS_PER_PAGE;
+            return 1 + chunk as usize * CHUNK;
         }
         if self.pages.len() >= MAX_PAGES {
             self.flush();
@@ -271,7 +354,8 @@ impl DCache {
         self.page_map[page] = chunk as u32;
         self.slots
             .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
-        chunk * SLOTS_PER_PAGE
+        self.slots.push(FETCH);
+        1 + chunk * CHUNK
     }
 
     /// Notes a store of `len` bytes at RAM offset `off`: slots it touches
@@ -305,7 +389,7 @@ impl DCache {
             let page = word / SLOTS_PER_PAGE;
             if let Some(&chunk) = self.page_map.get(page) {
                 if chunk != NO_CODE {
-                    let i = chunk as usize * SLOTS_PER_PAGE + word % SLOTS_PER_PAGE;
+                    let i = 1 + chunk as usize * CHUNK + word % SLOTS_PER_PAGE;
                     if let Some(s) = self.slots.get_mut(i) {
                         *s = UNDECODED;
                     }
@@ -322,6 +406,6 @@ impl DCache {
             }
         }
         self.pages.clear();
-        self.slots.clear();
+        self.slots.truncate(1);
     }
 }

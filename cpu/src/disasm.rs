@@ -618,3 +618,227 @@ fn print_insn_tracked(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Words and what objdump 2.40 prints for them at 0x80200000 (checked
+    /// against `riscv64-unknown-elf-objdump -d` on an rv64ima ELF).
+    const KNOWN: &[(u32, &str)] = &[
+        (0x0000_0013, "nop"),
+        (0x0000_0513, "li\ta0,0"),
+        (0x8000_0513, "li\ta0,-2048"),
+        (0x0005_0593, "mv\ta1,a0"),
+        (0x0015_0513, "add\ta0,a0,1"),
+        (0xff01_0113, "add\tsp,sp,-16"),
+        (0x0ff5_7513, "zext.b\ta0,a0"),
+        (0x0015_f513, "and\ta0,a1,1"),
+        (0x0015_e513, "or\ta0,a1,1"),
+        (0x0015_c513, "xor\ta0,a1,1"),
+        (0xfff5_4513, "not\ta0,a0"),
+        (0x0015_3513, "seqz\ta0,a0"),
+        (0x0025_3513, "sltiu\ta0,a0,2"),
+        (0x0015_2513, "slti\ta0,a0,1"),
+        (0x0205_1513, "sll\ta0,a0,0x20"),
+        (0x4015_5513, "sra\ta0,a0,0x1"),
+        (0x0015_151b, "sllw\ta0,a0,0x1"),
+        (0x0005_051b, "sext.w\ta0,a0"),
+        (0x0015_051b, "addw\ta0,a0,1"),
+        (0x40a0_0533, "neg\ta0,a0"),
+        (0x40a0_053b, "negw\ta0,a0"),
+        (0x00a0_3533, "snez\ta0,a0"),
+        (0x0005_2533, "sltz\ta0,a0"),
+        (0x00a0_2533, "sgtz\ta0,a0"),
+        (0x00b5_0533, "add\ta0,a0,a1"),
+        (0x02b5_0533, "mul\ta0,a0,a1"),
+        (0x0000_8067, "ret"),
+        (0x0005_0067, "jr\ta0"),
+        (0x0085_0067, "jr\t8(a0)"),
+        (0x0005_00e7, "jalr\ta0"),
+        (0x0085_00e7, "jalr\t8(a0)"),
+        (0x0005_02e7, "jalr\tt0,a0"),
+        (0xff85_02e7, "jalr\tt0,-8(a0)"),
+        (0x0040_006f, "j\t80200004"),
+        (0x0040_00ef, "jal\t80200004"),
+        (0x0040_02ef, "jal\tt0,80200004"),
+        (0xffdf_f06f, "j\t801ffffc"),
+        (0x0005_0463, "beqz\ta0,80200008"),
+        (0x0005_1463, "bnez\ta0,80200008"),
+        (0x00a0_5463, "blez\ta0,80200008"),
+        (0x0005_5463, "bgez\ta0,80200008"),
+        (0x0005_4463, "bltz\ta0,80200008"),
+        (0x00a0_4463, "bgtz\ta0,80200008"),
+        (0x00b0_0463, "beq\tzero,a1,80200008"),
+        (0xfeb5_0ee3, "beq\ta0,a1,801ffffc"),
+        (0x00b5_7463, "bgeu\ta0,a1,80200008"),
+        (0xff85_3503, "ld\ta0,-8(a0)"),
+        (0xfea5_3c23, "sd\ta0,-8(a0)"),
+        (0x0000_2503, "lw\ta0,0(zero)"),
+        (0x8000_0537, "lui\ta0,0x80000"),
+        (0xffff_f517, "auipc\ta0,0xfffff"),
+        (0xc010_2573, "rdtime\ta0"),
+        (0xc000_2573, "rdcycle\ta0"),
+        (0xc020_2573, "rdinstret\ta0"),
+        (0x0010_2573, "csrr\ta0,fflags"),
+        (0x1800_2573, "csrr\ta0,satp"),
+        (0x7c00_2573, "csrr\ta0,0x7c0"),
+        (0x1805_1073, "csrw\tsatp,a0"),
+        (0x1805_a073, "csrs\tsatp,a1"),
+        (0x1805_b073, "csrc\tsatp,a1"),
+        (0x1802_d073, "csrw\tsatp,5"),
+        (0x1802_e073, "csrs\tsatp,5"),
+        (0x1802_f073, "csrc\tsatp,5"),
+        (0x1805_d573, "csrrw\ta0,satp,11"),
+        (0x1805_e573, "csrrs\ta0,satp,11"),
+        (0x1800_1573, "csrrw\ta0,satp,zero"),
+        (0xc000_1073, "unimp"),
+        (0x0ff0_000f, "fence"),
+        (0x0330_000f, "fence\trw,rw"),
+        (0x0100_000f, "fence\tw,unknown"),
+        (0x0aa0_000f, "fence\tir,ir"),
+        (0x8330_000f, "fence.tso"),
+        (0x8ff0_000f, ".4byte\t0x8ff0000f"),
+        (0x0ff5_000f, ".4byte\t0xff5000f"),
+        (0x0000_100f, "fence.i"),
+        (0x0000_110f, ".4byte\t0x110f"),
+        (0x1200_0073, "sfence.vma"),
+        (0x1205_0073, "sfence.vma\ta0"),
+        (0x12b0_0073, "sfence.vma\tzero,a1"),
+        (0x12b5_0073, "sfence.vma\ta0,a1"),
+        (0x1005_252f, "lr.w\ta0,(a0)"),
+        (0x1605_252f, "lr.w.aqrl\ta0,(a0)"),
+        (0x1eb5_252f, "sc.w.aqrl\ta0,a1,(a0)"),
+        (0x0cb5_352f, "amoswap.d.aq\ta0,a1,(a0)"),
+        (0x06b6_252f, "amoadd.w.aqrl\ta0,a1,(a2)"),
+        (0x0000_0073, "ecall"),
+        (0x0010_0073, "ebreak"),
+        (0x1020_0073, "sret"),
+        (0x3020_0073, "mret"),
+        (0x1050_0073, "wfi"),
+        (0x0000_0053, ".4byte\t0x53"),
+        (0xffff_ffff, ".4byte\t0xffffffff"),
+        (0x0000_0000, ".2byte\t0x0"),
+        (0x1234_4501, ".2byte\t0x4501"),
+    ];
+
+    #[test]
+    fn prints_what_objdump_prints() {
+        for &(word, want) in KNOWN {
+            assert_eq!(disasm(word, 0x8020_0000), want, "{word:#010x}");
+        }
+    }
+
+    #[test]
+    fn targets_wrap_around_the_address_space() {
+        assert_eq!(disasm(0xffdf_f06f, 0), "j\tfffffffffffffffc");
+        assert_eq!(disasm(0x0040_006f, u64::MAX - 1), "j\t2");
+    }
+
+    fn listing(symbols: &[Symbol], addr: u64, words: &[u32]) -> String {
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+        let mut out = String::new();
+        Listing::new(symbols).section(&mut out, ".text", addr, &bytes);
+        out
+    }
+
+    fn sym(name: &str, addr: u64) -> Symbol {
+        Symbol {
+            name: name.to_string(),
+            addr,
+            size: 0,
+        }
+    }
+
+    #[test]
+    fn listing_with_labels_targets_and_address_comments() {
+        let symbols = [sym("_start", 0x8020_0000), sym("loop", 0x8020_0008)];
+        // auipc a0,0x0; addi a0,a0,8; beqz a0,loop; j _start
+        let got = listing(
+            &symbols,
+            0x8020_0000,
+            &[0x0000_0517, 0x0085_0513, 0x0005_0063, 0xff9f_f06f],
+        );
+        let want = "\nDisassembly of section .text:\n\
+\n0000000080200000 <_start>:\n\
+\x20   80200000:\t00000517          \tauipc\ta0,0x0\n\
+\x20   80200004:\t00850513          \tadd\ta0,a0,8 # 80200008 <loop>\n\
+\n0000000080200008 <loop>:\n\
+\x20   80200008:\t00050063          \tbeqz\ta0,80200008 <loop>\n\
+\x20   8020000c:\tff9ff06f          \tj\t80200004 <_start+0x4>\n";
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn listing_without_symbols_skips_zeros_and_shows_parcels() {
+        // objdump without symbols: `<.text>` and `0x` targets; eight or more
+        // zero bytes become `...`; a 16-bit parcel is a `.2byte`.
+        let bytes = [
+            0x6f, 0x00, 0x00, 0x00, // j 0x0 (itself)
+            0, 0, 0, 0, 0, 0, 0, 0, // zeros
+            0x01, 0x45, // a compressed parcel (c.li a0,0 under C)
+            0x13, 0x00, 0x00, 0x00, // nop
+        ];
+        let mut out = String::new();
+        Listing::new(&[]).section(&mut out, ".text", 0, &bytes);
+        let want = "\nDisassembly of section .text:\n\
+\n0000000000000000 <.text>:\n\
+\x20  0:\t0000006f          \tj\t0x0\n\
+\t...\n\
+\x20  c:\t4501                \t.2byte\t0x4501\n\
+\x20  e:\t00000013          \tnop\n";
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn listing_of_odd_and_long_encodings_does_not_panic() {
+        let mut out = String::new();
+        let mut l = Listing::new(&[]);
+        for bytes in [
+            &[0x13][..],
+            &[0x13, 0x00],
+            &[0x13, 0x00, 0x00],
+            &[0x1f, 0, 0, 0, 0, 0],
+            &[0x3f, 0, 0, 0, 1, 0, 0, 0],
+            &[0x7f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            &[0x7f, 0x70],
+        ] {
+            l.section(&mut out, ".text", u64::MAX - 3, bytes);
+        }
+        assert!(out.contains(".8byte\t0x10000003f"), "{out}");
+        assert!(
+            out.contains(".byte\t0x1f, 0x00, 0x00, 0x00, 0x00, 0x00"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn address_comments_follow_lui_and_gp() {
+        let symbols = [
+            sym("_start", 0x8020_0000),
+            Symbol {
+                name: "__global_pointer$".into(),
+                addr: 0x8020_0800,
+                size: 0,
+            },
+        ];
+        // lui a0,0x80000; addiw a0,a0,8; ld a0,8(gp); sw a0,4(tp)
+        let got = listing(
+            &symbols,
+            0x8020_0000,
+            &[0x8000_0537, 0x0085_051b, 0x0081_b503, 0x00a2_2223],
+        );
+        assert!(
+            got.contains("addw\ta0,a0,8 # ffffffff80000008 <__global_pointer$+0xfffffffeffdff808>"),
+            "{got}"
+        );
+        assert!(
+            got.contains("ld\ta0,8(gp) # 80200808 <__global_pointer$+0x8>"),
+            "{got}"
+        );
+        assert!(
+            got.contains("sw\ta0,4(tp) # 4 <_start-0x801ffffc>"),
+            "{got}"
+        );
+    }
+}

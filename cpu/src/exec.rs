@@ -7,7 +7,7 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
-use crate::dcache::{predecode, XOp};
+use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH};
 use crate::hart::{Devices, Exit, Hart, Priv};
 use crate::isa::{self, Insn, Op};
 use crate::mmu::{Access, PAGE_SIZE};
@@ -151,47 +151,43 @@ impl Hart {
     /// Runs instructions until `instret` reaches `limit` or something needs
     /// the run loop. `INSTR` selects the instrumented variant (digest,
     /// trace, breakpoints); the plain one has none of those checks.
+    ///
+    /// Only a slot index and a countdown are carried from one instruction
+    /// to the next: `pc` is derived from the index when an instruction needs
+    /// it ([`Hart::pc_at`]), sequential fetch is `idx + 1` (each page's slots
+    /// end with a sentinel that looks up the next page), and a jump or branch
+    /// within the page moves the index by a distance computed at decode.
+    #[inline(never)]
     pub(crate) fn run_block<D: Devices, const INSTR: bool>(
         &mut self,
         dev: &mut D,
         limit: u64,
     ) -> Stop {
-        let mut pc = self.pc;
-        let mut n = self.instret;
-        // The current fetch page: its virtual address, first decode slot
-        // and RAM offset. Sequential fetch within it touches no TLB.
-        let mut fpage = u64::MAX;
-        let mut fbase = 0usize;
-        let mut fram = 0usize;
+        let mut left = limit.saturating_sub(self.instret);
+        if left == 0 {
+            return Stop::Limit;
+        }
+        let mut idx = REFETCH;
         let stop = loop {
-            if n >= limit {
-                break Stop::Limit;
-            }
-            let off = pc.wrapping_sub(fpage);
-            if off >= PAGE_SIZE {
-                match self.fetch_page(pc) {
-                    Ok((base, ram)) => {
-                        fpage = pc & !(PAGE_SIZE - 1);
-                        fbase = base;
-                        fram = ram;
-                        continue;
-                    }
-                    Err(t) => break Stop::Trap(t),
-                }
-            }
-            let idx = fbase + (off >> 2) as usize;
             let Some(&s) = self.dc.slots.get(idx) else {
-                fpage = u64::MAX;
+                self.pc = self.pc_at(idx);
+                idx = REFETCH;
                 continue;
             };
-            if INSTR && self.breakpoint_at(pc) {
-                break Stop::Breakpoint;
-            }
-            let rd = s.rd as usize & 31;
-            let rs1 = s.rs1 as usize & 31;
-            let rs2 = s.rs2 as usize & 31;
+            let pc = if INSTR && !matches!(s.op, XOp::Fetch | XOp::Undecoded) {
+                let pc = self.pc_at(idx);
+                if self.breakpoint_at(pc) {
+                    break Stop::Breakpoint;
+                }
+                pc
+            } else {
+                0
+            };
+            let rd = s.rd as usize;
+            let rs1 = s.rs1 as usize;
+            let rs2 = s.rs2 as usize;
             let imm = s.imm as i64 as u64;
-            let next = pc.wrapping_add(4);
+            let next = idx + 1;
             macro_rules! rr {
                 ($op:ident) => {{
                     self.x[rd] = alu(Op::$op, self.x[rs1], self.x[rs2]);
@@ -207,7 +203,7 @@ impl Hart {
             macro_rules! br {
                 ($op:ident) => {{
                     if taken(Op::$op, self.x[rs1], self.x[rs2]) {
-                        pc.wrapping_add(imm)
+                        self.jump_rel(idx, &s)
                     } else {
                         next
                     }
@@ -236,8 +232,8 @@ impl Hart {
                             Ok(false) => {}
                             Ok(true) => {
                                 self.retire_one::<INSTR>(pc, s.bits);
-                                pc = next;
-                                n += 1;
+                                idx = next;
+                                left -= 1;
                                 break Stop::Flow(Flow::Exit(Exit::Device));
                             }
                             Err(t) => break Stop::Trap(t),
@@ -246,27 +242,31 @@ impl Hart {
                     next
                 }};
             }
-            let new_pc = match s.op {
-                XOp::Undecoded => {
-                    let at = fram + off as usize;
-                    let bits = self.ram_read_u32(at);
-                    let slot = predecode(bits, self.reference);
-                    if let Some(d) = self.dc.slots.get_mut(idx) {
-                        *d = slot;
+            idx = match s.op {
+                XOp::Fetch => {
+                    let pc = self.pc_at(idx);
+                    match self.fetch_page(pc) {
+                        Ok(i) => {
+                            idx = i;
+                            continue;
+                        }
+                        Err(t) => break Stop::Trap(t),
                     }
+                }
+                XOp::Undecoded => {
+                    self.decode_slot(idx);
                     continue;
                 }
                 XOp::Illegal => break Stop::Trap(illegal(s.bits)),
                 XOp::Slow => {
-                    self.pc = pc;
-                    self.instret = n;
+                    self.pc = self.pc_at(idx);
+                    self.instret = limit - left;
                     match self.exec_generic(dev, s.bits) {
                         Ok(flow) => {
                             self.retire_one::<INSTR>(pc, s.bits);
-                            n += 1;
-                            pc = self.pc;
-                            fpage = u64::MAX;
-                            if flow != Flow::Next {
+                            idx = REFETCH;
+                            left -= 1;
+                            if flow != Flow::Next || left == 0 {
                                 break Stop::Flow(flow);
                             }
                             continue;
@@ -280,23 +280,28 @@ impl Hart {
                     next
                 }
                 XOp::Auipc => {
-                    self.x[rd] = pc.wrapping_add(imm);
+                    self.x[rd] = self.pc_at(idx).wrapping_add(imm);
                     next
                 }
                 XOp::Jal => {
-                    self.x[rd] = next;
-                    pc.wrapping_add(imm)
+                    self.x[rd] = self.pc_at(idx).wrapping_add(4);
+                    self.jump_rel(idx, &s)
                 }
-                XOp::J => pc.wrapping_add(imm),
-                XOp::Jalr | XOp::Jr => {
+                XOp::J => self.jump_rel(idx, &s),
+                XOp::Jalr => {
                     let target = self.x[rs1].wrapping_add(imm) & !1;
                     if target & 2 != 0 {
                         break Stop::Trap(exception(Exception::InstructionMisaligned, target));
                     }
-                    if s.op == XOp::Jalr {
-                        self.x[rd] = next;
+                    self.x[rd] = self.pc_at(idx).wrapping_add(4);
+                    self.jump_abs(target)
+                }
+                XOp::Jr => {
+                    let target = self.x[rs1].wrapping_add(imm) & !1;
+                    if target & 2 != 0 {
+                        break Stop::Trap(exception(Exception::InstructionMisaligned, target));
                     }
-                    target
+                    self.jump_abs(target)
                 }
                 XOp::Beq => br!(Beq),
                 XOp::Bne => br!(Bne),
@@ -358,12 +363,60 @@ impl Hart {
                 XOp::Remuw => rr!(Remuw),
             };
             self.retire_one::<INSTR>(pc, s.bits);
-            pc = new_pc;
-            n += 1;
+            left -= 1;
+            if left == 0 {
+                break Stop::Limit;
+            }
         };
-        self.pc = pc;
-        self.instret = n;
+        self.pc = self.pc_at(idx);
+        self.instret = limit - left;
         stop
+    }
+
+    /// The address of the instruction in slot `idx` (for [`REFETCH`]:
+    /// `self.pc`, which holds it then).
+    #[inline(always)]
+    fn pc_at(&self, idx: usize) -> u64 {
+        if idx == REFETCH {
+            self.pc
+        } else {
+            self.fpage
+                .wrapping_add((idx.wrapping_sub(self.fbase) as u64) << 2)
+        }
+    }
+
+    /// The slot after a taken branch or `jal` in slot `idx`.
+    #[inline(always)]
+    fn jump_rel(&mut self, idx: usize, s: &Slot) -> usize {
+        if s.near != FAR {
+            idx.wrapping_add_signed(s.near as isize)
+        } else {
+            self.pc = self.pc_at(idx).wrapping_add(s.imm as i64 as u64);
+            REFETCH
+        }
+    }
+
+    /// The slot of `target` (4-byte aligned), after a `jalr`.
+    #[inline(always)]
+    fn jump_abs(&mut self, target: u64) -> usize {
+        let off = target.wrapping_sub(self.fpage);
+        if off < PAGE_SIZE {
+            self.fbase + (off >> 2) as usize
+        } else {
+            self.pc = target;
+            REFETCH
+        }
+    }
+
+    /// Fills slot `idx` (of the current fetch page) from RAM.
+    #[cold]
+    fn decode_slot(&mut self, idx: usize) {
+        let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
+        let bits = self.ram_read_u32(self.fram + page_off);
+        let slot = predecode(bits, page_off as u64, self.reference);
+        if let Some(d) = self.dc.slots.get_mut(idx) {
+            *d = slot;
+        }
     }
 
     /// Bookkeeping for one retired instruction in the instrumented loop.
@@ -374,9 +427,10 @@ impl Hart {
         }
     }
 
-    /// Finds the decode slots and RAM offset of the page holding `pc`
-    /// (instruction fetch: IALIGN = 32, RAM only).
-    fn fetch_page(&mut self, pc: u64) -> Result<(usize, usize), Trap> {
+    /// Makes the page holding `pc` the current fetch page and returns the
+    /// slot of `pc` (instruction fetch: IALIGN = 32, RAM only).
+    #[cold]
+    fn fetch_page(&mut self, pc: u64) -> Result<usize, Trap> {
         if pc & 3 != 0 {
             return Err(Access::Fetch.misaligned(pc));
         }
@@ -393,7 +447,10 @@ impl Hart {
         if base == usize::MAX {
             return Err(Access::Fetch.access_fault(pc));
         }
-        Ok((base, page_off))
+        self.fpage = pc & !(PAGE_SIZE - 1);
+        self.fbase = base;
+        self.fram = page_off;
+        Ok(base + ((pc & (PAGE_SIZE - 1)) >> 2) as usize)
     }
 
     /// An aligned load that hits the load TLB.
@@ -926,6 +983,6 @@ mod tests {
 
     #[test]
     fn slot_stays_small() {
-        assert_eq!(std::mem::size_of::<crate::dcache::Slot>(), 12);
+        assert_eq!(std::mem::size_of::<crate::dcache::Slot>(), 16);
     }
 }

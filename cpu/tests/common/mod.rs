@@ -124,3 +124,81 @@ pub fn read_u64(h: &Hart, pa: u64) -> u64 {
 pub fn write_u64(h: &mut Hart, pa: u64, v: u64) {
     assert!(h.write_phys(pa, &v.to_le_bytes()));
 }
+
+/// Where tests put a trap handler (a lone `ecall`, so that the test sees
+/// `Exit::Trap(EcallFromS)` at `HANDLER` once the trap was entered).
+pub const HANDLER: u64 = CODE + 0x1000;
+/// Scratch data.
+pub const DATA: u64 = CODE + 0x8000;
+/// Page tables live here.
+pub const PT: u64 = CODE + 0x80000;
+
+/// A hart running `asm` in S-mode with traps delegated as natively and a
+/// handler at `HANDLER` that stops the run.
+pub fn hart_with_handler(asm: &Asm) -> Hart {
+    let mut h = hart_with(asm);
+    delegate_like_native(&mut h);
+    let mut handler = Asm::new();
+    handler.sys(Op::Ecall);
+    assert!(h.write_phys(HANDLER, &handler.bytes()));
+    h.csr.stvec = HANDLER;
+    h
+}
+
+/// Runs and expects the delegated trap to have reached `HANDLER`.
+pub fn run_to_handler(h: &mut Hart) {
+    assert_eq!(run_to_exit(h), HALT, "pc {:#x}", h.pc);
+    assert_eq!(h.pc, HANDLER);
+}
+
+pub const V: u64 = 1;
+pub const R: u64 = 2;
+pub const W: u64 = 4;
+pub const X: u64 = 8;
+pub const U: u64 = 16;
+pub const A: u64 = 64;
+pub const D: u64 = 128;
+
+/// A Sv39 page-table builder: tables are allocated from `PT` upwards.
+pub struct Pages {
+    pub root: u64,
+    next: u64,
+}
+
+impl Pages {
+    pub fn new(h: &mut Hart) -> Pages {
+        let p = Pages {
+            root: PT,
+            next: PT + 0x1000,
+        };
+        assert!(h.write_phys(PT, &[0u8; 4096]));
+        p
+    }
+
+    /// Maps `va` to `pa` with a leaf at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB).
+    pub fn map(&mut self, h: &mut Hart, va: u64, pa: u64, flags: u64, level: u32) -> u64 {
+        let mut table = self.root;
+        for l in (level + 1..=2).rev() {
+            let slot = table + ((va >> (12 + 9 * l)) & 0x1ff) * 8;
+            let pte = read_u64(h, slot);
+            if pte & V == 0 {
+                let t = self.next;
+                self.next += 0x1000;
+                assert!(h.write_phys(t, &[0u8; 4096]));
+                write_u64(h, slot, (t >> 12) << 10 | V);
+                table = t;
+            } else {
+                table = (pte >> 10) << 12;
+            }
+        }
+        let slot = table + ((va >> (12 + 9 * level)) & 0x1ff) * 8;
+        write_u64(h, slot, (pa >> 12) << 10 | flags);
+        slot
+    }
+
+    /// Turns Sv39 on with this root.
+    pub fn enable(&self, h: &mut Hart) {
+        h.csr.satp = 8 << 60 | self.root >> 12;
+        h.flush_tlb();
+    }
+}

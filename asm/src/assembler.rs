@@ -1,0 +1,2505 @@
+//! Pass 1: reads statements (following `.include`s and macro expansions),
+//! defines labels, and emits bytes into input sections. Every size is fixed
+//! here; a value that is not known yet (a forward label, a branch target)
+//! leaves a [`Fixup`] that pass 2 ([`crate::link`]) resolves.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use cpu::isa::{self, Format, Insn, Op};
+
+use crate::error::Error;
+use crate::expr::{Env, EvalError, ExprId, Exprs, Names, Node, Val};
+use crate::lexer::{tokenize, unescape, Tok, Token};
+use crate::li::li;
+use crate::mnemonics::{immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
+use crate::source::{LineRef, Sources};
+
+/// An error before it is located: byte offset in the line, and message.
+pub(crate) type PErr = (u32, String);
+type PResult<T> = Result<T, PErr>;
+
+/// The output section an input section goes into (the layout of
+/// `guest-programs/link.ld`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Text,
+    Rodata,
+    Data,
+    Bss,
+}
+
+impl Class {
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Text => ".text",
+            Class::Rodata => ".rodata",
+            Class::Data => ".data",
+            Class::Bss => ".bss",
+        }
+    }
+
+    /// The output section for an input section name, as the linker
+    /// script maps them; other names go by their flags.
+    pub fn of(name: &str, flags: Option<&str>, nobits: bool) -> Option<Class> {
+        let matches = |base: &str| {
+            name == base
+                || name
+                    .strip_prefix(base)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        };
+        if matches(".text") {
+            Some(Class::Text)
+        } else if matches(".rodata") || matches(".srodata") {
+            Some(Class::Rodata)
+        } else if matches(".data") || matches(".sdata") {
+            Some(Class::Data)
+        } else if matches(".bss") || matches(".sbss") {
+            Some(Class::Bss)
+        } else {
+            let flags = flags?;
+            if flags.contains('x') {
+                Some(Class::Text)
+            } else if nobits {
+                Some(Class::Bss)
+            } else if flags.contains('w') {
+                Some(Class::Data)
+            } else if flags.contains('a') {
+                Some(Class::Rodata)
+            } else {
+                None
+            }
+        }
+    }
+}
+
+/// An input section: what `.section NAME` collects.
+pub struct Chunk {
+    pub name: Box<str>,
+    pub class: Class,
+    pub align: u64,
+    /// Contents (empty for `.bss`, which has only a size).
+    pub data: Vec<u8>,
+    pub size: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Def {
+    Undef,
+    Label {
+        chunk: u16,
+        off: u64,
+    },
+    Const(i64),
+    /// `.equ`/`.set` of an expression not known when it was read.
+    Deferred(ExprId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymKind {
+    NoType,
+    Func,
+    Object,
+}
+
+pub struct Sym {
+    pub name: Box<str>,
+    pub def: Def,
+    pub global: bool,
+    pub kind: SymKind,
+    /// An instance of a numeric local label (`1:`).
+    pub numeric: bool,
+    /// Defined by `.set`/`.equ`/`=`, so it may be redefined.
+    pub settable: bool,
+}
+
+#[derive(Default)]
+pub struct SymTab {
+    pub syms: Vec<Sym>,
+    pub index: HashMap<Box<str>, u32>,
+}
+
+impl SymTab {
+    pub fn intern(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.new_sym(name, false);
+        self.index.insert(name.into(), id);
+        id
+    }
+
+    fn new_sym(&mut self, name: &str, numeric: bool) -> u32 {
+        self.syms.push(Sym {
+            name: name.into(),
+            def: Def::Undef,
+            global: false,
+            kind: SymKind::NoType,
+            numeric,
+            settable: false,
+        });
+        (self.syms.len() - 1) as u32
+    }
+}
+
+/// Numeric local label `N`: its latest definition, and the instance that
+/// `Nf` references made before its next definition point to.
+#[derive(Default)]
+struct Local {
+    last: Option<u32>,
+    pending: Option<u32>,
+}
+
+/// Where in the source something was written.
+#[derive(Clone, Copy, Debug)]
+pub struct Where {
+    pub line: LineRef,
+    pub at: u32,
+}
+
+/// The instruction field (or data width) a fixup fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    I,
+    S,
+    U,
+    B,
+    J,
+    Shamt(u8),
+    Csr,
+    Uimm5,
+    Data(u8),
+}
+
+/// How the value written is computed from the expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reloc {
+    /// The value itself.
+    Abs,
+    /// `%hi(x)`: `(x + 0x800) >> 12`.
+    Hi,
+    /// `%lo(x)`: the sign-extended low 12 bits.
+    Lo,
+    /// `%pcrel_hi(x)`: the high part of `x - pc`.
+    PcrelHi,
+    /// `%pcrel_lo(label)`: the low part of the `%pcrel_hi` at `label`.
+    PcrelLo,
+    /// The low part matching the `%pcrel_hi` of the same expression at
+    /// this location (the second instruction of `la`, `call`, ...).
+    PcrelLoAt { chunk: u16, off: u64 },
+    /// `x - pc` (branches and jumps).
+    Pcrel,
+}
+
+pub struct Fixup {
+    pub chunk: u16,
+    pub off: u64,
+    pub field: Field,
+    pub reloc: Reloc,
+    pub expr: ExprId,
+    pub at: Where,
+    pub op: Option<Op>,
+}
+
+struct Param {
+    name: Box<str>,
+    default: Option<String>,
+    required: bool,
+    vararg: bool,
+}
+
+struct Macro {
+    params: Vec<Param>,
+    body: Rc<[LineRef]>,
+}
+
+enum Recording {
+    Macro {
+        name: String,
+        params: Vec<Param>,
+        body: Vec<LineRef>,
+        depth: u32,
+        at: Where,
+    },
+    Rept {
+        count: u64,
+        body: Vec<LineRef>,
+        depth: u32,
+    },
+}
+
+enum FrameKind {
+    File { text: u32, pos: usize, line: u32 },
+    Lines { lines: Rc<[LineRef]>, idx: usize },
+}
+
+struct Frame {
+    kind: FrameKind,
+    file: u32,
+    in_comment: bool,
+    /// A macro expansion (counted against the nesting limit).
+    expansion: bool,
+}
+
+const MAX_EXPANSION_DEPTH: usize = 200;
+/// No section grows past this (RAM is 128 MiB by default).
+const MAX_SIZE: u64 = 1 << 30;
+
+/// The assembler's state: everything pass 1 builds and pass 2 reads.
+pub struct Asm {
+    pub src: Sources,
+    pub exprs: Exprs,
+    pub symtab: SymTab,
+    locals: HashMap<u64, Local>,
+    pub chunks: Vec<Chunk>,
+    cur: u16,
+    section_stack: Vec<u16>,
+    pub fixups: Vec<Fixup>,
+    macros: HashMap<Box<str>, Rc<Macro>>,
+    recording: Option<Recording>,
+    frames: Vec<Frame>,
+    /// Errors with a sort key (file, line, column).
+    pub errors: Vec<((u32, u32, u32), Error)>,
+    toks: Vec<Token>,
+    insns: Vec<Insn>,
+    expansions: u64,
+    option_depth: u32,
+    /// Error lines already reported (one error per statement).
+    stop: bool,
+    /// Conditional branches (by ordinal) that take the long form: an
+    /// inverted branch over a `jal` (decided by [`Asm::branches_to_grow`]).
+    pub long_branches: std::collections::HashSet<u32>,
+    /// Every conditional branch to a target, in order.
+    branches: Vec<BranchRec>,
+}
+
+/// A conditional branch, for relaxation.
+struct BranchRec {
+    chunk: u16,
+    off: u64,
+    expr: ExprId,
+    long: bool,
+}
+
+/// Pass-1 values: labels are relative to their input section.
+struct Pass1<'a> {
+    syms: &'a [Sym],
+}
+
+impl Env for Pass1<'_> {
+    fn symbol(&self, exprs: &Exprs, id: u32, depth: u32) -> Result<Val, EvalError> {
+        match self.syms.get(id as usize).map(|s| s.def) {
+            Some(Def::Label { chunk, off }) => Ok(Val::Rel {
+                chunk,
+                off: off as i64,
+            }),
+            Some(Def::Const(v)) => Ok(Val::Abs(v)),
+            Some(Def::Deferred(e)) if depth < 64 => exprs.eval(e, self, depth),
+            Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
+            _ => Err(EvalError::Unknown),
+        }
+    }
+}
+
+/// Name resolution while parsing an expression.
+struct NameCtx<'a> {
+    symtab: &'a mut SymTab,
+    locals: &'a mut HashMap<u64, Local>,
+    chunk: u16,
+    off: u64,
+}
+
+impl Names for NameCtx<'_> {
+    fn symbol(&mut self, name: &str) -> Node {
+        let id = self.symtab.intern(name);
+        match self.symtab.syms[id as usize].def {
+            // Constants fold now, so that a later `.set` does not change
+            // what an earlier line meant.
+            Def::Const(v) => Node::Num(v),
+            _ => Node::Sym(id),
+        }
+    }
+
+    fn local(&mut self, label: u64, forward: bool) -> Result<Node, String> {
+        let entry = self.locals.entry(label).or_default();
+        if forward {
+            let id = match entry.pending {
+                Some(id) => id,
+                None => {
+                    let id = self.symtab.new_sym(&label.to_string(), true);
+                    entry.pending = Some(id);
+                    id
+                }
+            };
+            Ok(Node::Sym(id))
+        } else {
+            entry
+                .last
+                .map(Node::Sym)
+                .ok_or_else(|| format!("no `{label}:` before `{label}b`"))
+        }
+    }
+
+    fn dot(&mut self) -> Node {
+        Node::Loc {
+            chunk: self.chunk,
+            off: self.off,
+        }
+    }
+}
+
+/// An immediate operand: an expression, possibly inside `%hi(...)` etc.
+#[derive(Clone, Copy)]
+struct Imm {
+    reloc: Reloc,
+    expr: ExprId,
+    at: u32,
+}
+
+fn tok_text<'a>(line: &'a str, t: &Token) -> &'a str {
+    line.get(t.start as usize..t.end as usize).unwrap_or("")
+}
+
+fn end_of(line: &str, toks: &[Token]) -> u32 {
+    toks.last().map_or(line.len() as u32, |t| t.end)
+}
+
+/// Splits operands at top-level commas.
+fn split_commas(toks: &[Token]) -> Vec<&[Token]> {
+    let mut out = Vec::with_capacity(4);
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, t) in toks.iter().enumerate() {
+        match t.kind {
+            Tok::Punct(b'(') => depth += 1,
+            Tok::Punct(b')') => depth -= 1,
+            Tok::Punct(b',') if depth <= 0 => {
+                out.push(&toks[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !toks.is_empty() {
+        out.push(&toks[start..]);
+    }
+    out
+}
+
+fn sext12(v: i64) -> i64 {
+    ((v & 0xfff) ^ 0x800) - 0x800
+}
+
+/// Computes the value a field gets, or the error a user sees. `pc` is the
+/// address of the instruction; `target` the value of the expression.
+pub fn field_value(
+    field: Field,
+    reloc: Reloc,
+    value: i64,
+    pc: i64,
+    op: Option<Op>,
+) -> Result<i64, String> {
+    let name = op.map_or("", |o| o.mnemonic());
+    let v = match reloc {
+        Reloc::Abs => value,
+        Reloc::Hi => (value.wrapping_add(0x800) >> 12) & 0xfffff,
+        Reloc::Lo => sext12(value),
+        Reloc::PcrelHi => {
+            let d = value.wrapping_sub(pc);
+            if !(-(1i64 << 31) - 0x800..(1i64 << 31) - 0x800).contains(&d) {
+                return Err(format!(
+                    "%pcrel_hi target {value:#x} out of range of pc {pc:#x} (±2 GiB)"
+                ));
+            }
+            (d.wrapping_add(0x800) >> 12) & 0xfffff
+        }
+        Reloc::PcrelLo | Reloc::PcrelLoAt { .. } => sext12(value),
+        Reloc::Pcrel => value.wrapping_sub(pc),
+    };
+    let range = |lo: i64, hi: i64, what: &str| {
+        if (lo..=hi).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("{what} {v} out of range for {name} ({lo}..{hi})"))
+        }
+    };
+    match field {
+        Field::I | Field::S => range(-2048, 2047, "immediate"),
+        Field::U => range(0, 0xfffff, "immediate"),
+        Field::Shamt(bits) => range(0, (1 << bits) - 1, "shift amount"),
+        Field::Csr => range(0, 4095, "CSR number"),
+        Field::Uimm5 => range(0, 31, "immediate"),
+        Field::B | Field::J => {
+            let reach = if field == Field::B { 1 << 12 } else { 1 << 20 };
+            let what = if field == Field::B { "branch" } else { "jump" };
+            if !(-reach..reach).contains(&v) {
+                Err(format!(
+                    "{what} target {value:#x} out of range ({v:+} bytes from pc {pc:#x}; {name} reaches ±{} KiB)",
+                    reach / 1024
+                ))
+            } else if v & 1 != 0 {
+                Err(format!("{what} target {value:#x} is not 2-byte aligned"))
+            } else {
+                Ok(v)
+            }
+        }
+        Field::Data(size) => {
+            if size >= 8 {
+                return Ok(v);
+            }
+            let bits = size as u32 * 8;
+            let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << bits) - 1);
+            if (lo..=hi).contains(&v) {
+                Ok(v)
+            } else {
+                Err(format!(
+                    "value {v:#x} does not fit in {size} byte{}",
+                    if size > 1 { "s" } else { "" }
+                ))
+            }
+        }
+    }
+}
+
+/// Writes `value` into the instruction `word` (a field of `field`).
+pub fn patch(word: u32, field: Field, value: i64) -> u32 {
+    let Ok(mut insn) = isa::decode(word) else {
+        return word;
+    };
+    insn.imm = match field {
+        Field::U => (value << 12) as i32,
+        Field::Uimm5 => {
+            insn.rs1 = value as u8;
+            return isa::encode(&insn);
+        }
+        _ => value as i32,
+    };
+    isa::encode(&insn)
+}
+
+impl Asm {
+    pub fn new() -> Asm {
+        let mut asm = Asm {
+            src: Sources::default(),
+            exprs: Exprs::default(),
+            symtab: SymTab::default(),
+            locals: HashMap::new(),
+            chunks: Vec::new(),
+            cur: 0,
+            section_stack: Vec::new(),
+            fixups: Vec::new(),
+            macros: HashMap::new(),
+            recording: None,
+            frames: Vec::new(),
+            errors: Vec::new(),
+            toks: Vec::new(),
+            insns: Vec::new(),
+            expansions: 0,
+            option_depth: 0,
+            stop: false,
+            long_branches: Default::default(),
+            branches: Vec::new(),
+        };
+        // GNU as creates these three first, in this order; `.text` is
+        // 4-byte aligned from the start.
+        for (name, class, align) in [
+            (".text", Class::Text, 4),
+            (".data", Class::Data, 1),
+            (".bss", Class::Bss, 1),
+        ] {
+            asm.chunks.push(Chunk {
+                name: name.into(),
+                class,
+                align,
+                data: Vec::new(),
+                size: 0,
+            });
+        }
+        asm
+    }
+
+    /// Assembles file `file` (already added to the sources): pass 1.
+    pub fn run(&mut self, file: u32) {
+        self.push_file(file);
+        while let Some(l) = self.next_line() {
+            self.line(l);
+            if self.stop {
+                break;
+            }
+        }
+        if let Some(rec) = self.recording.take() {
+            if let Recording::Macro { name, at, .. } = rec {
+                self.error(at, format!(".macro `{name}` without .endm"));
+            } else {
+                let l = self.last_line();
+                self.error(Where { line: l, at: 0 }, ".rept without .endr");
+            }
+        }
+        for local in self.locals.values() {
+            // An `Nf` never followed by `N:` is reported where it is used
+            // (as an undefined symbol in pass 2).
+            let _ = local;
+        }
+    }
+
+    fn last_line(&self) -> LineRef {
+        LineRef {
+            text: 0,
+            start: 0,
+            end: 0,
+            file: 0,
+            line: 1,
+        }
+    }
+
+    pub fn error(&mut self, w: Where, msg: impl Into<String>) {
+        let text = self.src.line_text(w.line);
+        let at = (w.at as usize).min(text.len());
+        let col = text.get(..at).map_or(at, |s| s.chars().count()) as u32 + 1;
+        let file = self
+            .src
+            .files
+            .get(w.line.file as usize)
+            .map_or_else(String::new, |f| f.name.clone());
+        let e = Error {
+            file,
+            line: w.line.line,
+            col,
+            message: msg.into(),
+            source_line: text.to_string(),
+        };
+        self.errors.push(((w.line.file, w.line.line, col), e));
+    }
+
+    /// Every error, in source order (pass-1 and pass-2 errors interleaved).
+    pub fn take_errors(&mut self) -> crate::Errors {
+        let mut errors = std::mem::take(&mut self.errors);
+        errors.sort_by_key(|(k, _)| *k);
+        errors.dedup_by(|a, b| a.1 == b.1);
+        crate::Errors(errors.into_iter().map(|(_, e)| e).collect())
+    }
+
+    fn push_file(&mut self, file: u32) {
+        let Some(f) = self.src.files.get(file as usize) else {
+            return;
+        };
+        if f.cpp {
+            let mut defines = HashMap::new();
+            let mut stack = vec![f.path.clone()];
+            let mut lines = Vec::new();
+            let mut errs = Vec::new();
+            self.src
+                .preprocess(file, &mut defines, &mut stack, &mut lines, &mut errs);
+            for (line, at, msg) in errs {
+                self.error(Where { line, at }, msg);
+            }
+            self.frames.push(Frame {
+                kind: FrameKind::Lines {
+                    lines: lines.into(),
+                    idx: 0,
+                },
+                file,
+                in_comment: false,
+                expansion: false,
+            });
+        } else {
+            let text = f.text;
+            self.frames.push(Frame {
+                kind: FrameKind::File {
+                    text,
+                    pos: 0,
+                    line: 0,
+                },
+                file,
+                in_comment: false,
+                expansion: false,
+            });
+        }
+    }
+
+    fn next_line(&mut self) -> Option<LineRef> {
+        loop {
+            let frame = self.frames.last_mut()?;
+            let file = frame.file;
+            let next = match &mut frame.kind {
+                FrameKind::File { text, pos, line } => {
+                    let t = &self.src.texts[*text as usize];
+                    if *pos >= t.len() {
+                        None
+                    } else {
+                        let start = *pos;
+                        let b = t.as_bytes();
+                        let nl = b[start..].iter().position(|&c| c == b'\n');
+                        let mut end = nl.map_or(t.len(), |n| start + n);
+                        *pos = nl.map_or(t.len(), |n| start + n + 1);
+                        if end > start && b[end - 1] == b'\r' {
+                            end -= 1;
+                        }
+                        *line += 1;
+                        Some(LineRef {
+                            text: *text,
+                            start: start as u32,
+                            end: end as u32,
+                            file,
+                            line: *line,
+                        })
+                    }
+                }
+                FrameKind::Lines { lines, idx } => {
+                    let l = lines.get(*idx).copied();
+                    *idx += 1;
+                    l
+                }
+            };
+            match next {
+                Some(l) => return Some(l),
+                None => {
+                    self.frames.pop();
+                }
+            }
+        }
+    }
+
+    /// One source line: recorded into a macro, or split into statements.
+    fn line(&mut self, l: LineRef) {
+        let text = self.src.texts[l.text as usize].clone();
+        let line = text.get(l.start as usize..l.end as usize).unwrap_or("");
+        let dialect = self.src.dialect(l.file);
+        let mut toks = std::mem::take(&mut self.toks);
+        let in_comment = match self.frames.last_mut() {
+            Some(f) => &mut f.in_comment,
+            None => &mut false,
+        };
+        let lex_err = tokenize(line, dialect, in_comment, &mut toks);
+        if self.recording.is_some() {
+            self.record(l, line, &toks);
+            self.toks = toks;
+            return;
+        }
+        if let Some(e) = lex_err {
+            self.error(Where { line: l, at: e.at }, e.msg);
+            self.toks = toks;
+            return;
+        }
+        let mut start = 0;
+        for i in 0..=toks.len() {
+            if i == toks.len() || toks[i].kind == Tok::Semi {
+                if i > start {
+                    if let Err((at, msg)) = self.statement(l, line, &toks[start..i]) {
+                        self.error(Where { line: l, at }, msg);
+                    }
+                }
+                start = i + 1;
+                // A statement may start a macro recording mid-line; the
+                // rest of the line then belongs to the body (rare: ignore).
+                if self.recording.is_some() || self.stop {
+                    break;
+                }
+            }
+        }
+        self.toks = toks;
+    }
+
+    fn record(&mut self, l: LineRef, line: &str, toks: &[Token]) {
+        let first = toks
+            .first()
+            .filter(|t| t.kind == Tok::Ident)
+            .map(|t| tok_text(line, t).to_ascii_lowercase());
+        let Some(rec) = self.recording.as_mut() else {
+            return;
+        };
+        let (body, depth, opens, closes) = match rec {
+            Recording::Macro { body, depth, .. } => (body, depth, ".macro", ".endm"),
+            Recording::Rept { body, depth, .. } => (body, depth, ".rept", ".endr"),
+        };
+        match first.as_deref() {
+            Some(w) if w == opens || (opens == ".rept" && w == ".irp") => {
+                *depth += 1;
+                body.push(l);
+            }
+            Some(w) if w == closes => {
+                if *depth == 0 {
+                    self.finish_recording(l);
+                } else {
+                    *depth -= 1;
+                    body.push(l);
+                }
+            }
+            _ => body.push(l),
+        }
+    }
+
+    fn finish_recording(&mut self, l: LineRef) {
+        match self.recording.take() {
+            Some(Recording::Macro {
+                name, params, body, ..
+            }) => {
+                self.macros.insert(
+                    name.into(),
+                    Rc::new(Macro {
+                        params,
+                        body: body.into(),
+                    }),
+                );
+            }
+            Some(Recording::Rept { count, body, .. }) => {
+                let body: Rc<[LineRef]> = body.into();
+                if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
+                    self.error(
+                        Where { line: l, at: 0 },
+                        "macro expansion nested too deeply",
+                    );
+                    return;
+                }
+                // Push the copies in reverse so that they run in order.
+                for _ in 0..count {
+                    self.frames.push(Frame {
+                        kind: FrameKind::Lines {
+                            lines: body.clone(),
+                            idx: 0,
+                        },
+                        file: l.file,
+                        in_comment: false,
+                        expansion: true,
+                    });
+                }
+            }
+            None => {}
+        }
+    }
+
+    fn expansion_depth(&self) -> usize {
+        self.frames.iter().filter(|f| f.expansion).count()
+    }
+
+    fn statement(&mut self, l: LineRef, line: &str, mut t: &[Token]) -> PResult<()> {
+        // Labels.
+        while t.len() >= 2 && t[1].kind == Tok::Punct(b':') {
+            match t[0].kind {
+                Tok::Ident => self.define_label(tok_text(line, &t[0]), t[0].start)?,
+                Tok::Num(n) => self.define_local(n),
+                _ => break,
+            }
+            t = &t[2..];
+        }
+        let Some(first) = t.first() else {
+            return Ok(());
+        };
+        if first.kind != Tok::Ident {
+            return Err((
+                first.start,
+                format!(
+                    "expected an instruction or directive, found `{}`",
+                    tok_text(line, first)
+                ),
+            ));
+        }
+        let name = tok_text(line, first);
+        // `sym = expr`
+        if t.get(1).is_some_and(|n| n.kind == Tok::Punct(b'='))
+            && t.get(2).is_none_or(|n| n.kind != Tok::Punct(b'='))
+        {
+            return self.assign(l, line, name, first.start, &t[2..], false);
+        }
+        if let Some(m) = self.macros.get(name).cloned() {
+            return self.expand_macro(l, line, name, &m, &t[1..], first.end);
+        }
+        if name.starts_with('.') {
+            return self.directive(l, line, name, first.start, &t[1..]);
+        }
+        self.instruction(l, line, name, first, &t[1..])
+    }
+
+    fn define_label(&mut self, name: &str, at: u32) -> PResult<()> {
+        let id = self.symtab.intern(name);
+        let (chunk, off) = (self.cur, self.here());
+        let sym = &mut self.symtab.syms[id as usize];
+        match sym.def {
+            Def::Undef => {
+                sym.def = Def::Label { chunk, off };
+                Ok(())
+            }
+            Def::Label { .. } => Err((at, format!("duplicate label `{name}`"))),
+            _ => Err((at, format!("`{name}` is already defined as a constant"))),
+        }
+    }
+
+    fn define_local(&mut self, n: u64) {
+        let (chunk, off) = (self.cur, self.here());
+        let entry = self.locals.entry(n).or_default();
+        let id = match entry.pending.take() {
+            Some(id) => id,
+            None => self.symtab.new_sym(&n.to_string(), true),
+        };
+        if let Some(s) = self.symtab.syms.get_mut(id as usize) {
+            s.def = Def::Label { chunk, off };
+        }
+        if let Some(e) = self.locals.get_mut(&n) {
+            e.last = Some(id);
+        }
+    }
+
+    fn here(&self) -> u64 {
+        self.chunks.get(self.cur as usize).map_or(0, |c| c.size)
+    }
+
+    fn chunk(&mut self) -> &mut Chunk {
+        let i = (self.cur as usize).min(self.chunks.len() - 1);
+        &mut self.chunks[i]
+    }
+
+    fn parse_expr(&mut self, line: &str, toks: &[Token], pos: &mut usize) -> PResult<ExprId> {
+        let mut names = NameCtx {
+            symtab: &mut self.symtab,
+            locals: &mut self.locals,
+            chunk: self.cur,
+            off: self.chunks.get(self.cur as usize).map_or(0, |c| c.size),
+        };
+        self.exprs.parse(line, toks, pos, &mut names)
+    }
+
+    /// Parses all of `toks` as one expression.
+    fn whole_expr(&mut self, line: &str, toks: &[Token]) -> PResult<ExprId> {
+        if toks.is_empty() {
+            return Err((0, "expected expression".into()));
+        }
+        let mut pos = 0;
+        let e = self.parse_expr(line, toks, &mut pos)?;
+        if let Some(extra) = toks.get(pos) {
+            return Err((
+                extra.start,
+                format!("unexpected `{}` after expression", tok_text(line, extra)),
+            ));
+        }
+        Ok(e)
+    }
+
+    fn eval1(&self, e: ExprId) -> Result<Val, EvalError> {
+        self.exprs.eval(
+            e,
+            &Pass1 {
+                syms: &self.symtab.syms,
+            },
+            0,
+        )
+    }
+
+    /// An expression that must be a constant now (alignments, counts).
+    fn const_expr(&mut self, line: &str, toks: &[Token], what: &str) -> PResult<i64> {
+        let at = toks.first().map_or(end_of(line, toks), |t| t.start);
+        let mark = self.exprs.mark();
+        let e = self.whole_expr(line, toks)?;
+        let v = self.eval1(e);
+        self.exprs.truncate(mark);
+        match v {
+            Ok(Val::Abs(v)) => Ok(v),
+            Err(EvalError::DivZero) => Err((at, "division by zero".into())),
+            _ => Err((at, format!("{what} must be a constant known at this point"))),
+        }
+    }
+
+    fn assign(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        name: &str,
+        at: u32,
+        toks: &[Token],
+        equiv: bool,
+    ) -> PResult<()> {
+        let e = self.whole_expr(line, toks)?;
+        let def = match self.eval1(e) {
+            Ok(Val::Abs(v)) => Def::Const(v),
+            Ok(Val::Rel { chunk, off }) => Def::Label {
+                chunk,
+                off: off as u64,
+            },
+            Err(EvalError::DivZero) => return Err((at, "division by zero".into())),
+            Err(_) => Def::Deferred(e),
+        };
+        let id = self.symtab.intern(name);
+        let sym = &mut self.symtab.syms[id as usize];
+        if sym.def != Def::Undef && (!sym.settable || equiv) {
+            return Err((at, format!("symbol `{name}` is already defined")));
+        }
+        sym.def = def;
+        sym.settable = true;
+        let _ = l;
+        Ok(())
+    }
+
+    fn expand_macro(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        name: &str,
+        m: &Macro,
+        args: &[Token],
+        name_end: u32,
+    ) -> PResult<()> {
+        if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
+            return Err((0, format!("macro `{name}` nested too deeply (recursive?)")));
+        }
+        // Arguments: comma-separated raw text; `name=value` by keyword.
+        let params = &m.params;
+        let mut values: Vec<Option<String>> = vec![None; params.len()];
+        let raw_args = args.first().map_or("", |t| {
+            &line[t.start as usize..args.last().map_or(t.end, |x| x.end) as usize]
+        });
+        let mut positional = 0;
+        let parts = if raw_args.trim().is_empty() {
+            Vec::new()
+        } else {
+            split_commas(args)
+        };
+        for (i, part) in parts.iter().enumerate() {
+            let text = match (part.first(), part.last()) {
+                (Some(a), Some(b)) => line[a.start as usize..b.end as usize].trim(),
+                _ => "",
+            };
+            if let (Some(k), Some(eq)) = (part.first(), part.get(1)) {
+                if k.kind == Tok::Ident && eq.kind == Tok::Punct(b'=') {
+                    let key = tok_text(line, k);
+                    if let Some(p) = params.iter().position(|p| &*p.name == key) {
+                        let v = part
+                            .get(2)
+                            .map_or("", |s| line[s.start as usize..text_end(part)].trim());
+                        values[p] = Some(v.to_string());
+                        continue;
+                    }
+                }
+            }
+            if positional >= params.len() {
+                let at = part.first().map_or(name_end, |t| t.start);
+                return Err((at, format!("too many arguments for macro `{name}`")));
+            }
+            if params[positional].vararg {
+                // vararg: the rest of the line
+                let start = part.first().map_or(0, |t| t.start as usize);
+                let end = args.last().map_or(start, |t| t.end as usize);
+                values[positional] = Some(line[start..end].to_string());
+                let _ = i;
+                break;
+            }
+            values[positional] = Some(text.to_string());
+            positional += 1;
+        }
+        let mut args_final = Vec::with_capacity(params.len());
+        for (p, v) in params.iter().zip(values) {
+            match v.filter(|v| !v.is_empty()).or_else(|| p.default.clone()) {
+                Some(v) => args_final.push(v),
+                None if p.required => {
+                    return Err((
+                        name_end,
+                        format!(
+                            "missing value for required argument `{}` of macro `{name}`",
+                            p.name
+                        ),
+                    ))
+                }
+                None => args_final.push(String::new()),
+            }
+        }
+        self.expansions += 1;
+        let counter = self.expansions - 1;
+        let mut lines = Vec::with_capacity(m.body.len());
+        for b in m.body.iter() {
+            let text = self.src.line_text(*b).to_string();
+            let new = substitute_args(&text, &m.params, &args_final, counter);
+            let id = self.src.add_text(new);
+            let len = self.src.texts[id as usize].len() as u32;
+            lines.push(LineRef {
+                text: id,
+                start: 0,
+                end: len,
+                file: b.file,
+                line: b.line,
+            });
+        }
+        self.frames.push(Frame {
+            kind: FrameKind::Lines {
+                lines: lines.into(),
+                idx: 0,
+            },
+            file: l.file,
+            in_comment: false,
+            expansion: true,
+        });
+        Ok(())
+    }
+
+    // ---- sections and emission ----
+
+    fn switch_section(&mut self, name: &str, class: Class) {
+        let id = match self.chunks.iter().position(|c| &*c.name == name) {
+            Some(i) => i,
+            None => {
+                self.chunks.push(Chunk {
+                    name: name.into(),
+                    class,
+                    align: 1,
+                    data: Vec::new(),
+                    size: 0,
+                });
+                self.chunks.len() - 1
+            }
+        };
+        self.cur = id as u16;
+    }
+
+    fn emit_bytes(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
+        let c = self.chunk();
+        if c.class == Class::Bss {
+            if bytes.iter().any(|&b| b != 0) {
+                return Err((
+                    at,
+                    "non-zero data in .bss (only .zero/.space may go there)".into(),
+                ));
+            }
+        } else {
+            c.data.extend_from_slice(bytes);
+        }
+        c.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn emit_fill(&mut self, len: u64, byte: u8, at: u32) -> PResult<()> {
+        if len > MAX_SIZE {
+            return Err((at, format!("size {len} is too large (over 1 GiB)")));
+        }
+        let c = self.chunk();
+        if c.class == Class::Bss {
+            if byte != 0 {
+                return Err((at, "non-zero data in .bss".into()));
+            }
+        } else {
+            c.data.resize(c.data.len() + len as usize, byte);
+        }
+        c.size += len;
+        Ok(())
+    }
+
+    fn emit_insn(&mut self, insn: Insn, at: u32) -> PResult<()> {
+        if self.chunk().class == Class::Bss {
+            return Err((at, "instruction in .bss".into()));
+        }
+        let w = isa::encode(&insn);
+        self.emit_bytes(&w.to_le_bytes(), at)
+    }
+
+    /// Emits `insn` with its immediate (field `field`) from `imm`: now if
+    /// it is known, else through a fixup.
+    fn emit_with(&mut self, l: LineRef, mut insn: Insn, field: Field, imm: Imm) -> PResult<()> {
+        if matches!(imm.reloc, Reloc::Abs | Reloc::Hi | Reloc::Lo)
+            && field != Field::B
+            && field != Field::J
+        {
+            if let Ok(Val::Abs(v)) = self.eval1(imm.expr) {
+                let v =
+                    field_value(field, imm.reloc, v, 0, Some(insn.op)).map_err(|m| (imm.at, m))?;
+                let w = patch(isa::encode(&insn), field, v);
+                return self.emit_bytes(&w.to_le_bytes(), imm.at).and_then(|()| {
+                    if self.chunks[self.cur as usize].class == Class::Bss {
+                        Err((imm.at, "instruction in .bss".into()))
+                    } else {
+                        Ok(())
+                    }
+                });
+            }
+        }
+        if self.chunk().class == Class::Bss {
+            return Err((imm.at, "instruction in .bss".into()));
+        }
+        let (chunk, off) = (self.cur, self.here());
+        self.fixups.push(Fixup {
+            chunk,
+            off,
+            field,
+            reloc: imm.reloc,
+            expr: imm.expr,
+            at: Where {
+                line: l,
+                at: imm.at,
+            },
+            op: Some(insn.op),
+        });
+        insn.imm = 0;
+        if field == Field::Uimm5 {
+            insn.rs1 = 0;
+        }
+        self.emit_insn(insn, imm.at)
+    }
+
+    fn emit_data(&mut self, l: LineRef, size: u8, e: ExprId, at: u32) -> PResult<()> {
+        match self.eval1(e) {
+            Ok(Val::Abs(v)) => {
+                let v =
+                    field_value(Field::Data(size), Reloc::Abs, v, 0, None).map_err(|m| (at, m))?;
+                self.emit_bytes(&v.to_le_bytes()[..size as usize], at)
+            }
+            Err(EvalError::DivZero) => Err((at, "division by zero".into())),
+            _ => {
+                if self.chunk().class == Class::Bss {
+                    return Err((at, "non-zero data in .bss".into()));
+                }
+                let (chunk, off) = (self.cur, self.here());
+                self.fixups.push(Fixup {
+                    chunk,
+                    off,
+                    field: Field::Data(size),
+                    reloc: Reloc::Abs,
+                    expr: e,
+                    at: Where { line: l, at },
+                    op: None,
+                });
+                self.emit_fill(size as u64, 0, at)
+            }
+        }
+    }
+
+    /// Pads to a multiple of `align` bytes: with `fill`, or in code with
+    /// GNU as's padding (a zero byte to an even offset, `c.nop` to a
+    /// multiple of 4, then `nop`s). Skipped if it would take more than
+    /// `max` bytes.
+    fn align_to(&mut self, align: u64, fill: Option<u8>, max: Option<u64>, at: u32) -> PResult<()> {
+        if !align.is_power_of_two() || align > 1 << 32 {
+            return Err((at, format!("alignment {align} is not a power of two")));
+        }
+        let c = self.chunk();
+        c.align = c.align.max(align);
+        let pad = c.size.wrapping_neg() & (align - 1);
+        if pad == 0 || max.is_some_and(|m| pad > m) {
+            return Ok(());
+        }
+        if c.class == Class::Text && fill.is_none() {
+            // GNU as (riscv_frag_align_code): code is never aligned to
+            // less than an instruction, so such a request pads nothing.
+            if align <= 4 {
+                return Ok(());
+            }
+            let end = c.size + pad;
+            pad_code(c, end);
+            Ok(())
+        } else {
+            self.emit_fill(pad, fill.unwrap_or(0), at)
+        }
+    }
+
+    /// Pass 1's last step: code sections end padded to their alignment, as
+    /// GNU as leaves them.
+    pub fn finish_sections(&mut self) {
+        for c in &mut self.chunks {
+            if c.class == Class::Text {
+                let end = c.size.next_multiple_of(c.align.max(1));
+                pad_code(c, end);
+            }
+        }
+    }
+}
+
+fn text_end(part: &[Token]) -> usize {
+    part.last().map_or(0, |t| t.end as usize)
+}
+
+fn pad_code(c: &mut Chunk, end: u64) {
+    while c.size < end {
+        let bytes: &[u8] = if c.size % 2 == 1 {
+            &[0]
+        } else if c.size % 4 == 2 || end - c.size < 4 {
+            &[0x01, 0x00]
+        } else {
+            &[0x13, 0, 0, 0]
+        };
+        c.data.extend_from_slice(bytes);
+        c.size += bytes.len() as u64;
+    }
+}
+
+/// Substitutes `\param`, `\@` and `\()` in a macro body line.
+fn substitute_args(text: &str, params: &[Param], args: &[String], counter: u64) -> String {
+    if !text.contains('\\') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(a) = after.strip_prefix('@') {
+            out.push_str(&counter.to_string());
+            rest = a;
+        } else if let Some(a) = after.strip_prefix("()") {
+            rest = a;
+        } else {
+            let n = after
+                .bytes()
+                .take_while(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
+                .count();
+            let word = &after[..n];
+            match params.iter().position(|p| &*p.name == word) {
+                Some(p) if n > 0 => {
+                    out.push_str(args.get(p).map_or("", String::as_str));
+                    rest = &after[n..];
+                }
+                _ => {
+                    out.push('\\');
+                    rest = after;
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---- directives ----
+
+impl Asm {
+    fn directive(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        name: &str,
+        at: u32,
+        args: &[Token],
+    ) -> PResult<()> {
+        let lower;
+        let name = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+            lower = name.to_ascii_lowercase();
+            lower.as_str()
+        } else {
+            name
+        };
+        let ops = || split_commas(args);
+        let arg_at = args.first().map_or(end_of(line, args), |t| t.start);
+        match name {
+            ".text" => self.switch_section(".text", Class::Text),
+            ".data" => self.switch_section(".data", Class::Data),
+            ".bss" => self.switch_section(".bss", Class::Bss),
+            ".rodata" => self.switch_section(".rodata", Class::Rodata),
+            ".section" | ".pushsection" => {
+                if name == ".pushsection" {
+                    self.section_stack.push(self.cur);
+                }
+                self.section(line, args, arg_at)?;
+            }
+            ".popsection" => match self.section_stack.pop() {
+                Some(c) => self.cur = c,
+                None => return Err((at, ".popsection without .pushsection".into())),
+            },
+            ".globl" | ".global" | ".weak" | ".local" | ".hidden" | ".protected" => {
+                for op in ops() {
+                    let [t] = op else {
+                        return Err((
+                            op.first().map_or(arg_at, |t| t.start),
+                            "expected a symbol name".into(),
+                        ));
+                    };
+                    if t.kind != Tok::Ident {
+                        return Err((t.start, "expected a symbol name".into()));
+                    }
+                    let id = self.symtab.intern(tok_text(line, t));
+                    if matches!(name, ".globl" | ".global" | ".weak") {
+                        self.symtab.syms[id as usize].global = true;
+                    }
+                }
+            }
+            ".type" => {
+                let ops = ops();
+                if let (Some([s]), Some(kind)) = (ops.first(), ops.get(1)) {
+                    let kind_text = kind.last().map_or("", |k| tok_text(line, k));
+                    let id = self.symtab.intern(tok_text(line, s));
+                    self.symtab.syms[id as usize].kind = match kind_text {
+                        "function" => SymKind::Func,
+                        "object" => SymKind::Object,
+                        _ => SymKind::NoType,
+                    };
+                }
+            }
+            ".size" | ".file" | ".ident" | ".attribute" | ".cfi_startproc" | ".cfi_endproc"
+            | ".addrsig" | ".loc" => {}
+            ".option" => {
+                let word = args.first().map(|t| tok_text(line, t)).unwrap_or("");
+                match word {
+                    "push" => self.option_depth += 1,
+                    "pop" => {
+                        if self.option_depth == 0 {
+                            return Err((arg_at, ".option pop without .option push".into()));
+                        }
+                        self.option_depth -= 1;
+                    }
+                    "rvc" | "norvc" | "relax" | "norelax" | "pic" | "nopic" | "arch"
+                    | "csr-check" | "no-csr-check" => {}
+                    _ => return Err((arg_at, format!("unknown .option `{word}`"))),
+                }
+            }
+            ".align" | ".p2align" | ".balign" => {
+                let ops = ops();
+                let first = ops.first().copied().unwrap_or(&[]);
+                let n = self.const_expr(line, first, "alignment")?;
+                let align = if name == ".balign" {
+                    n as u64
+                } else {
+                    if !(0..=32).contains(&n) {
+                        return Err((arg_at, format!("alignment 2^{n} is too large")));
+                    }
+                    1u64 << n
+                };
+                let fill = match ops.get(1) {
+                    Some(t) if !t.is_empty() => Some(self.const_expr(line, t, "fill value")? as u8),
+                    _ => None,
+                };
+                let max = match ops.get(2) {
+                    Some(t) if !t.is_empty() => Some(self.const_expr(line, t, "maximum")? as u64),
+                    _ => None,
+                };
+                self.align_to(align.max(1), fill, max, arg_at)?;
+            }
+            ".byte" => self.data(l, line, args, 1)?,
+            ".half" | ".short" | ".2byte" => self.data(l, line, args, 2)?,
+            ".word" | ".long" | ".int" | ".4byte" => self.data(l, line, args, 4)?,
+            ".dword" | ".quad" | ".8byte" => self.data(l, line, args, 8)?,
+            ".ascii" | ".asciz" | ".string" => {
+                if args.is_empty() {
+                    return Err((arg_at, "expected a string".into()));
+                }
+                let mut buf = Vec::new();
+                for op in ops() {
+                    match op {
+                        [t] if t.kind == Tok::Str => {
+                            buf.clear();
+                            unescape(tok_text(line, t), &mut buf);
+                            if name != ".ascii" {
+                                buf.push(0);
+                            }
+                            let b = std::mem::take(&mut buf);
+                            self.emit_bytes(&b, t.start)?;
+                            buf = b;
+                        }
+                        _ => {
+                            return Err((
+                                op.first().map_or(arg_at, |t| t.start),
+                                "expected a string".into(),
+                            ))
+                        }
+                    }
+                }
+            }
+            ".zero" | ".space" | ".skip" => {
+                let ops = ops();
+                let n = self.const_expr(line, ops.first().copied().unwrap_or(&[]), "size")?;
+                if n < 0 {
+                    return Err((arg_at, format!("negative size {n}")));
+                }
+                let fill = match ops.get(1) {
+                    Some(t) if name != ".zero" => self.const_expr(line, t, "fill value")? as u8,
+                    _ => 0,
+                };
+                self.emit_fill(n as u64, fill, arg_at)?;
+            }
+            ".fill" => {
+                let ops = ops();
+                let n =
+                    self.const_expr(line, ops.first().copied().unwrap_or(&[]), "repeat count")?;
+                let size = match ops.get(1) {
+                    Some(t) => self.const_expr(line, t, "size")?,
+                    None => 1,
+                };
+                let value = match ops.get(2) {
+                    Some(t) => self.const_expr(line, t, "value")?,
+                    None => 0,
+                };
+                if n < 0 || !(0..=8).contains(&size) {
+                    return Err((arg_at, "bad .fill arguments".into()));
+                }
+                if (n as u64).saturating_mul(size as u64) > MAX_SIZE {
+                    return Err((arg_at, "size is too large (over 1 GiB)".into()));
+                }
+                // GNU as: a value wider than 4 bytes keeps only its low 4.
+                let bytes = value.to_le_bytes();
+                let mut item = [0u8; 8];
+                let k = (size as usize).min(4);
+                item[..k].copy_from_slice(&bytes[..k]);
+                for _ in 0..n {
+                    self.emit_bytes(&item[..size as usize], arg_at)?;
+                }
+            }
+            ".equ" | ".set" | ".equiv" => {
+                let ops = ops();
+                match (ops.first(), ops.get(1)) {
+                    (Some([s]), Some(e)) if s.kind == Tok::Ident => {
+                        let sname = tok_text(line, s);
+                        self.assign(l, line, sname, s.start, e, name == ".equiv")?;
+                    }
+                    _ => return Err((arg_at, format!("expected `{name} NAME, value`"))),
+                }
+            }
+            ".macro" => {
+                let Some(first) = args.first().filter(|t| t.kind == Tok::Ident) else {
+                    return Err((arg_at, "expected a macro name".into()));
+                };
+                let mname = tok_text(line, first).to_string();
+                let params = parse_params(line, &args[1..])?;
+                self.recording = Some(Recording::Macro {
+                    name: mname,
+                    params,
+                    body: Vec::new(),
+                    depth: 0,
+                    at: Where { line: l, at },
+                });
+            }
+            ".endm" => return Err((at, ".endm without .macro".into())),
+            ".endr" => return Err((at, ".endr without .rept".into())),
+            ".rept" => {
+                let n = self.const_expr(line, args, "repeat count")?;
+                self.recording = Some(Recording::Rept {
+                    count: n.max(0) as u64,
+                    body: Vec::new(),
+                    depth: 0,
+                });
+            }
+            ".include" => {
+                let [t] = args else {
+                    return Err((arg_at, "expected .include \"file\"".into()));
+                };
+                if t.kind != Tok::Str {
+                    return Err((t.start, "expected .include \"file\"".into()));
+                }
+                let mut buf = Vec::new();
+                unescape(tok_text(line, t), &mut buf);
+                let inc = String::from_utf8_lossy(&buf).into_owned();
+                self.include(l, &inc, t.start)?;
+            }
+            ".end" => self.stop = true,
+            ".error" | ".err" => {
+                let msg = match args {
+                    [t] if t.kind == Tok::Str => {
+                        let mut buf = Vec::new();
+                        unescape(tok_text(line, t), &mut buf);
+                        String::from_utf8_lossy(&buf).into_owned()
+                    }
+                    _ => ".error directive invoked".into(),
+                };
+                return Err((at, msg));
+            }
+            _ => return Err((at, format!("unknown directive `{name}`"))),
+        }
+        Ok(())
+    }
+
+    fn section(&mut self, line: &str, args: &[Token], arg_at: u32) -> PResult<()> {
+        let ops = split_commas(args);
+        let Some(first) = ops.first().filter(|o| !o.is_empty()) else {
+            return Err((arg_at, "expected a section name".into()));
+        };
+        let name = match first {
+            [t] if t.kind == Tok::Str => {
+                let mut b = Vec::new();
+                unescape(tok_text(line, t), &mut b);
+                String::from_utf8_lossy(&b).into_owned()
+            }
+            _ => {
+                let (a, b) = (first[0].start as usize, first[first.len() - 1].end as usize);
+                line[a..b].to_string()
+            }
+        };
+        let flags = ops.get(1).and_then(|o| match o {
+            [t] if t.kind == Tok::Str => Some(tok_text(line, t).trim_matches('"').to_string()),
+            _ => None,
+        });
+        let nobits = ops
+            .get(2)
+            .is_some_and(|o| o.iter().any(|t| tok_text(line, t) == "nobits"));
+        let class = Class::of(&name, flags.as_deref(), nobits).ok_or((
+            arg_at,
+            format!(
+                "unknown section `{name}`: use .text, .rodata, .data, .bss (or their .NAME.* forms), or give flags"
+            ),
+        ))?;
+        self.switch_section(&name, class);
+        Ok(())
+    }
+
+    fn data(&mut self, l: LineRef, line: &str, args: &[Token], size: u8) -> PResult<()> {
+        if args.is_empty() {
+            return Err((end_of(line, args), "expected a value".into()));
+        }
+        for op in split_commas(args) {
+            let at = op.first().map_or(end_of(line, args), |t| t.start);
+            let e = self.whole_expr(line, op).map_err(|(a, m)| (a.max(at), m))?;
+            self.emit_data(l, size, e, at)?;
+        }
+        Ok(())
+    }
+
+    fn include(&mut self, l: LineRef, inc: &str, at: u32) -> PResult<()> {
+        let (dir, name_dir) = match self.src.files.get(l.file as usize) {
+            Some(f) => (
+                f.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                Path::new(&f.name)
+                    .parent()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default(),
+            ),
+            None => (PathBuf::new(), PathBuf::new()),
+        };
+        let stack: Vec<PathBuf> = self
+            .frames
+            .iter()
+            .filter_map(|f| self.src.files.get(f.file as usize).map(|s| s.path.clone()))
+            .collect();
+        if self.frames.len() > 64 {
+            return Err((at, "includes nested too deeply".into()));
+        }
+        let id = self
+            .src
+            .load(&dir, &name_dir, inc, &stack)
+            .map_err(|m| (at, m))?;
+        self.push_file(id);
+        Ok(())
+    }
+}
+
+fn parse_params(line: &str, toks: &[Token]) -> PResult<Vec<Param>> {
+    let mut params = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let t = toks[i];
+        if t.kind == Tok::Punct(b',') {
+            i += 1;
+            continue;
+        }
+        if t.kind != Tok::Ident {
+            return Err((t.start, "expected a parameter name".into()));
+        }
+        let mut p = Param {
+            name: tok_text(line, &t).into(),
+            default: None,
+            required: false,
+            vararg: false,
+        };
+        i += 1;
+        // `:req` / `:vararg`
+        if toks.get(i).is_some_and(|c| c.kind == Tok::Punct(b':')) {
+            match toks.get(i + 1).map(|q| tok_text(line, q)) {
+                Some("req") => p.required = true,
+                Some("vararg") => p.vararg = true,
+                _ => return Err((toks[i].start, "expected `:req` or `:vararg`".into())),
+            }
+            i += 2;
+        }
+        if toks.get(i).is_some_and(|c| c.kind == Tok::Punct(b'=')) {
+            // The default runs to the next comma.
+            let start = i + 1;
+            let mut end = start;
+            while end < toks.len() && toks[end].kind != Tok::Punct(b',') {
+                end += 1;
+            }
+            if end > start {
+                let (a, b) = (toks[start].start as usize, toks[end - 1].end as usize);
+                p.default = Some(line[a..b].to_string());
+            }
+            i = end;
+        }
+        params.push(p);
+    }
+    Ok(params)
+}
+
+// ---- instructions ----
+
+impl Asm {
+    fn reg(&self, line: &str, op: &[Token], at: u32) -> PResult<u8> {
+        match op {
+            [] => Err((at, "expected a register".into())),
+            [t] if t.kind == Tok::Ident => {
+                let name = tok_text(line, t);
+                isa::reg_by_name(name).ok_or((t.start, format!("unknown register `{name}`")))
+            }
+            [t, extra, ..]
+                if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some() =>
+            {
+                Err((extra.start, "expected `,`".into()))
+            }
+            [t, ..] => Err((
+                t.start,
+                format!("expected a register, found `{}`", tok_text(line, t)),
+            )),
+        }
+    }
+
+    /// An immediate, maybe `%hi(x)`, `%lo(x)`, `%pcrel_hi(x)`, `%pcrel_lo(x)`.
+    fn imm(&mut self, line: &str, op: &[Token], at: u32) -> PResult<Imm> {
+        let Some(first) = op.first() else {
+            return Err((at, "expected an immediate".into()));
+        };
+        if first.kind == Tok::Punct(b'%') {
+            let Some(m) = op.get(1).filter(|t| t.kind == Tok::Ident) else {
+                return Err((
+                    first.start,
+                    "expected %hi, %lo, %pcrel_hi or %pcrel_lo".into(),
+                ));
+            };
+            let reloc = match tok_text(line, m) {
+                "hi" => Reloc::Hi,
+                "lo" => Reloc::Lo,
+                "pcrel_hi" => Reloc::PcrelHi,
+                "pcrel_lo" => Reloc::PcrelLo,
+                other => return Err((m.start, format!("unknown relocation `%{other}`"))),
+            };
+            if op.get(2).map(|t| t.kind) != Some(Tok::Punct(b'('))
+                || op.last().map(|t| t.kind) != Some(Tok::Punct(b')'))
+                || op.len() < 4
+            {
+                return Err((m.end, "expected `(`".into()));
+            }
+            let expr = self.whole_expr(line, &op[3..op.len() - 1])?;
+            return Ok(Imm {
+                reloc,
+                expr,
+                at: first.start,
+            });
+        }
+        if first.kind == Tok::Ident
+            && isa::reg_by_name(tok_text(line, first)).is_some()
+            && op.len() == 1
+        {
+            return Err((
+                first.start,
+                format!(
+                    "expected an immediate, found register `{}`",
+                    tok_text(line, first)
+                ),
+            ));
+        }
+        let expr = self.whole_expr(line, op)?;
+        Ok(Imm {
+            reloc: Reloc::Abs,
+            expr,
+            at: first.start,
+        })
+    }
+
+    /// `offset(reg)`, `(reg)`, `%lo(x)(reg)`: the offset and the base
+    /// register; `None` for the base if the operand is a bare expression
+    /// (a symbol, for the global load/store forms).
+    fn mem(&mut self, line: &str, op: &[Token], at: u32) -> PResult<(Option<Imm>, Option<u8>)> {
+        let n = op.len();
+        if n >= 3
+            && op[n - 1].kind == Tok::Punct(b')')
+            && op[n - 3].kind == Tok::Punct(b'(')
+            && op[n - 2].kind == Tok::Ident
+        {
+            if let Some(r) = isa::reg_by_name(tok_text(line, &op[n - 2])) {
+                let off = if n == 3 {
+                    None
+                } else {
+                    Some(self.imm(line, &op[..n - 3], at)?)
+                };
+                return Ok((off, Some(r)));
+            }
+            let reloc_call =
+                n >= 5 && op[n - 4].kind == Tok::Ident && op[n - 5].kind == Tok::Punct(b'%');
+            if !reloc_call {
+                let name = tok_text(line, &op[n - 2]);
+                return Err((op[n - 2].start, format!("unknown register `{name}`")));
+            }
+        }
+        // `8(sp) extra`
+        if let Some(close) = op.iter().position(|t| t.kind == Tok::Punct(b')')) {
+            if close >= 2
+                && op[close - 2].kind == Tok::Punct(b'(')
+                && isa::reg_by_name(tok_text(line, &op[close - 1])).is_some()
+            {
+                if let Some(extra) = op.get(close + 1) {
+                    return Err((
+                        extra.start,
+                        format!("unexpected `{}`", tok_text(line, extra)),
+                    ));
+                }
+            }
+        }
+        Ok((Some(self.imm(line, op, at)?), None))
+    }
+
+    /// A base register given alone (`jalr a0`, `jr t1`) or as a memory
+    /// operand (`jalr 8(a0)`).
+    fn base_or_mem(&mut self, line: &str, op: &[Token], at: u32) -> PResult<(u8, Imm)> {
+        if let [t] = op {
+            if let Some(r) = isa::reg_by_name(tok_text(line, t)) {
+                return Ok((r, self.zero_imm(at)));
+            }
+        }
+        match self.mem(line, op, at)? {
+            (off, Some(base)) => {
+                let imm = match off {
+                    Some(i) => i,
+                    None => self.zero_imm(at),
+                };
+                Ok((base, imm))
+            }
+            _ => Err((at, "expected a register or `offset(register)`".into())),
+        }
+    }
+
+    fn zero_imm(&mut self, at: u32) -> Imm {
+        let expr = self.exprs.push(Node::Num(0));
+        Imm {
+            reloc: Reloc::Abs,
+            expr,
+            at,
+        }
+    }
+
+    fn csr(&mut self, line: &str, op: &[Token], at: u32) -> PResult<Imm> {
+        if let [t] = op {
+            if t.kind == Tok::Ident {
+                let name = tok_text(line, t);
+                if let Some(n) = isa::csr_by_name(name) {
+                    let expr = self.exprs.push(Node::Num(n as i64));
+                    return Ok(Imm {
+                        reloc: Reloc::Abs,
+                        expr,
+                        at: t.start,
+                    });
+                }
+                let known = self
+                    .symtab
+                    .index
+                    .get(name)
+                    .is_some_and(|&id| self.symtab.syms[id as usize].def != Def::Undef);
+                if !known {
+                    return Err((t.start, format!("unknown CSR `{name}`")));
+                }
+            }
+        }
+        self.imm(line, op, at)
+    }
+
+    fn fence_set(&self, line: &str, op: &[Token], at: u32) -> PResult<i32> {
+        let [t] = op else {
+            return Err((
+                op.first().map_or(at, |t| t.start),
+                "expected a fence set (a combination of i, o, r, w)".into(),
+            ));
+        };
+        let text = tok_text(line, t);
+        let mut v = 0;
+        for c in text.chars() {
+            let bit = match c {
+                'i' => 8,
+                'o' => 4,
+                'r' => 2,
+                'w' => 1,
+                _ => {
+                    return Err((
+                        t.start,
+                        format!("bad fence set `{text}` (a combination of i, o, r, w)"),
+                    ))
+                }
+            };
+            if v & bit != 0 {
+                return Err((
+                    t.start,
+                    format!("bad fence set `{text}` (a combination of i, o, r, w)"),
+                ));
+            }
+            v |= bit;
+        }
+        Ok(v)
+    }
+
+    fn instruction(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        name: &str,
+        first: &Token,
+        rest: &[Token],
+    ) -> PResult<()> {
+        let Some(mn) = lookup(name) else {
+            return Err((first.start, format!("unknown instruction `{name}`")));
+        };
+        let ops = split_commas(rest);
+        let end = end_of(line, rest).max(first.end);
+        let op_at =
+            |i: usize| -> u32 { ops.get(i).and_then(|o| o.first()).map_or(end, |t| t.start) };
+        if ops.iter().any(|o| o.is_empty()) {
+            let i = ops.iter().position(|o| o.is_empty()).unwrap_or(0);
+            return Err((
+                op_at(i.saturating_sub(1)).max(first.end),
+                "empty operand".into(),
+            ));
+        }
+        let count_err = |syntax: &str| -> PErr {
+            // `add a0 a1, a2`: say where the comma is missing.
+            for op in &ops {
+                if let [r, next, ..] = op {
+                    let is_reg =
+                        r.kind == Tok::Ident && isa::reg_by_name(tok_text(line, r)).is_some();
+                    if is_reg && next.kind != Tok::Punct(b'(') {
+                        return (next.start, "expected `,`".into());
+                    }
+                }
+            }
+            let at = if ops.is_empty() { first.end } else { op_at(0) };
+            (
+                at,
+                format!("wrong operands for `{name}` (expected {syntax})"),
+            )
+        };
+        match mn {
+            Mnemonic::Real { op, aqrl } => self.real(l, line, op, aqrl, &ops, &count_err, &op_at),
+            Mnemonic::Pseudo(p) => {
+                self.pseudo(l, line, name, p, &ops, &count_err, &op_at, first.start)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn real(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        op: Op,
+        aqrl: u8,
+        ops: &[&[Token]],
+        count_err: &dyn Fn(&str) -> PErr,
+        op_at: &dyn Fn(usize) -> u32,
+    ) -> PResult<()> {
+        let format = op.format();
+        let syntax = operand_syntax(format);
+        let n = ops.len();
+        let at0 = op_at(0);
+        match format {
+            Format::R => {
+                if n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs1 = self.reg(line, ops[1], op_at(1))?;
+                let third_is_reg = matches!(ops[2], [t] if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some());
+                // A lone name that is no register and no symbol defined
+                // yet is more likely a misspelt register than a constant.
+                let unknown_name = matches!(ops[2], [t] if t.kind == Tok::Ident
+                    && self.symtab.index.get(tok_text(line, t)).is_none_or(|&id| self.symtab.syms[id as usize].def == Def::Undef));
+                if !third_is_reg && !unknown_name {
+                    if let Some(iop) = immediate_form(op) {
+                        let imm = self.imm(line, ops[2], op_at(2))?;
+                        let field = match iop.format() {
+                            Format::Shift64 => Field::Shamt(6),
+                            Format::Shift32 => Field::Shamt(5),
+                            _ => Field::I,
+                        };
+                        return self.emit_with(l, Insn::new(iop, rd, rs1, 0, 0), field, imm);
+                    }
+                }
+                let rs2 = self.reg(line, ops[2], op_at(2))?;
+                self.emit_insn(Insn::new(op, rd, rs1, rs2, 0), at0)
+            }
+            Format::I | Format::Shift64 | Format::Shift32 => {
+                if n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs1 = self.reg(line, ops[1], op_at(1))?;
+                let imm = self.imm(line, ops[2], op_at(2))?;
+                let field = match format {
+                    Format::Shift64 => Field::Shamt(6),
+                    Format::Shift32 => Field::Shamt(5),
+                    _ => Field::I,
+                };
+                if field != Field::I && imm.reloc != Reloc::Abs {
+                    return Err((imm.at, "relocation not allowed in a shift amount".into()));
+                }
+                self.emit_with(l, Insn::new(op, rd, rs1, 0, 0), field, imm)
+            }
+            Format::Load => {
+                if n != 2 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                match self.mem(line, ops[1], op_at(1))? {
+                    (off, Some(base)) => {
+                        let imm = match off {
+                            Some(i) => i,
+                            None => self.zero_imm(op_at(1)),
+                        };
+                        self.check_lo(imm)?;
+                        self.emit_with(l, Insn::new(op, rd, base, 0, 0), Field::I, imm)
+                    }
+                    (Some(sym), None) => {
+                        // `ld rd, symbol`: auipc rd + ld rd, lo(rd)
+                        self.check_plain(sym)?;
+                        self.pcrel_pair(
+                            l,
+                            Insn::new(Op::Auipc, rd, 0, 0, 0),
+                            Insn::new(op, rd, rd, 0, 0),
+                            Field::I,
+                            sym,
+                        )
+                    }
+                    (None, None) => Err(count_err(syntax)),
+                }
+            }
+            Format::S => {
+                if n != 2 && n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rs2 = self.reg(line, ops[0], op_at(0))?;
+                match self.mem(line, ops[1], op_at(1))? {
+                    (off, Some(base)) if n == 2 => {
+                        let imm = match off {
+                            Some(i) => i,
+                            None => self.zero_imm(op_at(1)),
+                        };
+                        self.check_lo(imm)?;
+                        self.emit_with(l, Insn::new(op, 0, base, rs2, 0), Field::S, imm)
+                    }
+                    (Some(sym), None) if n == 3 => {
+                        // `sd rs, symbol, rt`: auipc rt + sd rs, lo(rt)
+                        self.check_plain(sym)?;
+                        let rt = self.reg(line, ops[2], op_at(2))?;
+                        self.pcrel_pair(
+                            l,
+                            Insn::new(Op::Auipc, rt, 0, 0, 0),
+                            Insn::new(op, 0, rt, rs2, 0),
+                            Field::S,
+                            sym,
+                        )
+                    }
+                    _ => Err(count_err("rs2, offset(rs1) or rs2, symbol, rt")),
+                }
+            }
+            Format::Jalr => {
+                let (rd, (base, imm)) = match n {
+                    1 => (1, self.base_or_mem(line, ops[0], op_at(0))?),
+                    2 => (
+                        self.reg(line, ops[0], op_at(0))?,
+                        self.base_or_mem(line, ops[1], op_at(1))?,
+                    ),
+                    3 => {
+                        let rd = self.reg(line, ops[0], op_at(0))?;
+                        let rs1 = self.reg(line, ops[1], op_at(1))?;
+                        (rd, (rs1, self.imm(line, ops[2], op_at(2))?))
+                    }
+                    _ => return Err(count_err(syntax)),
+                };
+                self.emit_with(l, Insn::new(op, rd, base, 0, 0), Field::I, imm)
+            }
+            Format::B => {
+                if n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rs1 = self.reg(line, ops[0], op_at(0))?;
+                let rs2 = self.reg(line, ops[1], op_at(1))?;
+                self.branch(l, line, op, rs1, rs2, ops[2], op_at(2))
+            }
+            Format::U => {
+                if n != 2 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let imm = self.imm(line, ops[1], op_at(1))?;
+                match (op, imm.reloc) {
+                    (_, Reloc::Abs | Reloc::Hi) | (Op::Auipc, Reloc::PcrelHi) => {}
+                    _ => {
+                        return Err((
+                            imm.at,
+                            format!("this relocation is not allowed in {}", op.mnemonic()),
+                        ))
+                    }
+                }
+                self.emit_with(l, Insn::new(op, rd, 0, 0, 0), Field::U, imm)
+            }
+            Format::J => {
+                let (rd, target) = match n {
+                    1 => (1, 0),
+                    2 => (self.reg(line, ops[0], op_at(0))?, 1),
+                    _ => return Err(count_err(syntax)),
+                };
+                self.jump(l, line, rd, ops[target], op_at(target))
+            }
+            Format::Csr | Format::CsrI => {
+                if n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let csr = self.csr(line, ops[1], op_at(1))?;
+                self.csr_op(l, line, op, rd, csr, ops[2], op_at(2))
+            }
+            Format::Amo => {
+                if n != 3 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs2 = self.reg(line, ops[1], op_at(1))?;
+                let rs1 = self.amo_addr(line, ops[2], op_at(2))?;
+                self.emit_insn(Insn::new(op, rd, rs1, rs2, aqrl as i32), at0)
+            }
+            Format::Lr => {
+                if n != 2 {
+                    return Err(count_err(syntax));
+                }
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs1 = self.amo_addr(line, ops[1], op_at(1))?;
+                self.emit_insn(Insn::new(op, rd, rs1, 0, aqrl as i32), at0)
+            }
+            Format::Fence => {
+                let sets = match n {
+                    0 => 0xff,
+                    2 => {
+                        self.fence_set(line, ops[0], op_at(0))? << 4
+                            | self.fence_set(line, ops[1], op_at(1))?
+                    }
+                    _ => return Err(count_err(syntax)),
+                };
+                self.emit_insn(Insn::new(op, 0, 0, 0, sets), at0)
+            }
+            Format::None => {
+                if n != 0 {
+                    return Err(count_err(syntax));
+                }
+                self.emit_insn(Insn::new(op, 0, 0, 0, 0), at0)
+            }
+            Format::SfenceVma => {
+                let (rs1, rs2) = match n {
+                    0 => (0, 0),
+                    1 => (self.reg(line, ops[0], op_at(0))?, 0),
+                    2 => (
+                        self.reg(line, ops[0], op_at(0))?,
+                        self.reg(line, ops[1], op_at(1))?,
+                    ),
+                    _ => return Err(count_err("[rs1[, rs2]]")),
+                };
+                self.emit_insn(Insn::new(op, 0, rs1, rs2, 0), at0)
+            }
+        }
+    }
+
+    fn check_lo(&self, imm: Imm) -> PResult<()> {
+        match imm.reloc {
+            Reloc::Abs | Reloc::Lo | Reloc::PcrelLo => Ok(()),
+            _ => Err((
+                imm.at,
+                "only %lo or %pcrel_lo may be used as an offset".into(),
+            )),
+        }
+    }
+
+    fn check_plain(&self, imm: Imm) -> PResult<()> {
+        match imm.reloc {
+            Reloc::Abs => Ok(()),
+            _ => Err((imm.at, "expected `(register)` after the offset".into())),
+        }
+    }
+
+    fn amo_addr(&self, line: &str, op: &[Token], at: u32) -> PResult<u8> {
+        // `(rs1)`, or `0(rs1)` as GNU as also accepts.
+        let inner = match op {
+            [o, r, c] if o.kind == Tok::Punct(b'(') && c.kind == Tok::Punct(b')') => r,
+            [z, o, r, c]
+                if z.kind == Tok::Num(0)
+                    && o.kind == Tok::Punct(b'(')
+                    && c.kind == Tok::Punct(b')') =>
+            {
+                r
+            }
+            _ => return Err((at, "expected `(register)`".into())),
+        };
+        self.reg(line, std::slice::from_ref(inner), inner.start)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn csr_op(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        op: Op,
+        rd: u8,
+        csr: Imm,
+        src: &[Token],
+        at: u32,
+    ) -> PResult<()> {
+        let is_reg = matches!(src, [t] if t.kind == Tok::Ident && isa::reg_by_name(tok_text(line, t)).is_some());
+        let (op, rs1, uimm) = if op.format() == Format::Csr && is_reg {
+            (op, self.reg(line, src, at)?, None)
+        } else {
+            let iop = if op.format() == Format::CsrI {
+                op
+            } else {
+                immediate_form(op).unwrap_or(op)
+            };
+            (iop, 0, Some(self.imm(line, src, at)?))
+        };
+        let insn = Insn::new(op, rd, rs1, 0, 0);
+        match uimm {
+            None => self.emit_with(l, insn, Field::Csr, csr),
+            Some(u) => {
+                // Two fields: resolve the CSR number now (it is a name or a
+                // constant almost always), the immediate through emit_with.
+                let n = match self.eval1(csr.expr) {
+                    Ok(Val::Abs(v)) => field_value(Field::Csr, Reloc::Abs, v, 0, Some(op))
+                        .map_err(|m| (csr.at, m))?,
+                    _ => {
+                        return Err((
+                            csr.at,
+                            "CSR number must be a constant known at this point".into(),
+                        ))
+                    }
+                };
+                self.emit_with(l, Insn::new(op, rd, 0, 0, n as i32), Field::Uimm5, u)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn branch(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        op: Op,
+        rs1: u8,
+        rs2: u8,
+        target: &[Token],
+        at: u32,
+    ) -> PResult<()> {
+        let imm = self.imm(line, target, at)?;
+        if imm.reloc != Reloc::Abs {
+            return Err((
+                imm.at,
+                "a branch target must be a label or an address".into(),
+            ));
+        }
+        let index = self.branches.len() as u32;
+        let long = self.long_branches.contains(&index);
+        self.branches.push(BranchRec {
+            chunk: self.cur,
+            off: self.here(),
+            expr: imm.expr,
+            long,
+        });
+        if long {
+            // GNU as: a branch that may not reach becomes the inverted
+            // branch over a `jal` (tc-riscv.c, md_convert_frag).
+            let inverted = match op {
+                Op::Beq => Op::Bne,
+                Op::Bne => Op::Beq,
+                Op::Blt => Op::Bge,
+                Op::Bge => Op::Blt,
+                Op::Bltu => Op::Bgeu,
+                _ => Op::Bltu,
+            };
+            self.emit_insn(Insn::new(inverted, 0, rs1, rs2, 8), imm.at)?;
+            return self.emit_with(
+                l,
+                Insn::new(Op::Jal, 0, 0, 0, 0),
+                Field::J,
+                Imm {
+                    reloc: Reloc::Pcrel,
+                    ..imm
+                },
+            );
+        }
+        self.emit_with(
+            l,
+            Insn::new(op, 0, rs1, rs2, 0),
+            Field::B,
+            Imm {
+                reloc: Reloc::Pcrel,
+                ..imm
+            },
+        )
+    }
+
+    /// Branch relaxation, as GNU as does it even with `-mno-relax`
+    /// (tc-riscv.c, `relaxed_branch_length`): a conditional branch keeps
+    /// its 4-byte form only if its target is a constant address, or a
+    /// label in the same input section within ±4 KiB. The others must be
+    /// assembled again in the long form; returns their ordinals.
+    pub fn branches_to_grow(&self) -> Vec<u32> {
+        let mut grow = Vec::new();
+        for (i, b) in self.branches.iter().enumerate() {
+            if b.long {
+                continue;
+            }
+            let short = match self.eval1(b.expr) {
+                Ok(Val::Abs(_)) => true,
+                Ok(Val::Rel { chunk, off }) => {
+                    chunk == b.chunk && (-4096..4096).contains(&off.wrapping_sub(b.off as i64))
+                }
+                Err(_) => false,
+            };
+            if !short {
+                grow.push(i as u32);
+            }
+        }
+        grow
+    }
+
+    fn jump(&mut self, l: LineRef, line: &str, rd: u8, target: &[Token], at: u32) -> PResult<()> {
+        let imm = self.imm(line, target, at)?;
+        if imm.reloc != Reloc::Abs {
+            return Err((imm.at, "a jump target must be a label or an address".into()));
+        }
+        self.emit_with(
+            l,
+            Insn::new(Op::Jal, rd, 0, 0, 0),
+            Field::J,
+            Imm {
+                reloc: Reloc::Pcrel,
+                ..imm
+            },
+        )
+    }
+
+    /// `auipc` with `%pcrel_hi(sym)` followed by `second` with the matching
+    /// low part (`la`, `call`, global loads and stores).
+    fn pcrel_pair(
+        &mut self,
+        l: LineRef,
+        auipc: Insn,
+        second: Insn,
+        field: Field,
+        sym: Imm,
+    ) -> PResult<()> {
+        let (chunk, off) = (self.cur, self.here());
+        self.emit_with(
+            l,
+            auipc,
+            Field::U,
+            Imm {
+                reloc: Reloc::PcrelHi,
+                ..sym
+            },
+        )?;
+        self.emit_with(
+            l,
+            second,
+            field,
+            Imm {
+                reloc: Reloc::PcrelLoAt { chunk, off },
+                ..sym
+            },
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pseudo(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        name: &str,
+        p: Pseudo,
+        ops: &[&[Token]],
+        count_err: &dyn Fn(&str) -> PErr,
+        op_at: &dyn Fn(usize) -> u32,
+        at0: u32,
+    ) -> PResult<()> {
+        let n = ops.len();
+        let want = |k: usize, syntax: &str| {
+            if n == k {
+                Ok(())
+            } else {
+                Err(count_err(syntax))
+            }
+        };
+        let _ = name;
+        use Pseudo as P;
+        match p {
+            P::Nop => {
+                want(0, "no operands")?;
+                self.emit_insn(Insn::new(Op::Addi, 0, 0, 0, 0), at0)
+            }
+            P::Unimp => {
+                want(0, "no operands")?;
+                self.emit_insn(Insn::new(Op::Csrrw, 0, 0, 0, 0xc00), at0)
+            }
+            P::FenceTso => {
+                want(0, "no operands")?;
+                self.emit_insn(Insn::new(Op::Fence, 0, 0, 0, 0x833), at0)
+            }
+            P::Li => {
+                want(2, "rd, imm")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let imm = self.imm(line, ops[1], op_at(1))?;
+                if imm.reloc != Reloc::Abs {
+                    return Err((
+                        imm.at,
+                        "li takes a constant (use lui/addi with %hi/%lo)".into(),
+                    ));
+                }
+                match self.eval1(imm.expr) {
+                    Ok(Val::Abs(v)) => self.emit_li(rd, v, imm.at),
+                    Err(EvalError::DivZero) => Err((imm.at, "division by zero".into())),
+                    _ => Err((
+                        imm.at,
+                        "li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)".into(),
+                    )),
+                }
+            }
+            P::La | P::Lla => {
+                want(2, "rd, symbol")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let imm = self.imm(line, ops[1], op_at(1))?;
+                self.check_plain(imm)?;
+                match self.eval1(imm.expr) {
+                    // GNU as loads a constant address with `li`.
+                    Ok(Val::Abs(v)) => self.emit_li(rd, v, imm.at),
+                    _ => self.pcrel_pair(
+                        l,
+                        Insn::new(Op::Auipc, rd, 0, 0, 0),
+                        Insn::new(Op::Addi, rd, rd, 0, 0),
+                        Field::I,
+                        imm,
+                    ),
+                }
+            }
+            P::Mv
+            | P::Not
+            | P::Neg
+            | P::Negw
+            | P::SextW
+            | P::ZextB
+            | P::Seqz
+            | P::Snez
+            | P::Sltz
+            | P::Sgtz => {
+                want(2, "rd, rs")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs = self.reg(line, ops[1], op_at(1))?;
+                let insn = match p {
+                    P::Mv => Insn::new(Op::Addi, rd, rs, 0, 0),
+                    P::Not => Insn::new(Op::Xori, rd, rs, 0, -1),
+                    P::Neg => Insn::new(Op::Sub, rd, 0, rs, 0),
+                    P::Negw => Insn::new(Op::Subw, rd, 0, rs, 0),
+                    P::SextW => Insn::new(Op::Addiw, rd, rs, 0, 0),
+                    P::ZextB => Insn::new(Op::Andi, rd, rs, 0, 255),
+                    P::Seqz => Insn::new(Op::Sltiu, rd, rs, 0, 1),
+                    P::Snez => Insn::new(Op::Sltu, rd, 0, rs, 0),
+                    P::Sltz => Insn::new(Op::Slt, rd, rs, 0, 0),
+                    _ => Insn::new(Op::Slt, rd, 0, rs, 0),
+                };
+                self.emit_insn(insn, at0)
+            }
+            P::SextB | P::SextH | P::ZextH | P::ZextW => {
+                want(2, "rd, rs")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs = self.reg(line, ops[1], op_at(1))?;
+                let (sh, right) = match p {
+                    P::SextB => (56, Op::Srai),
+                    P::SextH => (48, Op::Srai),
+                    P::ZextH => (48, Op::Srli),
+                    _ => (32, Op::Srli),
+                };
+                self.emit_insn(Insn::new(Op::Slli, rd, rs, 0, sh), at0)?;
+                self.emit_insn(Insn::new(right, rd, rd, 0, sh), at0)
+            }
+            P::Sgt | P::Sgtu => {
+                want(3, "rd, rs, rt")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let rs = self.reg(line, ops[1], op_at(1))?;
+                let rt = self.reg(line, ops[2], op_at(2))?;
+                let op = if p == P::Sgt { Op::Slt } else { Op::Sltu };
+                self.emit_insn(Insn::new(op, rd, rt, rs, 0), at0)
+            }
+            P::Beqz | P::Bnez | P::Blez | P::Bgez | P::Bltz | P::Bgtz => {
+                want(2, "rs, target")?;
+                let rs = self.reg(line, ops[0], op_at(0))?;
+                let (op, a, b) = match p {
+                    P::Beqz => (Op::Beq, rs, 0),
+                    P::Bnez => (Op::Bne, rs, 0),
+                    P::Blez => (Op::Bge, 0, rs),
+                    P::Bgez => (Op::Bge, rs, 0),
+                    P::Bltz => (Op::Blt, rs, 0),
+                    _ => (Op::Blt, 0, rs),
+                };
+                self.branch(l, line, op, a, b, ops[1], op_at(1))
+            }
+            P::Bgt | P::Ble | P::Bgtu | P::Bleu => {
+                want(3, "rs, rt, target")?;
+                let rs = self.reg(line, ops[0], op_at(0))?;
+                let rt = self.reg(line, ops[1], op_at(1))?;
+                let op = match p {
+                    P::Bgt => Op::Blt,
+                    P::Ble => Op::Bge,
+                    P::Bgtu => Op::Bltu,
+                    _ => Op::Bgeu,
+                };
+                self.branch(l, line, op, rt, rs, ops[2], op_at(2))
+            }
+            P::J => {
+                want(1, "target")?;
+                self.jump(l, line, 0, ops[0], op_at(0))
+            }
+            P::Jr => {
+                want(1, "rs")?;
+                let (base, imm) = self.base_or_mem(line, ops[0], op_at(0))?;
+                self.emit_with(l, Insn::new(Op::Jalr, 0, base, 0, 0), Field::I, imm)
+            }
+            P::Ret => {
+                want(0, "no operands")?;
+                self.emit_insn(Insn::new(Op::Jalr, 0, 1, 0, 0), at0)
+            }
+            P::Call | P::Tail | P::Jump => {
+                let (rd, tmp, target) = match (p, n) {
+                    (P::Call, 1) => (1, 1, 0),
+                    // `call rd, symbol` links through t1 (as GNU as does).
+                    (P::Call, 2) => (self.reg(line, ops[0], op_at(0))?, 6, 1),
+                    (P::Tail, 1) => (0, 6, 0),
+                    (P::Jump, 2) => (0, self.reg(line, ops[1], op_at(1))?, 0),
+                    (P::Jump, _) => return Err(count_err("symbol, temp")),
+                    _ => return Err(count_err("symbol")),
+                };
+                let imm = self.imm(line, ops[target], op_at(target))?;
+                self.check_plain(imm)?;
+                self.pcrel_pair(
+                    l,
+                    Insn::new(Op::Auipc, tmp, 0, 0, 0),
+                    Insn::new(Op::Jalr, rd, tmp, 0, 0),
+                    Field::I,
+                    imm,
+                )
+            }
+            P::Csrr => {
+                want(2, "rd, csr")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let csr = self.csr(line, ops[1], op_at(1))?;
+                self.emit_with(l, Insn::new(Op::Csrrs, rd, 0, 0, 0), Field::Csr, csr)
+            }
+            P::Csrw | P::Csrs | P::Csrc | P::Csrwi | P::Csrsi | P::Csrci => {
+                want(2, "csr, rs")?;
+                let csr = self.csr(line, ops[0], op_at(0))?;
+                let op = match p {
+                    P::Csrw => Op::Csrrw,
+                    P::Csrs => Op::Csrrs,
+                    P::Csrc => Op::Csrrc,
+                    P::Csrwi => Op::Csrrwi,
+                    P::Csrsi => Op::Csrrsi,
+                    _ => Op::Csrrci,
+                };
+                self.csr_op(l, line, op, 0, csr, ops[1], op_at(1))
+            }
+            P::Rdcycle | P::Rdtime | P::Rdinstret => {
+                want(1, "rd")?;
+                let rd = self.reg(line, ops[0], op_at(0))?;
+                let csr = match p {
+                    P::Rdcycle => 0xc00,
+                    P::Rdtime => 0xc01,
+                    _ => 0xc02,
+                };
+                self.emit_insn(Insn::new(Op::Csrrs, rd, 0, 0, csr), at0)
+            }
+        }
+    }
+
+    fn emit_li(&mut self, rd: u8, v: i64, at: u32) -> PResult<()> {
+        let mut insns = std::mem::take(&mut self.insns);
+        insns.clear();
+        li(rd, v, &mut insns);
+        let r = insns.iter().try_for_each(|i| self.emit_insn(*i, at));
+        self.insns = insns;
+        r
+    }
+}

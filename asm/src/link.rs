@@ -1,0 +1,190 @@
+//! Pass 2, the linker's half: lays the input sections out as
+//! `guest-programs/link.ld` does, then resolves every fixup now that every
+//! address is known.
+//!
+//! Layout: `.text` at the origin, then `.rodata`, `.data` and `.bss`, each
+//! starting at the next 4 KiB boundary (or its own alignment, if larger).
+//! Within an output section the input sections follow in the order GNU as
+//! would have put them in the object file (`.text`, `.data`, `.bss` first,
+//! the others as they first appear), each at its own alignment.
+
+use std::collections::HashMap;
+
+use crate::assembler::{field_value, patch, Asm, Class, Def, Field, Reloc, Sym, Where};
+use crate::expr::{Env, EvalError, Exprs, Val};
+
+/// One output section, laid out.
+pub struct OutSection {
+    pub class: Class,
+    pub addr: u64,
+    pub size: u64,
+    pub align: u64,
+    /// Contents (empty for `.bss`).
+    pub data: Vec<u8>,
+}
+
+pub const CLASSES: [Class; 4] = [Class::Text, Class::Rodata, Class::Data, Class::Bss];
+const PAGE: u64 = 0x1000;
+
+/// Addresses of every input section, and the output sections' extents.
+pub fn layout(asm: &Asm, origin: u64) -> (Vec<u64>, Vec<OutSection>) {
+    let mut bases = vec![0u64; asm.chunks.len()];
+    let mut out = Vec::new();
+    let mut cursor = origin;
+    for (i, class) in CLASSES.into_iter().enumerate() {
+        if i > 0 {
+            cursor = cursor.wrapping_add(PAGE - 1) & !(PAGE - 1);
+        }
+        let align = asm
+            .chunks
+            .iter()
+            .filter(|c| c.class == class)
+            .map(|c| c.align)
+            .max()
+            .unwrap_or(1);
+        let addr = align_up(cursor, align);
+        let mut pos = addr;
+        for (id, c) in asm.chunks.iter().enumerate() {
+            if c.class == class {
+                pos = align_up(pos, c.align);
+                bases[id] = pos;
+                pos = pos.wrapping_add(c.size);
+            }
+        }
+        out.push(OutSection {
+            class,
+            addr,
+            size: pos.wrapping_sub(addr),
+            align,
+            data: Vec::new(),
+        });
+        cursor = pos;
+    }
+    (bases, out)
+}
+
+fn align_up(v: u64, align: u64) -> u64 {
+    let a = align.max(1);
+    v.wrapping_add(a - 1) & !(a - 1)
+}
+
+/// Pass-2 values: everything is absolute.
+pub struct Pass2<'a> {
+    pub syms: &'a [Sym],
+    pub bases: &'a [u64],
+}
+
+impl Env for Pass2<'_> {
+    fn symbol(&self, exprs: &Exprs, id: u32, depth: u32) -> Result<Val, EvalError> {
+        match self.syms.get(id as usize).map(|s| s.def) {
+            Some(Def::Label { chunk, off }) => Ok(self.loc(chunk, off)),
+            Some(Def::Const(v)) => Ok(Val::Abs(v)),
+            Some(Def::Deferred(e)) if depth < 64 => exprs.eval(e, self, depth),
+            Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
+            _ => Err(EvalError::Undefined(id)),
+        }
+    }
+
+    fn loc(&self, chunk: u16, off: u64) -> Val {
+        let base = self.bases.get(chunk as usize).copied().unwrap_or(0);
+        Val::Abs(base.wrapping_add(off) as i64)
+    }
+}
+
+impl Pass2<'_> {
+    pub fn value(&self, exprs: &Exprs, e: u32) -> Result<i64, String> {
+        match exprs.eval(e, self, 0) {
+            Ok(Val::Abs(v)) => Ok(v),
+            Ok(Val::Rel { .. }) | Err(EvalError::Unknown) | Err(EvalError::NotAbsolute) => {
+                Err("expression is not a constant or an address".into())
+            }
+            Err(EvalError::DivZero) => Err("division by zero".into()),
+            Err(EvalError::Undefined(id)) => Err(match self.syms.get(id as usize) {
+                Some(s) if s.numeric => format!("undefined local label `{}f`", s.name),
+                Some(s) => format!("undefined symbol `{}`", s.name),
+                None => "undefined symbol".into(),
+            }),
+            Err(EvalError::Cycle(id)) => Err(format!(
+                "symbol `{}` is defined in terms of itself",
+                self.syms.get(id as usize).map_or("?", |s| &s.name)
+            )),
+        }
+    }
+}
+
+/// Resolves every fixup into the section contents. Errors are returned
+/// with their location.
+pub fn apply_fixups(asm: &mut Asm, bases: &[u64]) -> Vec<(Where, String)> {
+    let mut errors = Vec::new();
+    let env = Pass2 {
+        syms: &asm.symtab.syms,
+        bases,
+    };
+    // Where each `%pcrel_hi` is, and what it points at, for `%pcrel_lo`.
+    let mut his: HashMap<u64, i64> = HashMap::new();
+    for f in &asm.fixups {
+        if f.reloc == Reloc::PcrelHi {
+            if let Ok(v) = env.value(&asm.exprs, f.expr) {
+                his.insert(bases[f.chunk as usize].wrapping_add(f.off), v);
+            }
+        }
+    }
+    let mut patches: Vec<(u16, u64, Field, i64)> = Vec::with_capacity(asm.fixups.len());
+    for f in &asm.fixups {
+        let pc = bases[f.chunk as usize].wrapping_add(f.off) as i64;
+        let value = match env.value(&asm.exprs, f.expr) {
+            Ok(v) => v,
+            Err(m) => {
+                errors.push((f.at, m));
+                continue;
+            }
+        };
+        let resolved = match f.reloc {
+            Reloc::PcrelLo => match his.get(&(value as u64)) {
+                Some(&target) => field_value(f.field, Reloc::Lo, target.wrapping_sub(value), pc, f.op),
+                None => Err(format!(
+                    "%pcrel_lo: no auipc with %pcrel_hi at {value:#x} (the operand must be the label of the auipc)"
+                )),
+            },
+            Reloc::PcrelLoAt { chunk, off } => {
+                let auipc = bases[chunk as usize].wrapping_add(off) as i64;
+                field_value(f.field, Reloc::Lo, value.wrapping_sub(auipc), pc, f.op)
+            }
+            // Against an address (not a constant, which pass 1 did), the
+            // linker checks that lui+addi can reach it: a sign-extended
+            // 32-bit value.
+            Reloc::Hi if !(-(1i64 << 31) - 0x800..(1i64 << 31) - 0x800).contains(&value) => Err(
+                format!(
+                    "%hi of {value:#x} out of range: lui/addi reach only ±2 GiB around 0 (use la, or a lower origin)"
+                ),
+            ),
+            r => field_value(f.field, r, value, pc, f.op),
+        };
+        match resolved {
+            Ok(v) => patches.push((f.chunk, f.off, f.field, v)),
+            Err(m) => errors.push((f.at, m)),
+        }
+    }
+    for (chunk, off, field, v) in patches {
+        let Some(c) = asm.chunks.get_mut(chunk as usize) else {
+            continue;
+        };
+        let off = off as usize;
+        match field {
+            Field::Data(size) => {
+                if let Some(dst) = c.data.get_mut(off..off + size as usize) {
+                    dst.copy_from_slice(&v.to_le_bytes()[..size as usize]);
+                }
+            }
+            _ => {
+                if let Some(dst) = c.data.get_mut(off..off + 4) {
+                    let mut w = [0u8; 4];
+                    w.copy_from_slice(dst);
+                    let word = patch(u32::from_le_bytes(w), field, v);
+                    dst.copy_from_slice(&word.to_le_bytes());
+                }
+            }
+        }
+    }
+    errors
+}

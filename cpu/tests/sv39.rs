@@ -1,0 +1,248 @@
+//! Sv39: the walk, permissions, superpages, SUM and MXR, A/D updates,
+//! access faults on page-table addresses, `sfence.vma` and `satp` writes.
+mod common;
+use common::*;
+use cpu::csr::{SSTATUS_MXR, SSTATUS_SUM};
+use cpu::hart::{Exit, Hart, Priv};
+use cpu::isa::Op;
+use cpu::trap::Exception;
+
+/// Virtual addresses used by these tests.
+const VCODE: u64 = 0x4000_0000;
+const VDATA: u64 = 0x4000_8000;
+
+/// Code mapped at VCODE (4 KiB, X), data page at VDATA with `flags`.
+fn paged(a: &Asm, code_flags: u64, data_flags: u64) -> (Hart, Pages, u64) {
+    let mut h = hart_with_handler(a);
+    let mut p = Pages::new(&mut h);
+    p.map(&mut h, VCODE, CODE, code_flags, 0);
+    // The handler, identity-mapped.
+    p.map(&mut h, HANDLER, HANDLER, V | X | R | A, 0);
+    let data_pte = p.map(&mut h, VDATA, DATA, data_flags, 0);
+    p.enable(&mut h);
+    h.pc = VCODE;
+    (h, p, data_pte)
+}
+
+fn load_store_prog() -> Asm {
+    let mut a = Asm::new();
+    a.li(5, VDATA + 16)
+        .i(Op::Ld, 6, 5, 0)
+        .s(Op::Sd, 6, 5, 8)
+        .sys(Op::Ecall);
+    a
+}
+
+#[test]
+fn translates_and_sets_a_then_d() {
+    let a = load_store_prog();
+    let (mut h, _, pte) = paged(&a, V | R | X | A, V | R | W);
+    write_u64(&mut h, DATA + 16, 0xabcd);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(h.pc, VCODE + 4 * (a.words.len() as u64 - 1));
+    assert_eq!(read_u64(&h, DATA + 24), 0xabcd);
+    assert_eq!(read_u64(&h, pte) & (A | D), A | D);
+    // Only a load: A but not D.
+    let mut a = Asm::new();
+    a.li(5, VDATA).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
+    let (mut h, _, pte) = paged(&a, V | R | X | A, V | R | W);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(read_u64(&h, pte) & (A | D), A);
+}
+
+#[test]
+fn store_to_a_clean_page_sets_d_even_after_loads() {
+    // ld fills the load TLB; the sd must still walk to set D.
+    let a = load_store_prog();
+    let (mut h, _, pte) = paged(&a, V | R | X | A, V | R | W | A);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(read_u64(&h, pte) & D, D);
+}
+
+#[test]
+fn permission_faults() {
+    let a = load_store_prog();
+    let at_ld = VCODE + 4 * (a.words.len() as u64 - 3);
+    let at_sd = at_ld + 4;
+    let cases = [
+        // (data flags, privilege, mstatus, cause, pc)
+        (V | W, Priv::Supervisor, 0, Exception::LoadPageFault, at_ld), // W without R: reserved
+        (V | R, Priv::Supervisor, 0, Exception::StorePageFault, at_sd),
+        (V | X, Priv::Supervisor, 0, Exception::LoadPageFault, at_ld),
+        (
+            V | X,
+            Priv::Supervisor,
+            SSTATUS_MXR,
+            Exception::StorePageFault,
+            at_sd,
+        ),
+        (R | W, Priv::Supervisor, 0, Exception::LoadPageFault, at_ld), // not valid
+        (
+            V | R | W | U,
+            Priv::Supervisor,
+            0,
+            Exception::LoadPageFault,
+            at_ld,
+        ),
+        (
+            V | R | W | 1 << 54,
+            Priv::Supervisor,
+            0,
+            Exception::LoadPageFault,
+            at_ld,
+        ),
+        (
+            V | R | W | 1 << 61,
+            Priv::Supervisor,
+            0,
+            Exception::LoadPageFault,
+            at_ld,
+        ),
+        (V | R | W, Priv::User, 0, Exception::LoadPageFault, at_ld),
+    ];
+    for (flags, privilege, mstatus, cause, pc) in cases {
+        let code_flags = V | X | A | if privilege == Priv::User { U } else { 0 };
+        let (mut h, _, _) = paged(&a, code_flags, flags);
+        h.privilege = privilege;
+        h.csr.mstatus |= mstatus;
+        run_to_handler(&mut h);
+        assert_eq!(h.csr.scause, cause.code(), "flags {flags:#x} {privilege:?}");
+        assert_eq!(h.csr.sepc, pc, "flags {flags:#x}");
+        assert_eq!(h.csr.stval & !0xf, (VDATA + 16) & !0xf);
+    }
+}
+
+#[test]
+fn sum_lets_s_mode_load_user_pages_but_never_execute_them() {
+    let a = load_store_prog();
+    let (mut h, _, _) = paged(&a, V | X | A, V | R | W | U);
+    h.csr.mstatus |= SSTATUS_SUM;
+    assert_eq!(run_to_exit(&mut h), HALT);
+    // S-mode fetch from a U page: a fault, SUM or not.
+    let (mut h, _, _) = paged(&a, V | X | U | A, V | R | W);
+    h.csr.mstatus |= SSTATUS_SUM;
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::InstructionPageFault.code());
+    assert_eq!(h.csr.stval, VCODE);
+    assert_eq!(h.csr.sepc, VCODE);
+    // U-mode fetch from an S page.
+    let (mut h, _, _) = paged(&a, V | X | A, V | R | W | U);
+    h.privilege = Priv::User;
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::InstructionPageFault.code());
+}
+
+#[test]
+fn mxr_makes_execute_only_pages_readable() {
+    let mut a = Asm::new();
+    a.li(5, VDATA).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
+    let (mut h, _, _) = paged(&a, V | X | A, V | X);
+    h.csr.mstatus |= SSTATUS_MXR;
+    write_u64(&mut h, DATA, 77);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(h.x[6], 77);
+}
+
+#[test]
+fn superpages_and_their_alignment() {
+    let mut a = Asm::new();
+    a.li(5, 0x2_0000_0000 + (DATA - CODE))
+        .i(Op::Ld, 6, 5, 0)
+        .sys(Op::Ecall);
+    // A 1 GiB page at 0x2_0000_0000 mapping RAM_BASE (aligned).
+    let (mut h, mut p, _) = paged(&a, V | X | R | A, V | R);
+    p.map(&mut h, 0x2_0000_0000, CODE, V | R | A, 2);
+    h.flush_tlb();
+    write_u64(&mut h, DATA, 99);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(h.x[6], 99);
+    // A 2 MiB page whose PPN is not 2 MiB aligned: a page fault.
+    let (mut h, mut p, _) = paged(&a, V | X | R | A, V | R);
+    p.map(&mut h, 0x2_0000_0000, CODE + 0x1000, V | R | A, 1);
+    h.flush_tlb();
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
+    assert_eq!(h.csr.stval, 0x2_0000_0000 + (DATA - CODE));
+}
+
+#[test]
+fn non_canonical_addresses_fault_and_pte_outside_ram_is_an_access_fault() {
+    let mut a = Asm::new();
+    a.li(5, 1 << 40).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
+    let (mut h, _, _) = paged(&a, V | X | R | A, V | R);
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
+    assert_eq!(h.csr.stval, 1 << 40);
+    // A non-leaf PTE pointing outside RAM.
+    let mut a = Asm::new();
+    a.li(5, 0x1_0000_0000).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
+    let (mut h, p, _) = paged(&a, V | X | R | A, V | R);
+    write_u64(&mut h, p.root + 4 * 8, (0x1000u64 >> 12) << 10 | V);
+    h.flush_tlb();
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::LoadAccessFault.code());
+    // A non-leaf PTE with A set is reserved: a page fault.
+    let (mut h, p, _) = paged(&a, V | X | R | A, V | R);
+    write_u64(&mut h, p.root + 4 * 8, (PT >> 12) << 10 | V | A);
+    h.flush_tlb();
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
+}
+
+#[test]
+fn sfence_vma_and_satp_writes_flush_the_tlb() {
+    // Load VDATA, remap it to another frame, load again: stale without
+    // sfence.vma is allowed; after it the new mapping is seen.
+    let mut a = Asm::new();
+    a.li(5, VDATA)
+        .i(Op::Ld, 6, 5, 0)
+        .sys(Op::Ecall) // the test remaps here
+        .insn(Op::SfenceVma, 0, 0, 0, 0)
+        .i(Op::Ld, 7, 5, 0)
+        .sys(Op::Ecall);
+    let (mut h, mut p, _) = paged(&a, V | X | R | A, V | R | A);
+    write_u64(&mut h, DATA, 1);
+    write_u64(&mut h, DATA + 0x1000, 2);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    p.map(&mut h, VDATA, DATA + 0x1000, V | R | A, 0);
+    h.pc += 4;
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!((h.x[6], h.x[7]), (1, 2));
+    // satp WARL: Sv48 is ignored, Bare switches paging off.
+    let mut a = Asm::new();
+    a.li(5, 0).csr(Op::Csrrw, 0, 0x180, 5).sys(Op::Ecall);
+    let (mut h, _, _) = paged(&a, V | X | R | A, V | R | A);
+    // After satp = 0 the next fetch is at VCODE + 8, untranslated: outside
+    // RAM, an access fault.
+    run_to_handler(&mut h);
+    assert_eq!(h.csr.satp, 0);
+    assert_eq!(h.csr.scause, Exception::InstructionAccessFault.code());
+    assert_eq!(h.csr.sepc, VCODE + 8);
+    // An unsupported mode is ignored entirely.
+    let mut a = Asm::new();
+    a.li(5, 9 << 60).csr(Op::Csrrw, 0, 0x180, 5).sys(Op::Ecall);
+    let (mut h, p, _) = paged(&a, V | X | R | A, V | R | A);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(h.csr.satp, 8 << 60 | p.root >> 12);
+}
+
+#[test]
+fn u_mode_runs_paged_code_as_under_the_monitor() {
+    let mut a = Asm::new();
+    a.li(5, VDATA).li(6, 0);
+    // 100 iterations of a load/add/store loop.
+    a.li(7, 100)
+        .i(Op::Ld, 8, 5, 0)
+        .i(Op::Addi, 8, 8, 3)
+        .s(Op::Sd, 8, 5, 0)
+        .i(Op::Addi, 7, 7, -1)
+        .b(Op::Bne, 7, 0, -16)
+        .sys(Op::Ecall);
+    let (mut h, _, pte) = paged(&a, V | X | U | A, V | R | W | U);
+    h.privilege = Priv::User;
+    h.csr.medeleg = 0;
+    assert_eq!(run_to_exit(&mut h), exc(Exception::EcallFromU, 0));
+    assert_eq!(read_u64(&h, DATA), 300);
+    assert_eq!(read_u64(&h, pte) & (A | D), A | D);
+    let _ = Exit::BudgetExhausted;
+}

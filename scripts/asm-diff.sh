@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# asm-diff.sh: differential test of trapvisor's assembler against GNU as + ld.
+#
+# Every guest program (guest-programs/**/*.s, *.S) and every file of the
+# corpus (tests/asm-corpus/*.s, *.S) is built twice: with
+#   riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax
+#     -nostdlib -nostartfiles -T guest-programs/link.ld
+# and with `trapvisor asm`. The .text, .rodata and .data bytes and the
+# section addresses must be identical. One line per file, then
+# "N passed, M failed"; the exit status is non-zero on any failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+PREFIX=${RISCV_PREFIX:-riscv64-unknown-elf-}
+# ASM_DIFF_PROFILE=debug skips the (slower to build) release binary.
+if [ "${ASM_DIFF_PROFILE:-release}" = debug ]; then
+    cargo build -q || exit 1
+    TV=target/debug/trapvisor
+else
+    cargo build --release -q || exit 1
+    TV=target/release/trapvisor
+fi
+LD_SCRIPT=guest-programs/link.ld
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+shopt -s nullglob globstar
+files=(guest-programs/**/*.s guest-programs/**/*.S tests/asm-corpus/*.s tests/asm-corpus/*.S)
+
+# Prints "name addr size" per alloc section, and dumps each section's bytes.
+describe() { # elf outdir
+    "${PREFIX}readelf" -SW "$1" | awk '$2 ~ /^\.(text|rodata|data|bss)$/ { print $2, $4, $6 } $3 ~ /^\.(text|rodata|data|bss)$/ { print $3, $5, $7 }' | sort
+    for s in .text .rodata .data; do
+        "${PREFIX}objcopy" -O binary -j "$s" "$1" "$2/${s#.}.bin" 2>/dev/null || : > "$2/${s#.}.bin"
+    done
+}
+
+pass=0
+fail=0
+for f in "${files[@]}"; do
+    name=${f//\//_}
+    mkdir -p "$tmp/$name/gnu" "$tmp/$name/tv"
+    if ! "${PREFIX}gcc" -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
+        -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments -Wa,-I"$(dirname "$f")" "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
+        echo "FAIL $f: GNU toolchain rejects it: $(head -3 "$tmp/$name/gnu.err")"
+        fail=$((fail + 1))
+        continue
+    fi
+    if ! "$TV" asm "$f" -o "$tmp/$name/tv.elf" 2> "$tmp/$name/tv.err"; then
+        echo "FAIL $f: trapvisor asm rejects it: $(head -3 "$tmp/$name/tv.err")"
+        fail=$((fail + 1))
+        continue
+    fi
+    describe "$tmp/$name/gnu.elf" "$tmp/$name/gnu" > "$tmp/$name/gnu.sections"
+    describe "$tmp/$name/tv.elf" "$tmp/$name/tv" > "$tmp/$name/tv.sections"
+    why=""
+    if ! cmp -s "$tmp/$name/gnu.sections" "$tmp/$name/tv.sections"; then
+        why="section addresses/sizes differ: $(diff "$tmp/$name/gnu.sections" "$tmp/$name/tv.sections" | grep '^[<>]' | tr '\n' ' ')"
+    else
+        for s in text rodata data; do
+            if ! cmp -s "$tmp/$name/gnu/$s.bin" "$tmp/$name/tv/$s.bin"; then
+                first=$(cmp "$tmp/$name/gnu/$s.bin" "$tmp/$name/tv/$s.bin" 2>&1 | head -1)
+                why="$why .$s differs ($first)"
+            fi
+        done
+    fi
+    if [ -z "$why" ]; then
+        echo "ok   $f"
+        pass=$((pass + 1))
+    else
+        echo "FAIL $f:$why"
+        fail=$((fail + 1))
+    fi
+done
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
