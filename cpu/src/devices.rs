@@ -66,7 +66,8 @@ impl fmt::Display for Ended {
                 f,
                 "test finisher: reset requested; trapvisor does not reboot, ending with exit code {code}"
             ),
-            EndHow::SbiShutdown => write!(f, "SBI shutdown (exit code {code})"),
+            EndHow::SbiShutdown if code == 0 => write!(f, "SBI shutdown (exit code 0)"),
+            EndHow::SbiShutdown => write!(f, "SBI shutdown: system failure (exit code {code})"),
             EndHow::SbiReboot => write!(
                 f,
                 "SBI system reset asked for a reboot; trapvisor does not reboot, ending with exit code {code}"

@@ -380,7 +380,7 @@ pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> 
     let call = SbiCall::from_regs(hart.regs());
     let pc = hart.pc();
     let ret = sbi::handle(call, &mut NativeSbiEnv { hart, devices });
-    tracing::debug!(target: "cpu::sbi", "SBI call at pc {pc:#x}: {call:?} -> {ret:?}");
+    tracing::debug!(target: "cpu::sbi", "SBI call at pc {pc:#x}: {call:?} -> {ret}");
     match ret {
         SbiRet::Ended => match devices.ended() {
             Some(end) => Flow::Stop(Outcome::Ended(end)),

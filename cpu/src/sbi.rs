@@ -188,6 +188,16 @@ impl SbiRet {
     }
 }
 
+impl std::fmt::Display for SbiRet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SbiRet::Standard { error, value } => write!(f, "a0 = {error}, a1 = {value:#x}"),
+            SbiRet::Legacy(a0) => write!(f, "a0 = {:#x}", a0),
+            SbiRet::Ended => write!(f, "the guest ended"),
+        }
+    }
+}
+
 /// What the firmware needs from its machine. The native SEE implements it
 /// over the hart and the UART's console; the monitor over one guest.
 pub trait SbiEnv {
