@@ -39,8 +39,8 @@ pub const MAX_MEMORY: u64 = 16 << 30;
 pub struct RunArgs {
     /// The guest: an assembly source (.s, or .S with the C preprocessor) or
     /// a RISC-V ELF64 executable.
-    /// (Required; optional here only so that `--trace FILE` can mean
-    /// "trace traps, run FILE", see [`RunArgs::resolve`].)
+    // Required, but optional to clap so that `--trace FILE` can mean
+    // "trace traps, run FILE" (see `RunArgs::resolve`).
     pub file: Option<PathBuf>,
 
     /// Guest RAM at 0x80000000: bytes, or with a binary suffix K, M, G
@@ -174,7 +174,7 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
     let image = Image::from_elf(&bytes, ram_range(memory)).map_err(|source| {
         let hint = match source {
             ImageError::NotElf => " (assembly sources must end in .s or .S)",
-            ImageError::SegmentOutsideRam { .. } => " (or give more --memory)",
+            ImageError::SegmentOutsideRam { .. } => "; or give the guest more --memory",
             _ => "",
         };
         LoadError::Image {
@@ -189,24 +189,27 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
     })
 }
 
-/// Console input from the host's stdin. It never makes the emulation wait
-/// for a person:
-/// - stdin a terminal: a reader thread feeds a channel, and the guest sees
-///   a byte once it has been typed (and the line entered);
-/// - stdin a file, a pipe or nothing: the guest sees the bytes as if they
-///   had all arrived before it started, so the same input gives the same
-///   run, instruction for instruction. (A poll may wait for a slow pipe's
-///   next byte, or its end.)
+/// Console input from the host's stdin. Reading it never makes the
+/// emulation wait:
+/// - stdin a regular file (`run guest.s < input.txt`): read directly, so the
+///   guest sees the bytes as if they had all arrived before it started:
+///   the same input gives the same run, instruction for instruction;
+/// - anything else (a terminal, a pipe, nothing): a reader thread feeds a
+///   channel and the guest sees each byte once it has arrived (for a
+///   terminal, once its line is entered). When a byte arrives depends on
+///   the host, so for reproducible runs give input from a file.
 pub enum StdinInput {
-    Terminal(mpsc::Receiver<u8>),
-    Stream { stdin: io::Stdin, ended: bool },
+    File { stdin: io::Stdin, ended: bool },
+    Channel(mpsc::Receiver<u8>),
 }
 
 impl StdinInput {
     pub fn new() -> StdinInput {
         let stdin = io::stdin();
-        if !stdin.is_terminal() {
-            return StdinInput::Stream {
+        let is_file =
+            !stdin.is_terminal() && std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
+        if is_file {
+            return StdinInput::File {
                 stdin,
                 ended: false,
             };
@@ -221,7 +224,7 @@ impl StdinInput {
                 }
             }
         });
-        StdinInput::Terminal(rx)
+        StdinInput::Channel(rx)
     }
 }
 
@@ -234,9 +237,9 @@ impl Default for StdinInput {
 impl ByteSource for StdinInput {
     fn next_byte(&mut self) -> Option<u8> {
         match self {
-            StdinInput::Terminal(rx) => rx.try_recv().ok(),
-            StdinInput::Stream { ended: true, .. } => None,
-            StdinInput::Stream { stdin, ended } => {
+            StdinInput::Channel(rx) => rx.try_recv().ok(),
+            StdinInput::File { ended: true, .. } => None,
+            StdinInput::File { stdin, ended } => {
                 let mut b = [0u8];
                 match stdin.read(&mut b) {
                     Ok(1) => Some(b[0]),

@@ -184,19 +184,20 @@ fn a_trap_storm_is_stopped_and_named() {
 
 // --- through the binary: exit statuses and messages -----------------------
 
+/// Runs the built binary with `stdin` as its standard input, given as a
+/// file (the reproducible way to feed a guest).
 fn trapvisor(args: &[&str], stdin: &[u8]) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let input = std::env::temp_dir().join(format!("trapvisor-stdin-{}-{n}", std::process::id()));
+    std::fs::write(&input, stdin).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
         .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdin(Stdio::from(std::fs::File::open(&input).unwrap()))
+        .output()
         .expect("trapvisor runs");
-    let mut pipe = child.stdin.take().unwrap();
-    pipe.write_all(stdin).unwrap();
-    drop(pipe);
-    child.wait_with_output().unwrap()
+    let _ = std::fs::remove_file(&input);
+    out
 }
 
 fn stderr(out: &Output) -> String {
