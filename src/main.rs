@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 mod asm_cmd;
 mod disasm_cmd;
+mod run_cmd;
 
 #[derive(Parser)]
 #[command(
@@ -25,11 +26,14 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
+    /// Run a guest program natively: in S-mode, with trapvisor's built-in SBI firmware
+    Run(run_cmd::RunArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
+        Command::Run(args) => run_cmd::run(&args),
     }
 }

@@ -4,10 +4,13 @@
 
 pub mod csr;
 mod dcache;
+pub mod devices;
 pub mod disasm;
 pub mod exec;
 pub mod hart;
 pub mod image;
 pub mod isa;
+pub mod machine;
 pub mod mmu;
+pub mod sbi;
 pub mod trap;

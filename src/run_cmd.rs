@@ -1,0 +1,388 @@
+//! `trapvisor run FILE`: run one guest program natively, in S-mode on the
+//! emulated hart, with trapvisor's built-in SEE as its firmware.
+//!
+//! The command is three reusable steps, so that running several guests under
+//! the monitor (`--monitor GUEST...`) can call them once per guest:
+//! 1. [`load_guest`]: a file (assembly `.s`/`.S`, or an ELF executable)
+//!    into an [`Image`], or a [`LoadError`] naming the file, before
+//!    anything runs (exit status 2);
+//! 2. run it: here [`cpu::machine::Machine`] natively; the monitor's
+//!    scheduler instead, one virtual machine per guest;
+//! 3. [`report`]: the end or stop message and, with `--stats`, the
+//!    statistics, each prefixed with the guest's name.
+//!
+//! Exit status: the guest's own exit code (finisher or SBI SRST; codes
+//! above 255 give 255), or for a guest trapvisor had to stop: 124
+//! instruction limit, 125 hang, 126 trap storm, 70 an internal error
+//! (see [`cpu::machine::status`]); 2 for bad input.
+
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+
+use clap::Args;
+use cpu::devices::{ByteSource, Console};
+use cpu::hart::RAM_BASE;
+use cpu::image::{Image, ImageError};
+use cpu::machine::{status, Machine, Outcome, RunReport};
+
+/// A runaway guest is stopped after this many instructions: 100 seconds of
+/// virtual time (100 M instructions per virtual second), a minute or two of
+/// wall time. `--max-instructions 0` removes the limit.
+pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
+
+/// The largest `--memory` accepted (RAM is allocated on the host).
+pub const MAX_MEMORY: u64 = 16 << 30;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The guest: an assembly source (.s, or .S with the C preprocessor) or
+    /// a RISC-V ELF64 executable.
+    // Required, but optional to clap so that `--trace FILE` can mean
+    // "trace traps, run FILE" (see `RunArgs::resolve`).
+    pub file: Option<PathBuf>,
+
+    /// Guest RAM at 0x80000000: bytes, or with a binary suffix K, M, G
+    /// (KiB/MiB/GiB and KB/MB/GB mean the same, as in QEMU's -m). The
+    /// default is QEMU's `-m 128M`.
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
+    pub memory: u64,
+
+    /// Stop the guest after N retired instructions (exit status 124);
+    /// 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_INSTRUCTIONS)]
+    pub max_instructions: u64,
+
+    /// Print statistics to stderr at the end: instructions, traps by
+    /// cause, wall time, MIPS and the trace digest.
+    #[arg(long)]
+    pub stats: bool,
+
+    /// Log every trap to stderr (`--trace`), or every instruction with its
+    /// disassembly too (`--trace insn`).
+    #[arg(long, value_name = "insn", num_args = 0..=1, default_missing_value = "traps")]
+    pub trace: Option<String>,
+}
+
+/// What `--trace` logs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trace {
+    /// Every trap: cause, pc, tval, privilege before and after.
+    Traps,
+    /// Every trap and every retired instruction, disassembled.
+    Insn,
+}
+
+impl RunArgs {
+    /// The file to run and what to trace. `--trace` takes an optional
+    /// value, so in `run --trace guest.s` clap hands the file to `--trace`:
+    /// a value that is not a trace level is the file when no other file is
+    /// given.
+    pub fn resolve(&self) -> Result<(PathBuf, Option<Trace>), String> {
+        let level = |v: &str| match v {
+            "traps" => Some(Trace::Traps),
+            "insn" => Some(Trace::Insn),
+            _ => None,
+        };
+        match (&self.trace, &self.file) {
+            (None, Some(file)) => Ok((file.clone(), None)),
+            (Some(v), Some(file)) => match level(v) {
+                Some(t) => Ok((file.clone(), Some(t))),
+                None => Err(format!(
+                    "unknown --trace value `{v}`: use `--trace` (traps) or `--trace insn`"
+                )),
+            },
+            (Some(v), None) if level(v).is_none() => Ok((PathBuf::from(v), Some(Trace::Traps))),
+            (_, None) => Err("no guest program given: trapvisor run [OPTIONS] FILE".into()),
+        }
+    }
+}
+
+/// Parses a memory size: `134217728`, `128M`, `64MiB`, `1G`, `512k`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, suffix) = t.split_at(digits);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size: expected a number like 128M or 67108864"))?;
+    let shift = match suffix.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        other => return Err(format!("unknown size unit `{other}`: use K, M or G")),
+    };
+    let bytes = number
+        .checked_mul(1 << shift)
+        .filter(|&b| b <= MAX_MEMORY)
+        .ok_or_else(|| {
+            format!("`{text}` is more memory than trapvisor gives a guest (16G at most)")
+        })?;
+    if bytes == 0 || bytes % 4096 != 0 {
+        return Err(format!(
+            "`{text}`: memory must be a non-zero multiple of 4K (one page)"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Why a guest file cannot be run. Each message names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("{0}")]
+    Assembly(asm::Errors),
+    #[error("{}: {source}{hint}", path.display())]
+    Image {
+        path: PathBuf,
+        source: ImageError,
+        hint: &'static str,
+    },
+}
+
+/// A guest ready to boot.
+#[derive(Debug)]
+pub struct Guest {
+    /// How messages name it: the file as given.
+    pub name: String,
+    pub image: Image,
+}
+
+/// The physical RAM range for `memory` bytes of RAM.
+pub fn ram_range(memory: u64) -> std::ops::Range<u64> {
+    RAM_BASE..RAM_BASE + memory
+}
+
+/// Reads, assembles if needed, and checks a guest program against a RAM
+/// of `memory` bytes.
+pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
+    let read_error = |source| LoadError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let is_asm = matches!(path.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+    let bytes = if is_asm {
+        // Check the file first so a missing one reads the same for every kind.
+        std::fs::metadata(path).map_err(read_error)?;
+        asm::assemble_file(path).map_err(LoadError::Assembly)?.elf
+    } else {
+        std::fs::read(path).map_err(read_error)?
+    };
+    let image = Image::from_elf(&bytes, ram_range(memory)).map_err(|source| {
+        let hint = match source {
+            ImageError::NotElf => " (assembly sources must end in .s or .S)",
+            ImageError::SegmentOutsideRam { .. } => "; or give the guest more --memory",
+            _ => "",
+        };
+        LoadError::Image {
+            path: path.to_owned(),
+            source,
+            hint,
+        }
+    })?;
+    Ok(Guest {
+        name: path.display().to_string(),
+        image,
+    })
+}
+
+/// Console input from the host's stdin. Reading it never makes the
+/// emulation wait:
+/// - stdin a regular file (`run guest.s < input.txt`): read directly, so the
+///   guest sees the bytes as if they had all arrived before it started:
+///   the same input gives the same run, instruction for instruction;
+/// - anything else (a terminal, a pipe, nothing): a reader thread feeds a
+///   channel and the guest sees each byte once it has arrived (for a
+///   terminal, once its line is entered). When a byte arrives depends on
+///   the host, so for reproducible runs give input from a file.
+pub enum StdinInput {
+    File { stdin: io::Stdin, ended: bool },
+    Channel(mpsc::Receiver<u8>),
+}
+
+impl StdinInput {
+    pub fn new() -> StdinInput {
+        let stdin = io::stdin();
+        let is_file =
+            !stdin.is_terminal() && std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
+        if is_file {
+            return StdinInput::File {
+                stdin,
+                ended: false,
+            };
+        }
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            let mut stdin = io::stdin();
+            while let Ok(n @ 1..) = stdin.read(&mut buf) {
+                if buf[..n].iter().any(|&b| tx.send(b).is_err()) {
+                    return;
+                }
+            }
+        });
+        StdinInput::Channel(rx)
+    }
+}
+
+impl Default for StdinInput {
+    fn default() -> Self {
+        StdinInput::new()
+    }
+}
+
+impl ByteSource for StdinInput {
+    fn next_byte(&mut self) -> Option<u8> {
+        match self {
+            StdinInput::Channel(rx) => rx.try_recv().ok(),
+            StdinInput::File { ended: true, .. } => None,
+            StdinInput::File { stdin, ended } => {
+                let mut b = [0u8];
+                match stdin.read(&mut b) {
+                    Ok(1) => Some(b[0]),
+                    _ => {
+                        *ended = true;
+                        None
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Installs the `--trace` log: a `tracing` fmt layer on stderr, without
+/// timestamps or colours so that two runs give the same text.
+pub fn init_tracing(trace: Option<Trace>) {
+    let level = match trace {
+        None => return,
+        Some(Trace::Traps) => tracing::Level::DEBUG,
+        Some(Trace::Insn) => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(io::stderr)
+        .with_max_level(level)
+        .without_time()
+        .with_target(false)
+        .with_ansi(false)
+        .init();
+}
+
+/// Prints what a user needs to know about a finished run to stderr: why
+/// the guest was stopped (always), how it ended (when it failed or asked
+/// for a reset/reboot, or with `--stats`), and the statistics.
+pub fn report(name: &str, report: &RunReport, stats: bool) {
+    let quiet_success = matches!(
+        report.outcome,
+        Outcome::Ended(end) if end.code == 0
+            && matches!(end.how, cpu::devices::EndHow::FinisherPass | cpu::devices::EndHow::SbiShutdown)
+    );
+    if !quiet_success || stats {
+        eprintln!("trapvisor: {name}: {}", report.outcome);
+    }
+    if stats {
+        for line in report.stats_text().lines() {
+            eprintln!("trapvisor: {name}: {line}");
+        }
+    }
+}
+
+/// `trapvisor run`.
+pub fn run(args: &RunArgs) -> ExitCode {
+    let (file, trace) = match args.resolve() {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            eprintln!("trapvisor: {e}");
+            return ExitCode::from(status::BAD_INPUT);
+        }
+    };
+    let guest = match load_guest(&file, args.memory) {
+        Ok(guest) => guest,
+        Err(e) => {
+            eprintln!("trapvisor: {e}");
+            return ExitCode::from(status::BAD_INPUT);
+        }
+    };
+    init_tracing(trace);
+    let console = Console::new(Box::new(io::stdout()), Box::new(StdinInput::new()));
+    let mut machine = match Machine::boot(&guest.image, args.memory, console) {
+        Ok(machine) => machine,
+        Err(e) => {
+            eprintln!("trapvisor: {}: {e}", guest.name);
+            return ExitCode::from(status::BAD_INPUT);
+        }
+    };
+    machine.max_instructions = args.max_instructions;
+    machine.hart.set_digest(args.stats);
+    machine.hart.set_trace_insns(trace == Some(Trace::Insn));
+    let result = machine.run();
+    report(&guest.name, &result, args.stats);
+    ExitCode::from(result.outcome.exit_status())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_in_bytes_and_binary_units() {
+        assert_eq!(parse_size("134217728"), Ok(128 << 20));
+        assert_eq!(parse_size("128M"), Ok(128 << 20));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("64mb"), Ok(64 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("512k"), Ok(512 << 10));
+    }
+
+    fn args(file: Option<&str>, trace: Option<&str>) -> RunArgs {
+        RunArgs {
+            file: file.map(PathBuf::from),
+            memory: 128 << 20,
+            max_instructions: DEFAULT_MAX_INSTRUCTIONS,
+            stats: false,
+            trace: trace.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn trace_level_or_file_after_trace() {
+        let g = PathBuf::from("g.s");
+        assert_eq!(args(Some("g.s"), None).resolve(), Ok((g.clone(), None)));
+        assert_eq!(
+            args(Some("g.s"), Some("traps")).resolve(),
+            Ok((g.clone(), Some(Trace::Traps)))
+        );
+        assert_eq!(
+            args(Some("g.s"), Some("insn")).resolve(),
+            Ok((g.clone(), Some(Trace::Insn)))
+        );
+        assert_eq!(
+            args(None, Some("g.s")).resolve(),
+            Ok((g.clone(), Some(Trace::Traps)))
+        );
+        assert!(args(Some("g.s"), Some("all"))
+            .resolve()
+            .unwrap_err()
+            .contains("unknown --trace"));
+        assert!(args(None, None)
+            .resolve()
+            .unwrap_err()
+            .contains("no guest program"));
+        assert!(args(None, Some("insn"))
+            .resolve()
+            .unwrap_err()
+            .contains("no guest program"));
+    }
+
+    #[test]
+    fn bad_sizes_say_what_is_wrong() {
+        assert!(parse_size("lots").unwrap_err().contains("not a size"));
+        assert!(parse_size("12T").unwrap_err().contains("unknown size unit"));
+        assert!(parse_size("0").unwrap_err().contains("non-zero"));
+        assert!(parse_size("1000").unwrap_err().contains("multiple of 4K"));
+        assert!(parse_size("17G").unwrap_err().contains("16G at most"));
+        assert!(parse_size("99999999999999999999").is_err());
+    }
+}
