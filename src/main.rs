@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "trapvisor", version, about = "A RISC-V hart and a trap-and-emulate monitor, for learning how virtualization works")]
+#[command(
+    name = "trapvisor",
+    version,
+    about = "A RISC-V hart and a trap-and-emulate monitor, for learning how virtualization works"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -345,12 +345,7 @@ pub fn decode(w: u32) -> Result<Insn, Illegal> {
     match spec.format {
         Format::R => insn(rd, rs1, rs2, 0),
         Format::I | Format::Load | Format::Jalr => insn(rd, rs1, 0, i_imm),
-        Format::S => insn(
-            0,
-            rs1,
-            rs2,
-            sext(bits(w, 31, 25) << 5 | bits(w, 11, 7), 12),
-        ),
+        Format::S => insn(0, rs1, rs2, sext(bits(w, 31, 25) << 5 | bits(w, 11, 7), 12)),
         Format::B => insn(
             0,
             rs1,
@@ -585,10 +580,7 @@ mod tests {
     #[test]
     fn decodes_known_words() {
         // addi a0, a0, -1
-        assert_eq!(
-            decode(0xfff5_0513),
-            Ok(Insn::new(Op::Addi, 10, 10, 0, -1))
-        );
+        assert_eq!(decode(0xfff5_0513), Ok(Insn::new(Op::Addi, 10, 10, 0, -1)));
         // lui a0, 0x80200
         assert_eq!(
             decode(0x8020_0537),

@@ -135,7 +135,12 @@ impl std::fmt::Display for Trap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Trap::Exception { cause, tval } => {
-                write!(f, "{} (cause {}, tval {tval:#x})", cause.name(), cause.code())
+                write!(
+                    f,
+                    "{} (cause {}, tval {tval:#x})",
+                    cause.name(),
+                    cause.code()
+                )
             }
             Trap::Interrupt(i) => write!(f, "{} (cause {:#x})", i.name(), self.cause_bits()),
         }
