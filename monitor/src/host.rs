@@ -43,11 +43,126 @@ pub trait HostHart {
     fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool;
 
     /// Records that the monitor retired the instruction `bits` at the
-    /// current `pc` on the guest's behalf (an emulated instruction): it goes
-    /// into the trace digest exactly as if the hart had run it.
-    fn retire_emulated(&mut self, bits: u32) {
-        let mut d = self.digest();
-        d.update(self.pc(), bits);
-        self.set_digest(d);
+    /// current `pc` on the guest's behalf (an emulated instruction): it
+    /// counts and goes into the trace digest exactly as if the hart had run
+    /// it. Called before `pc` moves past it.
+    fn retire_emulated(&mut self, bits: u32);
+}
+
+/// A scripted stand-in for the real hart, for feeding exit handlers
+/// synthetic exits: RAM, registers and a queue of what `run` reports.
+#[cfg(test)]
+pub mod scripted {
+    use std::collections::VecDeque;
+
+    use cpu::hart::{Digest, Exit, RAM_BASE};
+
+    use super::HostHart;
+
+    /// The word a scripted "retired" instruction contributes to the digest.
+    pub const NOP: u32 = 0x0000_0013;
+
+    pub struct ScriptedHart {
+        pub x: [u64; 32],
+        pub pc: u64,
+        pub digest: Digest,
+        pub instret: u64,
+        pub satp: u64,
+        pub tlb_flushes: u64,
+        pub ram: Vec<u8>,
+        /// Each `run` takes the front entry: retire up to that many `nop`s
+        /// (stopping early at the budget), then report the exit.
+        pub script: VecDeque<(u64, Exit)>,
+    }
+
+    impl HostHart for ScriptedHart {
+        fn deprivileged(ram_size: u64) -> Self {
+            ScriptedHart {
+                x: [0; 32],
+                pc: 0,
+                digest: Digest::new(),
+                instret: 0,
+                satp: 0,
+                tlb_flushes: 0,
+                ram: vec![0; ram_size as usize],
+                script: VecDeque::new(),
+            }
+        }
+        fn run(&mut self, budget: u64) -> Exit {
+            let Some((n, exit)) = self.script.pop_front() else {
+                // Nothing scripted: the guest ends by the finisher.
+                return Exit::BudgetExhausted;
+            };
+            let k = n.min(budget);
+            for _ in 0..k {
+                self.digest.update(self.pc, NOP);
+                self.pc += 4;
+                self.instret += 1;
+            }
+            if k < n {
+                self.script.push_front((n - k, exit));
+                Exit::BudgetExhausted
+            } else {
+                exit
+            }
+        }
+        fn instret(&self) -> u64 {
+            self.instret
+        }
+        fn x(&self, reg: u8) -> u64 {
+            self.x[reg as usize & 31]
+        }
+        fn set_x(&mut self, reg: u8, value: u64) {
+            if reg != 0 {
+                self.x[reg as usize & 31] = value;
+            }
+        }
+        fn pc(&self) -> u64 {
+            self.pc
+        }
+        fn set_pc(&mut self, pc: u64) {
+            self.pc = pc;
+        }
+        fn digest(&self) -> Digest {
+            self.digest
+        }
+        fn set_digest(&mut self, digest: Digest) {
+            self.digest = digest;
+        }
+        fn set_satp(&mut self, satp: u64) {
+            self.satp = satp;
+            self.tlb_flushes += 1;
+        }
+        fn flush_tlb(&mut self) {
+            self.tlb_flushes += 1;
+        }
+        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM_BASE) else {
+                return false;
+            };
+            match self.ram.get(off as usize..off as usize + buf.len()) {
+                Some(s) => {
+                    buf.copy_from_slice(s);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM_BASE) else {
+                return false;
+            };
+            match self.ram.get_mut(off as usize..off as usize + data.len()) {
+                Some(s) => {
+                    s.copy_from_slice(data);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn retire_emulated(&mut self, bits: u32) {
+            self.digest.update(self.pc, bits);
+            self.instret += 1;
+        }
     }
 }

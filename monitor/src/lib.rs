@@ -40,7 +40,7 @@ use cpu::hart::RAM_BASE;
 use cpu::trap::Trap;
 
 use exits::Log;
-use guest::{Guest, StormGuard};
+use guest::{FillGuard, Guest, StormGuard};
 use host::HostHart;
 use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
@@ -252,6 +252,7 @@ impl<H: HostHart> Monitor<H> {
                 end: None,
                 max_instructions: spec.max_instructions,
                 storm: StormGuard::default(),
+                fills: FillGuard::default(),
             });
         }
         Ok((hart, guests))

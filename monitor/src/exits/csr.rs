@@ -16,6 +16,7 @@ pub mod num {
     pub const SIE: u16 = 0x104;
     pub const STVEC: u16 = 0x105;
     pub const SCOUNTEREN: u16 = 0x106;
+    pub const SENVCFG: u16 = 0x10a;
     pub const SSCRATCH: u16 = 0x140;
     pub const SEPC: u16 = 0x141;
     pub const SCAUSE: u16 = 0x142;
@@ -25,6 +26,7 @@ pub mod num {
     pub const CYCLE: u16 = 0xc00;
     pub const TIME: u16 = 0xc01;
     pub const INSTRET: u16 = 0xc02;
+    pub const HPMCOUNTER31: u16 = 0xc1f;
 }
 
 /// The least privilege that may access CSR `csr` (its bits 9:8).
@@ -46,7 +48,7 @@ pub fn read_csr(g: &Guest, csr: u16) -> Option<u64> {
         return None;
     }
     Some(match csr {
-        num::CYCLE | num::TIME | num::INSTRET => {
+        num::CYCLE..=num::HPMCOUNTER31 => {
             // U-mode reads are allowed by `scounteren` (S-mode ones by the
             // host's `mcounteren`, which allows all three natively).
             if v.mode == Priv::User && v.scounteren & (1 << (csr - num::CYCLE)) == 0 {
@@ -54,13 +56,16 @@ pub fn read_csr(g: &Guest, csr: u16) -> Option<u64> {
             }
             match csr {
                 num::TIME => v.time(),
-                _ => v.retired,
+                num::CYCLE | num::INSTRET => v.retired,
+                _ => 0,
             }
         }
         num::SSTATUS => v.read_sstatus(),
         num::SIE => v.sie,
         num::STVEC => v.stvec,
         num::SCOUNTEREN => v.scounteren,
+        // No fields implemented (as the hart): reads 0, writes ignored.
+        num::SENVCFG => 0,
         num::SSCRATCH => v.sscratch,
         num::SEPC => v.read_sepc(),
         num::SCAUSE => v.scause,
@@ -88,6 +93,7 @@ pub fn write_csr<H: HostHart>(g: &mut Guest, hart: &mut H, csr: u16, value: u64)
         num::SIE => v.set_sie(value),
         num::STVEC => v.set_stvec(value),
         num::SCOUNTEREN => v.set_scounteren(value),
+        num::SENVCFG => {}
         num::SSCRATCH => v.sscratch = value,
         num::SEPC => v.set_sepc(value),
         num::SCAUSE => v.scause = value,

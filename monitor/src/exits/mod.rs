@@ -50,16 +50,6 @@ impl Log {
 
 /// Handles one exit of the loaded guest `g`.
 pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Log) {
-    if let Exit::Trap(trap @ Trap::Exception { .. }) = exit {
-        // The same trap at the same pc, over and over, with nothing
-        // retiring: the guest can make no progress (MACHINE.md).
-        if g.storm.note(trap, hart.pc(), g.vcpu.retired) {
-            let pc = hart.pc();
-            log.say(|| format!("{trap} at {pc:#x} again and again: trap storm, guest stopped"));
-            g.end = Some(End::TrapStorm { trap, pc });
-            return;
-        }
-    }
     match exit {
         // The quantum, or the instructions up to the guest's timer deadline,
         // are used up: the run loop ticks the virtual timer and schedules.
@@ -114,10 +104,11 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
             g.stats.exit(ExitReason::Wfi);
             wfi::sleep(g, log);
         }
-        Exit::TrapStorm { trap, pc } => {
-            g.stats.exit(ExitReason::Other);
-            g.end = Some(End::TrapStorm { trap, pc });
-        }
+        // The real hart's storm counter sees every guest's real traps
+        // (shadow fills included): it is not the guest's. The trap was not
+        // taken, so handle it like any other; the guest's own storm is
+        // judged by `StormGuard` on the traps it takes virtually.
+        Exit::TrapStorm { trap, .. } => handle(g, hart, Exit::Trap(trap), log),
         // No breakpoints or devices are given to the hart under the monitor.
         Exit::Breakpoint | Exit::Device => g.stats.exit(ExitReason::Other),
     }
@@ -189,6 +180,15 @@ pub fn page_fault<H: HostHart>(
     match g.shadow.handle_fault(hart, &g.ram, &g.vcpu, va, access) {
         Fault::Filled { va, gpa, rights } => {
             g.stats.shadow_filled += 1;
+            let pc = hart.pc();
+            if g.fills.fill(pc, va, g.vcpu.retired) {
+                let trap = Trap::Exception { cause, tval: va };
+                log.say(|| {
+                    format!("{trap} at {pc:#x}: shadow fills make no progress, guest stopped")
+                });
+                g.end = Some(End::TrapStorm { trap, pc });
+                return;
+            }
             log.say(|| {
                 format!(
                     "{} at {va:#x}: guest tables map it to {:#x} ({}), shadow filled",
@@ -227,3 +227,6 @@ pub fn text(bits: u32) -> String {
         Err(_) => format!("{bits:#010x}"),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -44,12 +44,30 @@ pub fn enter_trap<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap) {
 }
 
 /// An exception the guest takes itself.
+/// Stops the guest instead if this is the 1000th identical trap with no
+/// progress (a trap storm, as the native hart would report it).
 pub fn reflect<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap, log: &mut Log) {
     let pc = hart.pc();
+    if storm(g, trap, pc, log) {
+        return;
+    }
     enter_trap(g, hart, trap);
     g.stats.reflected += 1;
     let to = hart.pc();
     log.say(|| format!("{trap} at {pc:#x}: reflected to the guest's stvec {to:#x}"));
+}
+
+/// Counts an exception the guest takes towards a trap storm; on a storm,
+/// ends the guest and says so.
+pub fn storm(g: &mut Guest, trap: Trap, pc: u64, log: &mut Log) -> bool {
+    if !g.storm.exception(trap.cause_bits(), pc, g.vcpu.retired) {
+        return false;
+    }
+    log.say(|| {
+        format!("{trap} at {pc:#x} over and over without progress: trap storm, guest stopped")
+    });
+    g.end = Some(crate::End::TrapStorm { trap, pc });
+    true
 }
 
 /// A virtual interrupt, injected before the guest's next instruction.
