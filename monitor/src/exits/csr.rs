@@ -29,6 +29,10 @@ pub mod num {
     pub const HPMCOUNTER31: u16 = 0xc1f;
 }
 
+/// The counters the native SEE enables for S-mode (`mcounteren`): CY, TM,
+/// IR.
+pub const MCOUNTEREN: u64 = 0b111;
+
 /// The least privilege that may access CSR `csr` (its bits 9:8).
 fn min_privilege(csr: u16) -> u16 {
     (csr >> 8) & 3
@@ -49,9 +53,14 @@ pub fn read_csr(g: &Guest, csr: u16) -> Option<u64> {
     }
     Some(match csr {
         num::CYCLE..=num::HPMCOUNTER31 => {
-            // U-mode reads are allowed by `scounteren` (S-mode ones by the
-            // host's `mcounteren`, which allows all three natively).
-            if v.mode == Priv::User && v.scounteren & (1 << (csr - num::CYCLE)) == 0 {
+            // The native SEE's `mcounteren` lets S-mode read `cycle`,
+            // `time` and `instret` only; U-mode needs `scounteren` too.
+            let bit = 1u64 << (csr - num::CYCLE);
+            let enabled = match v.mode {
+                Priv::User => MCOUNTEREN & v.scounteren,
+                _ => MCOUNTEREN,
+            };
+            if enabled & bit == 0 {
                 return None;
             }
             match csr {

@@ -5,6 +5,7 @@ use super::{retire, Log};
 use crate::guest::Guest;
 use crate::host::HostHart;
 use crate::stats::Emulated;
+use crate::vcpu::STIP;
 use crate::End;
 
 /// `wfi` from virtual S-mode: it retires, then the guest sleeps.
@@ -14,18 +15,20 @@ pub fn emulate_wfi<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &mu
     true
 }
 
-/// After a `wfi` retired: with an interrupt pending and enabled in `sie`
-/// the hart does not sleep at all; otherwise time moves forward to the
-/// timer deadline (MACHINE.md); with no deadline nothing can ever wake the
-/// guest, a hang.
+/// After a `wfi` retired (privileged spec 3.3.3: it waits for an interrupt
+/// enabled in `sie`, whatever `sstatus.SIE` says): with one already
+/// pending the hart does not sleep. Otherwise only the guest's timer can
+/// still wake it (no other guest can set its SSIP, there is no PLIC): if the
+/// timer is set and enabled, virtual time moves to the deadline; if not,
+/// nothing can ever wake the guest and it hangs (as the native SEE says).
 pub fn sleep(g: &mut Guest, log: &mut Log) {
     let v = &mut g.vcpu;
     if v.wakeup_pending() {
         log.say(|| "wfi: an interrupt is already pending, no sleep".into());
         return;
     }
-    if v.deadline == u64::MAX {
-        log.say(|| "wfi with no timer set and nothing pending: the guest hangs".into());
+    if v.deadline == u64::MAX || v.sie & STIP == 0 {
+        log.say(|| "wfi with nothing that can ever wake the guest: it hangs".into());
         g.end = Some(End::Hang);
         return;
     }
