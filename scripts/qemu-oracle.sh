@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# qemu-oracle.sh: run every guest program on QEMU and check its console output.
+#
+# For each guest-programs/**/X.s (or X.S) this builds X.elf with the RISC-V
+# GNU toolchain and guest-programs/link.ld, boots it on QEMU's `virt` board
+# with QEMU's own OpenSBI, strips OpenSBI's boot banner, and compares the rest
+# of the console output byte for byte with X.expected; QEMU must also exit 0.
+#
+#   scripts/qemu-oracle.sh            check every program
+#   scripts/qemu-oracle.sh --update   rewrite the X.expected files instead
+#
+# Prints one line per program (`ok` or `FAIL`, with a diff), then a line
+# `N passed, M failed`; exits non-zero if anything failed. Works from any
+# directory. Needs riscv64-unknown-elf-gcc, qemu-system-riscv64 and perl.
+#
+# The banner: OpenSBI prints its logo and platform table (with "\r\n" line
+# ends) before it jumps to the guest; the table's last lines all start with
+# "Boot HART ". Everything up to and including the last such line is the
+# banner, and everything after it is the guest's own bytes, compared raw
+# (QEMU's -nographic serial adds and translates nothing). No guest prints
+# "Boot HART ". If a run has no such line, that program fails.
+
+set -u
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+progs="$root/guest-programs"
+
+update=0
+case "${1-}" in
+    "") ;;
+    --update) update=1 ;;
+    *) echo "usage: $0 [--update]" >&2; exit 2 ;;
+esac
+
+for tool in riscv64-unknown-elf-gcc qemu-system-riscv64 perl; do
+    command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 2; }
+done
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+passed=0
+failed=0
+
+# fail NAME MESSAGE [FILE]: report a failure, with FILE's first lines if given.
+fail() {
+    echo "FAIL $1: $2"
+    if [ -n "${3-}" ]; then sed -n '1,40p' "$3" | sed 's/^/    /'; fi
+    failed=$((failed + 1))
+}
+
+while IFS= read -r -d '' src; do
+    name=${src#"$progs/"}            # e.g. bench/sieve.s
+    expected=${src%.*}.expected
+    work="$tmp/${name//\//_}"        # a private file prefix for this program
+
+    if ! riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 \
+            -nostdlib -nostartfiles \
+            -T "$progs/link.ld" -o "$work.elf" "$src" 2>"$work.build"; then
+        fail "$name" "does not build" "$work.build"
+        continue
+    fi
+
+    timeout 60 qemu-system-riscv64 -M virt -m 128M -nographic -bios default \
+        -kernel "$work.elf" </dev/null >"$work.raw" 2>"$work.err"
+    status=$?
+
+    # Drop the banner: everything through the last line starting "Boot HART ".
+    if ! perl -0777 -ne 's/\A.*^Boot HART [^\n]*\n//ms or exit 1; print' \
+            "$work.raw" >"$work.out"; then
+        fail "$name" "no OpenSBI banner in QEMU's output (exit status $status)" "$work.raw"
+        continue
+    fi
+
+    if [ "$status" -ne 0 ]; then
+        [ "$status" -eq 124 ] && why="timed out after 60 s" || why="QEMU exit status $status"
+        cat "$work.err" >>"$work.out"
+        fail "$name" "$why; output:" "$work.out"
+        continue
+    fi
+
+    if [ "$update" -eq 1 ]; then
+        cp "$work.out" "$expected"
+        echo "ok   $name (updated $(wc -c <"$expected") bytes)"
+        passed=$((passed + 1))
+    elif [ ! -f "$expected" ]; then
+        fail "$name" "no ${expected#"$root/"} (run with --update to create it)"
+    elif cmp -s "$work.out" "$expected"; then
+        echo "ok   $name"
+        passed=$((passed + 1))
+    else
+        # cat -A shows line ends as `$` and carriage returns as `^M`.
+        diff -u --label expected --label qemu <(cat -A "$expected") \
+            <(cat -A "$work.out") >"$work.diff"
+        fail "$name" "output differs from ${expected#"$root/"}:" "$work.diff"
+    fi
+done < <(find "$progs" -type f \( -name '*.s' -o -name '*.S' \) -print0 | sort -z)
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
