@@ -30,8 +30,8 @@ pub trait HostHart {
     fn pc(&self) -> u64;
     fn set_pc(&mut self, pc: u64);
     /// The running trace digest of the loaded guest.
-    fn digest(&self) -> Digest;
-    fn set_digest(&mut self, digest: Digest);
+    fn guest_digest(&self) -> Digest;
+    fn set_guest_digest(&mut self, digest: Digest);
     /// Points the real MMU at a root page table the monitor owns (a full
     /// `satp` value) and flushes the TLB.
     fn set_satp(&mut self, satp: u64);
@@ -123,10 +123,10 @@ pub mod scripted {
         fn set_pc(&mut self, pc: u64) {
             self.pc = pc;
         }
-        fn digest(&self) -> Digest {
+        fn guest_digest(&self) -> Digest {
             self.digest
         }
-        fn set_digest(&mut self, digest: Digest) {
+        fn set_guest_digest(&mut self, digest: Digest) {
             self.digest = digest;
         }
         fn set_satp(&mut self, satp: u64) {

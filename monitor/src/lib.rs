@@ -318,7 +318,7 @@ pub fn switch_in<H: HostHart>(g: &mut Guest, hart: &mut H) {
         hart.set_x(r, g.vcpu.x[r as usize]);
     }
     hart.set_pc(g.vcpu.pc);
-    hart.set_digest(g.vcpu.digest);
+    hart.set_guest_digest(g.vcpu.digest);
     g.shadow.force_activate(hart, &g.vcpu);
     g.stats.world_switches += 1;
 }
@@ -329,7 +329,7 @@ pub fn switch_out<H: HostHart>(g: &mut Guest, hart: &mut H) {
         g.vcpu.x[r as usize] = hart.x(r);
     }
     g.vcpu.pc = hart.pc();
-    g.vcpu.digest = hart.digest();
+    g.vcpu.digest = hart.guest_digest();
     g.devices.console().flush();
 }
 

@@ -297,3 +297,97 @@ fn a_fault_that_never_goes_away_is_a_trap_storm() {
     ));
     assert_eq!(g.stats.reflected, 999);
 }
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads every byte of machine memory outside the guest's RAM and
+    /// shadow reserve (where a neighbour would live).
+    fn outside(hart: &ScriptedHart) -> Vec<u8> {
+        hart.ram[(MEM + 64 * 4096) as usize..].to_vec()
+    }
+
+    fn setup_with_neighbour() -> (Guest, ScriptedHart) {
+        let (g, mut hart, _) = setup();
+        hart.ram.extend(std::iter::repeat_n(0xa5, 1 << 16));
+        (g, hart)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Random page tables: whatever the guest's tables say, a page
+        /// fault never panics, never maps anything outside the guest's own
+        /// RAM, and never touches memory beyond its RAM and reserve.
+        #[test]
+        fn random_page_tables_stay_inside_the_guest(
+            ptes in proptest::collection::vec(any::<u64>(), 48),
+            slots in proptest::collection::vec(0u64..(MEM / 8), 48),
+            vas in proptest::collection::vec(any::<u64>(), 16),
+            root in 0u64..(MEM >> 12),
+        ) {
+            let (mut g, mut hart) = setup_with_neighbour();
+            let before = outside(&hart);
+            for (p, s) in ptes.iter().zip(&slots) {
+                // Aim a third of the PTEs at pages inside the guest.
+                let v = if p % 3 == 0 {
+                    (p & 0x3ff) | ((RAM_BASE >> 12) + (p >> 20) % (MEM >> 12)) << 10
+                } else {
+                    *p
+                };
+                hart.write_phys(RAM_BASE + s * 8, &v.to_le_bytes());
+            }
+            g.vcpu.satp = 8 << 60 | ((RAM_BASE >> 12) + root);
+            g.shadow.force_activate(&mut hart, &g.vcpu);
+            for (i, va) in vas.iter().enumerate() {
+                let va = if i % 2 == 0 { va & 0x7f_ffff_ffff } else { *va };
+                let cause = [Exception::InstructionPageFault, Exception::LoadPageFault, Exception::StorePageFault][i % 3];
+                g.vcpu.mode = if i % 4 == 0 { Priv::User } else { Priv::Supervisor };
+                g.end = None;
+                let exit = Exit::Trap(Trap::Exception { cause, tval: va });
+                handle(&mut g, &mut hart, exit, &mut Log::default());
+            }
+            prop_assert_eq!(outside(&hart), before);
+            // Every entry of the monitor's tables: a leaf maps guest RAM, a
+            // pointer points into the reserve.
+            let reserve = RAM_BASE + MEM..RAM_BASE + MEM + 64 * 4096;
+            for off in (reserve.start..reserve.end).step_by(8) {
+                let e = read_u64(&hart, off);
+                if e & pte::V == 0 {
+                    continue;
+                }
+                let pa = ((e & pte::PPN_MASK) >> 10) << 12;
+                if e & (pte::R | pte::W | pte::X) != 0 {
+                    prop_assert!((RAM_BASE..RAM_BASE + MEM).contains(&pa), "leaf {e:#x}");
+                    prop_assert!(e & pte::U != 0, "guests run in U-mode");
+                } else {
+                    prop_assert!(reserve.contains(&pa), "pointer {e:#x}");
+                }
+            }
+        }
+
+        /// Random instruction words trapping as illegal instructions, in
+        /// either virtual mode: never a panic, never a write outside the
+        /// guest, and the guest's pc always ends up somewhere it chose.
+        #[test]
+        fn random_instruction_words_never_escape(
+            words in proptest::collection::vec(any::<u32>(), 32),
+            regs in proptest::collection::vec(any::<u64>(), 32),
+        ) {
+            let (mut g, mut hart) = setup_with_neighbour();
+            let before = outside(&hart);
+            for (i, r) in regs.iter().enumerate().skip(1) {
+                hart.x[i] = *r;
+            }
+            for (i, w) in words.iter().enumerate() {
+                g.vcpu.mode = if i % 3 == 0 { Priv::User } else { Priv::Supervisor };
+                g.end = None;
+                handle(&mut g, &mut hart, illegal(*w), &mut Log::default());
+                let ecall = Exit::Trap(Trap::Exception { cause: Exception::EcallFromU, tval: 0 });
+                handle(&mut g, &mut hart, ecall, &mut Log::default());
+            }
+            prop_assert_eq!(outside(&hart), before);
+        }
+    }
+}
