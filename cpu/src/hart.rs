@@ -6,10 +6,23 @@
 //! [`Exit::Trap`], and the host (the native SEE, or the monitor) decides what
 //! happens next, exactly as M-mode firmware would.
 //!
-//! CONTRACT (the public API below is what the machine, the monitor and the
-//! debugger are written against; bodies are filled in by the hart issue).
+//! CONTRACT: the public API below is what the machine, the monitor and the
+//! debugger are written against (ARCHITECTURE.md).
+//!
+//! How it runs: [`Hart::run`] is an outer loop that looks at interrupts, the
+//! timer and the budget, around an inner loop (`exec.rs`) that runs
+//! pre-decoded instructions (`dcache.rs`) through a TLB (`mmu.rs`) until an
+//! instruction limit, a trap, or an instruction that changes what the outer
+//! loop looks at. Interrupts are only looked at when something that decides
+//! them changed: never per instruction.
 
-use crate::trap::Trap;
+use std::ops::Range;
+
+use crate::csr::{self, MSTATUS_RESET, STIP, S_INTERRUPTS};
+use crate::dcache::DCache;
+use crate::exec::{Flow, Stop};
+use crate::mmu::{Tlb, PAGE_SIZE};
+use crate::trap::{Exception, Interrupt, Trap};
 
 /// Where RAM starts in the physical address space (MACHINE.md).
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -127,5 +140,479 @@ impl Digest {
 impl std::fmt::Display for Digest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:016x}", self.hash)
+    }
+}
+
+/// How many times in a row the same exception may hit the same `pc`
+/// without progress before the run stops with [`Exit::TrapStorm`].
+pub const TRAP_STORM_LIMIT: u32 = 1000;
+
+/// What the hart counted.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HartStats {
+    /// Retired instructions (= `instret`).
+    pub retired: u64,
+    /// Exceptions raised, by cause code (whoever took them).
+    pub exceptions: [u64; 16],
+    /// Interrupts taken, by cause code (whoever took them).
+    pub interrupts: [u64; 16],
+    /// Traps the hart entered into S-mode itself (delegated).
+    pub delegated: u64,
+    /// Traps handed to the host as [`Exit::Trap`].
+    pub to_host: u64,
+}
+
+/// One RV64IMA hart with its RAM. See the module documentation.
+#[derive(Clone)]
+pub struct Hart {
+    /// The integer registers; `x[0]` always reads 0.
+    pub x: [u64; 32],
+    pub pc: u64,
+    /// U or S while running guest code.
+    pub privilege: Priv,
+    pub csr: Csrs,
+    /// The host's timer deadline, in `time` units; `u64::MAX` = none.
+    pub timecmp: u64,
+    /// Updated per retired instruction while [`Hart::set_digest`] is on.
+    pub digest: Digest,
+    pub(crate) instret: u64,
+    slept: u64,
+    pub(crate) ram: Vec<u8>,
+    pub(crate) dc: DCache,
+    pub(crate) tlb_x: Tlb,
+    pub(crate) tlb_r: Tlb,
+    pub(crate) tlb_w: Tlb,
+    /// The TLB context of the current privilege/SUM/MXR.
+    pub(crate) ctx: u64,
+    /// The `satp` the TLB was filled under.
+    pub(crate) tlb_satp: u64,
+    /// The address reserved by the last LR.
+    pub(crate) reservation: Option<u64>,
+    /// Everything goes through the generic executor (tests).
+    pub(crate) reference: bool,
+    digest_on: bool,
+    trace_on: bool,
+    breakpoints: Vec<u64>,
+    /// A breakpoint just reported at this pc: resuming there runs it.
+    bp_resume: Option<u64>,
+    stats: HartStats,
+    /// Trap-storm detection: the last exception and `pc`, how many times in
+    /// a row it came without progress, and `instret` at the later of that
+    /// exception and the last `sret`.
+    last_exception: Option<(Exception, u64)>,
+    storm: u32,
+    progress_mark: u64,
+    pub(crate) sret_mark: bool,
+}
+
+impl std::fmt::Debug for Hart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hart")
+            .field("pc", &format_args!("{:#x}", self.pc))
+            .field("privilege", &self.privilege)
+            .field("x", &self.x)
+            .field("csr", &self.csr)
+            .field("instret", &self.instret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Hart {
+    /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
+    /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0).
+    pub fn new(ram_size: u64) -> Hart {
+        let ram_size = ram_size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        let pages = (ram_size / PAGE_SIZE) as usize;
+        let mut hart = Hart {
+            x: [0; 32],
+            pc: 0,
+            privilege: Priv::Supervisor,
+            csr: Csrs {
+                mstatus: MSTATUS_RESET,
+                ..Csrs::default()
+            },
+            timecmp: u64::MAX,
+            digest: Digest::new(),
+            instret: 0,
+            slept: 0,
+            ram: vec![0; ram_size as usize],
+            dc: DCache::new(pages),
+            tlb_x: Tlb::new(),
+            tlb_r: Tlb::new(),
+            tlb_w: Tlb::new(),
+            ctx: 0,
+            tlb_satp: 0,
+            reservation: None,
+            reference: false,
+            digest_on: false,
+            trace_on: false,
+            breakpoints: Vec::new(),
+            bp_resume: None,
+            stats: HartStats::default(),
+            last_exception: None,
+            storm: 0,
+            progress_mark: 0,
+            sret_mark: false,
+        };
+        hart.ctx = hart.tlb_context();
+        hart
+    }
+
+    /// Retired instructions.
+    pub fn instret(&self) -> u64 {
+        self.instret
+    }
+
+    /// The `time` CSR: (retired instructions + slept ticks) / 10.
+    pub fn time(&self) -> u64 {
+        self.instret.saturating_add(self.slept) / 10
+    }
+
+    /// `wfi`: moves the clock forward to `time` (never back), raising
+    /// `mip.STIP` if that reaches the deadline.
+    pub fn sleep_until(&mut self, time: u64) {
+        let target = time.saturating_mul(10);
+        let now = self.instret.saturating_add(self.slept);
+        if target > now {
+            self.slept += target - now;
+        }
+        self.update_timer();
+    }
+
+    pub fn set_digest(&mut self, on: bool) {
+        self.digest_on = on;
+    }
+
+    /// A `tracing` TRACE event (target `cpu::insn`) per retired instruction.
+    pub fn set_trace_insns(&mut self, on: bool) {
+        self.trace_on = on;
+    }
+
+    /// `run` stops with [`Exit::Breakpoint`] before running an instruction
+    /// at any of `addrs` (virtual addresses). Running again from the
+    /// breakpoint runs that instruction.
+    pub fn set_breakpoints(&mut self, addrs: &[u64]) {
+        self.breakpoints = addrs.to_vec();
+        self.breakpoints.sort_unstable();
+        self.breakpoints.dedup();
+    }
+
+    /// Runs every instruction through the generic executor instead of the
+    /// pre-decoded fast path: slower, and the reference the fast path is
+    /// tested against.
+    #[doc(hidden)]
+    pub fn set_reference_mode(&mut self, on: bool) {
+        self.reference = on;
+        self.dc.flush();
+    }
+
+    /// The physical addresses of RAM.
+    pub fn ram_range(&self) -> Range<u64> {
+        RAM_BASE..RAM_BASE + self.ram.len() as u64
+    }
+
+    /// Reads RAM at physical address `pa`; false (and `buf` untouched) if
+    /// any byte is outside RAM.
+    pub fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        match self.ram_offset(pa, buf.len() as u64) {
+            Some(off) => {
+                buf.copy_from_slice(&self.ram[off..off + buf.len()]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Writes RAM at physical address `pa` as the host; false (and nothing
+    /// written) if any byte is outside RAM. Decoded code there is dropped
+    /// and the LR reservation ends.
+    pub fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+        match self.ram_offset(pa, data.len() as u64) {
+            Some(off) => {
+                if data.len() > 64 * 1024 {
+                    self.dc.flush();
+                }
+                self.ram_write(off, data);
+                self.reservation = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What the hart counted so far.
+    pub fn stats(&self) -> &HartStats {
+        &self.stats
+    }
+
+    /// Trap entry into S-mode as the hardware does it (privileged spec
+    /// 4.1.1, 4.1.2): `scause`, `sepc` (= `pc`), `stval`; SPP = the old
+    /// privilege, SPIE = SIE, SIE = 0; privilege S; `pc` = the `stvec`
+    /// target (vectored mode adds 4 × cause for interrupts only).
+    pub fn take_trap(&mut self, trap: Trap) {
+        let from = self.privilege;
+        let c = &mut self.csr;
+        c.scause = trap.cause_bits();
+        c.sepc = self.pc;
+        c.stval = trap.tval();
+        let mut s = c.mstatus & !(csr::SSTATUS_SPP | csr::SSTATUS_SPIE | csr::SSTATUS_SIE);
+        if from != Priv::User {
+            s |= csr::SSTATUS_SPP;
+        }
+        if c.mstatus & csr::SSTATUS_SIE != 0 {
+            s |= csr::SSTATUS_SPIE;
+        }
+        c.mstatus = s;
+        let epc = c.sepc;
+        self.pc = tvec_target(c.stvec, trap);
+        self.privilege = Priv::Supervisor;
+        self.reservation = None;
+        self.ctx = self.tlb_context();
+        tracing::debug!(
+            target: "cpu::trap",
+            "trap: {} at pc {epc:#x}, tval {:#x}: {from:?} -> Supervisor, to {:#x}",
+            trap.name(),
+            trap.tval(),
+            self.pc
+        );
+    }
+
+    /// An instruction the host trapped and emulated retires, as it would
+    /// have natively: `instret` (and the clock) advance and the digest and
+    /// trace see (`pc`, `bits`). Call it before moving `pc` past it.
+    pub fn retire_emulated(&mut self, bits: u32) {
+        if self.digest_on || self.trace_on {
+            self.retired_instrumented(self.pc, bits);
+        }
+        self.instret += 1;
+        // An emulated `sret` ends a trap handler, as a real one does.
+        if bits == 0x1020_0073 {
+            self.progress_mark = self.instret;
+        }
+        self.stats.retired = self.instret;
+        self.update_timer();
+    }
+
+    /// Runs until something needs the host (see [`Exit`]), retiring at most
+    /// `budget` instructions.
+    pub fn run<D: Devices>(&mut self, dev: &mut D, budget: u64) -> Exit {
+        if self.bp_resume != Some(self.pc) {
+            self.bp_resume = None;
+        }
+        let instrumented = self.digest_on || self.trace_on || !self.breakpoints.is_empty();
+        let exit = if instrumented {
+            self.run_loop::<D, true>(dev, budget)
+        } else {
+            self.run_loop::<D, false>(dev, budget)
+        };
+        self.stats.retired = self.instret;
+        exit
+    }
+
+    fn run_loop<D: Devices, const INSTR: bool>(&mut self, dev: &mut D, budget: u64) -> Exit {
+        let end = self.instret.saturating_add(budget);
+        loop {
+            // Whatever the last instruction or the host changed.
+            self.ctx = self.tlb_context();
+            if self.csr.satp != self.tlb_satp {
+                self.flush_tlb();
+            }
+            self.update_timer();
+            if let Some(i) = self.pending_interrupt() {
+                if let Some(exit) = self.raise(Trap::Interrupt(i)) {
+                    return exit;
+                }
+                continue;
+            }
+            if self.instret >= end {
+                return Exit::BudgetExhausted;
+            }
+            let limit = end.min(self.timer_deadline());
+            let stop = self.run_block::<D, INSTR>(dev, limit);
+            // An `sret` ends a trap handler: what the handler retired is not
+            // progress for trap-storm detection.
+            if self.sret_mark {
+                self.sret_mark = false;
+                self.progress_mark = self.instret;
+            }
+            match stop {
+                Stop::Limit | Stop::Flow(Flow::Next) | Stop::Flow(Flow::Recheck) => {}
+                Stop::Flow(Flow::Exit(exit)) => return exit,
+                Stop::Trap(trap) => {
+                    if let Some(exit) = self.raise(trap) {
+                        return exit;
+                    }
+                }
+                Stop::Breakpoint => {
+                    self.bp_resume = Some(self.pc);
+                    return Exit::Breakpoint;
+                }
+            }
+        }
+    }
+
+    /// A trap happened at `pc`: count it, watch for a storm, and either
+    /// enter it (delegated) or hand it to the host.
+    fn raise(&mut self, trap: Trap) -> Option<Exit> {
+        match trap {
+            Trap::Exception { cause, .. } => {
+                self.stats.exceptions[cause.code() as usize & 15] += 1;
+                let same = self.last_exception == Some((cause, self.pc));
+                if same && self.instret == self.progress_mark {
+                    self.storm += 1;
+                } else {
+                    self.storm = 1;
+                    self.last_exception = Some((cause, self.pc));
+                }
+                self.progress_mark = self.instret;
+                if self.storm >= TRAP_STORM_LIMIT {
+                    tracing::debug!(target: "cpu::trap", "trap storm: {trap} at pc {:#x}", self.pc);
+                    return Some(Exit::TrapStorm { trap, pc: self.pc });
+                }
+            }
+            Trap::Interrupt(i) => self.stats.interrupts[i.code() as usize & 15] += 1,
+        }
+        if self.delegated(trap) {
+            self.stats.delegated += 1;
+            self.take_trap(trap);
+            None
+        } else {
+            self.stats.to_host += 1;
+            tracing::debug!(
+                target: "cpu::trap",
+                "trap: {} at pc {:#x}, tval {:#x}: {:?} -> host",
+                trap.name(),
+                self.pc,
+                trap.tval(),
+                self.privilege
+            );
+            Some(Exit::Trap(trap))
+        }
+    }
+
+    /// Privileged spec 3.1.8: a trap goes to S-mode when its bit is set in
+    /// `medeleg`/`mideleg` (traps never go from M to S, and guest code never
+    /// runs in M).
+    fn delegated(&self, trap: Trap) -> bool {
+        if self.privilege == Priv::Machine {
+            return false;
+        }
+        let (deleg, code) = match trap {
+            Trap::Exception { cause, .. } => (self.csr.medeleg, cause.code()),
+            Trap::Interrupt(i) => (self.csr.mideleg, i.code()),
+        };
+        deleg >> code & 1 != 0
+    }
+
+    /// The interrupt to take now, if any (privileged spec 3.1.9): pending
+    /// and enabled in `mie`; one not delegated goes to M (the host), which
+    /// is always enabled below M; a delegated one is enabled in U-mode, and
+    /// in S-mode when `sstatus.SIE` = 1. Host interrupts come first, then
+    /// SEI > SSI > STI.
+    fn pending_interrupt(&self) -> Option<Interrupt> {
+        let pending = self.csr.mip & self.csr.mie & S_INTERRUPTS;
+        if pending == 0 {
+            return None;
+        }
+        let to_host = pending & !self.csr.mideleg;
+        let s_enabled = match self.privilege {
+            Priv::User => true,
+            Priv::Supervisor => self.csr.mstatus & csr::SSTATUS_SIE != 0,
+            Priv::Machine => false,
+        };
+        let to_s = if s_enabled {
+            pending & self.csr.mideleg
+        } else {
+            0
+        };
+        let to_host = if self.privilege == Priv::Machine {
+            0
+        } else {
+            to_host
+        };
+        [to_host, to_s].into_iter().find_map(|set| {
+            [
+                Interrupt::SupervisorExternal,
+                Interrupt::SupervisorSoftware,
+                Interrupt::SupervisorTimer,
+            ]
+            .into_iter()
+            .find(|i| set & i.bit() != 0)
+        })
+    }
+
+    /// Raises `mip.STIP` once `time >= timecmp`.
+    fn update_timer(&mut self) {
+        if self.timecmp != u64::MAX && self.time() >= self.timecmp {
+            self.csr.mip |= STIP;
+        }
+    }
+
+    /// The `instret` at which `time` reaches `timecmp` (so the inner loop
+    /// stops exactly there), or `u64::MAX`.
+    fn timer_deadline(&self) -> u64 {
+        if self.timecmp == u64::MAX || self.csr.mip & STIP != 0 {
+            return u64::MAX;
+        }
+        let at = self.timecmp.saturating_mul(10).saturating_sub(self.slept);
+        if at > self.instret {
+            at
+        } else {
+            u64::MAX
+        }
+    }
+
+    /// In the instrumented loop: is `pc` a breakpoint to stop at?
+    pub(crate) fn breakpoint_at(&mut self, pc: u64) -> bool {
+        if self.breakpoints.binary_search(&pc).is_err() {
+            return false;
+        }
+        self.bp_resume.take() != Some(pc)
+    }
+
+    /// Digest and trace for one retired instruction.
+    pub(crate) fn retired_instrumented(&mut self, pc: u64, bits: u32) {
+        if self.digest_on {
+            self.digest.update(pc, bits);
+        }
+        if self.trace_on {
+            tracing::trace!(target: "cpu::insn", "{pc:#010x}: {bits:08x}");
+        }
+        self.bp_resume = None;
+    }
+
+    /// RAM access by offset (callers have checked the range).
+    pub(crate) fn ram_read_u64(&self, off: usize) -> u64 {
+        self.ram_read_sized(off, 8)
+    }
+
+    pub(crate) fn ram_read_u32(&self, off: usize) -> u32 {
+        self.ram_read_sized(off, 4) as u32
+    }
+
+    pub(crate) fn ram_read_sized(&self, off: usize, size: u64) -> u64 {
+        let mut b = [0u8; 8];
+        if let Some(src) = self.ram.get(off..off.saturating_add(size as usize)) {
+            b[..src.len()].copy_from_slice(src);
+        }
+        u64::from_le_bytes(b)
+    }
+
+    /// Writes RAM at offset `off`, keeping the decode cache coherent.
+    pub(crate) fn ram_write(&mut self, off: usize, data: &[u8]) {
+        if let Some(dst) = self.ram.get_mut(off..off.saturating_add(data.len())) {
+            dst.copy_from_slice(data);
+            self.dc.store_range(off, data.len());
+        }
+    }
+}
+
+/// Where a trap into S-mode lands (privileged spec 4.1.2): `stvec.BASE`,
+/// plus 4 × cause for an interrupt in vectored mode.
+fn tvec_target(stvec: u64, trap: Trap) -> u64 {
+    let base = stvec & !3;
+    match trap {
+        Trap::Interrupt(i) if stvec & 3 == 1 => base.wrapping_add(4 * i.code()),
+        _ => base,
     }
 }

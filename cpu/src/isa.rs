@@ -275,6 +275,7 @@ impl Insn {
 
     /// Length of the encoding in bytes (always 4 until the C extension).
     #[inline]
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u64 {
         4
     }

@@ -2,8 +2,12 @@
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
 #![forbid(unsafe_code)]
 
+pub mod csr;
+mod dcache;
 pub mod devices;
+pub mod exec;
 pub mod hart;
 pub mod isa;
+pub mod mmu;
 pub mod sbi;
 pub mod trap;

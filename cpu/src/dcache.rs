@@ -1,0 +1,327 @@
+//! The decoded-instruction cache: for each 4 KiB RAM page that has run code,
+//! 1024 slots holding the instruction at each word, pre-decoded into the
+//! executor's own compact form ([`Slot`]) on first execution.
+//!
+//! The cache is indexed by physical page, so it survives `satp` writes and
+//! is shared by every mapping of a page. It stays coherent with RAM: every
+//! store into a page that has decoded code (guest stores, page-table A/D
+//! updates, the host's `write_phys`) resets the slots it touches, so
+//! self-modifying code is seen even before its `fence.i`; `fence.i` drops the
+//! whole cache anyway.
+
+use crate::isa::{self, Op};
+
+/// Slots per page (IALIGN = 32: one per 4-byte word).
+pub(crate) const SLOTS_PER_PAGE: usize = 1024;
+/// Most pages the cache holds before it is dropped and refilled (24 MiB of
+/// slots): a guest that runs code everywhere cannot make the host allocate
+/// without bound.
+const MAX_PAGES: usize = 2048;
+/// `page_map` value of a page without decoded code.
+const NO_CODE: u32 = u32::MAX;
+
+/// What the executor does with a slot. Operations the fast path does not
+/// handle itself are [`XOp::Slow`]: the generic executor runs them from the
+/// raw bits. Some instruction table operations become more specific ones
+/// here (`addi rd, x0, imm` is [`XOp::Li`]; anything writing only `x0` is
+/// [`XOp::Nop`]), so that no fast-path operation ever writes `x0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum XOp {
+    Undecoded,
+    Illegal,
+    Slow,
+    Nop,
+    Li,
+    Auipc,
+    Jal,
+    J,
+    Jalr,
+    Jr,
+    Beq,
+    Bne,
+    Blt,
+    Bge,
+    Bltu,
+    Bgeu,
+    Lb,
+    Lh,
+    Lw,
+    Ld,
+    Lbu,
+    Lhu,
+    Lwu,
+    Sb,
+    Sh,
+    Sw,
+    Sd,
+    Addi,
+    Slti,
+    Sltiu,
+    Xori,
+    Ori,
+    Andi,
+    Slli,
+    Srli,
+    Srai,
+    Add,
+    Sub,
+    Sll,
+    Slt,
+    Sltu,
+    Xor,
+    Srl,
+    Sra,
+    Or,
+    And,
+    Addiw,
+    Slliw,
+    Srliw,
+    Sraiw,
+    Addw,
+    Subw,
+    Sllw,
+    Srlw,
+    Sraw,
+    Mul,
+    Mulh,
+    Mulhsu,
+    Mulhu,
+    Div,
+    Divu,
+    Rem,
+    Remu,
+    Mulw,
+    Divw,
+    Divuw,
+    Remw,
+    Remuw,
+}
+
+/// One pre-decoded instruction: 12 bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub op: XOp,
+    pub rd: u8,
+    pub rs1: u8,
+    pub rs2: u8,
+    pub imm: i32,
+    pub bits: u32,
+}
+
+pub(crate) const UNDECODED: Slot = Slot {
+    op: XOp::Undecoded,
+    rd: 0,
+    rs1: 0,
+    rs2: 0,
+    imm: 0,
+    bits: 0,
+};
+
+/// Pre-decodes `bits`. With `reference`, everything goes to the generic
+/// executor (the reference path that tests compare the fast path against).
+pub(crate) fn predecode(bits: u32, reference: bool) -> Slot {
+    let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| Slot {
+        op,
+        rd,
+        rs1,
+        rs2,
+        imm,
+        bits,
+    };
+    let Ok(i) = isa::decode(bits) else {
+        return slot(XOp::Illegal, 0, 0, 0, 0);
+    };
+    let slow = slot(XOp::Slow, 0, 0, 0, 0);
+    if reference {
+        return slow;
+    }
+    let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
+    // An operation that only computes a value for rd: with rd = x0, a nop.
+    let value = |op| {
+        if rd == 0 {
+            slot(XOp::Nop, 0, 0, 0, 0)
+        } else {
+            slot(op, rd, rs1, rs2, imm)
+        }
+    };
+    // Loads into x0 still access memory (and may fault): generic path.
+    let load = |op| {
+        if rd == 0 {
+            slow
+        } else {
+            slot(op, rd, rs1, 0, imm)
+        }
+    };
+    // IALIGN = 32: a jump or taken branch to a target that is not 4-byte
+    // aligned raises a misaligned exception; the generic path handles it.
+    let aligned = imm & 3 == 0;
+    let branch = |op| {
+        if aligned {
+            slot(op, 0, rs1, rs2, imm)
+        } else {
+            slow
+        }
+    };
+    match i.op {
+        Op::Lui => value(XOp::Li),
+        Op::Auipc => value(XOp::Auipc),
+        Op::Jal if !aligned => slow,
+        Op::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, imm),
+        Op::Jal => slot(XOp::Jal, rd, 0, 0, imm),
+        Op::Jalr if rd == 0 => slot(XOp::Jr, 0, rs1, 0, imm),
+        Op::Jalr => slot(XOp::Jalr, rd, rs1, 0, imm),
+        Op::Beq => branch(XOp::Beq),
+        Op::Bne => branch(XOp::Bne),
+        Op::Blt => branch(XOp::Blt),
+        Op::Bge => branch(XOp::Bge),
+        Op::Bltu => branch(XOp::Bltu),
+        Op::Bgeu => branch(XOp::Bgeu),
+        Op::Lb => load(XOp::Lb),
+        Op::Lh => load(XOp::Lh),
+        Op::Lw => load(XOp::Lw),
+        Op::Ld => load(XOp::Ld),
+        Op::Lbu => load(XOp::Lbu),
+        Op::Lhu => load(XOp::Lhu),
+        Op::Lwu => load(XOp::Lwu),
+        Op::Sb => slot(XOp::Sb, 0, rs1, rs2, imm),
+        Op::Sh => slot(XOp::Sh, 0, rs1, rs2, imm),
+        Op::Sw => slot(XOp::Sw, 0, rs1, rs2, imm),
+        Op::Sd => slot(XOp::Sd, 0, rs1, rs2, imm),
+        Op::Addi if rs1 == 0 => value(XOp::Li),
+        Op::Addi => value(XOp::Addi),
+        Op::Slti => value(XOp::Slti),
+        Op::Sltiu => value(XOp::Sltiu),
+        Op::Xori => value(XOp::Xori),
+        Op::Ori => value(XOp::Ori),
+        Op::Andi => value(XOp::Andi),
+        Op::Slli => value(XOp::Slli),
+        Op::Srli => value(XOp::Srli),
+        Op::Srai => value(XOp::Srai),
+        Op::Add => value(XOp::Add),
+        Op::Sub => value(XOp::Sub),
+        Op::Sll => value(XOp::Sll),
+        Op::Slt => value(XOp::Slt),
+        Op::Sltu => value(XOp::Sltu),
+        Op::Xor => value(XOp::Xor),
+        Op::Srl => value(XOp::Srl),
+        Op::Sra => value(XOp::Sra),
+        Op::Or => value(XOp::Or),
+        Op::And => value(XOp::And),
+        Op::Addiw => value(XOp::Addiw),
+        Op::Slliw => value(XOp::Slliw),
+        Op::Srliw => value(XOp::Srliw),
+        Op::Sraiw => value(XOp::Sraiw),
+        Op::Addw => value(XOp::Addw),
+        Op::Subw => value(XOp::Subw),
+        Op::Sllw => value(XOp::Sllw),
+        Op::Srlw => value(XOp::Srlw),
+        Op::Sraw => value(XOp::Sraw),
+        Op::Mul => value(XOp::Mul),
+        Op::Mulh => value(XOp::Mulh),
+        Op::Mulhsu => value(XOp::Mulhsu),
+        Op::Mulhu => value(XOp::Mulhu),
+        Op::Div => value(XOp::Div),
+        Op::Divu => value(XOp::Divu),
+        Op::Rem => value(XOp::Rem),
+        Op::Remu => value(XOp::Remu),
+        Op::Mulw => value(XOp::Mulw),
+        Op::Divw => value(XOp::Divw),
+        Op::Divuw => value(XOp::Divuw),
+        Op::Remw => value(XOp::Remw),
+        Op::Remuw => value(XOp::Remuw),
+        // Ordering is trivially satisfied by one in-order hart.
+        Op::Fence => slot(XOp::Nop, 0, 0, 0, 0),
+        _ => slow,
+    }
+}
+
+/// The cache: slots of all cached pages in one `Vec`, and for each RAM page
+/// the index of its first slot (or [`NO_CODE`]).
+#[derive(Clone, Debug)]
+pub(crate) struct DCache {
+    pub slots: Vec<Slot>,
+    page_map: Vec<u32>,
+    /// RAM pages that have slots, to reset `page_map` quickly.
+    pages: Vec<u32>,
+}
+
+impl DCache {
+    pub(crate) fn new(ram_pages: usize) -> DCache {
+        DCache {
+            slots: Vec::new(),
+            page_map: vec![NO_CODE; ram_pages],
+            pages: Vec::new(),
+        }
+    }
+
+    /// The first slot of RAM page `page`, allocating its slots on first use.
+    pub(crate) fn page(&mut self, page: usize) -> usize {
+        let Some(&chunk) = self.page_map.get(page) else {
+            return usize::MAX;
+        };
+        if chunk != NO_CODE {
+            return chunk as usize * SLOTS_PER_PAGE;
+        }
+        if self.pages.len() >= MAX_PAGES {
+            self.flush();
+        }
+        let chunk = self.pages.len();
+        self.pages.push(page as u32);
+        self.page_map[page] = chunk as u32;
+        self.slots
+            .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
+        chunk * SLOTS_PER_PAGE
+    }
+
+    /// Notes a store of `len` bytes at RAM offset `off`: slots it touches
+    /// are decoded again before they next run.
+    #[inline(always)]
+    pub(crate) fn store(&mut self, off: usize, len: usize) {
+        if let Some(&chunk) = self.page_map.get(off >> 12) {
+            if chunk != NO_CODE {
+                self.invalidate(off, len);
+            }
+        }
+    }
+
+    /// [`DCache::store`] for any length: each page of the range is checked.
+    pub(crate) fn store_range(&mut self, off: usize, len: usize) {
+        if len == 0 {
+            return;
+        }
+        let (first, last) = (off >> 12, (off + len - 1) >> 12);
+        for page in first..=last {
+            let start = (page << 12).max(off);
+            let end = ((page + 1) << 12).min(off + len);
+            self.store(start, end - start);
+        }
+    }
+
+    #[cold]
+    pub(crate) fn invalidate(&mut self, off: usize, len: usize) {
+        let (first, last) = (off >> 2, (off + len.max(1) - 1) >> 2);
+        for word in first..=last {
+            let page = word / SLOTS_PER_PAGE;
+            if let Some(&chunk) = self.page_map.get(page) {
+                if chunk != NO_CODE {
+                    let i = chunk as usize * SLOTS_PER_PAGE + word % SLOTS_PER_PAGE;
+                    if let Some(s) = self.slots.get_mut(i) {
+                        *s = UNDECODED;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Drops every decoded instruction (`fence.i`).
+    pub(crate) fn flush(&mut self) {
+        for &p in &self.pages {
+            if let Some(m) = self.page_map.get_mut(p as usize) {
+                *m = NO_CODE;
+            }
+        }
+        self.pages.clear();
+        self.slots.clear();
+    }
+}

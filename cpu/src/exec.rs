@@ -1,0 +1,931 @@
+//! The executor: the fast inner loop over pre-decoded instructions, and the
+//! generic executor that runs everything else (and everything, in reference
+//! mode) straight from the instruction table's [`Insn`].
+//!
+//! Semantics follow the unprivileged spec (RV64I chapter 5, M chapter 7, A
+//! chapter 8, Zicsr chapter 9, Zifencei chapter 3) and the privileged spec
+//! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
+
+use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
+use crate::dcache::{predecode, XOp};
+use crate::hart::{Devices, Exit, Hart, Priv};
+use crate::isa::{self, Insn, Op};
+use crate::mmu::{Access, PAGE_SIZE};
+use crate::trap::{Exception, Trap};
+
+/// Sign-extends the low 32 bits.
+#[inline(always)]
+fn sext32(v: u64) -> u64 {
+    v as i32 as i64 as u64
+}
+
+/// The value computed by a register-register or register-immediate
+/// operation `op` on operands `a` and `b` (`b` is the sign-extended
+/// immediate, or the shift amount, for the immediate forms). Division by
+/// zero and signed overflow give the values of unprivileged spec table 7.1.
+#[inline(always)]
+pub fn alu(op: Op, a: u64, b: u64) -> u64 {
+    use Op::*;
+    match op {
+        Add | Addi => a.wrapping_add(b),
+        Sub => a.wrapping_sub(b),
+        Sll | Slli => a << (b & 63),
+        Srl | Srli => a >> (b & 63),
+        Sra | Srai => ((a as i64) >> (b & 63)) as u64,
+        Slt | Slti => ((a as i64) < (b as i64)) as u64,
+        Sltu | Sltiu => (a < b) as u64,
+        Xor | Xori => a ^ b,
+        Or | Ori => a | b,
+        And | Andi => a & b,
+        Addw | Addiw => sext32(a.wrapping_add(b)),
+        Subw => sext32(a.wrapping_sub(b)),
+        Sllw | Slliw => sext32(((a as u32) << (b & 31)) as u64),
+        Srlw | Srliw => sext32(((a as u32) >> (b & 31)) as u64),
+        Sraw | Sraiw => ((a as i32) >> (b & 31)) as i64 as u64,
+        Mul => a.wrapping_mul(b),
+        Mulh => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
+        Mulhsu => ((a as i64 as i128).wrapping_mul(b as i128) >> 64) as u64,
+        Mulhu => ((a as u128 * b as u128) >> 64) as u64,
+        Div => {
+            if b == 0 {
+                u64::MAX
+            } else {
+                (a as i64).wrapping_div(b as i64) as u64
+            }
+        }
+        Divu => a.checked_div(b).unwrap_or(u64::MAX),
+        Rem => {
+            if b == 0 {
+                a
+            } else {
+                (a as i64).wrapping_rem(b as i64) as u64
+            }
+        }
+        Remu => {
+            if b == 0 {
+                a
+            } else {
+                a % b
+            }
+        }
+        Mulw => sext32((a as u32).wrapping_mul(b as u32) as u64),
+        Divw => {
+            let (a, b) = (a as i32, b as i32);
+            if b == 0 {
+                u64::MAX
+            } else {
+                a.wrapping_div(b) as i64 as u64
+            }
+        }
+        Divuw => match (a as u32).checked_div(b as u32) {
+            Some(q) => sext32(q as u64),
+            None => u64::MAX,
+        },
+        Remw => {
+            let (a, b) = (a as i32, b as i32);
+            if b == 0 {
+                a as i64 as u64
+            } else {
+                a.wrapping_rem(b) as i64 as u64
+            }
+        }
+        Remuw => {
+            let (a, b) = (a as u32, b as u32);
+            if b == 0 {
+                sext32(a as u64)
+            } else {
+                sext32((a % b) as u64)
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// Whether branch `op` is taken on operands `a`, `b`.
+#[inline(always)]
+fn taken(op: Op, a: u64, b: u64) -> bool {
+    match op {
+        Op::Beq => a == b,
+        Op::Bne => a != b,
+        Op::Blt => (a as i64) < (b as i64),
+        Op::Bge => (a as i64) >= (b as i64),
+        Op::Bltu => a < b,
+        Op::Bgeu => a >= b,
+        _ => false,
+    }
+}
+
+fn exception(cause: Exception, tval: u64) -> Trap {
+    Trap::Exception { cause, tval }
+}
+
+fn illegal(bits: u32) -> Trap {
+    exception(Exception::IllegalInstruction, bits as u64)
+}
+
+/// What happens after an instruction the generic executor ran retires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Go on with the next instruction.
+    Next,
+    /// State that interrupts, translation or the decode cache depend on
+    /// changed: leave the inner loop so that the run loop looks again.
+    Recheck,
+    /// Return this to the host.
+    Exit(Exit),
+}
+
+/// Why the inner loop stopped.
+pub(crate) enum Stop {
+    /// The instruction limit (budget or timer deadline) was reached.
+    Limit,
+    /// An instruction raised this trap; `pc` is at it, nothing retired.
+    Trap(Trap),
+    /// An instruction retired with this outcome.
+    Flow(Flow),
+    /// `pc` is at a breakpoint.
+    Breakpoint,
+}
+
+impl Hart {
+    /// Runs instructions until `instret` reaches `limit` or something needs
+    /// the run loop. `INSTR` selects the instrumented variant (digest,
+    /// trace, breakpoints); the plain one has none of those checks.
+    pub(crate) fn run_block<D: Devices, const INSTR: bool>(
+        &mut self,
+        dev: &mut D,
+        limit: u64,
+    ) -> Stop {
+        let mut pc = self.pc;
+        let mut n = self.instret;
+        // The current fetch page: its virtual address, first decode slot
+        // and RAM offset. Sequential fetch within it touches no TLB.
+        let mut fpage = u64::MAX;
+        let mut fbase = 0usize;
+        let mut fram = 0usize;
+        let stop = loop {
+            if n >= limit {
+                break Stop::Limit;
+            }
+            let off = pc.wrapping_sub(fpage);
+            if off >= PAGE_SIZE {
+                match self.fetch_page(pc) {
+                    Ok((base, ram)) => {
+                        fpage = pc & !(PAGE_SIZE - 1);
+                        fbase = base;
+                        fram = ram;
+                        continue;
+                    }
+                    Err(t) => break Stop::Trap(t),
+                }
+            }
+            let idx = fbase + (off >> 2) as usize;
+            let Some(&s) = self.dc.slots.get(idx) else {
+                fpage = u64::MAX;
+                continue;
+            };
+            if INSTR && self.breakpoint_at(pc) {
+                break Stop::Breakpoint;
+            }
+            let rd = s.rd as usize & 31;
+            let rs1 = s.rs1 as usize & 31;
+            let rs2 = s.rs2 as usize & 31;
+            let imm = s.imm as i64 as u64;
+            let next = pc.wrapping_add(4);
+            macro_rules! rr {
+                ($op:ident) => {{
+                    self.x[rd] = alu(Op::$op, self.x[rs1], self.x[rs2]);
+                    next
+                }};
+            }
+            macro_rules! ri {
+                ($op:ident) => {{
+                    self.x[rd] = alu(Op::$op, self.x[rs1], imm);
+                    next
+                }};
+            }
+            macro_rules! br {
+                ($op:ident) => {{
+                    if taken(Op::$op, self.x[rs1], self.x[rs2]) {
+                        pc.wrapping_add(imm)
+                    } else {
+                        next
+                    }
+                }};
+            }
+            macro_rules! ld {
+                ($n:literal, $conv:expr) => {{
+                    let va = self.x[rs1].wrapping_add(imm);
+                    let raw = match self.load_fast::<$n>(va) {
+                        Some(b) => u64::from_le_bytes(widen(b)),
+                        None => match self.load_slow(dev, va, $n) {
+                            Ok(v) => v,
+                            Err(t) => break Stop::Trap(t),
+                        },
+                    };
+                    self.x[rd] = $conv(raw);
+                    next
+                }};
+            }
+            macro_rules! st {
+                ($n:literal) => {{
+                    let va = self.x[rs1].wrapping_add(imm);
+                    let v = self.x[rs2];
+                    if !self.store_fast::<$n>(va, narrow(v)) {
+                        match self.store_slow(dev, va, $n, v) {
+                            Ok(false) => {}
+                            Ok(true) => {
+                                self.retire_one::<INSTR>(pc, s.bits);
+                                pc = next;
+                                n += 1;
+                                break Stop::Flow(Flow::Exit(Exit::Device));
+                            }
+                            Err(t) => break Stop::Trap(t),
+                        }
+                    }
+                    next
+                }};
+            }
+            let new_pc = match s.op {
+                XOp::Undecoded => {
+                    let at = fram + off as usize;
+                    let bits = self.ram_read_u32(at);
+                    let slot = predecode(bits, self.reference);
+                    if let Some(d) = self.dc.slots.get_mut(idx) {
+                        *d = slot;
+                    }
+                    continue;
+                }
+                XOp::Illegal => break Stop::Trap(illegal(s.bits)),
+                XOp::Slow => {
+                    self.pc = pc;
+                    self.instret = n;
+                    match self.exec_generic(dev, s.bits) {
+                        Ok(flow) => {
+                            self.retire_one::<INSTR>(pc, s.bits);
+                            n += 1;
+                            pc = self.pc;
+                            fpage = u64::MAX;
+                            if flow != Flow::Next {
+                                break Stop::Flow(flow);
+                            }
+                            continue;
+                        }
+                        Err(t) => break Stop::Trap(t),
+                    }
+                }
+                XOp::Nop => next,
+                XOp::Li => {
+                    self.x[rd] = imm;
+                    next
+                }
+                XOp::Auipc => {
+                    self.x[rd] = pc.wrapping_add(imm);
+                    next
+                }
+                XOp::Jal => {
+                    self.x[rd] = next;
+                    pc.wrapping_add(imm)
+                }
+                XOp::J => pc.wrapping_add(imm),
+                XOp::Jalr | XOp::Jr => {
+                    let target = self.x[rs1].wrapping_add(imm) & !1;
+                    if target & 2 != 0 {
+                        break Stop::Trap(exception(Exception::InstructionMisaligned, target));
+                    }
+                    if s.op == XOp::Jalr {
+                        self.x[rd] = next;
+                    }
+                    target
+                }
+                XOp::Beq => br!(Beq),
+                XOp::Bne => br!(Bne),
+                XOp::Blt => br!(Blt),
+                XOp::Bge => br!(Bge),
+                XOp::Bltu => br!(Bltu),
+                XOp::Bgeu => br!(Bgeu),
+                XOp::Lb => ld!(1, |v: u64| v as i8 as i64 as u64),
+                XOp::Lh => ld!(2, |v: u64| v as i16 as i64 as u64),
+                XOp::Lw => ld!(4, |v: u64| v as i32 as i64 as u64),
+                XOp::Ld => ld!(8, |v: u64| v),
+                XOp::Lbu => ld!(1, |v: u64| v),
+                XOp::Lhu => ld!(2, |v: u64| v),
+                XOp::Lwu => ld!(4, |v: u64| v),
+                XOp::Sb => st!(1),
+                XOp::Sh => st!(2),
+                XOp::Sw => st!(4),
+                XOp::Sd => st!(8),
+                XOp::Addi => ri!(Addi),
+                XOp::Slti => ri!(Slti),
+                XOp::Sltiu => ri!(Sltiu),
+                XOp::Xori => ri!(Xori),
+                XOp::Ori => ri!(Ori),
+                XOp::Andi => ri!(Andi),
+                XOp::Slli => ri!(Slli),
+                XOp::Srli => ri!(Srli),
+                XOp::Srai => ri!(Srai),
+                XOp::Add => rr!(Add),
+                XOp::Sub => rr!(Sub),
+                XOp::Sll => rr!(Sll),
+                XOp::Slt => rr!(Slt),
+                XOp::Sltu => rr!(Sltu),
+                XOp::Xor => rr!(Xor),
+                XOp::Srl => rr!(Srl),
+                XOp::Sra => rr!(Sra),
+                XOp::Or => rr!(Or),
+                XOp::And => rr!(And),
+                XOp::Addiw => ri!(Addiw),
+                XOp::Slliw => ri!(Slliw),
+                XOp::Srliw => ri!(Srliw),
+                XOp::Sraiw => ri!(Sraiw),
+                XOp::Addw => rr!(Addw),
+                XOp::Subw => rr!(Subw),
+                XOp::Sllw => rr!(Sllw),
+                XOp::Srlw => rr!(Srlw),
+                XOp::Sraw => rr!(Sraw),
+                XOp::Mul => rr!(Mul),
+                XOp::Mulh => rr!(Mulh),
+                XOp::Mulhsu => rr!(Mulhsu),
+                XOp::Mulhu => rr!(Mulhu),
+                XOp::Div => rr!(Div),
+                XOp::Divu => rr!(Divu),
+                XOp::Rem => rr!(Rem),
+                XOp::Remu => rr!(Remu),
+                XOp::Mulw => rr!(Mulw),
+                XOp::Divw => rr!(Divw),
+                XOp::Divuw => rr!(Divuw),
+                XOp::Remw => rr!(Remw),
+                XOp::Remuw => rr!(Remuw),
+            };
+            self.retire_one::<INSTR>(pc, s.bits);
+            pc = new_pc;
+            n += 1;
+        };
+        self.pc = pc;
+        self.instret = n;
+        stop
+    }
+
+    /// Bookkeeping for one retired instruction in the instrumented loop.
+    #[inline(always)]
+    fn retire_one<const INSTR: bool>(&mut self, pc: u64, bits: u32) {
+        if INSTR {
+            self.retired_instrumented(pc, bits);
+        }
+    }
+
+    /// Finds the decode slots and RAM offset of the page holding `pc`
+    /// (instruction fetch: IALIGN = 32, RAM only).
+    fn fetch_page(&mut self, pc: u64) -> Result<(usize, usize), Trap> {
+        if pc & 3 != 0 {
+            return Err(Access::Fetch.misaligned(pc));
+        }
+        let ram_off = match self.tlb_x.lookup(pc, self.ctx) {
+            Some(off) => off as usize,
+            None => {
+                let pa = self.translate(pc, Access::Fetch)?;
+                self.ram_offset(pa, 4)
+                    .ok_or(Access::Fetch.access_fault(pc))?
+            }
+        };
+        let page_off = ram_off & !(PAGE_SIZE as usize - 1);
+        let base = self.dc.page(page_off >> 12);
+        if base == usize::MAX {
+            return Err(Access::Fetch.access_fault(pc));
+        }
+        Ok((base, page_off))
+    }
+
+    /// An aligned load that hits the load TLB.
+    #[inline(always)]
+    fn load_fast<const N: usize>(&self, va: u64) -> Option<[u8; N]> {
+        if va & (N as u64 - 1) != 0 {
+            return None;
+        }
+        let off = self.tlb_r.lookup(va, self.ctx)? as usize;
+        self.ram.get(off..)?.first_chunk::<N>().copied()
+    }
+
+    /// An aligned store that hits the store TLB (whose pages are RAM and
+    /// already dirty).
+    #[inline(always)]
+    fn store_fast<const N: usize>(&mut self, va: u64, bytes: [u8; N]) -> bool {
+        if va & (N as u64 - 1) != 0 {
+            return false;
+        }
+        let Some(off) = self.tlb_w.lookup(va, self.ctx) else {
+            return false;
+        };
+        let off = off as usize;
+        let Some(dst) = self
+            .ram
+            .get_mut(off..)
+            .and_then(|s| s.first_chunk_mut::<N>())
+        else {
+            return false;
+        };
+        *dst = bytes;
+        self.dc.store(off, N);
+        true
+    }
+
+    /// A load of `size` bytes that missed the fast path: translation (and
+    /// TLB fill), devices, and misaligned accesses (which complete when
+    /// every byte is RAM, as OpenSBI makes them on QEMU). Returns the value
+    /// zero-extended.
+    #[cold]
+    pub(crate) fn load_slow<D: Devices>(
+        &mut self,
+        dev: &mut D,
+        va: u64,
+        size: u64,
+    ) -> Result<u64, Trap> {
+        if va & (size - 1) == 0 {
+            let pa = self.translate(va, Access::Load)?;
+            if let Some(off) = self.ram_offset(pa, size) {
+                let mut b = [0u8; 8];
+                b[..size as usize].copy_from_slice(&self.ram[off..off + size as usize]);
+                return Ok(u64::from_le_bytes(b));
+            }
+            return dev
+                .load(pa, size as u8)
+                .ok_or(Access::Load.access_fault(va));
+        }
+        let offs = self.misaligned_offsets(va, size, Access::Load)?;
+        let mut b = [0u8; 8];
+        for (i, byte) in b.iter_mut().take(size as usize).enumerate() {
+            *byte = self.ram[offs[i]];
+        }
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// A store that missed the fast path. `Ok(true)`: a device asked the
+    /// run loop to return [`Exit::Device`].
+    #[cold]
+    pub(crate) fn store_slow<D: Devices>(
+        &mut self,
+        dev: &mut D,
+        va: u64,
+        size: u64,
+        value: u64,
+    ) -> Result<bool, Trap> {
+        let bytes = value.to_le_bytes();
+        if va & (size - 1) == 0 {
+            let pa = self.translate(va, Access::Store)?;
+            if let Some(off) = self.ram_offset(pa, size) {
+                self.ram_write(off, &bytes[..size as usize]);
+                return Ok(false);
+            }
+            return dev
+                .store(pa, size as u8, value)
+                .ok_or(Access::Store.access_fault(va));
+        }
+        let offs = self.misaligned_offsets(va, size, Access::Store)?;
+        for (i, &b) in bytes.iter().take(size as usize).enumerate() {
+            self.ram_write(offs[i], &[b]);
+        }
+        Ok(false)
+    }
+
+    /// The RAM offset of each byte of a misaligned access, translating each
+    /// page it touches first, so that a fault on either page leaves memory
+    /// untouched. `stval` is the address of the portion that faulted.
+    fn misaligned_offsets(&mut self, va: u64, size: u64, acc: Access) -> Result<[usize; 8], Trap> {
+        let mut offs = [0usize; 8];
+        let mut page_start = u64::MAX;
+        let mut page_off = 0usize;
+        for (i, o) in offs.iter_mut().take(size as usize).enumerate() {
+            let a = va.wrapping_add(i as u64);
+            if a & !(PAGE_SIZE - 1) != page_start {
+                page_start = a & !(PAGE_SIZE - 1);
+                let pa = self.translate(a, acc)?;
+                let page_pa = pa & !(PAGE_SIZE - 1);
+                page_off = self
+                    .ram_offset(page_pa, PAGE_SIZE)
+                    .ok_or(acc.access_fault(a))?;
+            }
+            *o = page_off + (a & (PAGE_SIZE - 1)) as usize;
+        }
+        Ok(offs)
+    }
+
+    /// A load through the fast path when it can, else the slow one.
+    fn load<D: Devices>(&mut self, dev: &mut D, va: u64, size: u64) -> Result<u64, Trap> {
+        let fast = match size {
+            1 => self
+                .load_fast::<1>(va)
+                .map(|b| u64::from_le_bytes(widen(b))),
+            2 => self
+                .load_fast::<2>(va)
+                .map(|b| u64::from_le_bytes(widen(b))),
+            4 => self
+                .load_fast::<4>(va)
+                .map(|b| u64::from_le_bytes(widen(b))),
+            _ => self.load_fast::<8>(va).map(u64::from_le_bytes),
+        };
+        match fast {
+            Some(v) => Ok(v),
+            None => self.load_slow(dev, va, size),
+        }
+    }
+
+    /// Sets `x[rd]` (writes to `x0` are dropped).
+    #[inline(always)]
+    fn set_x(&mut self, rd: u8, v: u64) {
+        if rd != 0 {
+            self.x[rd as usize & 31] = v;
+        }
+    }
+
+    #[inline(always)]
+    fn xr(&self, r: u8) -> u64 {
+        self.x[r as usize & 31]
+    }
+
+    /// The generic executor: runs any instruction from its bits, with
+    /// `self.pc` at it and `self.instret` up to date. On success `self.pc`
+    /// is the next instruction's address; on a trap nothing has changed.
+    pub(crate) fn exec_generic<D: Devices>(
+        &mut self,
+        dev: &mut D,
+        bits: u32,
+    ) -> Result<Flow, Trap> {
+        let i = isa::decode(bits).map_err(|_| illegal(bits))?;
+        let pc = self.pc;
+        let next = pc.wrapping_add(4);
+        let imm = i.imm as i64 as u64;
+        let (a, b) = (self.xr(i.rs1), self.xr(i.rs2));
+        let mut flow = Flow::Next;
+        let mut new_pc = next;
+        match i.op {
+            Op::Lui => self.set_x(i.rd, imm),
+            Op::Auipc => self.set_x(i.rd, pc.wrapping_add(imm)),
+            Op::Jal | Op::Jalr => {
+                let target = if i.op == Op::Jal {
+                    pc.wrapping_add(imm)
+                } else {
+                    a.wrapping_add(imm) & !1
+                };
+                if target & 3 != 0 {
+                    return Err(exception(Exception::InstructionMisaligned, target));
+                }
+                self.set_x(i.rd, next);
+                new_pc = target;
+            }
+            Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
+                if taken(i.op, a, b) {
+                    let target = pc.wrapping_add(imm);
+                    if target & 3 != 0 {
+                        return Err(exception(Exception::InstructionMisaligned, target));
+                    }
+                    new_pc = target;
+                }
+            }
+            Op::Lb | Op::Lh | Op::Lw | Op::Ld | Op::Lbu | Op::Lhu | Op::Lwu => {
+                let (size, signed) = match i.op {
+                    Op::Lb => (1, true),
+                    Op::Lh => (2, true),
+                    Op::Lw => (4, true),
+                    Op::Ld => (8, false),
+                    Op::Lbu => (1, false),
+                    Op::Lhu => (2, false),
+                    _ => (4, false),
+                };
+                let v = self.load(dev, a.wrapping_add(imm), size)?;
+                let shift = 64 - 8 * size;
+                let v = if signed {
+                    (((v << shift) as i64) >> shift) as u64
+                } else {
+                    v
+                };
+                self.set_x(i.rd, v);
+            }
+            Op::Sb | Op::Sh | Op::Sw | Op::Sd => {
+                let size = match i.op {
+                    Op::Sb => 1,
+                    Op::Sh => 2,
+                    Op::Sw => 4,
+                    _ => 8,
+                };
+                if self.store_slow(dev, a.wrapping_add(imm), size, b)? {
+                    flow = Flow::Exit(Exit::Device);
+                }
+            }
+            Op::Addi
+            | Op::Slti
+            | Op::Sltiu
+            | Op::Xori
+            | Op::Ori
+            | Op::Andi
+            | Op::Slli
+            | Op::Srli
+            | Op::Srai
+            | Op::Addiw
+            | Op::Slliw
+            | Op::Srliw
+            | Op::Sraiw => self.set_x(i.rd, alu(i.op, a, imm)),
+            Op::Add
+            | Op::Sub
+            | Op::Sll
+            | Op::Slt
+            | Op::Sltu
+            | Op::Xor
+            | Op::Srl
+            | Op::Sra
+            | Op::Or
+            | Op::And
+            | Op::Addw
+            | Op::Subw
+            | Op::Sllw
+            | Op::Srlw
+            | Op::Sraw
+            | Op::Mul
+            | Op::Mulh
+            | Op::Mulhsu
+            | Op::Mulhu
+            | Op::Div
+            | Op::Divu
+            | Op::Rem
+            | Op::Remu
+            | Op::Mulw
+            | Op::Divw
+            | Op::Divuw
+            | Op::Remw
+            | Op::Remuw => self.set_x(i.rd, alu(i.op, a, b)),
+            Op::Fence => {}
+            Op::FenceI => {
+                self.dc.flush();
+                flow = Flow::Recheck;
+            }
+            Op::Ecall => {
+                let cause = match self.privilege {
+                    Priv::User => Exception::EcallFromU,
+                    Priv::Supervisor => Exception::EcallFromS,
+                    Priv::Machine => Exception::EcallFromM,
+                };
+                return Err(exception(cause, 0));
+            }
+            // QEMU writes the address of the ebreak to tval.
+            Op::Ebreak => return Err(exception(Exception::Breakpoint, pc)),
+            Op::LrW | Op::LrD | Op::ScW | Op::ScD => self.exec_lr_sc(&i, a, b)?,
+            Op::AmoswapW
+            | Op::AmoaddW
+            | Op::AmoxorW
+            | Op::AmoandW
+            | Op::AmoorW
+            | Op::AmominW
+            | Op::AmomaxW
+            | Op::AmominuW
+            | Op::AmomaxuW
+            | Op::AmoswapD
+            | Op::AmoaddD
+            | Op::AmoxorD
+            | Op::AmoandD
+            | Op::AmoorD
+            | Op::AmominD
+            | Op::AmomaxD
+            | Op::AmominuD
+            | Op::AmomaxuD => self.exec_amo(&i, a, b)?,
+            Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
+                self.exec_csr(&i, bits)?;
+                flow = Flow::Recheck;
+            }
+            Op::Sret => {
+                new_pc = self.exec_sret(bits)?;
+                flow = Flow::Recheck;
+            }
+            // M-mode is the host's: `mret` never runs as guest code.
+            Op::Mret => return Err(illegal(bits)),
+            Op::Wfi => flow = self.exec_wfi(bits)?,
+            Op::SfenceVma => {
+                // Privileged spec 3.1.6.5: illegal in U-mode, and in S-mode
+                // when mstatus.TVM = 1.
+                if self.privilege == Priv::User
+                    || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TVM != 0)
+                {
+                    return Err(illegal(bits));
+                }
+                self.flush_tlb();
+                flow = Flow::Recheck;
+            }
+        }
+        self.pc = new_pc;
+        Ok(flow)
+    }
+
+    /// Zicsr: `csrrw` always writes and reads only when `rd` is not x0;
+    /// `csrrs`/`csrrc` (and the immediate forms) always read and write only
+    /// when `rs1` (or `uimm`) is not zero (unprivileged spec 9.1).
+    fn exec_csr(&mut self, i: &Insn, bits: u32) -> Result<(), Trap> {
+        let csr = i.csr();
+        let src = match i.op {
+            Op::Csrrwi | Op::Csrrsi | Op::Csrrci => i.rs1 as u64,
+            _ => self.xr(i.rs1),
+        };
+        let (read, write) = match i.op {
+            Op::Csrrw | Op::Csrrwi => (i.rd != 0, true),
+            _ => (true, i.rs1 != 0),
+        };
+        // A csrrw with rd = x0 does not read (the write checks access).
+        let old = if read {
+            self.csr_read(csr).map_err(|_| illegal(bits))?
+        } else {
+            0
+        };
+        if write {
+            let new = match i.op {
+                Op::Csrrw | Op::Csrrwi => src,
+                Op::Csrrs | Op::Csrrsi => old | src,
+                _ => old & !src,
+            };
+            self.csr_write(csr, new).map_err(|_| illegal(bits))?;
+        }
+        self.set_x(i.rd, old);
+        Ok(())
+    }
+
+    /// `sret` (privileged spec 3.3.2): back to `sepc` at the privilege in
+    /// SPP, SIE from SPIE, SPIE = 1, SPP = U. Illegal in U-mode, and in
+    /// S-mode when mstatus.TSR = 1.
+    fn exec_sret(&mut self, bits: u32) -> Result<u64, Trap> {
+        if self.privilege == Priv::User
+            || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TSR != 0)
+        {
+            return Err(illegal(bits));
+        }
+        let s = self.csr.mstatus;
+        self.privilege = if s & csr::SSTATUS_SPP != 0 {
+            Priv::Supervisor
+        } else {
+            Priv::User
+        };
+        let mut s = s & !(csr::SSTATUS_SIE | csr::SSTATUS_SPP);
+        if s & csr::SSTATUS_SPIE != 0 {
+            s |= csr::SSTATUS_SIE;
+        }
+        s |= csr::SSTATUS_SPIE;
+        self.csr.mstatus = s;
+        self.reservation = None;
+        self.sret_mark = true;
+        Ok(self.csr.sepc & !3)
+    }
+
+    /// `wfi` (privileged spec 3.3.3): illegal in U-mode and, with
+    /// mstatus.TW = 1, in S-mode. A nop when an interrupt is pending and
+    /// enabled in `sie` (whatever `sstatus.SIE` says); else the hart sleeps.
+    fn exec_wfi(&mut self, bits: u32) -> Result<Flow, Trap> {
+        if self.privilege == Priv::User
+            || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TW != 0)
+        {
+            return Err(illegal(bits));
+        }
+        if self.csr.mip & self.csr.mie & S_INTERRUPTS != 0 {
+            Ok(Flow::Recheck)
+        } else {
+            Ok(Flow::Exit(Exit::Wfi))
+        }
+    }
+
+    /// The RAM offset of an LR/SC/AMO's word or doubleword: aligned
+    /// (else misaligned exception) and in RAM (else access fault).
+    fn amo_offset(&mut self, va: u64, size: u64, acc: Access) -> Result<usize, Trap> {
+        if va & (size - 1) != 0 {
+            return Err(acc.misaligned(va));
+        }
+        let pa = self.translate(va, acc)?;
+        self.ram_offset(pa, size).ok_or(acc.access_fault(va))
+    }
+
+    /// LR/SC (unprivileged spec 8.2): LR reserves its address; SC succeeds
+    /// (writes, rd = 0) only while that reservation holds, else rd = 1
+    /// without touching memory (as QEMU). Either way SC ends the
+    /// reservation.
+    fn exec_lr_sc(&mut self, i: &Insn, addr: u64, value: u64) -> Result<(), Trap> {
+        let size = if matches!(i.op, Op::LrW | Op::ScW) {
+            4
+        } else {
+            8
+        };
+        match i.op {
+            Op::LrW | Op::LrD => {
+                let off = self.amo_offset(addr, size, Access::Load)?;
+                let v = self.ram_read_sized(off, size);
+                self.reservation = Some(addr);
+                self.set_x(i.rd, if size == 4 { sext32(v) } else { v });
+            }
+            _ => {
+                if addr & (size - 1) != 0 {
+                    return Err(Access::Store.misaligned(addr));
+                }
+                if self.reservation != Some(addr) {
+                    self.reservation = None;
+                    self.set_x(i.rd, 1);
+                    return Ok(());
+                }
+                let off = self.amo_offset(addr, size, Access::Store)?;
+                self.ram_write(off, &value.to_le_bytes()[..size as usize]);
+                self.reservation = None;
+                self.set_x(i.rd, 0);
+            }
+        }
+        Ok(())
+    }
+
+    /// AMOs (unprivileged spec 8.4): load, compute, store; `rd` gets the old
+    /// value (sign-extended for `.w`).
+    fn exec_amo(&mut self, i: &Insn, addr: u64, src: u64) -> Result<(), Trap> {
+        use Op::*;
+        let word = matches!(
+            i.op,
+            AmoswapW
+                | AmoaddW
+                | AmoxorW
+                | AmoandW
+                | AmoorW
+                | AmominW
+                | AmomaxW
+                | AmominuW
+                | AmomaxuW
+        );
+        let size = if word { 4 } else { 8 };
+        let off = self.amo_offset(addr, size, Access::Store)?;
+        let raw = self.ram_read_sized(off, size);
+        // Work on sign-extended words, so that signed compares are right.
+        let (old, src) = if word {
+            (sext32(raw), sext32(src))
+        } else {
+            (raw, src)
+        };
+        let (uo, us) = if word {
+            (old as u32 as u64, src as u32 as u64)
+        } else {
+            (old, src)
+        };
+        let new = match i.op {
+            AmoswapW | AmoswapD => src,
+            AmoaddW | AmoaddD => old.wrapping_add(src),
+            AmoxorW | AmoxorD => old ^ src,
+            AmoandW | AmoandD => old & src,
+            AmoorW | AmoorD => old | src,
+            AmominW | AmominD => (old as i64).min(src as i64) as u64,
+            AmomaxW | AmomaxD => (old as i64).max(src as i64) as u64,
+            AmominuW | AmominuD => {
+                if uo <= us {
+                    old
+                } else {
+                    src
+                }
+            }
+            _ => {
+                if uo >= us {
+                    old
+                } else {
+                    src
+                }
+            }
+        };
+        self.ram_write(off, &new.to_le_bytes()[..size as usize]);
+        self.set_x(i.rd, old);
+        Ok(())
+    }
+}
+
+/// Zero-extends a little-endian value of `N` bytes to eight.
+#[inline(always)]
+fn widen<const N: usize>(b: [u8; N]) -> [u8; 8] {
+    let mut w = [0u8; 8];
+    w[..N].copy_from_slice(&b);
+    w
+}
+
+/// The low `N` bytes of `v`, little-endian.
+#[inline(always)]
+fn narrow<const N: usize>(v: u64) -> [u8; N] {
+    let mut b = [0u8; N];
+    b.copy_from_slice(&v.to_le_bytes()[..N]);
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn division_edge_cases() {
+        assert_eq!(alu(Op::Div, 7, 0), u64::MAX);
+        assert_eq!(alu(Op::Div, i64::MIN as u64, u64::MAX), i64::MIN as u64);
+        assert_eq!(alu(Op::Rem, i64::MIN as u64, u64::MAX), 0);
+        assert_eq!(alu(Op::Remu, 7, 0), 7);
+        assert_eq!(alu(Op::Divuw, 7, 0), u64::MAX);
+        assert_eq!(
+            alu(Op::Remw, 0xffff_ffff_8000_0000, 0),
+            0xffff_ffff_8000_0000
+        );
+        assert_eq!(alu(Op::Divw, 0x8000_0000, u64::MAX), 0xffff_ffff_8000_0000);
+    }
+
+    #[test]
+    fn slot_stays_small() {
+        assert_eq!(std::mem::size_of::<crate::dcache::Slot>(), 12);
+    }
+}
