@@ -128,7 +128,7 @@ pub const MAX_GUEST_MEMORY: u64 = 64 << 30;
 
 /// The monitor: add guests, then [`Monitor::run`] them side by side on
 /// one hart of type `H`.
-pub struct Monitor<H> {
+pub struct Monitor<H = cpu::hart::Hart> {
     specs: Vec<GuestSpec>,
     scheduler: Box<dyn Scheduler>,
     trace: Option<Box<dyn Write + Send>>,
