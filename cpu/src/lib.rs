@@ -8,6 +8,7 @@ pub mod devices;
 pub mod exec;
 pub mod hart;
 pub mod isa;
+pub mod machine;
 pub mod mmu;
 pub mod sbi;
 pub mod trap;

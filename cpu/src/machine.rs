@@ -1,0 +1,864 @@
+//! The native machine: one hart, the devices of MACHINE.md, and the
+//! supervisor execution environment (SEE) that plays M-mode firmware.
+//!
+//! The guest runs in real S-mode. The SEE sets up MACHINE.md's "State at
+//! entry", delegates every exception but an S-mode `ecall` and every S-level
+//! interrupt to the guest, and then drives the hart as a visible state
+//! machine (as Firecracker's `vcpu.rs` does):
+//!
+//! ```text
+//! loop { match hart.run(&mut devices, budget) { Exit::X => handle_x(..), .. } }
+//! ```
+//!
+//! with one small free function per exit reason, each unit-tested with a
+//! synthetic exit. The result of a run is a [`RunReport`]: how the guest
+//! ended (or why it was stopped) and what it cost.
+
+use std::fmt;
+use std::ops::Range;
+use std::time::{Duration, Instant};
+
+use crate::devices::{Console, Ended, NativeDevices};
+use crate::hart::{Csrs, Digest, Exit, Priv};
+use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::trap::{Exception, Interrupt, Trap};
+
+/// What the SEE needs from a hart: the subset of `cpu::hart::Hart`'s API
+/// (ARCHITECTURE.md) that M-mode firmware touches. `Hart` implements it;
+/// tests implement it with a scripted hart that returns synthetic exits.
+pub trait SeeHart {
+    /// Runs guest code until an exit (see [`Exit`]).
+    fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit;
+    /// The integer registers (`x[0]` reads 0).
+    fn regs(&self) -> &[u64; 32];
+    fn regs_mut(&mut self) -> &mut [u64; 32];
+    fn pc(&self) -> u64;
+    fn set_pc(&mut self, pc: u64);
+    fn privilege(&self) -> Priv;
+    fn set_privilege(&mut self, privilege: Priv);
+    fn csrs(&self) -> &Csrs;
+    fn csrs_mut(&mut self) -> &mut Csrs;
+    /// The timer deadline in `time` units; `u64::MAX` = none.
+    fn timecmp(&self) -> u64;
+    fn set_timecmp(&mut self, time: u64);
+    /// `time` (10 MHz, deterministic: retired instructions / 10 + sleeps).
+    fn time(&self) -> u64;
+    /// Moves virtual time forward (a `wfi` that sleeps).
+    fn sleep_until(&mut self, time: u64);
+    /// Retired instructions.
+    fn instret(&self) -> u64;
+    fn digest(&self) -> Digest;
+    fn set_digest(&mut self, on: bool);
+    fn set_trace_insns(&mut self, on: bool);
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool;
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool;
+    fn ram_range(&self) -> Range<u64>;
+    /// How many traps the hart took, by cause (all of them, delegated or
+    /// not), for `--stats`. Causes that never happened may be left out.
+    fn trap_counts(&self) -> Vec<TrapCount>;
+}
+
+/// How many times one trap cause happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapCount {
+    /// The `scause` value (top bit set for interrupts).
+    pub cause: u64,
+    pub name: &'static str,
+    pub count: u64,
+}
+
+/// Why the SEE stopped a guest that did not end by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// `--max-instructions` retired.
+    InstructionLimit { limit: u64 },
+    /// `wfi` with nothing that can ever wake the hart.
+    Hang { pc: u64, why: &'static str },
+    /// The same trap at the same `pc` over and over without progress.
+    TrapStorm { trap: Trap, pc: u64 },
+    /// A trap reached M-mode that the SEE never leaves undelegated.
+    UnexpectedTrap { trap: Trap, pc: u64 },
+    /// The hart stopped at a breakpoint the SEE never set.
+    UnexpectedBreakpoint { pc: u64 },
+}
+
+/// How a run finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest ended itself (finisher, SBI shutdown/reset).
+    Ended(Ended),
+    /// The SEE stopped it.
+    Stopped(StopReason),
+}
+
+/// Process exit statuses of `trapvisor run` for guests that were stopped
+/// (a guest that ends gives its own code, see [`Outcome::exit_status`]).
+pub mod status {
+    /// Bad input: missing file, not an ELF, assembly error, bad flag.
+    pub const BAD_INPUT: u8 = 2;
+    /// A trap or breakpoint the SEE never expects natively (a trapvisor
+    /// bug, not the guest's): `EX_SOFTWARE` of sysexits.h.
+    pub const INTERNAL: u8 = 70;
+    /// The instruction limit was reached (as `timeout(1)`).
+    pub const INSTRUCTION_LIMIT: u8 = 124;
+    /// The guest hung in `wfi`.
+    pub const HANG: u8 = 125;
+    /// The guest stormed traps.
+    pub const TRAP_STORM: u8 = 126;
+}
+
+impl Outcome {
+    /// The process exit status for this outcome: the guest's code, capped
+    /// at 255 so that a failure never wraps around to 0, or the
+    /// [`status`] of the stop reason.
+    pub fn exit_status(&self) -> u8 {
+        match self {
+            Outcome::Ended(end) => end.code.min(255) as u8,
+            Outcome::Stopped(StopReason::InstructionLimit { .. }) => status::INSTRUCTION_LIMIT,
+            Outcome::Stopped(StopReason::Hang { .. }) => status::HANG,
+            Outcome::Stopped(StopReason::TrapStorm { .. }) => status::TRAP_STORM,
+            Outcome::Stopped(
+                StopReason::UnexpectedTrap { .. } | StopReason::UnexpectedBreakpoint { .. },
+            ) => status::INTERNAL,
+        }
+    }
+}
+
+impl fmt::Display for StopReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StopReason::InstructionLimit { limit } => write!(
+                f,
+                "instruction limit reached: stopped after {limit} instructions (raise it with --max-instructions, 0 = no limit)"
+            ),
+            StopReason::Hang { pc, why } => write!(f, "guest hung at pc {pc:#x}: {why}"),
+            StopReason::TrapStorm { trap, pc } => write!(
+                f,
+                "trap storm: {trap} at pc {pc:#x}, over and over with no instruction retiring in between"
+            ),
+            StopReason::UnexpectedTrap { trap, pc } => write!(
+                f,
+                "unexpected trap into the SEE at pc {pc:#x}: {trap} (natively it should have been delegated to S-mode; a trapvisor bug)"
+            ),
+            StopReason::UnexpectedBreakpoint { pc } => {
+                write!(f, "unexpected breakpoint at pc {pc:#x} (none was set; a trapvisor bug)")
+            }
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Ended(end) => end.fmt(f),
+            Outcome::Stopped(reason) => reason.fmt(f),
+        }
+    }
+}
+
+/// What a run did: its outcome and its cost.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunReport {
+    pub outcome: Outcome,
+    /// Retired instructions.
+    pub instructions: u64,
+    /// Traps taken, by cause.
+    pub traps: Vec<TrapCount>,
+    /// The trace digest (meaningful when the digest was turned on).
+    pub digest: Digest,
+    pub wall: Duration,
+}
+
+impl RunReport {
+    /// Millions of retired instructions per wall-clock second.
+    pub fn mips(&self) -> f64 {
+        let secs = self.wall.as_secs_f64();
+        if secs > 0.0 {
+            self.instructions as f64 / secs / 1e6
+        } else {
+            0.0
+        }
+    }
+
+    /// The `--stats` text: instructions, traps by cause, wall time, MIPS
+    /// and the digest, one fact a line.
+    pub fn stats_text(&self) -> String {
+        let mut s = format!("instructions retired: {}\n", self.instructions);
+        let total: u64 = self.traps.iter().map(|t| t.count).sum();
+        s += &format!("traps: {total}\n");
+        for t in self.traps.iter().filter(|t| t.count > 0) {
+            s += &format!("  {:>10}  {} (scause {:#x})\n", t.count, t.name, t.cause);
+        }
+        s += &format!("wall time: {:.3} s\n", self.wall.as_secs_f64());
+        s += &format!("speed: {:.1} MIPS\n", self.mips());
+        s += &format!(
+            "trace digest: {} over {} instructions\n",
+            self.digest, self.digest.count
+        );
+        s
+    }
+}
+
+/// The largest number of instructions one `hart.run` call gets: the SEE
+/// looks up (flushes the console, checks the limit) at least this often.
+pub const SLICE: u64 = 1 << 20;
+
+/// The native machine: a hart, its devices, and the SEE.
+pub struct Machine<H: SeeHart> {
+    pub hart: H,
+    pub devices: NativeDevices,
+    /// Stop after this many retired instructions; 0 = no limit.
+    pub max_instructions: u64,
+}
+
+/// Every exception is delegated to S-mode except an `ecall` from S-mode
+/// (an SBI call, answered by the SEE) and from M-mode (no guest runs there).
+pub const MEDELEG: u64 = {
+    let mut bits = 0;
+    let mut i = 0;
+    while i < Exception::ALL.len() {
+        bits |= 1 << Exception::ALL[i] as u64;
+        i += 1;
+    }
+    bits & !(1 << Exception::EcallFromS as u64) & !(1 << Exception::EcallFromM as u64)
+};
+
+/// Every S-level interrupt is delegated: SSIP, STIP, SEIP.
+pub const MIDELEG: u64 = (1 << Interrupt::SupervisorSoftware as u64)
+    | (1 << Interrupt::SupervisorTimer as u64)
+    | (1 << Interrupt::SupervisorExternal as u64);
+
+/// S-mode may read `cycle`, `time` and `instret` (`scounteren` decides for U).
+pub const MCOUNTEREN: u64 = 0b111;
+
+impl<H: SeeHart> Machine<H> {
+    /// A machine with the SEE's M-mode set-up done and the hart in
+    /// MACHINE.md's state at entry, `pc` = `entry`.
+    pub fn new(mut hart: H, console: Console, entry: u64) -> Machine<H> {
+        {
+            let csr = hart.csrs_mut();
+            csr.medeleg = MEDELEG;
+            csr.mideleg = MIDELEG;
+            csr.mcounteren = MCOUNTEREN;
+        }
+        hart.set_privilege(Priv::Supervisor);
+        hart.set_pc(entry);
+        let x = hart.regs_mut();
+        x[10] = 0; // a0: hart id
+        x[11] = 0; // a1: no device tree (yet)
+        hart.set_timecmp(u64::MAX);
+        Machine {
+            hart,
+            devices: NativeDevices::new(console),
+            max_instructions: 0,
+        }
+    }
+
+    /// Copies a loadable segment into RAM, zero-filling up to `mem_size`.
+    /// False if it does not fit in RAM (the image loader checks first).
+    pub fn load_segment(&mut self, addr: u64, data: &[u8], mem_size: u64) -> bool {
+        let Some(end) = addr.checked_add(mem_size.max(data.len() as u64)) else {
+            return false;
+        };
+        let ram = self.hart.ram_range();
+        if addr < ram.start || end > ram.end {
+            return false;
+        }
+        if !self.hart.write_phys(addr, data) {
+            return false;
+        }
+        let zeros = vec![0; (mem_size.saturating_sub(data.len() as u64)) as usize];
+        self.hart.write_phys(addr + data.len() as u64, &zeros)
+    }
+
+    /// The budget for the next `hart.run`: a slice, or what is left
+    /// before the instruction limit.
+    fn next_budget(&self) -> u64 {
+        if self.max_instructions == 0 {
+            SLICE
+        } else {
+            self.max_instructions
+                .saturating_sub(self.hart.instret())
+                .clamp(1, SLICE)
+        }
+    }
+
+    /// Runs the guest until it ends or is stopped.
+    pub fn run(&mut self) -> RunReport {
+        let start = Instant::now();
+        let outcome = loop {
+            let budget = self.next_budget();
+            let exit = self.hart.run(&mut self.devices, budget);
+            let flow = match exit {
+                // An `ecall` from S-mode is the one exception the SEE keeps
+                // (medeleg bit 9 clear): it is an SBI call to M-mode.
+                Exit::Trap(Trap::Exception {
+                    cause: Exception::EcallFromS,
+                    ..
+                }) => handle_sbi_call(&mut self.hart, &mut self.devices),
+                // Everything else is delegated natively; a trap here means
+                // the delegation and the hart disagree.
+                Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
+                // `wfi` with no locally enabled interrupt pending: sleep
+                // until the timer can wake the hart, if it ever can.
+                Exit::Wfi => handle_wfi(&mut self.hart),
+                // The slice (or the limit) is used up.
+                Exit::BudgetExhausted => {
+                    self.devices.uart.console.flush();
+                    handle_budget_exhausted(self.hart.instret(), self.max_instructions)
+                }
+                // The test finisher was written.
+                Exit::Device => handle_device(&self.devices),
+                // The hart saw the same exception at the same pc repeat.
+                Exit::TrapStorm { trap, pc } => handle_trap_storm(trap, pc),
+                // The SEE sets no breakpoints (the debugger has its own loop).
+                Exit::Breakpoint => handle_breakpoint(self.hart.pc()),
+            };
+            if let Flow::Stop(outcome) = flow {
+                break outcome;
+            }
+        };
+        self.devices.uart.console.flush();
+        RunReport {
+            outcome,
+            instructions: self.hart.instret(),
+            traps: self.hart.trap_counts(),
+            digest: self.hart.digest(),
+            wall: start.elapsed(),
+        }
+    }
+}
+
+/// What the run loop does after an exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Stop(Outcome),
+}
+
+/// The SBI as the native SEE provides it: over the hart's RAM and timer
+/// and the UART's console.
+struct NativeSbiEnv<'a, H: SeeHart> {
+    hart: &'a mut H,
+    devices: &'a mut NativeDevices,
+}
+
+impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
+    fn console_write(&mut self, bytes: &[u8]) {
+        self.devices.uart.console.write(bytes);
+    }
+    fn console_read(&mut self) -> Option<u8> {
+        self.devices.uart.console.read()
+    }
+    fn set_timer(&mut self, stime: u64) {
+        // SBI spec 6.1: programs the next event and clears the pending
+        // timer interrupt; the hart raises STIP again once time >= stime.
+        self.hart.set_timecmp(stime);
+        self.hart.csrs_mut().mip &= !Interrupt::SupervisorTimer.bit();
+    }
+    fn end(&mut self, end: Ended) {
+        self.devices.sbi_ended.get_or_insert(end);
+    }
+    fn is_ram(&self, pa: u64, len: u64) -> bool {
+        let ram = self.hart.ram_range();
+        pa >= ram.start && pa.checked_add(len).is_some_and(|end| end <= ram.end)
+    }
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        self.hart.read_phys(pa, buf)
+    }
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+        self.hart.write_phys(pa, data)
+    }
+}
+
+/// `ecall` from S-mode: an SBI call (a7 = extension, a6 = function,
+/// a0..a5 = arguments). The results go to a0/a1 and the guest resumes after
+/// the `ecall` (`pc += 4`, as M-mode firmware does with `mepc`), unless the
+/// call ended the guest.
+pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> Flow {
+    let call = SbiCall::from_regs(hart.regs());
+    let pc = hart.pc();
+    let ret = sbi::handle(call, &mut NativeSbiEnv { hart, devices });
+    tracing::debug!(target: "cpu::sbi", "SBI call at pc {pc:#x}: {call:?} -> {ret:?}");
+    match ret {
+        SbiRet::Ended => match devices.ended() {
+            Some(end) => Flow::Stop(Outcome::Ended(end)),
+            None => Flow::Continue,
+        },
+        ret => {
+            ret.write_to(hart.regs_mut());
+            hart.regs_mut()[0] = 0;
+            hart.set_pc(hart.pc().wrapping_add(4));
+            Flow::Continue
+        }
+    }
+}
+
+/// A trap that M-mode was not meant to see: natively the SEE delegates
+/// every exception but an S-mode `ecall`, and no code runs in M-mode to
+/// `ecall` from it. Stop the guest rather than guess.
+pub fn handle_unexpected_trap(trap: Trap, pc: u64) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::UnexpectedTrap { trap, pc }))
+}
+
+/// `wfi` retired with no locally enabled interrupt pending (privileged spec
+/// 3.3.3: the hart waits for an interrupt enabled in `sie`, whatever
+/// `sstatus.SIE` says). Natively only the timer can still fire: nothing
+/// else runs to set SSIP, and there is no PLIC for SEIP. So: if the timer is
+/// set and enabled, move virtual time to its deadline; otherwise nothing
+/// can ever wake the hart, and the guest is hung.
+pub fn handle_wfi(hart: &mut impl SeeHart) -> Flow {
+    let deadline = hart.timecmp();
+    let timer_enabled = hart.csrs().mie & Interrupt::SupervisorTimer.bit() != 0;
+    let why = if deadline == u64::MAX {
+        "wfi with no timer set and interrupts that can never arrive"
+    } else if !timer_enabled {
+        "wfi with the timer set but its interrupt disabled in sie (STIE = 0), and no other interrupt that can arrive"
+    } else {
+        if hart.time() < deadline {
+            hart.sleep_until(deadline);
+        }
+        return Flow::Continue;
+    };
+    Flow::Stop(Outcome::Stopped(StopReason::Hang { pc: hart.pc(), why }))
+}
+
+/// The budget of one `run` is used up: stop if that was the instruction
+/// limit (`limit` 0 = none), else carry on with the next slice.
+pub fn handle_budget_exhausted(instret: u64, limit: u64) -> Flow {
+    if limit != 0 && instret >= limit {
+        Flow::Stop(Outcome::Stopped(StopReason::InstructionLimit { limit }))
+    } else {
+        Flow::Continue
+    }
+}
+
+/// A device asked for attention: the finisher ended the guest (a store
+/// that ended nothing, e.g. an unknown value, changes nothing).
+pub fn handle_device(devices: &NativeDevices) -> Flow {
+    match devices.ended() {
+        Some(end) => Flow::Stop(Outcome::Ended(end)),
+        None => Flow::Continue,
+    }
+}
+
+/// The same exception at the same `pc`, over and over, with nothing
+/// retiring (e.g. `stvec` pointing at unmapped memory): the guest can make
+/// no progress, so stop it and say where.
+pub fn handle_trap_storm(trap: Trap, pc: u64) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm { trap, pc }))
+}
+
+/// A breakpoint the native SEE never sets.
+pub fn handle_breakpoint(pc: u64) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::UnexpectedBreakpoint { pc }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::devices::{EndHow, SharedBuffer};
+    use crate::hart::Devices;
+    use crate::sbi::ext;
+    use std::collections::VecDeque;
+
+    const RAM: u64 = 0x8000_0000;
+
+    /// A hart that returns scripted exits and retires `step` instructions
+    /// per `run` call; everything else is plain state.
+    struct ScriptHart {
+        exits: VecDeque<Exit>,
+        step: u64,
+        x: [u64; 32],
+        pc: u64,
+        privilege: Priv,
+        csr: Csrs,
+        timecmp: u64,
+        instret: u64,
+        slept: u64,
+        ram: Vec<u8>,
+        budgets: Vec<u64>,
+        /// Device stores to make during a run: (which call, pa, size, value).
+        stores: Vec<(usize, u64, u8, u64)>,
+    }
+
+    impl ScriptHart {
+        fn new(exits: impl IntoIterator<Item = Exit>) -> ScriptHart {
+            ScriptHart {
+                exits: exits.into_iter().collect(),
+                step: 10,
+                x: [0; 32],
+                pc: 0,
+                privilege: Priv::User,
+                csr: Csrs::default(),
+                timecmp: u64::MAX,
+                instret: 0,
+                slept: 0,
+                ram: vec![0; 0x1000],
+                budgets: Vec::new(),
+                stores: Vec::new(),
+            }
+        }
+    }
+
+    impl SeeHart for ScriptHart {
+        fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit {
+            let call = self.budgets.len();
+            self.budgets.push(budget);
+            for &(when, pa, size, value) in &self.stores {
+                if when == call {
+                    devices.store(pa, size, value);
+                }
+            }
+            match self.exits.pop_front() {
+                Some(Exit::BudgetExhausted) | None => {
+                    self.instret += budget;
+                    Exit::BudgetExhausted
+                }
+                Some(exit) => {
+                    self.instret += self.step.min(budget);
+                    exit
+                }
+            }
+        }
+        fn regs(&self) -> &[u64; 32] {
+            &self.x
+        }
+        fn regs_mut(&mut self) -> &mut [u64; 32] {
+            &mut self.x
+        }
+        fn pc(&self) -> u64 {
+            self.pc
+        }
+        fn set_pc(&mut self, pc: u64) {
+            self.pc = pc;
+        }
+        fn privilege(&self) -> Priv {
+            self.privilege
+        }
+        fn set_privilege(&mut self, privilege: Priv) {
+            self.privilege = privilege;
+        }
+        fn csrs(&self) -> &Csrs {
+            &self.csr
+        }
+        fn csrs_mut(&mut self) -> &mut Csrs {
+            &mut self.csr
+        }
+        fn timecmp(&self) -> u64 {
+            self.timecmp
+        }
+        fn set_timecmp(&mut self, time: u64) {
+            self.timecmp = time;
+        }
+        fn time(&self) -> u64 {
+            (self.instret + self.slept) / 10
+        }
+        fn sleep_until(&mut self, time: u64) {
+            self.slept = time * 10 - self.instret;
+        }
+        fn instret(&self) -> u64 {
+            self.instret
+        }
+        fn digest(&self) -> Digest {
+            Digest::new()
+        }
+        fn set_digest(&mut self, _on: bool) {}
+        fn set_trace_insns(&mut self, _on: bool) {}
+        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM) else {
+                return false;
+            };
+            match self.ram.get(off as usize..off as usize + buf.len()) {
+                Some(src) => {
+                    buf.copy_from_slice(src);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM) else {
+                return false;
+            };
+            match self.ram.get_mut(off as usize..off as usize + data.len()) {
+                Some(dst) => {
+                    dst.copy_from_slice(data);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn ram_range(&self) -> Range<u64> {
+            RAM..RAM + self.ram.len() as u64
+        }
+        fn trap_counts(&self) -> Vec<TrapCount> {
+            Vec::new()
+        }
+    }
+
+    fn machine(exits: impl IntoIterator<Item = Exit>) -> (Machine<ScriptHart>, SharedBuffer) {
+        let (console, out) = Console::buffered(b"");
+        (
+            Machine::new(ScriptHart::new(exits), console, RAM + 0x100),
+            out,
+        )
+    }
+
+    fn ecall() -> Exit {
+        Exit::Trap(Trap::Exception {
+            cause: Exception::EcallFromS,
+            tval: 0,
+        })
+    }
+
+    #[test]
+    fn entry_state_delegates_all_but_s_ecall_and_runs_in_s_mode() {
+        let (m, _) = machine([]);
+        assert_eq!(m.hart.pc, RAM + 0x100);
+        assert_eq!(m.hart.privilege, Priv::Supervisor);
+        assert_eq!(m.hart.csr.medeleg, 0xb1ff, "all but causes 9 and 11");
+        assert_eq!(m.hart.csr.mideleg, 0x222);
+        assert_eq!(m.hart.csr.mcounteren, 0b111);
+        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 0));
+        assert_eq!(m.hart.timecmp, u64::MAX);
+    }
+
+    #[test]
+    fn load_segment_copies_and_zero_fills_inside_ram_only() {
+        let (mut m, _) = machine([]);
+        m.hart.ram[0x10..0x20].fill(0xaa);
+        assert!(m.load_segment(RAM + 0x10, b"abc", 8));
+        assert_eq!(&m.hart.ram[0x10..0x19], b"abc\0\0\0\0\0\xaa");
+        assert!(!m.load_segment(RAM + 0xffe, b"abc", 3));
+        assert!(!m.load_segment(0x1000, b"a", 1));
+        assert!(!m.load_segment(u64::MAX, b"a", 1));
+    }
+
+    #[test]
+    fn sbi_call_answers_in_a0_a1_and_steps_past_the_ecall() {
+        let (mut m, _) = machine([]);
+        m.hart.x[17] = ext::BASE;
+        m.hart.x[16] = 0;
+        let pc = m.hart.pc;
+        assert_eq!(handle_sbi_call(&mut m.hart, &mut m.devices), Flow::Continue);
+        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 0x0200_0000));
+        assert_eq!(m.hart.pc, pc + 4);
+    }
+
+    #[test]
+    fn sbi_console_write_reaches_the_uart_console() {
+        let (mut m, out) = machine([]);
+        m.hart.ram[0..3].copy_from_slice(b"ok\n");
+        m.hart.x[17] = ext::DBCN;
+        m.hart.x[10] = 3;
+        m.hart.x[11] = RAM;
+        handle_sbi_call(&mut m.hart, &mut m.devices);
+        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 3));
+        assert_eq!(out.contents(), b"ok\r\n");
+    }
+
+    #[test]
+    fn sbi_set_timer_sets_the_deadline_and_clears_stip() {
+        let (mut m, _) = machine([]);
+        m.hart.csr.mip = Interrupt::SupervisorTimer.bit();
+        m.hart.x[17] = ext::TIME;
+        m.hart.x[10] = 5000;
+        handle_sbi_call(&mut m.hart, &mut m.devices);
+        assert_eq!(m.hart.timecmp, 5000);
+        assert_eq!(m.hart.csr.mip, 0);
+    }
+
+    #[test]
+    fn sbi_shutdown_stops_with_the_reason_code_and_leaves_pc() {
+        let (mut m, _) = machine([]);
+        m.hart.x[17] = ext::SRST;
+        m.hart.x[10] = 0;
+        m.hart.x[11] = 1;
+        let pc = m.hart.pc;
+        let flow = handle_sbi_call(&mut m.hart, &mut m.devices);
+        assert_eq!(
+            flow,
+            Flow::Stop(Outcome::Ended(Ended {
+                code: 1,
+                how: EndHow::SbiShutdown
+            }))
+        );
+        assert_eq!(m.hart.pc, pc);
+    }
+
+    #[test]
+    fn unexpected_trap_stops_and_names_it() {
+        let trap = Trap::Exception {
+            cause: Exception::EcallFromM,
+            tval: 0,
+        };
+        let Flow::Stop(outcome) = handle_unexpected_trap(trap, 0x8020_0004) else {
+            panic!("must stop");
+        };
+        assert_eq!(outcome.exit_status(), status::INTERNAL);
+        let msg = outcome.to_string();
+        assert!(msg.contains("environment call from M-mode"), "{msg}");
+        assert!(msg.contains("0x80200004"), "{msg}");
+    }
+
+    #[test]
+    fn wfi_without_timer_is_a_hang() {
+        let mut hart = ScriptHart::new([]);
+        hart.pc = 0x8020_0010;
+        let Flow::Stop(outcome) = handle_wfi(&mut hart) else {
+            panic!("must stop");
+        };
+        assert_eq!(outcome.exit_status(), status::HANG);
+        assert_eq!(
+            outcome.to_string(),
+            "guest hung at pc 0x80200010: wfi with no timer set and interrupts that can never arrive"
+        );
+    }
+
+    #[test]
+    fn wfi_with_timer_disabled_in_sie_is_a_hang() {
+        let mut hart = ScriptHart::new([]);
+        hart.timecmp = 1000;
+        let flow = handle_wfi(&mut hart);
+        assert!(matches!(
+            flow,
+            Flow::Stop(Outcome::Stopped(StopReason::Hang { why, .. })) if why.contains("STIE")
+        ));
+    }
+
+    #[test]
+    fn wfi_with_timer_sleeps_to_the_deadline() {
+        let mut hart = ScriptHart::new([]);
+        hart.instret = 100;
+        hart.timecmp = 1000;
+        hart.csr.mie = Interrupt::SupervisorTimer.bit();
+        assert_eq!(handle_wfi(&mut hart), Flow::Continue);
+        assert_eq!(hart.time(), 1000);
+        assert_eq!(hart.instret, 100, "sleeping retires nothing");
+        // Already past the deadline: no time travel backwards.
+        assert_eq!(handle_wfi(&mut hart), Flow::Continue);
+        assert_eq!(hart.time(), 1000);
+    }
+
+    #[test]
+    fn budget_exhausted_stops_only_at_the_limit() {
+        assert_eq!(handle_budget_exhausted(500, 0), Flow::Continue);
+        assert_eq!(handle_budget_exhausted(500, 1000), Flow::Continue);
+        let flow = handle_budget_exhausted(1000, 1000);
+        let Flow::Stop(outcome) = flow else {
+            panic!("must stop");
+        };
+        assert_eq!(outcome.exit_status(), 124);
+        assert!(outcome.to_string().contains("instruction limit reached"));
+    }
+
+    #[test]
+    fn device_exit_reports_the_finisher_end() {
+        let (console, _) = Console::buffered(b"");
+        let mut devices = NativeDevices::new(console);
+        assert_eq!(handle_device(&devices), Flow::Continue);
+        devices.store(0x10_0000, 4, 0x0005_3333);
+        let Flow::Stop(outcome) = handle_device(&devices) else {
+            panic!("must stop");
+        };
+        assert_eq!(outcome.exit_status(), 5);
+    }
+
+    #[test]
+    fn trap_storm_names_cause_and_pc() {
+        let trap = Trap::Exception {
+            cause: Exception::InstructionAccessFault,
+            tval: 0,
+        };
+        let Flow::Stop(outcome) = handle_trap_storm(trap, 0) else {
+            panic!("must stop");
+        };
+        assert_eq!(outcome.exit_status(), status::TRAP_STORM);
+        let msg = outcome.to_string();
+        assert!(
+            msg.contains("trap storm: instruction access fault"),
+            "{msg}"
+        );
+        assert!(msg.contains("at pc 0x0"), "{msg}");
+    }
+
+    #[test]
+    fn exit_codes_above_255_do_not_wrap_to_success() {
+        let end = |code| {
+            Outcome::Ended(Ended {
+                code,
+                how: EndHow::FinisherFail,
+            })
+        };
+        assert_eq!(end(0).exit_status(), 0);
+        assert_eq!(end(42).exit_status(), 42);
+        assert_eq!(end(256).exit_status(), 255);
+    }
+
+    #[test]
+    fn run_loop_answers_sbi_calls_until_the_finisher_ends_it() {
+        let (mut m, out) = machine([ecall(), Exit::BudgetExhausted, Exit::Device]);
+        m.hart.x[17] = ext::LEGACY_CONSOLE_PUTCHAR;
+        m.hart.x[10] = u64::from(b'A');
+        m.hart.stores.push((0, 0x1000_0000, 1, u64::from(b'B')));
+        m.hart.stores.push((2, 0x10_0000, 4, 0x0007_3333));
+        let report = m.run();
+        assert_eq!(report.outcome.exit_status(), 7);
+        assert_eq!(out.contents(), b"BA");
+        assert_eq!(m.hart.pc, RAM + 0x104, "one ecall stepped over");
+        assert_eq!(m.hart.budgets.len(), 3);
+    }
+
+    #[test]
+    fn run_loop_stops_at_the_instruction_limit_with_exact_budgets() {
+        let (mut m, _) = machine([]);
+        m.max_instructions = SLICE + 5;
+        let report = m.run();
+        assert_eq!(
+            report.outcome,
+            Outcome::Stopped(StopReason::InstructionLimit { limit: SLICE + 5 })
+        );
+        assert_eq!(report.instructions, SLICE + 5);
+        assert_eq!(m.hart.budgets, [SLICE, 5]);
+    }
+
+    #[test]
+    fn run_loop_sleeps_through_wfi_then_hangs_when_nothing_can_wake() {
+        let (mut m, _) = machine([Exit::Wfi, Exit::Wfi]);
+        m.hart.timecmp = 1_000_000;
+        m.hart.csr.mie = Interrupt::SupervisorTimer.bit();
+        m.hart.exits.insert(1, ecall()); // the guest cancels its timer:
+        m.hart.x[17] = ext::TIME;
+        m.hart.x[10] = u64::MAX;
+        let report = m.run();
+        assert_eq!(report.outcome.exit_status(), status::HANG);
+        assert!(m.hart.time() >= 1_000_000, "slept to the first deadline");
+    }
+
+    #[test]
+    fn stats_text_lists_what_a_user_asked_for() {
+        let report = RunReport {
+            outcome: Outcome::Stopped(StopReason::InstructionLimit { limit: 10 }),
+            instructions: 2_000_000,
+            traps: vec![TrapCount {
+                cause: 9,
+                name: "environment call from S-mode",
+                count: 3,
+            }],
+            digest: Digest {
+                hash: 0x0123_4567_89ab_cdef,
+                count: 2_000_000,
+            },
+            wall: Duration::from_millis(100),
+        };
+        let text = report.stats_text();
+        assert!(text.contains("instructions retired: 2000000"), "{text}");
+        assert!(text.contains("3  environment call from S-mode"), "{text}");
+        assert!(text.contains("20.0 MIPS"), "{text}");
+        assert!(
+            text.contains("trace digest: 0123456789abcdef over 2000000 instructions"),
+            "{text}"
+        );
+    }
+}
