@@ -49,6 +49,65 @@ pub trait HostHart {
     fn retire_emulated(&mut self, bits: u32);
 }
 
+/// The real hart, deprivileged: nothing delegated, no counters for U-mode,
+/// no timer, no devices, the digest on, U-mode.
+impl HostHart for cpu::hart::Hart {
+    fn deprivileged(ram_size: u64) -> Self {
+        let mut h = cpu::hart::Hart::new(ram_size);
+        h.csr.medeleg = 0;
+        h.csr.mideleg = 0;
+        h.csr.mcounteren = 0;
+        h.csr.mie = 0;
+        h.privilege = cpu::hart::Priv::User;
+        h.timecmp = u64::MAX;
+        h.set_digest(true);
+        h
+    }
+    #[inline]
+    fn run(&mut self, budget: u64) -> Exit {
+        cpu::hart::Hart::run(self, &mut cpu::hart::NoDevices, budget)
+    }
+    fn instret(&self) -> u64 {
+        cpu::hart::Hart::instret(self)
+    }
+    fn x(&self, reg: u8) -> u64 {
+        self.x[reg as usize & 31]
+    }
+    fn set_x(&mut self, reg: u8, value: u64) {
+        if reg != 0 {
+            self.x[reg as usize & 31] = value;
+        }
+    }
+    fn pc(&self) -> u64 {
+        self.pc
+    }
+    fn set_pc(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+    fn guest_digest(&self) -> Digest {
+        self.digest
+    }
+    fn set_guest_digest(&mut self, digest: Digest) {
+        self.digest = digest;
+    }
+    fn set_satp(&mut self, satp: u64) {
+        self.csr.satp = satp;
+        cpu::hart::Hart::flush_tlb(self);
+    }
+    fn flush_tlb(&mut self) {
+        cpu::hart::Hart::flush_tlb(self);
+    }
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        cpu::hart::Hart::read_phys(self, pa, buf)
+    }
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+        cpu::hart::Hart::write_phys(self, pa, data)
+    }
+    fn retire_emulated(&mut self, bits: u32) {
+        cpu::hart::Hart::retire_emulated(self, bits);
+    }
+}
+
 /// A scripted stand-in for the real hart, for feeding exit handlers
 /// synthetic exits: RAM, registers and a queue of what `run` reports.
 #[cfg(test)]
@@ -164,64 +223,5 @@ pub mod scripted {
             self.digest.update(self.pc, bits);
             self.instret += 1;
         }
-    }
-}
-
-/// The real hart, deprivileged: nothing delegated, no counters for U-mode,
-/// no timer, no devices, the digest on, U-mode.
-impl HostHart for cpu::hart::Hart {
-    fn deprivileged(ram_size: u64) -> Self {
-        let mut h = cpu::hart::Hart::new(ram_size);
-        h.csr.medeleg = 0;
-        h.csr.mideleg = 0;
-        h.csr.mcounteren = 0;
-        h.csr.mie = 0;
-        h.privilege = cpu::hart::Priv::User;
-        h.timecmp = u64::MAX;
-        h.set_digest(true);
-        h
-    }
-    #[inline]
-    fn run(&mut self, budget: u64) -> Exit {
-        cpu::hart::Hart::run(self, &mut cpu::hart::NoDevices, budget)
-    }
-    fn instret(&self) -> u64 {
-        cpu::hart::Hart::instret(self)
-    }
-    fn x(&self, reg: u8) -> u64 {
-        self.x[reg as usize & 31]
-    }
-    fn set_x(&mut self, reg: u8, value: u64) {
-        if reg != 0 {
-            self.x[reg as usize & 31] = value;
-        }
-    }
-    fn pc(&self) -> u64 {
-        self.pc
-    }
-    fn set_pc(&mut self, pc: u64) {
-        self.pc = pc;
-    }
-    fn guest_digest(&self) -> Digest {
-        self.digest
-    }
-    fn set_guest_digest(&mut self, digest: Digest) {
-        self.digest = digest;
-    }
-    fn set_satp(&mut self, satp: u64) {
-        self.csr.satp = satp;
-        cpu::hart::Hart::flush_tlb(self);
-    }
-    fn flush_tlb(&mut self) {
-        cpu::hart::Hart::flush_tlb(self);
-    }
-    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
-        cpu::hart::Hart::read_phys(self, pa, buf)
-    }
-    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
-        cpu::hart::Hart::write_phys(self, pa, data)
-    }
-    fn retire_emulated(&mut self, bits: u32) {
-        cpu::hart::Hart::retire_emulated(self, bits);
     }
 }
