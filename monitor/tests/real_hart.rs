@@ -101,3 +101,43 @@ fn a_masked_spinner_does_not_stop_the_others() {
     assert_eq!(out.contents(), b"hi\r\n");
     assert!(r[0].direct_fraction() > 0.99);
 }
+
+/// Rough speed check (run with `--release -- --ignored --nocapture`): a
+/// CPU-bound loop natively on the hart vs under the monitor.
+#[test]
+#[ignore]
+fn speed_ratio() {
+    use monitor::host::HostHart;
+    let n = 20_000_000;
+    let mut code = chatty(0);
+    // s0 = n (0x1312d00), too wide for addi's immediate.
+    code[7] = i(Op::Lui, 8, 0, 0, 0x0131_3000);
+    code.insert(8, i(Op::Addi, 8, 8, 0, -0x300));
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    // Natively: the hart in S-mode running the loop part directly.
+    let mut h = cpu::hart::Hart::new(4 << 20);
+    h.write_phys(BASE, &bytes);
+    h.privilege = cpu::hart::Priv::Supervisor;
+    h.set_digest(true);
+    // A warm-up pass, then the timed one.
+    let mut native = std::time::Duration::ZERO;
+    for _ in 0..2 {
+        h.pc = BASE + 9 * 4;
+        h.x[8] = n as u64;
+        let t = std::time::Instant::now();
+        let _ = h.run(&mut cpu::hart::NoDevices, 2 * n as u64 + 1);
+        native = t.elapsed();
+    }
+    let mut m: Monitor = Monitor::new();
+    let (s, _) = spec("loop", &code, u64::MAX);
+    m.add_guest(s);
+    let t = std::time::Instant::now();
+    let r = m.run(1_000_000).unwrap();
+    let virt = t.elapsed();
+    let _ = HostHart::instret(&h);
+    println!(
+        "native {native:?}, virtualized {virt:?} ({} instructions): virtualized/native speed = {:.3}",
+        r[0].retired,
+        native.as_secs_f64() / virt.as_secs_f64()
+    );
+}
