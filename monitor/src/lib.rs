@@ -1,3 +1,379 @@
 //! The trapvisor monitor: runs several deprivileged guests on one hart by
-//! trap-and-emulate (Popek & Goldberg, 1974). Filled in by its own issue.
+//! trap-and-emulate (Popek & Goldberg, 1974).
+//!
+//! Every guest, its kernel included, runs in real U-mode with nothing
+//! delegated, so every trap leaves the guest and comes here. The monitor
+//! keeps each guest's virtual hart ([`vcpu`]), handles each exit by its
+//! reason ([`exits`]), runs guests through page tables it owns
+//! ([`shadow`]), gives each its own devices ([`vdev`]) and shares the hart
+//! between them ([`scheduler`]). A guest cannot tell: its stream of retired
+//! instructions and its console output are the same natively, alone under
+//! the monitor, and beside other guests (MACHINE.md "Under the monitor").
+//!
+//! ```text
+//! loop {
+//!     pick a guest (scheduler), switch it onto the hart
+//!     while its quantum lasts:
+//!         tick its virtual timer, inject a virtual interrupt if one is due
+//!         hart.run(min(quantum left, instructions until its deadline))
+//!         handle the exit (exits::handle)
+//! }
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod exits;
+pub mod guest;
+pub mod host;
+pub mod memory;
+pub mod scheduler;
+pub mod shadow;
+pub mod stats;
+pub mod vcpu;
+pub mod vdev;
+
+use std::fmt;
+use std::io::Write;
+use std::marker::PhantomData;
+
+use cpu::devices::{Console, Ended};
+use cpu::hart::RAM_BASE;
+use cpu::trap::Trap;
+
+use exits::Log;
+use guest::{FillGuard, Guest, StormGuard};
+use host::HostHart;
+use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
+use scheduler::{RoundRobin, Scheduler};
+use shadow::ShadowMmu;
+use stats::{GuestReport, GuestStats};
+use vcpu::Vcpu;
+use vdev::VirtualDevices;
+
+/// How a guest's run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// The guest asked (finisher or SBI).
+    Guest(Ended),
+    /// It retired its `--max-instructions`.
+    InstructionLimit(u64),
+    /// `wfi` with no timer set and nothing pending: nothing can wake it.
+    Hang,
+    /// The same trap at the same `pc`, over and over, with no progress.
+    TrapStorm { trap: Trap, pc: u64 },
+}
+
+impl End {
+    /// The exit status this end stands for (0 only for a clean exit 0).
+    pub fn code(&self) -> i32 {
+        match self {
+            End::Guest(e) => e.code as i32,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for End {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            End::Guest(e) => write!(f, "{e}"),
+            End::InstructionLimit(n) => write!(f, "stopped: reached the instruction limit ({n})"),
+            End::Hang => write!(
+                f,
+                "stopped: hangs (wfi with no timer set and no interrupt pending)"
+            ),
+            End::TrapStorm { trap, pc } => {
+                write!(f, "stopped: trap storm: {trap} at pc {pc:#x} over and over")
+            }
+        }
+    }
+}
+
+/// A loadable guest program: where it starts and what goes where.
+#[derive(Clone, Debug, Default)]
+pub struct GuestImage {
+    pub entry: u64,
+    /// (guest-physical address, bytes, size in memory ≥ bytes).
+    pub segments: Vec<(u64, Vec<u8>, u64)>,
+}
+
+/// A guest to add to the monitor.
+pub struct GuestSpec {
+    pub name: String,
+    pub image: GuestImage,
+    /// Its RAM size in bytes (at least a page; rounded up to pages).
+    pub memory: u64,
+    pub console: Console,
+    /// Stop it after this many retired instructions.
+    pub max_instructions: u64,
+}
+
+/// Host errors: a guest set that cannot be built (never a guest's doing
+/// once it runs).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MonitorError {
+    #[error("no guests to run")]
+    NoGuests,
+    #[error("guest `{name}`: memory size {size:#x} is not supported (4 KiB to 64 GiB)")]
+    BadMemorySize { name: String, size: u64 },
+    #[error("guest `{name}`: segment at {addr:#x} (size {size:#x}) is outside its RAM")]
+    SegmentOutsideRam { name: String, addr: u64, size: u64 },
+    #[error("the guests need more machine memory than the host can address")]
+    OutOfMachineMemory,
+}
+
+/// Shadow page-table frames each guest gets by default (512 KiB).
+pub const DEFAULT_SHADOW_FRAMES: u64 = 128;
+/// The largest RAM a guest may have.
+pub const MAX_GUEST_MEMORY: u64 = 64 << 30;
+
+/// The monitor: add guests, then [`Monitor::run`] them side by side on
+/// one hart of type `H`.
+pub struct Monitor<H = cpu::hart::Hart> {
+    specs: Vec<GuestSpec>,
+    scheduler: Box<dyn Scheduler>,
+    trace: Option<Box<dyn Write + Send>>,
+    shadow_frames: u64,
+    hart: PhantomData<H>,
+}
+
+impl<H: HostHart> Default for Monitor<H> {
+    fn default() -> Self {
+        Monitor::new()
+    }
+}
+
+/// Where each guest lives in machine memory.
+struct Layout {
+    total: u64,
+    /// (RAM, shadow pool, frames in the pool) per guest.
+    guests: Vec<(GuestRam, MachPhys, u64)>,
+}
+
+impl<H: HostHart> Monitor<H> {
+    pub fn new() -> Monitor<H> {
+        Monitor {
+            specs: Vec::new(),
+            scheduler: Box::new(RoundRobin::default()),
+            trace: None,
+            shadow_frames: DEFAULT_SHADOW_FRAMES,
+            hart: PhantomData,
+        }
+    }
+
+    pub fn add_guest(&mut self, spec: GuestSpec) {
+        self.specs.push(spec);
+    }
+
+    /// Replaces the round-robin policy.
+    pub fn set_scheduler(&mut self, s: Box<dyn Scheduler>) {
+        self.scheduler = s;
+    }
+
+    /// Sends a line per exit, saying what the monitor did, to `out`.
+    pub fn set_trace(&mut self, out: Box<dyn Write + Send>) {
+        self.trace = Some(out);
+    }
+
+    /// Frames of shadow page tables per guest (at least 8).
+    pub fn set_shadow_frames(&mut self, frames: u64) {
+        self.shadow_frames = frames.max(8);
+    }
+
+    fn layout(&self) -> Result<Layout, MonitorError> {
+        let mut off: u64 = 0;
+        let mut rams = Vec::new();
+        for s in &self.specs {
+            let bad = || MonitorError::BadMemorySize {
+                name: s.name.clone(),
+                size: s.memory,
+            };
+            if s.memory == 0 || s.memory > MAX_GUEST_MEMORY {
+                return Err(bad());
+            }
+            let size = align_up(s.memory, PAGE).ok_or_else(bad)?;
+            rams.push(GuestRam {
+                base: MachPhys(RAM_BASE + off),
+                size,
+            });
+            off = align_up(size, MEGAPAGE)
+                .and_then(|s| off.checked_add(s))
+                .ok_or(MonitorError::OutOfMachineMemory)?;
+        }
+        let mut guests = Vec::new();
+        for ram in rams {
+            let frames = ShadowMmu::bare_frames(ram.size) + self.shadow_frames;
+            guests.push((ram, MachPhys(RAM_BASE + off), frames));
+            off = off
+                .checked_add(frames * PAGE)
+                .ok_or(MonitorError::OutOfMachineMemory)?;
+        }
+        Ok(Layout { total: off, guests })
+    }
+
+    /// Machine memory the guests added so far need (their RAM plus the
+    /// monitor's reserve for page tables).
+    pub fn machine_memory(&self) -> Result<u64, MonitorError> {
+        self.layout().map(|l| l.total)
+    }
+
+    /// Builds the machine and loads every guest.
+    fn boot(&mut self) -> Result<(H, Vec<Guest>), MonitorError> {
+        if self.specs.is_empty() {
+            return Err(MonitorError::NoGuests);
+        }
+        let layout = self.layout()?;
+        let mut hart = H::deprivileged(layout.total);
+        let mut guests = Vec::new();
+        for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
+            for (addr, data, mem_size) in &spec.image.segments {
+                let size = (*mem_size).max(data.len() as u64);
+                let outside = || MonitorError::SegmentOutsideRam {
+                    name: spec.name.clone(),
+                    addr: *addr,
+                    size,
+                };
+                ram.translate(GuestPhys(*addr), size).ok_or_else(outside)?;
+                let m = ram
+                    .translate(GuestPhys(*addr), data.len() as u64)
+                    .ok_or_else(outside)?;
+                hart.write_phys(m.0, data);
+            }
+            let mut vcpu = Vcpu::new(spec.image.entry);
+            // a0 = hart id 0, a1 = no device tree (MACHINE.md).
+            vcpu.x = [0; 32];
+            let shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
+            guests.push(Guest {
+                name: spec.name,
+                vcpu,
+                ram,
+                shadow,
+                devices: VirtualDevices::new(spec.console),
+                stats: GuestStats::default(),
+                end: None,
+                max_instructions: spec.max_instructions,
+                storm: StormGuard::default(),
+                fills: FillGuard::default(),
+            });
+        }
+        Ok((hart, guests))
+    }
+
+    /// Runs every guest until all have ended, `quantum` instructions at a
+    /// time (the scheduler may scale it), and reports on each.
+    pub fn run(&mut self, quantum: u64) -> Result<Vec<GuestReport>, MonitorError> {
+        let (mut hart, mut guests) = self.boot()?;
+        let quantum = quantum.max(1);
+        let mut log = Log {
+            on: self.trace.is_some(),
+            lines: Vec::new(),
+        };
+        let mut current: Option<usize> = None;
+        let mut ready = Vec::with_capacity(guests.len());
+        loop {
+            ready.clear();
+            ready.extend((0..guests.len()).filter(|&i| guests[i].end.is_none()));
+            if ready.is_empty() {
+                break;
+            }
+            let (i, q) = self.scheduler.next(&ready, quantum);
+            let i = if guests.get(i).is_some_and(|g| g.end.is_none()) {
+                i
+            } else {
+                ready[0]
+            };
+            if current != Some(i) {
+                if let Some(c) = current {
+                    switch_out(&mut guests[c], &mut hart);
+                }
+                switch_in(&mut guests[i], &mut hart);
+                current = Some(i);
+                log.say(|| "switched onto the hart".into());
+            }
+            run_slice(&mut guests[i], &mut hart, q, &mut log);
+            if guests[i].end.is_some() {
+                switch_out(&mut guests[i], &mut hart);
+                current = None;
+            }
+            self.emit(i, &guests[i].name, &mut log);
+        }
+        if let Some(t) = &mut self.trace {
+            let _ = t.flush();
+        }
+        Ok(guests.into_iter().map(report).collect())
+    }
+
+    fn emit(&mut self, i: usize, name: &str, log: &mut Log) {
+        if let Some(t) = &mut self.trace {
+            for line in log.lines.drain(..) {
+                let _ = writeln!(t, "guest {i} ({name}): {line}");
+            }
+        }
+    }
+}
+
+/// Puts guest `g` on the hart: its registers, `pc`, digest and the root of
+/// the page tables for its current virtual mode.
+pub fn switch_in<H: HostHart>(g: &mut Guest, hart: &mut H) {
+    for r in 1..32u8 {
+        hart.set_x(r, g.vcpu.x[r as usize]);
+    }
+    hart.set_pc(g.vcpu.pc);
+    hart.set_guest_digest(g.vcpu.digest);
+    g.shadow.force_activate(hart, &g.vcpu);
+    g.stats.world_switches += 1;
+}
+
+/// Takes guest `g` off the hart, parking its state in its vcpu.
+pub fn switch_out<H: HostHart>(g: &mut Guest, hart: &mut H) {
+    for r in 1..32u8 {
+        g.vcpu.x[r as usize] = hart.x(r);
+    }
+    g.vcpu.pc = hart.pc();
+    g.vcpu.digest = hart.guest_digest();
+    g.devices.console().flush();
+}
+
+/// Runs the loaded guest for up to `quantum` instructions (emulated ones
+/// and exits count too), handling each exit.
+pub fn run_slice<H: HostHart>(g: &mut Guest, hart: &mut H, quantum: u64, log: &mut Log) {
+    let mut left = quantum;
+    while g.end.is_none() && left > 0 {
+        // The timer comparator, then interrupt delivery, as the hart does
+        // before each instruction.
+        g.vcpu.tick();
+        if let Some(irq) = g.vcpu.pending_interrupt() {
+            exits::reflect::inject(g, hart, irq, log);
+        }
+        let limit_left = g.max_instructions.saturating_sub(g.vcpu.retired);
+        if limit_left == 0 {
+            g.end = Some(End::InstructionLimit(g.max_instructions));
+            log.say(|| "instruction limit reached: guest stopped".into());
+            break;
+        }
+        // Stop exactly where the virtual timer will fire.
+        let to_timer = if g.vcpu.stip {
+            u64::MAX
+        } else {
+            g.vcpu.until_deadline()
+        };
+        let budget = left.min(limit_left).min(to_timer).max(1);
+        let before = g.vcpu.retired;
+        let start = hart.instret();
+        let exit = hart.run(budget);
+        g.vcpu.retired += hart.instret().wrapping_sub(start);
+        exits::handle(g, hart, exit, log);
+        let used = (g.vcpu.retired - before).max(1);
+        left = left.saturating_sub(used);
+    }
+}
+
+fn report(g: Guest) -> GuestReport {
+    GuestReport {
+        name: g.name,
+        end: g.end.unwrap_or(End::Hang),
+        retired: g.vcpu.retired,
+        emulated: g.vcpu.emulated,
+        digest: g.vcpu.digest,
+        stats: g.stats,
+    }
+}

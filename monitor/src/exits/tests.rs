@@ -1,0 +1,393 @@
+//! Exit handlers fed synthetic exits on a scripted hart.
+
+use cpu::devices::{Console, SharedBuffer};
+use cpu::hart::{Exit, Priv, RAM_BASE};
+use cpu::isa::{encode, Insn, Op};
+use cpu::trap::{Exception, Interrupt, Trap};
+
+use super::*;
+use crate::guest::{FillGuard, StormGuard};
+use crate::host::scripted::{ScriptedHart, NOP};
+use crate::memory::{GuestRam, MachPhys};
+use crate::shadow::pte;
+use crate::stats::GuestStats;
+use crate::vcpu::{sstatus, Vcpu};
+use crate::vdev::VirtualDevices;
+
+const MEM: u64 = 1 << 20;
+const ENTRY: u64 = RAM_BASE;
+
+fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
+    let mut hart = ScriptedHart::deprivileged(MEM + 64 * 4096);
+    let ram = GuestRam {
+        base: MachPhys(RAM_BASE),
+        size: MEM,
+    };
+    let shadow = ShadowMmu::new(&mut hart, &ram, MachPhys(RAM_BASE + MEM), 64);
+    let (console, out) = Console::buffered(&[]);
+    let mut g = Guest {
+        name: "t".into(),
+        vcpu: Vcpu::new(ENTRY),
+        ram,
+        shadow,
+        devices: VirtualDevices::new(console),
+        stats: GuestStats::default(),
+        end: None,
+        max_instructions: u64::MAX,
+        storm: StormGuard::default(),
+        fills: FillGuard::default(),
+    };
+    crate::switch_in(&mut g, &mut hart);
+    (g, hart, out)
+}
+
+fn illegal(bits: u32) -> Exit {
+    Exit::Trap(Trap::Exception {
+        cause: Exception::IllegalInstruction,
+        tval: bits as u64,
+    })
+}
+
+fn csr(op: Op, rd: u8, rs1: u8, csr: u16) -> u32 {
+    encode(&Insn::new(op, rd, rs1, 0, csr as i32))
+}
+
+#[test]
+fn csrr_sscratch_is_emulated_and_retires_once() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.sscratch = 0x1234;
+    let bits = csr(Op::Csrrs, 10, 0, 0x140);
+    let mut want = hart.digest;
+    want.update(ENTRY, bits);
+    handle(&mut g, &mut hart, illegal(bits), &mut Log::default());
+    assert_eq!(hart.x[10], 0x1234);
+    assert_eq!(hart.pc, ENTRY + 4);
+    assert_eq!(g.vcpu.retired, 1);
+    assert_eq!(hart.digest, want, "the emulated csrr is in the digest");
+    assert_eq!(g.stats.emulated[Emulated::CsrRead as usize], 1);
+}
+
+#[test]
+fn csr_access_from_virtual_u_mode_is_the_guests_illegal_instruction() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.mode = Priv::User;
+    g.vcpu.stvec = RAM_BASE + 0x100;
+    let bits = csr(Op::Csrrs, 10, 0, 0x140);
+    handle(&mut g, &mut hart, illegal(bits), &mut Log::default());
+    assert_eq!(g.vcpu.mode, Priv::Supervisor);
+    assert_eq!(g.vcpu.scause, 2);
+    assert_eq!(g.vcpu.stval, bits as u64);
+    assert_eq!(g.vcpu.sepc, ENTRY);
+    assert_eq!(g.vcpu.sstatus & sstatus::SPP, 0);
+    assert_eq!(hart.pc, RAM_BASE + 0x100);
+    assert_eq!(g.vcpu.retired, 0, "a reflected trap retires nothing");
+}
+
+#[test]
+fn m_mode_csrs_and_mret_are_illegal_for_the_guest_kernel() {
+    let (mut g, mut hart, _) = setup();
+    for bits in [csr(Op::Csrrs, 10, 0, 0x300), 0x3020_0073] {
+        handle(&mut g, &mut hart, illegal(bits), &mut Log::default());
+        assert_eq!(g.vcpu.scause, 2);
+        assert_eq!(g.vcpu.stval, bits as u64);
+    }
+}
+
+#[test]
+fn garbage_satp_is_ignored_and_a_real_one_flushes_the_shadow() {
+    let (mut g, mut hart, _) = setup();
+    let bare = hart.satp;
+    hart.x[5] = 0xdead_beef_dead_beef;
+    handle(
+        &mut g,
+        &mut hart,
+        illegal(csr(Op::Csrrw, 0, 5, 0x180)),
+        &mut Log::default(),
+    );
+    assert_eq!(g.vcpu.satp, 0);
+    assert_eq!(hart.satp, bare);
+    hart.x[5] = 8 << 60 | (RAM_BASE >> 12);
+    handle(
+        &mut g,
+        &mut hart,
+        illegal(csr(Op::Csrrw, 0, 5, 0x180)),
+        &mut Log::default(),
+    );
+    assert_eq!(g.vcpu.satp, 8 << 60 | (RAM_BASE >> 12));
+    assert_ne!(hart.satp, bare, "now on a shadow root");
+    assert_eq!(g.shadow.flushes, 1);
+    assert_eq!(g.vcpu.retired, 2, "both writes retired");
+}
+
+#[test]
+fn sret_returns_to_user_mode_on_the_user_shadow() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.satp = 8 << 60 | (RAM_BASE >> 12);
+    g.shadow.force_activate(&mut hart, &g.vcpu);
+    let s_root = hart.satp;
+    g.vcpu.sepc = RAM_BASE + 0x2000;
+    g.vcpu.sstatus = sstatus::SPIE;
+    handle(&mut g, &mut hart, illegal(0x1020_0073), &mut Log::default());
+    assert_eq!(g.vcpu.mode, Priv::User);
+    assert_eq!(hart.pc, RAM_BASE + 0x2000);
+    assert_eq!(g.vcpu.sstatus, sstatus::SIE | sstatus::SPIE);
+    assert_ne!(hart.satp, s_root);
+}
+
+#[test]
+fn ecall_from_virtual_s_is_an_sbi_call_and_from_u_a_system_call() {
+    let (mut g, mut hart, out) = setup();
+    hart.x[17] = 1; // legacy console_putchar
+    hart.x[10] = b'h' as u64;
+    let ecall = Exit::Trap(Trap::Exception {
+        cause: Exception::EcallFromU,
+        tval: 0,
+    });
+    handle(&mut g, &mut hart, ecall, &mut Log::default());
+    g.devices.console().flush();
+    assert_eq!(out.contents(), b"h");
+    assert_eq!(hart.pc, ENTRY + 4);
+    assert_eq!(g.vcpu.retired, 1);
+    g.vcpu.mode = Priv::User;
+    handle(&mut g, &mut hart, ecall, &mut Log::default());
+    assert_eq!(g.vcpu.scause, 8);
+    assert_eq!(g.vcpu.sepc, ENTRY + 4);
+}
+
+#[test]
+fn mmio_store_in_bare_mode_reaches_the_guests_uart() {
+    let (mut g, mut hart, out) = setup();
+    let sb = encode(&Insn::new(Op::Sb, 0, 6, 7, 0));
+    hart.write_phys(ENTRY, &sb.to_le_bytes());
+    hart.x[6] = 0x1000_0000;
+    hart.x[7] = b'!' as u64;
+    let fault = Exit::Trap(Trap::Exception {
+        cause: Exception::StorePageFault,
+        tval: 0x1000_0000,
+    });
+    handle(&mut g, &mut hart, fault, &mut Log::default());
+    g.devices.console().flush();
+    assert_eq!(out.contents(), b"!");
+    assert_eq!(hart.pc, ENTRY + 4);
+    assert_eq!(g.stats.emulated[Emulated::MmioStore as usize], 1);
+}
+
+/// Guest tables: root at +0x1000, L1 at +0x2000, L0 at +0x3000; VA
+/// 0x4000_0000 → `leaf`.
+fn map_one(hart: &mut ScriptedHart, leaf: u64) {
+    let w = |hart: &mut ScriptedHart, gpa: u64, v: u64| {
+        assert!(hart.write_phys(gpa, &v.to_le_bytes()));
+    };
+    w(
+        hart,
+        RAM_BASE + 0x1000 + 8,
+        ((RAM_BASE + 0x2000) >> 12) << 10 | pte::V,
+    );
+    w(
+        hart,
+        RAM_BASE + 0x2000,
+        ((RAM_BASE + 0x3000) >> 12) << 10 | pte::V,
+    );
+    w(hart, RAM_BASE + 0x3000, leaf);
+}
+
+fn read_u64(hart: &ScriptedHart, pa: u64) -> u64 {
+    let mut b = [0; 8];
+    hart.read_phys(pa, &mut b);
+    u64::from_le_bytes(b)
+}
+
+#[test]
+fn shadow_fills_lazily_and_sets_a_then_d() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.satp = 8 << 60 | ((RAM_BASE + 0x1000) >> 12);
+    g.shadow.force_activate(&mut hart, &g.vcpu);
+    map_one(
+        &mut hart,
+        ((RAM_BASE + 0x5000) >> 12) << 10 | pte::V | pte::R | pte::W,
+    );
+    let load = Exit::Trap(Trap::Exception {
+        cause: Exception::LoadPageFault,
+        tval: 0x4000_0008,
+    });
+    handle(&mut g, &mut hart, load, &mut Log::default());
+    assert_eq!(g.stats.shadow_filled, 1);
+    let leaf = read_u64(&hart, RAM_BASE + 0x3000);
+    assert_eq!(leaf & (pte::A | pte::D), pte::A, "a load sets A only");
+    let store = Exit::Trap(Trap::Exception {
+        cause: Exception::StorePageFault,
+        tval: 0x4000_0008,
+    });
+    handle(&mut g, &mut hart, store, &mut Log::default());
+    assert_eq!(g.stats.shadow_filled, 2);
+    let leaf = read_u64(&hart, RAM_BASE + 0x3000);
+    assert_eq!(leaf & (pte::A | pte::D), pte::A | pte::D);
+    assert_eq!(g.vcpu.retired, 0);
+    assert_eq!(g.stats.reflected, 0);
+}
+
+#[test]
+fn ptes_pointing_outside_the_guests_ram_fault_inside_the_guest() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.satp = 8 << 60 | ((RAM_BASE + 0x1000) >> 12);
+    g.vcpu.stvec = RAM_BASE + 0x100;
+    g.shadow.force_activate(&mut hart, &g.vcpu);
+    // A leaf naming the monitor's own reserve, just past the guest's RAM.
+    map_one(
+        &mut hart,
+        ((RAM_BASE + MEM) >> 12) << 10 | pte::V | pte::R | pte::W,
+    );
+    let load = Exit::Trap(Trap::Exception {
+        cause: Exception::LoadPageFault,
+        tval: 0x4000_0000,
+    });
+    handle(&mut g, &mut hart, load, &mut Log::default());
+    assert_eq!(g.stats.shadow_filled, 0);
+    assert_eq!(g.vcpu.scause, Exception::LoadAccessFault as u64);
+    assert_eq!(g.vcpu.stval, 0x4000_0000);
+    // A user page from S-mode without SUM: the guest's page fault.
+    map_one(
+        &mut hart,
+        ((RAM_BASE + 0x5000) >> 12) << 10 | pte::V | pte::R | pte::U,
+    );
+    g.vcpu.mode = Priv::Supervisor;
+    handle(&mut g, &mut hart, load, &mut Log::default());
+    assert_eq!(g.vcpu.scause, Exception::LoadPageFault as u64);
+}
+
+#[test]
+fn the_timer_interrupt_is_injected_at_the_exact_instruction() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.set_timer(10); // clock 100
+    g.vcpu.set_sie(crate::vcpu::STIP);
+    g.vcpu.sstatus = sstatus::SIE;
+    g.vcpu.stvec = RAM_BASE + 0x800;
+    hart.script.push_back((1000, Exit::BudgetExhausted));
+    let mut log = Log::default();
+    crate::run_slice(&mut g, &mut hart, 250, &mut log);
+    assert_eq!(g.vcpu.scause, 1 << 63 | 5);
+    assert_eq!(
+        g.vcpu.sepc,
+        ENTRY + 4 * 100,
+        "taken after exactly 100 instructions"
+    );
+    assert_eq!(g.stats.interrupts, 1);
+    assert_eq!(g.vcpu.retired, 250);
+    let _ = (NOP, Interrupt::SupervisorTimer);
+}
+
+#[test]
+fn a_fault_that_never_goes_away_is_a_trap_storm() {
+    let (mut g, mut hart, _) = setup();
+    g.vcpu.stvec = 0x10; // nothing there: the handler itself faults
+    let fault = Exit::Trap(Trap::Exception {
+        cause: Exception::InstructionPageFault,
+        tval: 0x10,
+    });
+    hart.pc = 0x10;
+    for _ in 0..2000 {
+        if g.end.is_some() {
+            break;
+        }
+        handle(&mut g, &mut hart, fault, &mut Log::default());
+    }
+    assert!(matches!(
+        g.end,
+        Some(crate::End::TrapStorm { pc: 0x10, .. })
+    ));
+    assert_eq!(g.stats.reflected, 999);
+}
+
+mod hostile {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Reads every byte of machine memory outside the guest's RAM and
+    /// shadow reserve (where a neighbour would live).
+    fn outside(hart: &ScriptedHart) -> Vec<u8> {
+        hart.ram[(MEM + 64 * 4096) as usize..].to_vec()
+    }
+
+    fn setup_with_neighbour() -> (Guest, ScriptedHart) {
+        let (g, mut hart, _) = setup();
+        hart.ram.extend(std::iter::repeat_n(0xa5, 1 << 16));
+        (g, hart)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Random page tables: whatever the guest's tables say, a page
+        /// fault never panics, never maps anything outside the guest's own
+        /// RAM, and never touches memory beyond its RAM and reserve.
+        #[test]
+        fn random_page_tables_stay_inside_the_guest(
+            ptes in proptest::collection::vec(any::<u64>(), 48),
+            slots in proptest::collection::vec(0u64..(MEM / 8), 48),
+            vas in proptest::collection::vec(any::<u64>(), 16),
+            root in 0u64..(MEM >> 12),
+        ) {
+            let (mut g, mut hart) = setup_with_neighbour();
+            let before = outside(&hart);
+            for (p, s) in ptes.iter().zip(&slots) {
+                // Aim a third of the PTEs at pages inside the guest.
+                let v = if p % 3 == 0 {
+                    (p & 0x3ff) | ((RAM_BASE >> 12) + (p >> 20) % (MEM >> 12)) << 10
+                } else {
+                    *p
+                };
+                hart.write_phys(RAM_BASE + s * 8, &v.to_le_bytes());
+            }
+            g.vcpu.satp = 8 << 60 | ((RAM_BASE >> 12) + root);
+            g.shadow.force_activate(&mut hart, &g.vcpu);
+            for (i, va) in vas.iter().enumerate() {
+                let va = if i % 2 == 0 { va & 0x7f_ffff_ffff } else { *va };
+                let cause = [Exception::InstructionPageFault, Exception::LoadPageFault, Exception::StorePageFault][i % 3];
+                g.vcpu.mode = if i % 4 == 0 { Priv::User } else { Priv::Supervisor };
+                g.end = None;
+                let exit = Exit::Trap(Trap::Exception { cause, tval: va });
+                handle(&mut g, &mut hart, exit, &mut Log::default());
+            }
+            prop_assert_eq!(outside(&hart), before);
+            // Every entry of the monitor's tables: a leaf maps guest RAM, a
+            // pointer points into the reserve.
+            let reserve = RAM_BASE + MEM..RAM_BASE + MEM + 64 * 4096;
+            for off in (reserve.start..reserve.end).step_by(8) {
+                let e = read_u64(&hart, off);
+                if e & pte::V == 0 {
+                    continue;
+                }
+                let pa = ((e & pte::PPN_MASK) >> 10) << 12;
+                if e & (pte::R | pte::W | pte::X) != 0 {
+                    prop_assert!((RAM_BASE..RAM_BASE + MEM).contains(&pa), "leaf {e:#x}");
+                    prop_assert!(e & pte::U != 0, "guests run in U-mode");
+                } else {
+                    prop_assert!(reserve.contains(&pa), "pointer {e:#x}");
+                }
+            }
+        }
+
+        /// Random instruction words trapping as illegal instructions, in
+        /// either virtual mode: never a panic, never a write outside the
+        /// guest, and the guest's pc always ends up somewhere it chose.
+        #[test]
+        fn random_instruction_words_never_escape(
+            words in proptest::collection::vec(any::<u32>(), 32),
+            regs in proptest::collection::vec(any::<u64>(), 32),
+        ) {
+            let (mut g, mut hart) = setup_with_neighbour();
+            let before = outside(&hart);
+            for (i, r) in regs.iter().enumerate().skip(1) {
+                hart.x[i] = *r;
+            }
+            for (i, w) in words.iter().enumerate() {
+                g.vcpu.mode = if i % 3 == 0 { Priv::User } else { Priv::Supervisor };
+                g.end = None;
+                handle(&mut g, &mut hart, illegal(*w), &mut Log::default());
+                let ecall = Exit::Trap(Trap::Exception { cause: Exception::EcallFromU, tval: 0 });
+                handle(&mut g, &mut hart, ecall, &mut Log::default());
+            }
+            prop_assert_eq!(outside(&hart), before);
+        }
+    }
+}

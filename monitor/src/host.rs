@@ -1,0 +1,227 @@
+//! The monitor's port to the one real hart.
+//!
+//! The monitor drives a single [`cpu::hart::Hart`] and multiplexes every
+//! guest over it. Everything it needs from that hart is listed in
+//! [`HostHart`], so that the exit handlers can also be exercised against a
+//! scripted hart in unit tests ("feed it a synthetic exit", STYLE.md). The
+//! run loop is generic over this trait, so the real hart is called directly:
+//! no `dyn` call per exit, none per instruction.
+
+use cpu::hart::{Digest, Exit};
+
+/// What the monitor needs from the real hart.
+///
+/// The hart runs with `medeleg = mideleg = 0`, `mcounteren = 0`, in U-mode,
+/// with no devices and no timer of its own: every trap leaves [`HostHart::run`]
+/// as an [`Exit::Trap`], and the monitor decides what the guest sees.
+pub trait HostHart {
+    /// Builds a hart whose RAM (machine memory) is `ram_size` bytes at
+    /// [`cpu::hart::RAM_BASE`], deprivileged as described above.
+    fn deprivileged(ram_size: u64) -> Self
+    where
+        Self: Sized;
+    /// Runs the loaded guest for at most `budget` retired instructions.
+    fn run(&mut self, budget: u64) -> Exit;
+    /// Instructions retired by the real hart, all guests together.
+    fn instret(&self) -> u64;
+    fn x(&self, reg: u8) -> u64;
+    /// Writes a register (writes to `x0` are dropped).
+    fn set_x(&mut self, reg: u8, value: u64);
+    fn pc(&self) -> u64;
+    fn set_pc(&mut self, pc: u64);
+    /// The running trace digest of the loaded guest.
+    fn guest_digest(&self) -> Digest;
+    fn set_guest_digest(&mut self, digest: Digest);
+    /// Points the real MMU at a root page table the monitor owns (a full
+    /// `satp` value) and flushes the TLB.
+    fn set_satp(&mut self, satp: u64);
+    /// Flushes the real TLB after the monitor edited page tables it owns.
+    fn flush_tlb(&mut self);
+    /// Reads machine RAM; `false` if any byte is outside it.
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool;
+    /// Writes machine RAM; `false` (and nothing written) if outside it.
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool;
+
+    /// Records that the monitor retired the instruction `bits` at the
+    /// current `pc` on the guest's behalf (an emulated instruction): it
+    /// counts and goes into the trace digest exactly as if the hart had run
+    /// it. Called before `pc` moves past it.
+    fn retire_emulated(&mut self, bits: u32);
+}
+
+/// The real hart, deprivileged: nothing delegated, no counters for U-mode,
+/// no timer, no devices, the digest on, U-mode.
+impl HostHart for cpu::hart::Hart {
+    fn deprivileged(ram_size: u64) -> Self {
+        let mut h = cpu::hart::Hart::new(ram_size);
+        h.csr.medeleg = 0;
+        h.csr.mideleg = 0;
+        h.csr.mcounteren = 0;
+        h.csr.mie = 0;
+        h.privilege = cpu::hart::Priv::User;
+        h.timecmp = u64::MAX;
+        h.set_digest(true);
+        h
+    }
+    #[inline]
+    fn run(&mut self, budget: u64) -> Exit {
+        cpu::hart::Hart::run(self, &mut cpu::hart::NoDevices, budget)
+    }
+    fn instret(&self) -> u64 {
+        cpu::hart::Hart::instret(self)
+    }
+    fn x(&self, reg: u8) -> u64 {
+        self.x[reg as usize & 31]
+    }
+    fn set_x(&mut self, reg: u8, value: u64) {
+        if reg != 0 {
+            self.x[reg as usize & 31] = value;
+        }
+    }
+    fn pc(&self) -> u64 {
+        self.pc
+    }
+    fn set_pc(&mut self, pc: u64) {
+        self.pc = pc;
+    }
+    fn guest_digest(&self) -> Digest {
+        self.digest
+    }
+    fn set_guest_digest(&mut self, digest: Digest) {
+        self.digest = digest;
+    }
+    fn set_satp(&mut self, satp: u64) {
+        self.csr.satp = satp;
+        cpu::hart::Hart::flush_tlb(self);
+    }
+    fn flush_tlb(&mut self) {
+        cpu::hart::Hart::flush_tlb(self);
+    }
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        cpu::hart::Hart::read_phys(self, pa, buf)
+    }
+    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+        cpu::hart::Hart::write_phys(self, pa, data)
+    }
+    fn retire_emulated(&mut self, bits: u32) {
+        cpu::hart::Hart::retire_emulated(self, bits);
+    }
+}
+
+/// A scripted stand-in for the real hart, for feeding exit handlers
+/// synthetic exits: RAM, registers and a queue of what `run` reports.
+#[cfg(test)]
+pub mod scripted {
+    use std::collections::VecDeque;
+
+    use cpu::hart::{Digest, Exit, RAM_BASE};
+
+    use super::HostHart;
+
+    /// The word a scripted "retired" instruction contributes to the digest.
+    pub const NOP: u32 = 0x0000_0013;
+
+    pub struct ScriptedHart {
+        pub x: [u64; 32],
+        pub pc: u64,
+        pub digest: Digest,
+        pub instret: u64,
+        pub satp: u64,
+        pub tlb_flushes: u64,
+        pub ram: Vec<u8>,
+        /// Each `run` takes the front entry: retire up to that many `nop`s
+        /// (stopping early at the budget), then report the exit.
+        pub script: VecDeque<(u64, Exit)>,
+    }
+
+    impl HostHart for ScriptedHart {
+        fn deprivileged(ram_size: u64) -> Self {
+            ScriptedHart {
+                x: [0; 32],
+                pc: 0,
+                digest: Digest::new(),
+                instret: 0,
+                satp: 0,
+                tlb_flushes: 0,
+                ram: vec![0; ram_size as usize],
+                script: VecDeque::new(),
+            }
+        }
+        fn run(&mut self, budget: u64) -> Exit {
+            let Some((n, exit)) = self.script.pop_front() else {
+                // Nothing scripted: the guest ends by the finisher.
+                return Exit::BudgetExhausted;
+            };
+            let k = n.min(budget);
+            for _ in 0..k {
+                self.digest.update(self.pc, NOP);
+                self.pc += 4;
+                self.instret += 1;
+            }
+            if k < n {
+                self.script.push_front((n - k, exit));
+                Exit::BudgetExhausted
+            } else {
+                exit
+            }
+        }
+        fn instret(&self) -> u64 {
+            self.instret
+        }
+        fn x(&self, reg: u8) -> u64 {
+            self.x[reg as usize & 31]
+        }
+        fn set_x(&mut self, reg: u8, value: u64) {
+            if reg != 0 {
+                self.x[reg as usize & 31] = value;
+            }
+        }
+        fn pc(&self) -> u64 {
+            self.pc
+        }
+        fn set_pc(&mut self, pc: u64) {
+            self.pc = pc;
+        }
+        fn guest_digest(&self) -> Digest {
+            self.digest
+        }
+        fn set_guest_digest(&mut self, digest: Digest) {
+            self.digest = digest;
+        }
+        fn set_satp(&mut self, satp: u64) {
+            self.satp = satp;
+            self.tlb_flushes += 1;
+        }
+        fn flush_tlb(&mut self) {
+            self.tlb_flushes += 1;
+        }
+        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM_BASE) else {
+                return false;
+            };
+            match self.ram.get(off as usize..off as usize + buf.len()) {
+                Some(s) => {
+                    buf.copy_from_slice(s);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
+            let Some(off) = pa.checked_sub(RAM_BASE) else {
+                return false;
+            };
+            match self.ram.get_mut(off as usize..off as usize + data.len()) {
+                Some(s) => {
+                    s.copy_from_slice(data);
+                    true
+                }
+                None => false,
+            }
+        }
+        fn retire_emulated(&mut self, bits: u32) {
+            self.digest.update(self.pc, bits);
+            self.instret += 1;
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The monitor on the real hart, with guests hand-encoded through the
+//! instruction table (`isa::encode`).
+
+use cpu::devices::{Console, SharedBuffer};
+use cpu::isa::{encode, Insn, Op};
+use monitor::{End, GuestImage, GuestSpec, Monitor};
+
+const BASE: u64 = 0x8020_0000;
+
+fn i(op: Op, rd: u8, rs1: u8, rs2: u8, imm: i32) -> u32 {
+    encode(&Insn::new(op, rd, rs1, rs2, imm))
+}
+
+/// Prints "hi" through the UART (MMIO), checks `sscratch` round-trips,
+/// counts down a loop of `n`, prints "\n" through the SBI, passes.
+fn chatty(n: i32) -> Vec<u32> {
+    let (t0, t1, s0, a0, a7) = (5, 6, 8, 10, 17);
+    vec![
+        i(Op::Lui, t0, 0, 0, 0x1000_0000),
+        i(Op::Addi, t1, 0, 0, b'h' as i32),
+        i(Op::Sb, 0, t0, t1, 0),
+        i(Op::Addi, t1, 0, 0, b'i' as i32),
+        i(Op::Sb, 0, t0, t1, 0),
+        i(Op::Csrrw, 0, t1, 0, 0x140),
+        i(Op::Csrrs, a0, 0, 0, 0x140),
+        i(Op::Addi, s0, 0, 0, n),
+        i(Op::Addi, s0, s0, 0, -1),
+        i(Op::Bne, 0, s0, 0, -4),
+        i(Op::Addi, a7, 0, 0, 1),
+        i(Op::Addi, a0, 0, 0, b'\n' as i32),
+        i(Op::Ecall, 0, 0, 0, 0),
+        i(Op::Lui, t0, 0, 0, 0x0010_0000),
+        i(Op::Lui, t1, 0, 0, 0x5000),
+        i(Op::Addi, t1, t1, 0, 0x555),
+        i(Op::Sw, 0, t0, t1, 0),
+        i(Op::Jal, 0, 0, 0, 0),
+    ]
+}
+
+/// Masks interrupts and spins forever.
+fn spinner() -> Vec<u32> {
+    vec![i(Op::Csrrci, 0, 2, 0, 0x100), i(Op::Jal, 0, 0, 0, 0)]
+}
+
+fn spec(name: &str, code: &[u32], max: u64) -> (GuestSpec, SharedBuffer) {
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let (console, out) = Console::buffered(&[]);
+    let len = bytes.len() as u64;
+    (
+        GuestSpec {
+            name: name.into(),
+            image: GuestImage {
+                entry: BASE,
+                segments: vec![(BASE, bytes, len)],
+            },
+            memory: 4 << 20,
+            console,
+            max_instructions: max,
+        },
+        out,
+    )
+}
+
+#[test]
+fn a_guest_runs_alone_and_beside_others_identically() {
+    let mut alone: Monitor = Monitor::new();
+    let (s, out) = spec("chatty", &chatty(500), 1_000_000);
+    alone.add_guest(s);
+    let a = alone.run(10_000).unwrap();
+    assert_eq!(out.contents(), b"hi\r\n");
+    assert_eq!(a[0].end.code(), 0, "{}", a[0].end);
+    assert_eq!(a[0].retired, 8 + 2 * 500 + 7);
+
+    let mut crowd: Monitor = Monitor::new();
+    let mut outs = Vec::new();
+    for (k, n) in [500, 37, 1000, 3].into_iter().enumerate() {
+        let (s, out) = spec(&format!("g{k}"), &chatty(n), 1_000_000);
+        crowd.add_guest(s);
+        outs.push(out);
+    }
+    let r = crowd.run(7).unwrap();
+    assert_eq!(r[0].digest, a[0].digest, "same stream beside others");
+    assert_eq!(r[0].retired, a[0].retired);
+    for (rep, out) in r.iter().zip(&outs) {
+        assert_eq!(out.contents(), b"hi\r\n");
+        assert_eq!(rep.end.code(), 0);
+        assert!(rep.stats.world_switches > 1);
+    }
+}
+
+#[test]
+fn a_masked_spinner_does_not_stop_the_others() {
+    let mut m: Monitor = Monitor::new();
+    let (s, _) = spec("spin", &spinner(), 200_000);
+    m.add_guest(s);
+    let (s, out) = spec("chatty", &chatty(2000), 1_000_000);
+    m.add_guest(s);
+    let r = m.run(1000).unwrap();
+    assert_eq!(r[0].end, End::InstructionLimit(200_000));
+    assert_eq!(r[1].end.code(), 0);
+    assert_eq!(out.contents(), b"hi\r\n");
+    assert!(r[0].direct_fraction() > 0.99);
+}
+
+/// Rough speed check (run with `--release -- --ignored --nocapture`): a
+/// CPU-bound loop natively on the hart vs under the monitor.
+#[test]
+#[ignore]
+fn speed_ratio() {
+    use monitor::host::HostHart;
+    let n = 20_000_000;
+    let mut code = chatty(0);
+    // s0 = n (0x1312d00), too wide for addi's immediate.
+    code[7] = i(Op::Lui, 8, 0, 0, 0x0131_3000);
+    code.insert(8, i(Op::Addi, 8, 8, 0, -0x300));
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    // Natively: the hart in S-mode running the loop part directly.
+    let mut h = cpu::hart::Hart::new(4 << 20);
+    h.write_phys(BASE, &bytes);
+    h.privilege = cpu::hart::Priv::Supervisor;
+    h.set_digest(true);
+    // A warm-up pass, then the timed one.
+    let mut native = std::time::Duration::ZERO;
+    for _ in 0..2 {
+        h.pc = BASE + 9 * 4;
+        h.x[8] = n as u64;
+        let t = std::time::Instant::now();
+        let _ = h.run(&mut cpu::hart::NoDevices, 2 * n as u64 + 1);
+        native = t.elapsed();
+    }
+    let mut m: Monitor = Monitor::new();
+    let (s, _) = spec("loop", &code, u64::MAX);
+    m.add_guest(s);
+    let t = std::time::Instant::now();
+    let r = m.run(1_000_000).unwrap();
+    let virt = t.elapsed();
+    let _ = HostHart::instret(&h);
+    println!(
+        "native {native:?}, virtualized {virt:?} ({} instructions): virtualized/native speed = {:.3}",
+        r[0].retired,
+        native.as_secs_f64() / virt.as_secs_f64()
+    );
+}
