@@ -99,7 +99,7 @@ impl GuestReport {
         if self.retired == 0 {
             1.0
         } else {
-            (self.retired - self.emulated) as f64 / self.retired as f64
+            self.retired.saturating_sub(self.emulated) as f64 / self.retired as f64
         }
     }
 }

@@ -57,17 +57,16 @@ impl<H: HostHart> SbiEnv for GuestEnv<'_, H> {
     }
 }
 
-/// The `ecall` of an answered SBI call retires, as the native SEE retires
-/// it (`pc += 4`, counted, in the digest).
-fn retire_sbi<H: HostHart>(g: &mut Guest, hart: &mut H) {
-    hart.retire_emulated(ECALL);
+/// Steps the guest past the `ecall` of an answered SBI call, as the native
+/// SEE does (`pc += 4`). The `ecall` raised an exception, so it does not
+/// retire (privileged spec 3.3.1): it enters neither `instret` nor the
+/// digest, natively or here.
+fn step_past_ecall<H: HostHart>(hart: &mut H) {
     hart.set_pc(hart.pc().wrapping_add(4));
-    g.vcpu.retired += 1;
-    g.vcpu.emulated += 1;
 }
 
 /// `ecall` from virtual S-mode: performs the SBI call, writes `a0`/`a1`,
-/// and retires the `ecall` (as the native SEE does: `pc += 4`).
+/// and steps past the `ecall` (as the native SEE does: `pc += 4`).
 pub fn hypercall<H: HostHart>(g: &mut Guest, hart: &mut H, log: &mut Log) {
     let trap = cpu::trap::Trap::Exception {
         cause: cpu::trap::Exception::EcallFromS,
@@ -100,6 +99,6 @@ pub fn hypercall<H: HostHart>(g: &mut Guest, hart: &mut H, log: &mut Log) {
     ret.write_to(&mut x);
     hart.set_x(10, x[10]);
     hart.set_x(11, x[11]);
-    retire_sbi(g, hart);
+    step_past_ecall(hart);
     log.say(|| format!("ecall (SBI hypercall) {call:?}: answered {ret:?}"));
 }
