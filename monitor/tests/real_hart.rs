@@ -69,7 +69,9 @@ fn a_guest_runs_alone_and_beside_others_identically() {
     let a = alone.run(10_000).unwrap();
     assert_eq!(out.contents(), b"hi\r\n");
     assert_eq!(a[0].end.code(), 0, "{}", a[0].end);
-    assert_eq!(a[0].retired, 8 + 2 * 500 + 7);
+    // Everything up to the finisher store retires but the SBI `ecall`,
+    // which traps (privileged spec 3.3.1), as natively.
+    assert_eq!(a[0].retired, 8 + 2 * 500 + 6);
 
     let mut crowd: Monitor = Monitor::new();
     let mut outs = Vec::new();
