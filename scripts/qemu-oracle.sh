@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # qemu-oracle.sh: run every guest program on QEMU and check its console output.
 #
-# For each guest-programs/**/X.s (or X.S) this builds X.elf with the RISC-V
+# For each X.s (or X.S) under the directories given (default: guest-programs;
+# tests/conformance holds the conformance suite) this builds X.elf with the RISC-V
 # GNU toolchain and guest-programs/link.ld, boots it on QEMU's `virt` board
 # with QEMU's own OpenSBI, strips OpenSBI's boot banner, and compares the rest
 # of the console output byte for byte with X.expected; QEMU must also exit 0.
 #
-#   scripts/qemu-oracle.sh            check every program
-#   scripts/qemu-oracle.sh --update   rewrite the X.expected files instead
+#   scripts/qemu-oracle.sh                      check every guest program
+#   scripts/qemu-oracle.sh tests/conformance    check the conformance suite
+#   scripts/qemu-oracle.sh --update [PATH...]   rewrite the X.expected files
+#
+# Each PATH is a directory (searched recursively) or a single .s/.S file;
+# relative paths are taken from the repository root, then from the current
+# directory.
 #
 # Prints one line per program (`ok` or `FAIL`, with a diff), then a line
 # `N passed, M failed`; exits non-zero if anything failed. Works from any
@@ -23,14 +29,27 @@
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-progs="$root/guest-programs"
+linker_script="$root/guest-programs/link.ld"
 
 update=0
-case "${1-}" in
-    "") ;;
-    --update) update=1 ;;
-    *) echo "usage: $0 [--update]" >&2; exit 2 ;;
-esac
+if [ "${1-}" = --update ]; then
+    update=1
+    shift
+fi
+[ $# -eq 0 ] && set -- guest-programs
+
+# Resolve each PATH to an absolute one; the names printed are relative to it
+# (for a directory) or its directory (for a file), as in "ok   bench/sieve.s".
+paths=()
+for arg in "$@"; do
+    case "$arg" in
+        -*) echo "usage: $0 [--update] [DIR|FILE.s ...]" >&2; exit 2 ;;
+        /*) path=$arg ;;
+        *) if [ -e "$root/$arg" ]; then path="$root/$arg"; else path="$PWD/$arg"; fi ;;
+    esac
+    [ -e "$path" ] || { echo "$0: $arg: no such file or directory" >&2; exit 2; }
+    paths+=("$path")
+done
 
 for tool in riscv64-unknown-elf-gcc qemu-system-riscv64 perl; do
     command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 2; }
@@ -49,14 +68,30 @@ fail() {
     failed=$((failed + 1))
 }
 
-while IFS= read -r -d '' src; do
-    name=${src#"$progs/"}            # e.g. bench/sieve.s
+# Every program as "BASE<NUL>SOURCE<NUL>", BASE being the directory its
+# printed name is relative to.
+list_programs() {
+    local path
+    for path in "${paths[@]}"; do
+        if [ -d "$path" ]; then
+            find "$path" -type f \( -name '*.s' -o -name '*.S' \) -print0 | sort -z |
+                while IFS= read -r -d '' src; do printf '%s\0%s\0' "${path%/}" "$src"; done
+        else
+            printf '%s\0%s\0' "$(dirname "$path")" "$path"
+        fi
+    done
+}
+
+n=0
+while IFS= read -r -d '' base && IFS= read -r -d '' src; do
+    name=${src#"$base/"}             # e.g. bench/sieve.s
     expected=${src%.*}.expected
-    work="$tmp/${name//\//_}"        # a private file prefix for this program
+    n=$((n + 1))
+    work="$tmp/$n-${name//\//_}"     # a private file prefix for this program
 
     if ! riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 \
             -nostdlib -nostartfiles \
-            -T "$progs/link.ld" -o "$work.elf" "$src" 2>"$work.build"; then
+            -T "$linker_script" -o "$work.elf" "$src" 2>"$work.build"; then
         fail "$name" "does not build" "$work.build"
         continue
     fi
@@ -94,7 +129,7 @@ while IFS= read -r -d '' src; do
             <(cat -A "$work.out") >"$work.diff"
         fail "$name" "output differs from ${expected#"$root/"}:" "$work.diff"
     fi
-done < <(find "$progs" -type f \( -name '*.s' -o -name '*.S' \) -print0 | sort -z)
+done < <(list_programs)
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
