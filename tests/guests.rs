@@ -38,8 +38,8 @@ fn run_native(path: &Path, input: &[u8], max_instructions: u64) -> (RunReport, V
     (report, out.contents())
 }
 
-/// Every `guest-programs/**/X.s` (and `.S`).
-fn guest_programs() -> Vec<PathBuf> {
+/// Every `DIR/**/X.s` (and `.S`) under the repository root.
+fn programs_in(dir: &str) -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -54,17 +54,29 @@ fn guest_programs() -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(&root().join("guest-programs"), &mut out);
+    walk(&root().join(dir), &mut out);
     out.sort();
     out
 }
 
 #[test]
 fn every_guest_program_prints_its_expected_output_and_exits_0() {
-    let programs = guest_programs();
+    expect_outputs(&programs_in("guest-programs"));
+}
+
+/// The self-checking conformance guests print exactly what they print on
+/// QEMU (their `.expected` files come from QEMU 7.2 + OpenSBI 1.1).
+#[test]
+fn the_conformance_suite_prints_what_qemu_prints() {
+    expect_outputs(&programs_in("tests/conformance"));
+}
+
+/// Runs each program natively and checks its console bytes against its
+/// `.expected` file and its exit status against 0.
+fn expect_outputs(programs: &[PathBuf]) {
     assert!(!programs.is_empty(), "no guest programs found");
     let mut failures = Vec::new();
-    for path in &programs {
+    for path in programs {
         let expected_path = path.with_extension("expected");
         let expected = std::fs::read(&expected_path)
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));

@@ -31,12 +31,12 @@ fn illegal_instruction_stval_is_the_bits() {
 }
 
 #[test]
-fn ebreak_stval_is_pc_and_ecall_from_u_is_delegated() {
+fn ebreak_stval_is_zero_and_ecall_from_u_is_delegated() {
     let mut a = Asm::new();
     a.sys(Op::Ebreak);
     let mut h = hart_with_handler(&a);
     run_to_handler(&mut h);
-    expect_delegated(&h, Exception::Breakpoint, CODE, CODE);
+    expect_delegated(&h, Exception::Breakpoint, CODE, 0);
 
     let mut a = Asm::new();
     a.sys(Op::Ecall);
