@@ -55,10 +55,10 @@ fn is_assembly(path: &Path) -> bool {
     )
 }
 
+/// Assembles a source in-process; the errors already name file, line and
+/// column.
 fn assemble(path: &Path) -> Result<Vec<u8>, String> {
-    Err(format!(
-        "{}: assembly sources are not supported yet (the assembler has not landed): \
-         assemble and link it with riscv64-unknown-elf-as and -ld, then disassemble the ELF",
-        path.display()
-    ))
+    asm::assemble_file(path)
+        .map(|out| out.elf)
+        .map_err(|errors| errors.to_string())
 }
