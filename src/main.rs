@@ -26,7 +26,7 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
-    /// Run a guest program natively: in S-mode, with trapvisor's built-in SBI firmware
+    /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
 }
 

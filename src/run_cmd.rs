@@ -1,8 +1,10 @@
 //! `trapvisor run FILE`: run one guest program natively, in S-mode on the
-//! emulated hart, with trapvisor's built-in SEE as its firmware.
+//! emulated hart, with trapvisor's built-in SEE as its firmware;
+//! `trapvisor run --monitor GUEST...` (implied by two or more guests): run
+//! them side by side under the monitor ([`monitored`]).
 //!
 //! The command is three reusable steps, so that running several guests under
-//! the monitor (`--monitor GUEST...`) can call them once per guest:
+//! the monitor can call them once per guest:
 //! 1. [`load_guest`]: a file (assembly `.s`/`.S`, or an ELF executable)
 //!    into an [`Image`], or a [`LoadError`] naming the file, before
 //!    anything runs (exit status 2);
@@ -14,7 +16,11 @@
 //! Exit status: the guest's own exit code (finisher or SBI SRST; codes
 //! above 255 give 255), or for a guest trapvisor had to stop: 124
 //! instruction limit, 125 hang, 126 trap storm, 70 an internal error
-//! (see [`cpu::machine::status`]); 2 for bad input.
+//! (see [`cpu::machine::status`]); 2 for bad input. Under the monitor:
+//! 0 only if every guest ended with 0, else the first non-zero guest
+//! status in command-line order (see [`monitored`]).
+
+mod monitored;
 
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -35,32 +41,58 @@ pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
 /// The largest `--memory` accepted (RAM is allocated on the host).
 pub const MAX_MEMORY: u64 = 16 << 30;
 
+/// The monitor's default preemption timer, in instructions: 100 µs of
+/// virtual time. Small enough that side-by-side guests' output interleaves
+/// line by line; large enough that world switches cost little.
+pub const DEFAULT_QUANTUM: u64 = 10_000;
+
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The guest: an assembly source (.s, or .S with the C preprocessor) or
-    /// a RISC-V ELF64 executable.
+    /// The guest(s): assembly sources (.s, or .S with the C preprocessor)
+    /// or RISC-V ELF64 executables. Two or more imply --monitor.
     // Required, but optional to clap so that `--trace FILE` can mean
     // "trace traps, run FILE" (see `RunArgs::resolve`).
-    pub file: Option<PathBuf>,
+    pub files: Vec<PathBuf>,
 
-    /// Guest RAM at 0x80000000: bytes, or with a binary suffix K, M, G
-    /// (KiB/MiB/GiB and KB/MB/GB mean the same, as in QEMU's -m). The
-    /// default is QEMU's `-m 128M`.
+    /// Run the guest(s) under the monitor, deprivileged to U-mode, every
+    /// trap emulated or reflected; each guest's console lines are printed
+    /// prefixed with `[NAME] ` (NAME = the file stem; `NAME#2`, ... for
+    /// duplicates).
+    #[arg(long)]
+    pub monitor: bool,
+
+    /// Under the monitor: the preemption timer, in retired instructions a
+    /// guest may run before the next guest gets the hart.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_QUANTUM,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub quantum: u64,
+
+    /// Write each guest's console output, raw (exactly the guest's bytes,
+    /// no prefix), to DIR/NAME.out instead of stdout.
+    #[arg(long, value_name = "DIR")]
+    pub console_dir: Option<PathBuf>,
+
+    /// Guest RAM at 0x80000000 (each guest's, under the monitor): bytes,
+    /// or with a binary suffix K, M, G (KiB/MiB/GiB and KB/MB/GB mean the
+    /// same, as in QEMU's -m). The default is QEMU's `-m 128M`.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
     pub memory: u64,
 
-    /// Stop the guest after N retired instructions (exit status 124);
-    /// 0 = no limit.
+    /// Stop the guest (each guest, under the monitor) after N retired
+    /// instructions (exit status 124); 0 = no limit.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_INSTRUCTIONS)]
     pub max_instructions: u64,
 
     /// Print statistics to stderr at the end: instructions, traps by
-    /// cause, wall time, MIPS and the trace digest.
+    /// cause, wall time, MIPS and the trace digest; under the monitor, per
+    /// guest: exits by reason, emulated instructions by kind, shadow page
+    /// faults, world switches, the direct-execution fraction and the digest.
     #[arg(long)]
     pub stats: bool,
 
     /// Log every trap to stderr (`--trace`), or every instruction with its
-    /// disassembly too (`--trace insn`).
+    /// disassembly too (`--trace insn`, natively only). Under the monitor:
+    /// every exit and what the monitor did about it.
     #[arg(long, value_name = "insn", num_args = 0..=1, default_missing_value = "traps")]
     pub trace: Option<String>,
 }
@@ -75,27 +107,50 @@ pub enum Trace {
 }
 
 impl RunArgs {
-    /// The file to run and what to trace. `--trace` takes an optional
+    /// The files to run and what to trace. `--trace` takes an optional
     /// value, so in `run --trace guest.s` clap hands the file to `--trace`:
-    /// a value that is not a trace level is the file when no other file is
-    /// given.
-    pub fn resolve(&self) -> Result<(PathBuf, Option<Trace>), String> {
+    /// a value that is not a trace level is the first file when no other
+    /// file is given, or when it names a guest (ends in `.s`/`.S`/`.elf`
+    /// or exists).
+    pub fn resolve(&self) -> Result<(Vec<PathBuf>, Option<Trace>), String> {
         let level = |v: &str| match v {
             "traps" => Some(Trace::Traps),
             "insn" => Some(Trace::Insn),
             _ => None,
         };
-        match (&self.trace, &self.file) {
-            (None, Some(file)) => Ok((file.clone(), None)),
-            (Some(v), Some(file)) => match level(v) {
-                Some(t) => Ok((file.clone(), Some(t))),
-                None => Err(format!(
-                    "unknown --trace value `{v}`: use `--trace` (traps) or `--trace insn`"
-                )),
+        let looks_like_guest = |v: &str| {
+            let p = Path::new(v);
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("s" | "S" | "elf")
+            ) || p.is_file()
+        };
+        let files = self.files.clone();
+        let (files, trace) = match &self.trace {
+            None => (files, None),
+            Some(v) => match level(v) {
+                Some(t) => (files, Some(t)),
+                None if files.is_empty() || looks_like_guest(v) => {
+                    let mut all = vec![PathBuf::from(v)];
+                    all.extend(files);
+                    (all, Some(Trace::Traps))
+                }
+                None => {
+                    return Err(format!(
+                        "unknown --trace value `{v}`: use `--trace` (traps) or `--trace insn`"
+                    ))
+                }
             },
-            (Some(v), None) if level(v).is_none() => Ok((PathBuf::from(v), Some(Trace::Traps))),
-            (_, None) => Err("no guest program given: trapvisor run [OPTIONS] FILE".into()),
+        };
+        if files.is_empty() {
+            return Err("no guest program given: trapvisor run [OPTIONS] FILE...".into());
         }
+        Ok((files, trace))
+    }
+
+    /// Whether the guests run under the monitor: asked for, or more than one.
+    pub fn monitored(&self, files: &[PathBuf]) -> bool {
+        self.monitor || files.len() > 1
     }
 }
 
@@ -291,22 +346,36 @@ pub fn report(name: &str, report: &RunReport, stats: bool) {
 
 /// `trapvisor run`.
 pub fn run(args: &RunArgs) -> ExitCode {
-    let (file, trace) = match args.resolve() {
+    let (files, trace) = match args.resolve() {
         Ok(resolved) => resolved,
         Err(e) => {
             eprintln!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
-    let guest = match load_guest(&file, args.memory) {
+    if args.monitored(&files) {
+        return monitored::run(&files, args, trace);
+    }
+    let file = &files[0];
+    let guest = match load_guest(file, args.memory) {
         Ok(guest) => guest,
         Err(e) => {
             eprintln!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
+    let out: Box<dyn io::Write + Send> = match &args.console_dir {
+        None => Box::new(io::stdout()),
+        Some(dir) => match monitored::console_file(dir, &monitored::guest_names(&files)[0]) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("trapvisor: {e}");
+                return ExitCode::from(status::BAD_INPUT);
+            }
+        },
+    };
     init_tracing(trace);
-    let console = Console::new(Box::new(io::stdout()), Box::new(StdinInput::new()));
+    let console = Console::new(out, Box::new(StdinInput::new()));
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,
         Err(e) => {
@@ -338,7 +407,10 @@ mod tests {
 
     fn args(file: Option<&str>, trace: Option<&str>) -> RunArgs {
         RunArgs {
-            file: file.map(PathBuf::from),
+            files: file.map(PathBuf::from).into_iter().collect(),
+            monitor: false,
+            quantum: DEFAULT_QUANTUM,
+            console_dir: None,
             memory: 128 << 20,
             max_instructions: DEFAULT_MAX_INSTRUCTIONS,
             stats: false,
@@ -348,7 +420,7 @@ mod tests {
 
     #[test]
     fn trace_level_or_file_after_trace() {
-        let g = PathBuf::from("g.s");
+        let g = vec![PathBuf::from("g.s")];
         assert_eq!(args(Some("g.s"), None).resolve(), Ok((g.clone(), None)));
         assert_eq!(
             args(Some("g.s"), Some("traps")).resolve(),

@@ -84,3 +84,18 @@ pub struct Guest {
     pub storm: StormGuard,
     pub fills: FillGuard,
 }
+
+/// An ELF image as loaded by `cpu::image` (what `trapvisor run` loads),
+/// ready to hand to [`crate::Monitor::add_guest`].
+impl From<&cpu::image::Image> for crate::GuestImage {
+    fn from(image: &cpu::image::Image) -> crate::GuestImage {
+        crate::GuestImage {
+            entry: image.entry,
+            segments: image
+                .segments
+                .iter()
+                .map(|s| (s.addr, s.data.clone(), s.mem_size))
+                .collect(),
+        }
+    }
+}

@@ -144,7 +144,7 @@ impl fmt::Display for GuestReport {
         writeln!(f, "  world switches: {}", s.world_switches)?;
         write!(
             f,
-            "  trace digest: {} ({} instructions)",
+            "  trace digest: {} over {} instructions",
             self.digest, self.digest.count
         )
     }

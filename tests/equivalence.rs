@@ -1,0 +1,199 @@
+//! The equivalence property of MACHINE.md "Under the monitor", checked
+//! literally for every guest program: the stream of retired instructions
+//! (its trace digest: hash and count), every console byte and the way the
+//! guest ends are identical
+//! - natively (`cpu::machine`, the guest in real S-mode),
+//! - under the monitor alone, and
+//! - under the monitor beside three other guest programs, with a small
+//!   quantum (97 instructions: the guest is preempted everywhere, mid-loop,
+//!   mid-handler, between an SBI call and its return) and a larger one
+//!   (1000).
+//!
+//! One test per guest program, so a failure names it. The CPU-bound
+//! programs in `guest-programs/bench/` (300 M instructions each) are in an
+//! ignored test: `cargo test --release --test equivalence -- --ignored`.
+
+use std::path::{Path, PathBuf};
+
+use cpu::devices::Console;
+use cpu::hart::{Digest, RAM_BASE};
+use cpu::image::Image;
+use cpu::machine::{Machine, Outcome};
+use monitor::{End, GuestImage, GuestSpec, Monitor};
+
+/// Every guest gets the same RAM natively and under the monitor.
+const MEMORY: u64 = 128 << 20;
+const MAX_INSTRUCTIONS: u64 = 2_000_000_000;
+/// The top-level guest programs, in the order companions are drawn from.
+const PROGRAMS: &[&str] = &[
+    "hello",
+    "sbi-hello",
+    "syscall",
+    "timer",
+    "paging",
+    "timeshare",
+    "batch",
+];
+
+/// What a run shows of one guest.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    digest: Digest,
+    console: String,
+    /// How it ended, as the exit status `trapvisor run` would give.
+    status: u8,
+}
+
+fn program(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("guest-programs")
+        .join(rel)
+}
+
+fn image(path: &Path) -> Image {
+    let elf = asm::assemble_file(path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn native(path: &Path) -> Seen {
+    let (console, out) = Console::buffered(b"");
+    let mut machine = Machine::boot(&image(path), MEMORY, console)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    machine.max_instructions = MAX_INSTRUCTIONS;
+    machine.hart.set_digest(true);
+    let report = machine.run();
+    Seen {
+        digest: report.digest,
+        console: String::from_utf8_lossy(&out.contents()).into_owned(),
+        status: report.outcome.exit_status(),
+    }
+}
+
+/// The exit status `trapvisor run` gives for a monitored guest's end (the
+/// same numbers as natively).
+fn status(end: &End) -> u8 {
+    match end {
+        End::Guest(e) => Outcome::Ended(*e).exit_status(),
+        End::InstructionLimit(_) => cpu::machine::status::INSTRUCTION_LIMIT,
+        End::Hang => cpu::machine::status::HANG,
+        End::TrapStorm { .. } => cpu::machine::status::TRAP_STORM,
+    }
+}
+
+/// Runs `paths` side by side under the monitor; what each guest showed.
+fn monitored(paths: &[PathBuf], quantum: u64) -> Vec<Seen> {
+    let mut m: Monitor = Monitor::new();
+    let mut outs = Vec::new();
+    for path in paths {
+        let (console, out) = Console::buffered(b"");
+        m.add_guest(GuestSpec {
+            name: path.display().to_string(),
+            image: GuestImage::from(&image(path)),
+            memory: MEMORY,
+            console,
+            max_instructions: MAX_INSTRUCTIONS,
+        });
+        outs.push(out);
+    }
+    let reports = m.run(quantum).unwrap_or_else(|e| panic!("{e}"));
+    reports
+        .iter()
+        .zip(outs)
+        .map(|(r, out)| Seen {
+            digest: r.digest,
+            console: String::from_utf8_lossy(&out.contents()).into_owned(),
+            status: status(&r.end),
+        })
+        .collect()
+}
+
+/// The three programs after `name` in [`PROGRAMS`] (cyclically).
+fn companions(name: &str) -> Vec<PathBuf> {
+    let k = PROGRAMS.iter().position(|p| *p == name).unwrap_or(0);
+    (1..=3)
+        .map(|d| program(&format!("{}.s", PROGRAMS[(k + d) % PROGRAMS.len()])))
+        .collect()
+}
+
+/// Natively, alone under the monitor, and with the guest first and then
+/// last among four, at quanta 97 and 1000: the same everywhere.
+fn check(rel: &str, others: Vec<PathBuf>) {
+    let path = program(rel);
+    let reference = native(&path);
+    assert!(
+        reference.digest.count > 0,
+        "{rel}: nothing retired natively"
+    );
+    let alone = monitored(std::slice::from_ref(&path), 10_000).remove(0);
+    assert_eq!(
+        alone, reference,
+        "{rel}: alone under the monitor vs natively"
+    );
+    for quantum in [97, 1000] {
+        let mut first = vec![path.clone()];
+        first.extend(others.iter().cloned());
+        let seen = monitored(&first, quantum).remove(0);
+        assert_eq!(
+            seen, reference,
+            "{rel}: first of four under the monitor (quantum {quantum}) vs natively"
+        );
+        let mut last = others.clone();
+        last.push(path.clone());
+        let seen = monitored(&last, quantum).pop();
+        assert_eq!(
+            seen.as_ref(),
+            Some(&reference),
+            "{rel}: last of four under the monitor (quantum {quantum}) vs natively"
+        );
+    }
+}
+
+macro_rules! equivalent {
+    ($($test:ident => $name:literal,)*) => {$(
+        #[test]
+        fn $test() {
+            check(concat!($name, ".s"), companions($name));
+        }
+    )*};
+}
+
+equivalent! {
+    hello_is_equivalent => "hello",
+    sbi_hello_is_equivalent => "sbi-hello",
+    syscall_is_equivalent => "syscall",
+    timer_is_equivalent => "timer",
+    paging_is_equivalent => "paging",
+    timeshare_is_equivalent => "timeshare",
+    batch_is_equivalent => "batch",
+}
+
+/// Every top-level guest program is covered by a test above.
+#[test]
+fn every_guest_program_has_an_equivalence_test() {
+    let mut found: Vec<String> = std::fs::read_dir(program(""))
+        .expect("guest-programs/")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("s" | "S")))
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    found.sort();
+    let mut listed: Vec<String> = PROGRAMS.iter().map(|s| s.to_string()).collect();
+    listed.sort();
+    assert_eq!(found, listed, "add the new guest program to PROGRAMS");
+}
+
+/// The CPU-bound benchmarks, each beside three small guest programs.
+#[test]
+#[ignore = "300 M instructions per program: run with --release -- --ignored"]
+fn bench_programs_are_equivalent() {
+    for name in ["crc32", "matmul", "sieve", "sort"] {
+        check(
+            &format!("bench/{name}.s"),
+            companions("timer"), // timer, paging, timeshare
+        );
+    }
+}
