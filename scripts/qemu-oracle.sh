@@ -89,7 +89,10 @@ while IFS= read -r -d '' base && IFS= read -r -d '' src; do
     n=$((n + 1))
     work="$tmp/$n-${name//\//_}"     # a private file prefix for this program
 
+    # -Wa,-I: GNU as looks for .include files in the current directory;
+    # trapvisor (and the reader) look next to the including file.
     if ! riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 \
+            -Wa,-I"$(dirname "$src")" \
             -nostdlib -nostartfiles \
             -T "$linker_script" -o "$work.elf" "$src" 2>"$work.build"; then
         fail "$name" "does not build" "$work.build"
