@@ -77,8 +77,12 @@ while IFS= read -r -d '' src; do
     check "$name" native "$work.native" $?
 
     if "$tv" run --help | grep -q -- '--monitor'; then
-        "$tv" run --monitor "$src" </dev/null >"$work.monitor" 2>"$work.monitor.err"
-        check "$name" monitor "$work.monitor" $?
+        # --console-dir: the guest's own bytes, without the `[name] ` prefix.
+        stem=$(basename "$src"); stem=${stem%.*}
+        "$tv" run --monitor --console-dir "$work.consoles" "$src" </dev/null \
+            >"$work.monitor.stdout" 2>"$work.monitor.err"
+        status=$?
+        check "$name" monitor "$work.consoles/$stem.out" $status
     fi
 done < <(find "$@" -type f \( -name '*.s' -o -name '*.S' \) -print0 | sort -z)
 

@@ -1,0 +1,228 @@
+//! `trapvisor run --monitor GUEST...` through the binary: prefixed console
+//! lines, raw `--console-dir` files, exit statuses, per-guest summaries,
+//! `--stats` digests equal to the native ones, `--trace`, bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn trapvisor(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .expect("trapvisor runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("trapvisor-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn expected(program: &str) -> String {
+    std::fs::read_to_string(root().join("guest-programs").join(program)).unwrap()
+}
+
+/// The lines of `out` that start with `prefix`, prefix removed, joined.
+fn lines_of(out: &str, prefix: &str) -> String {
+    out.split_inclusive('\n')
+        .filter_map(|l| l.strip_prefix(prefix))
+        .collect()
+}
+
+#[test]
+fn each_guests_lines_are_prefixed_with_its_name() {
+    let dir = scratch("prefix");
+    std::fs::copy(root().join("guest-programs/hello.s"), dir.join("a.s")).unwrap();
+    std::fs::copy(root().join("guest-programs/timer.s"), dir.join("b.s")).unwrap();
+    let (a, b) = (dir.join("a.s"), dir.join("b.s"));
+    let out = trapvisor(&[
+        "run",
+        "--monitor",
+        "--quantum",
+        "97",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .all(|l| l.starts_with("[a] ") || l.starts_with("[b] ")),
+        "{stdout}"
+    );
+    assert_eq!(lines_of(&stdout, "[a] "), expected("hello.expected"));
+    assert_eq!(lines_of(&stdout, "[b] "), expected("timer.expected"));
+    assert_eq!(text(&out.stderr), "", "clean ends say nothing");
+}
+
+#[test]
+fn two_guests_imply_the_monitor_and_repeats_are_numbered() {
+    let out = trapvisor(&["run", "guest-programs/hello.s", "guest-programs/hello.s"]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert_eq!(lines_of(&stdout, "[hello] "), expected("hello.expected"));
+    assert_eq!(lines_of(&stdout, "[hello#2] "), expected("hello.expected"));
+}
+
+#[test]
+fn console_dir_gets_each_guests_raw_bytes() {
+    let dir = scratch("consoles");
+    let out = trapvisor(&[
+        "run",
+        "--monitor",
+        "--console-dir",
+        dir.to_str().unwrap(),
+        "guest-programs/hello.s",
+        "guest-programs/paging.s",
+        "guest-programs/hello.s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).unwrap();
+    assert_eq!(read("hello.out"), expected("hello.expected"));
+    assert_eq!(read("hello#2.out"), expected("hello.expected"));
+    assert_eq!(read("paging.out"), expected("paging.expected"));
+}
+
+#[test]
+fn the_status_is_the_first_non_zero_one_and_bad_ends_are_summarized() {
+    let out = trapvisor(&[
+        "run",
+        "--max-instructions",
+        "100000",
+        "guest-programs/hello.s",
+        "tests/guests/spin-masked.s",
+        "tests/guests/exit42.s",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(124),
+        "the spinner's limit comes first"
+    );
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("[hello]"), "{stderr}");
+    assert!(
+        stderr
+            .contains("[spin-masked] stopped: reached the instruction limit (100000) (status 124)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[exit42] test finisher: fail (exit code 42) (status 42)"));
+    assert_eq!(lines_of(&text(&out.stdout), "[exit42] "), "x\n");
+
+    let out = trapvisor(&["run", "tests/guests/exit42.s", "tests/guests/hang.s"]);
+    assert_eq!(out.status.code(), Some(42));
+    assert!(text(&out.stderr).contains("[hang] stopped: hangs"));
+    let out = trapvisor(&["run", "--monitor", "tests/guests/storm.s"]);
+    assert_eq!(out.status.code(), Some(126));
+}
+
+#[test]
+fn stats_digest_matches_the_native_one() {
+    let digest_line = |stderr: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.split_once("trace digest: ").map(|(_, d)| d.to_owned()))
+            .unwrap_or_else(|| panic!("no digest in:\n{stderr}"))
+    };
+    let native = trapvisor(&["run", "--stats", "guest-programs/timeshare.s"]);
+    assert_eq!(native.status.code(), Some(0));
+    let monitored = trapvisor(&[
+        "run",
+        "--stats",
+        "--quantum",
+        "97",
+        "guest-programs/timeshare.s",
+        "guest-programs/hello.s",
+    ]);
+    assert_eq!(monitored.status.code(), Some(0));
+    let stderr = text(&monitored.stderr);
+    assert_eq!(digest_line(&stderr), digest_line(&text(&native.stderr)));
+    for fact in [
+        "[timeshare] ",
+        "[hello] ",
+        "instructions retired: ",
+        "ran directly",
+        "exits: ",
+        "emulated: ",
+        "shadow page faults: ",
+        "world switches: ",
+    ] {
+        assert!(stderr.contains(fact), "`{fact}` missing from:\n{stderr}");
+    }
+}
+
+#[test]
+fn trace_says_what_the_monitor_did_and_is_deterministic() {
+    let run = || trapvisor(&["run", "--monitor", "--trace", "guest-programs/paging.s"]);
+    let (a, b) = (run(), run());
+    assert_eq!(a.status.code(), Some(0));
+    let trace = text(&a.stderr);
+    assert!(
+        trace
+            .lines()
+            .any(|l| l.starts_with("guest 0 (paging): csrrw satp, ")
+                && l.ends_with("shadow flushed")),
+        "{trace}"
+    );
+    assert!(trace.contains("shadow filled"));
+    assert_eq!(a.stderr, b.stderr, "same run, same trace");
+    assert_eq!(
+        lines_of(&text(&a.stdout), "[paging] "),
+        expected("paging.expected")
+    );
+}
+
+#[test]
+fn bad_input_for_any_guest_stops_everything_with_status_2() {
+    for (bad, says) in [
+        ("no-such-guest.s", "no-such-guest.s: cannot read"),
+        ("tests/guests/bad-syntax.s", "tests/guests/bad-syntax.s:"),
+        ("Cargo.toml", "Cargo.toml: "),
+    ] {
+        let out = trapvisor(&["run", "guest-programs/hello.s", bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(out.stdout.is_empty(), "{bad}: nothing ran");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{bad}: {}",
+            text(&out.stderr)
+        );
+    }
+    let out = trapvisor(&[
+        "run",
+        "--monitor",
+        "--trace",
+        "insn",
+        "guest-programs/hello.s",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn the_native_run_can_write_its_console_to_a_dir_too() {
+    let dir = scratch("native-console");
+    let out = trapvisor(&[
+        "run",
+        "--console-dir",
+        dir.to_str().unwrap(),
+        "guest-programs/hello.s",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    let got = std::fs::read_to_string(Path::new(&dir).join("hello.out")).unwrap();
+    assert_eq!(got, expected("hello.expected"));
+}

@@ -1,0 +1,213 @@
+//! The monitor keeps control (MACHINE.md "Under the monitor"), checked with
+//! guests written to break it (`tests/guests/`), each compared with its
+//! native run:
+//! - a guest that masks its interrupts and spins forever does not stop the
+//!   others: it ends at its instruction limit, they finish with their
+//!   whole output;
+//! - a guest cannot reach outside its RAM: an access beyond it, or a PTE
+//!   naming memory it does not have, faults inside the guest with the cause
+//!   and `stval` of real hardware, even where a neighbour's RAM or the
+//!   monitor's page tables sit in machine memory;
+//! - `mret`, M-mode CSRs and unsupported `satp` modes behave as natively;
+//! - the guests that end badly (hang, trap storm, endless loop) end the same
+//!   way, at the same instruction, as natively.
+
+use std::path::{Path, PathBuf};
+
+use cpu::devices::Console;
+use cpu::hart::{Digest, RAM_BASE};
+use cpu::image::Image;
+use cpu::machine::{status, Machine, Outcome};
+use monitor::stats::GuestReport;
+use monitor::{End, GuestImage, GuestSpec, Monitor};
+
+const MB: u64 = 1 << 20;
+
+fn path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn image(path: &Path, memory: u64) -> Image {
+    let elf = asm::assemble_file(path)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    Image::from_elf(&elf, RAM_BASE..RAM_BASE + memory)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// What a run shows of one guest: its stream, its console, its status.
+#[derive(Debug, PartialEq, Eq)]
+struct Seen {
+    digest: Digest,
+    console: String,
+    status: u8,
+}
+
+fn native(rel: &str, memory: u64, max: u64) -> Seen {
+    let p = path(rel);
+    let (console, out) = Console::buffered(b"");
+    let mut machine = Machine::boot(&image(&p, memory), memory, console).unwrap();
+    machine.max_instructions = max;
+    machine.hart.set_digest(true);
+    let r = machine.run();
+    Seen {
+        digest: r.digest,
+        console: String::from_utf8_lossy(&out.contents()).into_owned(),
+        status: r.outcome.exit_status(),
+    }
+}
+
+fn status_of(end: &End) -> u8 {
+    match end {
+        End::Guest(e) => Outcome::Ended(*e).exit_status(),
+        End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
+        End::Hang => status::HANG,
+        End::TrapStorm { .. } => status::TRAP_STORM,
+    }
+}
+
+/// Runs `(guest, memory, instruction limit)`s side by side.
+fn monitored(guests: &[(&str, u64, u64)], quantum: u64) -> Vec<(GuestReport, Seen)> {
+    let mut m: Monitor = Monitor::new();
+    let mut outs = Vec::new();
+    for (rel, memory, max) in guests {
+        let (console, out) = Console::buffered(b"");
+        m.add_guest(GuestSpec {
+            name: rel.to_string(),
+            image: GuestImage::from(&image(&path(rel), *memory)),
+            memory: *memory,
+            console,
+            max_instructions: *max,
+        });
+        outs.push(out);
+    }
+    let reports = m.run(quantum).unwrap();
+    reports
+        .into_iter()
+        .zip(outs)
+        .map(|(r, out)| {
+            let seen = Seen {
+                digest: r.digest,
+                console: String::from_utf8_lossy(&out.contents()).into_owned(),
+                status: status_of(&r.end),
+            };
+            (r, seen)
+        })
+        .collect()
+}
+
+#[test]
+fn a_masked_spinner_does_not_stop_the_others() {
+    let limit = 3_000_000;
+    let others = ["guest-programs/hello.s", "guest-programs/timer.s"];
+    for quantum in [97, 10_000] {
+        let mut guests = vec![("tests/guests/spin-masked.s", 128 * MB, limit)];
+        guests.extend(others.iter().map(|g| (*g, 128 * MB, limit)));
+        let runs = monitored(&guests, quantum);
+        let (spinner, _) = &runs[0];
+        assert_eq!(
+            spinner.end,
+            End::InstructionLimit(limit),
+            "quantum {quantum}"
+        );
+        assert_eq!(spinner.retired, limit);
+        for ((report, seen), rel) in runs[1..].iter().zip(others) {
+            let expected = std::fs::read_to_string(path(rel).with_extension("expected")).unwrap();
+            assert_eq!(seen.console, expected, "{rel} beside the spinner");
+            assert_eq!(report.end.code(), 0, "{rel}: {}", report.end);
+            assert!(report.retired < limit);
+        }
+        // The spinner was taken off the hart again and again.
+        assert!(spinner.stats.world_switches > 1, "quantum {quantum}");
+    }
+}
+
+#[test]
+fn the_masked_spinner_stops_where_it_stops_natively() {
+    let limit = 100_000;
+    let reference = native("tests/guests/spin-masked.s", 4 * MB, limit);
+    assert_eq!(reference.status, status::INSTRUCTION_LIMIT);
+    let runs = monitored(
+        &[
+            ("tests/guests/spin-masked.s", 4 * MB, limit),
+            ("tests/guests/spin.s", 4 * MB, limit / 2),
+        ],
+        97,
+    );
+    assert_eq!(runs[0].1, reference);
+}
+
+#[test]
+fn a_guest_cannot_reach_outside_its_ram() {
+    // isolation.s checks its own traps: it exits 0 only if every access
+    // outside its RAM faulted with the right scause and stval.
+    let reference = native("tests/guests/isolation.s", 4 * MB, 1_000_000);
+    assert_eq!(reference.status, 0, "natively:\n{}", reference.console);
+    assert_eq!(reference.console.lines().count(), 5);
+    assert!(reference.console.lines().all(|l| l.starts_with("ok")));
+    // Beside a 4M neighbour, the machine addresses it reaches for are the
+    // neighbour's RAM (0x80400000) and the monitor's shadow tables
+    // (0x80800000): the faults must still be its own.
+    for quantum in [97, 10_000] {
+        let runs = monitored(
+            &[
+                ("tests/guests/isolation.s", 4 * MB, 1_000_000),
+                ("guest-programs/hello.s", 4 * MB, 1_000_000),
+            ],
+            quantum,
+        );
+        assert_eq!(runs[0].1, reference, "isolation.s, quantum {quantum}");
+        let hello = std::fs::read_to_string(path("guest-programs/hello.expected")).unwrap();
+        assert_eq!(runs[1].1.console, hello, "the neighbour is untouched");
+        assert_eq!(runs[1].1.status, 0);
+        // Its faults were its own: reflected, never filled from outside.
+        assert!(runs[0].0.stats.reflected >= 5);
+    }
+}
+
+#[test]
+fn privileged_instructions_behave_as_natively() {
+    // privileged.s exits with the number of checks that went wrong:
+    // mret and M-mode CSRs trap as illegal instructions with the
+    // instruction as stval, unsupported satp modes are ignored.
+    let reference = native("tests/guests/privileged.s", 4 * MB, 1_000_000);
+    assert_eq!(reference.status, 0);
+    let alone = monitored(&[("tests/guests/privileged.s", 4 * MB, 1_000_000)], 10_000);
+    assert_eq!(alone[0].1, reference);
+    let crowd = monitored(
+        &[
+            ("guest-programs/paging.s", 128 * MB, 1_000_000),
+            ("tests/guests/privileged.s", 4 * MB, 1_000_000),
+        ],
+        97,
+    );
+    assert_eq!(crowd[1].1, reference);
+    assert_eq!(crowd[0].1.status, 0);
+}
+
+/// Every test guest that needs no input ends the same way natively and
+/// under the monitor (beside a spinner, quantum 97): same stream, same
+/// bytes, same status, including the ones trapvisor has to stop.
+#[test]
+fn test_guests_end_as_natively() {
+    let limit = 200_000;
+    for (rel, want) in [
+        ("tests/guests/exit42.s", 42),
+        ("tests/guests/hang.s", status::HANG),
+        ("tests/guests/storm.s", status::TRAP_STORM),
+        ("tests/guests/spin.s", status::INSTRUCTION_LIMIT),
+        ("tests/guests/sbi-probe.s", 1), // SRST, reason: system failure
+        ("tests/guests/privileged.s", 0),
+    ] {
+        let reference = native(rel, 128 * MB, limit);
+        assert_eq!(reference.status, want, "{rel} natively");
+        let runs = monitored(
+            &[
+                ("tests/guests/spin-masked.s", 4 * MB, limit),
+                (rel, 128 * MB, limit),
+            ],
+            97,
+        );
+        assert_eq!(runs[1].1, reference, "{rel} under the monitor");
+    }
+}
