@@ -8,7 +8,7 @@
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
 use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH};
-use crate::hart::{Devices, Exit, Hart, Priv};
+use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
 use crate::mmu::{Access, PAGE_SIZE};
 use crate::trap::{Exception, Trap};
@@ -868,14 +868,17 @@ impl Hart {
             Op::LrW | Op::LrD => {
                 let off = self.amo_offset(addr, size, Access::Load)?;
                 let v = self.ram_read_sized(off, size);
-                self.reservation = Some(addr);
+                self.reservation = Some(Reservation {
+                    va: addr,
+                    pa: RAM_BASE.wrapping_add(off as u64),
+                });
                 self.set_x(i.rd, if size == 4 { sext32(v) } else { v });
             }
             _ => {
                 if addr & (size - 1) != 0 {
                     return Err(Access::Store.misaligned(addr));
                 }
-                if self.reservation != Some(addr) {
+                if self.reservation.map(|r| r.va) != Some(addr) {
                     self.reservation = None;
                     self.set_x(i.rd, 1);
                     return Ok(());

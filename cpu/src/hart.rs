@@ -162,6 +162,15 @@ pub struct HartStats {
     pub to_host: u64,
 }
 
+/// An LR reservation (unprivileged spec 8.2): the virtual address the `lr`
+/// named (a later `sc` must name the same one) and the physical address it
+/// reached (stores by other agents there end it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    pub va: u64,
+    pub pa: u64,
+}
+
 /// One RV64IMA hart with its RAM. See the module documentation.
 #[derive(Clone)]
 pub struct Hart {
@@ -190,8 +199,8 @@ pub struct Hart {
     pub(crate) ctx: u64,
     /// The `satp` the TLB was filled under.
     pub(crate) tlb_satp: u64,
-    /// The address reserved by the last LR.
-    pub(crate) reservation: Option<u64>,
+    /// The reservation of the last LR.
+    pub(crate) reservation: Option<Reservation>,
     /// Everything goes through the generic executor (tests).
     pub(crate) reference: bool,
     digest_on: bool,
@@ -331,8 +340,10 @@ impl Hart {
     }
 
     /// Writes RAM at physical address `pa` as the host; false (and nothing
-    /// written) if any byte is outside RAM. Decoded code there is dropped
-    /// and the LR reservation ends.
+    /// written) if any byte is outside RAM. Decoded code there is dropped,
+    /// and the LR reservation ends if the write overlaps the reserved
+    /// doubleword (a store by another agent; writes elsewhere, such as a
+    /// monitor filling its own page tables, leave it alone).
     pub fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
         match self.ram_offset(pa, data.len() as u64) {
             Some(off) => {
@@ -340,11 +351,31 @@ impl Hart {
                     self.dc.flush();
                 }
                 self.ram_write(off, data);
-                self.reservation = None;
+                if let Some(r) = self.reservation {
+                    let start = r.pa & !7;
+                    if pa < start.saturating_add(8) && start < pa.saturating_add(data.len() as u64)
+                    {
+                        self.reservation = None;
+                    }
+                }
                 true
             }
             None => false,
         }
+    }
+
+    /// The LR reservation, if one is held (for a host that multiplexes
+    /// several guests over this hart and saves it per guest).
+    pub fn reservation(&self) -> Option<Reservation> {
+        self.reservation
+    }
+
+    /// Replaces the LR reservation: a host restores a guest's own, or
+    /// ends it (`None`) where that guest's hardware would, e.g. at a trap
+    /// entry or `sret` the host emulates. A non-delegated trap leaves the
+    /// reservation to the host.
+    pub fn set_reservation(&mut self, r: Option<Reservation>) {
+        self.reservation = r;
     }
 
     /// What the hart counted so far.
@@ -625,5 +656,25 @@ fn tvec_target(stvec: u64, trap: Trap) -> u64 {
     match trap {
         Trap::Interrupt(i) if stvec & 3 == 1 => base.wrapping_add(4 * i.code()),
         _ => base,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_writes_end_the_reservation_only_where_they_overlap_it() {
+        let mut h = Hart::new(1 << 20);
+        let r = Reservation {
+            va: 0x8000_1000,
+            pa: RAM_BASE + 0x1000,
+        };
+        h.set_reservation(Some(r));
+        assert!(h.write_phys(RAM_BASE + 0x2000, &[1; 64]));
+        assert!(h.write_phys(RAM_BASE + 0xff8, &[1; 8]));
+        assert_eq!(h.reservation(), Some(r), "writes elsewhere leave it");
+        assert!(h.write_phys(RAM_BASE + 0x1004, &[1]));
+        assert_eq!(h.reservation(), None, "a write into it ends it");
     }
 }

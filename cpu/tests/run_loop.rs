@@ -135,7 +135,8 @@ fn lr_sc_and_amos() {
         assert_eq!(h.x[17], -5i64 as u64, "min stored -5");
         assert_eq!(h.x[18], 0xffff_ffff_ffff_fffb, "maxu keeps 0xfffffffb");
     }
-    // A trap between LR and SC breaks the reservation; so does write_phys.
+    // A trap to the host between LR and SC leaves the reservation to the
+    // host; a host write elsewhere keeps it, one over it ends it.
     let mut a = Asm::new();
     a.li(5, DATA)
         .word(amo(Op::LrD, 10, 5, 0))
@@ -145,6 +146,9 @@ fn lr_sc_and_amos() {
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), HALT);
     assert!(h.write_phys(DATA + 0x100, &[1]));
+    assert!(h.reservation().is_some());
+    assert!(h.write_phys(DATA + 4, &[1]));
+    assert!(h.reservation().is_none());
     h.pc += 4;
     assert_eq!(run_to_exit(&mut h), HALT);
     assert_eq!(h.x[11], 1);

@@ -7,7 +7,7 @@
 //! run loop is generic over this trait, so the real hart is called directly:
 //! no `dyn` call per exit, none per instruction.
 
-use cpu::hart::{Digest, Exit};
+use cpu::hart::{Digest, Exit, Reservation};
 
 /// What the monitor needs from the real hart.
 ///
@@ -47,6 +47,14 @@ pub trait HostHart {
     /// counts and goes into the trace digest exactly as if the hart had run
     /// it. Called before `pc` moves past it.
     fn retire_emulated(&mut self, bits: u32);
+
+    /// The loaded guest's LR reservation, saved and restored with its
+    /// registers at a world switch: a trap the guest never sees (a shadow
+    /// fill, an emulated instruction, another guest's turn) must not end it.
+    fn reservation(&self) -> Option<Reservation>;
+    /// Restores a saved reservation, or ends it (`None`) where the guest's
+    /// own hardware would: a trap entry or an `sret` the monitor emulates.
+    fn set_reservation(&mut self, r: Option<Reservation>);
 }
 
 /// The real hart, deprivileged: nothing delegated, no counters for U-mode,
@@ -106,6 +114,12 @@ impl HostHart for cpu::hart::Hart {
     fn retire_emulated(&mut self, bits: u32) {
         cpu::hart::Hart::retire_emulated(self, bits);
     }
+    fn reservation(&self) -> Option<Reservation> {
+        cpu::hart::Hart::reservation(self)
+    }
+    fn set_reservation(&mut self, r: Option<Reservation>) {
+        cpu::hart::Hart::set_reservation(self, r);
+    }
 }
 
 /// A scripted stand-in for the real hart, for feeding exit handlers
@@ -114,7 +128,7 @@ impl HostHart for cpu::hart::Hart {
 pub mod scripted {
     use std::collections::VecDeque;
 
-    use cpu::hart::{Digest, Exit, RAM_BASE};
+    use cpu::hart::{Digest, Exit, Reservation, RAM_BASE};
 
     use super::HostHart;
 
@@ -128,6 +142,7 @@ pub mod scripted {
         pub instret: u64,
         pub satp: u64,
         pub tlb_flushes: u64,
+        pub reservation: Option<Reservation>,
         pub ram: Vec<u8>,
         /// Each `run` takes the front entry: retire up to that many `nop`s
         /// (stopping early at the budget), then report the exit.
@@ -143,6 +158,7 @@ pub mod scripted {
                 instret: 0,
                 satp: 0,
                 tlb_flushes: 0,
+                reservation: None,
                 ram: vec![0; ram_size as usize],
                 script: VecDeque::new(),
             }
@@ -222,6 +238,12 @@ pub mod scripted {
         fn retire_emulated(&mut self, bits: u32) {
             self.digest.update(self.pc, bits);
             self.instret += 1;
+        }
+        fn reservation(&self) -> Option<Reservation> {
+            self.reservation
+        }
+        fn set_reservation(&mut self, r: Option<Reservation>) {
+            self.reservation = r;
         }
     }
 }

@@ -319,6 +319,7 @@ pub fn switch_in<H: HostHart>(g: &mut Guest, hart: &mut H) {
     }
     hart.set_pc(g.vcpu.pc);
     hart.set_guest_digest(g.vcpu.digest);
+    hart.set_reservation(g.vcpu.reservation);
     g.shadow.force_activate(hart, &g.vcpu);
     g.stats.world_switches += 1;
 }
@@ -330,6 +331,7 @@ pub fn switch_out<H: HostHart>(g: &mut Guest, hart: &mut H) {
     }
     g.vcpu.pc = hart.pc();
     g.vcpu.digest = hart.guest_digest();
+    g.vcpu.reservation = hart.reservation();
     g.devices.console().flush();
 }
 

@@ -12,7 +12,7 @@
 //! the real hart's CSR file, so a guest reads back exactly what it would
 //! read natively.
 
-use cpu::hart::{Digest, Priv};
+use cpu::hart::{Digest, Priv, Reservation};
 use cpu::trap::Interrupt;
 
 /// `sstatus` fields (privileged spec 4.1.1).
@@ -71,6 +71,8 @@ pub struct Vcpu {
     pub x: [u64; 32],
     pub pc: u64,
     pub digest: Digest,
+    /// Its LR reservation while switched out.
+    pub reservation: Option<Reservation>,
 }
 
 impl Vcpu {
@@ -96,6 +98,7 @@ impl Vcpu {
             x: [0; 32],
             pc: entry,
             digest: Digest::new(),
+            reservation: None,
         }
     }
 

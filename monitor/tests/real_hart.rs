@@ -143,3 +143,76 @@ fn speed_ratio() {
         native.as_secs_f64() / virt.as_secs_f64()
     );
 }
+
+/// `lr.d`, a `csrr sscratch` (emulated under the monitor, a plain
+/// instruction natively), `sc.d` to the same address; prints `'0' + rd`
+/// of the `sc` (`0` = it succeeded) through the SBI, then passes.
+fn lr_csr_sc() -> Vec<u32> {
+    let (t0, t1, a0, a1, a7) = (5, 6, 10, 11, 17);
+    vec![
+        // t0 = BASE + 0x1000 (lui sign-extends: clear the upper half).
+        i(Op::Lui, t0, 0, 0, (BASE + 0x1000) as i32),
+        i(Op::Slli, t0, t0, 0, 32),
+        i(Op::Srli, t0, t0, 0, 32),
+        i(Op::LrD, t1, t0, 0, 0),
+        i(Op::Csrrs, a0, 0, 0, 0x140),
+        i(Op::Addi, t1, t1, 0, 1),
+        i(Op::ScD, a1, t0, t1, 0),
+        i(Op::Addi, a0, a1, 0, b'0' as i32),
+        i(Op::Addi, a7, 0, 0, 1),
+        i(Op::Ecall, 0, 0, 0, 0),
+        i(Op::Lui, t0, 0, 0, 0x0010_0000),
+        i(Op::Lui, t1, 0, 0, 0x5000),
+        i(Op::Addi, t1, t1, 0, 0x555),
+        i(Op::Sw, 0, t0, t1, 0),
+        i(Op::Jal, 0, 0, 0, 0),
+    ]
+}
+
+#[test]
+fn lr_then_an_emulated_csr_access_then_sc_succeeds_natively() {
+    let code = lr_csr_sc();
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let (console, out) = Console::buffered(&[]);
+    let mut m = cpu::machine::Machine::new(cpu::hart::Hart::new(4 << 20), console, BASE);
+    assert!(m.load_segment(BASE, &bytes, 0x2000));
+    let r = m.run();
+    assert_eq!(r.outcome.exit_status(), 0, "{:?}", r.outcome);
+    assert_eq!(out.contents(), b"0", "sc succeeded natively");
+}
+
+#[test]
+fn lr_then_an_emulated_csr_access_then_sc_succeeds_under_the_monitor() {
+    let mut m: Monitor = Monitor::new();
+    let (s, out) = spec("lrsc", &lr_csr_sc(), 1_000);
+    m.add_guest(s);
+    let r = m.run(10_000).unwrap();
+    assert_eq!(r[0].end.code(), 0, "{}", r[0].end);
+    assert!(
+        r[0].emulated >= 1,
+        "the csr access was trapped and emulated"
+    );
+    assert_eq!(out.contents(), b"0", "sc succeeded alone under the monitor");
+}
+
+#[test]
+fn lr_sc_survive_world_switches_with_quantum_1() {
+    let mut m: Monitor = Monitor::new();
+    let mut outs = Vec::new();
+    for k in 0..3 {
+        let (s, out) = spec(&format!("lrsc{k}"), &lr_csr_sc(), 1_000);
+        m.add_guest(s);
+        outs.push(out);
+    }
+    let r = m.run(1).unwrap();
+    for (rep, out) in r.iter().zip(&outs) {
+        assert_eq!(rep.end.code(), 0, "{}", rep.end);
+        assert!(rep.stats.world_switches > 5, "{}", rep.stats.world_switches);
+        assert_eq!(
+            out.contents(),
+            b"0",
+            "{}: sc succeeded beside others",
+            rep.name
+        );
+    }
+}

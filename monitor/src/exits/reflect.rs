@@ -39,6 +39,8 @@ pub fn enter_trap<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap) {
     };
     v.sstatus = (v.sstatus & !(sstatus::SPP | sstatus::SPIE | sstatus::SIE)) | spp | spie;
     v.mode = Priv::Supervisor;
+    // Trap entry ends the reservation, as on the hardware.
+    hart.set_reservation(None);
     hart.set_pc(tvec_addr(v.stvec, trap));
     g.shadow.activate(hart, &g.vcpu);
 }

@@ -28,6 +28,8 @@ pub fn emulate_sret<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &m
     v.mode = to;
     let target = v.read_sepc();
     retire(g, hart, bits, Emulated::Sret);
+    // `sret` ends the reservation, as natively.
+    hart.set_reservation(None);
     g.storm.sret(g.vcpu.retired);
     hart.set_pc(target);
     g.shadow.activate(hart, &g.vcpu);
