@@ -187,7 +187,8 @@ fn bench(c: &mut Criterion, filter: &str) {
         group.sample_size(10);
         group.sampling_mode(SamplingMode::Flat);
         group.warm_up_time(Duration::from_millis(500));
-        group.measurement_time(Duration::from_secs(5));
+        // Ten runs of about a second each (the minimum criterion takes).
+        group.measurement_time(Duration::from_secs(12));
         for mode in modes() {
             // Checks the output and counts the instructions of one run.
             let (insns, _) = run_once(&g, mode);
