@@ -135,6 +135,19 @@ pub(crate) enum Flow {
     Exit(Exit),
 }
 
+/// Which variant of the inner loop runs (a const parameter, so that each
+/// variant carries only the per-instruction work it needs).
+pub(crate) struct Mode;
+
+impl Mode {
+    /// Nothing per instruction beyond running it.
+    pub(crate) const PLAIN: u8 = 0;
+    /// The trace digest, kept in a register and written back on exit.
+    pub(crate) const DIGEST: u8 = 1;
+    /// Digest, trace and breakpoints through [`Hart::retired_instrumented`].
+    pub(crate) const FULL: u8 = 2;
+}
+
 /// Why the inner loop stopped.
 pub(crate) enum Stop {
     /// The instruction limit (budget or timer deadline) was reached.
@@ -149,8 +162,8 @@ pub(crate) enum Stop {
 
 impl Hart {
     /// Runs instructions until `instret` reaches `limit` or something needs
-    /// the run loop. `INSTR` selects the instrumented variant (digest,
-    /// trace, breakpoints); the plain one has none of those checks.
+    /// the run loop. `MODE` (a [`Mode`]) selects the variant: plain, digest
+    /// only, or fully instrumented (digest, trace, breakpoints).
     ///
     /// Only a slot index and a countdown are carried from one instruction
     /// to the next: `pc` is derived from the index when an instruction needs
@@ -158,7 +171,7 @@ impl Hart {
     /// end with a sentinel that looks up the next page), and a jump or branch
     /// within the page moves the index by a distance computed at decode.
     #[inline(never)]
-    pub(crate) fn run_block<D: Devices, const INSTR: bool>(
+    pub(crate) fn run_block<D: Devices, const MODE: u8>(
         &mut self,
         dev: &mut D,
         limit: u64,
@@ -168,18 +181,22 @@ impl Hart {
             return Stop::Limit;
         }
         let mut idx = REFETCH;
+        let left0 = left;
+        let mut hash = self.digest.hash;
         let stop = loop {
             let Some(&s) = self.dc.slots.get(idx) else {
                 self.pc = self.pc_at(idx);
                 idx = REFETCH;
                 continue;
             };
-            let pc = if INSTR && !matches!(s.op, XOp::Fetch | XOp::Undecoded) {
+            let pc = if MODE == Mode::FULL && !matches!(s.op, XOp::Fetch | XOp::Undecoded) {
                 let pc = self.pc_at(idx);
                 if self.breakpoint_at(pc) {
                     break Stop::Breakpoint;
                 }
                 pc
+            } else if MODE == Mode::DIGEST {
+                self.pc_at(idx)
             } else {
                 0
             };
@@ -231,7 +248,7 @@ impl Hart {
                         match self.store_slow(dev, va, $n, v) {
                             Ok(false) => {}
                             Ok(true) => {
-                                self.retire_one::<INSTR>(pc, s.bits);
+                                self.retire_one::<MODE>(&mut hash, pc, s.bits);
                                 idx = next;
                                 left -= 1;
                                 break Stop::Flow(Flow::Exit(Exit::Device));
@@ -263,7 +280,7 @@ impl Hart {
                     self.instret = limit - left;
                     match self.exec_generic(dev, s.bits) {
                         Ok(flow) => {
-                            self.retire_one::<INSTR>(pc, s.bits);
+                            self.retire_one::<MODE>(&mut hash, pc, s.bits);
                             idx = REFETCH;
                             left -= 1;
                             if flow != Flow::Next || left == 0 {
@@ -362,7 +379,7 @@ impl Hart {
                 XOp::Remw => rr!(Remw),
                 XOp::Remuw => rr!(Remuw),
             };
-            self.retire_one::<INSTR>(pc, s.bits);
+            self.retire_one::<MODE>(&mut hash, pc, s.bits);
             left -= 1;
             if left == 0 {
                 break Stop::Limit;
@@ -370,6 +387,10 @@ impl Hart {
         };
         self.pc = self.pc_at(idx);
         self.instret = limit - left;
+        if MODE == Mode::DIGEST {
+            self.digest.hash = hash;
+            self.digest.count += left0 - left;
+        }
         stop
     }
 
@@ -421,8 +442,10 @@ impl Hart {
 
     /// Bookkeeping for one retired instruction in the instrumented loop.
     #[inline(always)]
-    fn retire_one<const INSTR: bool>(&mut self, pc: u64, bits: u32) {
-        if INSTR {
+    fn retire_one<const MODE: u8>(&mut self, hash: &mut u64, pc: u64, bits: u32) {
+        if MODE == Mode::DIGEST {
+            *hash = crate::hart::Digest::step(*hash, pc, bits);
+        } else if MODE == Mode::FULL {
             self.retired_instrumented(pc, bits);
         }
     }
