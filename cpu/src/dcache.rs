@@ -338,6 +338,12 @@ impl DCache {
         }
     }
 
+    /// Whether RAM page `page` has decoded code (slots).
+    #[inline]
+    pub(crate) fn has_code(&self, page: usize) -> bool {
+        self.page_map.get(page).is_some_and(|&c| c != NO_CODE)
+    }
+
     /// The first slot of RAM page `page`, allocating its slots on first use.
     pub(crate) fn page(&mut self, page: usize) -> usize {
         let Some(&chunk) = self.page_map.get(page) else {

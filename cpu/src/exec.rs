@@ -7,7 +7,7 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
-use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH};
+use crate::dcache::{predecode, XOp, FAR, REFETCH};
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
 use crate::mmu::{Access, PAGE_SIZE};
@@ -184,12 +184,16 @@ impl Hart {
         let left0 = left;
         let mut hash = self.digest.hash;
         let stop = loop {
-            let Some(&s) = self.dc.slots.get(idx) else {
+            // The slot is read through a reference, field by field, inside
+            // each arm: an operation loads only the fields it uses.
+            let Some(s) = self.dc.slots.get(idx) else {
                 self.pc = self.pc_at(idx);
                 idx = REFETCH;
                 continue;
             };
-            let pc = if MODE == Mode::FULL && !matches!(s.op, XOp::Fetch | XOp::Undecoded) {
+            let op = s.op;
+            let bits = if MODE == Mode::PLAIN { 0 } else { s.bits };
+            let pc = if MODE == Mode::FULL && !matches!(op, XOp::Fetch | XOp::Undecoded) {
                 let pc = self.pc_at(idx);
                 if self.breakpoint_at(pc) {
                     break Stop::Breakpoint;
@@ -200,27 +204,34 @@ impl Hart {
             } else {
                 0
             };
-            let rd = s.rd as usize;
-            let rs1 = s.rs1 as usize;
-            let rs2 = s.rs2 as usize;
-            let imm = s.imm as i64 as u64;
             let next = idx + 1;
+            macro_rules! slot {
+                () => {
+                    self.dc.slots[idx]
+                };
+            }
             macro_rules! rr {
                 ($op:ident) => {{
-                    self.x[rd] = alu(Op::$op, self.x[rs1], self.x[rs2]);
+                    let s = &slot!();
+                    self.x[s.rd as usize] =
+                        alu(Op::$op, self.x[s.rs1 as usize], self.x[s.rs2 as usize]);
                     next
                 }};
             }
             macro_rules! ri {
                 ($op:ident) => {{
-                    self.x[rd] = alu(Op::$op, self.x[rs1], imm);
+                    let s = &slot!();
+                    self.x[s.rd as usize] =
+                        alu(Op::$op, self.x[s.rs1 as usize], s.imm as i64 as u64);
                     next
                 }};
             }
             macro_rules! br {
                 ($op:ident) => {{
-                    if taken(Op::$op, self.x[rs1], self.x[rs2]) {
-                        self.jump_rel(idx, &s)
+                    let s = &slot!();
+                    if taken(Op::$op, self.x[s.rs1 as usize], self.x[s.rs2 as usize]) {
+                        let (near, imm) = (s.near, s.imm);
+                        self.jump_rel(idx, near, imm)
                     } else {
                         next
                     }
@@ -228,7 +239,9 @@ impl Hart {
             }
             macro_rules! ld {
                 ($n:literal, $conv:expr) => {{
-                    let va = self.x[rs1].wrapping_add(imm);
+                    let s = &slot!();
+                    let rd = s.rd as usize;
+                    let va = self.x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64);
                     let raw = match self.load_fast::<$n>(va) {
                         Some(b) => u64::from_le_bytes(widen(b)),
                         None => match self.load_slow(dev, va, $n) {
@@ -242,13 +255,14 @@ impl Hart {
             }
             macro_rules! st {
                 ($n:literal) => {{
-                    let va = self.x[rs1].wrapping_add(imm);
-                    let v = self.x[rs2];
+                    let s = &slot!();
+                    let va = self.x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64);
+                    let v = self.x[s.rs2 as usize];
                     if !self.store_fast::<$n>(va, narrow(v)) {
                         match self.store_slow(dev, va, $n, v) {
                             Ok(false) => {}
                             Ok(true) => {
-                                self.retire_one::<MODE>(&mut hash, pc, s.bits);
+                                self.retire_one::<MODE>(&mut hash, pc, bits);
                                 idx = next;
                                 left -= 1;
                                 break Stop::Flow(Flow::Exit(Exit::Device));
@@ -259,7 +273,7 @@ impl Hart {
                     next
                 }};
             }
-            idx = match s.op {
+            idx = match op {
                 XOp::Fetch => {
                     let pc = self.pc_at(idx);
                     match self.fetch_page(pc) {
@@ -274,13 +288,14 @@ impl Hart {
                     self.decode_slot(idx);
                     continue;
                 }
-                XOp::Illegal => break Stop::Trap(illegal(s.bits)),
+                XOp::Illegal => break Stop::Trap(illegal(slot!().bits)),
                 XOp::Slow => {
+                    let bits = slot!().bits;
                     self.pc = self.pc_at(idx);
                     self.instret = limit - left;
-                    match self.exec_generic(dev, s.bits) {
+                    match self.exec_generic(dev, bits) {
                         Ok(flow) => {
-                            self.retire_one::<MODE>(&mut hash, pc, s.bits);
+                            self.retire_one::<MODE>(&mut hash, pc, bits);
                             idx = REFETCH;
                             left -= 1;
                             if flow != Flow::Next || left == 0 {
@@ -293,20 +308,31 @@ impl Hart {
                 }
                 XOp::Nop => next,
                 XOp::Li => {
-                    self.x[rd] = imm;
+                    let s = &slot!();
+                    self.x[s.rd as usize] = s.imm as i64 as u64;
                     next
                 }
                 XOp::Auipc => {
+                    let s = &slot!();
+                    let (rd, imm) = (s.rd as usize, s.imm as i64 as u64);
                     self.x[rd] = self.pc_at(idx).wrapping_add(imm);
                     next
                 }
                 XOp::Jal => {
+                    let s = &slot!();
+                    let (rd, near, imm) = (s.rd as usize, s.near, s.imm);
                     self.x[rd] = self.pc_at(idx).wrapping_add(4);
-                    self.jump_rel(idx, &s)
+                    self.jump_rel(idx, near, imm)
                 }
-                XOp::J => self.jump_rel(idx, &s),
+                XOp::J => {
+                    let s = &slot!();
+                    let (near, imm) = (s.near, s.imm);
+                    self.jump_rel(idx, near, imm)
+                }
                 XOp::Jalr => {
-                    let target = self.x[rs1].wrapping_add(imm) & !1;
+                    let s = &slot!();
+                    let rd = s.rd as usize;
+                    let target = self.x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
                     if target & 2 != 0 {
                         break Stop::Trap(exception(Exception::InstructionMisaligned, target));
                     }
@@ -314,7 +340,8 @@ impl Hart {
                     self.jump_abs(target)
                 }
                 XOp::Jr => {
-                    let target = self.x[rs1].wrapping_add(imm) & !1;
+                    let s = &slot!();
+                    let target = self.x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
                     if target & 2 != 0 {
                         break Stop::Trap(exception(Exception::InstructionMisaligned, target));
                     }
@@ -379,7 +406,7 @@ impl Hart {
                 XOp::Remw => rr!(Remw),
                 XOp::Remuw => rr!(Remuw),
             };
-            self.retire_one::<MODE>(&mut hash, pc, s.bits);
+            self.retire_one::<MODE>(&mut hash, pc, bits);
             left -= 1;
             if left == 0 {
                 break Stop::Limit;
@@ -408,11 +435,11 @@ impl Hart {
 
     /// The slot after a taken branch or `jal` in slot `idx`.
     #[inline(always)]
-    fn jump_rel(&mut self, idx: usize, s: &Slot) -> usize {
-        if s.near != FAR {
-            idx.wrapping_add_signed(s.near as isize)
+    fn jump_rel(&mut self, idx: usize, near: i32, imm: i32) -> usize {
+        if near != FAR {
+            idx.wrapping_add_signed(near as isize)
         } else {
-            self.pc = self.pc_at(idx).wrapping_add(s.imm as i64 as u64);
+            self.pc = self.pc_at(idx).wrapping_add(imm as i64 as u64);
             REFETCH
         }
     }
@@ -466,6 +493,11 @@ impl Hart {
             }
         };
         let page_off = ram_off & !(PAGE_SIZE as usize - 1);
+        if !self.dc.has_code(page_off >> 12) {
+            // The page becomes a code page: stores into it must now take the
+            // slow path, which keeps its slots coherent (see `store_fast`).
+            self.tlb_w.flush();
+        }
         let base = self.dc.page(page_off >> 12);
         if base == usize::MAX {
             return Err(Access::Fetch.access_fault(pc));
@@ -477,18 +509,37 @@ impl Hart {
     }
 
     /// An aligned load that hits the load TLB.
+    ///
+    /// The hot path, so RAM is read without a bounds check (five host
+    /// instructions fewer per guest load; see the SAFETY comment).
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn load_fast<const N: usize>(&self, va: u64) -> Option<[u8; N]> {
         if va & (N as u64 - 1) != 0 {
             return None;
         }
         let off = self.tlb_r.lookup(va, self.ctx)? as usize;
-        self.ram.get(off..)?.first_chunk::<N>().copied()
+        debug_assert!(off.checked_add(N).is_some_and(|end| end <= self.ram.len()));
+        // SAFETY: `off..off + N` lies inside `self.ram`:
+        // - a TLB hit means `va`'s page is the page the entry was filled for
+        //   (the tag holds the whole page address), and entries are filled
+        //   only for pages that lie wholly in RAM (`Hart::translate` checks
+        //   `ram_offset(page, PAGE_SIZE)`), so the page's 4096 bytes are in
+        //   `self.ram`;
+        // - `va` is `N`-aligned and `N` divides 4096, so the `N` bytes do not
+        //   cross the end of the page;
+        // - `self.ram` is allocated once by `Hart::new` and never resized,
+        //   so an offset that was in RAM when the entry was filled still is.
+        // A `[u8; N]` has alignment 1, so the unaligned pointer is fine.
+        Some(unsafe { self.ram.as_ptr().add(off).cast::<[u8; N]>().read() })
     }
 
-    /// An aligned store that hits the store TLB (whose pages are RAM and
-    /// already dirty).
+    /// An aligned store that hits the store TLB. Its pages are RAM, already
+    /// dirty, and hold no decoded code (`translate` does not cache a store
+    /// translation to a code page, and `fetch_page` drops the store TLB when
+    /// a page becomes one), so the decode cache needs no look here.
     #[inline(always)]
+    #[allow(unsafe_code)]
     fn store_fast<const N: usize>(&mut self, va: u64, bytes: [u8; N]) -> bool {
         if va & (N as u64 - 1) != 0 {
             return false;
@@ -497,15 +548,18 @@ impl Hart {
             return false;
         };
         let off = off as usize;
-        let Some(dst) = self
-            .ram
-            .get_mut(off..)
-            .and_then(|s| s.first_chunk_mut::<N>())
-        else {
-            return false;
+        debug_assert!(off.checked_add(N).is_some_and(|end| end <= self.ram.len()));
+        // SAFETY: `off..off + N` lies inside `self.ram`, for the reasons
+        // given in `load_fast` (the store TLB is filled by the same
+        // `Hart::translate`, under the same RAM check). `&mut self` makes
+        // this the only access to RAM.
+        unsafe {
+            self.ram
+                .as_mut_ptr()
+                .add(off)
+                .cast::<[u8; N]>()
+                .write(bytes)
         };
-        *dst = bytes;
-        self.dc.store(off, N);
         true
     }
 

@@ -8,8 +8,9 @@
 //! tagged with the page address and a context (privilege, `SUM`, `MXR`), so
 //! changing privilege never needs a flush. Only pages that lie wholly in RAM
 //! are cached: device pages always take the slow path. A store entry exists
-//! only for a page whose PTE already has D set. In bare mode the entries hold
-//! identity translations.
+//! only for a page whose PTE already has D set and that holds no decoded
+//! code (so a fast store never has to look at the decode cache). In bare
+//! mode the entries hold identity translations.
 
 use crate::csr::{SATP_MODE_SV39, SATP_PPN, SSTATUS_MXR, SSTATUS_SUM};
 use crate::hart::{Hart, Priv, RAM_BASE};
@@ -157,6 +158,11 @@ impl Hart {
         };
         let page = pa & !(PAGE_SIZE - 1);
         if let Some(off) = self.ram_offset(page, PAGE_SIZE) {
+            // Stores into a page with decoded code must go the slow way,
+            // which keeps the decode cache coherent.
+            if acc == Access::Store && self.dc.has_code(off >> 12) {
+                return Ok(pa);
+            }
             let ctx = self.ctx;
             let tlb = match acc {
                 Access::Fetch => &mut self.tlb_x,
