@@ -32,12 +32,9 @@
 
         .equ NJOBS,          5          # entries in job_table
 
-        .equ TF_PC,          0 * 8      # trap frame: slot n = xn, slot 0 = pc
-        .equ TF_SP,          2 * 8
-        .equ TF_A0,          10 * 8
-        .equ TF_A1,          11 * 8
-        .equ TF_A7,          17 * 8
-        .equ TF_SIZE,        32 * 8
+# The trap frame (slot n = xn, slot 0 = pc) and the macros that fill and
+# empty it, as in syscall.s.
+        .include "lib/trap-frame.inc"
 
         .text
         .globl _start
@@ -146,36 +143,7 @@ job_entry:
         .balign 4
 trap_entry:
         csrrw   t6, sscratch, t6        # t6 = frame, sscratch = job's t6
-        sd      x1, 1*8(t6)
-        sd      x2, 2*8(t6)
-        sd      x3, 3*8(t6)
-        sd      x4, 4*8(t6)
-        sd      x5, 5*8(t6)
-        sd      x6, 6*8(t6)
-        sd      x7, 7*8(t6)
-        sd      x8, 8*8(t6)
-        sd      x9, 9*8(t6)
-        sd      x10, 10*8(t6)
-        sd      x11, 11*8(t6)
-        sd      x12, 12*8(t6)
-        sd      x13, 13*8(t6)
-        sd      x14, 14*8(t6)
-        sd      x15, 15*8(t6)
-        sd      x16, 16*8(t6)
-        sd      x17, 17*8(t6)
-        sd      x18, 18*8(t6)
-        sd      x19, 19*8(t6)
-        sd      x20, 20*8(t6)
-        sd      x21, 21*8(t6)
-        sd      x22, 22*8(t6)
-        sd      x23, 23*8(t6)
-        sd      x24, 24*8(t6)
-        sd      x25, 25*8(t6)
-        sd      x26, 26*8(t6)
-        sd      x27, 27*8(t6)
-        sd      x28, 28*8(t6)
-        sd      x29, 29*8(t6)
-        sd      x30, 30*8(t6)
+        SAVE_X1_TO_X30                  # x1 .. x30 into the frame (lib/trap-frame.inc)
         csrr    t0, sscratch
         sd      t0, 31*8(t6)
         csrw    sscratch, t6
@@ -190,36 +158,7 @@ return_to_user:
         csrr    t6, sscratch
         ld      t0, TF_PC(t6)
         csrw    sepc, t0
-        ld      x1, 1*8(t6)
-        ld      x2, 2*8(t6)
-        ld      x3, 3*8(t6)
-        ld      x4, 4*8(t6)
-        ld      x5, 5*8(t6)
-        ld      x6, 6*8(t6)
-        ld      x7, 7*8(t6)
-        ld      x8, 8*8(t6)
-        ld      x9, 9*8(t6)
-        ld      x10, 10*8(t6)
-        ld      x11, 11*8(t6)
-        ld      x12, 12*8(t6)
-        ld      x13, 13*8(t6)
-        ld      x14, 14*8(t6)
-        ld      x15, 15*8(t6)
-        ld      x16, 16*8(t6)
-        ld      x17, 17*8(t6)
-        ld      x18, 18*8(t6)
-        ld      x19, 19*8(t6)
-        ld      x20, 20*8(t6)
-        ld      x21, 21*8(t6)
-        ld      x22, 22*8(t6)
-        ld      x23, 23*8(t6)
-        ld      x24, 24*8(t6)
-        ld      x25, 25*8(t6)
-        ld      x26, 26*8(t6)
-        ld      x27, 27*8(t6)
-        ld      x28, 28*8(t6)
-        ld      x29, 29*8(t6)
-        ld      x30, 30*8(t6)
+        LOAD_X1_TO_X30                  # x1 .. x30 from the frame (lib/trap-frame.inc)
         ld      x31, 31*8(t6)
         sret
 
@@ -323,87 +262,7 @@ shutdown:
 # ---------------------------------------------------------------------------
 # Monitor console output on the UART.
 
-putc:                                   # putc(a0 = byte)
-        li      t0, UART
-1:      lbu     t1, UART_LSR(t0)
-        andi    t1, t1, LSR_THRE
-        beqz    t1, 1b
-        sb      a0, 0(t0)
-        ret
-
-write_bytes:                            # write_bytes(a0 = address, a1 = length)
-        addi    sp, sp, -32
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        sd      s1, 16(sp)
-        mv      s0, a0
-        add     s1, a0, a1
-1:      beq     s0, s1, 2f
-        lbu     a0, 0(s0)
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        ld      s1, 16(sp)
-        addi    sp, sp, 32
-        ret
-
-puts:                                   # puts(a0 = NUL-terminated string)
-        addi    sp, sp, -16
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        mv      s0, a0
-1:      lbu     a0, 0(s0)
-        beqz    a0, 2f
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        addi    sp, sp, 16
-        ret
-
-put_dec:                                # put_dec(a0 = unsigned number)
-        addi    sp, sp, -32
-        sd      ra, 24(sp)
-        addi    t0, sp, 23
-        sb      zero, 0(t0)
-        li      t1, 10
-1:      remu    t2, a0, t1
-        divu    a0, a0, t1
-        addi    t2, t2, 48              # '0'
-        addi    t0, t0, -1
-        sb      t2, 0(t0)
-        bnez    a0, 1b
-        mv      a0, t0
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
-
-put_hex:                                # put_hex(a0): "0x" and the hex digits
-        addi    sp, sp, -32
-        sd      ra, 24(sp)
-        addi    t0, sp, 23
-        sb      zero, 0(t0)
-        la      t1, hex_digits
-1:      andi    t2, a0, 15
-        add     t2, t1, t2
-        lbu     t2, 0(t2)
-        srli    a0, a0, 4
-        addi    t0, t0, -1
-        sb      t2, 0(t0)
-        bnez    a0, 1b
-        li      t2, 120                 # 'x'
-        sb      t2, -1(t0)
-        li      t2, 48                  # '0'
-        sb      t2, -2(t0)
-        addi    a0, t0, -2
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
+        .include "lib/console.inc"      # putc, write_bytes, puts, put_dec, put_hex
 
 # ===========================================================================
 # The jobs (U-mode), and the little library they share: u_puts, u_put_dec.
@@ -548,7 +407,6 @@ msg_end:        .asciz "MONITOR: end of batch, "
 msg_end_run:    .asciz " jobs run, "
 msg_end_completed: .asciz " completed, "
 msg_end_abended: .asciz " abended\n"
-hex_digits:     .ascii "0123456789abcdef"
 
 j_hello_text:   .asciz "Hello from the first job in the queue.\n"
 j_sum_text:     .asciz "1 + 2 + ... + 100 = "

@@ -39,12 +39,10 @@
 
 # The trap frame: where a trap saves the program's registers. Slot n holds
 # register xn; slot 0 (x0 is always zero) holds the program counter, sepc.
-        .equ TF_PC,          0 * 8
-        .equ TF_SP,          2 * 8
-        .equ TF_A0,          10 * 8
-        .equ TF_A1,          11 * 8
-        .equ TF_A7,          17 * 8
-        .equ TF_SIZE,        32 * 8
+# lib/trap-frame.inc names the slots (TF_PC, TF_SP, TF_A0, TF_A1, TF_A7;
+# TF_SIZE is the whole frame) and defines SAVE_X1_TO_X30 and LOAD_X1_TO_X30,
+# the 30 stores and the 30 loads that fill the frame and empty it.
+        .include "lib/trap-frame.inc"
 
         .text
         .globl _start
@@ -79,36 +77,7 @@ _start:
         .balign 4                       # stvec needs a 4-byte aligned address
 trap_entry:
         csrrw   t6, sscratch, t6        # t6 = frame, sscratch = program's t6
-        sd      x1, 1*8(t6)
-        sd      x2, 2*8(t6)
-        sd      x3, 3*8(t6)
-        sd      x4, 4*8(t6)
-        sd      x5, 5*8(t6)
-        sd      x6, 6*8(t6)
-        sd      x7, 7*8(t6)
-        sd      x8, 8*8(t6)
-        sd      x9, 9*8(t6)
-        sd      x10, 10*8(t6)
-        sd      x11, 11*8(t6)
-        sd      x12, 12*8(t6)
-        sd      x13, 13*8(t6)
-        sd      x14, 14*8(t6)
-        sd      x15, 15*8(t6)
-        sd      x16, 16*8(t6)
-        sd      x17, 17*8(t6)
-        sd      x18, 18*8(t6)
-        sd      x19, 19*8(t6)
-        sd      x20, 20*8(t6)
-        sd      x21, 21*8(t6)
-        sd      x22, 22*8(t6)
-        sd      x23, 23*8(t6)
-        sd      x24, 24*8(t6)
-        sd      x25, 25*8(t6)
-        sd      x26, 26*8(t6)
-        sd      x27, 27*8(t6)
-        sd      x28, 28*8(t6)
-        sd      x29, 29*8(t6)
-        sd      x30, 30*8(t6)
+        SAVE_X1_TO_X30                  # x1 .. x30 into the frame (lib/trap-frame.inc)
         csrr    t0, sscratch            # the program's t6 (x31)
         sd      t0, 31*8(t6)
         csrw    sscratch, t6            # sscratch = frame again, for next time
@@ -123,36 +92,7 @@ return_to_user:                         # resume the program from its frame
         csrr    t6, sscratch
         ld      t0, TF_PC(t6)
         csrw    sepc, t0
-        ld      x1, 1*8(t6)
-        ld      x2, 2*8(t6)
-        ld      x3, 3*8(t6)
-        ld      x4, 4*8(t6)
-        ld      x5, 5*8(t6)
-        ld      x6, 6*8(t6)
-        ld      x7, 7*8(t6)
-        ld      x8, 8*8(t6)
-        ld      x9, 9*8(t6)
-        ld      x10, 10*8(t6)
-        ld      x11, 11*8(t6)
-        ld      x12, 12*8(t6)
-        ld      x13, 13*8(t6)
-        ld      x14, 14*8(t6)
-        ld      x15, 15*8(t6)
-        ld      x16, 16*8(t6)
-        ld      x17, 17*8(t6)
-        ld      x18, 18*8(t6)
-        ld      x19, 19*8(t6)
-        ld      x20, 20*8(t6)
-        ld      x21, 21*8(t6)
-        ld      x22, 22*8(t6)
-        ld      x23, 23*8(t6)
-        ld      x24, 24*8(t6)
-        ld      x25, 25*8(t6)
-        ld      x26, 26*8(t6)
-        ld      x27, 27*8(t6)
-        ld      x28, 28*8(t6)
-        ld      x29, 29*8(t6)
-        ld      x30, 30*8(t6)
+        LOAD_X1_TO_X30                  # x1 .. x30 from the frame (lib/trap-frame.inc)
         ld      x31, 31*8(t6)           # t6 last: it was our base register
         sret                            # to U-mode (SPP = 0), at sepc
 
@@ -263,68 +203,7 @@ shutdown:
 # ---------------------------------------------------------------------------
 # Console output for the kernel: the UART, driven directly.
 
-# putc(a0 = byte)
-putc:
-        li      t0, UART
-1:      lbu     t1, UART_LSR(t0)
-        andi    t1, t1, LSR_THRE
-        beqz    t1, 1b
-        sb      a0, 0(t0)
-        ret
-
-# write_bytes(a0 = address, a1 = length)
-write_bytes:
-        addi    sp, sp, -32
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        sd      s1, 16(sp)
-        mv      s0, a0                  # s0 = next byte
-        add     s1, a0, a1              # s1 = end
-1:      beq     s0, s1, 2f
-        lbu     a0, 0(s0)
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        ld      s1, 16(sp)
-        addi    sp, sp, 32
-        ret
-
-# puts(a0 = NUL-terminated string)
-puts:
-        addi    sp, sp, -16
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        mv      s0, a0
-1:      lbu     a0, 0(s0)
-        beqz    a0, 2f
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        addi    sp, sp, 16
-        ret
-
-# put_dec(a0 = unsigned number): print it in decimal.
-put_dec:
-        addi    sp, sp, -32             # room for 20 digits and a NUL
-        sd      ra, 24(sp)
-        addi    t0, sp, 23
-        sb      zero, 0(t0)             # the string ends at sp+23...
-        li      t1, 10
-1:      remu    t2, a0, t1              # ...and grows down, last digit first
-        divu    a0, a0, t1
-        addi    t2, t2, 48              # 48 = '0'
-        addi    t0, t0, -1
-        sb      t2, 0(t0)
-        bnez    a0, 1b
-        mv      a0, t0
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
+        .include "lib/console.inc"      # putc, write_bytes, puts, put_dec, put_hex
 
 # ===========================================================================
 # The user program. It runs in U-mode: it may only compute, touch memory and

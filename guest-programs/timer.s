@@ -183,28 +183,7 @@ timer_tick:
 # ---------------------------------------------------------------------------
 # putc(a0 = byte) and puts(a0 = NUL-terminated string), on the UART.
 
-putc:
-        li      t0, UART
-1:      lbu     t1, UART_LSR(t0)
-        andi    t1, t1, LSR_THRE
-        beqz    t1, 1b
-        sb      a0, 0(t0)
-        ret
-
-puts:
-        addi    sp, sp, -16
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        mv      s0, a0
-1:      lbu     a0, 0(s0)
-        beqz    a0, 2f
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        addi    sp, sp, 16
-        ret
+        .include "lib/console.inc"      # putc, write_bytes, puts, put_dec, put_hex
 
         .section .rodata
 msg_start:      .asciz "timer: asking the SBI for an interrupt every 100000 ticks\n"

@@ -43,13 +43,9 @@
         .equ NSTEPS,         3          # lines each task prints
         .equ QUANTUM,        10000      # ticks of `time` per time slice
 
-# A trap frame (one per task): slot n holds register xn, slot 0 the pc.
-        .equ TF_PC,          0 * 8
-        .equ TF_SP,          2 * 8
-        .equ TF_A0,          10 * 8
-        .equ TF_A1,          11 * 8
-        .equ TF_A7,          17 * 8
-        .equ TF_SIZE,        32 * 8
+# A trap frame (one per task): slot n holds register xn, slot 0 the pc; its
+# TF_* offsets and SAVE/LOAD_X1_TO_X30 are in lib/trap-frame.inc.
+        .include "lib/trap-frame.inc"
         .equ TASK_STACK,     4096
 
         .text
@@ -106,36 +102,7 @@ arm_timer:
         .balign 4
 trap_entry:
         csrrw   t6, sscratch, t6        # t6 = frame, sscratch = task's t6
-        sd      x1, 1*8(t6)
-        sd      x2, 2*8(t6)
-        sd      x3, 3*8(t6)
-        sd      x4, 4*8(t6)
-        sd      x5, 5*8(t6)
-        sd      x6, 6*8(t6)
-        sd      x7, 7*8(t6)
-        sd      x8, 8*8(t6)
-        sd      x9, 9*8(t6)
-        sd      x10, 10*8(t6)
-        sd      x11, 11*8(t6)
-        sd      x12, 12*8(t6)
-        sd      x13, 13*8(t6)
-        sd      x14, 14*8(t6)
-        sd      x15, 15*8(t6)
-        sd      x16, 16*8(t6)
-        sd      x17, 17*8(t6)
-        sd      x18, 18*8(t6)
-        sd      x19, 19*8(t6)
-        sd      x20, 20*8(t6)
-        sd      x21, 21*8(t6)
-        sd      x22, 22*8(t6)
-        sd      x23, 23*8(t6)
-        sd      x24, 24*8(t6)
-        sd      x25, 25*8(t6)
-        sd      x26, 26*8(t6)
-        sd      x27, 27*8(t6)
-        sd      x28, 28*8(t6)
-        sd      x29, 29*8(t6)
-        sd      x30, 30*8(t6)
+        SAVE_X1_TO_X30                  # x1 .. x30 into the frame (lib/trap-frame.inc)
         csrr    t0, sscratch            # the task's t6 (x31)
         sd      t0, 31*8(t6)
         csrw    sscratch, t6
@@ -150,36 +117,7 @@ return_to_user:                         # run the task whose frame is in sscratc
         csrr    t6, sscratch
         ld      t0, TF_PC(t6)
         csrw    sepc, t0
-        ld      x1, 1*8(t6)
-        ld      x2, 2*8(t6)
-        ld      x3, 3*8(t6)
-        ld      x4, 4*8(t6)
-        ld      x5, 5*8(t6)
-        ld      x6, 6*8(t6)
-        ld      x7, 7*8(t6)
-        ld      x8, 8*8(t6)
-        ld      x9, 9*8(t6)
-        ld      x10, 10*8(t6)
-        ld      x11, 11*8(t6)
-        ld      x12, 12*8(t6)
-        ld      x13, 13*8(t6)
-        ld      x14, 14*8(t6)
-        ld      x15, 15*8(t6)
-        ld      x16, 16*8(t6)
-        ld      x17, 17*8(t6)
-        ld      x18, 18*8(t6)
-        ld      x19, 19*8(t6)
-        ld      x20, 20*8(t6)
-        ld      x21, 21*8(t6)
-        ld      x22, 22*8(t6)
-        ld      x23, 23*8(t6)
-        ld      x24, 24*8(t6)
-        ld      x25, 25*8(t6)
-        ld      x26, 26*8(t6)
-        ld      x27, 27*8(t6)
-        ld      x28, 28*8(t6)
-        ld      x29, 29*8(t6)
-        ld      x30, 30*8(t6)
+        LOAD_X1_TO_X30                  # x1 .. x30 from the frame (lib/trap-frame.inc)
         ld      x31, 31*8(t6)
         sret
 
@@ -294,46 +232,7 @@ switch_task:
 # ---------------------------------------------------------------------------
 # Kernel console output on the UART.
 
-putc:                                   # putc(a0 = byte)
-        li      t0, UART
-1:      lbu     t1, UART_LSR(t0)
-        andi    t1, t1, LSR_THRE
-        beqz    t1, 1b
-        sb      a0, 0(t0)
-        ret
-
-write_bytes:                            # write_bytes(a0 = address, a1 = length)
-        addi    sp, sp, -32
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        sd      s1, 16(sp)
-        mv      s0, a0
-        add     s1, a0, a1
-1:      beq     s0, s1, 2f
-        lbu     a0, 0(s0)
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        ld      s1, 16(sp)
-        addi    sp, sp, 32
-        ret
-
-puts:                                   # puts(a0 = NUL-terminated string)
-        addi    sp, sp, -16
-        sd      ra, 0(sp)
-        sd      s0, 8(sp)
-        mv      s0, a0
-1:      lbu     a0, 0(s0)
-        beqz    a0, 2f
-        call    putc
-        addi    s0, s0, 1
-        j       1b
-2:      ld      ra, 0(sp)
-        ld      s0, 8(sp)
-        addi    sp, sp, 16
-        ret
+        .include "lib/console.inc"      # putc, write_bytes, puts, put_dec, put_hex
 
 # ===========================================================================
 # The tasks (U-mode). task_main(a0 = my number: 0 for A, 1 for B, 2 for C)

@@ -46,6 +46,14 @@ fn each_guests_lines_are_prefixed_with_its_name() {
     let dir = scratch("prefix");
     std::fs::copy(root().join("guest-programs/hello.s"), dir.join("a.s")).unwrap();
     std::fs::copy(root().join("guest-programs/timer.s"), dir.join("b.s")).unwrap();
+    // timer.s includes lib/console.inc, relative to its own directory.
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let console = "lib/console.inc";
+    std::fs::copy(
+        root().join("guest-programs").join(console),
+        dir.join(console),
+    )
+    .unwrap();
     let (a, b) = (dir.join("a.s"), dir.join("b.s"));
     let out = trapvisor(&[
         "run",

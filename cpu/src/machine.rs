@@ -459,40 +459,49 @@ pub fn handle_breakpoint(pc: u64) -> Flow {
 // The real hart
 // ---------------------------------------------------------------------------
 
+/// The [`SeeHart`] accessors that only read or write a field: `x`, `pc`,
+/// `privilege`, `csr` and `timecmp`, named as in [`Hart`]. Used inside an
+/// `impl SeeHart` (for `Hart`, and for the tests' scripted hart).
+macro_rules! see_hart_state_fields {
+    () => {
+        fn regs(&self) -> &[u64; 32] {
+            &self.x
+        }
+        fn regs_mut(&mut self) -> &mut [u64; 32] {
+            &mut self.x
+        }
+        fn pc(&self) -> u64 {
+            self.pc
+        }
+        fn set_pc(&mut self, pc: u64) {
+            self.pc = pc;
+        }
+        fn privilege(&self) -> Priv {
+            self.privilege
+        }
+        fn set_privilege(&mut self, privilege: Priv) {
+            self.privilege = privilege;
+        }
+        fn csrs(&self) -> &Csrs {
+            &self.csr
+        }
+        fn csrs_mut(&mut self) -> &mut Csrs {
+            &mut self.csr
+        }
+        fn timecmp(&self) -> u64 {
+            self.timecmp
+        }
+        fn set_timecmp(&mut self, time: u64) {
+            self.timecmp = time;
+        }
+    };
+}
+
 impl SeeHart for Hart {
     fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit {
         Hart::run(self, devices, budget)
     }
-    fn regs(&self) -> &[u64; 32] {
-        &self.x
-    }
-    fn regs_mut(&mut self) -> &mut [u64; 32] {
-        &mut self.x
-    }
-    fn pc(&self) -> u64 {
-        self.pc
-    }
-    fn set_pc(&mut self, pc: u64) {
-        self.pc = pc;
-    }
-    fn privilege(&self) -> Priv {
-        self.privilege
-    }
-    fn set_privilege(&mut self, privilege: Priv) {
-        self.privilege = privilege;
-    }
-    fn csrs(&self) -> &Csrs {
-        &self.csr
-    }
-    fn csrs_mut(&mut self) -> &mut Csrs {
-        &mut self.csr
-    }
-    fn timecmp(&self) -> u64 {
-        self.timecmp
-    }
-    fn set_timecmp(&mut self, time: u64) {
-        self.timecmp = time;
-    }
+    see_hart_state_fields!();
     fn time(&self) -> u64 {
         Hart::time(self)
     }
@@ -646,36 +655,7 @@ mod tests {
                 }
             }
         }
-        fn regs(&self) -> &[u64; 32] {
-            &self.x
-        }
-        fn regs_mut(&mut self) -> &mut [u64; 32] {
-            &mut self.x
-        }
-        fn pc(&self) -> u64 {
-            self.pc
-        }
-        fn set_pc(&mut self, pc: u64) {
-            self.pc = pc;
-        }
-        fn privilege(&self) -> Priv {
-            self.privilege
-        }
-        fn set_privilege(&mut self, privilege: Priv) {
-            self.privilege = privilege;
-        }
-        fn csrs(&self) -> &Csrs {
-            &self.csr
-        }
-        fn csrs_mut(&mut self) -> &mut Csrs {
-            &mut self.csr
-        }
-        fn timecmp(&self) -> u64 {
-            self.timecmp
-        }
-        fn set_timecmp(&mut self, time: u64) {
-            self.timecmp = time;
-        }
+        see_hart_state_fields!();
         fn time(&self) -> u64 {
             (self.instret + self.slept) / 10
         }
@@ -691,10 +671,8 @@ mod tests {
         fn set_digest(&mut self, _on: bool) {}
         fn set_trace_insns(&mut self, _on: bool) {}
         fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
-            let Some(off) = pa.checked_sub(RAM) else {
-                return false;
-            };
-            match self.ram.get(off as usize..off as usize + buf.len()) {
+            let at = ram_offsets(pa, buf.len());
+            match at.and_then(|r| self.ram.get(r)) {
                 Some(src) => {
                     buf.copy_from_slice(src);
                     true
@@ -703,10 +681,8 @@ mod tests {
             }
         }
         fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
-            let Some(off) = pa.checked_sub(RAM) else {
-                return false;
-            };
-            match self.ram.get_mut(off as usize..off as usize + data.len()) {
+            let at = ram_offsets(pa, data.len());
+            match at.and_then(|r| self.ram.get_mut(r)) {
                 Some(dst) => {
                     dst.copy_from_slice(data);
                     true
@@ -720,6 +696,13 @@ mod tests {
         fn trap_counts(&self) -> Vec<TrapCount> {
             Vec::new()
         }
+    }
+
+    /// The offsets in `ScriptHart::ram` of `len` bytes at `pa` (unchecked
+    /// against its length: `get` does that).
+    fn ram_offsets(pa: u64, len: usize) -> Option<std::ops::Range<usize>> {
+        let off = pa.checked_sub(RAM)? as usize;
+        Some(off..off + len)
     }
 
     fn machine(exits: impl IntoIterator<Item = Exit>) -> (Machine<ScriptHart>, SharedBuffer) {

@@ -31,6 +31,17 @@ pub enum Access {
 }
 
 impl Access {
+    /// The access a page fault was raised for (`None` for any other cause).
+    pub fn of_page_fault(cause: Exception) -> Option<Access> {
+        match cause {
+            Exception::InstructionPageFault => Some(Access::Fetch),
+            Exception::LoadPageFault => Some(Access::Load),
+            Exception::StorePageFault => Some(Access::Store),
+            _ => None,
+        }
+    }
+
+    /// The page fault this access raises at `va`.
     pub fn page_fault(self, va: u64) -> Trap {
         let cause = match self {
             Access::Fetch => Exception::InstructionPageFault,
@@ -40,6 +51,7 @@ impl Access {
         Trap::Exception { cause, tval: va }
     }
 
+    /// The access fault this access raises at `va`.
     pub fn access_fault(self, va: u64) -> Trap {
         let cause = match self {
             Access::Fetch => Exception::InstructionAccessFault,
@@ -49,6 +61,7 @@ impl Access {
         Trap::Exception { cause, tval: va }
     }
 
+    /// The misaligned-address exception this access raises at `va`.
     pub fn misaligned(self, va: u64) -> Trap {
         let cause = match self {
             Access::Fetch => Exception::InstructionMisaligned,

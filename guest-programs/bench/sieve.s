@@ -97,37 +97,10 @@ count_primes:
         ret
 
 # ---------------------------------------------------------------------------
-# Output: puts(a0 = string), put_dec(a0 = unsigned number), on the UART.
+# Output on the UART: puts(a0 = string), put_dec(a0), put_hex_digits(a0,
+# a1 = how many digits), shared with the other guests in lib/console.inc.
 
-puts:
-        li      t0, UART
-1:      lbu     t1, 0(a0)
-        beqz    t1, 3f
-2:      lbu     t2, UART_LSR(t0)
-        andi    t2, t2, LSR_THRE
-        beqz    t2, 2b
-        sb      t1, 0(t0)
-        addi    a0, a0, 1
-        j       1b
-3:      ret
-
-put_dec:
-        addi    sp, sp, -32             # room for 20 digits and a NUL
-        sd      ra, 24(sp)
-        addi    t0, sp, 23
-        sb      zero, 0(t0)
-        li      t1, 10
-1:      remu    t2, a0, t1
-        divu    a0, a0, t1
-        addi    t2, t2, 48              # '0'
-        addi    t0, t0, -1
-        sb      t2, 0(t0)
-        bnez    a0, 1b
-        mv      a0, t0
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
+        .include "../lib/console.inc"
 
         .section .rodata
 msg_1:  .asciz "sieve: "

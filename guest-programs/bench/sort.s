@@ -54,7 +54,8 @@ _start:
         la      a0, msg_unsorted
 2:      call    puts
         mv      a0, s1
-        call    put_hex
+        li      a1, 16                  # 16 hex digits
+        call    put_hex_digits
         la      a0, msg_newline
         call    puts
 
@@ -151,62 +152,10 @@ check_array:
         ret
 
 # ---------------------------------------------------------------------------
-# Output on the UART: puts(a0 = string), put_dec(a0), put_hex(a0).
+# Output on the UART: puts(a0 = string), put_dec(a0), put_hex_digits(a0,
+# a1 = how many digits), shared with the other guests in lib/console.inc.
 
-puts:
-        li      t0, UART
-1:      lbu     t1, 0(a0)
-        beqz    t1, 3f
-2:      lbu     t2, UART_LSR(t0)
-        andi    t2, t2, LSR_THRE
-        beqz    t2, 2b
-        sb      t1, 0(t0)
-        addi    a0, a0, 1
-        j       1b
-3:      ret
-
-put_dec:
-        addi    sp, sp, -32             # room for 20 digits and a NUL
-        sd      ra, 24(sp)
-        addi    t0, sp, 23
-        sb      zero, 0(t0)
-        li      t1, 10
-1:      remu    t2, a0, t1
-        divu    a0, a0, t1
-        addi    t2, t2, 48              # '0'
-        addi    t0, t0, -1
-        sb      t2, 0(t0)
-        bnez    a0, 1b
-        mv      a0, t0
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
-
-# put_hex(a0): "0x" and exactly 16 hex digits
-put_hex:
-        addi    sp, sp, -32
-        sd      ra, 24(sp)
-        li      t0, 48                  # '0'
-        sb      t0, 0(sp)
-        li      t0, 120                 # 'x'
-        sb      t0, 1(sp)
-        la      t1, hex_digits
-        addi    t0, sp, 17              # digits go in sp+2 .. sp+17
-1:      andi    t2, a0, 15
-        add     t2, t1, t2
-        lbu     t2, 0(t2)
-        sb      t2, 0(t0)
-        srli    a0, a0, 4
-        addi    t0, t0, -1
-        addi    t3, sp, 2
-        bgeu    t0, t3, 1b
-        sb      zero, 18(sp)
-        mv      a0, sp
-        call    puts
-        ld      ra, 24(sp)
-        addi    sp, sp, 32
-        ret
+        .include "../lib/console.inc"
 
         .section .rodata
 msg_1:          .asciz "sort: "
@@ -214,7 +163,6 @@ msg_2:          .asciz " rounds of quicksort on "
 msg_sorted:     .asciz " numbers, all sorted, checksum "
 msg_unsorted:   .asciz " numbers, NOT SORTED, checksum "
 msg_newline:    .asciz "\n"
-hex_digits:     .ascii "0123456789abcdef"
 
         .bss
         .balign 16

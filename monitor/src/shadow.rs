@@ -19,7 +19,10 @@
 //! and performed on the guest's virtual devices (`exits::mmio`).
 
 use cpu::hart::Priv;
-use cpu::trap::{Exception, Trap};
+/// The kind of access that faulted: the hart's own, with the page fault,
+/// access fault and misaligned exceptions each kind raises.
+pub use cpu::mmu::Access;
+use cpu::trap::Trap;
 
 use crate::host::HostHart;
 use crate::memory::{GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
@@ -40,46 +43,6 @@ pub mod pte {
     pub const RESERVED: u64 = 0x3ff << 54;
     /// The physical page number field.
     pub const PPN_MASK: u64 = ((1 << 44) - 1) << 10;
-}
-
-/// The kind of access that faulted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Access {
-    Fetch,
-    Load,
-    Store,
-}
-
-impl Access {
-    /// The access a real page fault was for.
-    pub fn of_page_fault(cause: Exception) -> Option<Access> {
-        match cause {
-            Exception::InstructionPageFault => Some(Access::Fetch),
-            Exception::LoadPageFault => Some(Access::Load),
-            Exception::StorePageFault => Some(Access::Store),
-            _ => None,
-        }
-    }
-
-    /// The page fault this access raises.
-    pub fn page_fault(self, va: u64) -> Trap {
-        let cause = match self {
-            Access::Fetch => Exception::InstructionPageFault,
-            Access::Load => Exception::LoadPageFault,
-            Access::Store => Exception::StorePageFault,
-        };
-        Trap::Exception { cause, tval: va }
-    }
-
-    /// The access fault this access raises.
-    pub fn access_fault(self, addr: u64) -> Trap {
-        let cause = match self {
-            Access::Fetch => Exception::InstructionAccessFault,
-            Access::Load => Exception::LoadAccessFault,
-            Access::Store => Exception::StoreAccessFault,
-        };
-        Trap::Exception { cause, tval: addr }
-    }
 }
 
 /// Whether a guest-physical page holds a device (MACHINE.md memory map).

@@ -2,36 +2,17 @@
 //! in real U-mode: reads and writes of the virtual S-mode CSRs and of the
 //! counters (privileged spec 2.1 "CSR address mapping conventions").
 
+use cpu::csr::addr;
 use cpu::hart::Priv;
 use cpu::isa::{Insn, Op};
+// The counters the native SEE enables for S-mode (`mcounteren`): the
+// virtual hart gives its S-mode the same.
+use cpu::machine::MCOUNTEREN;
 
 use super::{retire, Log};
 use crate::guest::Guest;
 use crate::host::HostHart;
 use crate::stats::Emulated;
-
-/// CSR numbers the virtual hart implements.
-pub mod num {
-    pub const SSTATUS: u16 = 0x100;
-    pub const SIE: u16 = 0x104;
-    pub const STVEC: u16 = 0x105;
-    pub const SCOUNTEREN: u16 = 0x106;
-    pub const SENVCFG: u16 = 0x10a;
-    pub const SSCRATCH: u16 = 0x140;
-    pub const SEPC: u16 = 0x141;
-    pub const SCAUSE: u16 = 0x142;
-    pub const STVAL: u16 = 0x143;
-    pub const SIP: u16 = 0x144;
-    pub const SATP: u16 = 0x180;
-    pub const CYCLE: u16 = 0xc00;
-    pub const TIME: u16 = 0xc01;
-    pub const INSTRET: u16 = 0xc02;
-    pub const HPMCOUNTER31: u16 = 0xc1f;
-}
-
-/// The counters the native SEE enables for S-mode (`mcounteren`): CY, TM,
-/// IR.
-pub const MCOUNTEREN: u64 = 0b111;
 
 /// The least privilege that may access CSR `csr` (its bits 9:8).
 fn min_privilege(csr: u16) -> u16 {
@@ -52,10 +33,10 @@ pub fn read_csr(g: &Guest, csr: u16) -> Option<u64> {
         return None;
     }
     Some(match csr {
-        num::CYCLE..=num::HPMCOUNTER31 => {
+        addr::CYCLE..=addr::HPMCOUNTER31 => {
             // The native SEE's `mcounteren` lets S-mode read `cycle`,
             // `time` and `instret` only; U-mode needs `scounteren` too.
-            let bit = 1u64 << (csr - num::CYCLE);
+            let bit = 1u64 << (csr - addr::CYCLE);
             let enabled = match v.mode {
                 Priv::User => MCOUNTEREN & v.scounteren,
                 _ => MCOUNTEREN,
@@ -64,23 +45,23 @@ pub fn read_csr(g: &Guest, csr: u16) -> Option<u64> {
                 return None;
             }
             match csr {
-                num::TIME => v.time(),
-                num::CYCLE | num::INSTRET => v.retired,
+                addr::TIME => v.time(),
+                addr::CYCLE | addr::INSTRET => v.retired,
                 _ => 0,
             }
         }
-        num::SSTATUS => v.read_sstatus(),
-        num::SIE => v.sie,
-        num::STVEC => v.stvec,
-        num::SCOUNTEREN => v.scounteren,
+        addr::SSTATUS => v.read_sstatus(),
+        addr::SIE => v.sie,
+        addr::STVEC => v.stvec,
+        addr::SCOUNTEREN => v.scounteren,
         // No fields implemented (as the hart): reads 0, writes ignored.
-        num::SENVCFG => 0,
-        num::SSCRATCH => v.sscratch,
-        num::SEPC => v.read_sepc(),
-        num::SCAUSE => v.scause,
-        num::STVAL => v.stval,
-        num::SIP => v.read_sip(),
-        num::SATP => v.satp,
+        addr::SENVCFG => 0,
+        addr::SSCRATCH => v.sscratch,
+        addr::SEPC => v.read_sepc(),
+        addr::SCAUSE => v.scause,
+        addr::STVAL => v.stval,
+        addr::SIP => v.read_sip(),
+        addr::SATP => v.satp,
         _ => return None,
     })
 }
@@ -93,22 +74,22 @@ pub fn write_csr<H: HostHart>(g: &mut Guest, hart: &mut H, csr: u16, value: u64)
     let v = &mut g.vcpu;
     let mut note = String::new();
     match csr {
-        num::SSTATUS => {
+        addr::SSTATUS => {
             if v.set_sstatus(value) {
                 g.shadow.flush(hart, &g.vcpu);
                 note = ", SUM/MXR changed: shadow flushed".into();
             }
         }
-        num::SIE => v.set_sie(value),
-        num::STVEC => v.set_stvec(value),
-        num::SCOUNTEREN => v.set_scounteren(value),
-        num::SENVCFG => {}
-        num::SSCRATCH => v.sscratch = value,
-        num::SEPC => v.set_sepc(value),
-        num::SCAUSE => v.scause = value,
-        num::STVAL => v.stval = value,
-        num::SIP => v.set_sip(value),
-        num::SATP => {
+        addr::SIE => v.set_sie(value),
+        addr::STVEC => v.set_stvec(value),
+        addr::SCOUNTEREN => v.set_scounteren(value),
+        addr::SENVCFG => {}
+        addr::SSCRATCH => v.sscratch = value,
+        addr::SEPC => v.set_sepc(value),
+        addr::SCAUSE => v.scause = value,
+        addr::STVAL => v.stval = value,
+        addr::SIP => v.set_sip(value),
+        addr::SATP => {
             if v.set_satp(value) {
                 g.shadow.flush(hart, &g.vcpu);
                 note = ", shadow flushed".into();
@@ -145,7 +126,7 @@ pub fn emulate_csr<H: HostHart>(
     let Some(old) = read_csr(g, csr) else {
         return false;
     };
-    let kind = if csr >= num::CYCLE {
+    let kind = if csr >= addr::CYCLE {
         Emulated::Counter
     } else if writes {
         Emulated::CsrWrite
