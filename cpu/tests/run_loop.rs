@@ -82,6 +82,21 @@ fn stores_into_cached_code_and_fence_i() {
         assert_eq!(run_to_exit(&mut h), HALT);
         assert_eq!(h.x[5], 101, "fence.i {with_fence}");
     }
+    // A page that was written as data before it ran as code: the store
+    // translations made while it was data must not let a later store into
+    // its code slip past the decode cache.
+    let addi = |imm| encode(&Insn::new(Op::Addi, 5, 5, 0, imm)) as u64;
+    let ret = encode(&Insn::new(Op::Jalr, 0, 1, 0, 0)) as u64;
+    let mut a = Asm::new();
+    a.li(6, DATA).li(7, addi(1)).s(Op::Sw, 7, 6, 0);
+    a.li(7, ret).s(Op::Sw, 7, 6, 4);
+    a.i(Op::Jalr, 1, 6, 0); // call DATA: x5 += 1
+    a.li(7, addi(100)).s(Op::Sw, 7, 6, 0);
+    a.i(Op::Jalr, 1, 6, 0); // call DATA again: x5 += 100
+    a.sys(Op::Ecall);
+    let mut h = hart_with(&a);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!(h.x[5], 101, "the second call runs the stored instruction");
     // The host's write_phys is seen too.
     let mut a = Asm::new();
     a.i(Op::Addi, 5, 5, 1).sys(Op::Ecall);
