@@ -428,8 +428,7 @@ impl Hart {
         if idx == REFETCH {
             self.pc
         } else {
-            self.fpage
-                .wrapping_add((idx.wrapping_sub(self.fbase) as u64) << 2)
+            self.fbias.wrapping_add((idx as u64) << 2)
         }
     }
 
@@ -504,6 +503,7 @@ impl Hart {
         }
         self.fpage = pc & !(PAGE_SIZE - 1);
         self.fbase = base;
+        self.fbias = self.fpage.wrapping_sub((base as u64) << 2);
         self.fram = page_off;
         Ok(base + ((pc & (PAGE_SIZE - 1)) >> 2) as usize)
     }

@@ -208,6 +208,9 @@ pub struct Hart {
     /// The current fetch page: virtual address, first slot, RAM offset.
     pub(crate) fpage: u64,
     pub(crate) fbase: usize,
+    /// `fpage - 4 * fbase` (wrapping): the pc of slot `idx` of the fetch
+    /// page is `fbias + 4 * idx`, one add in the hot loop.
+    pub(crate) fbias: u64,
     pub(crate) fram: usize,
     pub(crate) tlb_x: Tlb,
     pub(crate) tlb_r: Tlb,
@@ -269,6 +272,7 @@ impl Hart {
             dc: DCache::new(pages),
             fpage: u64::MAX,
             fbase: 1,
+            fbias: u64::MAX.wrapping_sub(4),
             fram: 0,
             tlb_x: Tlb::new(),
             tlb_r: Tlb::new(),
