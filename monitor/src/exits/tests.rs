@@ -57,6 +57,7 @@ fn csrr_sscratch_is_emulated_and_retires_once() {
     let (mut g, mut hart, _) = setup();
     g.vcpu.sscratch = 0x1234;
     let bits = csr(Op::Csrrs, 10, 0, 0x140);
+    hart.set_digest(true);
     let mut want = hart.digest;
     want.update(ENTRY, bits);
     handle(&mut g, &mut hart, illegal(bits), &mut Log::default());
