@@ -294,6 +294,10 @@ impl<H: HostHart> Monitor<H> {
             } else {
                 ready[0]
             };
+            // A world switch (and its TLB flush) only when another guest
+            // gets the hart: a guest that keeps it pays nothing per quantum
+            // beyond this loop (no flush, no allocation, no digest unless
+            // asked for).
             if current != Some(i) {
                 if let Some(c) = current {
                     switch_out(&mut guests[c], &mut hart);

@@ -3,6 +3,7 @@
 
 use cpu::devices::{Console, SharedBuffer};
 use cpu::isa::{encode, Insn, Op};
+use monitor::stats::ExitReason;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 const BASE: u64 = 0x8020_0000;
@@ -132,6 +133,18 @@ fn the_digest_is_computed_only_when_asked_and_then_equals_the_native_one() {
         "{}",
         r[0]
     );
+}
+
+#[test]
+fn a_guest_alone_is_switched_onto_the_hart_once_however_small_the_quantum() {
+    let mut m: Monitor = Monitor::new();
+    let (s, out) = spec("chatty", &chatty(2000), 1_000_000);
+    m.add_guest(s);
+    let r = m.run(10).unwrap();
+    assert_eq!(r[0].end.code(), 0, "{}", r[0].end);
+    assert_eq!(out.contents(), b"hi\r\n");
+    assert!(r[0].stats.exits[ExitReason::Budget as usize] > 300);
+    assert_eq!(r[0].stats.world_switches, 1, "nobody else wants the hart");
 }
 
 #[test]

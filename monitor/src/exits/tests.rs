@@ -278,6 +278,22 @@ fn the_timer_interrupt_is_injected_at_the_exact_instruction() {
 }
 
 #[test]
+fn a_used_up_quantum_costs_no_tlb_flush_and_no_allocation() {
+    let (mut g, mut hart, _) = setup();
+    let (flushes, satp) = (hart.tlb_flushes, hart.satp);
+    hart.script.push_back((100_000, Exit::BudgetExhausted));
+    let mut log = Log::default();
+    for _ in 0..10 {
+        crate::run_slice(&mut g, &mut hart, 1000, &mut log);
+    }
+    assert_eq!(g.vcpu.retired, 10_000);
+    assert_eq!(g.stats.exits[ExitReason::Budget as usize], 10);
+    assert_eq!(hart.tlb_flushes, flushes, "the TLB survives a quantum");
+    assert_eq!(hart.satp, satp, "the shadow root stays in place");
+    assert_eq!(log.lines.capacity(), 0, "no trace, no lines kept");
+}
+
+#[test]
 fn a_fault_that_never_goes_away_is_a_trap_storm() {
     let (mut g, mut hart, _) = setup();
     g.vcpu.stvec = 0x10; // nothing there: the handler itself faults
