@@ -87,6 +87,7 @@ pub struct RunArgs {
     /// cause, wall time, MIPS and the trace digest; under the monitor, per
     /// guest: exits by reason, emulated instructions by kind, shadow page
     /// faults, world switches, the direct-execution fraction and the digest.
+    /// The digest is computed only with --stats (it slows every instruction).
     #[arg(long)]
     pub stats: bool,
 

@@ -71,6 +71,7 @@ fn machine_memory_is_linear_in_the_number_of_guests() {
 fn sixty_four_guests_all_finish_with_their_output() {
     let expected = std::fs::read(root().join("guest-programs/hello.expected")).unwrap();
     let mut m: Monitor = Monitor::new();
+    m.set_digest(true);
     let mut outs = Vec::new();
     for _ in 0..64 {
         let (s, out) = hello(4 << 20);
@@ -83,6 +84,7 @@ fn sixty_four_guests_all_finish_with_their_output() {
     for (r, out) in reports.iter().zip(&outs) {
         assert_eq!(r.end.code(), 0, "{}", r.end);
         assert_eq!(r.retired, retired, "every copy retires the same stream");
+        assert!(r.digest.is_some(), "the digest was asked for");
         assert_eq!(r.digest, reports[0].digest);
         assert!(r.stats.world_switches > 1, "they took turns");
         let got = String::from_utf8_lossy(&out.contents()).replace("\r\n", "\n");

@@ -20,6 +20,11 @@ pub trait HostHart {
     fn deprivileged(ram_size: u64) -> Self
     where
         Self: Sized;
+    /// Turns the trace digest on or off (off after [`HostHart::deprivileged`]):
+    /// while on, every retired instruction, run or emulated, goes into
+    /// [`HostHart::guest_digest`]; while off that digest stands still and
+    /// the hart runs its plain (faster) loop.
+    fn set_digest(&mut self, on: bool);
     /// Runs the loaded guest for at most `budget` retired instructions.
     fn run(&mut self, budget: u64) -> Exit;
     /// Instructions retired by the real hart, all guests together.
@@ -29,7 +34,8 @@ pub trait HostHart {
     fn set_x(&mut self, reg: u8, value: u64);
     fn pc(&self) -> u64;
     fn set_pc(&mut self, pc: u64);
-    /// The running trace digest of the loaded guest.
+    /// The running trace digest of the loaded guest (meaningful only while
+    /// the digest is on).
     fn guest_digest(&self) -> Digest;
     fn set_guest_digest(&mut self, digest: Digest);
     /// Points the real MMU at a root page table the monitor owns (a full
@@ -58,7 +64,7 @@ pub trait HostHart {
 }
 
 /// The real hart, deprivileged: nothing delegated, no counters for U-mode,
-/// no timer, no devices, the digest on, U-mode.
+/// no timer, no devices, U-mode; the digest off until asked for.
 impl HostHart for cpu::hart::Hart {
     fn deprivileged(ram_size: u64) -> Self {
         let mut h = cpu::hart::Hart::new(ram_size);
@@ -68,8 +74,11 @@ impl HostHart for cpu::hart::Hart {
         h.csr.mie = 0;
         h.privilege = cpu::hart::Priv::User;
         h.timecmp = u64::MAX;
-        h.set_digest(true);
+        h.set_digest(false);
         h
+    }
+    fn set_digest(&mut self, on: bool) {
+        cpu::hart::Hart::set_digest(self, on);
     }
     #[inline]
     fn run(&mut self, budget: u64) -> Exit {
@@ -139,6 +148,8 @@ pub mod scripted {
         pub x: [u64; 32],
         pub pc: u64,
         pub digest: Digest,
+        /// Whether retired instructions go into `digest`.
+        pub digest_on: bool,
         pub instret: u64,
         pub satp: u64,
         pub tlb_flushes: u64,
@@ -155,6 +166,7 @@ pub mod scripted {
                 x: [0; 32],
                 pc: 0,
                 digest: Digest::new(),
+                digest_on: false,
                 instret: 0,
                 satp: 0,
                 tlb_flushes: 0,
@@ -163,6 +175,9 @@ pub mod scripted {
                 script: VecDeque::new(),
             }
         }
+        fn set_digest(&mut self, on: bool) {
+            self.digest_on = on;
+        }
         fn run(&mut self, budget: u64) -> Exit {
             let Some((n, exit)) = self.script.pop_front() else {
                 // Nothing scripted: the guest ends by the finisher.
@@ -170,7 +185,9 @@ pub mod scripted {
             };
             let k = n.min(budget);
             for _ in 0..k {
-                self.digest.update(self.pc, NOP);
+                if self.digest_on {
+                    self.digest.update(self.pc, NOP);
+                }
                 self.pc += 4;
                 self.instret += 1;
             }
@@ -236,7 +253,9 @@ pub mod scripted {
             }
         }
         fn retire_emulated(&mut self, bits: u32) {
-            self.digest.update(self.pc, bits);
+            if self.digest_on {
+                self.digest.update(self.pc, bits);
+            }
             self.instret += 1;
         }
         fn reservation(&self) -> Option<Reservation> {

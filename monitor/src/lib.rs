@@ -133,6 +133,8 @@ pub struct Monitor<H = cpu::hart::Hart> {
     scheduler: Box<dyn Scheduler>,
     trace: Option<Box<dyn Write + Send>>,
     shadow_frames: u64,
+    /// Whether each guest's trace digest is computed (see [`Monitor::set_digest`]).
+    digest: bool,
     hart: PhantomData<H>,
 }
 
@@ -156,6 +158,7 @@ impl<H: HostHart> Monitor<H> {
             scheduler: Box::new(RoundRobin::default()),
             trace: None,
             shadow_frames: DEFAULT_SHADOW_FRAMES,
+            digest: false,
             hart: PhantomData,
         }
     }
@@ -172,6 +175,15 @@ impl<H: HostHart> Monitor<H> {
     /// Sends a line per exit, saying what the monitor did, to `out`.
     pub fn set_trace(&mut self, out: Box<dyn Write + Send>) {
         self.trace = Some(out);
+    }
+
+    /// Computes each guest's trace digest (a hash of every instruction it
+    /// retires, `pc` and bits, as `trapvisor run --stats` prints it), off
+    /// by default: it costs time on every instruction, so only a run that
+    /// reports or compares digests turns it on. Each [`GuestReport`] then
+    /// carries its guest's digest, equal to the native one.
+    pub fn set_digest(&mut self, on: bool) {
+        self.digest = on;
     }
 
     /// Frames of shadow page tables per guest (at least 8).
@@ -223,6 +235,7 @@ impl<H: HostHart> Monitor<H> {
         }
         let layout = self.layout()?;
         let mut hart = H::deprivileged(layout.total);
+        hart.set_digest(self.digest);
         let mut guests = Vec::new();
         for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
             for (addr, data, mem_size) in &spec.image.segments {
@@ -281,6 +294,10 @@ impl<H: HostHart> Monitor<H> {
             } else {
                 ready[0]
             };
+            // A world switch (and its TLB flush) only when another guest
+            // gets the hart: a guest that keeps it pays nothing per quantum
+            // beyond this loop (no flush, no allocation, no digest unless
+            // asked for).
             if current != Some(i) {
                 if let Some(c) = current {
                     switch_out(&mut guests[c], &mut hart);
@@ -299,7 +316,8 @@ impl<H: HostHart> Monitor<H> {
         if let Some(t) = &mut self.trace {
             let _ = t.flush();
         }
-        Ok(guests.into_iter().map(report).collect())
+        let digest = self.digest;
+        Ok(guests.into_iter().map(|g| report(g, digest)).collect())
     }
 
     fn emit(&mut self, i: usize, name: &str, log: &mut Log) {
@@ -369,13 +387,14 @@ pub fn run_slice<H: HostHart>(g: &mut Guest, hart: &mut H, quantum: u64, log: &m
     }
 }
 
-fn report(g: Guest) -> GuestReport {
+/// What guest `g` did; its digest only if it was computed.
+fn report(g: Guest, digest: bool) -> GuestReport {
     GuestReport {
         name: g.name,
         end: g.end.unwrap_or(End::Hang),
         retired: g.vcpu.retired,
         emulated: g.vcpu.emulated,
-        digest: g.vcpu.digest,
+        digest: digest.then_some(g.vcpu.digest),
         stats: g.stats,
     }
 }

@@ -83,7 +83,9 @@ pub struct GuestReport {
     pub retired: u64,
     /// Of those, emulated by the monitor.
     pub emulated: u64,
-    pub digest: Digest,
+    /// Its trace digest, if the monitor computed it
+    /// ([`crate::Monitor::set_digest`]).
+    pub digest: Option<Digest>,
     pub stats: GuestStats,
 }
 
@@ -141,11 +143,10 @@ impl fmt::Display for GuestReport {
             "  shadow page faults: {} filled, {} reflected",
             s.shadow_filled, s.shadow_reflected
         )?;
-        writeln!(f, "  world switches: {}", s.world_switches)?;
-        write!(
-            f,
-            "  trace digest: {} over {} instructions",
-            self.digest, self.digest.count
-        )
+        write!(f, "  world switches: {}", s.world_switches)?;
+        if let Some(d) = &self.digest {
+            write!(f, "\n  trace digest: {d} over {} instructions", d.count)?;
+        }
+        Ok(())
     }
 }

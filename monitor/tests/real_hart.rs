@@ -3,6 +3,7 @@
 
 use cpu::devices::{Console, SharedBuffer};
 use cpu::isa::{encode, Insn, Op};
+use monitor::stats::ExitReason;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 const BASE: u64 = 0x8020_0000;
@@ -64,6 +65,7 @@ fn spec(name: &str, code: &[u32], max: u64) -> (GuestSpec, SharedBuffer) {
 #[test]
 fn a_guest_runs_alone_and_beside_others_identically() {
     let mut alone: Monitor = Monitor::new();
+    alone.set_digest(true);
     let (s, out) = spec("chatty", &chatty(500), 1_000_000);
     alone.add_guest(s);
     let a = alone.run(10_000).unwrap();
@@ -74,6 +76,7 @@ fn a_guest_runs_alone_and_beside_others_identically() {
     assert_eq!(a[0].retired, 8 + 2 * 500 + 6);
 
     let mut crowd: Monitor = Monitor::new();
+    crowd.set_digest(true);
     let mut outs = Vec::new();
     for (k, n) in [500, 37, 1000, 3].into_iter().enumerate() {
         let (s, out) = spec(&format!("g{k}"), &chatty(n), 1_000_000);
@@ -81,13 +84,67 @@ fn a_guest_runs_alone_and_beside_others_identically() {
         outs.push(out);
     }
     let r = crowd.run(7).unwrap();
-    assert_eq!(r[0].digest, a[0].digest, "same stream beside others");
+    let digest = a[0].digest.expect("the digest was asked for");
+    assert_eq!(digest.count, a[0].retired, "every retired instruction");
+    assert_eq!(r[0].digest, Some(digest), "same stream beside others");
     assert_eq!(r[0].retired, a[0].retired);
     for (rep, out) in r.iter().zip(&outs) {
         assert_eq!(out.contents(), b"hi\r\n");
         assert_eq!(rep.end.code(), 0);
         assert!(rep.stats.world_switches > 1);
     }
+}
+
+#[test]
+fn the_digest_is_computed_only_when_asked_and_then_equals_the_native_one() {
+    let code = chatty(300);
+    let bytes: Vec<u8> = code.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let (console, native_out) = Console::buffered(&[]);
+    let mut native = cpu::machine::Machine::new(cpu::hart::Hart::new(4 << 20), console, BASE);
+    assert!(native.load_segment(BASE, &bytes, bytes.len() as u64));
+    native.hart.set_digest(true);
+    let n = native.run();
+    assert_eq!(n.outcome.exit_status(), 0, "{:?}", n.outcome);
+
+    let mut plain: Monitor = Monitor::new();
+    let (s, out) = spec("chatty", &code, 1_000_000);
+    plain.add_guest(s);
+    let p = plain.run(100).unwrap();
+    assert_eq!(p[0].digest, None, "not asked for: not computed");
+    assert!(
+        !p[0].to_string().contains("digest"),
+        "and not printed:\n{}",
+        p[0]
+    );
+    assert_eq!(p[0].retired, n.instructions, "the guest ran all the same");
+    assert_eq!(out.contents(), native_out.contents());
+
+    let mut asked: Monitor = Monitor::new();
+    asked.set_digest(true);
+    let (s, _) = spec("chatty", &code, 1_000_000);
+    asked.add_guest(s);
+    let r = asked.run(100).unwrap();
+    assert_eq!(r[0].digest, Some(n.digest), "the native stream");
+    assert!(
+        r[0].to_string().contains(&format!(
+            "trace digest: {} over {} instructions",
+            n.digest, n.instructions
+        )),
+        "{}",
+        r[0]
+    );
+}
+
+#[test]
+fn a_guest_alone_is_switched_onto_the_hart_once_however_small_the_quantum() {
+    let mut m: Monitor = Monitor::new();
+    let (s, out) = spec("chatty", &chatty(2000), 1_000_000);
+    m.add_guest(s);
+    let r = m.run(10).unwrap();
+    assert_eq!(r[0].end.code(), 0, "{}", r[0].end);
+    assert_eq!(out.contents(), b"hi\r\n");
+    assert!(r[0].stats.exits[ExitReason::Budget as usize] > 300);
+    assert_eq!(r[0].stats.world_switches, 1, "nobody else wants the hart");
 }
 
 #[test]
@@ -120,7 +177,9 @@ fn speed_ratio() {
     let mut h = cpu::hart::Hart::new(4 << 20);
     h.write_phys(BASE, &bytes);
     h.privilege = cpu::hart::Priv::Supervisor;
-    h.set_digest(true);
+    // Like the monitor below, and like `trapvisor run` without `--stats`:
+    // no digest.
+    h.set_digest(false);
     // A warm-up pass, then the timed one.
     let mut native = std::time::Duration::ZERO;
     for _ in 0..2 {

@@ -187,6 +187,9 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     }
 
     let mut m: Monitor = Monitor::new();
+    // As natively: the digest costs time on every instruction, so it is
+    // computed only when `--stats` will print it.
+    m.set_digest(args.stats);
     if trace.is_some() {
         m.set_trace(Box::new(io::stderr()));
     }

@@ -57,6 +57,7 @@ fn csrr_sscratch_is_emulated_and_retires_once() {
     let (mut g, mut hart, _) = setup();
     g.vcpu.sscratch = 0x1234;
     let bits = csr(Op::Csrrs, 10, 0, 0x140);
+    hart.set_digest(true);
     let mut want = hart.digest;
     want.update(ENTRY, bits);
     handle(&mut g, &mut hart, illegal(bits), &mut Log::default());
@@ -274,6 +275,22 @@ fn the_timer_interrupt_is_injected_at_the_exact_instruction() {
     assert_eq!(g.stats.interrupts, 1);
     assert_eq!(g.vcpu.retired, 250);
     let _ = (NOP, Interrupt::SupervisorTimer);
+}
+
+#[test]
+fn a_used_up_quantum_costs_no_tlb_flush_and_no_allocation() {
+    let (mut g, mut hart, _) = setup();
+    let (flushes, satp) = (hart.tlb_flushes, hart.satp);
+    hart.script.push_back((100_000, Exit::BudgetExhausted));
+    let mut log = Log::default();
+    for _ in 0..10 {
+        crate::run_slice(&mut g, &mut hart, 1000, &mut log);
+    }
+    assert_eq!(g.vcpu.retired, 10_000);
+    assert_eq!(g.stats.exits[ExitReason::Budget as usize], 10);
+    assert_eq!(hart.tlb_flushes, flushes, "the TLB survives a quantum");
+    assert_eq!(hart.satp, satp, "the shadow root stays in place");
+    assert_eq!(log.lines.capacity(), 0, "no trace, no lines kept");
 }
 
 #[test]
