@@ -245,7 +245,7 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
             0.0
         };
         eprintln!(
-            "trapvisor: monitor: {} guests, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS",
+            "trapvisor: monitor: {} guests, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS (with the trace digest)",
             reports.len()
         );
     }
