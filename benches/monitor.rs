@@ -92,14 +92,7 @@ fn spec(img: &Image, name: String) -> GuestSpec {
     let (console, _) = Console::buffered(&[]);
     GuestSpec {
         name,
-        image: GuestImage {
-            entry: img.entry,
-            segments: img
-                .segments
-                .iter()
-                .map(|s| (s.addr, s.data.clone(), s.mem_size))
-                .collect(),
-        },
+        image: GuestImage::from(img),
         memory: MEMORY,
         console,
         max_instructions: u64::MAX,

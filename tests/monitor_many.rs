@@ -25,14 +25,7 @@ fn hello(memory: u64) -> (GuestSpec, SharedBuffer) {
     let (console, out) = Console::buffered(&[]);
     let spec = GuestSpec {
         name: "hello".into(),
-        image: GuestImage {
-            entry: img.entry,
-            segments: img
-                .segments
-                .iter()
-                .map(|s| (s.addr, s.data.clone(), s.mem_size))
-                .collect(),
-        },
+        image: GuestImage::from(&img),
         memory,
         console,
         max_instructions: 10_000_000,
