@@ -246,7 +246,7 @@ fn run_stats_prints_the_digest() {
     let again = trapvisor(&["run", "--stats", path_str(&guest)], b"");
     let digest = |s: &str| {
         s.lines()
-            .find(|l| l.contains("trace digest"))
+            .find(|l| l.contains("trace digest: "))
             .map(str::to_owned)
     };
     assert_eq!(digest(&err), digest(&stderr(&again)));
