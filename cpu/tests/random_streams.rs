@@ -180,3 +180,75 @@ proptest! {
         prop_assert!(ram(&fast) == ram(&slow), "RAM differs");
     }
 }
+
+/// Loops of `addi`/`add` followed by branches on a few registers (the
+/// pairs the fast path fuses and retires at once), stores that rewrite the
+/// code under them, and budgets of every size (so that a pair meets the
+/// end of a budget or the timer with one instruction left).
+fn pair_word() -> impl Strategy<Value = u32> {
+    use cpu::isa::Op;
+    let reg = || 1u8..5;
+    let branch = prop_oneof![
+        Just(Op::Beq),
+        Just(Op::Bne),
+        Just(Op::Blt),
+        Just(Op::Bge),
+        Just(Op::Bltu),
+        Just(Op::Bgeu)
+    ];
+    prop_oneof![
+        4 => (reg(), reg(), -8i32..8).prop_map(|(rd, rs1, imm)| encode(&Insn::new(Op::Addi, rd, rs1, 0, imm))),
+        2 => (reg(), reg(), reg()).prop_map(|(rd, rs1, rs2)| encode(&Insn::new(Op::Add, rd, rs1, rs2, 0))),
+        4 => (branch, reg(), reg(), -12i32..12).prop_map(|(op, rs1, rs2, k)| encode(&Insn::new(op, 0, rs1, rs2, 4 * k))),
+        // x6/x7 hold instruction words: rewrite a word of the program.
+        1 => (6u8..8, 0i32..48).prop_map(|(rs2, k)| encode(&Insn::new(Op::Sw, 0, 5, rs2, 4 * k))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn fused_pairs_retire_like_single_instructions(
+        code in prop::collection::vec(pair_word(), 8..48),
+        regs in prop::collection::vec(-3i64..4, 4),
+        timecmp in prop_oneof![Just(u64::MAX), 0u64..40],
+        budget in 1u64..64,
+        store_words in (0usize..4, 0usize..4),
+    ) {
+        use cpu::isa::Op;
+        // Words the stores may write: more pairs and branches.
+        let words = [
+            encode(&Insn::new(Op::Addi, 1, 1, 0, 1)),
+            encode(&Insn::new(Op::Bne, 0, 1, 2, -4)),
+            encode(&Insn::new(Op::Add, 2, 2, 3, 0)),
+            encode(&Insn::new(Op::Bltu, 0, 2, 4, 8)),
+        ];
+        let setup = |reference: bool| {
+            let mut a = Asm::new();
+            a.words = code.clone();
+            a.sys(cpu::isa::Op::Ecall);
+            let mut h = hart_with(&a);
+            h.set_reference_mode(reference);
+            for (i, r) in regs.iter().enumerate() {
+                h.x[i + 1] = *r as u64;
+            }
+            h.x[5] = CODE;
+            h.x[6] = words[store_words.0] as u64;
+            h.x[7] = words[store_words.1] as u64;
+            delegate_like_native(&mut h);
+            h.csr.stvec = CODE;
+            h.csr.mie = S_INTERRUPTS;
+            h.timecmp = timecmp;
+            h
+        };
+        let mut fast = setup(false);
+        let mut slow = setup(true);
+        let a = drive(&mut fast, budget);
+        let b = drive(&mut slow, budget);
+        prop_assert_eq!(a, b);
+        prop_assert_eq!(fast.x, slow.x);
+        prop_assert_eq!(fast.pc, slow.pc);
+        prop_assert_eq!(fast.instret(), slow.instret());
+        prop_assert!(ram(&fast) == ram(&slow), "RAM differs");
+    }
+}

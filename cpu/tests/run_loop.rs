@@ -268,3 +268,27 @@ fn breakpoints_stop_before_and_resume_through() {
     assert_eq!(run_to_exit(&mut h), HALT);
     assert_eq!(h.x[5], 10);
 }
+
+#[test]
+fn a_store_into_the_second_word_of_a_fused_pair_is_seen() {
+    // L: addi x1, x1, 1; bne x1, x2, L; jalr x0, 0(x10) — the `addi` and
+    // the `bne` run as one fused slot. Rewriting the `bne` (to compare x3)
+    // must reach the fused slot too, not only the `bne`'s own.
+    let new_bne = encode(&Insn::new(Op::Bne, 0, 1, 3, -4)) as u64;
+    let mut a = Asm::new();
+    a.li(2, 3).li(3, 10).li(5, CODE + 0x104).li(7, new_bne);
+    a.insn(Op::Jal, 10, 0, 0, 0x100 - a.here()); // x1 counts to x2 = 3
+    a.i(Op::Addi, 11, 1, 0); // x11 = 3
+    a.s(Op::Sw, 7, 5, 0);
+    a.insn(Op::Jal, 10, 0, 0, 0x100 - a.here()); // now counts to x3 = 10
+    a.sys(Op::Ecall);
+    while a.words.len() < 0x40 {
+        a.word(0);
+    }
+    a.i(Op::Addi, 1, 1, 1)
+        .b(Op::Bne, 1, 2, -4)
+        .i(Op::Jalr, 0, 10, 0);
+    let mut h = hart_with(&a);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!((h.x[11], h.x[1]), (3, 10));
+}
