@@ -105,20 +105,6 @@ pub(crate) enum XOp {
     Divuw,
     Remw,
     Remuw,
-    // Fused pairs (see `fuse`): an `addi`/`add` whose destination the very
-    // next instruction, a branch within the page, compares.
-    AddiBeq,
-    AddiBne,
-    AddiBlt,
-    AddiBge,
-    AddiBltu,
-    AddiBgeu,
-    AddBeq,
-    AddBne,
-    AddBlt,
-    AddBge,
-    AddBltu,
-    AddBgeu,
 }
 
 /// A register number known to be below 32, so that indexing the register
@@ -333,69 +319,6 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
     }
 }
 
-/// Fuses `first` (the slot of the word at byte `page_off` of its page) with
-/// the word after it, `next_bits`, when `first` is an `addi` or `add` and
-/// the next instruction is a branch within the page that compares the
-/// value just computed (its `rs1`, or either operand of `beq`/`bne`): the
-/// pair then runs as one dispatch, retiring both. Returns `first` unchanged
-/// otherwise.
-///
-/// The fused slot keeps `first`'s own fields and bits (so that the digest,
-/// trace and breakpoint loops, which never take a pair at once, run it as
-/// the plain `addi`/`add` it is), and adds the branch: its other operand
-/// (in `rs2` for `addi`, in `imm` for `add`) and its target, as a distance
-/// from `first`'s slot. The branch's own slot is untouched, so a jump to it
-/// runs it alone. A store into the second word resets the first's slot too
-/// ([`DCache::invalidate`]).
-pub(crate) fn fuse(first: Slot, page_off: u64, next_bits: u32) -> Slot {
-    use XOp::*;
-    if page_off + 4 >= 4096 || !matches!(first.op, Addi | Add) {
-        return first;
-    }
-    let Ok(b) = isa::decode(next_bits) else {
-        return first;
-    };
-    let cond = match b.op {
-        Op::Beq => 0,
-        Op::Bne => 1,
-        Op::Blt => 2,
-        Op::Bge => 3,
-        Op::Bltu => 4,
-        Op::Bgeu => 5,
-        _ => return first,
-    };
-    let target = page_off as i64 + 4 + b.imm as i64;
-    if b.imm & 3 != 0 || !(0..4096).contains(&target) {
-        return first;
-    }
-    let rd = first.rd as u8;
-    // The branch must compare rd (as rs1; equality is symmetric).
-    let other = if b.rs1 == rd {
-        b.rs2
-    } else if b.rs2 == rd && cond < 2 {
-        b.rs1
-    } else {
-        return first;
-    };
-    let near = (b.imm >> 2) + 1;
-    const ADDI: [XOp; 6] = [AddiBeq, AddiBne, AddiBlt, AddiBge, AddiBltu, AddiBgeu];
-    const ADD: [XOp; 6] = [AddBeq, AddBne, AddBlt, AddBge, AddBltu, AddBgeu];
-    match first.op {
-        Addi => Slot {
-            op: ADDI[cond],
-            rs2: Reg::new(other),
-            near,
-            ..first
-        },
-        _ => Slot {
-            op: ADD[cond],
-            imm: other as i32,
-            near,
-            ..first
-        },
-    }
-}
-
 /// The cache: slots of all cached pages in one `Vec`, and for each RAM page
 /// the index of its first slot (or [`NO_CODE`]).
 #[derive(Clone, Debug)]
@@ -468,14 +391,7 @@ impl DCache {
     #[cold]
     pub(crate) fn invalidate(&mut self, off: usize, len: usize) {
         let (first, last) = (off >> 2, (off + len.max(1) - 1) >> 2);
-        // The word before may hold a fused pair that copied the first word
-        // (`fuse`); it is in the same page unless `first` starts one.
-        let from = if first % SLOTS_PER_PAGE != 0 {
-            first - 1
-        } else {
-            first
-        };
-        for word in from..=last {
+        for word in first..=last {
             let page = word / SLOTS_PER_PAGE;
             if let Some(&chunk) = self.page_map.get(page) {
                 if chunk != NO_CODE {

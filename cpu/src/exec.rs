@@ -7,7 +7,7 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
-use crate::dcache::{fuse, predecode, Slot, XOp, FAR, REFETCH};
+use crate::dcache::{predecode, XOp, FAR, REFETCH};
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
 use crate::mmu::{Access, PAGE_SIZE};
@@ -273,60 +273,7 @@ impl Hart {
                     next
                 }};
             }
-            // A fused `addi`/`add` + branch (`dcache::fuse`): both retire
-            // at once in the plain loop when the budget has room for two;
-            // otherwise (and in the digest, trace and breakpoint loops) it
-            // is the plain first instruction, and the branch's own slot runs
-            // next.
-            macro_rules! fused {
-                ($value:expr, $other:expr, $cond:ident) => {{
-                    let s = &slot!();
-                    let (near, rd, other) = (s.near, s.rd as usize, $other(s));
-                    let v = $value(s);
-                    self.x[rd] = v;
-                    if MODE == Mode::PLAIN && left >= 2 {
-                        left -= 1;
-                        if taken(Op::$cond, v, self.x[other]) {
-                            idx.wrapping_add_signed(near as isize)
-                        } else {
-                            idx + 2
-                        }
-                    } else {
-                        next
-                    }
-                }};
-            }
-            macro_rules! addi_b {
-                ($cond:ident) => {
-                    fused!(
-                        |s: &Slot| self.x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64),
-                        |s: &Slot| s.rs2 as usize,
-                        $cond
-                    )
-                };
-            }
-            macro_rules! add_b {
-                ($cond:ident) => {
-                    fused!(
-                        |s: &Slot| self.x[s.rs1 as usize].wrapping_add(self.x[s.rs2 as usize]),
-                        |s: &Slot| s.imm as usize & 31,
-                        $cond
-                    )
-                };
-            }
             idx = match op {
-                XOp::AddiBeq => addi_b!(Beq),
-                XOp::AddiBne => addi_b!(Bne),
-                XOp::AddiBlt => addi_b!(Blt),
-                XOp::AddiBge => addi_b!(Bge),
-                XOp::AddiBltu => addi_b!(Bltu),
-                XOp::AddiBgeu => addi_b!(Bgeu),
-                XOp::AddBeq => add_b!(Beq),
-                XOp::AddBne => add_b!(Bne),
-                XOp::AddBlt => add_b!(Blt),
-                XOp::AddBge => add_b!(Bge),
-                XOp::AddBltu => add_b!(Bltu),
-                XOp::AddBgeu => add_b!(Bgeu),
                 XOp::Fetch => {
                     let pc = self.pc_at(idx);
                     match self.fetch_page(pc) {
@@ -513,11 +460,7 @@ impl Hart {
     fn decode_slot(&mut self, idx: usize) {
         let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
         let bits = self.ram_read_u32(self.fram + page_off);
-        let mut slot = predecode(bits, page_off as u64, self.reference);
-        if page_off + 4 < PAGE_SIZE as usize {
-            let next = self.ram_read_u32(self.fram + page_off + 4);
-            slot = fuse(slot, page_off as u64, next);
-        }
+        let slot = predecode(bits, page_off as u64, self.reference);
         if let Some(d) = self.dc.slots.get_mut(idx) {
             *d = slot;
         }

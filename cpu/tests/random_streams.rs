@@ -181,10 +181,9 @@ proptest! {
     }
 }
 
-/// Loops of `addi`/`add` followed by branches on a few registers (the
-/// pairs the fast path fuses and retires at once), stores that rewrite the
-/// code under them, and budgets of every size (so that a pair meets the
-/// end of a budget or the timer with one instruction left).
+/// Tight loops of `addi`/`add` and branches on a few registers, stores that
+/// rewrite the code under them, and budgets of every size (so that budget
+/// and timer ends land on every instruction of a loop).
 fn pair_word() -> impl Strategy<Value = u32> {
     use cpu::isa::Op;
     let reg = || 1u8..5;
@@ -208,7 +207,7 @@ fn pair_word() -> impl Strategy<Value = u32> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
-    fn fused_pairs_retire_like_single_instructions(
+    fn tight_loops_and_code_rewrites_match_the_reference(
         code in prop::collection::vec(pair_word(), 8..48),
         regs in prop::collection::vec(-3i64..4, 4),
         timecmp in prop_oneof![Just(u64::MAX), 0u64..40],
@@ -216,7 +215,7 @@ proptest! {
         store_words in (0usize..4, 0usize..4),
     ) {
         use cpu::isa::Op;
-        // Words the stores may write: more pairs and branches.
+        // Words the stores may write: more loop bodies and branches.
         let words = [
             encode(&Insn::new(Op::Addi, 1, 1, 0, 1)),
             encode(&Insn::new(Op::Bne, 0, 1, 2, -4)),

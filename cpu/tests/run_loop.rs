@@ -270,10 +270,10 @@ fn breakpoints_stop_before_and_resume_through() {
 }
 
 #[test]
-fn a_store_into_the_second_word_of_a_fused_pair_is_seen() {
-    // L: addi x1, x1, 1; bne x1, x2, L; jalr x0, 0(x10) — the `addi` and
-    // the `bne` run as one fused slot. Rewriting the `bne` (to compare x3)
-    // must reach the fused slot too, not only the `bne`'s own.
+fn a_store_into_a_loops_branch_is_seen() {
+    // L: addi x1, x1, 1; bne x1, x2, L; jalr x0, 0(x10), run once, then
+    // the `bne` is rewritten (to compare x3) and the loop run again: the
+    // decoded loop must not keep the old branch.
     let new_bne = encode(&Insn::new(Op::Bne, 0, 1, 3, -4)) as u64;
     let mut a = Asm::new();
     a.li(2, 3).li(3, 10).li(5, CODE + 0x104).li(7, new_bne);
