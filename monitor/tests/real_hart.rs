@@ -12,11 +12,26 @@ fn i(op: Op, rd: u8, rs1: u8, rs2: u8, imm: i32) -> u32 {
     encode(&Insn::new(op, rd, rs1, rs2, imm))
 }
 
+/// Prints the byte in `a0` through the SBI console (legacy putchar), then
+/// powers off with a pass through the test finisher.
+fn print_a0_and_pass() -> [u32; 7] {
+    let (t0, t1, a7) = (5, 6, 17);
+    [
+        i(Op::Addi, a7, 0, 0, 1),
+        i(Op::Ecall, 0, 0, 0, 0),
+        i(Op::Lui, t0, 0, 0, 0x0010_0000),
+        i(Op::Lui, t1, 0, 0, 0x5000),
+        i(Op::Addi, t1, t1, 0, 0x555),
+        i(Op::Sw, 0, t0, t1, 0),
+        i(Op::Jal, 0, 0, 0, 0),
+    ]
+}
+
 /// Prints "hi" through the UART (MMIO), checks `sscratch` round-trips,
 /// counts down a loop of `n`, prints "\n" through the SBI, passes.
 fn chatty(n: i32) -> Vec<u32> {
-    let (t0, t1, s0, a0, a7) = (5, 6, 8, 10, 17);
-    vec![
+    let (t0, t1, s0, a0) = (5, 6, 8, 10);
+    [
         i(Op::Lui, t0, 0, 0, 0x1000_0000),
         i(Op::Addi, t1, 0, 0, b'h' as i32),
         i(Op::Sb, 0, t0, t1, 0),
@@ -27,15 +42,11 @@ fn chatty(n: i32) -> Vec<u32> {
         i(Op::Addi, s0, 0, 0, n),
         i(Op::Addi, s0, s0, 0, -1),
         i(Op::Bne, 0, s0, 0, -4),
-        i(Op::Addi, a7, 0, 0, 1),
         i(Op::Addi, a0, 0, 0, b'\n' as i32),
-        i(Op::Ecall, 0, 0, 0, 0),
-        i(Op::Lui, t0, 0, 0, 0x0010_0000),
-        i(Op::Lui, t1, 0, 0, 0x5000),
-        i(Op::Addi, t1, t1, 0, 0x555),
-        i(Op::Sw, 0, t0, t1, 0),
-        i(Op::Jal, 0, 0, 0, 0),
     ]
+    .into_iter()
+    .chain(print_a0_and_pass())
+    .collect()
 }
 
 /// Masks interrupts and spins forever.
@@ -207,8 +218,8 @@ fn speed_ratio() {
 /// instruction natively), `sc.d` to the same address; prints `'0' + rd`
 /// of the `sc` (`0` = it succeeded) through the SBI, then passes.
 fn lr_csr_sc() -> Vec<u32> {
-    let (t0, t1, a0, a1, a7) = (5, 6, 10, 11, 17);
-    vec![
+    let (t0, t1, a0, a1) = (5, 6, 10, 11);
+    [
         // t0 = BASE + 0x1000 (lui sign-extends: clear the upper half).
         i(Op::Lui, t0, 0, 0, (BASE + 0x1000) as i32),
         i(Op::Slli, t0, t0, 0, 32),
@@ -218,14 +229,10 @@ fn lr_csr_sc() -> Vec<u32> {
         i(Op::Addi, t1, t1, 0, 1),
         i(Op::ScD, a1, t0, t1, 0),
         i(Op::Addi, a0, a1, 0, b'0' as i32),
-        i(Op::Addi, a7, 0, 0, 1),
-        i(Op::Ecall, 0, 0, 0, 0),
-        i(Op::Lui, t0, 0, 0, 0x0010_0000),
-        i(Op::Lui, t1, 0, 0, 0x5000),
-        i(Op::Addi, t1, t1, 0, 0x555),
-        i(Op::Sw, 0, t0, t1, 0),
-        i(Op::Jal, 0, 0, 0, 0),
     ]
+    .into_iter()
+    .chain(print_a0_and_pass())
+    .collect()
 }
 
 #[test]
