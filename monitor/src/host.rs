@@ -63,6 +63,36 @@ pub trait HostHart {
     fn set_reservation(&mut self, r: Option<Reservation>);
 }
 
+/// The [`HostHart`] methods that only read or write a field (`x`, `pc`,
+/// `digest`), for every hart type that has those fields: the real hart and
+/// the scripted one of the tests.
+macro_rules! host_hart_state_fields {
+    () => {
+        fn x(&self, reg: u8) -> u64 {
+            self.x[reg as usize & 31]
+        }
+        fn set_x(&mut self, reg: u8, value: u64) {
+            if reg != 0 {
+                self.x[reg as usize & 31] = value;
+            }
+        }
+        fn pc(&self) -> u64 {
+            self.pc
+        }
+        fn set_pc(&mut self, pc: u64) {
+            self.pc = pc;
+        }
+        fn guest_digest(&self) -> Digest {
+            self.digest
+        }
+        fn set_guest_digest(&mut self, digest: Digest) {
+            self.digest = digest;
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use host_hart_state_fields;
+
 /// The real hart, deprivileged: nothing delegated, no counters for U-mode,
 /// no timer, no devices, U-mode; the digest off until asked for.
 impl HostHart for cpu::hart::Hart {
@@ -87,26 +117,7 @@ impl HostHart for cpu::hart::Hart {
     fn instret(&self) -> u64 {
         cpu::hart::Hart::instret(self)
     }
-    fn x(&self, reg: u8) -> u64 {
-        self.x[reg as usize & 31]
-    }
-    fn set_x(&mut self, reg: u8, value: u64) {
-        if reg != 0 {
-            self.x[reg as usize & 31] = value;
-        }
-    }
-    fn pc(&self) -> u64 {
-        self.pc
-    }
-    fn set_pc(&mut self, pc: u64) {
-        self.pc = pc;
-    }
-    fn guest_digest(&self) -> Digest {
-        self.digest
-    }
-    fn set_guest_digest(&mut self, digest: Digest) {
-        self.digest = digest;
-    }
+    host_hart_state_fields!();
     fn set_satp(&mut self, satp: u64) {
         self.csr.satp = satp;
         cpu::hart::Hart::flush_tlb(self);
@@ -201,26 +212,7 @@ pub mod scripted {
         fn instret(&self) -> u64 {
             self.instret
         }
-        fn x(&self, reg: u8) -> u64 {
-            self.x[reg as usize & 31]
-        }
-        fn set_x(&mut self, reg: u8, value: u64) {
-            if reg != 0 {
-                self.x[reg as usize & 31] = value;
-            }
-        }
-        fn pc(&self) -> u64 {
-            self.pc
-        }
-        fn set_pc(&mut self, pc: u64) {
-            self.pc = pc;
-        }
-        fn guest_digest(&self) -> Digest {
-            self.digest
-        }
-        fn set_guest_digest(&mut self, digest: Digest) {
-            self.digest = digest;
-        }
+        super::host_hart_state_fields!();
         fn set_satp(&mut self, satp: u64) {
             self.satp = satp;
             self.tlb_flushes += 1;
