@@ -160,21 +160,22 @@ impl Reg {
     }
 }
 
-/// One pre-decoded instruction: 16 bytes.
+/// One pre-decoded instruction: 8 bytes, so that the slot of an index is
+/// one scaled host address (the instruction's raw bits, which only the
+/// slow paths and the digest need, are kept apart in [`DCache::bits`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Slot {
     pub op: XOp,
     pub rd: Reg,
     pub rs1: Reg,
     pub rs2: Reg,
+    /// The immediate; for `jal` and branches, the target's distance in
+    /// slots when it is in the same page, else [`FAR`] (the immediate is
+    /// then read from the bits).
     pub imm: i32,
-    /// For `jal` and branches: the target's distance in slots when it is
-    /// in the same page, else [`FAR`].
-    pub near: i32,
-    pub bits: u32,
 }
 
-/// [`Slot::near`] of a target outside the page.
+/// [`Slot::imm`] of a `jal` or branch whose target is outside the page.
 pub(crate) const FAR: i32 = i32::MIN;
 
 pub(crate) const UNDECODED: Slot = Slot {
@@ -183,8 +184,6 @@ pub(crate) const UNDECODED: Slot = Slot {
     rs1: Reg::X0,
     rs2: Reg::X0,
     imm: 0,
-    near: FAR,
-    bits: 0,
 };
 
 pub(crate) const FETCH: Slot = Slot {
@@ -196,20 +195,19 @@ pub(crate) const FETCH: Slot = Slot {
 /// `reference`, everything goes to the generic executor (the reference path
 /// that tests compare the fast path against).
 pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
-    let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| {
-        let target = page_off as i64 + imm as i64;
-        Slot {
-            op,
-            rd: Reg::new(rd),
-            rs1: Reg::new(rs1),
-            rs2: Reg::new(rs2),
-            imm,
-            near: if (0..4096).contains(&target) {
-                imm >> 2
-            } else {
-                FAR
-            },
-            bits,
+    let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| Slot {
+        op,
+        rd: Reg::new(rd),
+        rs1: Reg::new(rs1),
+        rs2: Reg::new(rs2),
+        imm,
+    };
+    // `jal` and branches: the target as a distance in slots, or FAR.
+    let near = |imm: i32| {
+        if (0..4096).contains(&(page_off as i64 + imm as i64)) {
+            imm >> 2
+        } else {
+            FAR
         }
     };
     let Ok(i) = isa::decode(bits) else {
@@ -241,7 +239,7 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
     let aligned = imm & 3 == 0;
     let branch = |op| {
         if aligned {
-            slot(op, 0, rs1, rs2, imm)
+            slot(op, 0, rs1, rs2, near(imm))
         } else {
             slow
         }
@@ -250,8 +248,8 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
         Op::Lui => value(XOp::Li),
         Op::Auipc => value(XOp::Auipc),
         Op::Jal if !aligned => slow,
-        Op::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, imm),
-        Op::Jal => slot(XOp::Jal, rd, 0, 0, imm),
+        Op::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, near(imm)),
+        Op::Jal => slot(XOp::Jal, rd, 0, 0, near(imm)),
         Op::Jalr if rd == 0 => slot(XOp::Jr, 0, rs1, 0, imm),
         Op::Jalr => slot(XOp::Jalr, rd, rs1, 0, imm),
         Op::Beq => branch(XOp::Beq),
@@ -324,6 +322,8 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
 #[derive(Clone, Debug)]
 pub(crate) struct DCache {
     pub slots: Vec<Slot>,
+    /// The raw bits of each slot's instruction (meaningful once decoded).
+    pub bits: Vec<u32>,
     page_map: Vec<u32>,
     /// RAM pages that have slots, to reset `page_map` quickly.
     pages: Vec<u32>,
@@ -333,6 +333,7 @@ impl DCache {
     pub(crate) fn new(ram_pages: usize) -> DCache {
         DCache {
             slots: vec![FETCH],
+            bits: vec![0],
             page_map: vec![NO_CODE; ram_pages],
             pages: Vec::new(),
         }
@@ -361,6 +362,7 @@ impl DCache {
         self.slots
             .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
         self.slots.push(FETCH);
+        self.bits.resize(self.slots.len(), 0);
         1 + chunk * CHUNK
     }
 
@@ -413,5 +415,6 @@ impl DCache {
         }
         self.pages.clear();
         self.slots.truncate(1);
+        self.bits.truncate(1);
     }
 }

@@ -169,6 +169,7 @@ struct Lane<'a> {
     /// Written only by a jump that leaves the fetch page.
     pc: &'a mut u64,
     slots: &'a [Slot],
+    bits: &'a [u32],
     ram: &'a mut [u8],
     tlb_r: &'a Tlb,
     tlb_w: &'a Tlb,
@@ -205,6 +206,7 @@ impl Lane<'_> {
             x,
             pc,
             slots,
+            bits,
             ram,
             tlb_r,
             tlb_w,
@@ -214,14 +216,17 @@ impl Lane<'_> {
             fbias,
         } = self;
         let pc_of = |idx: usize| fbias.wrapping_add((idx as u64) << 2);
-        // The slot after a taken branch or `jal` in slot `idx`.
+        // The slot after a taken branch or `jal` in slot `idx`, whose
+        // immediate `imm_of` reads from the bits when the target is off
+        // the page.
         macro_rules! jump_rel {
-            ($s:expr) => {{
+            ($s:expr, $imm_of:path) => {{
                 let s = $s;
-                if s.near != FAR {
-                    idx.wrapping_add_signed(s.near as isize)
+                if s.imm != FAR {
+                    idx.wrapping_add_signed(s.imm as isize)
                 } else {
-                    *pc = pc_of(idx).wrapping_add(s.imm as i64 as u64);
+                    let imm = bits.get(idx).map_or(0, |&b| $imm_of(b));
+                    *pc = pc_of(idx).wrapping_add(imm as i64 as u64);
                     REFETCH
                 }
             }};
@@ -257,7 +262,7 @@ impl Lane<'_> {
             ($s:expr, $op:ident) => {{
                 let s = $s;
                 if taken(Op::$op, x[s.rs1 as usize], x[s.rs2 as usize]) {
-                    jump_rel!(s)
+                    jump_rel!(s, isa::b_imm)
                 } else {
                     idx + 1
                 }
@@ -298,9 +303,9 @@ impl Lane<'_> {
                 }
                 XOp::Jal => {
                     x[s.rd as usize] = pc_of(idx).wrapping_add(4);
-                    jump_rel!(s)
+                    jump_rel!(s, isa::j_imm)
                 }
-                XOp::J => jump_rel!(s),
+                XOp::J => jump_rel!(s, isa::j_imm),
                 XOp::Jalr => {
                     let target = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
                     if target & 2 != 0 {
@@ -376,7 +381,8 @@ impl Lane<'_> {
                 XOp::Remuw => rr!(s, Remuw),
             };
             if MODE == Mode::DIGEST {
-                hash = crate::hart::Digest::step(hash, pc_of(idx), s.bits);
+                let b = bits.get(idx).copied().unwrap_or(0);
+                hash = crate::hart::Digest::step(hash, pc_of(idx), b);
             }
             idx = next;
             left -= 1;
@@ -394,6 +400,7 @@ impl Hart {
             x: &mut self.x,
             pc: &mut self.pc,
             slots: &self.dc.slots,
+            bits: &self.dc.bits,
             ram: &mut self.ram,
             tlb_r: &self.tlb_r,
             tlb_w: &self.tlb_w,
@@ -440,8 +447,9 @@ impl Hart {
                     }
                     let ran = self.lane().run::<{ Mode::PLAIN }>(idx, 1, 0);
                     if ran.left == 0 {
+                        let bits = self.dc.bits.get(idx).copied().unwrap_or(0);
                         idx = ran.idx;
-                        self.retired_instrumented(pc, s.bits);
+                        self.retired_instrumented(pc, bits);
                         left -= 1;
                         if left == 0 {
                             break Stop::Limit;
@@ -457,7 +465,7 @@ impl Hart {
                 }
             }
             // The slot the fast loop left: it needs the whole hart.
-            let Some(&s) = self.dc.slots.get(idx) else {
+            let (Some(&s), Some(&bits)) = (self.dc.slots.get(idx), self.dc.bits.get(idx)) else {
                 continue;
             };
             match s.op {
@@ -469,7 +477,7 @@ impl Hart {
                     }
                 }
                 XOp::Undecoded => self.decode_slot(idx),
-                XOp::Illegal => break Stop::Trap(illegal(s.bits)),
+                XOp::Illegal => break Stop::Trap(illegal(bits)),
                 // `XOp::Slow`, and what the fast loop could not finish (a
                 // TLB miss, a device, a misaligned access or jump target):
                 // the generic executor runs it from its bits.
@@ -477,9 +485,9 @@ impl Hart {
                     let pc = self.pc_at(idx);
                     self.pc = pc;
                     self.instret = limit - left;
-                    match self.exec_generic(dev, s.bits) {
+                    match self.exec_generic(dev, bits) {
                         Ok(flow) => {
-                            self.retire_one::<MODE>(&mut hash, pc, s.bits);
+                            self.retire_one::<MODE>(&mut hash, pc, bits);
                             idx = REFETCH;
                             left -= 1;
                             if flow != Flow::Next || left == 0 {
@@ -517,8 +525,8 @@ impl Hart {
         let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
         let bits = self.ram_read_u32(self.fram + page_off);
         let slot = predecode(bits, page_off as u64, self.reference);
-        if let Some(d) = self.dc.slots.get_mut(idx) {
-            *d = slot;
+        if let (Some(d), Some(b)) = (self.dc.slots.get_mut(idx), self.dc.bits.get_mut(idx)) {
+            (*d, *b) = (slot, bits);
         }
     }
 
@@ -1112,8 +1120,10 @@ mod tests {
         assert_eq!(alu(Op::Divw, 0x8000_0000, u64::MAX), 0xffff_ffff_8000_0000);
     }
 
+    /// A slot is 8 bytes: the hot loop finds slot `idx` with one scaled
+    /// host address (x86-64 scales an index by at most 8).
     #[test]
     fn slot_stays_small() {
-        assert_eq!(std::mem::size_of::<crate::dcache::Slot>(), 16);
+        assert_eq!(std::mem::size_of::<crate::dcache::Slot>(), 8);
     }
 }

@@ -330,6 +330,27 @@ fn sext(value: u32, width: u32) -> i32 {
     ((value << shift) as i32) >> shift
 }
 
+/// The immediate of a B-type (branch) word.
+#[inline]
+pub(crate) fn b_imm(w: u32) -> i32 {
+    sext(
+        bits(w, 31, 31) << 12 | bits(w, 7, 7) << 11 | bits(w, 30, 25) << 5 | bits(w, 11, 8) << 1,
+        13,
+    )
+}
+
+/// The immediate of a J-type (`jal`) word.
+#[inline]
+pub(crate) fn j_imm(w: u32) -> i32 {
+    sext(
+        bits(w, 31, 31) << 20
+            | bits(w, 19, 12) << 12
+            | bits(w, 20, 20) << 11
+            | bits(w, 30, 21) << 1,
+        21,
+    )
+}
+
 /// Decodes a 32-bit instruction word. Every word either decodes or is
 /// reported [`Illegal`]; nothing panics.
 pub fn decode(w: u32) -> Result<Insn, Illegal> {
@@ -347,31 +368,9 @@ pub fn decode(w: u32) -> Result<Insn, Illegal> {
         Format::R => insn(rd, rs1, rs2, 0),
         Format::I | Format::Load | Format::Jalr => insn(rd, rs1, 0, i_imm),
         Format::S => insn(0, rs1, rs2, sext(bits(w, 31, 25) << 5 | bits(w, 11, 7), 12)),
-        Format::B => insn(
-            0,
-            rs1,
-            rs2,
-            sext(
-                bits(w, 31, 31) << 12
-                    | bits(w, 7, 7) << 11
-                    | bits(w, 30, 25) << 5
-                    | bits(w, 11, 8) << 1,
-                13,
-            ),
-        ),
+        Format::B => insn(0, rs1, rs2, b_imm(w)),
         Format::U => insn(rd, 0, 0, (w & 0xffff_f000) as i32),
-        Format::J => insn(
-            rd,
-            0,
-            0,
-            sext(
-                bits(w, 31, 31) << 20
-                    | bits(w, 19, 12) << 12
-                    | bits(w, 20, 20) << 11
-                    | bits(w, 30, 21) << 1,
-                21,
-            ),
-        ),
+        Format::J => insn(rd, 0, 0, j_imm(w)),
         Format::Shift64 => insn(rd, rs1, 0, bits(w, 25, 20) as i32),
         Format::Shift32 => insn(rd, rs1, 0, bits(w, 24, 20) as i32),
         Format::Csr => insn(rd, rs1, 0, bits(w, 31, 20) as i32),
