@@ -7,7 +7,7 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
-use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH};
+use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH, SLOTS_PER_PAGE};
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
 use crate::mmu::{Access, Tlb, PAGE_SIZE};
@@ -179,6 +179,10 @@ struct Lane<'a> {
     fbias: u64,
 }
 
+/// The most instructions one straight run of slots (no taken jump or
+/// branch) can retire: a page's worth, since its sentinel ends it.
+const SLACK: u64 = SLOTS_PER_PAGE as u64;
+
 /// Where the fast loop stopped: the slot it did not run (or the one after
 /// the last it ran, when `left` reached 0), the instructions still allowed,
 /// and the digest so far.
@@ -201,7 +205,12 @@ impl Lane<'_> {
     /// sentinel that looks up the next page), and a jump or branch within
     /// the page moves the index by a distance computed at decode.
     #[inline(never)]
-    fn run<const MODE: u8>(self, mut idx: usize, mut left: u64, mut hash: u64) -> LaneStop {
+    fn run<const MODE: u8, const EXACT: bool>(
+        self,
+        mut idx: usize,
+        mut left: u64,
+        mut hash: u64,
+    ) -> LaneStop {
         let Lane {
             x,
             pc,
@@ -216,6 +225,44 @@ impl Lane<'_> {
             fbias,
         } = self;
         let pc_of = |idx: usize| fbias.wrapping_add((idx as u64) << 2);
+        // Not EXACT, instructions are counted a straight run at a time: the
+        // run from `run_start` is `idx - run_start` retired instructions,
+        // taken from `left` when control leaves it. No run is longer than a
+        // page, so with more than `SLACK` instructions left at the start of
+        // each run, `left` cannot run out within it.
+        let mut run_start = idx;
+        // Control goes to slot `$t` (not the next one).
+        macro_rules! go {
+            ($t:expr) => {{
+                let t: usize = $t;
+                // Decode computes in-page distances and `jump_abs!` stays
+                // in the fetch page, so this always holds; the check is what
+                // the unchecked slot read relies on.
+                let t = if t < slots.len() {
+                    t
+                } else {
+                    *pc = pc_of(t);
+                    REFETCH
+                };
+                if EXACT {
+                    t
+                } else {
+                    left -= (idx + 1 - run_start) as u64;
+                    if left > SLACK {
+                        run_start = t;
+                        t
+                    } else {
+                        // Too near the limit for whole runs: stop at the
+                        // target, for the exact loop to go on from there.
+                        if t != REFETCH {
+                            *pc = pc_of(t);
+                        }
+                        run_start = REFETCH;
+                        REFETCH
+                    }
+                }
+            }};
+        }
         // The slot after a taken branch or `jal` in slot `idx`, whose
         // immediate `imm_of` reads from the bits when the target is off
         // the page.
@@ -223,11 +270,11 @@ impl Lane<'_> {
             ($s:expr, $imm_of:path) => {{
                 let s = $s;
                 if s.imm != FAR {
-                    idx.wrapping_add_signed(s.imm as isize)
+                    go!(idx.wrapping_add_signed(s.imm as isize))
                 } else {
                     let imm = bits.get(idx).map_or(0, |&b| $imm_of(b));
                     *pc = pc_of(idx).wrapping_add(imm as i64 as u64);
-                    REFETCH
+                    go!(REFETCH)
                 }
             }};
         }
@@ -237,10 +284,10 @@ impl Lane<'_> {
                 let target: u64 = $target;
                 let off = target.wrapping_sub(fpage);
                 if off < PAGE_SIZE {
-                    fbase + (off >> 2) as usize
+                    go!(fbase + (off >> 2) as usize)
                 } else {
                     *pc = target;
-                    REFETCH
+                    go!(REFETCH)
                 }
             }};
         }
@@ -289,7 +336,23 @@ impl Lane<'_> {
                 idx + 1
             }};
         }
-        while let Some(s) = slots.get(idx) {
+        // `idx < slots.len()` holds at every slot this loop reads (checked
+        // here on entry, kept by `go!` and by the sentinel rule below).
+        if idx >= slots.len() || slots.last().map(|s| s.op) != Some(XOp::Fetch) {
+            return LaneStop { idx, left, hash };
+        }
+        loop {
+            debug_assert!(idx < slots.len());
+            // SAFETY: `idx < slots.len()`: true on entry (checked above),
+            // and kept by every way `idx` changes:
+            // - `idx + 1` after a slot that is not `XOp::Fetch` (a `Fetch`
+            //   slot ends the loop): the last slot is a `Fetch` sentinel
+            //   (checked above; `DCache` ends every page's slots with one,
+            //   and `slots` is borrowed, so it cannot change meanwhile), so
+            //   a slot that is not one has another slot after it;
+            // - every other move goes through `go!`, which checks the target.
+            #[allow(unsafe_code)]
+            let s = unsafe { slots.get_unchecked(idx) };
             let next = match s.op {
                 XOp::Fetch | XOp::Undecoded | XOp::Illegal | XOp::Slow => break,
                 XOp::Nop => idx + 1,
@@ -385,10 +448,15 @@ impl Lane<'_> {
                 hash = crate::hart::Digest::step(hash, pc_of(idx), b);
             }
             idx = next;
-            left -= 1;
-            if left == 0 {
-                break;
+            if EXACT {
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
             }
+        }
+        if !EXACT {
+            left -= (idx - run_start) as u64;
         }
         LaneStop { idx, left, hash }
     }
@@ -445,7 +513,7 @@ impl Hart {
                     if self.breakpoint_at(pc) {
                         break Stop::Breakpoint;
                     }
-                    let ran = self.lane().run::<{ Mode::PLAIN }>(idx, 1, 0);
+                    let ran = self.lane().run::<{ Mode::PLAIN }, true>(idx, 1, 0);
                     if ran.left == 0 {
                         let bits = self.dc.bits.get(idx).copied().unwrap_or(0);
                         idx = ran.idx;
@@ -458,7 +526,11 @@ impl Hart {
                     }
                 }
             } else {
-                let ran = self.lane().run::<MODE>(idx, left, hash);
+                let ran = if left > SLACK {
+                    self.lane().run::<MODE, false>(idx, left, hash)
+                } else {
+                    self.lane().run::<MODE, true>(idx, left, hash)
+                };
                 (idx, left, hash) = (ran.idx, ran.left, ran.hash);
                 if left == 0 {
                     break Stop::Limit;

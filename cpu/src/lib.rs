@@ -1,7 +1,8 @@
 //! The trapvisor hart: the RV64IMA instruction table and everything built on
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
-// `unsafe` is denied everywhere but in the two fast-path RAM accesses of
-// `exec.rs` (`tlb_load`, `tlb_store`), each with its SAFETY argument.
+// `unsafe` is denied everywhere but in the two fast-path RAM accesses and the
+// slot read of the fast loop in `exec.rs` (`tlb_load`, `tlb_store`,
+// `Lane::run`), each with its SAFETY argument.
 #![deny(unsafe_code)]
 
 pub mod csr;

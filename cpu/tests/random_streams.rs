@@ -183,7 +183,11 @@ proptest! {
 
 /// Tight loops of `addi`/`add` and branches on a few registers, stores that
 /// rewrite the code under them, and budgets of every size (so that budget
-/// and timer ends land on every instruction of a loop).
+/// and timer ends land on every instruction of a loop): small ones, which
+/// the fast loop counts one instruction at a time, and large ones, which it
+/// counts a straight run at a time until it nears the end. The loops start
+/// at the top of a page or just before its end, so that some straddle two
+/// pages and branch from one into the other.
 fn pair_word() -> impl Strategy<Value = u32> {
     use cpu::isa::Op;
     let reg = || 1u8..5;
@@ -210,9 +214,10 @@ proptest! {
     fn tight_loops_and_code_rewrites_match_the_reference(
         code in prop::collection::vec(pair_word(), 8..48),
         regs in prop::collection::vec(-3i64..4, 4),
-        timecmp in prop_oneof![Just(u64::MAX), 0u64..40],
-        budget in 1u64..64,
+        timecmp in prop_oneof![Just(u64::MAX), 0u64..40, 0u64..400],
+        budget in prop_oneof![1u64..64, 900u64..3000],
         store_words in (0usize..4, 0usize..4),
+        pad in prop_oneof![Just(0usize), 1000usize..1024],
     ) {
         use cpu::isa::Op;
         // Words the stores may write: more loop bodies and branches.
@@ -224,18 +229,19 @@ proptest! {
         ];
         let setup = |reference: bool| {
             let mut a = Asm::new();
-            a.words = code.clone();
+            a.words = vec![encode(&Insn::new(Op::Addi, 0, 0, 0, 0)); pad];
+            a.words.extend(&code);
             a.sys(cpu::isa::Op::Ecall);
             let mut h = hart_with(&a);
             h.set_reference_mode(reference);
             for (i, r) in regs.iter().enumerate() {
                 h.x[i + 1] = *r as u64;
             }
-            h.x[5] = CODE;
+            h.x[5] = CODE + 4 * pad as u64;
             h.x[6] = words[store_words.0] as u64;
             h.x[7] = words[store_words.1] as u64;
             delegate_like_native(&mut h);
-            h.csr.stvec = CODE;
+            h.csr.stvec = CODE + 4 * pad as u64;
             h.csr.mie = S_INTERRUPTS;
             h.timecmp = timecmp;
             h
