@@ -700,4 +700,25 @@ mod tests {
         assert!(h.write_phys(RAM_BASE + 0x1004, &[1]));
         assert_eq!(h.reservation(), None, "a write into it ends it");
     }
+
+    /// The digest tells apart what an equivalence check must.
+    #[test]
+    fn the_digest_sees_order_pc_bits_and_length() {
+        let digest = |stream: &[(u64, u32)]| {
+            let mut d = Digest::new();
+            for &(pc, b) in stream {
+                d.update(pc, b);
+            }
+            d
+        };
+        let a = [(0x8000_0000, 0x13), (0x8000_0004, 0x93)];
+        let swapped = [(0x8000_0004, 0x93), (0x8000_0000, 0x13)];
+        let other_pc = [(0x8000_0000, 0x13), (0x8000_0008, 0x93)];
+        let other_bits = [(0x8000_0000, 0x13), (0x8000_0004, 0x113)];
+        assert_eq!(digest(&a).count, 2);
+        assert_ne!(digest(&a), digest(&swapped), "order counts");
+        assert_ne!(digest(&a), digest(&other_pc), "pc counts");
+        assert_ne!(digest(&a), digest(&other_bits), "bits count");
+        assert_ne!(digest(&a).hash, digest(&a[..1]).hash, "length counts");
+    }
 }
