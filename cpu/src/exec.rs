@@ -10,7 +10,7 @@ use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
 use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH, SLOTS_PER_PAGE};
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
-use crate::mmu::{Access, Tlb, PAGE_SIZE};
+use crate::mmu::{self, Access, TlbEntries, PAGE_SIZE};
 use crate::trap::{Exception, Trap};
 
 /// Sign-extends the low 32 bits.
@@ -171,8 +171,8 @@ struct Lane<'a> {
     slots: &'a [Slot],
     bits: &'a [u32],
     ram: &'a mut [u8],
-    tlb_r: &'a Tlb,
-    tlb_w: &'a Tlb,
+    tlb_r: &'a TlbEntries,
+    tlb_w: &'a TlbEntries,
     ctx: u64,
     fpage: u64,
     fbase: usize,
@@ -470,8 +470,8 @@ impl Hart {
             slots: &self.dc.slots,
             bits: &self.dc.bits,
             ram: &mut self.ram,
-            tlb_r: &self.tlb_r,
-            tlb_w: &self.tlb_w,
+            tlb_r: self.tlb_r.entries(),
+            tlb_w: self.tlb_w.entries(),
             ctx: self.ctx,
             fpage: self.fpage,
             fbase: self.fbase,
@@ -741,7 +741,8 @@ impl Hart {
     /// [`tlb_load`] from the hart's load TLB, zero-extended.
     #[inline(always)]
     fn load_fast<const N: usize>(&self, va: u64) -> Option<u64> {
-        tlb_load::<N>(&self.ram, &self.tlb_r, self.ctx, va).map(|b| u64::from_le_bytes(widen(b)))
+        tlb_load::<N>(&self.ram, self.tlb_r.entries(), self.ctx, va)
+            .map(|b| u64::from_le_bytes(widen(b)))
     }
 
     /// Sets `x[rd]` (writes to `x0` are dropped).
@@ -1124,11 +1125,11 @@ fn widen<const N: usize>(b: [u8; N]) -> [u8; 8] {
 /// time on the bench guests in paired runs; see the SAFETY comment).
 #[inline(always)]
 #[allow(unsafe_code)]
-fn tlb_load<const N: usize>(ram: &[u8], tlb: &Tlb, ctx: u64, va: u64) -> Option<[u8; N]> {
+fn tlb_load<const N: usize>(ram: &[u8], tlb: &TlbEntries, ctx: u64, va: u64) -> Option<[u8; N]> {
     if va & (N as u64 - 1) != 0 {
         return None;
     }
-    let off = tlb.lookup(va, ctx)? as usize;
+    let off = mmu::lookup(tlb, va, ctx)? as usize;
     debug_assert!(off.checked_add(N).is_some_and(|end| end <= ram.len()));
     // SAFETY: `off..off + N` lies inside `ram` (the hart's RAM):
     // - a TLB hit means `va`'s page is the page the entry was filled for
@@ -1150,11 +1151,17 @@ fn tlb_load<const N: usize>(ram: &[u8], tlb: &Tlb, ctx: u64, va: u64) -> Option<
 /// no look here.
 #[inline(always)]
 #[allow(unsafe_code)]
-fn tlb_store<const N: usize>(ram: &mut [u8], tlb: &Tlb, ctx: u64, va: u64, bytes: [u8; N]) -> bool {
+fn tlb_store<const N: usize>(
+    ram: &mut [u8],
+    tlb: &TlbEntries,
+    ctx: u64,
+    va: u64,
+    bytes: [u8; N],
+) -> bool {
     if va & (N as u64 - 1) != 0 {
         return false;
     }
-    let Some(off) = tlb.lookup(va, ctx) else {
+    let Some(off) = mmu::lookup(tlb, va, ctx) else {
         return false;
     };
     let off = off as usize;

@@ -86,10 +86,24 @@ const INVALID: TlbEntry = TlbEntry {
     addend: 0,
 };
 
+/// The entries of a [`Tlb`].
+pub(crate) type TlbEntries = [TlbEntry; TLB_ENTRIES];
+
+/// The RAM offset of `va`, if `entries` cache its page for context `ctx`.
+#[inline(always)]
+pub(crate) fn lookup(entries: &TlbEntries, va: u64, ctx: u64) -> Option<u64> {
+    let e = &entries[(va >> 12) as usize & (TLB_ENTRIES - 1)];
+    if e.tag == (va & !(PAGE_SIZE - 1)) | ctx {
+        Some(va.wrapping_add(e.addend))
+    } else {
+        None
+    }
+}
+
 /// A direct-mapped TLB for one kind of access.
 #[derive(Clone, Debug)]
 pub(crate) struct Tlb {
-    entries: Box<[TlbEntry; TLB_ENTRIES]>,
+    entries: Box<TlbEntries>,
 }
 
 impl Tlb {
@@ -106,12 +120,13 @@ impl Tlb {
     /// The RAM offset of `va`, if its page is cached for context `ctx`.
     #[inline(always)]
     pub(crate) fn lookup(&self, va: u64, ctx: u64) -> Option<u64> {
-        let e = &self.entries[(va >> 12) as usize & (TLB_ENTRIES - 1)];
-        if e.tag == (va & !(PAGE_SIZE - 1)) | ctx {
-            Some(va.wrapping_add(e.addend))
-        } else {
-            None
-        }
+        lookup(&self.entries, va, ctx)
+    }
+
+    /// The entries themselves, for the hart's fast loop (one load fewer per
+    /// access than through the `Tlb`).
+    pub(crate) fn entries(&self) -> &TlbEntries {
+        &self.entries
     }
 
     /// Caches: the page of `va` is the RAM page at offset `ram_page`.
