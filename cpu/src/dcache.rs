@@ -34,6 +34,8 @@ const NO_CODE: u32 = u32::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum XOp {
+    // The four operations up to `Slow` are the ones the fast loop never
+    // runs (`run_block` tells them by this order).
     /// Not decoded yet: decode, then run.
     Undecoded,
     /// Sentinel: find the slot of the current `pc` (a new page).

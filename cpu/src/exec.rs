@@ -525,7 +525,9 @@ impl Hart {
                         continue;
                     }
                 }
-            } else {
+            } else if s.op as u8 > XOp::Slow as u8 {
+                // (The operations before `Slow` always need the whole hart:
+                // no need to enter the fast loop for them.)
                 let ran = if left > SLACK {
                     self.lane().run::<MODE, false>(idx, left, hash)
                 } else {
@@ -560,11 +562,20 @@ impl Hart {
                     match self.exec_generic(dev, bits) {
                         Ok(flow) => {
                             self.retire_one::<MODE>(&mut hash, pc, bits);
-                            idx = REFETCH;
                             left -= 1;
                             if flow != Flow::Next || left == 0 {
+                                idx = REFETCH;
                                 break Stop::Flow(flow);
                             }
+                            // Nothing the fetch page depends on changed: go
+                            // on in it without a lookup when the next `pc`
+                            // is there.
+                            let off = self.pc.wrapping_sub(self.fpage);
+                            idx = if off < PAGE_SIZE && off & 3 == 0 {
+                                self.fbase + (off >> 2) as usize
+                            } else {
+                                REFETCH
+                            };
                         }
                         Err(t) => break Stop::Trap(t),
                     }
