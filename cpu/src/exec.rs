@@ -282,12 +282,12 @@ impl Lane<'_> {
         macro_rules! jump_abs {
             ($target:expr) => {{
                 let target: u64 = $target;
-                let off = target.wrapping_sub(fpage);
-                if off < PAGE_SIZE {
-                    go!(fbase + (off >> 2) as usize)
-                } else {
-                    *pc = target;
-                    go!(REFETCH)
+                match slot_in_page(fpage, fbase, target) {
+                    Some(t) => go!(t),
+                    None => {
+                        *pc = target;
+                        go!(REFETCH)
+                    }
                 }
             }};
         }
@@ -572,11 +572,9 @@ impl Hart {
                             // Nothing the fetch page depends on changed: go
                             // on in it without a lookup when the next `pc`
                             // is there.
-                            let off = self.pc.wrapping_sub(self.fpage);
-                            idx = if off < PAGE_SIZE && off & 3 == 0 {
-                                self.fbase + (off >> 2) as usize
-                            } else {
-                                REFETCH
+                            idx = match slot_in_page(self.fpage, self.fbase, self.pc) {
+                                Some(i) if self.pc & 3 == 0 => i,
+                                _ => REFETCH,
                             };
                         }
                         Err(t) => break Stop::Trap(t),
@@ -1129,6 +1127,14 @@ fn widen<const N: usize>(b: [u8; N]) -> [u8; 8] {
     let mut w = [0u8; 8];
     w[..N].copy_from_slice(&b);
     w
+}
+
+/// The slot of `pc` when it is in the fetch page (virtual address `fpage`,
+/// first slot `fbase`).
+#[inline(always)]
+fn slot_in_page(fpage: u64, fbase: usize, pc: u64) -> Option<usize> {
+    let off = pc.wrapping_sub(fpage);
+    (off < PAGE_SIZE).then(|| fbase + (off >> 2) as usize)
 }
 
 /// An aligned load of `N` bytes at `va` that hits `tlb`.
