@@ -329,6 +329,13 @@ pub(crate) struct DCache {
     page_map: Vec<u32>,
     /// RAM pages that have slots, to reset `page_map` quickly.
     pages: Vec<u32>,
+    /// For each page of slots: how many times a decoded slot of it was
+    /// reset, and how many slots were decoded (what translated code of the
+    /// page depends on, see [`crate::jit`]).
+    epochs: Vec<u32>,
+    decodes: Vec<u32>,
+    /// Times the whole cache was dropped (page numbers are reused then).
+    flushes: u64,
 }
 
 impl DCache {
@@ -338,6 +345,9 @@ impl DCache {
             bits: vec![0],
             page_map: vec![NO_CODE; ram_pages],
             pages: Vec::new(),
+            epochs: Vec::new(),
+            decodes: Vec::new(),
+            flushes: 0,
         }
     }
 
@@ -360,6 +370,8 @@ impl DCache {
         }
         let chunk = self.pages.len();
         self.pages.push(page as u32);
+        self.epochs.push(0);
+        self.decodes.push(0);
         self.page_map[page] = chunk as u32;
         self.slots
             .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
@@ -401,6 +413,11 @@ impl DCache {
                 if chunk != NO_CODE {
                     let i = 1 + chunk as usize * CHUNK + word % SLOTS_PER_PAGE;
                     if let Some(s) = self.slots.get_mut(i) {
+                        if s.op != XOp::Undecoded {
+                            if let Some(e) = self.epochs.get_mut(chunk as usize) {
+                                *e = e.wrapping_add(1);
+                            }
+                        }
                         *s = UNDECODED;
                     }
                 }
@@ -416,7 +433,35 @@ impl DCache {
             }
         }
         self.pages.clear();
+        self.epochs.clear();
+        self.decodes.clear();
+        self.flushes += 1;
         self.slots.truncate(1);
         self.bits.truncate(1);
+    }
+
+    /// Decodes slot `idx` as `slot`, from `bits`.
+    pub(crate) fn fill(&mut self, idx: usize, slot: Slot, bits: u32) {
+        if let (Some(d), Some(b)) = (self.slots.get_mut(idx), self.bits.get_mut(idx)) {
+            (*d, *b) = (slot, bits);
+            if let Some(n) = self.decodes.get_mut(idx.wrapping_sub(1) / CHUNK) {
+                *n = n.wrapping_add(1);
+            }
+        }
+    }
+
+    /// Page `chunk`'s (resets, decodes) counts: translated code made when
+    /// they were these is still right while the first is unchanged, and
+    /// still complete while the second is.
+    pub(crate) fn page_state(&self, chunk: usize) -> (u32, u32) {
+        (
+            self.epochs.get(chunk).copied().unwrap_or(0),
+            self.decodes.get(chunk).copied().unwrap_or(0),
+        )
+    }
+
+    /// How many times the cache was dropped.
+    pub(crate) fn flushes(&self) -> u64 {
+        self.flushes
     }
 }

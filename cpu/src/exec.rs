@@ -7,9 +7,10 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
-use crate::dcache::{predecode, Slot, XOp, FAR, REFETCH, SLOTS_PER_PAGE};
+use crate::dcache::{predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE};
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
+use crate::jit::Plan;
 use crate::mmu::{self, Access, TlbEntries, PAGE_SIZE};
 use crate::trap::{Exception, Trap};
 
@@ -527,15 +528,37 @@ impl Hart {
                 }
             } else if s.op as u8 > XOp::Slow as u8 {
                 // (The operations before `Slow` always need the whole hart:
-                // no need to enter the fast loop for them.) With the digest
-                // on, counting each instruction measured faster than
-                // counting by runs (one host register fewer in use).
-                let ran = if MODE != Mode::DIGEST && left > SLACK {
-                    self.lane().run::<MODE, false>(idx, left, hash)
-                } else {
-                    self.lane().run::<MODE, true>(idx, left, hash)
-                };
-                (idx, left, hash) = (ran.idx, ran.left, ran.hash);
+                // no need to enter the fast loop for them.)
+                //
+                // Translated code first, where the page has it; it stops
+                // where the fast loop would, or earlier (a slot decoded
+                // since the page was translated, a page waiting for
+                // translation), and the fast loop goes on from there, a
+                // slice at a time while the page waits.
+                let mut slice = left;
+                if MODE == Mode::PLAIN && left > SLACK && !self.reference {
+                    if let Some(ran) = self.run_translated(idx, left) {
+                        (idx, left) = ran;
+                        slice = left.min(crate::jit::LANE_SLICE);
+                    }
+                }
+                let runnable = self
+                    .dc
+                    .slots
+                    .get(idx)
+                    .is_some_and(|s| s.op as u8 > XOp::Slow as u8);
+                if runnable {
+                    // With the digest on, counting each instruction measured
+                    // faster than counting by runs (one host register fewer
+                    // in use).
+                    let ran = if MODE != Mode::DIGEST && slice > SLACK {
+                        self.lane().run::<MODE, false>(idx, slice, hash)
+                    } else {
+                        self.lane().run::<MODE, true>(idx, slice, hash)
+                    };
+                    left -= slice - ran.left;
+                    (idx, hash) = (ran.idx, ran.hash);
+                }
                 if left == 0 {
                     break Stop::Limit;
                 }
@@ -591,6 +614,61 @@ impl Hart {
         stop
     }
 
+    /// Runs the translated code of the fetch page from slot `idx`, with
+    /// `left` (more than [`SLACK`]) instructions allowed. `None` when the
+    /// page is left to the fast loop; else where it stopped and the
+    /// instructions still allowed (unchanged while the page waits for
+    /// translation).
+    fn run_translated(&mut self, idx: usize, left: u64) -> Option<(usize, u64)> {
+        let chunk = idx.checked_sub(1)? / CHUNK;
+        let base = 1 + chunk * CHUNK;
+        let word = idx - base;
+        debug_assert_eq!(base, self.fbase);
+        let table = match self.jit.plan(&self.dc, chunk, base) {
+            Plan::Unmanaged => return None,
+            Plan::Warming => return Some((idx, left)),
+            Plan::Run(table) => table,
+        };
+        self.enter_translated(table, word, left)
+    }
+
+    #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+    fn enter_translated(
+        &mut self,
+        table: *const u64,
+        word: usize,
+        left: u64,
+    ) -> Option<(usize, u64)> {
+        use crate::jit::translate::{Frame, EXIT_REFETCH};
+        let mut frame = Frame {
+            x: self.x.as_mut_ptr(),
+            ram: self.ram.as_mut_ptr(),
+            tlb_r: self.tlb_r.entries().as_ptr().cast(),
+            tlb_w: self.tlb_w.entries().as_ptr().cast(),
+            ctx: self.ctx,
+            fpage: self.fpage,
+            table,
+            left,
+            pc: 0,
+            exit: word as u64,
+        };
+        self.jit.run(&mut frame, word);
+        debug_assert!(frame.left > 0 && frame.left <= left);
+        let idx = if frame.exit == EXIT_REFETCH {
+            self.pc = frame.pc;
+            REFETCH
+        } else {
+            debug_assert!(frame.exit <= SLOTS_PER_PAGE as u64);
+            self.fbase + frame.exit as usize
+        };
+        Some((idx, frame.left))
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]
+    fn enter_translated(&mut self, _: *const u64, _: usize, _: u64) -> Option<(usize, u64)> {
+        None
+    }
+
     /// The address of the instruction in slot `idx` (for [`REFETCH`]:
     /// `self.pc`, which holds it then).
     #[inline(always)]
@@ -608,9 +686,7 @@ impl Hart {
         let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
         let bits = self.ram_read_u32(self.fram + page_off);
         let slot = predecode(bits, page_off as u64, self.reference);
-        if let (Some(d), Some(b)) = (self.dc.slots.get_mut(idx), self.dc.bits.get_mut(idx)) {
-            (*d, *b) = (slot, bits);
-        }
+        self.dc.fill(idx, slot, bits);
     }
 
     /// Bookkeeping for one retired instruction in the instrumented loop.

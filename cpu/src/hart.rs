@@ -21,6 +21,7 @@ use std::ops::Range;
 use crate::csr::{self, MSTATUS_RESET, STIP, S_INTERRUPTS};
 use crate::dcache::DCache;
 use crate::exec::{Flow, Mode, Stop};
+use crate::jit::Jit;
 use crate::mmu::{Tlb, PAGE_SIZE};
 use crate::trap::{Exception, Interrupt, Trap};
 
@@ -223,6 +224,8 @@ pub struct Hart {
     pub(crate) reservation: Option<Reservation>,
     /// Everything goes through the generic executor (tests).
     pub(crate) reference: bool,
+    /// Translated code for hot pages (see [`crate::jit`]).
+    pub(crate) jit: Jit,
     digest_on: bool,
     trace_on: bool,
     breakpoints: Vec<u64>,
@@ -281,6 +284,7 @@ impl Hart {
             tlb_satp: 0,
             reservation: None,
             reference: false,
+            jit: Jit::new(true),
             digest_on: false,
             trace_on: false,
             breakpoints: Vec::new(),
@@ -332,6 +336,31 @@ impl Hart {
         self.breakpoints = addrs.to_vec();
         self.breakpoints.sort_unstable();
         self.breakpoints.dedup();
+    }
+
+    /// Whether hot pages are translated to host code (on by default where
+    /// the host is x86-64 Unix). Off, the interpreter's fast loop runs
+    /// everything: the same run, to the instruction, only slower.
+    pub fn set_translation(&mut self, on: bool) {
+        self.jit.set_on(on);
+    }
+
+    /// Whether translation is on (and available on this host).
+    pub fn translation(&self) -> bool {
+        self.jit.on()
+    }
+
+    /// Translates a page of code the `entries`-th time the run loop comes
+    /// to it (normally 4; 1 translates at once, as the tests do).
+    #[doc(hidden)]
+    pub fn set_translation_warmup(&mut self, entries: u32) {
+        self.jit.set_warm(entries);
+    }
+
+    /// Pages translated so far, and times the translated code was all
+    /// dropped because its buffer was full.
+    pub fn translation_stats(&self) -> (u64, u64) {
+        (self.jit.translated, self.jit.resets)
     }
 
     /// Runs every instruction through the generic executor instead of the

@@ -2,7 +2,8 @@
 //! it (decoder, encoder, disassembler), and the machine a guest runs on.
 // `unsafe` is denied everywhere but in the two fast-path RAM accesses and the
 // slot read of the fast loop in `exec.rs` (`tlb_load`, `tlb_store`,
-// `Lane::run`), each with its SAFETY argument.
+// `Lane::run`) and the translator's executable memory (`jit/buffer.rs`:
+// mapping it, copying code in, calling it), each with its SAFETY argument.
 #![deny(unsafe_code)]
 
 pub mod csr;
@@ -13,6 +14,7 @@ pub mod exec;
 pub mod hart;
 pub mod image;
 pub mod isa;
+mod jit;
 pub mod machine;
 pub mod mmu;
 pub mod sbi;

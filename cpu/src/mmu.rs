@@ -74,7 +74,9 @@ impl Access {
 
 /// One TLB entry: `tag` is the virtual page address ORed with the context;
 /// the RAM offset of `va` in that page is `va + addend` (wrapping).
+/// `repr(C)`: translated code reads `tag` at offset 0 and `addend` at 8.
 #[derive(Clone, Copy, Debug)]
+#[repr(C)]
 pub(crate) struct TlbEntry {
     tag: u64,
     addend: u64,

@@ -1,7 +1,8 @@
 //! Random instruction streams (random words and random valid instructions)
 //! with random register and CSR state, in U and S mode, with paging off or on
 //! with random page tables: the host never panics, every `run` returns within
-//! its budget, and the fast path and the generic executor (reference mode)
+//! its budget, and the fast path (interpreted, and with pages translated to
+//! host code as soon as they run) and the generic executor (reference mode)
 //! agree on everything a guest or host can see.
 mod common;
 use common::*;
@@ -100,11 +101,30 @@ impl Devices for Dev {
     }
 }
 
-fn build(s: &Setup, reference: bool) -> Hart {
+/// How a hart runs its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Way {
+    /// Everything through the generic executor.
+    Reference,
+    /// The fast loop, without translation.
+    Interpret,
+    /// The fast loop, pages translated at their first entry.
+    Translate,
+}
+
+const WAYS: [Way; 3] = [Way::Reference, Way::Interpret, Way::Translate];
+
+fn run_as(h: &mut Hart, way: Way) {
+    h.set_reference_mode(way == Way::Reference);
+    h.set_translation(way == Way::Translate);
+    h.set_translation_warmup(1);
+}
+
+fn build(s: &Setup, way: Way) -> Hart {
     let mut a = Asm::new();
     a.words = s.code.clone();
     let mut h = hart_with(&a);
-    h.set_reference_mode(reference);
+    run_as(&mut h, way);
     for (i, r) in s.regs.iter().enumerate().skip(1) {
         h.x[i] = *r;
     }
@@ -168,16 +188,18 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
     fn random_streams_are_safe_and_fast_equals_reference(s in setup()) {
-        let mut fast = build(&s, false);
-        let mut slow = build(&s, true);
-        let a = drive(&mut fast, s.budget);
+        let mut slow = build(&s, Way::Reference);
         let b = drive(&mut slow, s.budget);
-        prop_assert_eq!(a, b);
-        prop_assert_eq!(fast.x, slow.x);
-        prop_assert_eq!(fast.pc, slow.pc);
-        prop_assert_eq!(fast.privilege, slow.privilege);
-        prop_assert_eq!(&fast.csr, &slow.csr);
-        prop_assert!(ram(&fast) == ram(&slow), "RAM differs");
+        for way in [Way::Interpret, Way::Translate] {
+            let mut fast = build(&s, way);
+            let a = drive(&mut fast, s.budget);
+            prop_assert_eq!(&a, &b, "{:?}", way);
+            prop_assert_eq!(fast.x, slow.x, "{:?}", way);
+            prop_assert_eq!(fast.pc, slow.pc);
+            prop_assert_eq!(fast.privilege, slow.privilege);
+            prop_assert_eq!(&fast.csr, &slow.csr);
+            prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);
+        }
     }
 }
 
@@ -228,13 +250,13 @@ proptest! {
             encode(&Insn::new(Op::Add, 2, 2, 3, 0)),
             encode(&Insn::new(Op::Bltu, 0, 2, 4, 8)),
         ];
-        let setup = |reference: bool| {
+        let setup = |way: Way| {
             let mut a = Asm::new();
             a.words = vec![encode(&Insn::new(Op::Addi, 0, 0, 0, 0)); pad];
             a.words.extend(&code);
             a.sys(cpu::isa::Op::Ecall);
             let mut h = hart_with(&a);
-            h.set_reference_mode(reference);
+            run_as(&mut h, way);
             for (i, r) in regs.iter().enumerate() {
                 h.x[i + 1] = *r as u64;
             }
@@ -248,17 +270,17 @@ proptest! {
             h.timecmp = timecmp;
             h
         };
-        let mut fast = setup(false);
-        let mut slow = setup(true);
-        let a = drive(&mut fast, budget);
+        let mut slow = setup(Way::Reference);
         let b = drive(&mut slow, budget);
-        prop_assert_eq!(a, b);
-        prop_assert_eq!(fast.x, slow.x);
-        prop_assert_eq!(fast.pc, slow.pc);
-        prop_assert_eq!(fast.instret(), slow.instret());
-        // The fast loop adds up the digest a straight run at a time, the
-        // reference one instruction at a time.
-        prop_assert_eq!(fast.digest, slow.digest);
-        prop_assert!(ram(&fast) == ram(&slow), "RAM differs");
+        for way in WAYS.into_iter().skip(1) {
+            let mut fast = setup(way);
+            let a = drive(&mut fast, budget);
+            prop_assert_eq!(&a, &b, "{:?}", way);
+            prop_assert_eq!(fast.x, slow.x, "{:?}", way);
+            prop_assert_eq!(fast.pc, slow.pc);
+            prop_assert_eq!(fast.instret(), slow.instret());
+            prop_assert_eq!(fast.digest, slow.digest);
+            prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);
+        }
     }
 }

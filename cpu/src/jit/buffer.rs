@@ -1,0 +1,140 @@
+//! The executable memory translated code lives in: one anonymous mapping
+//! per hart, writable or executable but never both at once (it is made
+//! writable only while a page is copied in).
+
+use super::translate::{self, Frame, Shared};
+use super::x64::Asm;
+use std::ptr::NonNull;
+
+/// Size of the mapping (virtual; the host commits only pages written).
+const SIZE: usize = 16 << 20;
+/// Room kept for one page's code (the most a page translates to is about
+/// 1025 words of at most 100 bytes, plus 1025 stops of 10).
+const ROOM: usize = 256 << 10;
+const HOST_PAGE: usize = 4096;
+
+pub(crate) struct CodeBuf {
+    ptr: NonNull<u8>,
+    shared: Shared,
+    /// The first byte after the shared code.
+    start: usize,
+    used: usize,
+}
+
+// SAFETY: the mapping is owned by this `CodeBuf` alone (no other pointer to
+// it escapes except into code that runs on the thread that holds the
+// `CodeBuf`), so moving it to another thread is moving the ownership.
+#[allow(unsafe_code)]
+unsafe impl Send for CodeBuf {}
+
+impl CodeBuf {
+    /// A new mapping with the shared entry and exit code, or `None` if the
+    /// host refuses one.
+    pub(crate) fn new() -> Option<CodeBuf> {
+        // SAFETY: an anonymous private mapping at an address of the
+        // kernel's choosing aliases no Rust object.
+        #[allow(unsafe_code)]
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return None;
+        }
+        let ptr = NonNull::new(p.cast::<u8>())?;
+        let mut a = Asm::default();
+        let shared = translate::shared(&mut a);
+        let mut buf = CodeBuf {
+            ptr,
+            shared,
+            start: 0,
+            used: 0,
+        };
+        buf.place(0, &a.code)?;
+        buf.start = buf.used;
+        Some(buf)
+    }
+
+    pub(crate) fn shared(&self) -> Shared {
+        self.shared
+    }
+
+    pub(crate) fn has_room(&self) -> bool {
+        self.used + ROOM <= SIZE
+    }
+
+    /// Forgets every translated page (their label tables must go too).
+    pub(crate) fn reset(&mut self) {
+        self.used = self.start;
+    }
+
+    /// Where the next [`CodeBuf::place`] puts its code (16-byte aligned).
+    pub(crate) fn next_offset(&self) -> usize {
+        self.used.next_multiple_of(16)
+    }
+
+    /// Copies `code` in at offset `at` (from [`CodeBuf::next_offset`]) and
+    /// returns its host address; `None` if it does not fit.
+    pub(crate) fn place(&mut self, at: usize, code: &[u8]) -> Option<usize> {
+        let end = at.checked_add(code.len()).filter(|&e| e <= SIZE)?;
+        let first = at / HOST_PAGE * HOST_PAGE;
+        let last = end.next_multiple_of(HOST_PAGE).min(SIZE);
+        // SAFETY: `first..last` lies in the mapping; while it is writable no
+        // code runs (this hart's code runs only from `enter`, which cannot
+        // be running now: it holds `&self`, and this `&mut self`).
+        #[allow(unsafe_code)]
+        unsafe {
+            let region = self.ptr.as_ptr().add(first).cast();
+            if libc::mprotect(region, last - first, libc::PROT_READ | libc::PROT_WRITE) != 0 {
+                return None;
+            }
+            std::ptr::copy_nonoverlapping(code.as_ptr(), self.ptr.as_ptr().add(at), code.len());
+            if libc::mprotect(region, last - first, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                return None;
+            }
+        }
+        self.used = end;
+        Some(self.ptr.as_ptr() as usize + at)
+    }
+
+    /// Runs translated code from `word` of the page whose label table is
+    /// `frame.table`.
+    pub(crate) fn enter(&self, frame: &mut Frame, word: usize) {
+        debug_assert!(word <= crate::dcache::SLOTS_PER_PAGE);
+        debug_assert!(frame.left > translate::SLACK);
+        // SAFETY: the entry code was emitted by `translate::shared` at
+        // `shared.entry` and is executable. It follows the System V ABI
+        // (saves and restores the callee-saved registers it uses, touches no
+        // stack but its pushes) and jumps to `frame.table[word]`, which the
+        // caller took from a live label table of this buffer (tables are
+        // dropped when the buffer is reset). Translated code reads and writes
+        // only through `frame`'s pointers: the registers (indices below 32
+        // built in), RAM at offsets that hit a TLB entry (the same bounds
+        // argument as `exec::tlb_load`), and the label table at an index
+        // below 1024 (checked before the jump).
+        #[allow(unsafe_code)]
+        unsafe {
+            let entry: extern "sysv64" fn(*mut Frame, u64) =
+                std::mem::transmute(self.ptr.as_ptr().add(self.shared.entry));
+            entry(frame, word as u64);
+        }
+    }
+}
+
+impl Drop for CodeBuf {
+    fn drop(&mut self) {
+        // SAFETY: unmaps exactly the mapping `new` made; nothing uses it
+        // after the `CodeBuf` is gone (label tables live in the `Jit` that
+        // owns this buffer).
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), SIZE);
+        }
+    }
+}

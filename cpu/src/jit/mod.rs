@@ -1,0 +1,234 @@
+//! Binary translation: hot pages of guest code become x86-64 host code.
+//!
+//! The fast loop (`Lane::run` in [`crate::exec`]) still pays for every guest
+//! instruction with a dispatch: read the slot, jump through a table, read
+//! the operands' register numbers. A translated page has none of that: each
+//! guest instruction is a few host instructions with its registers and
+//! immediate built in, and an in-page jump is a host jump. This is the
+//! "binary translation" of the course's story, in its simplest form: one
+//! page at a time, guest registers kept in memory, no optimisation across
+//! instructions.
+//!
+//! Translated code is a faster way to run the fast loop, never a different
+//! one: it runs the same operations, stops at the same slots (anything that
+//! needs the whole hart: undecoded or slow slots, TLB misses, misaligned
+//! accesses, leaving the page) and counts instructions the same way, so a run
+//! is the same, to the instruction, with or without it (the tests compare
+//! both against the reference executor). It runs only in the plain loop
+//! (no digest, trace or breakpoints) with more than a page of instructions
+//! left; the fast loop and the generic executor do the rest.
+//!
+//! **When a page is translated.** A page's code is translated from its
+//! decoded slots; undecoded slots become stops. Pages are translated when
+//! the run loop has come to them [`WARM`] times since they were last
+//! translated (or changed), and while a page waits, the fast loop runs in
+//! slices of [`LANE_SLICE`] instructions, so that a loop that never leaves
+//! its page is still seen. A page whose slots are reset (self-modifying
+//! code, `fence.i`, a store into it) loses its code; one translated
+//! [`MAX_TRANSLATIONS`] times is left to the fast loop for good.
+//!
+//! Only on x86-64 Unix hosts (and not under Miri); elsewhere the fast loop
+//! runs everything.
+
+#[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+mod buffer;
+#[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+pub(crate) mod translate;
+#[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+pub(crate) mod x64;
+
+use crate::dcache::DCache;
+
+/// Entries into a page before it is translated (again).
+pub(crate) const WARM: u32 = 4;
+/// The most instructions the fast loop runs at a time in a page waiting for
+/// translation.
+pub(crate) const LANE_SLICE: u64 = 1 << 16;
+/// Translations of one page after which it is left to the fast loop.
+const MAX_TRANSLATIONS: u32 = 64;
+
+/// What the run loop should do with a page.
+pub(crate) enum Plan {
+    /// Run it with the fast loop alone.
+    Unmanaged,
+    /// Run the fast loop a slice at a time: the page waits for translation.
+    Warming,
+    /// Run its translated code from this label table.
+    #[cfg_attr(not(all(target_arch = "x86_64", unix, not(miri))), allow(dead_code))]
+    Run(*const u64),
+}
+
+/// The translation state of one decode-cache page.
+#[derive(Default)]
+struct PageState {
+    /// The host address of each word's code (and of the sentinel's stop).
+    table: Option<Box<[u64]>>,
+    /// The page's [`DCache::page_state`] when it was translated.
+    epoch: u32,
+    decodes: u32,
+    /// Entries since the last translation while the page was untranslated
+    /// or had slots decoded since.
+    pending: u32,
+    translations: u32,
+}
+
+/// The translator's cache of one hart.
+pub(crate) struct Jit {
+    on: bool,
+    /// Entries before a page is translated ([`WARM`]; tests lower it).
+    warm: u32,
+    #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+    buf: Option<buffer::CodeBuf>,
+    pages: Vec<PageState>,
+    /// [`DCache::flushes`] that the pages are for.
+    dc_flushes: u64,
+    /// Pages translated, and code buffer resets (for `--stats`).
+    pub(crate) translated: u64,
+    pub(crate) resets: u64,
+}
+
+impl Clone for Jit {
+    /// A clone starts with no translated code (it is a cache).
+    fn clone(&self) -> Jit {
+        Jit {
+            warm: self.warm,
+            ..Jit::new(self.on)
+        }
+    }
+}
+
+impl Jit {
+    pub(crate) fn new(on: bool) -> Jit {
+        Jit {
+            on: on && cfg!(all(target_arch = "x86_64", unix, not(miri))),
+            warm: WARM,
+            #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+            buf: None,
+            pages: Vec::new(),
+            dc_flushes: 0,
+            translated: 0,
+            resets: 0,
+        }
+    }
+
+    pub(crate) fn on(&self) -> bool {
+        self.on
+    }
+
+    pub(crate) fn set_on(&mut self, on: bool) {
+        *self = Jit {
+            warm: self.warm,
+            ..Jit::new(on)
+        };
+    }
+
+    /// Translates a page at its `entries`-th entry (at least 1) instead of
+    /// [`WARM`]'s: with 1, at once, and again at every entry after new
+    /// slots were decoded (tests use it to run translated code as much as
+    /// they can).
+    pub(crate) fn set_warm(&mut self, entries: u32) {
+        self.warm = entries.max(1);
+    }
+
+    /// What to do with decode-cache page `chunk`, whose slots start at
+    /// `base` in `dc`; translates it when its time has come.
+    pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize, base: usize) -> Plan {
+        if !self.on {
+            return Plan::Unmanaged;
+        }
+        if dc.flushes() != self.dc_flushes {
+            self.pages.clear();
+            self.dc_flushes = dc.flushes();
+        }
+        if self.pages.len() <= chunk {
+            self.pages.resize_with(chunk + 1, PageState::default);
+        }
+        let (epoch, decodes) = dc.page_state(chunk);
+        let st = &mut self.pages[chunk];
+        if st.translations >= MAX_TRANSLATIONS {
+            return Plan::Unmanaged;
+        }
+        if st.epoch != epoch {
+            st.table = None;
+        }
+        if let Some(t) = &st.table {
+            if st.decodes == decodes {
+                return Plan::Run(t.as_ptr());
+            }
+        }
+        st.pending += 1;
+        if st.pending < self.warm {
+            return match &st.table {
+                Some(t) => Plan::Run(t.as_ptr()),
+                None => Plan::Warming,
+            };
+        }
+        self.translate(dc, chunk, base, epoch, decodes)
+    }
+
+    #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]
+    fn translate(&mut self, _: &DCache, _: usize, _: usize, _: u32, _: u32) -> Plan {
+        Plan::Unmanaged
+    }
+
+    #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+    fn translate(
+        &mut self,
+        dc: &DCache,
+        chunk: usize,
+        base: usize,
+        epoch: u32,
+        decodes: u32,
+    ) -> Plan {
+        use crate::dcache::SLOTS_PER_PAGE;
+        if self.buf.is_none() {
+            self.buf = buffer::CodeBuf::new();
+            if self.buf.is_none() {
+                tracing::warn!("no executable memory for translated code: interpreting only");
+                self.on = false;
+                return Plan::Unmanaged;
+            }
+        }
+        let Some(buf) = self.buf.as_mut() else {
+            return Plan::Unmanaged;
+        };
+        if !buf.has_room() {
+            buf.reset();
+            self.resets += 1;
+            for p in &mut self.pages {
+                p.table = None;
+            }
+        }
+        let end = base + SLOTS_PER_PAGE;
+        let (Some(slots), Some(bits)) = (dc.slots.get(base..end), dc.bits.get(base..end)) else {
+            return Plan::Unmanaged;
+        };
+        let at = buf.next_offset();
+        let page = translate::page(slots, bits, at, buf.shared());
+        let Some(addr) = buf.place(at, &page.code) else {
+            return Plan::Unmanaged;
+        };
+        let table: Box<[u64]> = page.labels.iter().map(|&l| (addr + l) as u64).collect();
+        self.translated += 1;
+        tracing::debug!(chunk, bytes = page.code.len(), "translated a page");
+        let st = &mut self.pages[chunk];
+        st.epoch = epoch;
+        st.decodes = decodes;
+        st.pending = 0;
+        st.translations += 1;
+        let ptr = table.as_ptr();
+        st.table = Some(table);
+        Plan::Run(ptr)
+    }
+
+    /// Runs translated code: `table` from [`Jit::plan`], entered at `word`
+    /// of the page, with `frame` filled in. The code's stop is in `frame`.
+    #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
+    pub(crate) fn run(&self, frame: &mut translate::Frame, word: usize) {
+        let Some(buf) = &self.buf else {
+            frame.exit = word as u64;
+            return;
+        };
+        buf.enter(frame, word);
+    }
+}

@@ -1,0 +1,571 @@
+//! Translation of one page of pre-decoded slots into x86-64 code.
+//!
+//! Each word of the page becomes a short sequence of host instructions that
+//! does exactly what the fast loop ([`crate::exec`]'s `Lane::run`) does for
+//! its slot, with the same exits: where the fast loop would stop at a slot,
+//! the translated code stops at that word, with nothing of it retired, and
+//! returns its index for the run loop to carry on from. So a run does the
+//! same thing, to the instruction, translated or not.
+//!
+//! While translated code runs, these host registers hold:
+//!
+//! | register | holds |
+//! |---|---|
+//! | `rbx` | address of the guest registers `x[0..32]` |
+//! | `rbp` | address of the [`Frame`] |
+//! | `r12` | address of RAM |
+//! | `r13`, `r14` | addresses of the load and store TLB entries |
+//! | `r15` | `k = left + run_start` (below) |
+//!
+//! `rax`, `rcx`, `rdx` are scratch. Guest registers stay in memory.
+//!
+//! **Counting.** As in the fast loop, instructions are counted one straight
+//! run at a time. If `left` instructions may still retire and the current
+//! run started at word `s`, the code keeps `k = left + s` in `r15`. Then a
+//! taken jump from word `i` to word `t` retires `i + 1 - s` instructions and
+//! starts a run at `t`: `k' = left - (i + 1 - s) + t = k + (t - i - 1)`, one
+//! add of a constant. Stopping at word `j` leaves `left = k - j`. Entered
+//! only with more than a page of instructions left ([`SLACK`]), the code
+//! checks at each taken jump that this still holds (`k' - t > SLACK`, i.e.
+//! `k' > SLACK + t`), and otherwise stops at the target, for the exact
+//! loop to finish the count.
+
+use super::x64::{at, at_index, Alu, Asm, Cond, Fixup, Shift, R, W};
+use crate::dcache::{Slot, XOp, FAR, SLOTS_PER_PAGE};
+use crate::isa;
+
+/// The most instructions one straight run can retire (a page's worth); the
+/// code is entered only with more than this left.
+pub(crate) const SLACK: u64 = SLOTS_PER_PAGE as u64;
+
+/// [`Frame::exit`] when the code stopped at `Frame::pc`, outside the page.
+pub(crate) const EXIT_REFETCH: u64 = u32::MAX as u64;
+
+/// What the run loop and translated code share for one call, at offsets
+/// the code reads (`repr(C)`).
+#[repr(C)]
+pub(crate) struct Frame {
+    pub x: *mut u64,
+    pub ram: *mut u8,
+    pub tlb_r: *const u8,
+    pub tlb_w: *const u8,
+    /// The TLB context (privilege, `SUM`, `MXR`).
+    pub ctx: u64,
+    /// The virtual address of the page.
+    pub fpage: u64,
+    /// The page's label table: the host address of each word's code.
+    pub table: *const u64,
+    /// In: instructions that may retire (more than [`SLACK`]); out: left.
+    pub left: u64,
+    /// Out, with `exit == EXIT_REFETCH`: the next `pc`.
+    pub pc: u64,
+    /// Out: the word the code stopped at (not run), or [`EXIT_REFETCH`].
+    pub exit: u64,
+}
+
+const F_X: i32 = 0;
+const F_RAM: i32 = 8;
+const F_TLB_R: i32 = 16;
+const F_TLB_W: i32 = 24;
+const F_CTX: i32 = 32;
+const F_FPAGE: i32 = 40;
+const F_TABLE: i32 = 48;
+const F_LEFT: i32 = 56;
+const F_PC: i32 = 64;
+const F_EXIT: i32 = 72;
+
+const X: R = R::Rbx;
+const FRAME: R = R::Rbp;
+const RAM: R = R::R12;
+const TLB_R: R = R::R13;
+const TLB_W: R = R::R14;
+const K: R = R::R15;
+
+/// Saved and restored by the entry code (the System V callee-saved ones).
+const SAVED: [R; 6] = [R::Rbx, R::Rbp, R::R12, R::R13, R::R14, R::R15];
+
+/// Offsets of the shared code at the start of the buffer.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Shared {
+    /// `extern "sysv64" fn(frame: *mut Frame, start_word: u64)`.
+    pub entry: usize,
+    /// Stop at word `rax`: `left = k - rax`.
+    pub exit_at: usize,
+    /// Stop with `r15` already `left` and `rax` the exit.
+    pub exit_done: usize,
+}
+
+/// Emits the entry and exit code every page shares.
+pub(crate) fn shared(a: &mut Asm) -> Shared {
+    let entry = a.len();
+    for r in SAVED {
+        a.push(r);
+    }
+    a.mov(W::Q, FRAME, R::Rdi);
+    a.load(W::Q, X, at(FRAME, F_X));
+    a.load(W::Q, RAM, at(FRAME, F_RAM));
+    a.load(W::Q, TLB_R, at(FRAME, F_TLB_R));
+    a.load(W::Q, TLB_W, at(FRAME, F_TLB_W));
+    a.load(W::Q, K, at(FRAME, F_LEFT));
+    a.alu_reg(W::Q, Alu::Add, K, R::Rsi);
+    a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
+    a.jmp_mem(at_index(R::Rax, R::Rsi, 8, 0));
+    let exit_at = a.len();
+    a.alu_reg(W::Q, Alu::Sub, K, R::Rax);
+    let exit_done = a.len();
+    a.store(W::Q, at(FRAME, F_LEFT), K);
+    a.store(W::Q, at(FRAME, F_EXIT), R::Rax);
+    for r in SAVED.iter().rev() {
+        a.pop(*r);
+    }
+    a.ret();
+    Shared {
+        entry,
+        exit_at,
+        exit_done,
+    }
+}
+
+/// Where a patched jump goes.
+#[derive(Clone, Copy)]
+enum To {
+    /// The code of a word.
+    Label(usize),
+    /// The exit stub of a word: stop there.
+    Stub(usize),
+    /// Shared code at this offset from the buffer's start.
+    Shared(usize),
+}
+
+/// A translated page: its code (to be placed at buffer offset `base`) and
+/// the offset of each word's code in it.
+pub(crate) struct Page {
+    pub code: Vec<u8>,
+    pub labels: Vec<usize>,
+}
+
+/// Translates the page whose slots are `slots` (`SLOTS_PER_PAGE` of them)
+/// and raw bits `bits`, for placing at offset `base` of the buffer whose
+/// shared code is `sh`.
+pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared) -> Page {
+    let mut t = Translator {
+        a: Asm::default(),
+        fixups: Vec::new(),
+        sh,
+    };
+    let mut labels = vec![0; SLOTS_PER_PAGE + 1];
+    for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
+        *label = t.a.len();
+        let s = slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
+        let b = bits.get(i).copied().unwrap_or(0);
+        t.word(i, s, b);
+    }
+    // Falling off the end of the page: stop at the sentinel.
+    t.jump(To::Stub(SLOTS_PER_PAGE));
+    let mut stubs = vec![0; SLOTS_PER_PAGE + 1];
+    for (i, stub) in stubs.iter_mut().enumerate() {
+        *stub = t.a.len();
+        t.a.mov_imm(R::Rax, i as u64);
+        t.jump(To::Shared(sh.exit_at));
+    }
+    labels[SLOTS_PER_PAGE] = stubs[SLOTS_PER_PAGE];
+    let mut a = t.a;
+    for (f, to) in t.fixups {
+        let target = match to {
+            To::Label(i) => labels[i] as i64,
+            To::Stub(i) => stubs[i] as i64,
+            To::Shared(off) => off as i64 - base as i64,
+        };
+        a.patch(f, target);
+    }
+    Page {
+        code: a.code,
+        labels,
+    }
+}
+
+struct Translator {
+    a: Asm,
+    fixups: Vec<(Fixup, To)>,
+    sh: Shared,
+}
+
+/// The guest register `r`.
+fn xr(r: crate::dcache::Reg) -> super::x64::Mem {
+    at(X, 8 * r as i32)
+}
+
+impl Translator {
+    fn jump(&mut self, to: To) {
+        let f = self.a.jmp();
+        self.fixups.push((f, to));
+    }
+
+    fn jump_if(&mut self, cc: Cond, to: To) {
+        let f = self.a.jcc(cc);
+        self.fixups.push((f, to));
+    }
+
+    /// `rax = fpage + off` (the pc of byte `off` of the page; `off` may
+    /// lie outside it).
+    fn pc_plus(&mut self, off: i64) {
+        self.a.load(W::Q, R::Rax, at(FRAME, F_FPAGE));
+        match i32::try_from(off) {
+            Ok(v) => self.a.alu_imm(W::Q, Alu::Add, R::Rax, v),
+            Err(_) => {
+                self.a.mov_imm(R::Rcx, off as u64);
+                self.a.alu_reg(W::Q, Alu::Add, R::Rax, R::Rcx);
+            }
+        }
+    }
+
+    /// A taken jump from word `i` to in-page word `t`.
+    fn jump_near(&mut self, i: usize, t: usize) {
+        let d = t as i64 - i as i64 - 1;
+        if d != 0 {
+            self.a.alu_imm(W::Q, Alu::Add, K, d as i32);
+        }
+        self.a
+            .alu_imm(W::Q, Alu::Cmp, K, (SLACK as usize + t) as i32);
+        self.jump_if(Cond::Be, To::Stub(t));
+        self.jump(To::Label(t));
+    }
+
+    /// A taken jump from word `i` to `fpage + off`, outside the page.
+    fn jump_far(&mut self, i: usize, off: i64) {
+        self.pc_plus(off);
+        self.a.store(W::Q, at(FRAME, F_PC), R::Rax);
+        self.exit_far(i);
+    }
+
+    /// Stops after word `i` retired, the next pc already in `Frame::pc`.
+    fn exit_far(&mut self, i: usize) {
+        self.a.alu_imm(W::Q, Alu::Sub, K, (i + 1) as i32);
+        self.a.mov_imm(R::Rax, EXIT_REFETCH);
+        self.jump(To::Shared(self.sh.exit_done));
+    }
+
+    /// A jump or taken branch from word `i` by `slots` words ([`FAR`]: by
+    /// the immediate `far_imm` bytes, off the page).
+    fn jump_rel(&mut self, i: usize, slots: i32, far_imm: impl FnOnce() -> i32) {
+        if slots != FAR {
+            let t = i as i64 + slots as i64;
+            // Decode puts in-page targets only here.
+            debug_assert!((0..SLOTS_PER_PAGE as i64).contains(&t));
+            self.jump_near(i, t as usize);
+        } else {
+            self.jump_far(i, 4 * i as i64 + far_imm() as i64);
+        }
+    }
+
+    fn word(&mut self, i: usize, s: Slot, bits: u32) {
+        let a = &mut self.a;
+        let imm = s.imm;
+        macro_rules! ri {
+            ($w:expr, $op:expr) => {{
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.alu_imm($w, $op, R::Rax, imm);
+                if $w == W::D {
+                    a.sext32(R::Rax, R::Rax);
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }};
+        }
+        macro_rules! rr {
+            ($w:expr, $op:expr) => {{
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.alu_mem($w, $op, R::Rax, xr(s.rs2));
+                if $w == W::D {
+                    a.sext32(R::Rax, R::Rax);
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }};
+        }
+        macro_rules! shi {
+            ($w:expr, $op:expr) => {{
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.shift_imm($w, $op, R::Rax, imm as u8 & 63);
+                if $w == W::D {
+                    a.sext32(R::Rax, R::Rax);
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }};
+        }
+        macro_rules! shr {
+            ($w:expr, $op:expr) => {{
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.load(W::Q, R::Rcx, xr(s.rs2));
+                a.shift_cl($w, $op, R::Rax);
+                if $w == W::D {
+                    a.sext32(R::Rax, R::Rax);
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }};
+        }
+        macro_rules! set {
+            ($cc:expr, $b:expr) => {{
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                match $b {
+                    Some(imm) => a.alu_imm(W::Q, Alu::Cmp, R::Rax, imm),
+                    None => a.alu_mem(W::Q, Alu::Cmp, R::Rax, xr(s.rs2)),
+                }
+                a.set_rax($cc);
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }};
+        }
+        match s.op {
+            XOp::Undecoded | XOp::Fetch | XOp::Illegal | XOp::Slow => self.jump(To::Stub(i)),
+            XOp::Nop => {}
+            XOp::Li => a.store_imm(xr(s.rd), imm),
+            XOp::Auipc => {
+                self.pc_plus(4 * i as i64 + imm as i64);
+                self.a.store(W::Q, xr(s.rd), R::Rax);
+            }
+            XOp::Jal | XOp::J => {
+                if s.op == XOp::Jal {
+                    self.pc_plus(4 * i as i64 + 4);
+                    self.a.store(W::Q, xr(s.rd), R::Rax);
+                }
+                self.jump_rel(i, imm, || isa::j_imm(bits));
+            }
+            XOp::Jalr | XOp::Jr => self.jalr(i, s),
+            XOp::Beq | XOp::Bne | XOp::Blt | XOp::Bge | XOp::Bltu | XOp::Bgeu => {
+                let cc = match s.op {
+                    XOp::Beq => Cond::E,
+                    XOp::Bne => Cond::Ne,
+                    XOp::Blt => Cond::L,
+                    XOp::Bge => Cond::Ge,
+                    XOp::Bltu => Cond::B,
+                    _ => Cond::Ae,
+                };
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.alu_mem(W::Q, Alu::Cmp, R::Rax, xr(s.rs2));
+                let skip = a.jcc(cc.not());
+                self.jump_rel(i, imm, || isa::b_imm(bits));
+                let next = self.a.len() as i64;
+                self.a.patch(skip, next);
+            }
+            XOp::Lb | XOp::Lh | XOp::Lw | XOp::Ld | XOp::Lbu | XOp::Lhu | XOp::Lwu => {
+                let n = match s.op {
+                    XOp::Lb | XOp::Lbu => 1,
+                    XOp::Lh | XOp::Lhu => 2,
+                    XOp::Lw | XOp::Lwu => 4,
+                    _ => 8,
+                };
+                self.translate_va(i, s, n, TLB_R);
+                let a = &mut self.a;
+                let m = at_index(RAM, R::Rax, 1, 0);
+                match s.op {
+                    XOp::Lb => a.load_i8(R::Rax, m),
+                    XOp::Lbu => a.load_u8(R::Rax, m),
+                    XOp::Lh => a.load_i16(R::Rax, m),
+                    XOp::Lhu => a.load_u16(R::Rax, m),
+                    XOp::Lw => a.load_i32(R::Rax, m),
+                    XOp::Lwu => a.load(W::D, R::Rax, m),
+                    _ => a.load(W::Q, R::Rax, m),
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }
+            XOp::Sb | XOp::Sh | XOp::Sw | XOp::Sd => {
+                let n = match s.op {
+                    XOp::Sb => 1,
+                    XOp::Sh => 2,
+                    XOp::Sw => 4,
+                    _ => 8,
+                };
+                self.translate_va(i, s, n, TLB_W);
+                let a = &mut self.a;
+                a.load(W::Q, R::Rdx, xr(s.rs2));
+                let m = at_index(RAM, R::Rax, 1, 0);
+                match n {
+                    1 => a.store8(m, R::Rdx),
+                    2 => a.store16(m, R::Rdx),
+                    4 => a.store(W::D, m, R::Rdx),
+                    _ => a.store(W::Q, m, R::Rdx),
+                }
+            }
+            XOp::Addi => ri!(W::Q, Alu::Add),
+            XOp::Xori => ri!(W::Q, Alu::Xor),
+            XOp::Ori => ri!(W::Q, Alu::Or),
+            XOp::Andi => ri!(W::Q, Alu::And),
+            XOp::Addiw => ri!(W::D, Alu::Add),
+            XOp::Slti => set!(Cond::L, Some(imm)),
+            XOp::Sltiu => set!(Cond::B, Some(imm)),
+            XOp::Slt => set!(Cond::L, None),
+            XOp::Sltu => set!(Cond::B, None),
+            XOp::Slli => shi!(W::Q, Shift::Shl),
+            XOp::Srli => shi!(W::Q, Shift::Shr),
+            XOp::Srai => shi!(W::Q, Shift::Sar),
+            XOp::Slliw => shi!(W::D, Shift::Shl),
+            XOp::Srliw => shi!(W::D, Shift::Shr),
+            XOp::Sraiw => shi!(W::D, Shift::Sar),
+            XOp::Add => rr!(W::Q, Alu::Add),
+            XOp::Sub => rr!(W::Q, Alu::Sub),
+            XOp::Xor => rr!(W::Q, Alu::Xor),
+            XOp::Or => rr!(W::Q, Alu::Or),
+            XOp::And => rr!(W::Q, Alu::And),
+            XOp::Addw => rr!(W::D, Alu::Add),
+            XOp::Subw => rr!(W::D, Alu::Sub),
+            XOp::Sll => shr!(W::Q, Shift::Shl),
+            XOp::Srl => shr!(W::Q, Shift::Shr),
+            XOp::Sra => shr!(W::Q, Shift::Sar),
+            XOp::Sllw => shr!(W::D, Shift::Shl),
+            XOp::Srlw => shr!(W::D, Shift::Shr),
+            XOp::Sraw => shr!(W::D, Shift::Sar),
+            XOp::Mul | XOp::Mulw => {
+                let w = if s.op == XOp::Mul { W::Q } else { W::D };
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.imul_mem(w, R::Rax, xr(s.rs2));
+                if w == W::D {
+                    a.sext32(R::Rax, R::Rax);
+                }
+                a.store(W::Q, xr(s.rd), R::Rax);
+            }
+            XOp::Mulh | XOp::Mulhu => {
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                if s.op == XOp::Mulh {
+                    a.imul_wide(xr(s.rs2));
+                } else {
+                    a.mul_wide(xr(s.rs2));
+                }
+                a.store(W::Q, xr(s.rd), R::Rdx);
+            }
+            XOp::Mulhsu => {
+                // Signed `a` times unsigned `b`: the unsigned high half,
+                // less `b` when `a` is negative.
+                a.load(W::Q, R::Rax, xr(s.rs1));
+                a.mov(W::Q, R::Rcx, R::Rax);
+                a.shift_imm(W::Q, Shift::Sar, R::Rcx, 63);
+                a.alu_mem(W::Q, Alu::And, R::Rcx, xr(s.rs2));
+                a.mul_wide(xr(s.rs2));
+                a.alu_reg(W::Q, Alu::Sub, R::Rdx, R::Rcx);
+                a.store(W::Q, xr(s.rd), R::Rdx);
+            }
+            XOp::Div | XOp::Divu | XOp::Rem | XOp::Remu => self.divide(s, W::Q),
+            XOp::Divw | XOp::Divuw | XOp::Remw | XOp::Remuw => self.divide(s, W::D),
+        }
+    }
+
+    /// The RAM offset of `x[rs1] + imm` for an `n`-byte access, in `rax`,
+    /// through the TLB entries at `tlb`; a misaligned address or a TLB miss
+    /// stops at word `i`.
+    fn translate_va(&mut self, i: usize, s: Slot, n: u8, tlb: R) {
+        let a = &mut self.a;
+        a.load(W::Q, R::Rax, xr(s.rs1));
+        if s.imm != 0 {
+            a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
+        }
+        if n > 1 {
+            a.test_al(n - 1);
+            self.jump_if(Cond::Ne, To::Stub(i));
+        }
+        let a = &mut self.a;
+        // The entry of `va`'s page: `((va >> 12) & (TLB_ENTRIES - 1)) * 16`.
+        const _: () = assert!(crate::mmu::TLB_ENTRIES == 512);
+        a.mov(W::Q, R::Rcx, R::Rax);
+        a.shift_imm(W::Q, Shift::Shr, R::Rcx, 8);
+        a.alu_imm(W::D, Alu::And, R::Rcx, 0x1ff0);
+        a.mov(W::Q, R::Rdx, R::Rax);
+        a.alu_imm(W::Q, Alu::And, R::Rdx, -4096);
+        a.alu_mem(W::Q, Alu::Or, R::Rdx, at(FRAME, F_CTX));
+        a.alu_mem(W::Q, Alu::Cmp, R::Rdx, at_index(tlb, R::Rcx, 1, 0));
+        self.jump_if(Cond::Ne, To::Stub(i));
+        self.a
+            .alu_mem(W::Q, Alu::Add, R::Rax, at_index(tlb, R::Rcx, 1, 8));
+    }
+
+    /// `jalr`: the target from a register; in the page, through the label
+    /// table, else out.
+    fn jalr(&mut self, i: usize, s: Slot) {
+        let a = &mut self.a;
+        a.load(W::Q, R::Rax, xr(s.rs1));
+        if s.imm != 0 {
+            a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
+        }
+        a.alu_imm(W::Q, Alu::And, R::Rax, -2);
+        // A target that is not 4-byte aligned: the generic executor raises
+        // the exception, with nothing retired.
+        a.test_al(2);
+        self.jump_if(Cond::Ne, To::Stub(i));
+        if s.op == XOp::Jalr {
+            let a = &mut self.a;
+            a.load(W::Q, R::Rdx, at(FRAME, F_FPAGE));
+            a.alu_imm(W::Q, Alu::Add, R::Rdx, 4 * i as i32 + 4);
+            a.store(W::Q, xr(s.rd), R::Rdx);
+        }
+        let a = &mut self.a;
+        a.mov(W::Q, R::Rcx, R::Rax);
+        a.alu_mem(W::Q, Alu::Sub, R::Rcx, at(FRAME, F_FPAGE));
+        a.alu_imm(W::Q, Alu::Cmp, R::Rcx, crate::mmu::PAGE_SIZE as i32);
+        let far = a.jcc(Cond::Ae);
+        // In the page: word t = rcx / 4.
+        a.shift_imm(W::Q, Shift::Shr, R::Rcx, 2);
+        a.lea(K, at_index(K, R::Rcx, 1, -(i as i32 + 1)));
+        a.lea(R::Rdx, at(R::Rcx, SLACK as i32));
+        a.alu_reg(W::Q, Alu::Cmp, K, R::Rdx);
+        let near_limit = a.jcc(Cond::Be);
+        a.load(W::Q, R::Rdx, at(FRAME, F_TABLE));
+        a.jmp_mem(at_index(R::Rdx, R::Rcx, 8, 0));
+        // Too near the limit: stop at word t.
+        let here = a.len() as i64;
+        a.patch(near_limit, here);
+        a.mov(W::D, R::Rax, R::Rcx);
+        self.jump(To::Shared(self.sh.exit_at));
+        // Off the page.
+        let here = self.a.len() as i64;
+        self.a.patch(far, here);
+        self.a.store(W::Q, at(FRAME, F_PC), R::Rax);
+        self.exit_far(i);
+    }
+
+    /// The M extension's divisions, with the results of unprivileged spec
+    /// table 7.1 for a zero divisor and for signed overflow (`x86`'s `div`
+    /// would fault on both, so neither reaches it).
+    fn divide(&mut self, s: Slot, w: W) {
+        let signed = matches!(s.op, XOp::Div | XOp::Rem | XOp::Divw | XOp::Remw);
+        let rem = matches!(s.op, XOp::Rem | XOp::Remu | XOp::Remw | XOp::Remuw);
+        let a = &mut self.a;
+        a.load(W::Q, R::Rax, xr(s.rs1));
+        a.load(W::Q, R::Rcx, xr(s.rs2));
+        a.test(w, R::Rcx, R::Rcx);
+        let zero = a.jcc(Cond::E);
+        let mut done = Vec::new();
+        if signed {
+            // Dividing by -1 cannot overflow here: the quotient is `-a`
+            // (wrapping, so the most negative value stays), the remainder 0.
+            a.alu_imm(w, Alu::Cmp, R::Rcx, -1);
+            let normal = a.jcc(Cond::Ne);
+            if rem {
+                a.alu_reg(W::D, Alu::Xor, R::Rax, R::Rax);
+            } else {
+                a.neg(w, R::Rax);
+            }
+            done.push(a.jmp());
+            let here = a.len() as i64;
+            a.patch(normal, here);
+            a.sign_extend_rdx(w);
+            a.idiv(w, R::Rcx);
+        } else {
+            a.alu_reg(W::D, Alu::Xor, R::Rdx, R::Rdx);
+            a.div(w, R::Rcx);
+        }
+        if rem {
+            a.mov(W::Q, R::Rax, R::Rdx);
+        }
+        done.push(a.jmp());
+        // Division by zero: the quotient is all ones, the remainder `a`.
+        let here = a.len() as i64;
+        a.patch(zero, here);
+        if !rem {
+            a.mov_imm(R::Rax, u64::MAX);
+        }
+        let here = a.len() as i64;
+        for f in done {
+            a.patch(f, here);
+        }
+        if w == W::D {
+            a.sext32(R::Rax, R::Rax);
+        }
+        a.store(W::Q, xr(s.rd), R::Rax);
+    }
+}
