@@ -1,11 +1,15 @@
 //! Whole-guest speed: every CPU-bound guest under `guest-programs/bench/`
 //! (sieve, crc32, sort, matmul), run to its end on the native machine
 //!
-//! - `bare`: paging off, as `trapvisor run` runs it;
+//! - `bare`: paging off, as `trapvisor run` runs it (hot pages translated
+//!   to host code);
 //! - `sv39`: the host builds an identity map of 1 GiB gigapages before the
 //!   guest starts and turns Sv39 on, so that every fetch, load and store of
 //!   the guest is translated;
-//! - `digest`: paging off with the trace digest on (as `--stats` does).
+//! - `interp`: paging off, translation off: every instruction interpreted
+//!   (as `trapvisor run --interpret`);
+//! - `digest`: paging off with the trace digest on (as `--stats` does;
+//!   the digest needs every instruction, so this is interpreted too).
 //!
 //! Each run's console output must equal the guest's `.expected` file: a
 //! wrong result is never measured. Throughput is in guest instructions per
@@ -34,16 +38,18 @@ const ROOT: u64 = RAM_BASE + MEMORY - 4096;
 enum Mode {
     Bare,
     Sv39,
+    Interp,
     Digest,
 }
 
-const MODES: [Mode; 3] = [Mode::Bare, Mode::Sv39, Mode::Digest];
+const MODES: [Mode; 4] = [Mode::Bare, Mode::Sv39, Mode::Interp, Mode::Digest];
 
 impl Mode {
     fn name(self) -> &'static str {
         match self {
             Mode::Bare => "bare",
             Mode::Sv39 => "sv39",
+            Mode::Interp => "interp",
             Mode::Digest => "digest",
         }
     }
@@ -115,6 +121,7 @@ fn run_once(g: &Guest, mode: Mode) -> (u64, Duration) {
     match mode {
         Mode::Bare => {}
         Mode::Sv39 => map_identity(&mut m),
+        Mode::Interp => m.hart.set_translation(false),
         Mode::Digest => m.hart.set_digest(true),
     }
     let start = Instant::now();

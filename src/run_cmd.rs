@@ -91,6 +91,14 @@ pub struct RunArgs {
     #[arg(long)]
     pub stats: bool,
 
+    /// Interpret every instruction: no binary translation of hot code to
+    /// host code. The run is the same, to the instruction (output, exit,
+    /// digest); only slower. For comparing the two, and on hosts that
+    /// forbid executable memory. (Translation runs only without --stats
+    /// and --trace insn: the digest and the trace need every instruction.)
+    #[arg(long)]
+    pub interpret: bool,
+
     /// Log every trap to stderr (`--trace`), or every instruction with its
     /// disassembly too (`--trace insn`, natively only). Under the monitor:
     /// every exit and what the monitor did about it.
@@ -386,6 +394,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     };
     machine.max_instructions = args.max_instructions;
     machine.hart.set_digest(args.stats);
+    machine.hart.set_translation(!args.interpret);
     machine.hart.set_trace_insns(trace == Some(Trace::Insn));
     let result = machine.run();
     report(&guest.name, &result, args.stats);
@@ -415,6 +424,7 @@ mod tests {
             memory: 128 << 20,
             max_instructions: DEFAULT_MAX_INSTRUCTIONS,
             stats: false,
+            interpret: false,
             trace: trace.map(str::to_owned),
         }
     }

@@ -536,7 +536,7 @@ impl Hart {
                 // translation), and the fast loop goes on from there, a
                 // slice at a time while the page waits.
                 let mut slice = left;
-                if MODE == Mode::PLAIN && left > SLACK && !self.reference {
+                if MODE == Mode::PLAIN && left > crate::jit::SLACK && !self.reference {
                     if let Some(ran) = self.run_translated(idx, left) {
                         (idx, left) = ran;
                         slice = left.min(crate::jit::LANE_SLICE);
@@ -615,7 +615,7 @@ impl Hart {
     }
 
     /// Runs the translated code of the fetch page from slot `idx`, with
-    /// `left` (more than [`SLACK`]) instructions allowed. `None` when the
+    /// `left` (more than [`crate::jit::SLACK`]) instructions allowed. `None` when the
     /// page is left to the fast loop; else where it stopped and the
     /// instructions still allowed (unchanged while the page waits for
     /// translation).
@@ -624,10 +624,17 @@ impl Hart {
         let base = 1 + chunk * CHUNK;
         let word = idx - base;
         debug_assert_eq!(base, self.fbase);
-        let table = match self.jit.plan(&self.dc, chunk, base) {
+        let table = match self.jit.plan(&self.dc, chunk) {
             Plan::Unmanaged => return None,
             Plan::Warming => return Some((idx, left)),
             Plan::Run(table) => table,
+            Plan::Translate => {
+                self.decode_ahead(word);
+                match self.jit.translate(&self.dc, chunk, base) {
+                    Plan::Run(table) => table,
+                    _ => return None,
+                }
+            }
         };
         self.enter_translated(table, word, left)
     }
@@ -677,6 +684,54 @@ impl Hart {
             self.pc
         } else {
             self.fbias.wrapping_add((idx as u64) << 2)
+        }
+    }
+
+    /// Decodes the slots of the fetch page that code from word `start` can
+    /// reach without leaving the page or jumping through a register: the
+    /// fall-through path, branch and `jal` targets, and the word after a
+    /// call or a generic instruction (which may return there). A page is
+    /// then translated a whole loop or function at a time, not only the
+    /// words run so far.
+    fn decode_ahead(&mut self, start: usize) {
+        let mut seen = [false; SLOTS_PER_PAGE];
+        let mut work = vec![start];
+        while let Some(mut w) = work.pop() {
+            while w < SLOTS_PER_PAGE && !std::mem::replace(&mut seen[w], true) {
+                let idx = self.fbase + w;
+                if self
+                    .dc
+                    .slots
+                    .get(idx)
+                    .is_some_and(|s| s.op == XOp::Undecoded)
+                {
+                    self.decode_slot(idx);
+                }
+                let Some(&s) = self.dc.slots.get(idx) else {
+                    break;
+                };
+                let near = |imm: i32| {
+                    (imm != FAR)
+                        .then(|| w.checked_add_signed(imm as isize))
+                        .flatten()
+                };
+                match s.op {
+                    XOp::Illegal | XOp::Jr | XOp::Fetch | XOp::Undecoded => break,
+                    XOp::J => {
+                        work.extend(near(s.imm));
+                        break;
+                    }
+                    XOp::Jal
+                    | XOp::Beq
+                    | XOp::Bne
+                    | XOp::Blt
+                    | XOp::Bge
+                    | XOp::Bltu
+                    | XOp::Bgeu => work.extend(near(s.imm)),
+                    _ => {}
+                }
+                w += 1;
+            }
         }
     }
 

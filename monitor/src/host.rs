@@ -25,6 +25,9 @@ pub trait HostHart {
     /// [`HostHart::guest_digest`]; while off that digest stands still and
     /// the hart runs its plain (faster) loop.
     fn set_digest(&mut self, on: bool);
+    /// Turns binary translation of hot code on or off (see
+    /// [`cpu::hart::Hart::set_translation`]): the same run either way.
+    fn set_translation(&mut self, on: bool);
     /// Runs the loaded guest for at most `budget` retired instructions.
     fn run(&mut self, budget: u64) -> Exit;
     /// Instructions retired by the real hart, all guests together.
@@ -110,6 +113,9 @@ impl HostHart for cpu::hart::Hart {
     fn set_digest(&mut self, on: bool) {
         cpu::hart::Hart::set_digest(self, on);
     }
+    fn set_translation(&mut self, on: bool) {
+        cpu::hart::Hart::set_translation(self, on);
+    }
     #[inline]
     fn run(&mut self, budget: u64) -> Exit {
         cpu::hart::Hart::run(self, &mut cpu::hart::NoDevices, budget)
@@ -188,6 +194,9 @@ pub mod scripted {
         }
         fn set_digest(&mut self, on: bool) {
             self.digest_on = on;
+        }
+        fn set_translation(&mut self, _: bool) {
+            // Scripted exits: no code runs, translated or not.
         }
         fn run(&mut self, budget: u64) -> Exit {
             let Some((n, exit)) = self.script.pop_front() else {

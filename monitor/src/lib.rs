@@ -135,6 +135,8 @@ pub struct Monitor<H = cpu::hart::Hart> {
     shadow_frames: u64,
     /// Whether each guest's trace digest is computed (see [`Monitor::set_digest`]).
     digest: bool,
+    /// Whether the hart translates hot code (see [`Monitor::set_translation`]).
+    translation: bool,
     hart: PhantomData<H>,
 }
 
@@ -159,6 +161,7 @@ impl<H: HostHart> Monitor<H> {
             trace: None,
             shadow_frames: DEFAULT_SHADOW_FRAMES,
             digest: false,
+            translation: true,
             hart: PhantomData,
         }
     }
@@ -184,6 +187,13 @@ impl<H: HostHart> Monitor<H> {
     /// carries its guest's digest, equal to the native one.
     pub fn set_digest(&mut self, on: bool) {
         self.digest = on;
+    }
+
+    /// Whether the real hart translates hot guest code to host code (on by
+    /// default). Off, every guest instruction is interpreted: the same run,
+    /// to the instruction and exit, only slower.
+    pub fn set_translation(&mut self, on: bool) {
+        self.translation = on;
     }
 
     /// Frames of shadow page tables per guest (at least 8).
@@ -236,6 +246,7 @@ impl<H: HostHart> Monitor<H> {
         let layout = self.layout()?;
         let mut hart = H::deprivileged(layout.total);
         hart.set_digest(self.digest);
+        hart.set_translation(self.translation);
         let mut guests = Vec::new();
         for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
             for (addr, data, mem_size) in &spec.image.segments {

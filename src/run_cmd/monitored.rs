@@ -190,6 +190,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     // As natively: the digest costs time on every instruction, so it is
     // computed only when `--stats` will print it.
     m.set_digest(args.stats);
+    m.set_translation(!args.interpret);
     if trace.is_some() {
         m.set_trace(Box::new(io::stderr()));
     }

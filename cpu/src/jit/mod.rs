@@ -19,7 +19,9 @@
 //! left; the fast loop and the generic executor do the rest.
 //!
 //! **When a page is translated.** A page's code is translated from its
-//! decoded slots; undecoded slots become stops. Pages are translated when
+//! decoded slots, after the run loop decoded what the code it enters at can
+//! reach in the page (`Hart::decode_ahead`); undecoded slots become stops.
+//! Pages are translated when
 //! the run loop has come to them [`WARM`] times since they were last
 //! translated (or changed), and while a page waits, the fast loop runs in
 //! slices of [`LANE_SLICE`] instructions, so that a loop that never leaves
@@ -39,6 +41,9 @@ pub(crate) mod x64;
 
 use crate::dcache::DCache;
 
+/// Translated code runs only with more than this many instructions left,
+/// and checks for it at least this often (see [`translate`]).
+pub(crate) const SLACK: u64 = 32;
 /// Entries into a page before it is translated (again).
 pub(crate) const WARM: u32 = 4;
 /// The most instructions the fast loop runs at a time in a page waiting for
@@ -56,6 +61,8 @@ pub(crate) enum Plan {
     /// Run its translated code from this label table.
     #[cfg_attr(not(all(target_arch = "x86_64", unix, not(miri))), allow(dead_code))]
     Run(*const u64),
+    /// Translate it now ([`Jit::translate`]), then run it.
+    Translate,
 }
 
 /// The translation state of one decode-cache page.
@@ -130,9 +137,9 @@ impl Jit {
         self.warm = entries.max(1);
     }
 
-    /// What to do with decode-cache page `chunk`, whose slots start at
-    /// `base` in `dc`; translates it when its time has come.
-    pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize, base: usize) -> Plan {
+    /// What to do with decode-cache page `chunk` of `dc`, entered once
+    /// more: run its code, or the fast loop, or translate it now.
+    pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize) -> Plan {
         if !self.on {
             return Plan::Unmanaged;
         }
@@ -163,24 +170,25 @@ impl Jit {
                 None => Plan::Warming,
             };
         }
-        self.translate(dc, chunk, base, epoch, decodes)
+        Plan::Translate
     }
 
+    /// Translates decode-cache page `chunk` (slots from `base`) after
+    /// [`Jit::plan`] asked for it.
     #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]
-    fn translate(&mut self, _: &DCache, _: usize, _: usize, _: u32, _: u32) -> Plan {
+    pub(crate) fn translate(&mut self, _: &DCache, _: usize, _: usize) -> Plan {
         Plan::Unmanaged
     }
 
+    /// Translates decode-cache page `chunk` (slots from `base`) after
+    /// [`Jit::plan`] asked for it.
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
-    fn translate(
-        &mut self,
-        dc: &DCache,
-        chunk: usize,
-        base: usize,
-        epoch: u32,
-        decodes: u32,
-    ) -> Plan {
+    pub(crate) fn translate(&mut self, dc: &DCache, chunk: usize, base: usize) -> Plan {
         use crate::dcache::SLOTS_PER_PAGE;
+        let (epoch, decodes) = dc.page_state(chunk);
+        if self.pages.len() <= chunk {
+            return Plan::Unmanaged;
+        }
         if self.buf.is_none() {
             self.buf = buffer::CodeBuf::new();
             if self.buf.is_none() {

@@ -24,19 +24,24 @@
 //! run started at word `s`, the code keeps `k = left + s` in `r15`. Then a
 //! taken jump from word `i` to word `t` retires `i + 1 - s` instructions and
 //! starts a run at `t`: `k' = left - (i + 1 - s) + t = k + (t - i - 1)`, one
-//! add of a constant. Stopping at word `j` leaves `left = k - j`. Entered
-//! only with more than a page of instructions left ([`SLACK`]), the code
-//! checks at each taken jump that this still holds (`k' - t > SLACK`, i.e.
-//! `k' > SLACK + t`), and otherwise stops at the target, for the exact
-//! loop to finish the count.
+//! add of a constant. Stopping at word `j` leaves `left = k - j`.
+//!
+//! The code checks that more than [`SLACK`] instructions are left at each
+//! taken jump (`k' - t > SLACK`, i.e. `k' > SLACK + t`) and, on the way
+//! through, at every [`SLACK`]-th word of the page; otherwise it stops there,
+//! for the exact loop to finish the count. No more than [`SLACK`]
+//! instructions run from one check to the next, so `left` never runs out
+//! between them; and as `SLACK` is small, the exact loop runs few
+//! instructions at the end of each run (under the monitor, a run is a
+//! quantum of a few thousand instructions).
 
 use super::x64::{at, at_index, Alu, Asm, Cond, Fixup, Shift, R, W};
 use crate::dcache::{Slot, XOp, FAR, SLOTS_PER_PAGE};
 use crate::isa;
 
-/// The most instructions one straight run can retire (a page's worth); the
-/// code is entered only with more than this left.
-pub(crate) const SLACK: u64 = SLOTS_PER_PAGE as u64;
+/// The most instructions that run between two checks of `left`; the code
+/// is entered only with more than this left.
+pub(crate) const SLACK: u64 = super::SLACK;
 
 /// [`Frame::exit`] when the code stopped at `Frame::pc`, outside the page.
 pub(crate) const EXIT_REFETCH: u64 = u32::MAX as u64;
@@ -156,6 +161,10 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared) -> Pag
     let mut labels = vec![0; SLOTS_PER_PAGE + 1];
     for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
         *label = t.a.len();
+        if i % SLACK as usize == 0 {
+            t.a.alu_imm(W::Q, Alu::Cmp, K, (SLACK as usize + i) as i32);
+            t.jump_if(Cond::Be, To::Stub(i));
+        }
         let s = slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
         let b = bits.get(i).copied().unwrap_or(0);
         t.word(i, s, b);
