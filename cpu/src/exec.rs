@@ -536,9 +536,9 @@ impl Hart {
                 // translation), and the fast loop goes on from there, a
                 // slice at a time while the page waits.
                 let mut slice = left;
-                if MODE == Mode::PLAIN && left > crate::jit::SLACK && !self.reference {
-                    if let Some(ran) = self.run_translated(idx, left) {
-                        (idx, left) = ran;
+                if MODE != Mode::FULL && left > crate::jit::SLACK && !self.reference {
+                    if let Some(ran) = self.run_translated(idx, left, hash, MODE == Mode::DIGEST) {
+                        (idx, left, hash) = ran;
                         slice = left.min(crate::jit::LANE_SLICE);
                     }
                 }
@@ -615,18 +615,25 @@ impl Hart {
     }
 
     /// Runs the translated code of the fetch page from slot `idx`, with
-    /// `left` (more than [`crate::jit::SLACK`]) instructions allowed. `None` when the
-    /// page is left to the fast loop; else where it stopped and the
-    /// instructions still allowed (unchanged while the page waits for
+    /// `left` (more than [`crate::jit::SLACK`]) instructions allowed, and
+    /// with `digest`, the digest's `hash` to add to. `None` when the page is
+    /// left to the fast loop; else where it stopped, the instructions still
+    /// allowed and the hash (unchanged while the page waits for
     /// translation).
-    fn run_translated(&mut self, idx: usize, left: u64) -> Option<(usize, u64)> {
+    fn run_translated(
+        &mut self,
+        idx: usize,
+        left: u64,
+        hash: u64,
+        digest: bool,
+    ) -> Option<(usize, u64, u64)> {
         let chunk = idx.checked_sub(1)? / CHUNK;
         let base = 1 + chunk * CHUNK;
         let word = idx - base;
         debug_assert_eq!(base, self.fbase);
-        let table = match self.jit.plan(&self.dc, chunk) {
+        let table = match self.jit.plan(&self.dc, chunk, digest) {
             Plan::Unmanaged => return None,
-            Plan::Warming => return Some((idx, left)),
+            Plan::Warming => return Some((idx, left, hash)),
             Plan::Run(table) => table,
             Plan::Translate => {
                 self.decode_ahead(word);
@@ -636,7 +643,7 @@ impl Hart {
                 }
             }
         };
-        self.enter_translated(table, word, left)
+        self.enter_translated(table, word, left, hash)
     }
 
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
@@ -645,7 +652,8 @@ impl Hart {
         table: *const u64,
         word: usize,
         left: u64,
-    ) -> Option<(usize, u64)> {
+        hash: u64,
+    ) -> Option<(usize, u64, u64)> {
         use crate::jit::translate::{Frame, EXIT_REFETCH};
         let mut frame = Frame {
             x: self.x.as_mut_ptr(),
@@ -658,6 +666,7 @@ impl Hart {
             left,
             pc: 0,
             exit: word as u64,
+            hash,
         };
         self.jit.run(&mut frame, word);
         debug_assert!(frame.left > 0 && frame.left <= left);
@@ -668,11 +677,17 @@ impl Hart {
             debug_assert!(frame.exit <= SLOTS_PER_PAGE as u64);
             self.fbase + frame.exit as usize
         };
-        Some((idx, frame.left))
+        Some((idx, frame.left, frame.hash))
     }
 
     #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]
-    fn enter_translated(&mut self, _: *const u64, _: usize, _: u64) -> Option<(usize, u64)> {
+    fn enter_translated(
+        &mut self,
+        _: *const u64,
+        _: usize,
+        _: u64,
+        _: u64,
+    ) -> Option<(usize, u64, u64)> {
         None
     }
 

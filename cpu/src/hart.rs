@@ -129,8 +129,8 @@ impl Default for Digest {
 impl Digest {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     /// Odd: multiplying by it is a bijection of 64-bit words.
-    const PRIME: u64 = 0x9e37_79b9_7f4a_7c15;
-    const SPREAD: u64 = 0xff51_afd7_ed55_8ccd;
+    pub(crate) const PRIME: u64 = 0x9e37_79b9_7f4a_7c15;
+    pub(crate) const SPREAD: u64 = 0xff51_afd7_ed55_8ccd;
 
     pub const fn new() -> Digest {
         Digest {

@@ -14,9 +14,11 @@
 //! needs the whole hart: undecoded or slow slots, TLB misses, misaligned
 //! accesses, leaving the page) and counts instructions the same way, so a run
 //! is the same, to the instruction, with or without it (the tests compare
-//! both against the reference executor). It runs only in the plain loop
-//! (no digest, trace or breakpoints) with more than a page of instructions
-//! left; the fast loop and the generic executor do the rest.
+//! both against the reference executor). It runs in the plain loop and
+//! with the trace digest on (code translated for the digest adds every
+//! instruction to it, as the fast loop does), not with an instruction trace
+//! or breakpoints, and only with more than [`SLACK`] instructions left; the
+//! fast loop and the generic executor do the rest.
 //!
 //! **When a page is translated.** A page's code is translated from its
 //! decoded slots, after the run loop decoded what the code it enters at can
@@ -82,6 +84,8 @@ struct PageState {
 /// The translator's cache of one hart.
 pub(crate) struct Jit {
     on: bool,
+    /// Whether the pages are translated to add up the trace digest.
+    digest: bool,
     /// Entries before a page is translated ([`WARM`]; tests lower it).
     warm: u32,
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
@@ -109,6 +113,7 @@ impl Jit {
         Jit {
             on: on && cfg!(all(target_arch = "x86_64", unix, not(miri))),
             warm: WARM,
+            digest: false,
             #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
             buf: None,
             pages: Vec::new(),
@@ -139,13 +144,15 @@ impl Jit {
 
     /// What to do with decode-cache page `chunk` of `dc`, entered once
     /// more: run its code, or the fast loop, or translate it now.
-    pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize) -> Plan {
+    /// `digest`: whether the run adds up the trace digest.
+    pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize, digest: bool) -> Plan {
         if !self.on {
             return Plan::Unmanaged;
         }
-        if dc.flushes() != self.dc_flushes {
+        if dc.flushes() != self.dc_flushes || digest != self.digest {
             self.pages.clear();
             self.dc_flushes = dc.flushes();
+            self.digest = digest;
         }
         if self.pages.len() <= chunk {
             self.pages.resize_with(chunk + 1, PageState::default);
@@ -212,7 +219,7 @@ impl Jit {
             return Plan::Unmanaged;
         };
         let at = buf.next_offset();
-        let page = translate::page(slots, bits, at, buf.shared());
+        let page = translate::page(slots, bits, at, buf.shared(), self.digest);
         let Some(addr) = buf.place(at, &page.code) else {
             return Plan::Unmanaged;
         };

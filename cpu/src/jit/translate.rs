@@ -19,6 +19,12 @@
 //!
 //! `rax`, `rcx`, `rdx` are scratch. Guest registers stay in memory.
 //!
+//! **The digest.** Translated for a hart with the trace digest on (`--stats`),
+//! each word also adds itself to the digest once it cannot stop any more
+//! (after its TLB or alignment checks, before it jumps), as
+//! [`crate::hart::Digest::step`] does: `r8` holds the hash, `r9` the page's
+//! virtual address, `r10` the multiplier, and `rsi`, `rdi` are its scratch.
+//!
 //! **Counting.** As in the fast loop, instructions are counted one straight
 //! run at a time. If `left` instructions may still retire and the current
 //! run started at word `s`, the code keeps `k = left + s` in `r15`. Then a
@@ -66,6 +72,9 @@ pub(crate) struct Frame {
     pub pc: u64,
     /// Out: the word the code stopped at (not run), or [`EXIT_REFETCH`].
     pub exit: u64,
+    /// In and out: the trace digest's hash (code translated with the
+    /// digest adds each retired instruction; other code leaves it).
+    pub hash: u64,
 }
 
 const F_X: i32 = 0;
@@ -78,6 +87,7 @@ const F_TABLE: i32 = 48;
 const F_LEFT: i32 = 56;
 const F_PC: i32 = 64;
 const F_EXIT: i32 = 72;
+const F_HASH: i32 = 80;
 
 const X: R = R::Rbx;
 const FRAME: R = R::Rbp;
@@ -85,6 +95,9 @@ const RAM: R = R::R12;
 const TLB_R: R = R::R13;
 const TLB_W: R = R::R14;
 const K: R = R::R15;
+const HASH: R = R::R8;
+const FPAGE: R = R::R9;
+const PRIME: R = R::R10;
 
 /// Saved and restored by the entry code (the System V callee-saved ones).
 const SAVED: [R; 6] = [R::Rbx, R::Rbp, R::R12, R::R13, R::R14, R::R15];
@@ -113,6 +126,9 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.load(W::Q, TLB_W, at(FRAME, F_TLB_W));
     a.load(W::Q, K, at(FRAME, F_LEFT));
     a.alu_reg(W::Q, Alu::Add, K, R::Rsi);
+    a.load(W::Q, HASH, at(FRAME, F_HASH));
+    a.load(W::Q, FPAGE, at(FRAME, F_FPAGE));
+    a.mov_imm(PRIME, crate::hart::Digest::PRIME);
     a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
     a.jmp_mem(at_index(R::Rax, R::Rsi, 8, 0));
     let exit_at = a.len();
@@ -120,6 +136,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     let exit_done = a.len();
     a.store(W::Q, at(FRAME, F_LEFT), K);
     a.store(W::Q, at(FRAME, F_EXIT), R::Rax);
+    a.store(W::Q, at(FRAME, F_HASH), HASH);
     for r in SAVED.iter().rev() {
         a.pop(*r);
     }
@@ -151,12 +168,13 @@ pub(crate) struct Page {
 
 /// Translates the page whose slots are `slots` (`SLOTS_PER_PAGE` of them)
 /// and raw bits `bits`, for placing at offset `base` of the buffer whose
-/// shared code is `sh`.
-pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared) -> Page {
+/// shared code is `sh`; with `digest`, the code adds up the trace digest.
+pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest: bool) -> Page {
     let mut t = Translator {
         a: Asm::default(),
         fixups: Vec::new(),
         sh,
+        digest,
     };
     let mut labels = vec![0; SLOTS_PER_PAGE + 1];
     for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
@@ -197,6 +215,7 @@ struct Translator {
     a: Asm,
     fixups: Vec<(Fixup, To)>,
     sh: Shared,
+    digest: bool,
 }
 
 /// The guest register `r`.
@@ -205,6 +224,24 @@ fn xr(r: crate::dcache::Reg) -> super::x64::Mem {
 }
 
 impl Translator {
+    /// With the digest on: adds word `i` (raw bits `bits`) to the hash, as
+    /// `Digest::step(hash, fpage + 4 * i, bits)`.
+    fn step(&mut self, i: usize, bits: u32) {
+        if !self.digest {
+            return;
+        }
+        let a = &mut self.a;
+        a.lea(R::Rsi, at(FPAGE, 4 * i as i32));
+        a.mov_imm(
+            R::Rdi,
+            (bits as u64).wrapping_mul(crate::hart::Digest::SPREAD),
+        );
+        a.alu_reg(W::Q, Alu::Xor, R::Rsi, R::Rdi);
+        a.alu_reg(W::Q, Alu::Xor, HASH, R::Rsi);
+        a.imul_reg(HASH, PRIME);
+        a.shift_imm(W::Q, Shift::Rol, HASH, 29);
+    }
+
     fn jump(&mut self, to: To) {
         let f = self.a.jmp();
         self.fixups.push((f, to));
@@ -268,6 +305,19 @@ impl Translator {
     }
 
     fn word(&mut self, i: usize, s: Slot, bits: u32) {
+        // A jump or branch retires before it jumps, anything else once it
+        // has done its work (a `jalr` after its alignment check).
+        let jumps = matches!(
+            s.op,
+            XOp::J | XOp::Jal | XOp::Beq | XOp::Bne | XOp::Blt | XOp::Bge | XOp::Bltu | XOp::Bgeu
+        );
+        let stops = matches!(
+            s.op,
+            XOp::Undecoded | XOp::Fetch | XOp::Illegal | XOp::Slow | XOp::Jalr | XOp::Jr
+        );
+        if jumps {
+            self.step(i, bits);
+        }
         let a = &mut self.a;
         let imm = s.imm;
         macro_rules! ri {
@@ -337,7 +387,7 @@ impl Translator {
                 }
                 self.jump_rel(i, imm, || isa::j_imm(bits));
             }
-            XOp::Jalr | XOp::Jr => self.jalr(i, s),
+            XOp::Jalr | XOp::Jr => self.jalr(i, s, bits),
             XOp::Beq | XOp::Bne | XOp::Blt | XOp::Bge | XOp::Bltu | XOp::Bgeu => {
                 let cc = match s.op {
                     XOp::Beq => Cond::E,
@@ -453,6 +503,9 @@ impl Translator {
             XOp::Div | XOp::Divu | XOp::Rem | XOp::Remu => self.divide(s, W::Q),
             XOp::Divw | XOp::Divuw | XOp::Remw | XOp::Remuw => self.divide(s, W::D),
         }
+        if !jumps && !stops {
+            self.step(i, bits);
+        }
     }
 
     /// The RAM offset of `x[rs1] + imm` for an `n`-byte access, in `rax`,
@@ -485,7 +538,7 @@ impl Translator {
 
     /// `jalr`: the target from a register; in the page, through the label
     /// table, else out.
-    fn jalr(&mut self, i: usize, s: Slot) {
+    fn jalr(&mut self, i: usize, s: Slot, bits: u32) {
         let a = &mut self.a;
         a.load(W::Q, R::Rax, xr(s.rs1));
         if s.imm != 0 {
@@ -496,6 +549,7 @@ impl Translator {
         // the exception, with nothing retired.
         a.test_al(2);
         self.jump_if(Cond::Ne, To::Stub(i));
+        self.step(i, bits);
         if s.op == XOp::Jalr {
             let a = &mut self.a;
             a.load(W::Q, R::Rdx, at(FRAME, F_FPAGE));

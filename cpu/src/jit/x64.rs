@@ -16,6 +16,9 @@ pub(crate) enum R {
     Rbp = 5,
     Rsi = 6,
     Rdi = 7,
+    R8 = 8,
+    R9 = 9,
+    R10 = 10,
     R12 = 12,
     R13 = 13,
     R14 = 14,
@@ -134,6 +137,7 @@ impl Alu {
 /// The shifts of the `C1 /n` and `D3 /n` families.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Shift {
+    Rol = 0,
     Shl = 4,
     Shr = 5,
     Sar = 7,
@@ -335,6 +339,11 @@ impl Asm {
     /// `imul dst, m`.
     pub(crate) fn imul_mem(&mut self, w: W, dst: R, m: Mem) {
         self.op_mem(w, &[0x0f, 0xaf], dst as u8, m);
+    }
+
+    /// `imul dst, src` (64 bits, the low half).
+    pub(crate) fn imul_reg(&mut self, dst: R, src: R) {
+        self.op_reg(W::Q, &[0x0f, 0xaf], dst as u8, src);
     }
 
     /// `mul qword m` (`rdx:rax = rax * m`, unsigned).
@@ -561,6 +570,12 @@ mod tests {
         assert_eq!(
             enc(|a| a.lea(R::R15, at_index(R::R15, R::Rcx, 1, -5))),
             [0x4d, 0x8d, 0x7c, 0x0f, 0xfb]
+        );
+        // imul r8, r10 / rol r8, 0x1d
+        assert_eq!(enc(|a| a.imul_reg(R::R8, R::R10)), [0x4d, 0x0f, 0xaf, 0xc2]);
+        assert_eq!(
+            enc(|a| a.shift_imm(W::Q, Shift::Rol, R::R8, 29)),
+            [0x49, 0xc1, 0xc0, 0x1d]
         );
         // push r15 / pop rbx
         assert_eq!(enc(|a| a.push(R::R15)), [0x41, 0x57]);
