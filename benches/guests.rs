@@ -9,7 +9,7 @@
 //! - `interp`: paging off, translation off: every instruction interpreted
 //!   (as `trapvisor run --interpret`);
 //! - `digest`: paging off with the trace digest on (as `--stats` does;
-//!   the digest needs every instruction, so this is interpreted too).
+//!   translated code adds each instruction to the digest).
 //!
 //! Each run's console output must equal the guest's `.expected` file: a
 //! wrong result is never measured. Throughput is in guest instructions per

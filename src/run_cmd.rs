@@ -94,8 +94,8 @@ pub struct RunArgs {
     /// Interpret every instruction: no binary translation of hot code to
     /// host code. The run is the same, to the instruction (output, exit,
     /// digest); only slower. For comparing the two, and on hosts that
-    /// forbid executable memory. (Translation runs only without --stats
-    /// and --trace insn: the digest and the trace need every instruction.)
+    /// forbid executable memory. (With --trace insn or breakpoints every
+    /// instruction is interpreted anyway: the trace needs each one.)
     #[arg(long)]
     pub interpret: bool,
 

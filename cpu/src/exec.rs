@@ -1291,18 +1291,15 @@ fn slot_in_page(fpage: u64, fbase: usize, pc: u64) -> Option<usize> {
 #[inline(always)]
 #[allow(unsafe_code)]
 fn tlb_load<const N: usize>(ram: &[u8], tlb: &TlbEntries, ctx: u64, va: u64) -> Option<[u8; N]> {
-    if va & (N as u64 - 1) != 0 {
-        return None;
-    }
-    let off = mmu::lookup(tlb, va, ctx)? as usize;
+    let off = mmu::lookup_aligned::<N>(tlb, va, ctx)? as usize;
     debug_assert!(off.checked_add(N).is_some_and(|end| end <= ram.len()));
     // SAFETY: `off..off + N` lies inside `ram` (the hart's RAM):
     // - a TLB hit means `va`'s page is the page the entry was filled for
     //   (the tag holds the whole page address), and entries are filled
     //   only for pages that lie wholly in RAM (`Hart::translate` checks
     //   `ram_offset(page, PAGE_SIZE)`), so the page's 4096 bytes are in RAM;
-    // - `va` is `N`-aligned and `N` divides 4096, so the `N` bytes do not
-    //   cross the end of the page;
+    // - `va` is `N`-aligned (`lookup_aligned` hits only then) and `N`
+    //   divides 4096, so the `N` bytes do not cross the end of the page;
     // - RAM is allocated once by `Hart::new` and never resized, so an
     //   offset that was in RAM when the entry was filled still is.
     // A `[u8; N]` has alignment 1, so the unaligned pointer is fine.
@@ -1323,10 +1320,7 @@ fn tlb_store<const N: usize>(
     va: u64,
     bytes: [u8; N],
 ) -> bool {
-    if va & (N as u64 - 1) != 0 {
-        return false;
-    }
-    let Some(off) = mmu::lookup(tlb, va, ctx) else {
+    let Some(off) = mmu::lookup_aligned::<N>(tlb, va, ctx) else {
         return false;
     };
     let off = off as usize;

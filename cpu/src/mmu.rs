@@ -91,6 +91,29 @@ const INVALID: TlbEntry = TlbEntry {
 /// The entries of a [`Tlb`].
 pub(crate) type TlbEntries = [TlbEntry; TLB_ENTRIES];
 
+/// The RAM offset of `va` for an access of `N` bytes, if `va` is
+/// `N`-aligned and `entries` cache its page for context `ctx`. One compare
+/// checks both: a context has its low [`CTX_SHIFT`] bits clear, so the low
+/// bits of a misaligned `va`, kept in the key, never match a tag (nor the
+/// invalid tag, whose low 12 bits are all ones).
+#[inline(always)]
+pub(crate) fn lookup_aligned<const N: usize>(
+    entries: &TlbEntries,
+    va: u64,
+    ctx: u64,
+) -> Option<u64> {
+    const { assert!(N.is_power_of_two() && N <= 1 << CTX_SHIFT) };
+    let e = &entries[(va >> 12) as usize & (TLB_ENTRIES - 1)];
+    if e.tag == (va & (!(PAGE_SIZE - 1) | (N as u64 - 1))) | ctx {
+        Some(va.wrapping_add(e.addend))
+    } else {
+        None
+    }
+}
+
+/// Contexts are shifted left by this many bits (see [`lookup_aligned`]).
+pub(crate) const CTX_SHIFT: u32 = 3;
+
 /// The RAM offset of `va`, if `entries` cache its page for context `ctx`.
 #[inline(always)]
 pub(crate) fn lookup(entries: &TlbEntries, va: u64, ctx: u64) -> Option<u64> {
@@ -165,7 +188,7 @@ impl Hart {
         };
         let sum = (self.csr.mstatus & SSTATUS_SUM != 0) as u64;
         let mxr = (self.csr.mstatus & SSTATUS_MXR != 0) as u64;
-        p | (sum << 2) | (mxr << 3)
+        (p | (sum << 2) | (mxr << 3)) << CTX_SHIFT
     }
 
     /// The RAM offset of `[pa, pa + size)`, if it lies wholly in RAM.

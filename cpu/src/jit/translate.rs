@@ -16,6 +16,7 @@
 //! | `r12` | address of RAM |
 //! | `r13`, `r14` | addresses of the load and store TLB entries |
 //! | `r15` | `k = left + run_start` (below) |
+//! | `r11` | the TLB context |
 //!
 //! `rax`, `rcx`, `rdx` are scratch. Guest registers stay in memory.
 //!
@@ -98,6 +99,7 @@ const K: R = R::R15;
 const HASH: R = R::R8;
 const FPAGE: R = R::R9;
 const PRIME: R = R::R10;
+const CTX: R = R::R11;
 
 /// Saved and restored by the entry code (the System V callee-saved ones).
 const SAVED: [R; 6] = [R::Rbx, R::Rbp, R::R12, R::R13, R::R14, R::R15];
@@ -129,6 +131,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.load(W::Q, HASH, at(FRAME, F_HASH));
     a.load(W::Q, FPAGE, at(FRAME, F_FPAGE));
     a.mov_imm(PRIME, crate::hart::Digest::PRIME);
+    a.load(W::Q, CTX, at(FRAME, F_CTX));
     a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
     a.jmp_mem(at_index(R::Rax, R::Rsi, 8, 0));
     let exit_at = a.len();
@@ -517,19 +520,16 @@ impl Translator {
         if s.imm != 0 {
             a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
         }
-        if n > 1 {
-            a.test_al(n - 1);
-            self.jump_if(Cond::Ne, To::Stub(i));
-        }
-        let a = &mut self.a;
         // The entry of `va`'s page: `((va >> 12) & (TLB_ENTRIES - 1)) * 16`.
         const _: () = assert!(crate::mmu::TLB_ENTRIES == 512);
         a.mov(W::Q, R::Rcx, R::Rax);
         a.shift_imm(W::Q, Shift::Shr, R::Rcx, 8);
         a.alu_imm(W::D, Alu::And, R::Rcx, 0x1ff0);
+        // The key, as `mmu::lookup_aligned`: the page, the low bits that
+        // must be 0 for alignment, and the context; one compare checks all.
         a.mov(W::Q, R::Rdx, R::Rax);
-        a.alu_imm(W::Q, Alu::And, R::Rdx, -4096);
-        a.alu_mem(W::Q, Alu::Or, R::Rdx, at(FRAME, F_CTX));
+        a.alu_imm(W::Q, Alu::And, R::Rdx, -4096 | (n as i32 - 1));
+        a.alu_reg(W::Q, Alu::Or, R::Rdx, CTX);
         a.alu_mem(W::Q, Alu::Cmp, R::Rdx, at_index(tlb, R::Rcx, 1, 0));
         self.jump_if(Cond::Ne, To::Stub(i));
         self.a
