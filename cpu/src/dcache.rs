@@ -460,6 +460,11 @@ impl DCache {
         )
     }
 
+    /// The RAM page (number) whose slots are page `chunk`.
+    pub(crate) fn ram_page(&self, chunk: usize) -> Option<usize> {
+        self.pages.get(chunk).map(|&p| p as usize)
+    }
+
     /// How many times the cache was dropped.
     pub(crate) fn flushes(&self) -> u64 {
         self.flushes

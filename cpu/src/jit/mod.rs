@@ -28,8 +28,9 @@
 //! translated (or changed), and while a page waits, the fast loop runs in
 //! slices of [`LANE_SLICE`] instructions, so that a loop that never leaves
 //! its page is still seen. A page whose slots are reset (self-modifying
-//! code, `fence.i`, a store into it) loses its code; one translated
-//! [`MAX_TRANSLATIONS`] times is left to the fast loop for good.
+//! code, `fence.i`, a store into it) loses its code; a RAM page translated
+//! [`MAX_TRANSLATIONS`] times (counted across `fence.i`) is left to the fast
+//! loop for good.
 //!
 //! Only on x86-64 Unix hosts (and not under Miri); elsewhere the fast loop
 //! runs everything.
@@ -78,7 +79,6 @@ struct PageState {
     /// Entries since the last translation while the page was untranslated
     /// or had slots decoded since.
     pending: u32,
-    translations: u32,
 }
 
 /// The translator's cache of one hart.
@@ -91,6 +91,10 @@ pub(crate) struct Jit {
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
     buf: Option<buffer::CodeBuf>,
     pages: Vec<PageState>,
+    /// Translations of each RAM page so far: kept when the decode cache is
+    /// dropped (`fence.i`), so that a loop that runs `fence.i` or rewrites
+    /// its code all the time is soon left to the fast loop.
+    translations: Vec<u32>,
     /// [`DCache::flushes`] that the pages are for.
     dc_flushes: u64,
     /// Pages translated, and code buffer resets (for `--stats`).
@@ -117,6 +121,7 @@ impl Jit {
             #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
             buf: None,
             pages: Vec::new(),
+            translations: Vec::new(),
             dc_flushes: 0,
             translated: 0,
             resets: 0,
@@ -157,11 +162,14 @@ impl Jit {
         if self.pages.len() <= chunk {
             self.pages.resize_with(chunk + 1, PageState::default);
         }
-        let (epoch, decodes) = dc.page_state(chunk);
-        let st = &mut self.pages[chunk];
-        if st.translations >= MAX_TRANSLATIONS {
+        let Some(ram_page) = dc.ram_page(chunk) else {
+            return Plan::Unmanaged;
+        };
+        if self.translations.get(ram_page).copied().unwrap_or(0) >= MAX_TRANSLATIONS {
             return Plan::Unmanaged;
         }
+        let (epoch, decodes) = dc.page_state(chunk);
+        let st = &mut self.pages[chunk];
         if st.epoch != epoch {
             st.table = None;
         }
@@ -226,11 +234,16 @@ impl Jit {
         let table: Box<[u64]> = page.labels.iter().map(|&l| (addr + l) as u64).collect();
         self.translated += 1;
         tracing::debug!(chunk, bytes = page.code.len(), "translated a page");
+        if let Some(ram_page) = dc.ram_page(chunk) {
+            if self.translations.len() <= ram_page {
+                self.translations.resize(ram_page + 1, 0);
+            }
+            self.translations[ram_page] += 1;
+        }
         let st = &mut self.pages[chunk];
         st.epoch = epoch;
         st.decodes = decodes;
         st.pending = 0;
-        st.translations += 1;
         let ptr = table.as_ptr();
         st.table = Some(table);
         Plan::Run(ptr)
