@@ -643,7 +643,10 @@ impl Hart {
                 }
             }
         };
-        self.enter_translated(table, word, left, hash)
+        let ran = self.enter_translated(table, word, left, hash)?;
+        // (Code translated without the digest leaves `Frame::hash` alone
+        // only in meaning: it may hold a guest register there.)
+        Some(if digest { ran } else { (ran.0, ran.1, hash) })
     }
 
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]

@@ -5,9 +5,9 @@
 //! the operands' register numbers. A translated page has none of that: each
 //! guest instruction is a few host instructions with its registers and
 //! immediate built in, and an in-page jump is a host jump. This is the
-//! "binary translation" of the course's story, in its simplest form: one
-//! page at a time, guest registers kept in memory, no optimisation across
-//! instructions.
+//! "binary translation" of the course's story, in a simple form: one page at
+//! a time, the page's five most used guest registers kept in host registers
+//! and the rest in memory, no other optimisation across instructions.
 //!
 //! Translated code is a faster way to run the fast loop, never a different
 //! one: it runs the same operations, stops at the same slots (anything that

@@ -18,13 +18,21 @@
 //! | `r15` | `k = left + run_start` (below) |
 //! | `r11` | the TLB context |
 //!
-//! `rax`, `rcx`, `rdx` are scratch. Guest registers stay in memory.
+//! `rax`, `rcx`, `rdx` are scratch.
+//!
+//! **Guest registers.** The five guest registers a page's decoded
+//! operations use most live in `rsi`, `rdi`, `r8`, `r9`, `r10` while its code
+//! runs ([`Alloc`]); the others stay in `x[]` (`[rbx + 8r]`). The page's
+//! entry code loads them, and every way out of the page (each stop, each
+//! jump off it) goes through the page's exit code, which stores them back,
+//! so at every stop `x[]` is the guest's registers, as in the fast loop.
 //!
 //! **The digest.** Translated for a hart with the trace digest on (`--stats`),
 //! each word also adds itself to the digest once it cannot stop any more
 //! (after its TLB or alignment checks, before it jumps), as
 //! [`crate::hart::Digest::step`] does: `r8` holds the hash, `r9` the page's
-//! virtual address, `r10` the multiplier, and `rsi`, `rdi` are its scratch.
+//! virtual address, `r10` the multiplier, and `rsi`, `rdi` are its scratch;
+//! so code translated with the digest keeps every guest register in memory.
 //!
 //! **Counting.** As in the fast loop, instructions are counted one straight
 //! run at a time. If `left` instructions may still retire and the current
@@ -43,7 +51,7 @@
 //! quantum of a few thousand instructions).
 
 use super::x64::{at, at_index, Alu, Asm, Cond, Fixup, Shift, R, W};
-use crate::dcache::{Slot, XOp, FAR, SLOTS_PER_PAGE};
+use crate::dcache::{Reg, Slot, XOp, FAR, SLOTS_PER_PAGE};
 use crate::isa;
 
 /// The most instructions that run between two checks of `left`; the code
@@ -133,7 +141,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.mov_imm(PRIME, crate::hart::Digest::PRIME);
     a.load(W::Q, CTX, at(FRAME, F_CTX));
     a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
-    a.jmp_mem(at_index(R::Rax, R::Rsi, 8, 0));
+    a.jmp_mem(at(R::Rax, 8 * ENTRY as i32));
     let exit_at = a.len();
     a.alu_reg(W::Q, Alu::Sub, K, R::Rax);
     let exit_done = a.len();
@@ -158,12 +166,118 @@ enum To {
     Label(usize),
     /// The exit stub of a word: stop there.
     Stub(usize),
+    /// The page's own way out: write back the guest registers it keeps in
+    /// host registers, then go to this shared code (`exit_at` or
+    /// `exit_done`).
+    Out(usize),
     /// Shared code at this offset from the buffer's start.
     Shared(usize),
 }
 
+/// Host registers that hold guest registers in a page's code (free while
+/// it runs: the entry code is done with `rsi` and `rdi`, and nothing is
+/// called). Code that adds up the digest needs them for that instead.
+const CACHE: [R; 5] = [R::Rsi, R::Rdi, R::R8, R::R9, R::R10];
+
+/// Where each guest register lives while a page's code runs: in a host
+/// register, or (`None`) in `x[]` in memory.
+#[derive(Clone, Copy, Default)]
+struct Alloc([Option<R>; 32]);
+
+impl Alloc {
+    /// The page's most used registers (by its decoded operations) go to
+    /// [`CACHE`]; with `digest`, none.
+    fn for_page(slots: &[Slot], digest: bool) -> Alloc {
+        let mut al = Alloc::default();
+        if digest {
+            return al;
+        }
+        let mut uses = [0u32; 32];
+        for s in slots.iter().filter(|s| s.op as u8 > XOp::Slow as u8) {
+            for r in [s.rd, s.rs1, s.rs2] {
+                uses[r as usize] += 1;
+            }
+        }
+        uses[0] = 0;
+        let mut order: Vec<usize> = (1..32).filter(|&r| uses[r] >= 2).collect();
+        // Most used first; ties by register number, so that translation is
+        // deterministic.
+        order.sort_by_key(|&r| (std::cmp::Reverse(uses[r]), r));
+        for (&r, &h) in order.iter().zip(CACHE.iter()) {
+            al.0[r] = Some(h);
+        }
+        al
+    }
+
+    fn of(&self, r: Reg) -> Option<R> {
+        self.0[r as usize]
+    }
+
+    /// The cached registers, with their host registers.
+    fn cached(&self) -> impl Iterator<Item = (usize, R)> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter_map(|(r, h)| h.map(|h| (r, h)))
+    }
+}
+
+/// `dst = x[r]`.
+fn get(a: &mut Asm, al: &Alloc, dst: R, r: Reg) {
+    match al.of(r) {
+        Some(h) => a.mov(W::Q, dst, h),
+        None => a.load(W::Q, dst, xr(r)),
+    }
+}
+
+/// `x[r] = src`.
+fn put(a: &mut Asm, al: &Alloc, r: Reg, src: R) {
+    match al.of(r) {
+        Some(h) => a.mov(W::Q, h, src),
+        None => a.store(W::Q, xr(r), src),
+    }
+}
+
+/// `x[r] = imm` (sign-extended).
+fn put_imm(a: &mut Asm, al: &Alloc, r: Reg, imm: i32) {
+    match al.of(r) {
+        Some(h) => a.mov_imm(h, imm as i64 as u64),
+        None => a.store_imm(xr(r), imm),
+    }
+}
+
+/// `dst = dst op x[r]`.
+fn op(a: &mut Asm, al: &Alloc, w: W, alu: Alu, dst: R, r: Reg) {
+    match al.of(r) {
+        Some(h) => a.alu_reg(w, alu, dst, h),
+        None => a.alu_mem(w, alu, dst, xr(r)),
+    }
+}
+
+/// `dst = dst * x[r]` (the low half).
+fn imul(a: &mut Asm, al: &Alloc, w: W, dst: R, r: Reg) {
+    match al.of(r) {
+        Some(h) => a.imul_reg(w, dst, h),
+        None => a.imul_mem(w, dst, xr(r)),
+    }
+}
+
+/// `rdx:rax = rax * x[r]`, signed or unsigned.
+fn mul_wide(a: &mut Asm, al: &Alloc, signed: bool, r: Reg) {
+    match (al.of(r), signed) {
+        (Some(h), true) => a.imul_wide_reg(h),
+        (Some(h), false) => a.mul_wide_reg(h),
+        (None, true) => a.imul_wide(xr(r)),
+        (None, false) => a.mul_wide(xr(r)),
+    }
+}
+
+/// The label table's entry for the page's entry code (after the words' and
+/// the sentinel's).
+pub(crate) const ENTRY: usize = SLOTS_PER_PAGE + 1;
+
 /// A translated page: its code (to be placed at buffer offset `base`) and
-/// the offset of each word's code in it.
+/// the offset of each word's code in it (and of its entry, [`ENTRY`]).
 pub(crate) struct Page {
     pub code: Vec<u8>,
     pub labels: Vec<usize>,
@@ -178,8 +292,28 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
         fixups: Vec::new(),
         sh,
         digest,
+        alloc: Alloc::for_page(slots, digest),
     };
-    let mut labels = vec![0; SLOTS_PER_PAGE + 1];
+    // The page's entry (the shared entry code jumps here with the word in
+    // `rsi`): load the guest registers it keeps in host registers, then go
+    // to the word through the label table.
+    let entry = t.a.len();
+    t.a.mov(W::Q, R::Rcx, R::Rsi);
+    for (r, h) in t.alloc.cached() {
+        t.a.load(W::Q, h, at(X, 8 * r as i32));
+    }
+    t.a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
+    t.a.jmp_mem(at_index(R::Rax, R::Rcx, 8, 0));
+    // Its ways out: write them back.
+    let mut outs = Vec::new();
+    for shared in [sh.exit_at, sh.exit_done] {
+        outs.push((shared, t.a.len()));
+        for (r, h) in t.alloc.cached() {
+            t.a.store(W::Q, at(X, 8 * r as i32), h);
+        }
+        t.jump(To::Shared(shared));
+    }
+    let mut labels = vec![0; SLOTS_PER_PAGE + 2];
     for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
         *label = t.a.len();
         if i % SLACK as usize == 0 {
@@ -196,14 +330,19 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     for (i, stub) in stubs.iter_mut().enumerate() {
         *stub = t.a.len();
         t.a.mov_imm(R::Rax, i as u64);
-        t.jump(To::Shared(sh.exit_at));
+        t.jump(To::Out(sh.exit_at));
     }
     labels[SLOTS_PER_PAGE] = stubs[SLOTS_PER_PAGE];
+    labels[ENTRY] = entry;
     let mut a = t.a;
     for (f, to) in t.fixups {
         let target = match to {
             To::Label(i) => labels[i] as i64,
             To::Stub(i) => stubs[i] as i64,
+            To::Out(shared) => outs
+                .iter()
+                .find(|&&(s, _)| s == shared)
+                .map_or(0, |&(_, at)| at as i64),
             To::Shared(off) => off as i64 - base as i64,
         };
         a.patch(f, target);
@@ -219,10 +358,11 @@ struct Translator {
     fixups: Vec<(Fixup, To)>,
     sh: Shared,
     digest: bool,
+    alloc: Alloc,
 }
 
 /// The guest register `r`.
-fn xr(r: crate::dcache::Reg) -> super::x64::Mem {
+fn xr(r: Reg) -> super::x64::Mem {
     at(X, 8 * r as i32)
 }
 
@@ -241,7 +381,7 @@ impl Translator {
         );
         a.alu_reg(W::Q, Alu::Xor, R::Rsi, R::Rdi);
         a.alu_reg(W::Q, Alu::Xor, HASH, R::Rsi);
-        a.imul_reg(HASH, PRIME);
+        a.imul_reg(W::Q, HASH, PRIME);
         a.shift_imm(W::Q, Shift::Rol, HASH, 29);
     }
 
@@ -291,7 +431,7 @@ impl Translator {
     fn exit_far(&mut self, i: usize) {
         self.a.alu_imm(W::Q, Alu::Sub, K, (i + 1) as i32);
         self.a.mov_imm(R::Rax, EXIT_REFETCH);
-        self.jump(To::Shared(self.sh.exit_done));
+        self.jump(To::Out(self.sh.exit_done));
     }
 
     /// A jump or taken branch from word `i` by `slots` words ([`FAR`]: by
@@ -321,72 +461,73 @@ impl Translator {
         if jumps {
             self.step(i, bits);
         }
+        let al = self.alloc;
         let a = &mut self.a;
         let imm = s.imm;
         macro_rules! ri {
             ($w:expr, $op:expr) => {{
-                a.load(W::Q, R::Rax, xr(s.rs1));
+                get(a, &al, R::Rax, s.rs1);
                 a.alu_imm($w, $op, R::Rax, imm);
                 if $w == W::D {
                     a.sext32(R::Rax, R::Rax);
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }};
         }
         macro_rules! rr {
             ($w:expr, $op:expr) => {{
-                a.load(W::Q, R::Rax, xr(s.rs1));
-                a.alu_mem($w, $op, R::Rax, xr(s.rs2));
+                get(a, &al, R::Rax, s.rs1);
+                op(a, &al, $w, $op, R::Rax, s.rs2);
                 if $w == W::D {
                     a.sext32(R::Rax, R::Rax);
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }};
         }
         macro_rules! shi {
             ($w:expr, $op:expr) => {{
-                a.load(W::Q, R::Rax, xr(s.rs1));
+                get(a, &al, R::Rax, s.rs1);
                 a.shift_imm($w, $op, R::Rax, imm as u8 & 63);
                 if $w == W::D {
                     a.sext32(R::Rax, R::Rax);
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }};
         }
         macro_rules! shr {
             ($w:expr, $op:expr) => {{
-                a.load(W::Q, R::Rax, xr(s.rs1));
-                a.load(W::Q, R::Rcx, xr(s.rs2));
+                get(a, &al, R::Rax, s.rs1);
+                get(a, &al, R::Rcx, s.rs2);
                 a.shift_cl($w, $op, R::Rax);
                 if $w == W::D {
                     a.sext32(R::Rax, R::Rax);
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }};
         }
         macro_rules! set {
             ($cc:expr, $b:expr) => {{
-                a.load(W::Q, R::Rax, xr(s.rs1));
+                get(a, &al, R::Rax, s.rs1);
                 match $b {
                     Some(imm) => a.alu_imm(W::Q, Alu::Cmp, R::Rax, imm),
-                    None => a.alu_mem(W::Q, Alu::Cmp, R::Rax, xr(s.rs2)),
+                    None => op(a, &al, W::Q, Alu::Cmp, R::Rax, s.rs2),
                 }
                 a.set_rax($cc);
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }};
         }
         match s.op {
             XOp::Undecoded | XOp::Fetch | XOp::Illegal | XOp::Slow => self.jump(To::Stub(i)),
             XOp::Nop => {}
-            XOp::Li => a.store_imm(xr(s.rd), imm),
+            XOp::Li => put_imm(a, &al, s.rd, imm),
             XOp::Auipc => {
                 self.pc_plus(4 * i as i64 + imm as i64);
-                self.a.store(W::Q, xr(s.rd), R::Rax);
+                put(&mut self.a, &self.alloc, s.rd, R::Rax);
             }
             XOp::Jal | XOp::J => {
                 if s.op == XOp::Jal {
                     self.pc_plus(4 * i as i64 + 4);
-                    self.a.store(W::Q, xr(s.rd), R::Rax);
+                    put(&mut self.a, &self.alloc, s.rd, R::Rax);
                 }
                 self.jump_rel(i, imm, || isa::j_imm(bits));
             }
@@ -400,8 +541,8 @@ impl Translator {
                     XOp::Bltu => Cond::B,
                     _ => Cond::Ae,
                 };
-                a.load(W::Q, R::Rax, xr(s.rs1));
-                a.alu_mem(W::Q, Alu::Cmp, R::Rax, xr(s.rs2));
+                get(a, &al, R::Rax, s.rs1);
+                op(a, &al, W::Q, Alu::Cmp, R::Rax, s.rs2);
                 let skip = a.jcc(cc.not());
                 self.jump_rel(i, imm, || isa::b_imm(bits));
                 let next = self.a.len() as i64;
@@ -415,6 +556,7 @@ impl Translator {
                     _ => 8,
                 };
                 self.translate_va(i, s, n, TLB_R);
+                let al = self.alloc;
                 let a = &mut self.a;
                 let m = at_index(RAM, R::Rax, 1, 0);
                 match s.op {
@@ -426,7 +568,7 @@ impl Translator {
                     XOp::Lwu => a.load(W::D, R::Rax, m),
                     _ => a.load(W::Q, R::Rax, m),
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }
             XOp::Sb | XOp::Sh | XOp::Sw | XOp::Sd => {
                 let n = match s.op {
@@ -436,8 +578,9 @@ impl Translator {
                     _ => 8,
                 };
                 self.translate_va(i, s, n, TLB_W);
+                let al = self.alloc;
                 let a = &mut self.a;
-                a.load(W::Q, R::Rdx, xr(s.rs2));
+                get(a, &al, R::Rdx, s.rs2);
                 let m = at_index(RAM, R::Rax, 1, 0);
                 match n {
                     1 => a.store8(m, R::Rdx),
@@ -476,32 +619,32 @@ impl Translator {
             XOp::Sraw => shr!(W::D, Shift::Sar),
             XOp::Mul | XOp::Mulw => {
                 let w = if s.op == XOp::Mul { W::Q } else { W::D };
-                a.load(W::Q, R::Rax, xr(s.rs1));
-                a.imul_mem(w, R::Rax, xr(s.rs2));
+                get(a, &al, R::Rax, s.rs1);
+                imul(a, &al, w, R::Rax, s.rs2);
                 if w == W::D {
                     a.sext32(R::Rax, R::Rax);
                 }
-                a.store(W::Q, xr(s.rd), R::Rax);
+                put(a, &al, s.rd, R::Rax);
             }
             XOp::Mulh | XOp::Mulhu => {
-                a.load(W::Q, R::Rax, xr(s.rs1));
+                get(a, &al, R::Rax, s.rs1);
                 if s.op == XOp::Mulh {
-                    a.imul_wide(xr(s.rs2));
+                    mul_wide(a, &al, true, s.rs2);
                 } else {
-                    a.mul_wide(xr(s.rs2));
+                    mul_wide(a, &al, false, s.rs2);
                 }
-                a.store(W::Q, xr(s.rd), R::Rdx);
+                put(a, &al, s.rd, R::Rdx);
             }
             XOp::Mulhsu => {
                 // Signed `a` times unsigned `b`: the unsigned high half,
                 // less `b` when `a` is negative.
-                a.load(W::Q, R::Rax, xr(s.rs1));
+                get(a, &al, R::Rax, s.rs1);
                 a.mov(W::Q, R::Rcx, R::Rax);
                 a.shift_imm(W::Q, Shift::Sar, R::Rcx, 63);
-                a.alu_mem(W::Q, Alu::And, R::Rcx, xr(s.rs2));
-                a.mul_wide(xr(s.rs2));
+                op(a, &al, W::Q, Alu::And, R::Rcx, s.rs2);
+                mul_wide(a, &al, false, s.rs2);
                 a.alu_reg(W::Q, Alu::Sub, R::Rdx, R::Rcx);
-                a.store(W::Q, xr(s.rd), R::Rdx);
+                put(a, &al, s.rd, R::Rdx);
             }
             XOp::Div | XOp::Divu | XOp::Rem | XOp::Remu => self.divide(s, W::Q),
             XOp::Divw | XOp::Divuw | XOp::Remw | XOp::Remuw => self.divide(s, W::D),
@@ -515,8 +658,9 @@ impl Translator {
     /// through the TLB entries at `tlb`; a misaligned address or a TLB miss
     /// stops at word `i`.
     fn translate_va(&mut self, i: usize, s: Slot, n: u8, tlb: R) {
+        let al = self.alloc;
         let a = &mut self.a;
-        a.load(W::Q, R::Rax, xr(s.rs1));
+        get(a, &al, R::Rax, s.rs1);
         if s.imm != 0 {
             a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
         }
@@ -539,8 +683,9 @@ impl Translator {
     /// `jalr`: the target from a register; in the page, through the label
     /// table, else out.
     fn jalr(&mut self, i: usize, s: Slot, bits: u32) {
+        let al = self.alloc;
         let a = &mut self.a;
-        a.load(W::Q, R::Rax, xr(s.rs1));
+        get(a, &al, R::Rax, s.rs1);
         if s.imm != 0 {
             a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
         }
@@ -551,10 +696,11 @@ impl Translator {
         self.jump_if(Cond::Ne, To::Stub(i));
         self.step(i, bits);
         if s.op == XOp::Jalr {
+            let al = self.alloc;
             let a = &mut self.a;
             a.load(W::Q, R::Rdx, at(FRAME, F_FPAGE));
             a.alu_imm(W::Q, Alu::Add, R::Rdx, 4 * i as i32 + 4);
-            a.store(W::Q, xr(s.rd), R::Rdx);
+            put(a, &al, s.rd, R::Rdx);
         }
         let a = &mut self.a;
         a.mov(W::Q, R::Rcx, R::Rax);
@@ -573,7 +719,7 @@ impl Translator {
         let here = a.len() as i64;
         a.patch(near_limit, here);
         a.mov(W::D, R::Rax, R::Rcx);
-        self.jump(To::Shared(self.sh.exit_at));
+        self.jump(To::Out(self.sh.exit_at));
         // Off the page.
         let here = self.a.len() as i64;
         self.a.patch(far, here);
@@ -587,9 +733,10 @@ impl Translator {
     fn divide(&mut self, s: Slot, w: W) {
         let signed = matches!(s.op, XOp::Div | XOp::Rem | XOp::Divw | XOp::Remw);
         let rem = matches!(s.op, XOp::Rem | XOp::Remu | XOp::Remw | XOp::Remuw);
+        let al = self.alloc;
         let a = &mut self.a;
-        a.load(W::Q, R::Rax, xr(s.rs1));
-        a.load(W::Q, R::Rcx, xr(s.rs2));
+        get(a, &al, R::Rax, s.rs1);
+        get(a, &al, R::Rcx, s.rs2);
         a.test(w, R::Rcx, R::Rcx);
         let zero = a.jcc(Cond::E);
         let mut done = Vec::new();
@@ -629,6 +776,6 @@ impl Translator {
         if w == W::D {
             a.sext32(R::Rax, R::Rax);
         }
-        a.store(W::Q, xr(s.rd), R::Rax);
+        put(a, &al, s.rd, R::Rax);
     }
 }

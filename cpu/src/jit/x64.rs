@@ -342,9 +342,19 @@ impl Asm {
         self.op_mem(w, &[0x0f, 0xaf], dst as u8, m);
     }
 
-    /// `imul dst, src` (64 bits, the low half).
-    pub(crate) fn imul_reg(&mut self, dst: R, src: R) {
-        self.op_reg(W::Q, &[0x0f, 0xaf], dst as u8, src);
+    /// `imul dst, src` (the low half).
+    pub(crate) fn imul_reg(&mut self, w: W, dst: R, src: R) {
+        self.op_reg(w, &[0x0f, 0xaf], dst as u8, src);
+    }
+
+    /// `mul src` (`rdx:rax = rax * src`, unsigned, 64 bits).
+    pub(crate) fn mul_wide_reg(&mut self, src: R) {
+        self.op_reg(W::Q, &[0xf7], 4, src);
+    }
+
+    /// `imul src` (`rdx:rax = rax * src`, signed, 64 bits).
+    pub(crate) fn imul_wide_reg(&mut self, src: R) {
+        self.op_reg(W::Q, &[0xf7], 5, src);
     }
 
     /// `mul qword m` (`rdx:rax = rax * m`, unsigned).
@@ -573,7 +583,10 @@ mod tests {
             [0x4d, 0x8d, 0x7c, 0x0f, 0xfb]
         );
         // imul r8, r10 / rol r8, 0x1d
-        assert_eq!(enc(|a| a.imul_reg(R::R8, R::R10)), [0x4d, 0x0f, 0xaf, 0xc2]);
+        assert_eq!(
+            enc(|a| a.imul_reg(W::Q, R::R8, R::R10)),
+            [0x4d, 0x0f, 0xaf, 0xc2]
+        );
         assert_eq!(
             enc(|a| a.shift_imm(W::Q, Shift::Rol, R::R8, 29)),
             [0x49, 0xc1, 0xc0, 0x1d]
