@@ -101,25 +101,6 @@ impl Devices for Dev {
     }
 }
 
-/// How a hart runs its code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Way {
-    /// Everything through the generic executor.
-    Reference,
-    /// The fast loop, without translation.
-    Interpret,
-    /// The fast loop, pages translated at their first entry.
-    Translate,
-}
-
-const WAYS: [Way; 3] = [Way::Reference, Way::Interpret, Way::Translate];
-
-fn run_as(h: &mut Hart, way: Way) {
-    h.set_reference_mode(way == Way::Reference);
-    h.set_translation(way == Way::Translate);
-    h.set_translation_warmup(1);
-}
-
 fn build(s: &Setup, way: Way) -> Hart {
     let mut a = Asm::new();
     a.words = s.code.clone();
@@ -175,13 +156,6 @@ fn drive(h: &mut Hart, budget: u64) -> Vec<(Exit, u64, u64)> {
         }
     }
     seen
-}
-
-fn ram(h: &Hart) -> Vec<u8> {
-    let r = h.ram_range();
-    let mut buf = vec![0u8; (r.end - r.start) as usize];
-    assert!(h.read_phys(r.start, &mut buf));
-    buf
 }
 
 proptest! {

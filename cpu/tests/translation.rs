@@ -15,25 +15,6 @@ use cpu::isa::{encode, Insn, Op};
 use cpu::trap::{Exception, Trap};
 use proptest::prelude::*;
 
-/// How a hart runs its code.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Way {
-    /// Everything through the generic executor.
-    Reference,
-    /// The fast loop, without translation.
-    Interpret,
-    /// The fast loop, pages translated at their first entry.
-    Translate,
-}
-
-const WAYS: [Way; 3] = [Way::Reference, Way::Interpret, Way::Translate];
-
-fn run_as(h: &mut Hart, way: Way) {
-    h.set_reference_mode(way == Way::Reference);
-    h.set_translation(way == Way::Translate);
-    h.set_translation_warmup(1);
-}
-
 /// What the host saw at one exit: the exit, `pc` and `instret`.
 type Seen = (Exit, u64, u64);
 
@@ -114,13 +95,6 @@ fn drive(h: &mut Hart, host: &Host) -> Vec<Seen> {
         }
     }
     seen
-}
-
-fn ram(h: &Hart) -> Vec<u8> {
-    let r = h.ram_range();
-    let mut buf = vec![0u8; (r.end - r.start) as usize];
-    assert!(h.read_phys(r.start, &mut buf));
-    buf
 }
 
 /// Everything a run leaves that a guest or host can see.

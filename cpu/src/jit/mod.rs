@@ -233,7 +233,8 @@ impl Jit {
         };
         let table: Box<[u64]> = page.labels.iter().map(|&l| (addr + l) as u64).collect();
         self.translated += 1;
-        tracing::debug!(chunk, bytes = page.code.len(), "translated a page");
+        // (TRACE, not DEBUG: `--trace` logs traps, and translation is not one.)
+        tracing::trace!(chunk, bytes = page.code.len(), "translated a page");
         if let Some(ram_page) = dc.ram_page(chunk) {
             if self.translations.len() <= ram_page {
                 self.translations.resize(ram_page + 1, 0);

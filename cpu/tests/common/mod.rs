@@ -207,3 +207,31 @@ impl Pages {
         h.flush_tlb();
     }
 }
+
+/// How a hart runs its code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Way {
+    /// Everything through the generic executor.
+    Reference,
+    /// The fast loop, without translation.
+    Interpret,
+    /// The fast loop, pages translated at their first entry.
+    Translate,
+}
+
+pub const WAYS: [Way; 3] = [Way::Reference, Way::Interpret, Way::Translate];
+
+/// Sets `h` to run its code `way`.
+pub fn run_as(h: &mut Hart, way: Way) {
+    h.set_reference_mode(way == Way::Reference);
+    h.set_translation(way == Way::Translate);
+    h.set_translation_warmup(1);
+}
+
+/// All of `h`'s RAM.
+pub fn ram(h: &Hart) -> Vec<u8> {
+    let r = h.ram_range();
+    let mut buf = vec![0u8; (r.end - r.start) as usize];
+    assert!(h.read_phys(r.start, &mut buf));
+    buf
+}
