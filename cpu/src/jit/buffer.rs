@@ -19,6 +19,9 @@ pub(crate) struct CodeBuf {
     /// The first byte after the shared code.
     start: usize,
     used: usize,
+    /// A change of protection failed: some of the code may not be
+    /// executable any more, so none of it may run.
+    broken: bool,
 }
 
 // SAFETY: the mapping is owned by this `CodeBuf` alone (no other pointer to
@@ -55,6 +58,7 @@ impl CodeBuf {
             shared,
             start: 0,
             used: 0,
+            broken: false,
         };
         buf.place(0, &a.code)?;
         buf.start = buf.used;
@@ -63,6 +67,11 @@ impl CodeBuf {
 
     pub(crate) fn shared(&self) -> Shared {
         self.shared
+    }
+
+    /// Whether a change of protection failed (see [`CodeBuf::place`]).
+    pub(crate) fn broken(&self) -> bool {
+        self.broken
     }
 
     pub(crate) fn has_room(&self) -> bool {
@@ -92,10 +101,12 @@ impl CodeBuf {
         unsafe {
             let region = self.ptr.as_ptr().add(first).cast();
             if libc::mprotect(region, last - first, libc::PROT_READ | libc::PROT_WRITE) != 0 {
+                self.broken = true;
                 return None;
             }
             std::ptr::copy_nonoverlapping(code.as_ptr(), self.ptr.as_ptr().add(at), code.len());
             if libc::mprotect(region, last - first, libc::PROT_READ | libc::PROT_EXEC) != 0 {
+                self.broken = true;
                 return None;
             }
         }

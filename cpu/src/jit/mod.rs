@@ -229,6 +229,13 @@ impl Jit {
         let at = buf.next_offset();
         let page = translate::page(slots, bits, at, buf.shared(), self.digest);
         let Some(addr) = buf.place(at, &page.code) else {
+            if buf.broken() {
+                // Part of the buffer may have been left unexecutable: no
+                // more translated code on this hart.
+                tracing::warn!("translated code could not be made executable: interpreting only");
+                self.on = false;
+                self.pages.clear();
+            }
             return Plan::Unmanaged;
         };
         let table: Box<[u64]> = page.labels.iter().map(|&l| (addr + l) as u64).collect();
