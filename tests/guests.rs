@@ -252,6 +252,34 @@ fn run_stats_prints_the_digest() {
     assert_eq!(digest(&err), digest(&stderr(&again)));
 }
 
+/// A hot loop runs translated by default and interpreted with
+/// `--interpret`; `--stats` says which, and the run is the same either way.
+#[test]
+fn run_interpret_turns_translation_off_and_changes_nothing_else() {
+    let guest = test_guest("spin.s");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "--stats", "--max-instructions", "300000"];
+        args.extend(extra);
+        args.push(path_str(&guest));
+        let out = trapvisor(&args, b"");
+        assert_eq!(out.status.code(), Some(124), "{}", stderr(&out));
+        let err = stderr(&out);
+        let line = |key: &str| {
+            err.lines()
+                .find_map(|l| l.split_once(key).map(|(_, v)| v.to_owned()))
+                .unwrap_or_else(|| panic!("no {key:?} in {err}"))
+        };
+        (line("translated pages: "), line("trace digest: "))
+    };
+    let (translated, digest) = run(&[]);
+    let (interpreted, same_digest) = run(&["--interpret"]);
+    if cfg!(all(target_arch = "x86_64", unix)) {
+        assert_ne!(translated, "0");
+    }
+    assert_eq!(interpreted, "0");
+    assert_eq!(digest, same_digest);
+}
+
 #[test]
 fn run_stops_a_runaway_guest_with_status_124() {
     let guest = test_guest("spin.s");

@@ -57,6 +57,11 @@ pub trait SeeHart {
     /// How many traps the hart took, by cause (all of them, delegated or
     /// not), for `--stats`. Causes that never happened may be left out.
     fn trap_counts(&self) -> Vec<TrapCount>;
+    /// Pages of guest code translated to host code so far, for `--stats`
+    /// (0 for a hart that only interprets).
+    fn translated_pages(&self) -> u64 {
+        0
+    }
 }
 
 /// How many times one trap cause happened.
@@ -168,6 +173,8 @@ pub struct RunReport {
     /// The trace digest (meaningful when the digest was turned on).
     pub digest: Digest,
     pub wall: Duration,
+    /// Pages of guest code translated to host code (0: interpreted only).
+    pub translated_pages: u64,
 }
 
 impl RunReport {
@@ -194,6 +201,9 @@ impl RunReport {
         // The digest costs time on every instruction: say that this speed
         // includes it, so that nobody takes it for the plain run's.
         s += &format!("speed: {:.1} MIPS (with the trace digest)\n", self.mips());
+        // Whether hot code ran translated (0 with --interpret, or where the
+        // host cannot translate): the speed depends on it.
+        s += &format!("translated pages: {}\n", self.translated_pages);
         s += &format!(
             "trace digest: {} over {} instructions\n",
             self.digest, self.digest.count
@@ -328,6 +338,7 @@ impl<H: SeeHart> Machine<H> {
             traps: self.hart.trap_counts(),
             digest: self.hart.digest(),
             wall: start.elapsed(),
+            translated_pages: self.hart.translated_pages(),
         }
     }
 }
@@ -515,6 +526,9 @@ impl SeeHart for Hart {
     }
     fn digest(&self) -> Digest {
         self.digest
+    }
+    fn translated_pages(&self) -> u64 {
+        self.translation_stats().0
     }
     fn set_digest(&mut self, on: bool) {
         Hart::set_digest(self, on)
@@ -961,11 +975,13 @@ mod tests {
                 count: 2_000_000,
             },
             wall: Duration::from_millis(100),
+            translated_pages: 7,
         };
         let text = report.stats_text();
         assert!(text.contains("instructions retired: 2000000"), "{text}");
         assert!(text.contains("3  environment call from S-mode"), "{text}");
         assert!(text.contains("20.0 MIPS"), "{text}");
+        assert!(text.contains("translated pages: 7"), "{text}");
         assert!(
             text.contains("trace digest: 0123456789abcdef over 2000000 instructions"),
             "{text}"
