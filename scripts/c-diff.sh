@@ -34,6 +34,8 @@
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=qemu-boot.sh
+source "$root/scripts/qemu-boot.sh"
 dir="$root/tests/c-guests"
 levels=(-O2 -O0)
 
@@ -119,12 +121,9 @@ for src in "${srcs[@]}"; do
             continue
         fi
 
-        timeout 60 qemu-system-riscv64 -M virt -m 128M -nographic -bios default \
-            -kernel "$work.elf" </dev/null >"$work.raw" 2>"$work.qemu.err"
+        qemu_boot 60 "$work.elf" "$work.raw" "$work.qemu.err"
         qemu_status=$?
-        # OpenSBI's banner ends with its "Boot HART ..." lines; the rest is the guest's.
-        if ! perl -0777 -ne 's/\A.*^Boot HART [^\n]*\n//ms or exit 1; print' \
-                "$work.raw" >"$work.qemu"; then
+        if ! strip_banner "$work.raw" "$work.qemu"; then
             fail "$what" "no OpenSBI banner in QEMU's output (status $qemu_status)" "$work.raw"
             continue
         fi

@@ -17,6 +17,8 @@
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=qemu-boot.sh
+source "$root/scripts/qemu-boot.sh"
 cd "$root" || exit 2
 
 if [ $# -eq 0 ]; then
@@ -62,12 +64,9 @@ while IFS= read -r -d '' src; do
         continue
     fi
 
-    timeout 120 qemu-system-riscv64 -M virt -m 128M -nographic -bios default \
-        -kernel "$work.elf" </dev/null >"$work.raw" 2>/dev/null
+    qemu_boot 120 "$work.elf" "$work.raw" /dev/null
     qemu_status=$?
-    # OpenSBI's banner ends with its "Boot HART ..." lines; the rest is the guest's.
-    if ! perl -0777 -ne 's/\A.*^Boot HART [^\n]*\n//ms or exit 1; print' \
-            "$work.raw" >"$work.qemu"; then
+    if ! strip_banner "$work.raw" "$work.qemu"; then
         echo "FAIL $name: no OpenSBI banner in QEMU's output (status $qemu_status)"
         failed=$((failed + 1))
         continue

@@ -29,6 +29,8 @@
 set -u
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=qemu-boot.sh
+source "$root/scripts/qemu-boot.sh"
 linker_script="$root/guest-programs/link.ld"
 
 update=0
@@ -99,13 +101,10 @@ while IFS= read -r -d '' base && IFS= read -r -d '' src; do
         continue
     fi
 
-    timeout 60 qemu-system-riscv64 -M virt -m 128M -nographic -bios default \
-        -kernel "$work.elf" </dev/null >"$work.raw" 2>"$work.err"
+    qemu_boot 60 "$work.elf" "$work.raw" "$work.err"
     status=$?
 
-    # Drop the banner: everything through the last line starting "Boot HART ".
-    if ! perl -0777 -ne 's/\A.*^Boot HART [^\n]*\n//ms or exit 1; print' \
-            "$work.raw" >"$work.out"; then
+    if ! strip_banner "$work.raw" "$work.out"; then
         fail "$name" "no OpenSBI banner in QEMU's output (exit status $status)" "$work.raw"
         continue
     fi
