@@ -627,10 +627,10 @@ impl Hart {
         hash: u64,
         digest: bool,
     ) -> Option<(usize, u64, u64)> {
-        let chunk = idx.checked_sub(1)? / CHUNK;
-        let base = 1 + chunk * CHUNK;
-        let word = idx - base;
-        debug_assert_eq!(base, self.fbase);
+        // `idx` is a slot of the fetch page, whose slots start at `fbase`.
+        let base = self.fbase;
+        let word = idx.checked_sub(base).filter(|&w| w < SLOTS_PER_PAGE)?;
+        let chunk = base.checked_sub(1)? / CHUNK;
         let table = match self.jit.plan(&self.dc, chunk, digest) {
             Plan::Unmanaged => return None,
             Plan::Warming => return Some((idx, left, hash)),

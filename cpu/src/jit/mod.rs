@@ -105,10 +105,7 @@ pub(crate) struct Jit {
 impl Clone for Jit {
     /// A clone starts with no translated code (it is a cache).
     fn clone(&self) -> Jit {
-        Jit {
-            warm: self.warm,
-            ..Jit::new(self.on)
-        }
+        self.fresh(self.on)
     }
 }
 
@@ -133,10 +130,16 @@ impl Jit {
     }
 
     pub(crate) fn set_on(&mut self, on: bool) {
-        *self = Jit {
+        *self = self.fresh(on);
+    }
+
+    /// A cache with nothing translated, `on` or not, with this one's
+    /// warm-up setting.
+    fn fresh(&self, on: bool) -> Jit {
+        Jit {
             warm: self.warm,
             ..Jit::new(on)
-        };
+        }
     }
 
     /// Translates a page at its `entries`-th entry (at least 1) instead of

@@ -166,10 +166,10 @@ enum To {
     Label(usize),
     /// The exit stub of a word: stop there.
     Stub(usize),
-    /// The page's own way out: write back the guest registers it keeps in
-    /// host registers, then go to this shared code (`exit_at` or
-    /// `exit_done`).
-    Out(usize),
+    /// The page's own ways out: write back the guest registers it keeps in
+    /// host registers, then go to the shared `exit_at` or `exit_done`.
+    OutAt,
+    OutDone,
     /// Shared code at this offset from the buffer's start.
     Shared(usize),
 }
@@ -290,7 +290,6 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     let mut t = Translator {
         a: Asm::default(),
         fixups: Vec::new(),
-        sh,
         digest,
         alloc: Alloc::for_page(slots, digest),
     };
@@ -305,14 +304,14 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     t.a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
     t.a.jmp_mem(at_index(R::Rax, R::Rcx, 8, 0));
     // Its ways out: write them back.
-    let mut outs = Vec::new();
-    for shared in [sh.exit_at, sh.exit_done] {
-        outs.push((shared, t.a.len()));
+    let outs = [sh.exit_at, sh.exit_done].map(|shared| {
+        let out = t.a.len();
         for (r, h) in t.alloc.cached() {
             t.a.store(W::Q, at(X, 8 * r as i32), h);
         }
         t.jump(To::Shared(shared));
-    }
+        out
+    });
     let mut labels = vec![0; SLOTS_PER_PAGE + 2];
     for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
         *label = t.a.len();
@@ -330,7 +329,7 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     for (i, stub) in stubs.iter_mut().enumerate() {
         *stub = t.a.len();
         t.a.mov_imm(R::Rax, i as u64);
-        t.jump(To::Out(sh.exit_at));
+        t.jump(To::OutAt);
     }
     labels[SLOTS_PER_PAGE] = stubs[SLOTS_PER_PAGE];
     labels[ENTRY] = entry;
@@ -339,10 +338,8 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
         let target = match to {
             To::Label(i) => labels[i] as i64,
             To::Stub(i) => stubs[i] as i64,
-            To::Out(shared) => outs
-                .iter()
-                .find(|&&(s, _)| s == shared)
-                .map_or(0, |&(_, at)| at as i64),
+            To::OutAt => outs[0] as i64,
+            To::OutDone => outs[1] as i64,
             To::Shared(off) => off as i64 - base as i64,
         };
         a.patch(f, target);
@@ -356,7 +353,6 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
 struct Translator {
     a: Asm,
     fixups: Vec<(Fixup, To)>,
-    sh: Shared,
     digest: bool,
     alloc: Alloc,
 }
@@ -431,7 +427,7 @@ impl Translator {
     fn exit_far(&mut self, i: usize) {
         self.a.alu_imm(W::Q, Alu::Sub, K, (i + 1) as i32);
         self.a.mov_imm(R::Rax, EXIT_REFETCH);
-        self.jump(To::Out(self.sh.exit_done));
+        self.jump(To::OutDone);
     }
 
     /// A jump or taken branch from word `i` by `slots` words ([`FAR`]: by
@@ -724,7 +720,7 @@ impl Translator {
         let here = a.len() as i64;
         a.patch(near_limit, here);
         a.mov(W::D, R::Rax, R::Rcx);
-        self.jump(To::Out(self.sh.exit_at));
+        self.jump(To::OutAt);
         // Off the page.
         let here = self.a.len() as i64;
         self.a.patch(far, here);
