@@ -114,17 +114,6 @@ pub(crate) fn lookup_aligned<const N: usize>(
 /// Contexts are shifted left by this many bits (see [`lookup_aligned`]).
 pub(crate) const CTX_SHIFT: u32 = 3;
 
-/// The RAM offset of `va`, if `entries` cache its page for context `ctx`.
-#[inline(always)]
-pub(crate) fn lookup(entries: &TlbEntries, va: u64, ctx: u64) -> Option<u64> {
-    let e = &entries[(va >> 12) as usize & (TLB_ENTRIES - 1)];
-    if e.tag == (va & !(PAGE_SIZE - 1)) | ctx {
-        Some(va.wrapping_add(e.addend))
-    } else {
-        None
-    }
-}
-
 /// A direct-mapped TLB for one kind of access.
 #[derive(Clone, Debug)]
 pub(crate) struct Tlb {
@@ -145,7 +134,8 @@ impl Tlb {
     /// The RAM offset of `va`, if its page is cached for context `ctx`.
     #[inline(always)]
     pub(crate) fn lookup(&self, va: u64, ctx: u64) -> Option<u64> {
-        lookup(&self.entries, va, ctx)
+        // (A 1-byte access: any alignment.)
+        lookup_aligned::<1>(&self.entries, va, ctx)
     }
 
     /// The entries themselves, for the hart's fast loop (one load fewer per
