@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asm_cmd;
+mod debug_cmd;
 mod disasm_cmd;
 mod run_cmd;
 
@@ -28,6 +29,8 @@ enum Command {
     Disasm(disasm_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
+    /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
+    Debug(debug_cmd::DebugArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +38,6 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Debug(args) => debug_cmd::run(&args),
     }
 }

@@ -20,7 +20,7 @@
 //! 0 only if every guest ended with 0, else the first non-zero guest
 //! status in command-line order (see [`monitored`]).
 
-mod monitored;
+pub mod monitored;
 
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};

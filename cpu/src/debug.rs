@@ -132,7 +132,14 @@ pub(crate) struct DebugHooks {
     pub hit: Option<WatchHit>,
     /// One bit per RAM page: written since the last `take_dirty_pages`.
     pub dirty: Vec<u64>,
+    /// Breakpoints removed since decoded code was last dropped (their
+    /// slots may still be slow).
+    pub stale_breakpoints: usize,
 }
+
+/// Removed breakpoints whose slow slots are kept before the decode cache
+/// is dropped to make them fast again.
+const STALE_BREAKPOINTS: usize = 64;
 
 impl DebugHooks {
     pub(crate) fn new(ram_pages: usize) -> DebugHooks {
@@ -247,6 +254,22 @@ impl Hart {
     pub fn ram_page(&self, n: usize) -> Option<&[u8]> {
         let off = n.checked_mul(PAGE_SIZE as usize)?;
         self.ram.get(off..off.checked_add(PAGE_SIZE as usize)?)
+    }
+
+    /// Breakpoints are about to become `new`: the slots of removed ones
+    /// stay slow (still right, a little slower) until enough of them pile
+    /// up, then all decoded code is dropped and decoded afresh.
+    pub(crate) fn note_removed_breakpoints(&mut self, new: &[u64]) {
+        let removed = self
+            .breakpoints
+            .iter()
+            .filter(|b| new.binary_search(b).is_err())
+            .count();
+        self.debug.stale_breakpoints += removed;
+        if self.debug.stale_breakpoints > STALE_BREAKPOINTS {
+            self.debug.stale_breakpoints = 0;
+            self.dc.flush();
+        }
     }
 
     /// Whether a breakpoint is set at `pc`.

@@ -339,17 +339,13 @@ impl Hart {
     /// `run` stops with [`Exit::Breakpoint`] before running an instruction
     /// at any of `addrs` (virtual addresses). Running again from the
     /// breakpoint runs that instruction. Only the breakpoints' own
-    /// instructions leave the fast path (see [`crate::debug`]); decoded code
-    /// is dropped so that slots made slow for old breakpoints run fast
-    /// again.
+    /// instructions leave the fast path (see [`crate::debug`]).
     pub fn set_breakpoints(&mut self, addrs: &[u64]) {
         let mut addrs = addrs.to_vec();
         addrs.sort_unstable();
         addrs.dedup();
-        if addrs != self.breakpoints {
-            self.breakpoints = addrs;
-            self.dc.flush();
-        }
+        self.note_removed_breakpoints(&addrs);
+        self.breakpoints = addrs;
     }
 
     /// Whether hot pages are translated to host code (on by default where
