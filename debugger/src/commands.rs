@@ -330,62 +330,122 @@ struct Frame {
     caller_sp: u64,
 }
 
+/// The addresses where functions start: the entry, sized symbols, and
+/// the targets of the program's calls (`jal ra` and `auipc`+`jalr ra`
+/// pairs). Labels that only branches reach are not functions.
+fn function_starts<T: Target>(s: &Session<T>) -> Vec<u64> {
+    let p = s.program();
+    let mut starts = vec![p.entry];
+    // The trap handler: entered by traps, returns with sret.
+    if let Some(stvec) = s.csr_value("stvec").filter(|v| *v != 0) {
+        starts.push(stvec & !3);
+    }
+    starts.extend(p.symbols.iter().filter(|s| s.size > 0).map(|s| s.addr));
+    for r in &p.extents {
+        let mut prev: Option<(u64, cpu::isa::Insn)> = None;
+        let mut a = r.start & !3;
+        while a + 4 <= r.end {
+            let mut b = [0u8; 4];
+            let insn = s
+                .target()
+                .read_phys(a, &mut b)
+                .then(|| isa::decode(u32::from_le_bytes(b)).ok())
+                .flatten();
+            if let Some(i) = insn {
+                if i.op == Op::Jal && i.rd == 1 {
+                    starts.push(a.wrapping_add(i.imm as i64 as u64));
+                }
+                if let (Op::Jalr, Some((pa, p))) = (i.op, prev) {
+                    if i.rd == 1 && p.op == Op::Auipc && p.rd == i.rs1 {
+                        let hi = pa.wrapping_add(p.imm as i64 as u64);
+                        starts.push(hi.wrapping_add(i.imm as i64 as u64));
+                    }
+                }
+            }
+            prev = insn.map(|i| (a, i));
+            a += 4;
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
 /// Finds the current function's frame by reading its prologue (as GDB does
-/// for RISC-V code without unwind tables): from the function's symbol to
-/// `pc`, the stack adjustments (`addi sp,sp,N`) and where `ra` was saved
-/// (`sd ra,off(sp)`). The answer must point just after a call, or the
-/// next symbol down is tried.
+/// for RISC-V code without unwind tables): from where the function starts,
+/// the stack allocation (`addi sp,sp,-N`) and where `ra` was saved
+/// (`sd ra,off(sp)`), up to the first jump or branch; and whether `pc` is
+/// past the epilogue's `addi sp,sp,N`. The return address found must
+/// point just after a call.
 fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
     let pc = s.target().pc();
     let regs = s.target().regs();
-    let program = s.program();
-    for sym in program.symbols_below(pc).take(8) {
-        let mut net: i64 = 0; // sp = entry sp + net
-        let mut ra_slot: Option<i64> = None; // relative to the entry sp
-        let mut called = false;
-        let mut a = sym.addr;
-        let mut bad = false;
-        while a < pc && a - sym.addr < 4 * 1024 {
-            let Some(i) = s.read_u32(a).and_then(|w| isa::decode(w).ok()) else {
-                bad = true;
+    let starts = function_starts(s);
+    let decode = |a: u64| s.read_u32(a).and_then(|w| isa::decode(w).ok());
+    let control = |op: Op| {
+        matches!(
+            op,
+            Op::Jal | Op::Jalr | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu
+        )
+    };
+    let i = starts.partition_point(|&a| a <= pc);
+    let start = i
+        .checked_sub(1)
+        .map(|i| starts[i])
+        .filter(|&a| pc - a < 1 << 16);
+    if let Some(start) = start {
+        let (mut alloc, mut save) = (None, None);
+        let mut a = start;
+        while a < pc && a - start < 32 * 4 {
+            let Some(i) = decode(a) else { break };
+            if control(i.op) {
                 break;
-            };
-            match i.op {
-                Op::Addi if i.rd == 2 && i.rs1 == 2 => net += i64::from(i.imm),
-                Op::Sd if i.rs1 == 2 && i.rs2 == 1 => ra_slot = Some(net + i64::from(i.imm)),
-                Op::Ld if i.rs1 == 2 && i.rd == 1 => {
-                    ra_slot = None;
-                    called = false;
-                }
-                Op::Jal | Op::Jalr if i.rd == 1 => called = true,
-                _ => {}
+            }
+            if i.op == Op::Addi && i.rd == 2 && i.rs1 == 2 && i.imm < 0 && alloc.is_none() {
+                alloc = Some((a, (-i64::from(i.imm)) as u64));
+            }
+            if i.op == Op::Sd && i.rs1 == 2 && i.rs2 == 1 && alloc.is_some() {
+                save = Some((a, i.imm as i64 as u64));
             }
             a += 4;
         }
-        if bad {
-            continue;
+        // Past the epilogue's `addi sp,sp,N`, the frame is gone.
+        let frame_size = alloc.map_or(0, |(_, n)| n);
+        let mut popped = false;
+        let mut b = pc;
+        while b > start && pc - b < 16 * 4 {
+            b -= 4;
+            let Some(i) = decode(b) else { break };
+            if control(i.op) {
+                break;
+            }
+            if i.op == Op::Addi && i.rd == 2 && i.rs1 == 2 && i.imm as i64 as u64 == frame_size {
+                popped = true;
+                break;
+            }
         }
-        let entry_sp = regs[2].wrapping_sub(net as u64);
-        let ret = match ra_slot {
-            Some(off) => s.read_u64_virt(entry_sp.wrapping_add(off as u64)),
-            None if !called => Some(regs[1]),
-            None => None,
+        let allocated = alloc.is_some_and(|(at, _)| pc > at) && !popped;
+        let (caller_sp, ret) = if allocated {
+            let ret = match save {
+                Some((at, off)) if pc > at => s.read_u64_virt(regs[2].wrapping_add(off)),
+                _ => Some(regs[1]),
+            };
+            (regs[2].wrapping_add(frame_size), ret)
+        } else {
+            (regs[2], Some(regs[1]))
         };
-        let Some(ret) = ret else { continue };
-        let is_call = s
-            .read_u32(ret.wrapping_sub(4))
-            .and_then(|w| isa::decode(w).ok())
-            .is_some_and(|i| matches!(i.op, Op::Jal | Op::Jalr) && (i.rd == 1 || i.rd == 5));
-        if is_call {
-            return Ok(Frame {
-                function: addr_text(s, sym.addr),
-                ret,
-                caller_sp: entry_sp,
-            });
+        if let Some(ret) = ret {
+            if s.read_u32(ret.wrapping_sub(4)).is_some_and(is_call) {
+                return Ok(Frame {
+                    function: addr_text(s, start),
+                    ret,
+                    caller_sp,
+                });
+            }
         }
     }
     Err(CmdError(format!(
-        "Cannot tell where the function at {} returns: ra does not point after a call, and no `sd ra` was found in its prologue (`finish` is meaningless in the outermost code or in a trap handler).",
+        "Cannot tell where the function at {} returns: its return address does not point after a call (`finish` is meaningless in the outermost code or in a trap handler).",
         addr_text(s, pc)
     )))
 }
@@ -900,6 +960,8 @@ fn print<T: Target>(s: &mut Session<T>, format: Option<char>, expr: &Expr) -> Re
             Some(l) => format!("{v:#x} <{l}>"),
             None => format!("{v:#x}"),
         },
+        // CSRs are unsigned; registers and the rest signed, as in GDB.
+        None if matches!(expr, Expr::Var(n) if s.csr_value(n).is_some()) => v.to_string(),
         None => (v as i64).to_string(),
     };
     // GDB prints /x without leading zeros.

@@ -161,7 +161,7 @@ pub fn trap(t: &Trap) -> String {
             | Exception::EcallFromS
             | Exception::EcallFromM
             | Exception::Breakpoint => cause.name().to_string(),
-            _ => format!("{} at address {tval:#x}", cause.name()),
+            _ => format!("{} (address {tval:#x})", cause.name()),
         },
         Trap::Interrupt(i) => i.name().to_string(),
     }

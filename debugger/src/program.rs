@@ -86,10 +86,13 @@ impl Program {
         if !self.extents.iter().any(|r| r.contains(&addr)) {
             return None;
         }
+        // The nearest symbol below, unless it is sized and ends before.
         let below = self.symbols.partition_point(|s| s.addr <= addr);
+        let nearest = self.symbols[..below].last()?.addr;
         let sym = self.symbols[..below]
             .iter()
             .rev()
+            .take_while(|s| s.addr == nearest)
             .find(|s| s.size == 0 || addr - s.addr < s.size)?;
         Some((sym.name.as_str(), addr - sym.addr))
     }

@@ -745,7 +745,7 @@ impl<T: Target> Session<T> {
             return Some(Verdict::Stop {
                 reason: StopReason::Catch {
                     number,
-                    record: rec.clone(),
+                    record: self.label_trap(rec.clone()),
                 },
                 before: true,
             });
