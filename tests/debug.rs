@@ -7,7 +7,6 @@
 //! what the scripts print now (read the diff before committing it).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use cpu::devices::{BufferInput, NoInput};
 use cpu::hart::RAM_BASE;
@@ -19,7 +18,10 @@ use debugger::program::Program;
 use debugger::session::Session;
 use debugger::target::Target;
 
-const MEMORY: u64 = 128 << 20;
+/// The guests' RAM in these tests: enough for every guest program (they
+/// are linked at 0x80200000 and use less than a megabyte), and small, so
+/// that comparing whole memories is quick.
+const MEMORY: u64 = 4 << 20;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -150,16 +152,18 @@ mod reverse {
     use super::*;
     use proptest::prelude::*;
 
-    /// Guests with traps, interrupts, paging and stores everywhere.
-    const GUESTS: [&str; 4] = [
-        "guest-programs/timer.s",
-        "guest-programs/syscall.s",
-        "guest-programs/paging.s",
-        "guest-programs/timeshare.s",
+    /// Guests with traps, interrupts, paging, stores everywhere, and
+    /// console input (each with the input it reads).
+    const GUESTS: [(&str, &[u8]); 5] = [
+        ("guest-programs/timer.s", b""),
+        ("guest-programs/syscall.s", b""),
+        ("guest-programs/paging.s", b""),
+        ("guest-programs/timeshare.s", b""),
+        ("tests/guests/echo.s", b"one\ntwo\nthree\n"),
     ];
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
 
         /// From any point, `reverse-stepi N` then `stepi N` gives the
         /// same registers, CSRs, memory and console; and the state after
@@ -169,11 +173,12 @@ mod reverse {
             guest in 0..GUESTS.len(),
             at in 1u64..6000,
             back in 1u64..3000,
-            spacing in prop_oneof![Just(64u64), Just(1000), Just(1 << 22)],
+            spacing in prop_oneof![Just(8u64), Just(64), Just(1000), Just(1 << 22)],
             budget in prop_oneof![Just(1usize << 14), Just(512 << 20)],
         ) {
-            let path = root().join(GUESTS[guest]);
-            let mut s = native_session(&path, b"");
+            let (path, input) = GUESTS[guest];
+            let path = root().join(path);
+            let mut s = native_session(&path, input);
             s.set_history(budget, spacing);
             exec(&mut s, &format!("stepi {at}"));
             let there = state(&s);
@@ -182,7 +187,7 @@ mod reverse {
             let earlier = state(&s);
             prop_assert_eq!(earlier.position, there.position - back);
             // A fresh run to the same point.
-            let mut fresh = native_session(&path, b"");
+            let mut fresh = native_session(&path, input);
             if earlier.position > 0 {
                 exec(&mut fresh, &format!("stepi {}", earlier.position));
             }
@@ -259,5 +264,195 @@ mod reverse {
         exec(&mut again, &format!("stepi {}", here.position));
         assert_eq!(state(&again), here);
         let _ = Cmd::Kill;
+    }
+}
+
+/// Console input is recorded: after going back, the guest reads the same
+/// bytes again, whichever snapshot the history restores.
+#[test]
+fn input_is_read_again_the_same_after_going_back() {
+    let path = root().join("tests/guests/echo.s");
+    for spacing in [4, 8, 16, 1 << 22] {
+        for (at, back) in [(40, 20), (45, 3), (30, 29), (60, 60)] {
+            let mut s = native_session(&path, b"one\ntwo\n");
+            s.set_history(1 << 20, spacing);
+            exec(&mut s, &format!("stepi {at}"));
+            let there = state(&s);
+            exec(&mut s, &format!("reverse-stepi {back}"));
+            exec(&mut s, &format!("stepi {back}"));
+            assert_eq!(state(&s), there, "spacing {spacing}, at {at}, back {back}");
+        }
+    }
+}
+
+/// The command line: scripts, errors, exit statuses, a real terminal.
+mod cli {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    fn trapvisor() -> Command {
+        Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+    }
+
+    fn script_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("trapvisor-debug-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_bad_script_line_is_named_and_nothing_runs() {
+        let script = script_file("bad.tv", "break puts\n# fine\ncontinu\nstepi 0\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("bad.tv:4: Invalid number \"0\"."), "{err}");
+        assert!(out.stdout.is_empty(), "nothing ran");
+    }
+
+    #[test]
+    fn scripts_from_x_and_stdin_and_their_exit_status() {
+        let script = script_file("ok.tv", "break puts\ncontinue\nprint $a0 == greeting\n");
+        let mut child = trapvisor()
+            .args(["debug", "-x"])
+            .arg(&script)
+            .arg(root().join("guest-programs/hello.s"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"info registers pc\nx/s nosuchsymbol\nquit 7\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("(tv) print $a0 == greeting\n$1 = 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(tv) info registers pc\npc             0x8020003c"),
+            "{text}"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("No symbol \"nosuchsymbol\" in the program"),
+            "{err}"
+        );
+        assert_eq!(out.status.code(), Some(7), "quit 7");
+        // Without `quit`, a failed command makes the status 1.
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(script_file("fails.tv", "x/s nosuchsymbol\n"))
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+    }
+
+    #[test]
+    fn bad_guests_are_bad_input() {
+        let out = trapvisor()
+            .args(["debug", "--batch"])
+            .arg(root().join("tests/guests/bad-syntax.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("bad-syntax.s:"));
+    }
+
+    /// What the child printed on the terminal so far.
+    struct Screen(Arc<Mutex<Vec<u8>>>);
+
+    impl Screen {
+        fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+        }
+
+        /// Waits until the output holds `n` prompts (a generous deadline,
+        /// only so that a broken build cannot hang the tests).
+        fn wait_prompts(&self, n: usize) {
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while self.text().matches("(tv) ").count() < n {
+                assert!(Instant::now() < deadline, "no prompt {n}:\n{}", self.text());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+    }
+
+    /// The interactive path in a real pseudo-terminal: line editing
+    /// (backspace, the up arrow for history) and Enter repeating the last
+    /// stepping command.
+    #[test]
+    fn at_a_terminal_enter_repeats_and_lines_can_be_edited() {
+        let size = nix::pty::Winsize {
+            ws_row: 24,
+            ws_col: 100,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = nix::pty::openpty(Some(&size), None).expect("a pseudo-terminal");
+        let slave = std::fs::File::from(pty.slave);
+        let mut child = trapvisor()
+            .arg("debug")
+            .arg(root().join("guest-programs/hello.s"))
+            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdout(Stdio::from(slave.try_clone().unwrap()))
+            .stderr(Stdio::from(slave))
+            .spawn()
+            .unwrap();
+        let mut master = std::fs::File::from(pty.master);
+        let screen = Screen(Arc::new(Mutex::new(Vec::new())));
+        let sink = screen.0.clone();
+        let mut reader = master.try_clone().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = reader.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let mut type_keys = |keys: &[u8], prompts: usize| {
+            master.write_all(keys).unwrap();
+            screen.wait_prompts(prompts);
+        };
+        screen.wait_prompts(1);
+        type_keys(b"stepi\r", 2);
+        // Enter on an empty line: stepi again.
+        type_keys(b"\r", 3);
+        // A typo mended with backspace.
+        type_keys(b"info registers spX\x7f\r", 4);
+        // The up arrow brings the last command back.
+        type_keys(b"\x1b[A\r", 5);
+        type_keys(b"quit\r", 5);
+        let status = child.wait().unwrap();
+        assert!(status.success());
+        let text = screen.text().replace("\r\n", "\n");
+        assert!(
+            text.contains("0x80200000 <_start>:\tauipc\tsp,0x3\n        sp"),
+            "{text}"
+        );
+        assert!(
+            text.contains("   0x80200004 <_start+4>:\tmv\tsp,sp\n"),
+            "Enter stepped again:\n{text}"
+        );
+        assert_eq!(
+            text.matches("sp             0x80203000").count(),
+            2,
+            "the edited command and its recall:\n{text}"
+        );
     }
 }

@@ -54,13 +54,13 @@ pub enum BinOp {
 pub enum ExprError {
     #[error("{0}")]
     Syntax(String),
-    #[error("no symbol \"{0}\" in the program")]
+    #[error("No symbol \"{0}\" in the program.")]
     UnknownSymbol(String),
-    #[error("no register, CSR or value named ${0}")]
+    #[error("No register, CSR or value named ${0}.")]
     UnknownVar(String),
-    #[error("cannot access memory at address {0:#x}")]
+    #[error("Cannot access memory at address {0:#x}")]
     Memory(u64),
-    #[error("division by zero")]
+    #[error("Division by zero")]
     DivisionByZero,
 }
 

@@ -283,6 +283,10 @@ impl Target for NativeTarget {
         }]
     }
 
+    fn events_of(&self, _guest: usize) -> u64 {
+        self.machine.hart.events()
+    }
+
     fn focus(&self) -> usize {
         0
     }
@@ -369,6 +373,10 @@ impl Target for NativeTarget {
 
     fn console(&self, _guest: usize) -> Vec<u8> {
         self.console.contents()
+    }
+
+    fn console_len(&self, _guest: usize) -> usize {
+        self.console.len()
     }
 
     fn exit_counts(&self, _guest: usize) -> Vec<(String, u64)> {

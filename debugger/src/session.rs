@@ -360,16 +360,15 @@ impl<T: Target> Session<T> {
     // --- the console --------------------------------------------------------
 
     fn flush_console(&mut self) {
-        let guests = self.target.guests();
-        for (g, info) in guests.iter().enumerate() {
-            let out = self.target.console(g);
-            let shown = self.shown.get(g).copied().unwrap_or(0);
-            if out.len() > shown {
-                self.observer.console(g, &info.name, &out[shown..]);
-                if let Some(s) = self.shown.get_mut(g) {
-                    *s = out.len();
-                }
+        for g in 0..self.shown.len() {
+            let shown = self.shown[g];
+            if self.target.console_len(g) <= shown {
+                continue;
             }
+            let out = self.target.console(g);
+            let name = self.guest_name(g);
+            self.observer.console(g, &name, &out[shown..]);
+            self.shown[g] = out.len();
         }
     }
 
@@ -836,7 +835,7 @@ impl<T: Target> Session<T> {
                 }
                 Verdict::StepThenStop(reason) => {
                     self.focus_on_event(&ev);
-                    let _ = self.step_event();
+                    let _ = self.step_event(&stops);
                     self.retire_temporary(&reason);
                     return match reason {
                         StopReason::Watch {
@@ -893,14 +892,13 @@ impl<T: Target> Session<T> {
 
     /// Runs one event of the focused guest; returns the event (a trap,
     /// exit or watch hit, if it was one) and whether the guest ended.
-    fn step_event(&mut self) -> (Option<RunEvent>, bool) {
-        let stops = self.stops(&Run::default());
+    fn step_event(&mut self, stops: &Stops) -> (Option<RunEvent>, bool) {
         let start = self.target_events();
         let mut last = None;
         loop {
             let pos = self.position();
             let budget = self.history.next_boundary(pos) - pos;
-            let ev = self.target.run(budget.min(1), &stops);
+            let ev = self.target.run(budget.min(1), stops);
             self.history.passed(&mut self.target);
             self.flush_console();
             match &ev {
@@ -929,10 +927,7 @@ impl<T: Target> Session<T> {
 
     /// The focused guest's own events.
     fn target_events(&self) -> u64 {
-        self.target
-            .guests()
-            .get(self.focus())
-            .map_or(0, |g| g.events)
+        self.target.events_of(self.focus())
     }
 
     fn before(&self) -> Before {
@@ -1037,15 +1032,28 @@ impl<T: Target> Session<T> {
         self.check_running()?;
         let mut steps = Vec::new();
         let mut reason = StopReason::Step;
+        let stops = self.stops(&Run::default());
+        let watching = self
+            .points
+            .iter()
+            .any(|p| p.enabled && matches!(p.kind, PointKind::Watch { .. }));
+        let breaking = self
+            .points
+            .iter()
+            .any(|p| p.enabled && matches!(p.kind, PointKind::Break { .. }));
         for i in 0..n {
-            if self.observer.interrupted() {
+            if i % 4096 == 0 && self.observer.interrupted() {
                 reason = StopReason::Interrupted;
                 break;
             }
-            let b = self.before();
-            let watches = self.watch_values();
-            let (ev, ended) = self.step_event();
-            if n == 1 {
+            let b = (n == 1).then(|| self.before());
+            let watches = if watching {
+                self.watch_values()
+            } else {
+                Vec::new()
+            };
+            let (ev, ended) = self.step_event(&stops);
+            if let Some(b) = b {
                 let done = match &ev {
                     Some(RunEvent::Trap(rec)) if !matches!(rec.kind, TrapKind::Slept { .. }) => {
                         StepDone::Trap {
@@ -1090,7 +1098,7 @@ impl<T: Target> Session<T> {
                 break;
             }
             // A breakpoint reached on the way stops `stepi N`.
-            if i + 1 < n {
+            if breaking && i + 1 < n {
                 let pc = self.target.pc();
                 let focus = self.focus();
                 if let Some(p) = self.points.iter().find(|p| {

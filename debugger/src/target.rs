@@ -152,6 +152,8 @@ pub trait Target {
 
     /// The guests, in command-line order.
     fn guests(&self) -> Vec<GuestInfo>;
+    /// A guest's own events so far (natively, every event).
+    fn events_of(&self, guest: usize) -> u64;
     /// The guest the state accessors read.
     fn focus(&self) -> usize;
     /// Looks at guest `guest` from now on (false if there is none).
@@ -181,6 +183,8 @@ pub trait Target {
     fn ended(&self, guest: usize) -> Option<String>;
     /// Its console output so far.
     fn console(&self, guest: usize) -> Vec<u8>;
+    /// How many bytes of it so far.
+    fn console_len(&self, guest: usize) -> usize;
     /// Exit counts (`info exits`): what left the guest for M-mode
     /// (natively) or for the monitor, by reason.
     fn exit_counts(&self, guest: usize) -> Vec<(String, u64)>;
