@@ -21,7 +21,11 @@
 //! snapshot off the new grid goes (its pages move to the next snapshot
 //! when that one has no version of them), so going back one event never
 //! costs more than re-running one spacing's worth of events, wherever it
-//! is, and memory stays within the budget.
+//! is, and memory stays within the budget. When a snapshot had to save so
+//! many pages that saving them cost more than a fiftieth of running the
+//! interval before it, the spacing doubles too: a guest that writes all
+//! over memory keeps `continue` at full speed, and pays in the time to
+//! go back.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -33,6 +37,14 @@ pub const INITIAL_SPACING: u64 = 1 << 22;
 pub const DEFAULT_BUDGET: usize = 512 << 20;
 /// The most snapshots kept, whatever their pages cost.
 const MAX_SNAPSHOTS: usize = 4096;
+/// What saving one page costs, counted in events of translated code
+/// (copying 4 KiB into fresh memory takes about a microsecond, in which
+/// translated code runs about a thousand instructions).
+const PAGE_COST: u64 = 1000;
+/// Snapshots may cost at most this fraction of the run they follow (as
+/// 1/N): a guest that writes many pages gets its snapshots further apart,
+/// so that `continue` stays at full speed.
+const COST_SHARE: u64 = 50;
 const PAGE: usize = 4096;
 
 /// A page's saved versions: (position, bytes), by position.
@@ -134,6 +146,16 @@ impl<S: Clone> History<S> {
     fn create<T: Target<State = S>>(&mut self, target: &mut T) {
         let pos = target.position();
         let pages = target.take_dirty_pages();
+        // A regular interval whose pages cost too much: space them wider
+        // (a rule of counts, not of time, so that a run's history is the
+        // same every time).
+        let interval = pos.saturating_sub(self.synced);
+        if interval >= self.spacing
+            && pages.len() as u64 * PAGE_COST * COST_SHARE > interval
+            && self.spacing < 1 << 40
+        {
+            self.spacing *= 2;
+        }
         for &p in &pages {
             let data: Box<[u8]> = target.page(p).into();
             self.bytes += data.len();

@@ -232,6 +232,11 @@ impl<T: Target> Session<T> {
         &mut self.target
     }
 
+    /// How far back the history goes and what it costs.
+    pub fn history_info(&self) -> crate::history::HistoryInfo {
+        self.history.info()
+    }
+
     /// Events since boot.
     pub fn position(&self) -> u64 {
         self.target.position()
@@ -1203,8 +1208,11 @@ impl<T: Target> Session<T> {
 
     // --- moving backward --------------------------------------------------------
 
-    /// Puts the target at position `pos` (at most where history ends).
-    pub(crate) fn go_to(&mut self, pos: u64) {
+    /// Puts the target at position `pos`, `pos` events after boot: back
+    /// through the history, or forward at full speed (taking snapshots on
+    /// the way); no breakpoint stops it, and it stops early only if the
+    /// guests end first.
+    pub fn go_to(&mut self, pos: u64) {
         self.history.restore_for(&mut self.target, pos);
         let run = Run {
             until: Some(pos),
