@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod asm_cmd;
 mod disasm_cmd;
 mod run_cmd;
+mod stats_json;
 
 #[derive(Parser)]
 #[command(
