@@ -32,10 +32,8 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!(
-            "trapvisor-course-{}-{tag}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("trapvisor-course-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Scratch(dir)
@@ -133,7 +131,10 @@ mod book {
             return pattern == line;
         }
         let (first, last) = (parts[0], parts[parts.len() - 1]);
-        if !line.starts_with(first) || line.len() < first.len() + last.len() || !line.ends_with(last) {
+        if !line.starts_with(first)
+            || line.len() < first.len() + last.len()
+            || !line.ends_with(last)
+        {
             return false;
         }
         let mut rest = &line[first.len()..line.len() - last.len()];
@@ -295,12 +296,23 @@ fn check_grades_a_class_into_csv() {
     std::fs::write(class.join("cyd.s"), "_start: addx a0, a0, 1\n").unwrap();
     let csv = s.0.join("grades.csv");
     let (code, stdout, _) = check::check(
-        &[ex.to_str().unwrap(), "class", "--csv", csv.to_str().unwrap()],
+        &[
+            ex.to_str().unwrap(),
+            "class",
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
         &s.0,
     );
     assert_eq!(code, 1, "{stdout}");
-    assert!(stdout.contains("1 of 3 submissions passed every check"), "{stdout}");
-    assert!(stdout.contains("cyd.s:1:9: unknown instruction"), "{stdout}");
+    assert!(
+        stdout.contains("1 of 3 submissions passed every check"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cyd.s:1:9: unknown instruction"),
+        "{stdout}"
+    );
     let csv = std::fs::read_to_string(csv).unwrap();
     let rows: Vec<&str> = csv.lines().collect();
     assert_eq!(
@@ -352,8 +364,14 @@ fn check_names_mistakes_and_gives_hints() {
         stdout.contains("FAIL  native: exit status 0 (exit status 124: instruction limit reached"),
         "{stdout}"
     );
-    assert!(stdout.contains("hint: end it through the finisher"), "{stdout}");
-    assert!(stdout.contains("PASS  monitor: monitor.exits.budget >= 1 (monitor.exits.budget = "), "{stdout}");
+    assert!(
+        stdout.contains("hint: end it through the finisher"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("PASS  monitor: monitor.exits.budget >= 1 (monitor.exits.budget = "),
+        "{stdout}"
+    );
     let (code, _, stderr) = check::check(&["no/such", "a.s"], &s.0);
     assert_eq!(code, 2);
     assert!(stderr.contains("no/such: no such exercise"), "{stderr}");
@@ -384,7 +402,10 @@ fn stats_json_has_every_figure() {
     assert_eq!(g["end"]["kind"], "sbi-shutdown");
     assert_eq!(g["instructions"], 7107);
     assert_eq!(g["native"]["traps"]["total"], 7);
-    assert_eq!(g["native"]["traps"]["by_cause"]["environment_call_from_u_mode"], 6);
+    assert_eq!(
+        g["native"]["traps"]["by_cause"]["environment_call_from_u_mode"],
+        6
+    );
     assert_eq!(g["native"]["traps"]["by_cause"]["load_page_fault"], 0);
     let m = run(&[
         "run",
