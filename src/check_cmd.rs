@@ -296,19 +296,14 @@ fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -
         hint: check.hint.clone(),
     };
     let mut runs = Vec::new();
-    for &r in &check.runs {
-        match &results[r] {
-            Ok(res) => runs.push((r, res)),
-            Err(e) => return outcome(false, format!("run `{}`: {e}", spec.runs[r].name)),
+    for t in &check.targets {
+        match &results[t.run] {
+            Ok(res) => runs.push((*t, res)),
+            Err(e) => return outcome(false, format!("run `{}`: {e}", spec.runs[t.run].name)),
         }
     }
-    let guest = |r: usize| {
-        check
-            .guest
-            .unwrap_or_else(|| spec.runs[r].submission_index())
-    };
-    let (r, res) = runs[0];
-    let g = guest(r);
+    let (first, res) = runs[0];
+    let g = first.guest;
     let output = || String::from_utf8_lossy(res.outputs.get(g).map_or(&[][..], |o| o)).into_owned();
     match &check.kind {
         Kind::Status(want) => match guest_of(res, g) {
@@ -359,23 +354,23 @@ fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -
             let mut differ = Vec::new();
             for f in figures {
                 let mut values = Vec::new();
-                for &(r, res) in &runs {
-                    match figure(res, guest(r), f) {
-                        Ok(v) => values.push((r, v)),
+                for &(t, res) in &runs {
+                    match figure(res, t.guest, f) {
+                        Ok(v) => values.push((t, v)),
                         Err(e) => return outcome(false, e),
                     }
                 }
                 if values.iter().any(|(_, v)| *v != values[0].1) {
                     let shown: Vec<String> = values
                         .iter()
-                        .map(|(r, v)| {
+                        .map(|(t, v)| {
                             let v = match v {
                                 Value::String(s) if f == "output" => {
                                     format!("{} bytes", s.len())
                                 }
                                 other => other.to_string(),
                             };
-                            format!("{} {v}", spec.runs[*r].name)
+                            format!("{}:{} {v}", spec.runs[t.run].name, t.guest)
                         })
                         .collect();
                     differ.push(format!("{f} differs ({})", shown.join(", ")));
@@ -439,7 +434,11 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
         .iter()
         .enumerate()
         .map(|(k, run)| {
-            if spec.checks.iter().any(|c| c.runs.contains(&k)) {
+            if spec
+                .checks
+                .iter()
+                .any(|c| c.targets.iter().any(|t| t.run == k))
+            {
                 execute(run, &image, submission)
             } else {
                 Err("not needed".into())

@@ -115,11 +115,19 @@ pub enum Kind {
 pub struct Check {
     pub description: String,
     pub hint: Option<String>,
-    /// The runs it looks at (one, except for `same`).
-    pub runs: Vec<usize>,
-    /// Which guest of the run (default: the submission).
-    pub guest: Option<usize>,
+    /// The runs it looks at (one, except for `same`), and which guest of
+    /// each.
+    pub targets: Vec<Target>,
     pub kind: Kind,
+}
+
+/// One guest of one run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// Index into [`Spec::runs`].
+    pub run: usize,
+    /// Index into the run's guests.
+    pub guest: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -283,26 +291,38 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             };
             (vec![run.clone()], kind, format!("{run}: {what}"))
         };
-        let runs_idx = runs_named
-            .iter()
-            .map(|r| run_index(r).map_err(at))
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(g) = c.guest {
-            for &r in &runs_idx {
-                if g >= runs[r].guests.len() {
-                    return Err(at(format!(
-                        "guest {g}: run `{}` has {} guest(s), numbered from 0",
-                        runs[r].name,
-                        runs[r].guests.len()
-                    )));
+        // Each run named, as `NAME` or `NAME:GUEST`: which guest of it
+        // the check looks at (else `guest`, else the submission).
+        let mut targets = Vec::new();
+        for named in &runs_named {
+            let (name, guest) = match named.split_once(':') {
+                Some((n, g)) => {
+                    let g: usize = g.trim().parse().map_err(|_| {
+                        at(format!(
+                            "`{named}`: after the `:` comes a guest's number, from 0"
+                        ))
+                    })?;
+                    (n.trim(), Some(g))
                 }
+                None => (named.as_str(), None),
+            };
+            let run = run_index(name).map_err(at)?;
+            let guest = guest
+                .or(c.guest)
+                .unwrap_or_else(|| runs[run].submission_index());
+            if guest >= runs[run].guests.len() {
+                return Err(at(format!(
+                    "guest {guest}: run `{}` has {} guest(s), numbered from 0",
+                    runs[run].name,
+                    runs[run].guests.len()
+                )));
             }
+            targets.push(Target { run, guest });
         }
         checks.push(Check {
             description: c.description.unwrap_or(auto),
             hint: c.hint,
-            runs: runs_idx,
-            guest: c.guest,
+            targets,
             kind,
         });
     }
@@ -338,9 +358,9 @@ mod tests {
              [[check]]\nruns = [\"native\", \"monitor\"]\nsame = [\"output\", \"digest\"]\n"
         ));
         assert_eq!(s.runs.len(), 2);
-        assert_eq!(s.checks[0].runs, [0]);
+        assert_eq!(s.checks[0].targets, [Target { run: 0, guest: 0 }]);
         assert_eq!(s.checks[0].description, "native: exit status 0");
-        assert_eq!(s.checks[1].runs, [1]);
+        assert_eq!(s.checks[1].targets, [Target { run: 1, guest: 0 }]);
         assert_eq!(
             s.checks[2].description,
             "native, monitor: same output, digest"
@@ -357,6 +377,19 @@ mod tests {
         let r = &s.runs[2];
         assert_eq!(r.guests, [Some(PathBuf::from("ex/../t.s")), None]);
         assert_eq!(r.submission_index(), 1);
+        assert_eq!(s.checks[0].targets, [Target { run: 2, guest: 0 }]);
+        let s = parse_ok(&format!(
+            "{HEAD}[[run]]\nname = \"two\"\nmonitor = true\nguests = [\"submission\", \"submission\"]\n\
+             [[check]]\nruns = [\"native\", \"two:1\"]\nsame = [\"output\"]\n"
+        ));
+        assert_eq!(
+            s.checks[0].targets,
+            [Target { run: 0, guest: 0 }, Target { run: 2, guest: 1 }]
+        );
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\nruns = [\"native\", \"monitor:1\"]\nsame = [\"output\"]\n"
+        ))
+        .contains("guest 1: run `monitor` has 1 guest(s)"));
     }
 
     #[test]
