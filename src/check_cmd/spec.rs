@@ -277,7 +277,14 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                     .map_err(|e| at(format!("output_file {}: {e}", path.display())))?;
                 (Kind::Output(text), format!("the output in {f}"))
             } else if let Some(t) = c.output_contains {
-                let what = format!("output contains {:?}", t.trim_end());
+                let lines: Vec<&str> = t.lines().filter(|l| !l.is_empty()).collect();
+                let what = match lines.as_slice() {
+                    [] | [_] => format!("output contains {:?}", t.trim_end()),
+                    [first, .., last] => format!(
+                        "output contains {} lines, {first:?} to {last:?}",
+                        lines.len()
+                    ),
+                };
                 (Kind::OutputContains(t), what)
             } else if let Some(p) = c.output_matches {
                 let re = regex_lite::Regex::new(&p)
