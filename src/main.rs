@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asm_cmd;
-mod debug_cmd;
 mod check_cmd;
+mod debug_cmd;
 mod disasm_cmd;
 mod run_cmd;
 mod stats_json;

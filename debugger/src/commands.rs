@@ -964,9 +964,10 @@ fn print<T: Target>(s: &mut Session<T>, format: Option<char>, expr: &Expr) -> Re
         None if matches!(expr, Expr::Var(n) if s.csr_value(n).is_some()) => v.to_string(),
         None => (v as i64).to_string(),
     };
-    // GDB prints /x without leading zeros.
+    // GDB prints /x and /t without leading zeros.
     let text = match format {
         Some('x') => format!("{v:#x}"),
+        Some('t') => format!("{v:b}"),
         _ if text.is_empty() => "0".into(),
         _ => text,
     };

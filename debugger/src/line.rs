@@ -288,10 +288,13 @@ impl LineUi {
 /// `x`/`list` going on from where they stopped).
 fn repeat_form(cmd: &Command) -> Option<Command> {
     let info = match cmd {
-        Command::Examine { physical, .. } => {
+        // Enter goes on after the last unit, in the same format and count.
+        Command::Examine {
+            physical, format, ..
+        } => {
             return Some(Command::Examine {
                 physical: *physical,
-                format: None,
+                format: *format,
                 addr: None,
             })
         }

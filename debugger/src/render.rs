@@ -127,7 +127,7 @@ pub fn render(reply: &Reply) -> String {
             current,
             guests,
         } => {
-            s += "  Id   Guest            State                      Events        Instructions\n";
+            s += "  Id   Guest            Events        Instructions  State\n";
             for (i, g) in guests.iter().enumerate() {
                 let state = match &g.state {
                     GuestState::Running if *current == Some(i) => {
@@ -140,13 +140,13 @@ pub fn render(reply: &Reply) -> String {
                 };
                 let _ = writeln!(
                     s,
-                    "{} {:<4} {:<16} {:<26} {:<13} {}",
+                    "{} {:<4} {:<16} {:<13} {:<13} {}",
                     if i == *focus { "*" } else { " " },
                     i,
                     g.name,
-                    state,
                     g.events,
-                    g.instret
+                    g.instret,
+                    state
                 );
             }
         }
