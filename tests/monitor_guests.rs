@@ -213,3 +213,24 @@ fn test_guests_end_as_natively() {
         assert_eq!(runs[1].1, reference, "{rel} under the monitor");
     }
 }
+
+/// A misaligned load or store to a device raises an access fault with
+/// `stval` = the first byte that is not RAM, natively and under the
+/// monitor (which must not carry it out on the virtual device), alone and
+/// beside another guest preempting it every few instructions.
+#[test]
+fn misaligned_device_accesses_fault_as_natively() {
+    let rel = "tests/guests/mmio-misaligned.s";
+    let reference = native(rel, 4 * MB, 100_000);
+    assert_eq!(reference.console, "75757\n57\n", "natively");
+    assert_eq!(reference.status, 0, "every stval was the address");
+    let alone = monitored(&[(rel, 4 * MB, 100_000)], 10_000);
+    assert_eq!(alone[0].1, reference, "alone under the monitor");
+    for quantum in [3, 97] {
+        let runs = monitored(
+            &[(rel, 4 * MB, 100_000), ("tests/guests/spin.s", 4 * MB, 50_000)],
+            quantum,
+        );
+        assert_eq!(runs[0].1, reference, "beside a spinner, quantum {quantum}");
+    }
+}
