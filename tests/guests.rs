@@ -183,13 +183,22 @@ fn wfi_with_nothing_to_wake_it_is_a_hang() {
 #[test]
 fn a_trap_storm_is_stopped_and_named() {
     let (report, _) = run_native(&test_guest("storm.s"), b"", 1_000_000);
-    let Outcome::Stopped(StopReason::TrapStorm { trap, pc }) = report.outcome else {
+    let Outcome::Stopped(StopReason::TrapStorm(storm)) = report.outcome else {
         panic!("expected a trap storm, got: {}", report.outcome);
     };
-    assert_eq!(pc, 0x1000);
+    assert_eq!(storm.pc, 0x1000);
     assert!(
-        trap.to_string().contains("instruction access fault"),
-        "{trap}"
+        storm.trap.to_string().contains("instruction access fault"),
+        "{storm}"
+    );
+    // The chain began with the illegal instruction that entered stvec.
+    assert_eq!(storm.first_pc, 0x8020_0008);
+    assert!(
+        report.outcome.to_string().contains(
+            "the chain of traps began with illegal instruction (cause 2, tval 0x0) at pc 0x80200008"
+        ),
+        "{}",
+        report.outcome
     );
     assert_eq!(report.outcome.exit_status(), status::TRAP_STORM);
 }

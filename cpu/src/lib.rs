@@ -18,4 +18,5 @@ mod jit;
 pub mod machine;
 pub mod mmu;
 pub mod sbi;
+pub mod storm;
 pub mod trap;

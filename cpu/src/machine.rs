@@ -22,6 +22,7 @@ use crate::devices::{Console, Ended, NativeDevices};
 use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
 use crate::image::Image;
 use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
 /// What the SEE needs from a hart: the subset of `cpu::hart::Hart`'s API
@@ -81,7 +82,7 @@ pub enum StopReason {
     /// `wfi` with nothing that can ever wake the hart.
     Hang { pc: u64, why: &'static str },
     /// The same trap at the same `pc` over and over without progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    TrapStorm(Storm),
     /// A trap reached M-mode that the SEE never leaves undelegated.
     UnexpectedTrap { trap: Trap, pc: u64 },
     /// The hart stopped at a breakpoint the SEE never set.
@@ -122,7 +123,7 @@ impl Outcome {
             Outcome::Ended(end) => end.code.min(255) as u8,
             Outcome::Stopped(StopReason::InstructionLimit { .. }) => status::INSTRUCTION_LIMIT,
             Outcome::Stopped(StopReason::Hang { .. }) => status::HANG,
-            Outcome::Stopped(StopReason::TrapStorm { .. }) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::TrapStorm(_)) => status::TRAP_STORM,
             Outcome::Stopped(
                 StopReason::UnexpectedTrap { .. } | StopReason::UnexpectedBreakpoint { .. },
             ) => status::INTERNAL,
@@ -138,10 +139,7 @@ impl fmt::Display for StopReason {
                 "instruction limit reached: stopped after {limit} instructions (raise it with --max-instructions, 0 = no limit)"
             ),
             StopReason::Hang { pc, why } => write!(f, "guest hung at pc {pc:#x}: {why}"),
-            StopReason::TrapStorm { trap, pc } => write!(
-                f,
-                "trap storm: {trap} at pc {pc:#x}, over and over with no instruction retiring in between"
-            ),
+            StopReason::TrapStorm(storm) => write!(f, "{storm}"),
             StopReason::UnexpectedTrap { trap, pc } => write!(
                 f,
                 "unexpected trap into the SEE at pc {pc:#x}: {trap} (natively it should have been delegated to S-mode; a trapvisor bug)"
@@ -323,7 +321,7 @@ impl<H: SeeHart> Machine<H> {
                 // The test finisher was written.
                 Exit::Device => handle_device(&self.devices),
                 // The hart saw the same exception at the same pc repeat.
-                Exit::TrapStorm { trap, pc } => handle_trap_storm(trap, pc),
+                Exit::TrapStorm(storm) => handle_trap_storm(storm),
                 // The SEE sets no breakpoints (the debugger has its own loop).
                 Exit::Breakpoint => handle_breakpoint(self.hart.pc()),
             };
@@ -456,11 +454,12 @@ pub fn handle_device(devices: &NativeDevices) -> Flow {
     }
 }
 
-/// The same exception at the same `pc`, over and over, with nothing
-/// retiring (e.g. `stvec` pointing at unmapped memory): the guest can make
-/// no progress, so stop it and say where.
-pub fn handle_trap_storm(trap: Trap, pc: u64) -> Flow {
-    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm { trap, pc }))
+/// The same exception at the same `pc`, over and over, with the trapped
+/// code making no progress (e.g. `stvec` pointing at unmapped memory, a
+/// handler that faults itself): stop the guest and say where, and which
+/// trap began it.
+pub fn handle_trap_storm(storm: Storm) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm(storm)))
 }
 
 /// A breakpoint the native SEE never sets.
@@ -895,7 +894,17 @@ mod tests {
             cause: Exception::InstructionAccessFault,
             tval: 0,
         };
-        let Flow::Stop(outcome) = handle_trap_storm(trap, 0) else {
+        let first = Trap::Exception {
+            cause: Exception::IllegalInstruction,
+            tval: 0x1234,
+        };
+        let storm = crate::storm::Storm {
+            trap,
+            pc: 0,
+            first,
+            first_pc: 0x8020_0000,
+        };
+        let Flow::Stop(outcome) = handle_trap_storm(storm) else {
             panic!("must stop");
         };
         assert_eq!(outcome.exit_status(), status::TRAP_STORM);
@@ -905,6 +914,10 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("at pc 0x0"), "{msg}");
+        assert!(
+            msg.contains("began with illegal instruction (cause 2, tval 0x1234) at pc 0x80200000"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -1129,7 +1142,7 @@ mod tests {
             assert!(
                 matches!(
                     report.outcome,
-                    Outcome::Stopped(StopReason::TrapStorm { pc: 0x1000, .. })
+                    Outcome::Stopped(StopReason::TrapStorm(Storm { pc: 0x1000, .. }))
                 ),
                 "{}",
                 report.outcome

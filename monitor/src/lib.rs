@@ -37,10 +37,10 @@ use std::marker::PhantomData;
 
 use cpu::devices::{Console, Ended};
 use cpu::hart::RAM_BASE;
-use cpu::trap::Trap;
+use cpu::storm::{Storm, StormWatch};
 
 use exits::Log;
-use guest::{FillGuard, Guest, StormGuard};
+use guest::{FillGuard, Guest};
 use host::HostHart;
 use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
@@ -58,8 +58,9 @@ pub enum End {
     InstructionLimit(u64),
     /// `wfi` with no timer set and nothing pending: nothing can wake it.
     Hang,
-    /// The same trap at the same `pc`, over and over, with no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same trap at the same `pc`, over and over, with no progress
+    /// ([`cpu::storm`]).
+    TrapStorm(Storm),
 }
 
 impl End {
@@ -81,9 +82,7 @@ impl fmt::Display for End {
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
             ),
-            End::TrapStorm { trap, pc } => {
-                write!(f, "stopped: trap storm: {trap} at pc {pc:#x} over and over")
-            }
+            End::TrapStorm(storm) => write!(f, "stopped: {storm}"),
         }
     }
 }
@@ -275,7 +274,7 @@ impl<H: HostHart> Monitor<H> {
                 stats: GuestStats::default(),
                 end: None,
                 max_instructions: spec.max_instructions,
-                storm: StormGuard::default(),
+                storm: StormWatch::default(),
                 fills: FillGuard::default(),
             });
         }

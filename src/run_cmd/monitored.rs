@@ -40,7 +40,7 @@ pub fn exit_status(end: &End) -> u8 {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
         End::Hang => status::HANG,
-        End::TrapStorm { .. } => status::TRAP_STORM,
+        End::TrapStorm(_) => status::TRAP_STORM,
     }
 }
 
