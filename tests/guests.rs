@@ -372,6 +372,35 @@ fn segments_outside_ram_are_bad_input() {
     );
 }
 
+/// An ELF whose entry point is the UART (a well-formed file otherwise) is
+/// refused before anything runs, natively and under the monitor, naming the
+/// file and the problem; it used to run into a trap storm.
+#[test]
+fn an_entry_point_outside_ram_is_bad_input() {
+    let elf = asm::assemble_file(&test_guest("exit42.s"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    let mut bad = elf.clone();
+    bad[24..32].copy_from_slice(&0x1000_0000u64.to_le_bytes()); // e_entry
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("entry-at-uart.elf");
+    std::fs::write(&file, &bad).unwrap();
+    let good = test_guest("exit42.s");
+    for args in [
+        vec!["run", path_str(&file)],
+        vec!["run", "--monitor", path_str(&file)],
+        vec!["run", path_str(&good), path_str(&file)],
+    ] {
+        let out = trapvisor(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("entry-at-uart.elf: entry point 0x10000000 is outside RAM"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "nothing ran");
+    }
+}
+
 #[test]
 fn assembly_errors_name_file_and_line() {
     let guest = test_guest("bad-syntax.s");
