@@ -28,10 +28,10 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 use clap::Args;
-use cpu::devices::{ByteSource, Console};
+use cpu::devices::{ByteSource, Console, Hangup, HangupWriter};
 use cpu::hart::RAM_BASE;
 use cpu::image::{Image, ImageError};
-use cpu::machine::{status, Machine, Outcome, RunReport};
+use cpu::machine::{status, Machine, Outcome, RunReport, StopReason};
 
 /// A runaway guest is stopped after this many instructions: 100 seconds of
 /// virtual time (100 M instructions per virtual second), a minute or two of
@@ -318,15 +318,17 @@ impl ByteSource for StdinInput {
 }
 
 /// Installs the `--trace` log: a `tracing` fmt layer on stderr, without
-/// timestamps or colours so that two runs give the same text.
-pub fn init_tracing(trace: Option<Trace>) {
+/// timestamps or colours so that two runs give the same text. A closed
+/// stderr raises `hangup`: the run ends quietly.
+pub fn init_tracing(trace: Option<Trace>, hangup: &Hangup) {
     let level = match trace {
         None => return,
         Some(Trace::Traps) => tracing::Level::DEBUG,
         Some(Trace::Insn) => tracing::Level::TRACE,
     };
+    let hangup = hangup.clone();
     tracing_subscriber::fmt()
-        .with_writer(io::stderr)
+        .with_writer(move || HangupWriter::new(io::stderr(), hangup.clone()))
         .with_max_level(level)
         .without_time()
         .with_target(false)
@@ -336,19 +338,23 @@ pub fn init_tracing(trace: Option<Trace>) {
 
 /// Prints what a user needs to know about a finished run to stderr: why
 /// the guest was stopped (always), how it ended (when it failed or asked
-/// for a reset/reboot, or with `--stats`), and the statistics.
+/// for a reset/reboot, or with `--stats`), and the statistics. Nothing
+/// when the run ended because its output was closed: nobody is reading.
 pub fn report(name: &str, report: &RunReport, stats: bool) {
+    if report.outcome == Outcome::Stopped(StopReason::OutputClosed) {
+        return;
+    }
     let quiet_success = matches!(
         report.outcome,
         Outcome::Ended(end) if end.code == 0
             && matches!(end.how, cpu::devices::EndHow::FinisherPass | cpu::devices::EndHow::SbiShutdown)
     );
     if !quiet_success || stats {
-        eprintln!("trapvisor: {name}: {}", report.outcome);
+        say!("trapvisor: {name}: {}", report.outcome);
     }
     if stats {
         for line in report.stats_text().lines() {
-            eprintln!("trapvisor: {name}: {line}");
+            say!("trapvisor: {name}: {line}");
         }
     }
 }
@@ -358,7 +364,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let (files, trace) = match args.resolve() {
         Ok(resolved) => resolved,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            say!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
@@ -369,7 +375,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let guest = match load_guest(file, args.memory) {
         Ok(guest) => guest,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            say!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
@@ -378,17 +384,20 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Some(dir) => match monitored::console_file(dir, &monitored::guest_names(&files)[0]) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("trapvisor: {e}");
+                say!("trapvisor: {e}");
                 return ExitCode::from(status::BAD_INPUT);
             }
         },
     };
-    init_tracing(trace);
-    let console = Console::new(out, Box::new(StdinInput::new()));
+    // Every output of the run shares one hangup: if any is a closed pipe,
+    // the run ends quietly (status 141, as a program killed by SIGPIPE).
+    let hangup = Hangup::new();
+    init_tracing(trace, &hangup);
+    let console = Console::new(out, Box::new(StdinInput::new())).with_hangup(hangup);
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,
         Err(e) => {
-            eprintln!("trapvisor: {}: {e}", guest.name);
+            say!("trapvisor: {}: {e}", guest.name);
             return ExitCode::from(status::BAD_INPUT);
         }
     };

@@ -89,6 +89,7 @@ fn status(end: &End) -> u8 {
         End::InstructionLimit(_) => cpu::machine::status::INSTRUCTION_LIMIT,
         End::Hang => cpu::machine::status::HANG,
         End::TrapStorm(_) => cpu::machine::status::TRAP_STORM,
+        End::OutputClosed => cpu::machine::status::OUTPUT_CLOSED,
     }
 }
 

@@ -66,6 +66,7 @@ fn status_of(end: &End) -> u8 {
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
         End::Hang => status::HANG,
         End::TrapStorm(_) => status::TRAP_STORM,
+        End::OutputClosed => status::OUTPUT_CLOSED,
     }
 }
 

@@ -87,6 +87,10 @@ pub enum StopReason {
     UnexpectedTrap { trap: Trap, pc: u64 },
     /// The hart stopped at a breakpoint the SEE never set.
     UnexpectedBreakpoint { pc: u64 },
+    /// The console's output (or another output sharing its
+    /// [`crate::devices::Hangup`]) is a pipe whose reader went away: nobody
+    /// reads what the run says any more.
+    OutputClosed,
 }
 
 /// How a run finished.
@@ -112,6 +116,9 @@ pub mod status {
     pub const HANG: u8 = 125;
     /// The guest stormed traps.
     pub const TRAP_STORM: u8 = 126;
+    /// An output of the run was a closed pipe: the status a shell shows
+    /// for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
+    pub const OUTPUT_CLOSED: u8 = 141;
 }
 
 impl Outcome {
@@ -124,6 +131,7 @@ impl Outcome {
             Outcome::Stopped(StopReason::InstructionLimit { .. }) => status::INSTRUCTION_LIMIT,
             Outcome::Stopped(StopReason::Hang { .. }) => status::HANG,
             Outcome::Stopped(StopReason::TrapStorm(_)) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::OutputClosed) => status::OUTPUT_CLOSED,
             Outcome::Stopped(
                 StopReason::UnexpectedTrap { .. } | StopReason::UnexpectedBreakpoint { .. },
             ) => status::INTERNAL,
@@ -144,6 +152,7 @@ impl fmt::Display for StopReason {
                 f,
                 "unexpected trap into the SEE at pc {pc:#x}: {trap} (natively it should have been delegated to S-mode; a trapvisor bug)"
             ),
+            StopReason::OutputClosed => write!(f, "stopped: the output pipe was closed"),
             StopReason::UnexpectedBreakpoint { pc } => {
                 write!(f, "unexpected breakpoint at pc {pc:#x} (none was set; a trapvisor bug)")
             }
@@ -298,6 +307,10 @@ impl<H: SeeHart> Machine<H> {
     pub fn run(&mut self) -> RunReport {
         let start = Instant::now();
         let outcome = loop {
+            // Nobody reads the output any more (a closed pipe): end quietly.
+            if self.devices.uart.console.hung_up() {
+                break Outcome::Stopped(StopReason::OutputClosed);
+            }
             let budget = self.next_budget();
             let exit = self.hart.run(&mut self.devices, budget);
             let flow = match exit {

@@ -61,6 +61,10 @@ pub enum End {
     /// The same trap at the same `pc`, over and over, with no progress
     /// ([`cpu::storm`]).
     TrapStorm(Storm),
+    /// A console's output was a closed pipe (its [`cpu::devices::Hangup`]
+    /// was raised): nobody reads the run any more, and every guest still
+    /// running ends this way.
+    OutputClosed,
 }
 
 impl End {
@@ -83,6 +87,7 @@ impl fmt::Display for End {
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
             ),
             End::TrapStorm(storm) => write!(f, "stopped: {storm}"),
+            End::OutputClosed => write!(f, "stopped: the output pipe was closed"),
         }
     }
 }
@@ -317,6 +322,11 @@ impl<H: HostHart> Monitor<H> {
                 log.say(|| "switched onto the hart".into());
             }
             run_slice(&mut guests[i], &mut hart, q, &mut log);
+            if guests[i].devices.console().hung_up() {
+                for g in guests.iter_mut().filter(|g| g.end.is_none()) {
+                    g.end = Some(End::OutputClosed);
+                }
+            }
             if guests[i].end.is_some() {
                 switch_out(&mut guests[i], &mut hart);
                 current = None;

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cpu::devices::{Console, EndHow, NoInput};
+use cpu::devices::{Console, EndHow, Hangup, HangupWriter, NoInput};
 use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
@@ -41,6 +41,7 @@ pub fn exit_status(end: &End) -> u8 {
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
         End::Hang => status::HANG,
         End::TrapStorm(_) => status::TRAP_STORM,
+        End::OutputClosed => status::OUTPUT_CLOSED,
     }
 }
 
@@ -151,7 +152,7 @@ impl<W: Write> Drop for PrefixedLines<W> {
 pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode {
     let bad_input = ExitCode::from(status::BAD_INPUT);
     if trace == Some(Trace::Insn) {
-        eprintln!("trapvisor: --trace insn is for native runs; under the monitor use --trace (every exit and what the monitor did)");
+        say!("trapvisor: --trace insn is for native runs; under the monitor use --trace (every exit and what the monitor did)");
         return bad_input;
     }
     // Every guest is checked before any runs.
@@ -159,13 +160,15 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     for file in files {
         match load_guest(file, args.memory) {
             Ok(g) => guests.push(g),
-            Err(e) => eprintln!("trapvisor: {e}"),
+            Err(e) => say!("trapvisor: {e}"),
         }
     }
     if guests.len() != files.len() {
         return bad_input;
     }
     let names = guest_names(files);
+    // One hangup for every output: a closed pipe ends the whole run quietly.
+    let hangup = Hangup::new();
     let mut consoles = Vec::new();
     for (k, name) in names.iter().enumerate() {
         let out: Box<dyn Write + Send> = match &args.console_dir {
@@ -173,7 +176,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
             Some(dir) => match console_file(dir, name) {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("trapvisor: {e}");
+                    say!("trapvisor: {e}");
                     return bad_input;
                 }
             },
@@ -183,7 +186,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
         } else {
             Box::new(NoInput)
         };
-        consoles.push(Console::new(out, input));
+        consoles.push(Console::new(out, input).with_hangup(hangup.clone()));
     }
 
     let mut m: Monitor = Monitor::new();
@@ -192,7 +195,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     m.set_digest(args.stats);
     m.set_translation(!args.interpret);
     if trace.is_some() {
-        m.set_trace(Box::new(io::stderr()));
+        m.set_trace(Box::new(HangupWriter::new(io::stderr(), hangup.clone())));
     }
     let max_instructions = match args.max_instructions {
         0 => u64::MAX,
@@ -211,13 +214,15 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     let reports = match m.run(args.quantum) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            say!("trapvisor: {e}");
             return bad_input;
         }
     };
     let wall = start.elapsed();
     let _ = io::stdout().flush();
-    summarize(&reports, args.stats, wall);
+    if !hangup.raised() {
+        summarize(&reports, args.stats, wall);
+    }
     ExitCode::from(run_status(reports.iter().map(|r| exit_status(&r.end))))
 }
 
@@ -226,10 +231,10 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
     for r in reports {
         if stats {
             for line in r.to_string().lines() {
-                eprintln!("trapvisor: {line}");
+                say!("trapvisor: {line}");
             }
         } else if !clean(&r.end) {
-            eprintln!(
+            say!(
                 "trapvisor: [{}] {} (status {})",
                 r.name,
                 r.end,
@@ -245,7 +250,7 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
         } else {
             0.0
         };
-        eprintln!(
+        say!(
             "trapvisor: monitor: {} guests, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS (with the trace digest)",
             reports.len()
         );
