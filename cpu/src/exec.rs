@@ -121,7 +121,7 @@ fn exception(cause: Exception, tval: u64) -> Trap {
 }
 
 fn illegal(bits: u32) -> Trap {
-    exception(Exception::IllegalInstruction, bits as u64)
+    Trap::illegal_instruction(bits)
 }
 
 /// What happens after an instruction the generic executor ran retires.

@@ -156,11 +156,7 @@ pub fn illegal_instruction<H: HostHart>(g: &mut Guest, hart: &mut H, tval: u64, 
         Err(_) => false,
     };
     if !emulated {
-        let trap = Trap::Exception {
-            cause: Exception::IllegalInstruction,
-            tval: bits as u64,
-        };
-        reflect::reflect(g, hart, trap, log);
+        reflect::reflect(g, hart, Trap::illegal_instruction(bits), log);
     }
 }
 
