@@ -260,14 +260,28 @@ impl Jit {
         Plan::Run(ptr)
     }
 
-    /// Runs translated code: `table` from [`Jit::plan`], entered at `word`
-    /// of the page, with `frame` filled in. The code's stop is in `frame`.
+    /// Runs translated code: `frame.table` from [`Jit::plan`] or
+    /// [`Jit::translate`], entered at `word` of the page. The code's stop
+    /// is in `frame`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`buffer::CodeBuf::enter`]: `frame.table` is a label table
+    /// this `Jit` handed out since its code buffer was last reset (that is,
+    /// since the last `plan` or `translate` call that returned it, with no
+    /// `translate` in between), `word` at most
+    /// [`crate::dcache::SLOTS_PER_PAGE`], `frame.left` more than [`SLACK`],
+    /// and `frame`'s register, RAM and TLB pointers valid and held
+    /// exclusively by the caller for the call, every TLB entry that can hit
+    /// naming a page wholly inside that RAM.
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
-    pub(crate) fn run(&self, frame: &mut translate::Frame, word: usize) {
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn run(&self, frame: &mut translate::Frame, word: usize) {
         let Some(buf) = &self.buf else {
             frame.exit = word as u64;
             return;
         };
-        buf.enter(frame, word);
+        // SAFETY: the caller's promise is `enter`'s contract.
+        unsafe { buf.enter(frame, word) };
     }
 }
