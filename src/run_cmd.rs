@@ -38,7 +38,8 @@ use cpu::machine::{status, Machine, Outcome, RunReport, StopReason};
 /// wall time. `--max-instructions 0` removes the limit.
 pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
 
-/// The largest `--memory` accepted (RAM is allocated on the host).
+/// The largest `--memory` accepted. Guest RAM is reserved on the host,
+/// not allocated: what a guest never touches costs nothing (`cpu::ram`).
 pub const MAX_MEMORY: u64 = 16 << 30;
 
 /// The monitor's default preemption timer, in instructions: 100 µs of
@@ -397,7 +398,11 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,
         Err(e) => {
-            say!("trapvisor: {}: {e}", guest.name);
+            let hint = match e {
+                cpu::machine::BootError::Memory(_) => " (give the guest less --memory)",
+                _ => "",
+            };
+            say!("trapvisor: {}: {e}{hint}", guest.name);
             return ExitCode::from(status::BAD_INPUT);
         }
     };

@@ -23,6 +23,7 @@ use crate::dcache::DCache;
 use crate::exec::{Flow, Mode, Stop};
 use crate::jit::Jit;
 use crate::mmu::{Tlb, PAGE_SIZE};
+use crate::ram::{RamError, Zeroed};
 use crate::storm::{Storm, StormWatch};
 use crate::trap::{Interrupt, Trap};
 
@@ -204,7 +205,8 @@ pub struct Hart {
     pub digest: Digest,
     pub(crate) instret: u64,
     slept: u64,
-    pub(crate) ram: Vec<u8>,
+    /// RAM, lazily backed: untouched pages cost the host nothing.
+    pub(crate) ram: Zeroed,
     pub(crate) dc: DCache,
     /// The current fetch page: virtual address, first slot, RAM offset.
     pub(crate) fpage: u64,
@@ -253,8 +255,30 @@ impl std::fmt::Debug for Hart {
 impl Hart {
     /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
     /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0).
+    ///
+    /// # Panics
+    /// If the host cannot reserve the RAM: hosts that take the size from a
+    /// user call [`Hart::with_ram`].
     pub fn new(ram_size: u64) -> Hart {
-        let ram_size = ram_size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        match Hart::with_ram(ram_size) {
+            Ok(hart) => hart,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Hart::new`], or why the host cannot give it `ram_size` bytes of
+    /// RAM. The RAM is reserved, not allocated: pages the guest never
+    /// touches cost nothing ([`crate::ram`]).
+    pub fn with_ram(ram_size: u64) -> Result<Hart, RamError> {
+        let too_big = || RamError {
+            bytes: ram_size,
+            mib: ram_size.div_ceil(1 << 20),
+            reason: "more than this host can address".into(),
+        };
+        let ram_size = ram_size
+            .checked_next_multiple_of(PAGE_SIZE)
+            .filter(|&s| usize::try_from(s).is_ok())
+            .ok_or_else(too_big)?;
         let pages = (ram_size / PAGE_SIZE) as usize;
         let mut hart = Hart {
             x: [0; 32],
@@ -268,8 +292,8 @@ impl Hart {
             digest: Digest::new(),
             instret: 0,
             slept: 0,
-            ram: vec![0; ram_size as usize],
-            dc: DCache::new(pages),
+            ram: Zeroed::new(ram_size as usize)?,
+            dc: DCache::new(pages)?,
             fpage: u64::MAX,
             fbase: 1,
             fbias: u64::MAX.wrapping_sub(4),
@@ -291,7 +315,7 @@ impl Hart {
             sret_mark: false,
         };
         hart.ctx = hart.tlb_context();
-        hart
+        Ok(hart)
     }
 
     /// Retired instructions.

@@ -287,8 +287,23 @@ impl<H: SeeHart> Machine<H> {
         if !self.hart.write_phys(addr, data) {
             return false;
         }
-        let zeros = vec![0; (mem_size.saturating_sub(data.len() as u64)) as usize];
-        self.hart.write_phys(addr + data.len() as u64, &zeros)
+        // The zeros up to `mem_size` (`.bss`), a page at a time, written
+        // only where RAM is not zero already: a fresh machine's RAM is, and
+        // its pages then stay untouched (`crate::ram`).
+        const ZEROS: [u8; 4096] = [0; 4096];
+        let mut page = [0u8; 4096];
+        let mut at = addr + data.len() as u64;
+        while at < end {
+            let n = (end - at).min(4096 - at % 4096) as usize;
+            if !self.hart.read_phys(at, &mut page[..n]) {
+                return false;
+            }
+            if page[..n] != ZEROS[..n] && !self.hart.write_phys(at, &ZEROS[..n]) {
+                return false;
+            }
+            at += n as u64;
+        }
+        true
     }
 
     /// The budget for the next `hart.run`: a slice, or what is left
@@ -583,13 +598,20 @@ impl SeeHart for Hart {
 }
 
 /// Why an image cannot boot on a machine of a given RAM size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}")]
-pub struct BootError {
-    pub addr: u64,
-    pub size: u64,
-    pub ram_start: u64,
-    pub ram_end: u64,
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BootError {
+    #[error(
+        "segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}"
+    )]
+    SegmentOutsideRam {
+        addr: u64,
+        size: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
+    /// The host cannot reserve the guest's RAM.
+    #[error("guest RAM: {0}")]
+    Memory(#[from] crate::ram::RamError),
 }
 
 impl Machine<Hart> {
@@ -600,11 +622,11 @@ impl Machine<Hart> {
         ram_size: u64,
         console: Console,
     ) -> Result<Machine<Hart>, BootError> {
-        let mut machine = Machine::new(Hart::new(ram_size), console, image.entry);
+        let mut machine = Machine::new(Hart::with_ram(ram_size)?, console, image.entry);
         for seg in &image.segments {
             if !machine.load_segment(seg.addr, &seg.data, seg.mem_size) {
                 let ram = machine.hart.ram_range();
-                return Err(BootError {
+                return Err(BootError::SegmentOutsideRam {
                     addr: seg.addr,
                     size: seg.mem_size,
                     ram_start: ram.start,

@@ -123,6 +123,13 @@ pub enum MonitorError {
     SegmentOutsideRam { name: String, addr: u64, size: u64 },
     #[error("the guests need more machine memory than the host can address")]
     OutOfMachineMemory,
+    /// The host refused the machine memory every guest's RAM is carved
+    /// from (reserved, not allocated: untouched pages cost nothing).
+    #[error("{guests} guests: machine memory for their RAM and page tables: {source}")]
+    MachineMemory {
+        guests: usize,
+        source: cpu::ram::RamError,
+    },
 }
 
 /// Shadow page-table frames each guest gets by default (512 KiB).
@@ -248,7 +255,11 @@ impl<H: HostHart> Monitor<H> {
             return Err(MonitorError::NoGuests);
         }
         let layout = self.layout()?;
-        let mut hart = H::deprivileged(layout.total);
+        let mut hart =
+            H::deprivileged(layout.total).map_err(|source| MonitorError::MachineMemory {
+                guests: self.specs.len(),
+                source,
+            })?;
         hart.set_digest(self.digest);
         hart.set_translation(self.translation);
         let mut guests = Vec::new();

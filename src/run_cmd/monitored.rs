@@ -214,7 +214,13 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     let reports = match m.run(args.quantum) {
         Ok(r) => r,
         Err(e) => {
-            say!("trapvisor: {e}");
+            let hint = match e {
+                monitor::MonitorError::MachineMemory { .. } => {
+                    " (run fewer guests, or give them less --memory)"
+                }
+                _ => "",
+            };
+            say!("trapvisor: {e}{hint}");
             return bad_input;
         }
     };

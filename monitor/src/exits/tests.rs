@@ -18,7 +18,7 @@ const MEM: u64 = 1 << 20;
 const ENTRY: u64 = RAM_BASE;
 
 fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
-    let mut hart = ScriptedHart::deprivileged(MEM + 64 * 4096);
+    let mut hart = ScriptedHart::deprivileged(MEM + 64 * 4096).unwrap();
     let ram = GuestRam {
         base: MachPhys(RAM_BASE),
         size: MEM,
