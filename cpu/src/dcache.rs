@@ -370,10 +370,7 @@ impl DCache {
     }
 
     /// How many RAM pages the cache covers (for the translator's table).
-    #[cfg_attr(
-        not(all(target_arch = "x86_64", unix, not(miri))),
-        allow(dead_code)
-    )]
+    #[cfg_attr(not(all(target_arch = "x86_64", unix, not(miri))), allow(dead_code))]
     pub(crate) fn ram_pages(&self) -> usize {
         self.page_map.len()
     }
