@@ -37,7 +37,8 @@
 use crate::dcache::{Slot, XOp, SLOTS_PER_PAGE, UNDECODED};
 use crate::hart::{Csrs, Devices, Digest, Exit, Hart, HartStats, Priv, Reservation};
 use crate::mmu::{Access, PAGE_SIZE};
-use crate::trap::{Exception, Trap};
+use crate::storm::StormWatch;
+use crate::trap::Trap;
 
 /// A range of virtual addresses watched for loads, stores or both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,9 +119,7 @@ pub struct HartState {
 /// The trap-storm detector's memory (see `Hart::raise`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct StormState {
-    pub last_exception: Option<(Exception, u64)>,
-    pub count: u32,
-    pub progress_mark: u64,
+    pub watch: StormWatch,
     pub sret_mark: bool,
 }
 
