@@ -82,6 +82,28 @@ pub struct DebugArgs {
     /// pages written); more memory, closer snapshots.
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub history_memory: u64,
+
+    /// Serve GDB's remote protocol on [HOST:]PORT (loopback unless HOST
+    /// is given) instead of reading commands: attach with gdb-multiarch's
+    /// `target remote :PORT`.
+    #[arg(long, value_name = "[HOST:]PORT", conflicts_with = "tui")]
+    pub gdb: Option<String>,
+
+    /// As QEMU's -s: --gdb 127.0.0.1:1234.
+    #[arg(short = 's', conflicts_with_all = ["gdb", "tui"])]
+    pub gdb_default: bool,
+
+    /// As QEMU's -S: with --gdb or -s, the guests wait at their first
+    /// instruction for the debugger (without it they run until one
+    /// connects).
+    #[arg(short = 'S')]
+    pub wait_for_gdb: bool,
+
+    /// A full-screen terminal interface: code, registers, CSRs, memory,
+    /// traps, consoles and guests in panes, single keys for stepping, and
+    /// the command line of the line interface at the bottom.
+    #[arg(long, conflicts_with = "batch")]
+    pub tui: bool,
 }
 
 fn bad_input(message: &str) -> ExitCode {
@@ -102,6 +124,17 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             Ok(lines) => scripts.push(lines),
             Err(e) => return bad_input(&e),
         }
+    }
+    let gdb = match (&args.gdb, args.gdb_default) {
+        (Some(spec), _) => match debugger::gdb::listen_address(spec) {
+            Ok(a) => Some(a),
+            Err(e) => return bad_input(&e),
+        },
+        (None, true) => Some(format!("127.0.0.1:{}", debugger::gdb::DEFAULT_PORT)),
+        (None, false) => None,
+    };
+    if args.wait_for_gdb && gdb.is_none() {
+        return bad_input("-S waits for a debugger: give it with -s or --gdb [HOST:]PORT");
     }
     let input: Box<dyn ByteSource> = match &args.input {
         None => Box::new(NoInput),
@@ -136,7 +169,67 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         args.history_memory as usize,
         debugger::history::INITIAL_SPACING,
     );
+    if let Some(addr) = gdb {
+        return serve_gdb(&mut session, args, &scripts, &addr);
+    }
+    if args.tui {
+        return tui(&mut session, &scripts);
+    }
     drive(&mut session, args, &scripts)
+}
+
+/// `--tui`: the full-screen interface (the scripts first, their output in
+/// its output pane).
+fn tui<T: Target>(session: &mut Session<T>, scripts: &[Vec<ScriptLine>]) -> ExitCode {
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        return bad_input("--tui needs a terminal (for a script, leave --tui out)");
+    }
+    match debugger::tui::terminal::run(session, scripts) {
+        Ok(code) => exit(code),
+        Err(e) => {
+            eprintln!("trapvisor: --tui: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--gdb`, `-s`: the scripts first (their transcript on standard
+/// output), then debuggers, one after the other, until one kills the
+/// guests.
+fn serve_gdb<T: Target>(
+    session: &mut Session<T>,
+    args: &DebugArgs,
+    scripts: &[Vec<ScriptLine>],
+    addr: &str,
+) -> ExitCode {
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => return bad_input(&format!("--gdb {addr}: cannot listen there: {e}")),
+    };
+    if !scripts.is_empty() {
+        let out: Sink = Rc::new(RefCell::new(io::stdout()));
+        let err: Sink = Rc::new(RefCell::new(io::stderr()));
+        let mut ui = LineUi::new(session, out, err);
+        for lines in scripts {
+            if let Control::Quit(code) = ui.script(session, lines) {
+                return exit(code);
+            }
+        }
+    }
+    let mut log = io::stderr();
+    match debugger::gdb::serve(
+        session,
+        &listener,
+        args.wait_for_gdb,
+        Box::new(io::stdout()),
+        &mut log,
+    ) {
+        Ok(()) => exit(0),
+        Err(e) => {
+            eprintln!("trapvisor: --gdb {addr}: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// What the debugger knows of a guest program: its symbols, and the line
