@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 mod asm_cmd;
 mod check_cmd;
 mod disasm_cmd;
+mod dtb_cmd;
 mod run_cmd;
 mod stats_json;
 
@@ -28,6 +29,8 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
+    /// Write the device tree a guest finds in a1 (for dtc -I dtb -O dts)
+    Dtb(dtb_cmd::Args),
     /// Grade a submission (or a directory of them) against an exercise of the course
     Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
+        Command::Dtb(args) => dtb_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
     }

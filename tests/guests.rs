@@ -380,3 +380,70 @@ fn bad_memory_size_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a size"), "{}", stderr(&out));
 }
+
+// --- the device tree in a1 ---------------------------------------------------
+
+/// What `dtb-dump.s` printed: `a1`, and the blob it points at.
+fn dumped_dtb(stdout: &[u8]) -> (u64, Vec<u8>) {
+    let text = String::from_utf8_lossy(stdout);
+    let mut lines = text.lines();
+    let a1 = u64::from_str_radix(lines.next().expect("a1 line"), 16).expect("hex a1");
+    let hex = lines.next().unwrap_or("").trim();
+    let blob = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex byte"))
+        .collect();
+    (a1, blob)
+}
+
+#[test]
+fn a1_points_at_the_machines_device_tree_natively_and_under_the_monitor() {
+    let guest = test_guest("dtb-dump.s");
+    // 128M: where QEMU puts it (its a1 for -m 128M). 4M: QEMU's place,
+    // 0x80200000, is the image's, so the tree goes below it.
+    for (memory, bytes, want) in [
+        ("128M", 128 << 20, 0x87e0_0000),
+        ("4M", 4 << 20, 0x801f_f000),
+    ] {
+        let tree = cpu::fdt::build(bytes);
+        for monitor in [false, true] {
+            let mut args = vec!["run", "--memory", memory];
+            if monitor {
+                args.push("--monitor");
+            }
+            args.push(path_str(&guest));
+            let out = trapvisor(&args, b"");
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let stdout = if monitor {
+                // `[dtb-dump] ` before each line.
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(|l| format!("{}\n", l.trim_start_matches("[dtb-dump] ")))
+                    .collect::<String>()
+                    .into_bytes()
+            } else {
+                out.stdout.clone()
+            };
+            let (a1, blob) = dumped_dtb(&stdout);
+            assert_eq!(a1, want, "a1 with --memory {memory}, monitor {monitor}");
+            assert_eq!(
+                blob, tree,
+                "the tree with --memory {memory}, monitor {monitor}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dtb_command_writes_the_tree_for_a_memory_size() {
+    let file = std::env::temp_dir().join(format!("trapvisor-dtb-{}.dtb", std::process::id()));
+    let out = trapvisor(&["dtb", "--memory", "64M", "-o", path_str(&file)], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), cpu::fdt::build(64 << 20));
+    let _ = std::fs::remove_file(&file);
+    // To a pipe (not a terminal): the blob on stdout.
+    let out = trapvisor(&["dtb"], b"");
+    assert_eq!(out.stdout, cpu::fdt::build(128 << 20));
+    let out = trapvisor(&["dtb", "--memory", "lots"], b"");
+    assert_eq!(out.status.code(), Some(2));
+}

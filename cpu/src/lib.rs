@@ -11,6 +11,7 @@ mod dcache;
 pub mod devices;
 pub mod disasm;
 pub mod exec;
+pub mod fdt;
 pub mod hart;
 pub mod image;
 pub mod isa;

@@ -258,7 +258,7 @@ impl<H: SeeHart> Machine<H> {
         hart.set_pc(entry);
         let x = hart.regs_mut();
         x[10] = 0; // a0: hart id
-        x[11] = 0; // a1: no device tree (yet)
+        x[11] = 0; // a1: no device tree until `boot` (or the caller) puts one in RAM
         hart.set_timecmp(u64::MAX);
         Machine {
             hart,
@@ -600,7 +600,24 @@ impl Machine<Hart> {
                 });
             }
         }
+        machine.install_dtb(&crate::fdt::occupied(image));
         Ok(machine)
+    }
+}
+
+impl<H: SeeHart> Machine<H> {
+    /// Writes the machine's device tree into RAM, clear of `occupied` (the
+    /// image), and points `a1` at it, as QEMU and OpenSBI do (book: "State
+    /// at entry"). If the image leaves no room, `a1` stays 0 (`trapvisor
+    /// run` refuses such an image before it gets here).
+    pub fn install_dtb(&mut self, occupied: &[Range<u64>]) {
+        let ram = self.hart.ram_range();
+        let Some(dtb) = crate::fdt::for_image(ram.end - ram.start, occupied) else {
+            return;
+        };
+        if self.hart.write_phys(dtb.addr, &dtb.blob) {
+            self.hart.regs_mut()[11] = dtb.addr;
+        }
     }
 }
 
