@@ -50,8 +50,10 @@ pub const DEFAULT_QUANTUM: u64 = 10_000;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The guest(s): assembly sources (.s, or .S with the C preprocessor)
-    /// or RISC-V ELF64 executables. Two or more imply --monitor.
+    /// The guest(s): assembly sources (.s, or .S with the C preprocessor),
+    /// RISC-V ELF64 executables, or raw images (any other file: its bytes
+    /// loaded at 0x80200000 and entered there, as QEMU's -kernel does, e.g.
+    /// U-Boot's u-boot.bin). Two or more imply --monitor.
     // Required, but optional to clap so that `--trace FILE` can mean
     // "trace traps, run FILE" (see `RunArgs::resolve`).
     pub files: Vec<PathBuf>,
@@ -214,6 +216,12 @@ pub enum LoadError {
     Read { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Assembly(asm::Errors),
+    #[error(
+        "{}: the image leaves no room in RAM for the device tree ({size} bytes) below \
+         the end of RAM: give the guest more --memory",
+        path.display()
+    )]
+    NoRoomForDtb { path: PathBuf, size: usize },
     #[error("{}: {source}{hint}", path.display())]
     Image {
         path: PathBuf,
@@ -250,10 +258,12 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
     } else {
         std::fs::read(path).map_err(read_error)?
     };
-    let image = Image::from_elf(&bytes, ram_range(memory)).map_err(|source| {
+    let image = Image::from_bytes(&bytes, ram_range(memory)).map_err(|source| {
         let hint = match source {
             ImageError::NotElf => " (assembly sources must end in .s or .S)",
-            ImageError::SegmentOutsideRam { .. } => "; or give the guest more --memory",
+            ImageError::SegmentOutsideRam { .. } | ImageError::RawOutsideRam { .. } => {
+                "; or give the guest more --memory"
+            }
             _ => "",
         };
         LoadError::Image {
@@ -262,6 +272,13 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
             hint,
         }
     })?;
+    // The device tree goes into the guest's RAM too, clear of the image.
+    if cpu::fdt::for_image(memory, &cpu::fdt::occupied(&image)).is_none() {
+        return Err(LoadError::NoRoomForDtb {
+            path: path.to_owned(),
+            size: cpu::fdt::build(memory).len(),
+        });
+    }
     Ok(Guest {
         name: path.display().to_string(),
         image,

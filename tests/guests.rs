@@ -447,3 +447,75 @@ fn dtb_command_writes_the_tree_for_a_memory_size() {
     let out = trapvisor(&["dtb", "--memory", "lots"], b"");
     assert_eq!(out.status.code(), Some(2));
 }
+
+// --- raw images ----------------------------------------------------------------
+
+/// `objcopy -O binary` of a guest: its segments laid out from 0x80200000,
+/// gaps zero-filled.
+fn raw_image_of(src: &Path) -> Vec<u8> {
+    let elf = asm::assemble_file(src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    let image = Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY).unwrap();
+    let base = cpu::image::RAW_LOAD_ADDR;
+    let end = image
+        .segments
+        .iter()
+        .map(|s| s.addr + s.data.len() as u64)
+        .max()
+        .unwrap();
+    let mut raw = vec![0u8; (end - base) as usize];
+    for s in &image.segments {
+        let at = (s.addr - base) as usize;
+        raw[at..at + s.data.len()].copy_from_slice(&s.data);
+    }
+    raw
+}
+
+#[test]
+fn a_raw_image_runs_from_0x80200000_natively_and_under_the_monitor() {
+    let src = root().join("guest-programs/hello.s");
+    let raw = std::env::temp_dir().join(format!("trapvisor-hello-{}.bin", std::process::id()));
+    std::fs::write(&raw, raw_image_of(&src)).unwrap();
+    let want = trapvisor(&["run", path_str(&src)], b"");
+    assert_eq!(want.status.code(), Some(0));
+    let native = trapvisor(&["run", path_str(&raw)], b"");
+    assert_eq!(native.status.code(), Some(0), "{}", stderr(&native));
+    assert_eq!(native.stdout, want.stdout);
+    let monitor = trapvisor(&["run", "--monitor", path_str(&raw)], b"");
+    assert_eq!(monitor.status.code(), Some(0), "{}", stderr(&monitor));
+    let name = raw.file_stem().unwrap().to_str().unwrap();
+    let unprefixed: String = String::from_utf8_lossy(&monitor.stdout)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start_matches(&format!("[{name}] "))))
+        .collect();
+    assert_eq!(unprefixed.as_bytes(), &want.stdout[..]);
+    // Listed from 0x80200000 by disasm, as objdump -D -b binary does.
+    let listing = trapvisor(&["disasm", path_str(&raw)], b"");
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(text.contains("file format binary"), "{text}");
+    assert!(text.contains("0000000080200000 <.data>:"), "{text}");
+    let _ = std::fs::remove_file(&raw);
+}
+
+#[test]
+fn raw_images_that_do_not_fit_or_are_text_are_bad_input() {
+    let raw = std::env::temp_dir().join(format!("trapvisor-big-{}.bin", std::process::id()));
+    std::fs::write(&raw, 0x13u32.to_le_bytes().repeat(3 << 18)).unwrap();
+    let out = trapvisor(&["run", "--memory", "4M", path_str(&raw)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not fit in RAM") && err.contains("--memory"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&raw);
+    let text = root().join("README.md");
+    let out = trapvisor(&["run", path_str(&text)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("text rather than a raw binary"),
+        "{}",
+        stderr(&out)
+    );
+}
