@@ -519,3 +519,15 @@ fn raw_images_that_do_not_fit_or_are_text_are_bad_input() {
         stderr(&out)
     );
 }
+
+#[test]
+fn hart_stop_on_the_only_hart_is_a_hang_natively_and_under_the_monitor() {
+    let guest = test_guest("hart-stop.s");
+    for args in [vec!["run"], vec!["run", "--monitor"]] {
+        let mut args = args;
+        args.push(path_str(&guest));
+        let out = trapvisor(&args, b"");
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
+        assert!(stderr(&out).contains("hart_stop"), "{}", stderr(&out));
+    }
+}

@@ -58,6 +58,9 @@ pub enum End {
     InstructionLimit(u64),
     /// `wfi` with no timer set and nothing pending: nothing can wake it.
     Hang,
+    /// SBI HSM `hart_stop`: its only hart stopped, and no other hart can
+    /// start it again (a hang too, said as what it is).
+    HartStopped,
     /// The same trap at the same `pc`, over and over, with no progress.
     TrapStorm { trap: Trap, pc: u64 },
 }
@@ -77,6 +80,10 @@ impl fmt::Display for End {
         match self {
             End::Guest(e) => write!(f, "{e}"),
             End::InstructionLimit(n) => write!(f, "stopped: reached the instruction limit ({n})"),
+            End::HartStopped => write!(
+                f,
+                "stopped: its only hart stopped itself (SBI HSM hart_stop) and no other hart can start it again"
+            ),
             End::Hang => write!(
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"

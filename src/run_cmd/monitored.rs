@@ -43,7 +43,7 @@ pub fn exit_status(end: &End) -> u8 {
     match end {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
-        End::Hang => status::HANG,
+        End::Hang | End::HartStopped => status::HANG,
         End::TrapStorm { .. } => status::TRAP_STORM,
     }
 }
