@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asm_cmd;
+mod bench_cmd;
 mod disasm_cmd;
 mod run_cmd;
 
@@ -28,6 +29,8 @@ enum Command {
     Disasm(disasm_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
+    /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
+    Bench(bench_cmd::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,5 +38,6 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
     }
 }
