@@ -205,6 +205,13 @@ pub fn model(lab: &Lab, lp: &Loop, env: Env) -> Result<Model, BenchError> {
     Ok(Model { n0, anchor: a, per })
 }
 
+/// The iteration count at which `lp` runs for about `target` in `env`
+/// (what [`measure`] times it at).
+pub fn loop_length(lab: &Lab, lp: &Loop, env: Env, target: Duration) -> Result<u64, BenchError> {
+    let s = setup(env);
+    calibrate(target, 1024, |n| lab.run(lp, n, &s))
+}
+
 /// Grows `n` until `f(n)` takes at least a quarter of `target`, then scales
 /// it to `target`.
 fn calibrate(
@@ -280,7 +287,7 @@ pub fn measure(
             let m_base = model(lab, &base, env)?;
             let s = setup(env);
             progress(&format!("{label}: choosing the loop length"));
-            let n = calibrate(settings.run_time, 1024, |n| lab.run(&op, n, &s))?;
+            let n = loop_length(lab, &op, env, settings.run_time)?;
             let runs = pairs(
                 settings.reps,
                 progress,
@@ -332,6 +339,32 @@ fn two_guests(lab: &Lab, env: Env, n: u64, quantum: u64) -> Result<Run, BenchErr
     run("world-switch", &[&img, &img], &s)
 }
 
+/// Checks a run of two guests of `n` iterations of [`PLAIN`] (counted by
+/// `m`) at `quantum`: each runs in turns of exactly `quantum` instructions
+/// (nothing in its loop exits), so it is switched in ceil(I / quantum)
+/// times; with a quantum of `u64::MAX`, once.
+fn switch_check(m: &Model, env: Env, n: u64, quantum: u64, r: &Run) -> Result<(), BenchError> {
+    let fail = |detail: String| BenchError::Counts {
+        what: "world-switch".into(),
+        env: env.name(),
+        detail,
+    };
+    let one = m
+        .at(n)
+        .ok_or_else(|| fail(format!("{n} iterations: fewer than the counting runs'")))?;
+    let turns = one.instructions.div_ceil(quantum);
+    let want = 2 * one.instructions;
+    if r.counts.instructions != want || r.counts.world_switches != 2 * turns {
+        return Err(fail(format!(
+            "two guests of {n} iterations at quantum {quantum} should retire {want} instructions in {} turns; counted {} in {}",
+            2 * turns,
+            r.counts.instructions,
+            r.counts.world_switches
+        )));
+    }
+    Ok(())
+}
+
 fn world_switch(
     lab: &Lab,
     env: Env,
@@ -343,33 +376,7 @@ fn world_switch(
     let alone = u64::MAX;
     progress(&format!("{label}: counting"));
     let m = model(lab, &PLAIN, env)?;
-    let fail = |detail: String| BenchError::Counts {
-        what: "world-switch".into(),
-        env: env.name(),
-        detail,
-    };
-    // Each guest runs in turns of exactly q instructions (nothing in its
-    // loop exits), so it is switched in ceil(I / q) times; run alone, once.
-    let check = |n: u64, quantum: u64, r: &Run| -> Result<(), BenchError> {
-        let one = m
-            .at(n)
-            .ok_or_else(|| fail("iteration count below the model's".into()))?;
-        let turns = if quantum == alone {
-            1
-        } else {
-            one.instructions.div_ceil(quantum)
-        };
-        let want_insns = 2 * one.instructions;
-        if r.counts.instructions != want_insns || r.counts.world_switches != 2 * turns {
-            return Err(fail(format!(
-                "two guests of {n} iterations at quantum {quantum} should retire {want_insns} instructions in {} turns; counted {} in {}",
-                2 * turns,
-                r.counts.instructions,
-                r.counts.world_switches
-            )));
-        }
-        Ok(())
-    };
+    let check = |n: u64, quantum: u64, r: &Run| switch_check(&m, env, n, quantum, r);
     let (n0, n1) = (COUNT_AT[1] * 100, COUNT_AT[1] * 200);
     for n in [n0, n1] {
         check(n, q, &two_guests(lab, env, n, q)?)?;
@@ -395,9 +402,11 @@ fn world_switch(
     let (w, wo) = (&runs[0].0.counts, &runs[0].1.counts);
     let ops = w.world_switches - wo.world_switches;
     if ops == 0 {
-        return Err(fail(format!(
-            "{n} iterations make no more switches at quantum {q} than alone"
-        )));
+        return Err(BenchError::Counts {
+            what: "world-switch".into(),
+            env: env.name(),
+            detail: format!("{n} iterations make no more switches at quantum {q} than alone"),
+        });
     }
     let ns = runs
         .iter()
@@ -420,7 +429,10 @@ fn world_switch(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workloads::NANO;
+    use crate::env::Strategy;
+    use crate::workloads::{BASE, NANO};
+
+    const TRAP: Env = Env::Monitor(Strategy::Trap);
 
     fn loops() -> Vec<Loop> {
         let mut v: Vec<Loop> = Vec::new();
@@ -445,8 +457,93 @@ mod tests {
                 // The linear model predicts a longer run exactly.
                 let r = lab.run(&lp, 100, &setup(env)).unwrap();
                 m.check(lp.header, env, 100, &r.counts).unwrap();
-                eprintln!("{} {}: {:?}", lp.header, env.name(), m.per);
             }
         }
+    }
+
+    #[test]
+    fn a_loop_that_does_not_do_what_it_claims_fails_loudly() {
+        let lab = Lab::new().unwrap();
+        let wrong = Loop {
+            instructions: 3,
+            ..BASE
+        };
+        let e = model(&lab, &wrong, Env::Native).unwrap_err().to_string();
+        assert!(
+            e.contains("claims 3 instructions per iteration, the counters say 2"),
+            "{e}"
+        );
+        let e = model(
+            &lab,
+            &Loop {
+                trap_exits: 0,
+                ..crate::workloads::NANO[3].op()
+            },
+            TRAP,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("claims 0 exits") && e.contains("(trap)"), "{e}");
+        // A timed run is held to the counting runs' model.
+        let m = model(&lab, &BASE, Env::Native).unwrap();
+        let r = lab.run(&PLAIN, 100, &setup(Env::Native)).unwrap();
+        let e = m
+            .check("bench_base", Env::Native, 100, &r.counts)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("100 iterations should count"), "{e}");
+    }
+
+    #[test]
+    fn two_guests_switch_once_a_quantum_each() {
+        let lab = Lab::new().unwrap();
+        let m = model(&lab, &PLAIN, TRAP).unwrap();
+        let q = 1000;
+        for n in [500, 4321] {
+            let r = two_guests(&lab, TRAP, n, q).unwrap();
+            switch_check(&m, TRAP, n, q, &r).unwrap();
+            let alone = two_guests(&lab, TRAP, n, u64::MAX).unwrap();
+            switch_check(&m, TRAP, n, u64::MAX, &alone).unwrap();
+            assert_eq!(alone.counts.world_switches, 2);
+            assert!(r.counts.world_switches > 2 * n * 10 / q);
+            // Each extra switch is one more budget exit.
+            assert_eq!(
+                r.counts.exit(Exit::Budget) - alone.counts.exit(Exit::Budget),
+                r.counts.world_switches - alone.counts.world_switches
+            );
+        }
+        let r = two_guests(&lab, TRAP, 500, q).unwrap();
+        assert!(switch_check(&m, TRAP, 500, 2 * q, &r).is_err());
+    }
+
+    #[test]
+    fn a_quick_measurement_gives_a_sample_per_repetition() {
+        let lab = Lab::new().unwrap();
+        let settings = Settings {
+            reps: 3,
+            run_time: Duration::from_millis(1),
+        };
+        let mut steps = Vec::new();
+        let nano = crate::workloads::nano_named("syscall").unwrap();
+        for env in Env::ALL {
+            let r = measure(&lab, nano, env, &settings, &mut |s| {
+                steps.push(s.to_string())
+            })
+            .unwrap()
+            .unwrap();
+            assert_eq!(r.ns_per_op.samples.len(), 3);
+            assert_eq!(r.ops, r.iterations);
+            assert_eq!(r.per_op.instructions, 5.0);
+            assert_eq!(r.per_op.traps, 1.0);
+            assert_eq!(r.per_op.exits, if env.is_native() { 0.0 } else { 4.0 });
+        }
+        assert!(
+            steps.iter().any(|s| s == "syscall (trap): repetition 3/3"),
+            "{steps:?}"
+        );
+        let ws = crate::workloads::nano_named("world-switch").unwrap();
+        assert!(measure(&lab, ws, Env::Native, &settings, &mut |_| {})
+            .unwrap()
+            .is_none());
     }
 }

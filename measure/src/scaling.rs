@@ -144,3 +144,39 @@ pub fn measure(
         points,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::Strategy;
+    use crate::workloads::SCALING;
+    use std::time::Duration;
+
+    #[test]
+    fn guests_side_by_side_each_do_the_same_work() {
+        let settings = Settings {
+            reps: 2,
+            run_time: Duration::from_millis(1),
+        };
+        let w = Scaling {
+            iterations: 3,
+            ..SCALING
+        };
+        let r = measure(
+            &w,
+            Env::Monitor(Strategy::Trap),
+            &[1, 3],
+            &settings,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(r.points.len(), 2);
+        assert!(r.instructions_per_guest > 100_000);
+        let (one, three) = (&r.points[0], &r.points[1]);
+        assert_eq!((one.relative, one.world_switches), (1.0, 1));
+        assert!(three.world_switches >= 3 * (r.instructions_per_guest / r.quantum));
+        assert_eq!(three.seconds.samples.len(), 2);
+        assert_eq!(one.machine_bytes_per_guest, three.machine_bytes_per_guest);
+        assert!(one.machine_bytes_per_guest >= w.memory);
+    }
+}

@@ -171,3 +171,53 @@ pub fn measure(
         results,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workloads::MACRO;
+    use std::time::Duration;
+
+    const QUICK: Settings = Settings {
+        reps: 1,
+        run_time: Duration::from_millis(1),
+    };
+
+    #[test]
+    fn every_guest_prints_its_output_and_retires_the_same_instructions_everywhere() {
+        for w in MACRO.iter().filter(|m| m.default) {
+            let r = measure(w, &Env::ALL, &QUICK, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(r.results.len(), 2);
+            let (native, trap) = (&r.results[0], &r.results[1]);
+            assert!(r.instructions > 500_000, "{}: {}", w.name, r.instructions);
+            assert_eq!(native.seconds.samples.len(), 1);
+            assert!(
+                trap.exits_per_million > native.exits_per_million,
+                "{}",
+                w.name
+            );
+            // Under the monitor the quantum ends now and then with a
+            // budget exit (not always: a slice may end on an emulation).
+            assert!(
+                trap.exits_per_million_by_reason["budget"] > 0.0,
+                "{}",
+                w.name
+            );
+            assert!(!native.exits_per_million_by_reason.contains_key("budget"));
+        }
+    }
+
+    #[test]
+    fn a_guest_that_prints_something_else_fails() {
+        let w = Macro {
+            expected: "not what it prints\n",
+            ..MACRO[3]
+        };
+        let e = measure(&w, &Env::ALL, &QUICK, &mut |_| {}).unwrap_err();
+        assert!(matches!(e, BenchError::Output { .. }), "{e}");
+        assert!(
+            e.to_string().contains("instead of\nnot what it prints"),
+            "{e}"
+        );
+    }
+}

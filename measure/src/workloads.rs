@@ -328,7 +328,7 @@ pub const MACRO: [Macro; 8] = [
         title: "CRC-32, assembly (guest-programs/bench)",
         source: guest::CRC32,
         expected: include_str!("../../guest-programs/bench/crc32.expected"),
-        memory: 4 << 20,
+        memory: 16 << 20,
         default: false,
     },
     Macro {
@@ -336,7 +336,7 @@ pub const MACRO: [Macro; 8] = [
         title: "matrix product, assembly (guest-programs/bench)",
         source: guest::MATMUL,
         expected: include_str!("../../guest-programs/bench/matmul.expected"),
-        memory: 4 << 20,
+        memory: 16 << 20,
         default: false,
     },
     Macro {
@@ -344,7 +344,7 @@ pub const MACRO: [Macro; 8] = [
         title: "sieve of Eratosthenes, assembly (guest-programs/bench)",
         source: guest::SIEVE,
         expected: include_str!("../../guest-programs/bench/sieve.expected"),
-        memory: 4 << 20,
+        memory: 16 << 20,
         default: false,
     },
     Macro {
@@ -352,7 +352,7 @@ pub const MACRO: [Macro; 8] = [
         title: "quicksort, assembly (guest-programs/bench)",
         source: guest::SORT,
         expected: include_str!("../../guest-programs/bench/sort.expected"),
-        memory: 4 << 20,
+        memory: 16 << 20,
         default: false,
     },
 ];
@@ -378,6 +378,17 @@ pub const SCALING: Scaling = Scaling {
 
 /// The guest counts of the scaling runs unless told otherwise.
 pub const DEFAULT_GUESTS: [usize; 7] = [1, 2, 4, 8, 16, 32, 64];
+
+impl Nano {
+    /// The loop with the operation (for the world switch: [`PLAIN`], the
+    /// loop each guest runs).
+    pub fn op(&self) -> Loop {
+        match self.kind {
+            Kind::Loops { op, .. } => op,
+            Kind::WorldSwitch => PLAIN,
+        }
+    }
+}
 
 /// The nanobenchmark called `name`.
 pub fn nano_named(name: &str) -> Option<&'static Nano> {
