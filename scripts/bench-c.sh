@@ -48,15 +48,23 @@ fails=0
 ok() { echo "ok   $1"; }
 fail() { echo "FAIL $1"; fails=$((fails + 1)); }
 
-# 1. cbench.s: a start-up routine, then GCC's assembly for cbench.c.
+# 1. cbench.s: GCC's assembly for cbench.c, with a start-up routine at the
+# start of .text (after GCC's .file/.option/.attribute lines, which GNU as
+# wants before any instruction).
 riscv64-unknown-elf-gcc "${cflags[@]}" -S "$dir/cbench.c" -o "$tmp/gcc.s" || exit 2
+awk 'body || !/^\t\.(file|option|attribute)[ \t]/ { body = 1; print > "'"$tmp/body.s"'"; next }
+     { print > "'"$tmp/head.s"'" }' "$tmp/gcc.s"
 {
     cat <<HEADER
 # cbench.s: made by scripts/bench-c.sh from measure/guests/cbench.c: do not
 # edit. GCC's assembly output ($(riscv64-unknown-elf-gcc -dumpfullversion),
 # ${cflags[*]:0:8}),
-# after a _start that sets up a stack, calls main() and ends the run through
-# the test finisher with main's return value (0: pass).
+# with a _start first in .text that sets up a stack, calls main() and ends
+# the run through the test finisher with main's return value (0: pass).
+
+HEADER
+    cat "$tmp/head.s"
+    cat <<START
 
         .text
         .globl _start
@@ -77,9 +85,9 @@ _start:
         .space  65536
 __stack_top:
 
-# ---- GCC's output from here on ----
-HEADER
-    cat "$tmp/gcc.s"
+# ---- the rest of GCC's output ----
+START
+    cat "$tmp/body.s"
 } >"$tmp/cbench.s"
 
 if [ $update = 1 ]; then
@@ -128,6 +136,5 @@ for mode in native monitor; do
     fi
 done
 
-echo "$((fails == 0 ? 1 : 0)) passed" >/dev/null
 [ $fails = 0 ] && echo "all checks passed" || echo "$fails failed"
 [ $fails = 0 ]

@@ -1,8 +1,14 @@
 # cbench.s: made by scripts/bench-c.sh from measure/guests/cbench.c: do not
 # edit. GCC's assembly output (12.2.0,
 # -O2 -Wall -Wextra -march=rv64ima_zicsr_zifencei -mabi=lp64 -mcmodel=medany -nostdlib -nostartfiles),
-# after a _start that sets up a stack, calls main() and ends the run through
-# the test finisher with main's return value (0: pass).
+# with a _start first in .text that sets up a stack, calls main() and ends
+# the run through the test finisher with main's return value (0: pass).
+
+	.file	"cbench.c"
+	.option nopic
+	.attribute arch, "rv64i2p1_m2p0_a2p1_zicsr2p0_zifencei2p0"
+	.attribute unaligned_access, 0
+	.attribute stack_align, 16
 
         .text
         .globl _start
@@ -23,12 +29,7 @@ _start:
         .space  65536
 __stack_top:
 
-# ---- GCC's output from here on ----
-	.file	"cbench.c"
-	.option nopic
-	.attribute arch, "rv64i2p1_m2p0_a2p1_zicsr2p0_zifencei2p0"
-	.attribute unaligned_access, 0
-	.attribute stack_align, 16
+# ---- the rest of GCC's output ----
 	.text
 	.section	.rodata.str1.8,"aMS",@progbits,1
 	.align	3
