@@ -217,6 +217,9 @@ pub fn csv(r: &Report) -> String {
 struct Grid {
     rows: Vec<Vec<String>>,
     left: usize,
+    /// A heading line above the rows: each text starts where its column
+    /// does (spanning the columns after it).
+    groups: Vec<(usize, String)>,
 }
 
 impl Grid {
@@ -224,6 +227,7 @@ impl Grid {
         Grid {
             rows: Vec::new(),
             left,
+            groups: Vec::new(),
         }
     }
     fn push(&mut self, row: Vec<String>) {
@@ -241,6 +245,21 @@ impl Grid {
                     .unwrap_or(0)
             })
             .collect();
+        if !self.groups.is_empty() {
+            let mut line = String::new();
+            for (col, title) in &self.groups {
+                let at: usize = width[..*col].iter().map(|w| w + 2).sum();
+                let len = line.chars().count();
+                if len < at {
+                    line.extend(std::iter::repeat_n(' ', at - len));
+                } else if len > 0 {
+                    line.push(' ');
+                }
+                line.push_str(title);
+            }
+            out.push_str(&line);
+            out.push('\n');
+        }
         for row in &self.rows {
             let mut line = String::new();
             for (c, cell) in row.iter().enumerate() {
@@ -444,9 +463,9 @@ pub fn table(r: &Report) -> String {
         g.render(&mut out);
         let _ = writeln!(
             out,
-            "x86: the operation it stands for (* one of Adams and Agesen's nanobenchmarks); insns: instructions retired per\n\
-             operation; exits: to the host per operation (natively: SBI calls); +ns/exit: ns added over native per exit;\n\
-             ×plain: the operation in native plain instructions"
+            "x86: the operation it stands for (* one of Adams and Agesen's nanobenchmarks); insns: instructions retired\n\
+             per operation; exits: to the host per operation (natively, to the firmware: SBI calls); +ns/exit: the time\n\
+             over native divided by the exits over native; ×plain: the operation in native plain instructions"
         );
     }
     if !r.macros.is_empty() {
