@@ -408,16 +408,10 @@ pub fn table(r: &Report) -> String {
             "x86".to_string(),
             "insns".to_string(),
         ];
-        let mut head2 = vec![String::new(), String::new(), String::new()];
-        head2.extend(["native".into(), String::new(), String::new()]);
+        g.groups.push((3, "native".into()));
         head.extend(["ns/op".into(), "exits".into(), "×plain".into()]);
-        for e in &monitors {
-            head2.extend([
-                e.title().into(),
-                String::new(),
-                String::new(),
-                String::new(),
-            ]);
+        for (k, e) in monitors.iter().enumerate() {
+            g.groups.push((6 + 4 * k, e.title().into()));
             head.extend([
                 "ns/op".into(),
                 "exits".into(),
@@ -425,7 +419,6 @@ pub fn table(r: &Report) -> String {
                 "×plain".into(),
             ]);
         }
-        g.push(head2);
         g.push(head);
         for n in &r.nano {
             let find = |e: Env| n.results.iter().find(|x| x.env == e);
