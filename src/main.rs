@@ -7,8 +7,10 @@ use clap::{Parser, Subcommand};
 
 mod asm_cmd;
 mod bench_cmd;
+mod check_cmd;
 mod disasm_cmd;
 mod run_cmd;
+mod stats_json;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +29,8 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
+    /// Grade a submission (or a directory of them) against an exercise of the course
+    Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
     /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
@@ -39,5 +43,6 @@ fn main() -> ExitCode {
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
         Command::Bench(args) => bench_cmd::run(&args),
+        Command::Check(args) => check_cmd::run(&args),
     }
 }
