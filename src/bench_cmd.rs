@@ -34,9 +34,9 @@ Workloads (all of the default ones when none is named):
 
 Times are the bench thread's CPU time (time spent waiting for a core is not
 counted), each the median of --reps runs with ±half their range. A result no
-sound measurement can give (a negative cost; an operation that exits to the
-monitor and yet costs no more than natively) is printed as a flag, never as a
-number; `?` marks a range wider than the median. See the measuring chapter of
+sound measurement can give (a negative cost; an operation that exits more
+often under the monitor than natively and yet costs no more) is printed as a
+flag, never as a number; `?` marks a range wider than the median. See the measuring chapter of
 the book for how to read the table.")]
 pub struct BenchArgs {
     /// What to measure: workload names or the groups nano, macro, scaling.
