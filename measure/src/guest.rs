@@ -184,6 +184,8 @@ mod tests {
             Err(BenchError::Symbol(_))
         ));
         // `.bss` has no bytes in the file to patch.
-        assert!(set_u64(&mut img, "leaf", 1).is_err());
+        assert!(symbol(&img, "leaf").is_ok());
+        let e = set_u64(&mut img, "leaf", 1).unwrap_err().to_string();
+        assert!(e.contains("not in the image's data"), "{e}");
     }
 }

@@ -118,12 +118,6 @@ impl Plan {
             settings,
         }
     }
-
-    /// The steps [`measure`] reports progress in.
-    pub fn steps(&self) -> usize {
-        let per_nano = self.envs.len();
-        self.nano.len() * per_nano + self.macros.len() + self.guests.len()
-    }
 }
 
 /// Where [`measure`] is: `done` of `total` steps, and what it does now.
