@@ -5,6 +5,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `eprintln!` for trapvisor's messages, except that a closed stderr (a
+/// pipe whose reader went away, `trapvisor run ... 2>&1 | head`) drops the
+/// line quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod asm_cmd;
 mod bench_cmd;
 mod check_cmd;

@@ -121,7 +121,7 @@ fn exception(cause: Exception, tval: u64) -> Trap {
 }
 
 fn illegal(bits: u32) -> Trap {
-    exception(Exception::IllegalInstruction, bits as u64)
+    Trap::illegal_instruction(bits)
 }
 
 /// What happens after an instruction the generic executor ran retires.
@@ -671,7 +671,17 @@ impl Hart {
             exit: word as u64,
             hash,
         };
-        self.jit.run(&mut frame, word);
+        // SAFETY: `table` came from `self.jit.plan` or `translate` just
+        // now, with no `translate` since (only that resets the code buffer),
+        // and `word` is a slot index of the page (below SLOTS_PER_PAGE, see
+        // `run_translated`); `left` > SLACK (`run_block` checks it); `frame`
+        // points at this hart's registers, RAM and TLB entries, borrowed
+        // through `&mut self` for the call, and TLB entries are filled only
+        // for pages wholly in RAM, which is never resized.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.jit.run(&mut frame, word)
+        };
         debug_assert!(frame.left > 0 && frame.left <= left);
         let idx = if frame.exit == EXIT_REFETCH {
             self.pc = frame.pc;

@@ -23,7 +23,9 @@ use crate::dcache::DCache;
 use crate::exec::{Flow, Mode, Stop};
 use crate::jit::Jit;
 use crate::mmu::{Tlb, PAGE_SIZE};
-use crate::trap::{Exception, Interrupt, Trap};
+use crate::ram::{RamError, Zeroed};
+use crate::storm::{Storm, StormWatch};
+use crate::trap::{Interrupt, Trap};
 
 /// Where RAM starts in the physical address space (MACHINE.md).
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -74,9 +76,10 @@ pub enum Exit {
     /// A device store asked the host to look at its devices (the test
     /// finisher was written). The store has completed.
     Device,
-    /// The same exception at the same `pc`, over and over, with no
-    /// instruction retiring in between: the guest can make no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same exception at the same `pc`, over and over, with the
+    /// trapped code making no progress ([`crate::storm`]). The trap has not
+    /// been taken.
+    TrapStorm(Storm),
 }
 
 /// Memory-mapped devices: every physical address outside RAM.
@@ -161,9 +164,7 @@ impl std::fmt::Display for Digest {
     }
 }
 
-/// How many times in a row the same exception may hit the same `pc`
-/// without progress before the run stops with [`Exit::TrapStorm`].
-pub const TRAP_STORM_LIMIT: u32 = 1000;
+pub use crate::storm::TRAP_STORM_LIMIT;
 
 /// What the hart counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -204,7 +205,8 @@ pub struct Hart {
     pub digest: Digest,
     pub(crate) instret: u64,
     slept: u64,
-    pub(crate) ram: Vec<u8>,
+    /// RAM, lazily backed: untouched pages cost the host nothing.
+    pub(crate) ram: Zeroed,
     pub(crate) dc: DCache,
     /// The current fetch page: virtual address, first slot, RAM offset.
     pub(crate) fpage: u64,
@@ -232,12 +234,9 @@ pub struct Hart {
     /// A breakpoint just reported at this pc: resuming there runs it.
     bp_resume: Option<u64>,
     stats: HartStats,
-    /// Trap-storm detection: the last exception and `pc`, how many times in
-    /// a row it came without progress, and `instret` at the later of that
-    /// exception and the last `sret`.
-    last_exception: Option<(Exception, u64)>,
-    storm: u32,
-    progress_mark: u64,
+    /// Trap-storm detection over the traps entered into S-mode.
+    storm: StormWatch,
+    /// An `sret` retired in the last block (a trap return, for `storm`).
     pub(crate) sret_mark: bool,
 }
 
@@ -256,8 +255,30 @@ impl std::fmt::Debug for Hart {
 impl Hart {
     /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
     /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0).
+    ///
+    /// # Panics
+    /// If the host cannot reserve the RAM: hosts that take the size from a
+    /// user call [`Hart::with_ram`].
     pub fn new(ram_size: u64) -> Hart {
-        let ram_size = ram_size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        match Hart::with_ram(ram_size) {
+            Ok(hart) => hart,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Hart::new`], or why the host cannot give it `ram_size` bytes of
+    /// RAM. The RAM is reserved, not allocated: pages the guest never
+    /// touches cost nothing ([`crate::ram`]).
+    pub fn with_ram(ram_size: u64) -> Result<Hart, RamError> {
+        let too_big = || RamError {
+            bytes: ram_size,
+            mib: ram_size.div_ceil(1 << 20),
+            reason: "more than this host can address".into(),
+        };
+        let ram_size = ram_size
+            .checked_next_multiple_of(PAGE_SIZE)
+            .filter(|&s| usize::try_from(s).is_ok())
+            .ok_or_else(too_big)?;
         let pages = (ram_size / PAGE_SIZE) as usize;
         let mut hart = Hart {
             x: [0; 32],
@@ -271,8 +292,8 @@ impl Hart {
             digest: Digest::new(),
             instret: 0,
             slept: 0,
-            ram: vec![0; ram_size as usize],
-            dc: DCache::new(pages),
+            ram: Zeroed::new(ram_size as usize)?,
+            dc: DCache::new(pages)?,
             fpage: u64::MAX,
             fbase: 1,
             fbias: u64::MAX.wrapping_sub(4),
@@ -290,13 +311,11 @@ impl Hart {
             breakpoints: Vec::new(),
             bp_resume: None,
             stats: HartStats::default(),
-            last_exception: None,
-            storm: 0,
-            progress_mark: 0,
+            storm: StormWatch::default(),
             sret_mark: false,
         };
         hart.ctx = hart.tlb_context();
-        hart
+        Ok(hart)
     }
 
     /// Retired instructions.
@@ -475,7 +494,7 @@ impl Hart {
         self.instret += 1;
         // An emulated `sret` ends a trap handler, as a real one does.
         if bits == 0x1020_0073 {
-            self.progress_mark = self.instret;
+            self.storm.returned(self.instret);
         }
         self.stats.retired = self.instret;
         self.update_timer();
@@ -519,11 +538,10 @@ impl Hart {
             }
             let limit = end.min(self.timer_deadline());
             let stop = self.run_block::<D, MODE>(dev, limit);
-            // An `sret` ends a trap handler: what the handler retired is not
-            // progress for trap-storm detection.
+            // An `sret` ends a trap handler (for trap-storm detection).
             if self.sret_mark {
                 self.sret_mark = false;
-                self.progress_mark = self.instret;
+                self.storm.returned(self.instret);
             }
             match stop {
                 Stop::Limit | Stop::Flow(Flow::Next) | Stop::Flow(Flow::Recheck) => {}
@@ -541,32 +559,27 @@ impl Hart {
         }
     }
 
-    /// A trap happened at `pc`: count it, watch for a storm, and either
-    /// enter it (delegated) or hand it to the host.
+    /// A trap happened at `pc`: count it, and either enter it (delegated,
+    /// unless it makes a trap storm) or hand it to the host.
     fn raise(&mut self, trap: Trap) -> Option<Exit> {
         match trap {
             Trap::Exception { cause, .. } => {
                 self.stats.exceptions[cause.code() as usize & 15] += 1;
-                let same = self.last_exception == Some((cause, self.pc));
-                if same && self.instret == self.progress_mark {
-                    self.storm += 1;
-                } else {
-                    self.storm = 1;
-                    self.last_exception = Some((cause, self.pc));
-                }
-                self.progress_mark = self.instret;
-                if self.storm >= TRAP_STORM_LIMIT {
-                    tracing::debug!(target: "cpu::trap", "trap storm: {trap} at pc {:#x}", self.pc);
-                    return Some(Exit::TrapStorm { trap, pc: self.pc });
-                }
             }
             Trap::Interrupt(i) => self.stats.interrupts[i.code() as usize & 15] += 1,
         }
         if self.delegated(trap) {
+            if let Some(storm) = self.storm.trap(trap, self.pc, self.instret) {
+                tracing::debug!(target: "cpu::trap", "{storm}");
+                return Some(Exit::TrapStorm(storm));
+            }
             self.stats.delegated += 1;
             self.take_trap(trap);
             None
         } else {
+            // The host takes it; when it resumes the hart it has handled
+            // it, as M-mode firmware returning with `mret` would have.
+            self.storm.returned(self.instret);
             self.stats.to_host += 1;
             tracing::debug!(
                 target: "cpu::trap",
