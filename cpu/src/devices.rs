@@ -417,7 +417,56 @@ pub struct Uart {
     loopback_rx: VecDeque<u8>,
 }
 
+/// A UART's registers and FIFOs, without its console (a debugger's
+/// snapshot: the host's output sink and input source are not state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UartState {
+    regs: [u8; 9],
+    thr_ipending: bool,
+    loopback_rx: VecDeque<u8>,
+    /// Input bytes taken from the source but not yet read by the guest.
+    pending: VecDeque<u8>,
+}
+
 impl Uart {
+    /// The registers and FIFOs (see [`UartState`]).
+    pub fn state(&self) -> UartState {
+        UartState {
+            regs: [
+                self.ier,
+                self.fcr,
+                self.lcr,
+                self.mcr,
+                self.lsr_errors,
+                self.scr,
+                self.dll,
+                self.dlm,
+                self.rbr,
+            ],
+            thr_ipending: self.thr_ipending,
+            loopback_rx: self.loopback_rx.clone(),
+            pending: self.console.pending.clone(),
+        }
+    }
+
+    /// Puts back what [`Uart::state`] took.
+    pub fn set_state(&mut self, s: &UartState) {
+        [
+            self.ier,
+            self.fcr,
+            self.lcr,
+            self.mcr,
+            self.lsr_errors,
+            self.scr,
+            self.dll,
+            self.dlm,
+            self.rbr,
+        ] = s.regs;
+        self.thr_ipending = s.thr_ipending;
+        self.loopback_rx = s.loopback_rx.clone();
+        self.console.pending = s.pending.clone();
+    }
+
     pub fn new(console: Console) -> Uart {
         Uart {
             console,
@@ -734,6 +783,25 @@ mod tests {
     fn uart_with_input(input: &[u8]) -> (Uart, SharedBuffer) {
         let (console, out) = Console::buffered(input);
         (Uart::new(console), out)
+    }
+
+    #[test]
+    fn a_saved_uart_state_reads_back_the_same() {
+        let (mut uart, _) = uart_with_input(b"xyz");
+        uart.store(reg::LCR, 1, 0x83).unwrap();
+        uart.store(reg::RBR_THR_DLL, 1, 0x0c).unwrap();
+        uart.store(reg::LCR, 1, 0x03).unwrap();
+        assert_eq!(
+            uart.load(reg::LSR, 1),
+            Some(0x61),
+            "one byte taken: pending"
+        );
+        let saved = uart.state();
+        let regs = |u: &mut Uart| (0..8).map(|r| u.load(r, 1)).collect::<Vec<_>>();
+        let first = regs(&mut uart);
+        uart.set_state(&saved);
+        assert_eq!(regs(&mut uart), first, "same bytes, x first");
+        assert_eq!(first[0], Some(u64::from(b'x')));
     }
 
     #[test]

@@ -12,6 +12,7 @@
 
 pub mod csr;
 mod dcache;
+pub mod debug;
 pub mod devices;
 pub mod disasm;
 pub mod exec;

@@ -274,6 +274,37 @@ impl<H: SeeHart> Machine<H> {
         }
     }
 
+    /// What the SEE does about one exit of the hart (the debugger, which
+    /// runs the hart itself, calls it for every exit it does not keep).
+    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
+        match exit {
+            // An `ecall` from S-mode is the one exception the SEE keeps
+            // (medeleg bit 9 clear): it is an SBI call to M-mode.
+            Exit::Trap(Trap::Exception {
+                cause: Exception::EcallFromS,
+                ..
+            }) => handle_sbi_call(&mut self.hart, &mut self.devices),
+            // Everything else is delegated natively; a trap here means
+            // the delegation and the hart disagree.
+            Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
+            // `wfi` with no locally enabled interrupt pending: sleep
+            // until the timer can wake the hart, if it ever can.
+            Exit::Wfi => handle_wfi(&mut self.hart),
+            // The slice (or the limit) is used up.
+            Exit::BudgetExhausted => {
+                self.devices.uart.console.flush();
+                handle_budget_exhausted(self.hart.instret(), self.max_instructions)
+            }
+            // The test finisher was written.
+            Exit::Device => handle_device(&self.devices),
+            // The hart saw the same exception at the same pc repeat.
+            Exit::TrapStorm(storm) => handle_trap_storm(storm),
+            // The SEE sets no breakpoints or debug stops (the debugger
+            // keeps those exits for itself).
+            Exit::Breakpoint | Exit::Debug(_) => handle_breakpoint(self.hart.pc()),
+        }
+    }
+
     /// Copies a loadable segment into RAM, zero-filling up to `mem_size`.
     /// False if it does not fit in RAM (the image loader checks first).
     pub fn load_segment(&mut self, addr: u64, data: &[u8], mem_size: u64) -> bool {
@@ -328,32 +359,7 @@ impl<H: SeeHart> Machine<H> {
             }
             let budget = self.next_budget();
             let exit = self.hart.run(&mut self.devices, budget);
-            let flow = match exit {
-                // An `ecall` from S-mode is the one exception the SEE keeps
-                // (medeleg bit 9 clear): it is an SBI call to M-mode.
-                Exit::Trap(Trap::Exception {
-                    cause: Exception::EcallFromS,
-                    ..
-                }) => handle_sbi_call(&mut self.hart, &mut self.devices),
-                // Everything else is delegated natively; a trap here means
-                // the delegation and the hart disagree.
-                Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
-                // `wfi` with no locally enabled interrupt pending: sleep
-                // until the timer can wake the hart, if it ever can.
-                Exit::Wfi => handle_wfi(&mut self.hart),
-                // The slice (or the limit) is used up.
-                Exit::BudgetExhausted => {
-                    self.devices.uart.console.flush();
-                    handle_budget_exhausted(self.hart.instret(), self.max_instructions)
-                }
-                // The test finisher was written.
-                Exit::Device => handle_device(&self.devices),
-                // The hart saw the same exception at the same pc repeat.
-                Exit::TrapStorm(storm) => handle_trap_storm(storm),
-                // The SEE sets no breakpoints (the debugger has its own loop).
-                Exit::Breakpoint => handle_breakpoint(self.hart.pc()),
-            };
-            if let Flow::Stop(outcome) = flow {
+            if let Flow::Stop(outcome) = self.handle_exit(exit) {
                 break outcome;
             }
         };
