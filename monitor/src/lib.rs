@@ -37,10 +37,10 @@ use std::marker::PhantomData;
 
 use cpu::devices::{Console, Ended};
 use cpu::hart::RAM_BASE;
-use cpu::trap::Trap;
+use cpu::storm::{Storm, StormWatch};
 
 use exits::Log;
-use guest::{FillGuard, Guest, StormGuard};
+use guest::{FillGuard, Guest};
 use host::HostHart;
 use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
@@ -61,8 +61,13 @@ pub enum End {
     /// SBI HSM `hart_stop`: its only hart stopped, and no other hart can
     /// start it again (a hang too, said as what it is).
     HartStopped,
-    /// The same trap at the same `pc`, over and over, with no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same trap at the same `pc`, over and over, with no progress
+    /// ([`cpu::storm`]).
+    TrapStorm(Storm),
+    /// A console's output was a closed pipe (its [`cpu::devices::Hangup`]
+    /// was raised): nobody reads the run any more, and every guest still
+    /// running ends this way.
+    OutputClosed,
 }
 
 impl End {
@@ -88,9 +93,8 @@ impl fmt::Display for End {
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
             ),
-            End::TrapStorm { trap, pc } => {
-                write!(f, "stopped: trap storm: {trap} at pc {pc:#x} over and over")
-            }
+            End::TrapStorm(storm) => write!(f, "stopped: {storm}"),
+            End::OutputClosed => write!(f, "stopped: the output pipe was closed"),
         }
     }
 }
@@ -126,7 +130,20 @@ pub enum MonitorError {
     SegmentOutsideRam { name: String, addr: u64, size: u64 },
     #[error("the guests need more machine memory than the host can address")]
     OutOfMachineMemory,
+    /// The host refused the machine memory every guest's RAM is carved
+    /// from (reserved, not allocated: untouched pages cost nothing).
+    #[error("{guests} guests: machine memory for their RAM and page tables: {source}")]
+    MachineMemory {
+        guests: usize,
+        source: cpu::ram::RamError,
+    },
 }
+
+/// The preemption timer `trapvisor run --monitor` uses unless told
+/// otherwise, in instructions: 100 µs of virtual time. Small enough that
+/// side-by-side guests' output interleaves line by line; large enough that
+/// world switches cost little.
+pub const DEFAULT_QUANTUM: u64 = 10_000;
 
 /// Shadow page-table frames each guest gets by default (512 KiB).
 pub const DEFAULT_SHADOW_FRAMES: u64 = 128;
@@ -251,7 +268,11 @@ impl<H: HostHart> Monitor<H> {
             return Err(MonitorError::NoGuests);
         }
         let layout = self.layout()?;
-        let mut hart = H::deprivileged(layout.total);
+        let mut hart =
+            H::deprivileged(layout.total).map_err(|source| MonitorError::MachineMemory {
+                guests: self.specs.len(),
+                source,
+            })?;
         hart.set_digest(self.digest);
         hart.set_translation(self.translation);
         let mut guests = Vec::new();
@@ -298,7 +319,7 @@ impl<H: HostHart> Monitor<H> {
                 stats: GuestStats::default(),
                 end: None,
                 max_instructions: spec.max_instructions,
-                storm: StormGuard::default(),
+                storm: StormWatch::default(),
                 fills: FillGuard::default(),
             });
         }
@@ -341,6 +362,11 @@ impl<H: HostHart> Monitor<H> {
                 log.say(|| "switched onto the hart".into());
             }
             run_slice(&mut guests[i], &mut hart, q, &mut log);
+            if guests[i].devices.console().hung_up() {
+                for g in guests.iter_mut().filter(|g| g.end.is_none()) {
+                    g.end = Some(End::OutputClosed);
+                }
+            }
             if guests[i].end.is_some() {
                 switch_out(&mut guests[i], &mut hart);
                 current = None;
