@@ -659,3 +659,25 @@ fn hart_stop_on_the_only_hart_is_a_hang_natively_and_under_the_monitor() {
         assert!(stderr(&out).contains("hart_stop"), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn each_guest_reads_its_own_input_from_the_console_dir() {
+    let dir = std::env::temp_dir().join(format!("trapvisor-consoles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("echo.in"), b"abc\n").unwrap();
+    std::fs::write(dir.join("echo#2.in"), b"xyz\n").unwrap();
+    let guest = test_guest("echo.s");
+    let g = path_str(&guest);
+    let out = trapvisor(
+        &["run", "--console-dir", path_str(&dir), g, g],
+        b"ignored\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("echo.out")).unwrap(), b"ABC\n");
+    assert_eq!(std::fs::read(dir.join("echo#2.out")).unwrap(), b"XYZ\n");
+    // Natively too: NAME.in rather than stdin.
+    let out = trapvisor(&["run", "--console-dir", path_str(&dir), g], b"ignored\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("echo.out")).unwrap(), b"ABC\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
