@@ -113,7 +113,7 @@ impl<'a> Listing<'a> {
         let first = u16::from_le_bytes([rest[0], rest.get(1).copied().unwrap_or(0)]);
         let len = insn_len(first).min(rest.len());
         let insn = &rest[..len];
-        let chunk = if len.is_multiple_of(4) { 4 } else { 2 };
+        let chunk = if len % 4 == 0 { 4 } else { 2 };
         address(out, pc, skip);
         raw_bytes(out, &insn[..len.min(BYTES_PER_LINE)], chunk);
         for _ in (len.min(BYTES_PER_LINE)..BYTES_PER_LINE).step_by(chunk) {

@@ -295,7 +295,7 @@ fn check_entry(entry: u64, segments: &[Segment], ram: &Range<u64>) -> Result<(),
             ram_end: ram.end,
         });
     }
-    if !entry.is_multiple_of(4) {
+    if entry % 4 != 0 {
         return Err(ImageError::EntryMisaligned(entry));
     }
     let loaded = segments.iter().any(|s| match entry.checked_sub(s.addr) {

@@ -125,7 +125,7 @@ impl<S: Clone> History<S> {
     pub fn passed<T: Target<State = S>>(&mut self, target: &mut T) {
         let pos = target.position();
         self.furthest = self.furthest.max(pos);
-        if !pos.is_multiple_of(self.spacing) || pos == self.synced {
+        if pos % self.spacing != 0 || pos == self.synced {
             return;
         }
         if self.snapshots.contains_key(&pos) {

@@ -224,7 +224,7 @@ impl ShadowMmu {
     /// Frames the Bare-mode table for `ram_size` bytes of RAM needs.
     pub fn bare_frames(ram_size: u64) -> u64 {
         let gigs = (cpu::hart::RAM_BASE + ram_size).div_ceil(1 << 30) - (cpu::hart::RAM_BASE >> 30);
-        1 + gigs + u64::from(!ram_size.is_multiple_of(MEGAPAGE))
+        1 + gigs + u64::from(ram_size % MEGAPAGE != 0)
     }
 
     /// Builds the Bare-mode table for `ram` in the reserve starting at
