@@ -85,13 +85,19 @@ pub const DEFAULT_PORT: u16 = 1234;
 /// A connection to a debugger: gdbstub's byte stream, and a way to ask,
 /// while the guests run, whether the debugger has sent something (Ctrl-C,
 /// or the end of the connection).
-pub trait Wire: ConnectionExt<Error = io::Error> {
+pub trait Wire: ConnectionExt<Error = io::Error> + Sized {
     /// A check that does not block: true when a byte (or the end of the
     /// stream, or an error) is waiting.
     fn pending_check(&self) -> io::Result<Box<dyn FnMut() -> bool>>;
+    /// Another handle on the same connection.
+    fn duplicate(&self) -> io::Result<Self>;
 }
 
 impl Wire for TcpStream {
+    fn duplicate(&self) -> io::Result<TcpStream> {
+        self.try_clone()
+    }
+
     fn pending_check(&self) -> io::Result<Box<dyn FnMut() -> bool>> {
         let s = self.try_clone()?;
         Ok(Box::new(move || {
@@ -360,15 +366,27 @@ impl<'s, T: Target> Stub<'s, T> {
             }
             StopReason::Watch { number, .. } => {
                 match self.inserted.iter().find(|p| p.numbers.contains(&number)) {
-                    Some(Inserted {
+                    Some(&Inserted {
                         kind: PointSort::Watch(kind),
                         addr,
                         ..
-                    }) => MultiThreadStopReason::Watch {
-                        tid: here,
-                        kind: *kind,
-                        addr: *addr,
-                    },
+                    }) => {
+                        // GDB takes RISC-V watchpoints to stop before the
+                        // access (as the debug spec's triggers do): it
+                        // steps the instruction itself, then compares the
+                        // values. The session stopped after it; forwards,
+                        // the guest goes back one event (backwards the
+                        // session already stopped before it).
+                        if self.resume == Resume::Continue {
+                            let pos = self.session.position();
+                            self.session.go_to(pos.saturating_sub(1));
+                        }
+                        MultiThreadStopReason::Watch {
+                            tid: here,
+                            kind,
+                            addr,
+                        }
+                    }
                     _ => trap,
                 }
             }
@@ -776,12 +794,21 @@ pub fn attach<T: Target, W: Wire>(
         Ok(p) => p,
         Err(e) => return Ending::Lost(e.to_string()),
     };
+    let spare = wire.duplicate();
     session.set_observer(Box::new(StubObserver { console, pending }));
     let mut stub = Stub::new(session);
     let result = GdbStub::new(wire).run_blocking::<Loop<'_, T, W>>(&mut stub);
     stub.remove_inserted();
     match result {
-        Ok(DisconnectReason::Kill) => Ending::Killed,
+        Ok(DisconnectReason::Kill) => {
+            // GDB sends `vKill` (it speaks multiprocess) and waits for its
+            // OK, which gdbstub leaves to extended mode: answer it here.
+            if let Ok(mut w) = spare {
+                let _ = w.write_all(b"$OK#9a");
+                let _ = gdbstub::conn::Connection::flush(&mut w);
+            }
+            Ending::Killed
+        }
         Ok(_) => Ending::Detached,
         Err(e) => Ending::Lost(e.to_string()),
     }

@@ -936,8 +936,10 @@ impl Tui {
         cells.insert(0, ("pc".into(), t.pc(), self.changed_regs.contains(&32)));
         let wide = cells.iter().any(|c| c.1 > u64::from(u32::MAX));
         let digits = if wide { 16 } else { 8 };
+        // A cell is a name, its value and a space, the last one's space
+        // off the edge.
         let cell_w = 4 + digits + 1;
-        let cols = (w / cell_w).max(1);
+        let cols = ((w + 1) / cell_w).max(1);
         let rows = cells.len().div_ceil(cols);
         let skip = self.scroll[Pane::Registers.index()].min(rows.saturating_sub(h));
         let mut lines = Vec::new();
