@@ -720,9 +720,14 @@ impl Tui {
             Pane::Guests => self.guests(s, inner_h),
             Pane::Output => self.output(inner_w, inner_h),
         };
-        let mut block = self.block(pane, self.title(pane, title, large));
+        let side_slot = SIDE.contains(&pane) && !large && !self.zoom;
+        let mut block = self.block(pane, self.title(pane, title.clone(), large));
         if plain {
             block = block.borders(Borders::TOP);
+        }
+        if side_slot {
+            // The tabs are on top: what this pane shows goes below.
+            block = block.title_bottom(Line::from(title));
         }
         f.render_widget(Paragraph::new(lines).block(block), rect);
     }
