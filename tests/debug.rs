@@ -878,6 +878,25 @@ mod gdb_protocol {
         assert_eq!(pc(&mut c), 0x8020_0068);
         assert!(c.ask("bs").starts_with("T05"));
         assert_eq!(pc(&mut c), 0x8020_0064);
+        // A write watchpoint stops before the store (GDB steps it), a
+        // hardware breakpoint says so.
+        assert_eq!(c.ask("Z2,80202008,8"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(stop.contains("watch:80202008"), "{stop}");
+        assert_eq!(pc(&mut c), 0x8020_0068, "sd ra,8(t6): not run yet");
+        assert_eq!(c.ask("z2,80202008,8"), "OK");
+        assert_eq!(c.ask("Z1,802002ac,4"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(stop.contains("hwbreak"), "{stop}");
+        assert_eq!(pc(&mut c), 0x8020_02ac, "sys_exit");
+        assert_eq!(c.ask("z1,802002ac,4"), "OK");
+        assert!(c.ask("bc").contains("replaylog:begin"), "no breakpoint left: back to the start");
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert!(c.ask("Z0,80200064,4") == "OK" && c.ask("vCont;c").contains("swbreak"));
+        assert_eq!(c.ask("z0,80200064,4"), "OK");
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0064);
         // Memory through the guest's page tables; writes are refused.
         let m = c.ask("m80200064,4");
         assert_eq!(m.len(), 8, "{m}");
@@ -907,6 +926,18 @@ mod gdb_protocol {
         c.0.write_all(&[0xff, 0x00, b'#', b'$', b'$', 0x7f])
             .unwrap();
         drop(c);
+        // Connections that send nothing but noise, then leave.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20 {
+            let mut noise = TcpStream::connect(addr).unwrap();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes: Vec<u8> = (0..1 + seed % 64)
+                .map(|i| (seed.rotate_left(i as u32 * 5) >> 3) as u8)
+                .collect();
+            let _ = noise.write_all(&bytes);
+        }
 
         // The next debugger finds the guest where the first one left it.
         let mut c = Client::connect(addr);
@@ -967,7 +998,7 @@ mod gdb_protocol {
             std::panic::resume_unwind(e);
         }
         let log = String::from_utf8(log).unwrap();
-        assert_eq!(log.matches("debugger connected").count(), 3, "{log}");
+        assert_eq!(log.matches("debugger connected").count(), 23, "{log}");
         assert!(
             log.contains("debugger connection ended"),
             "garbage ends the connection: {log}"
