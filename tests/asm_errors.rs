@@ -107,7 +107,7 @@ fn each_message() {
         ("  .word 0x1ffffffffffffffffff", "t.s:1:9: number `0x1ffffffffffffffffff` does not fit in 64 bits"),
         (
             ".macro m a\n.endm\n m 1, 2",
-            "t.s:3:7: too many arguments for macro `m`",
+            "t.s:3:7: macro `m`: too many arguments",
         ),
     ];
     let mut wrong = Vec::new();
@@ -175,7 +175,7 @@ fn errors_in_included_files_name_that_file() {
         e.headlines(),
         [
             format!("{main}:3:1: unknown instruction `bogus`"),
-            format!("{inc}:2:10: li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)"),
+            format!("{inc}:2:10: undefined symbol `undefined_thing` (li needs a constant: define it with .equ, or use la for an address)"),
         ]
     );
 }

@@ -103,7 +103,10 @@ fn hi_and_lo_of_labels_below_2_gib() {
     let out = assemble_source(
         "low.s",
         "_start: lui a0, %hi(msg)\n addi a0, a0, %lo(msg)\n sb zero, %lo(msg)(a0)\n.data\nmsg: .byte 1\n",
-        &Options { origin: 0x10000 },
+        &Options {
+            origin: 0x10000,
+            ..Options::default()
+        },
     )
     .unwrap();
     assert_eq!(out.symbol("msg"), Some(0x11000));
@@ -226,6 +229,7 @@ fn entry_without_start_is_the_first_byte_of_text() {
         "main: nop\n",
         &Options {
             origin: 0x8040_0000,
+            ..Options::default()
         },
     )
     .unwrap();

@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 mod assembler;
+mod cpp;
 mod elf;
 mod error;
 mod expr;
@@ -20,6 +21,7 @@ mod fast;
 mod lexer;
 mod li;
 mod link;
+mod macros;
 mod mnemonics;
 mod source;
 
@@ -28,19 +30,26 @@ use std::path::{Path, PathBuf};
 pub use error::{Error, Errors};
 
 use assembler::{Asm, Class, Def, SymKind};
-use expr::{Env, EvalError, Exprs, Names, Node, Val};
 
-/// Where the program goes.
+/// Where the program goes, and where its includes are.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Address of `.text` (QEMU's OpenSBI jumps to `0x8020_0000`).
     pub origin: u64,
+    /// Directories searched for `.include` and `#include` files after the
+    /// including file's own (`-I DIR`, in order).
+    pub include_dirs: Vec<PathBuf>,
+    /// Preprocessor macros of `.S` files (`-D NAME` is `("NAME", None)`,
+    /// which defines it as `1`; `-D NAME=VAL` is `("NAME", Some("VAL"))`).
+    pub defines: Vec<(String, Option<String>)>,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             origin: 0x8020_0000,
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
         }
     }
 }
@@ -68,6 +77,19 @@ pub struct Symbol {
     pub absolute: bool,
 }
 
+/// A row of the line table: the bytes from `addr` up to the next row's
+/// address (or the end of the section) were assembled from line `line`
+/// of `files[file]`. A line of a macro body stands for the line that
+/// invoked the macro (the outermost invocation); `.include`d files and
+/// `.rept` bodies stand for themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineEntry {
+    pub addr: u64,
+    pub file: u32,
+    /// 1-based.
+    pub line: u32,
+}
+
 /// An assembled program.
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -76,9 +98,29 @@ pub struct Output {
     pub entry: u64,
     pub sections: Vec<Section>,
     pub symbols: Vec<Symbol>,
+    /// Every source file read (the main file first), as errors name them.
+    pub files: Vec<String>,
+    /// The line table, sorted by address: where each emitted byte of
+    /// `.text`, `.rodata` and `.data` came from.
+    pub lines: Vec<LineEntry>,
+    /// Warnings (`file:line:col: warning: ...`): the program was built.
+    pub warnings: Vec<Error>,
 }
 
 impl Output {
+    /// The file and line that the byte at `addr` was assembled from.
+    pub fn line_at(&self, addr: u64) -> Option<(&str, u32)> {
+        let sec = self.sections.iter().find(|s| {
+            s.name != ".bss" && (s.addr..s.addr.saturating_add(s.size)).contains(&addr)
+        })?;
+        let i = self.lines.partition_point(|e| e.addr <= addr);
+        let e = self.lines.get(i.checked_sub(1)?)?;
+        if e.addr < sec.addr {
+            return None;
+        }
+        Some((self.files.get(e.file as usize)?.as_str(), e.line))
+    }
+
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
@@ -96,8 +138,10 @@ pub fn assemble_file(path: &Path) -> Result<Output, Errors> {
 
 pub fn assemble_file_with(path: &Path, opts: &Options) -> Result<Output, Errors> {
     let name = path.to_string_lossy().into_owned();
-    let text = std::fs::read(path).map_err(|e| Error::file(&name, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(text).map_err(|_| Error::file(&name, "not UTF-8 text"))?;
+    let text = source::read_source(path).map_err(|e| match e {
+        source::ReadError::NotFound => Error::file(&name, "cannot read: no such file"),
+        e => Error::file(&name, e.to_string()),
+    })?;
     assemble_source(&name, &text, opts)
 }
 
@@ -112,6 +156,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     // this ends.
     let mut asm = loop {
         let mut asm = Asm::new();
+        asm.opts = opts.clone();
         asm.long_branches = long.clone();
         let file = asm
             .src
@@ -177,10 +222,41 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
         });
         elf_syms.push((s, addr, section));
     }
-    let entry = symbols
+    let entry = match symbols.iter().find(|s| s.name == "_start") {
+        Some(s) => s.addr,
+        None => {
+            asm.warnings.push(Error::file(
+                name,
+                format!(
+                    "warning: no `_start` label: the program starts at the beginning of .text ({:#x})",
+                    out[0].addr
+                ),
+            ));
+            out[0].addr
+        }
+    };
+    let mut lines: Vec<LineEntry> = asm
+        .line_marks
         .iter()
-        .find(|s| s.name == "_start")
-        .map_or(out[0].addr, |s| s.addr);
+        .filter(|&&(chunk, off, _, _)| asm.chunks.get(chunk as usize).is_some_and(|c| off < c.size))
+        .map(|&(chunk, off, file, line)| LineEntry {
+            addr: bases[chunk as usize].wrapping_add(off),
+            file,
+            line,
+        })
+        .collect();
+    lines.sort_by_key(|e| e.addr);
+    // Of several rows at one address (a statement that emitted nothing
+    // after all), the last is the one that emitted.
+    let mut table: Vec<LineEntry> = Vec::with_capacity(lines.len());
+    for e in lines {
+        match table.last_mut() {
+            Some(last) if last.addr == e.addr => *last = e,
+            Some(last) if last.file == e.file && last.line == e.line => {}
+            _ => table.push(e),
+        }
+    }
+    let files = asm.src.files.iter().map(|f| f.name.clone()).collect();
     let aligns: Vec<u64> = out.iter().map(|o| o.align).collect();
     let sections: Vec<Section> = out
         .into_iter()
@@ -227,6 +303,9 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
         entry,
         sections,
         symbols,
+        files,
+        lines: table,
+        warnings: std::mem::take(&mut asm.warnings),
     })
 }
 
@@ -313,51 +392,5 @@ fn objdump_targets(text: &str) -> String {
     match head {
         Some(h) => format!("{mnemonic} {h},0x{last}"),
         None => format!("{mnemonic} 0x{last}"),
-    }
-}
-
-/// Evaluates a constant expression in which every name is 0 (for `#if`).
-pub(crate) fn eval_constant(s: &str) -> Result<i64, String> {
-    struct Zero;
-    impl Names for Zero {
-        fn symbol(&mut self, _: &str) -> Node {
-            Node::Num(0)
-        }
-        fn local(&mut self, _: u64, _: bool) -> Result<Node, String> {
-            Ok(Node::Num(0))
-        }
-        fn dot(&mut self) -> Node {
-            Node::Num(0)
-        }
-    }
-    struct NoSyms;
-    impl Env for NoSyms {
-        fn symbol(&self, _: &Exprs, id: u32, _: u32) -> Result<Val, EvalError> {
-            Err(EvalError::Undefined(id))
-        }
-    }
-    let mut toks = Vec::new();
-    let mut c = false;
-    if let Some(e) = lexer::tokenize(
-        s,
-        lexer::Dialect {
-            slash_comments: true,
-        },
-        &mut c,
-        &mut toks,
-    ) {
-        return Err(e.msg);
-    }
-    let mut exprs = Exprs::default();
-    let mut pos = 0;
-    let e = exprs
-        .parse(s, &toks, &mut pos, &mut Zero)
-        .map_err(|(_, m)| m)?;
-    if pos != toks.len() {
-        return Err("unexpected text after the expression".into());
-    }
-    match exprs.eval(e, &NoSyms, 0) {
-        Ok(Val::Abs(v)) => Ok(v),
-        _ => Err("not a constant".into()),
     }
 }

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::assembler::{field_value, patch, Asm, Class, Def, Field, Reloc, Sym, Where};
-use crate::expr::{Env, EvalError, Exprs, Val};
+use crate::expr::{Env, EvalError, Exprs, Val, MAX_EVAL_DEPTH};
 
 /// One output section, laid out.
 pub struct OutSection {
@@ -79,7 +79,7 @@ impl Env for Pass2<'_> {
         match self.syms.get(id as usize).map(|s| s.def) {
             Some(Def::Label { chunk, off }) => Ok(self.loc(chunk, off)),
             Some(Def::Const(v)) => Ok(Val::Abs(v)),
-            Some(Def::Deferred(e)) if depth < 64 => exprs.eval(e, self, depth),
+            Some(Def::Deferred(e)) if depth < MAX_EVAL_DEPTH => exprs.eval(e, self, depth),
             Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
             _ => Err(EvalError::Undefined(id)),
         }
@@ -99,6 +99,9 @@ impl Pass2<'_> {
                 Err("expression is not a constant or an address".into())
             }
             Err(EvalError::DivZero) => Err("division by zero".into()),
+            Err(EvalError::TooDeep) => Err(
+                "expression too deep to evaluate (symbols defined through too many others)".into(),
+            ),
             Err(EvalError::Undefined(id)) => Err(match self.syms.get(id as usize) {
                 Some(s) if s.numeric => format!("undefined local label `{}f`", s.name),
                 Some(s) => format!("undefined symbol `{}`", s.name),

@@ -157,7 +157,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     // Every guest is checked before any runs.
     let mut guests = Vec::new();
     for file in files {
-        match load_guest(file, args.memory) {
+        match load_guest(file, args.memory, &args.asm.options()) {
             Ok(g) => guests.push(g),
             Err(e) => eprintln!("trapvisor: {e}"),
         }
