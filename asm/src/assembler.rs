@@ -116,6 +116,9 @@ pub struct Sym {
     pub settable: bool,
     /// Declared `.local` (a later `.comm` then allocates it in `.bss`).
     pub local: bool,
+    /// Declared `.weak`: if never defined, its value is 0 (as the linker
+    /// resolves an undefined weak symbol).
+    pub weak: bool,
 }
 
 #[derive(Default)]
@@ -143,6 +146,7 @@ impl SymTab {
             numeric,
             settable: false,
             local: false,
+            weak: false,
         });
         (self.syms.len() - 1) as u32
     }
@@ -2019,6 +2023,7 @@ impl Asm {
                     let sym = &mut self.symtab.syms[id as usize];
                     if matches!(name, ".globl" | ".global" | ".weak") {
                         sym.global = true;
+                        sym.weak |= name == ".weak";
                     } else if name == ".local" {
                         sym.local = true;
                         sym.global = false;
@@ -2087,9 +2092,12 @@ impl Asm {
                 let mut buf = Vec::new();
                 for op in ops() {
                     match op {
-                        [t] if t.kind == Tok::Str => {
+                        // Adjacent strings are one (`"ab" "cd"`, as gas).
+                        [t, ..] if op.iter().all(|t| t.kind == Tok::Str) => {
                             buf.clear();
-                            unescape(tok_text(line, t), &mut buf);
+                            for s in op {
+                                unescape(tok_text(line, s), &mut buf);
+                            }
                             if name != ".ascii" {
                                 buf.push(0);
                             }
@@ -3265,8 +3273,15 @@ impl Asm {
                 self.jump(l, line, 0, ops[0], op_at(0))
             }
             P::Jr => {
-                want(1, "rs")?;
-                let (base, imm) = self.base_or_mem(line, ops[0], op_at(0))?;
+                // `jr rs`, `jr offset(rs)`, or GNU's `jr rs, offset`.
+                let (base, imm) = match n {
+                    1 => self.base_or_mem(line, ops[0], op_at(0))?,
+                    2 => (
+                        self.reg(line, ops[0], op_at(0))?,
+                        self.imm(line, ops[1], op_at(1))?,
+                    ),
+                    _ => return Err(count_err("rs")),
+                };
                 self.emit_with(l, Insn::new(Op::Jalr, 0, base, 0, 0), Field::I, imm)
             }
             P::Ret => {

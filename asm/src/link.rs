@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::assembler::{field_value, patch, Asm, Class, Def, Field, Reloc, Sym, Where};
-use crate::expr::{Env, EvalError, Exprs, Val, MAX_EVAL_DEPTH};
+use crate::expr::{Env, EvalError, Exprs, Node, Val, MAX_EVAL_DEPTH};
 
 /// One output section, laid out.
 pub struct OutSection {
@@ -81,6 +81,9 @@ impl Env for Pass2<'_> {
             Some(Def::Const(v)) => Ok(Val::Abs(v)),
             Some(Def::Deferred(e)) if depth < MAX_EVAL_DEPTH => exprs.eval(e, self, depth),
             Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
+            Some(Def::Undef) if self.syms.get(id as usize).is_some_and(|s| s.weak) => {
+                Ok(Val::Abs(0))
+            }
             _ => Err(EvalError::Undefined(id)),
         }
     }
@@ -132,8 +135,33 @@ pub fn apply_fixups(asm: &mut Asm, bases: &[u64]) -> Vec<(Where, String)> {
             }
         }
     }
+    // A pc-relative reference to an undefined weak symbol: as GNU ld does,
+    // `auipc` becomes `lui rd, 0` and its low part is taken from 0.
+    let undef_weak = |e: u32| match asm.exprs.nodes.get(e as usize) {
+        Some(Node::Sym(id)) => asm
+            .symtab
+            .syms
+            .get(*id as usize)
+            .is_some_and(|s| s.weak && s.def == Def::Undef),
+        _ => false,
+    };
+    let mut to_lui: Vec<(u16, u64)> = Vec::new();
     let mut patches: Vec<(u16, u64, Field, i64)> = Vec::with_capacity(asm.fixups.len());
     for f in &asm.fixups {
+        if undef_weak(f.expr) {
+            match f.reloc {
+                Reloc::PcrelHi => {
+                    to_lui.push((f.chunk, f.off));
+                    patches.push((f.chunk, f.off, f.field, 0));
+                    continue;
+                }
+                Reloc::PcrelLo | Reloc::PcrelLoAt { .. } => {
+                    patches.push((f.chunk, f.off, f.field, 0));
+                    continue;
+                }
+                _ => {}
+            }
+        }
         let pc = bases[f.chunk as usize].wrapping_add(f.off) as i64;
         let value = match env.value(&asm.exprs, f.expr) {
             Ok(v) => v,
@@ -166,6 +194,19 @@ pub fn apply_fixups(asm: &mut Asm, bases: &[u64]) -> Vec<(Where, String)> {
         match resolved {
             Ok(v) => patches.push((f.chunk, f.off, f.field, v)),
             Err(m) => errors.push((f.at, m)),
+        }
+    }
+    for (chunk, off) in to_lui {
+        if let Some(dst) = asm
+            .chunks
+            .get_mut(chunk as usize)
+            .and_then(|c| c.data.get_mut(off as usize..off as usize + 4))
+        {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(dst);
+            // auipc (opcode 0x17) -> lui (0x37), same rd and immediate.
+            let word = u32::from_le_bytes(w) ^ 0x17 ^ 0x37;
+            dst.copy_from_slice(&word.to_le_bytes());
         }
     }
     for (chunk, off, field, v) in patches {
