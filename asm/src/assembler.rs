@@ -15,7 +15,7 @@ use crate::fast::{reg_by_name, FxHashMap};
 use crate::lexer::{tokenize, unescape, Tok, Token};
 use crate::li::li;
 use crate::macros::{self, Param, Subst};
-use crate::mnemonics::{immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
+use crate::mnemonics::{self, immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
 use crate::source::{LineRef, Sources};
 
 /// An error before it is located: byte offset in the line, and message.
@@ -395,7 +395,7 @@ impl Env for Pass1<'_> {
             }),
             Some(Def::Const(v)) => Ok(Val::Abs(v)),
             Some(Def::Deferred(e)) if depth < MAX_EVAL_DEPTH => exprs.eval(e, self, depth),
-            Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
+            Some(Def::Deferred(_)) => Err(EvalError::TooDeep),
             _ => Err(EvalError::Unknown),
         }
     }
@@ -2645,6 +2645,16 @@ impl Asm {
         rest: &[Token],
     ) -> PResult<()> {
         let Some(mn) = lookup(name) else {
+            let lower = name.to_ascii_lowercase();
+            if let Some(ext) = mnemonics::extension_of(&lower) {
+                return Err((
+                    first.start,
+                    format!(
+                        "`{name}` needs the {ext} extension, which this machine does not have (it is {})",
+                        mnemonics::MACHINE_ISA
+                    ),
+                ));
+            }
             return Err((first.start, format!("unknown instruction `{name}`")));
         };
         let end = end_of(line, rest).max(first.end);

@@ -65,8 +65,6 @@ pub enum EvalError {
     DivZero,
     /// Arithmetic on addresses that no relocation can express.
     NotAbsolute,
-    /// A symbol defined in terms of itself.
-    Cycle(u32),
     /// Nested deeper than [`MAX_EVAL_DEPTH`] (symbols defined through
     /// other symbols included).
     TooDeep,

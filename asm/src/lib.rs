@@ -170,7 +170,8 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     };
     asm.finish_sections();
     let (bases, mut out) = link::layout(&asm, opts.origin);
-    let errs = link::apply_fixups(&mut asm, &bases);
+    let resolved = link::resolve(&asm, &bases);
+    let errs = link::apply_fixups(&mut asm, &bases, &resolved);
     for (w, m) in errs {
         asm.error(w, m);
     }
@@ -194,6 +195,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     let env = link::Pass2 {
         syms: &asm.symtab.syms,
         bases: &bases,
+        resolved: &resolved,
     };
     let mut symbols = Vec::new();
     let mut elf_syms = Vec::new();
@@ -324,7 +326,8 @@ pub fn assemble_insn(text: &str, pc: u64) -> Result<u32, Error> {
     );
     asm.run(file);
     let (bases, _) = link::layout(&asm, pc);
-    let errs = link::apply_fixups(&mut asm, &bases);
+    let resolved = link::resolve(&asm, &bases);
+    let errs = link::apply_fixups(&mut asm, &bases, &resolved);
     for (w, m) in errs {
         asm.error(w, m);
     }

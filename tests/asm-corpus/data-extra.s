@@ -30,3 +30,9 @@ x:      .word   1
         .sleb128 0x7fffffffffffffff
         .sleb128 -0x8000000000000000
         .uleb128 (1 << 40) + 3
+        # Symbols defined through symbols defined later.
+        .word   F1
+        .equ    F1, F2 + 1
+        .equ    F2, F3 * 2
+        .equ    F3, y - x
+y:      .byte   7
