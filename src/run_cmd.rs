@@ -431,6 +431,7 @@ mod tests {
             stats: false,
             interpret: false,
             trace: trace.map(str::to_owned),
+            asm: Default::default(),
         }
     }
 

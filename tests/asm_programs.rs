@@ -355,3 +355,138 @@ fn assemble_one_instruction() {
     let e = assemble_insn("addx a0, a0, 1", 0).unwrap_err();
     assert_eq!(e.message, "unknown instruction `addx`");
 }
+
+/// GNU as features that real sources use (bytes from GNU as 2.40; the
+/// corpus files `gnu-macros.s`, `conditionals.s`, `repeat.s` and
+/// `data-extra.s` check many more against GNU as itself).
+#[test]
+fn gnu_as_macros_conditionals_and_repeats() {
+    let out = assemble(
+        r#"_start:
+ .macro SAY msg
+ .asciz "\msg"
+ .endm
+ .macro init; .endm
+ .macro m a, b=9, c
+ .byte \a, \b
+ .ascii "<\c>"
+ .endm
+ init
+ SAY "hello world"
+ SAY "\"quoted\" word"
+ m 1 + 2
+ m 5 6 7
+ .byte 1; .byte 2 ; .macro two; .byte 0x22; .endm; two
+ .if 2 > 1
+ .byte 0x10
+ .elseif 1
+ .byte 0xee
+ .else
+ .byte 0xee
+ .endif
+ .ifc a0, a0
+ .irp r, 3, 4
+ .byte \r
+ .endr
+ .endif
+ .irpc c, 567
+ .byte \c
+ .endr
+ .altmacro
+ .macro am x
+ .byte x
+ .endm
+ am %2*4
+ .noaltmacro
+ .uleb128 624485
+ .sleb128 -123456
+"#,
+    );
+    let text = &out.section(".text").unwrap().data;
+    let mut want = Vec::new();
+    want.extend_from_slice(b"hello world\0\"quoted\" word\0");
+    want.extend_from_slice(&[3, 9, b'<', b'>', 5, 6, b'<', b'7', b'>']);
+    want.extend_from_slice(&[1, 2, 0x22, 0x10, 3, 4, 5, 6, 7, 8]);
+    want.extend_from_slice(&[0xe5, 0x8e, 0x26, 0xc0, 0xbb, 0x78]);
+    assert_eq!(&text[..want.len()], &want[..], "{}", hex(text));
+}
+
+#[test]
+fn comm_and_lcomm_go_to_bss() {
+    let out = assemble("_start: nop\n .lcomm lbuf, 5\n .comm buf, 10\n .bss\nb0: .zero 3\n");
+    let bss = out.section(".bss").unwrap();
+    // As GNU as + ld: `.lcomm` after the file's own .bss (aligned to 4
+    // for 5 bytes), common symbols after every .bss input section.
+    assert_eq!(out.symbol("b0"), Some(bss.addr));
+    assert_eq!(out.symbol("lbuf"), Some(bss.addr + 4));
+    assert_eq!(out.symbol("buf"), Some(bss.addr + 16));
+    assert_eq!(bss.size, 26);
+}
+
+/// The line table: every emitted address maps to the line it came from;
+/// macro expansions map to the invocation, includes and `.rept` bodies
+/// to their own lines.
+#[test]
+fn line_table() {
+    let dir = temp_dir("lines");
+    std::fs::write(dir.join("inc.s"), "  nop\n  .word 7\n").unwrap();
+    std::fs::write(
+        dir.join("main.s"),
+        "  .macro two\n  nop\n  nop\n  .endm\n_start:\n  li a0, 0x12345678\n  two\n  .include \"inc.s\"\n  .rept 2\n  addi a0, a0, 1\n  .endr\n  .data\n  .byte 1\n",
+    )
+    .unwrap();
+    let out = assemble_file(&dir.join("main.s")).unwrap();
+    let main = dir.join("main.s").display().to_string();
+    let inc = dir.join("inc.s").display().to_string();
+    let at = |a: u64| out.line_at(a).map(|(f, l)| (f.to_string(), l));
+    let t = 0x8020_0000;
+    let m = |l| Some((main.clone(), l));
+    let i = |l| Some((inc.clone(), l));
+    assert_eq!(at(t), m(6)); // li: lui
+    assert_eq!(at(t + 4), m(6)); // li: addiw
+    assert_eq!(at(t + 8), m(7)); // two
+    assert_eq!(at(t + 12), m(7));
+    assert_eq!(at(t + 16), i(1));
+    assert_eq!(at(t + 20), i(2));
+    assert_eq!(at(t + 24), m(10));
+    assert_eq!(at(t + 28), m(10));
+    assert_eq!(at(t + 32), None);
+    let data = out.section(".data").unwrap().addr;
+    assert_eq!(at(data), m(13));
+    assert!(out.lines.windows(2).all(|w| w[0].addr < w[1].addr));
+    assert_eq!(out.files[0], main);
+}
+
+#[test]
+fn preprocessor_with_include_dirs_and_defines() {
+    let dir = temp_dir("cpp-I");
+    let incdir = dir.join("headers");
+    std::fs::create_dir_all(&incdir).unwrap();
+    std::fs::write(
+        incdir.join("ops.h"),
+        "#define OP(n, inst, a, b) test_ ## n: li x1, a; li x2, b; inst x3, x1, x2;\n#define STR(x) #x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("t.S"),
+        "#include <ops.h>\n_start:\n  OP(2, add, 1, \\\n     2)\n#if N * 2 == 6 && defined(FLAG)\n  .ascii STR(N)\n#endif\n",
+    )
+    .unwrap();
+    let opts = Options {
+        include_dirs: vec![incdir],
+        defines: vec![("N".into(), Some("3".into())), ("FLAG".into(), None)],
+        ..Options::default()
+    };
+    let out = asm::assemble_file_with(&dir.join("t.S"), &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        section_hex(&out, ".text"),
+        "9300100013012000b38120004e000100"
+    );
+    assert!(out.symbol("test_2").is_some());
+    // Without -I the header is not found.
+    let e = assemble_file(&dir.join("t.S")).unwrap_err();
+    assert!(
+        e.to_string().contains("include file `ops.h` not found"),
+        "{e}"
+    );
+}

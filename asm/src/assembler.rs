@@ -314,7 +314,7 @@ struct CommonSym {
 const MAX_EXPANSION_DEPTH: usize = 200;
 /// Lines that macro, `.rept` and `.irp` expansions may produce in one
 /// assembly (each repetition counts as one more): about a second of work.
-pub const MAX_EXPANDED_LINES: u64 = 2_000_000;
+pub const MAX_EXPANDED_LINES: u64 = 1_000_000;
 /// Bytes of text that macro and `.irp` substitution may produce.
 pub const MAX_EXPANDED_BYTES: u64 = 64 << 20;
 /// How deeply `.include`s may nest.

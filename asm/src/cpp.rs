@@ -321,13 +321,12 @@ fn tokenize(s: &str) -> Vec<PTok> {
             i += 1;
             while i < b.len() {
                 let d = b[i];
-                if matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P') {
-                    i += 1;
-                } else if is_ident_char(d) || d == b'.' {
-                    i += 1;
-                } else {
+                let sign =
+                    matches!(d, b'+' | b'-') && matches!(b[i - 1], b'e' | b'E' | b'p' | b'P');
+                if !(sign || is_ident_char(d) || d == b'.') {
                     break;
                 }
+                i += 1;
             }
             Kind::Number
         } else if c == b'"' || (c == b'\'' && closes(b, i)) {
@@ -486,7 +485,7 @@ impl Cpp<'_> {
             let unchanged = !joined
                 && lg
                     .span
-                    .is_some_and(|(s, e)| &text[s as usize..e as usize] == lg.text)
+                    .is_some_and(|(s, e)| text[s as usize..e as usize] == lg.text)
                 && lg.text[indent.len()..] == line;
             if unchanged {
                 self.emit(self.here, 0);
@@ -608,11 +607,8 @@ impl Cpp<'_> {
                     None => self.error("#else without #if"),
                 }
             }
-            "endif" => {
-                if conds.pop().is_none() {
-                    self.error("#endif without #if");
-                }
-            }
+            "endif" if conds.pop().is_none() => self.error("#endif without #if"),
+            "endif" => {}
             _ if !live => {}
             "define" => self.define(arg),
             "undef" => {
