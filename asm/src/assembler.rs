@@ -333,6 +333,9 @@ pub struct Asm {
     section_stack: Vec<u16>,
     pub fixups: Vec<Fixup>,
     macros: FxHashMap<Box<str>, Rc<Macro>>,
+    /// A bit per first letter (lowercased, modulo 64) of the macros ever
+    /// defined: most statements are no macro, and this says so at once.
+    macro_initials: u64,
     recording: Option<Recording>,
     frames: Vec<Frame>,
     conds: Vec<Cond>,
@@ -632,6 +635,7 @@ impl Asm {
             section_stack: Vec::new(),
             fixups: Vec::new(),
             macros: FxHashMap::default(),
+            macro_initials: 0,
             recording: None,
             frames: Vec::new(),
             conds: Vec::new(),
@@ -1121,6 +1125,7 @@ impl Asm {
                     self.error(rec.at, format!("macro `{name}` is already defined"));
                     return;
                 }
+                self.macro_initials |= initial_bit(&name);
                 self.macros
                     .insert(name.into(), Rc::new(Macro { params, body }));
             }
@@ -1375,9 +1380,13 @@ impl Asm {
             return self.assign(l, line, name, first.start, &t[2..], false);
         }
         if name.starts_with('.') {
-            let lower = name.to_ascii_lowercase();
-            if let Some(r) = self.conditional(l, line, &lower, first.start, &t[1..]) {
-                return r;
+            let b = name.as_bytes();
+            let cond = |p: &[u8]| b.len() > p.len() && b[1..=p.len()].eq_ignore_ascii_case(p);
+            if cond(b"if") || cond(b"else") || cond(b"endif") || cond(b"endc") {
+                let lower = name.to_ascii_lowercase();
+                if let Some(r) = self.conditional(l, line, &lower, first.start, &t[1..]) {
+                    return r;
+                }
             }
             return self.directive(l, line, name, first.start, &t[1..]);
         }
@@ -1389,7 +1398,7 @@ impl Asm {
 
     /// A macro by name (case does not matter, as in GNU as).
     fn find_macro(&self, name: &str) -> Option<Rc<Macro>> {
-        if self.macros.is_empty() {
+        if self.macro_initials & initial_bit(name) == 0 {
             return None;
         }
         match self.macros.get(name) {
@@ -1540,13 +1549,14 @@ impl Asm {
             _ => "",
         };
         let arg_at = args.first().map_or(name_end, |t| t.start);
-        let (scrubbed, map) = macros::scrub_mapped(raw);
+        let scrubbed = macros::scrub(raw);
         let alt = self.altmacro;
         let values = {
             let mut percent = |s: &str| self.percent_expr(s);
             macros::parse_args(&scrubbed, &m.params, alt, Some(&mut percent))
         }
         .map_err(|(o, msg)| {
+            let map = macros::scrub_mapped(raw).1;
             let at = (o..scrubbed.len())
                 .find_map(|k| map.get(k).copied())
                 .map_or(arg_at, |k| {
@@ -1949,6 +1959,13 @@ fn pad_code(c: &mut Chunk, end: u64) {
         c.data.extend_from_slice(bytes);
         c.size += bytes.len() as u64;
     }
+}
+
+/// The bit of [`Asm::macro_initials`] for a name.
+fn initial_bit(name: &str) -> u64 {
+    name.as_bytes()
+        .first()
+        .map_or(0, |c| 1 << (c.to_ascii_lowercase() & 63))
 }
 
 /// A string of `.ifc`: blanks around it dropped; `'...'` quoting as in

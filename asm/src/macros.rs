@@ -52,15 +52,19 @@ fn is_sep(c: u8, alt: bool) -> bool {
 /// numbers, strings, `\` references), so that `1 + 2` reads as `1+2` but
 /// `5 6` stays two words. Quoted strings are copied as they are.
 pub fn scrub(text: &str) -> String {
-    scrub_mapped(text).0
+    scrub_inner(text, false).0
 }
 
 /// [`scrub`], and for each byte of the result the offset in `text` it
 /// came from (for error columns).
 pub fn scrub_mapped(text: &str) -> (String, Vec<usize>) {
+    scrub_inner(text, true)
+}
+
+fn scrub_inner(text: &str, want_map: bool) -> (String, Vec<usize>) {
     let b = text.as_bytes();
     let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut map: Vec<usize> = Vec::with_capacity(b.len());
+    let mut map: Vec<usize> = Vec::with_capacity(if want_map { b.len() } else { 0 });
     let mut i = 0;
     let word_end = |c: u8| is_name_char(c) || c == b'"' || c == b'\'';
     let word_start = |c: u8| is_name_char(c) || c == b'"' || c == b'\\' || c == b'%';
@@ -74,7 +78,9 @@ pub fn scrub_mapped(text: &str) -> (String, Vec<usize>) {
             }
             i = (i + 1).min(b.len());
             out.extend_from_slice(&b[start..i]);
-            map.extend(start..i);
+            if want_map {
+                map.extend(start..i);
+            }
         } else if is_white(c) {
             let start = i;
             while i < b.len() && is_white(b[i]) {
@@ -83,12 +89,16 @@ pub fn scrub_mapped(text: &str) -> (String, Vec<usize>) {
             if let (Some(&p), Some(&n)) = (out.last(), b.get(i)) {
                 if word_end(p) && word_start(n) {
                     out.push(b' ');
-                    map.push(start);
+                    if want_map {
+                        map.push(start);
+                    }
                 }
             }
         } else {
             out.push(c);
-            map.push(i);
+            if want_map {
+                map.push(i);
+            }
             i += 1;
         }
     }
@@ -505,9 +515,15 @@ impl Subst<'_> {
         }
         let mut out = String::with_capacity(text.len() + 16);
         let mut i = 0;
-        let mut in_quote = false;
         while i < b.len() {
             let c = b[i];
+            if !self.alt && c != b'\\' {
+                // Only `\` is special: copy up to the next one at once.
+                let j = text[i..].find('\\').map_or(b.len(), |k| i + k);
+                out.push_str(&text[i..j]);
+                i = j;
+                continue;
+            }
             if c == b'\\' {
                 i += 1;
                 match b.get(i) {
@@ -552,17 +568,12 @@ impl Subst<'_> {
                     None => out.push_str(&text[i..next]),
                 }
                 i = next.max(i + 1);
-            } else if c == b'"' {
-                in_quote = !in_quote;
-                out.push('"');
-                i += 1;
             } else {
                 let len = text[i..].chars().next().map_or(1, char::len_utf8);
                 out.push_str(&text[i..i + len]);
                 i += len;
             }
         }
-        let _ = in_quote;
         Some(out)
     }
 }

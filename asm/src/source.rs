@@ -35,7 +35,8 @@ pub struct SourceFile {
 #[derive(Default)]
 pub struct Sources {
     pub files: Vec<SourceFile>,
-    pub texts: Vec<Rc<str>>,
+    /// Texts are `Rc<String>`: made from a `String` without copying it.
+    pub texts: Vec<Rc<String>>,
     /// Files already read, by canonical path.
     by_path: HashMap<PathBuf, u32>,
     /// Bytes of every file read.
@@ -46,8 +47,8 @@ pub struct Sources {
 pub type PpError = (LineRef, u32, String);
 
 impl Sources {
-    pub fn add_text(&mut self, text: impl Into<Rc<str>>) -> u32 {
-        self.texts.push(text.into());
+    pub fn add_text(&mut self, text: String) -> u32 {
+        self.texts.push(Rc::new(text));
         (self.texts.len() - 1) as u32
     }
 
