@@ -1,15 +1,72 @@
-//! The trapvisor assembler: the GNU as subset of `MACHINE.md` ("Assembly
-//! sources") for RV64IMA/Zicsr/Zifencei, straight to an ELF64 executable.
-//! It is assembler and linker in one: sections are laid out as
+//! The trapvisor assembler: GNU as syntax for RV64IMA/Zicsr/Zifencei and
+//! the privileged instructions, straight to an ELF64 executable. It is
+//! assembler and linker in one: sections are laid out as
 //! `guest-programs/link.ld` lays them out, and every relocation is
-//! resolved here.
+//! resolved here. The bytes are GNU as's + ld's (`scripts/asm-diff.sh`
+//! checks the guest programs and `tests/asm-corpus/` against them).
 //!
-//! Two passes. Pass 1 ([`assembler`]) reads statements, follows
-//! `.include` and macro expansions, defines labels and emits bytes; every
-//! size is fixed there. Values it cannot know yet (forward labels, branch
-//! targets, `%pcrel_lo`) leave fixups that pass 2 ([`link`]) resolves once
-//! the layout is known. Mnemonics and operand formats come from the
-//! instruction table, [`cpu::isa`].
+//! # What it reads
+//! - Instructions of the machine and the usual pseudo-instructions; an
+//!   instruction of another extension (`fadd.s`, `c.addi`, `vadd.vv`,
+//!   `andn`, ...) is an error that names the extension it needs.
+//! - Labels, numeric local labels (`1:` `1b` `1f`), `.equ`/`.set`/`=`
+//!   (in any order: a symbol may be defined through symbols defined later),
+//!   expressions with GNU as's operators and precedence, `%hi`/`%lo`/
+//!   `%pcrel_hi`/`%pcrel_lo`.
+//! - `;` between statements, `#` and `/* */` comments (`//` too in `.S`).
+//! - Data and layout: `.byte` `.half` `.word` `.dword` (and their other
+//!   names), `.ascii`/`.asciz`/`.string` (adjacent strings concatenate),
+//!   `.zero`/`.space`/`.skip`, `.fill`, `.uleb128`/`.sleb128` (constants),
+//!   `.align`/`.p2align`/`.balign`, `.text`/`.data`/`.rodata`/`.bss`/
+//!   `.section`/`.pushsection`/`.popsection`, `.comm`/`.lcomm`/`.local`,
+//!   `.globl`/`.weak` (an undefined weak symbol is 0)/`.type`/`.size`,
+//!   `.option`, `.include` (the including file's directory, the main
+//!   file's, then `-I`), `.end`, `.error`.
+//! - Macros (`macros.rs`): `.macro`/`.endm` with defaults, `:req`,
+//!   `:vararg`, keyword arguments, quoted arguments, `\@`, `\()`;
+//!   `.exitm`, `.purgem`, `.altmacro` (`%expr`, `<...>`, `LOCAL`); `.rept`,
+//!   `.irp`, `.irpc` ... `.endr`.
+//! - Conditional assembly: `.if` `.ifdef` `.ifndef` `.ifc` `.ifnc`
+//!   `.ifeqs` `.ifnes` `.ifb` `.ifnb` `.ifeq` `.ifne` `.ifge` `.ifgt`
+//!   `.ifle` `.iflt`, `.elseif`, `.else`, `.endif`.
+//! - `.S` files go through a C preprocessor first (`cpp.rs`): `#include`,
+//!   object- and function-like `#define` with `#`, `##` and variadic
+//!   arguments, `#if` with C expressions and `defined`, `-D`/`-I`
+//!   ([`Options`]), enough for the official riscv-tests sources.
+//!
+//! Errors are `file:line:col: message` with the line and a caret; a
+//! program without `_start` gets a warning ([`Output::warnings`]) and
+//! starts at the beginning of `.text`.
+//!
+//! # Limits
+//! Sources are hostile input: no input makes the assembler crash,
+//! overflow its stack, or run or grow without end. Each limit ends the
+//! assembly with an error at the line that crossed it.
+//! - An expression may nest 256 parentheses or unary operators and be
+//!   1000 operators deep (`1+1+...` with 1000 terms); evaluation stops at
+//!   4000 levels (a symbol defined in terms of itself is named).
+//! - Macros, `.rept` and `.irp` may nest 200 deep and produce, in all,
+//!   1,000,000 lines (each repetition counts) and 64 MiB of substituted
+//!   text: 40 macros each expanding the next twice stop there, within a
+//!   second.
+//! - A source file must be a regular file (not `/dev/zero` or a pipe) of
+//!   at most 64 MiB; all files together at most 256 MiB; `.include`s nest
+//!   at most 64 deep, and a file that includes itself is an error.
+//! - The preprocessor: one line may make or copy 200,000 tokens while it
+//!   is expanded, parentheses nest at most 200 deep, `#include` 64 deep,
+//!   and its output is at most 64 MiB.
+//! - No section grows past 1 GiB.
+//!
+//! # How it works
+//! Two passes. Pass 1 (`assembler.rs`) reads statements (following
+//! `.include`, macro expansions and repeats, each a frame on a stack, so
+//! nothing recurses), defines labels and emits bytes; every size is fixed
+//! there. Values it cannot know yet (forward labels, branch targets,
+//! `%pcrel_lo`) leave fixups that pass 2 (`link.rs`) resolves once the
+//! layout is known. Mnemonics and operand formats come from the
+//! instruction table, [`cpu::isa`]. Pass 1 also records where each
+//! emitted byte came from: [`Output::lines`], the line table a debugger
+//! reads.
 #![forbid(unsafe_code)]
 
 mod assembler;
