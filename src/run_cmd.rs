@@ -240,7 +240,12 @@ pub fn ram_range(memory: u64) -> std::ops::Range<u64> {
 
 /// Reads, assembles if needed, and checks a guest program against a RAM
 /// of `memory` bytes.
-pub fn load_guest(path: &Path, memory: u64, asm: &asm::Options) -> Result<Guest, LoadError> {
+pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
+    load_guest_with(path, memory, &asm::Options::default())
+}
+
+/// [`load_guest`] with the assembler's options (`-I`, `-D`).
+pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<Guest, LoadError> {
     let read_error = |source| LoadError::Read {
         path: path.to_owned(),
         source,
@@ -395,7 +400,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return monitored::run(&files, args, trace);
     }
     let file = &files[0];
-    let guest = match load_guest(file, args.memory, &args.asm.options()) {
+    let guest = match load_guest_with(file, args.memory, &args.asm.options()) {
         Ok(guest) => guest,
         Err(e) => {
             eprintln!("trapvisor: {e}");
