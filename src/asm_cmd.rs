@@ -1,5 +1,6 @@
-//! `trapvisor asm FILE.s [-o FILE.elf] [-I DIR] [-D NAME[=VALUE]]`:
-//! assemble a guest to an ELF executable with the built-in assembler.
+//! `trapvisor asm FILE.s [-o FILE.elf] [-g] [-I DIR] [-D NAME[=VALUE]]`:
+//! assemble a guest to an ELF executable with the built-in assembler
+//! (`-g`: with DWARF line information for gdb).
 //! The `-I`/`-D` flags ([`AsmFlags`]) are the same wherever trapvisor
 //! assembles a source (`run`, `disasm`).
 
@@ -18,6 +19,10 @@ pub struct AsmArgs {
     /// Address of `.text`
     #[arg(long, value_parser = parse_addr, default_value = "0x80200000")]
     pub origin: u64,
+    /// Write DWARF line information (as GNU as -g does), so that gdb shows
+    /// the source lines
+    #[arg(short = 'g')]
+    pub debug: bool,
     #[command(flatten)]
     pub flags: AsmFlags,
 }
@@ -74,6 +79,7 @@ fn parse_addr(s: &str) -> Result<u64, String> {
 pub fn run(args: AsmArgs) -> ExitCode {
     let opts = asm::Options {
         origin: args.origin,
+        debug_info: args.debug,
         ..args.flags.options()
     };
     let out = match assemble(&args.input, &opts) {

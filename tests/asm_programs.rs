@@ -490,3 +490,35 @@ fn preprocessor_with_include_dirs_and_defines() {
         "{e}"
     );
 }
+
+/// `-g`: DWARF sections that loaders ignore (the same image loads), and
+/// a line table that names the source (gdb and `objdump -dl` show the
+/// `.s` lines; `scripts`-free: checked here by the section names).
+#[test]
+fn debug_info_adds_sections_only() {
+    let src = "_start:\n  li a0, 1\n  nop\n";
+    let plain = assemble(src);
+    let opts = Options {
+        debug_info: true,
+        ..Options::default()
+    };
+    let debug = assemble_source("test.s", src, &opts).unwrap();
+    let ram = 0x8000_0000..0x8800_0000;
+    let a = cpu::image::Image::from_elf(&plain.elf, ram.clone()).unwrap();
+    let b = cpu::image::Image::from_elf(&debug.elf, ram).unwrap();
+    assert_eq!(a.entry, b.entry);
+    assert_eq!(
+        a.segments
+            .iter()
+            .map(|s| (s.addr, &s.data))
+            .collect::<Vec<_>>(),
+        b.segments
+            .iter()
+            .map(|s| (s.addr, &s.data))
+            .collect::<Vec<_>>()
+    );
+    let has = |elf: &[u8], name: &[u8]| elf.windows(name.len()).any(|w| w == name);
+    for name in [&b".debug_line"[..], b".debug_info", b".debug_abbrev"] {
+        assert!(has(&debug.elf, name) && !has(&plain.elf, name));
+    }
+}

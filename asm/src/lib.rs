@@ -71,6 +71,7 @@
 
 mod assembler;
 mod cpp;
+mod dwarf;
 mod elf;
 mod error;
 mod expr;
@@ -99,6 +100,10 @@ pub struct Options {
     /// Preprocessor macros of `.S` files (`-D NAME` is `("NAME", None)`,
     /// which defines it as `1`; `-D NAME=VAL` is `("NAME", Some("VAL"))`).
     pub defines: Vec<(String, Option<String>)>,
+    /// Write DWARF debugging information (`-g`): the line table as
+    /// `.debug_line`, with a compilation unit for `.text`, so that gdb
+    /// shows source lines.
+    pub debug_info: bool,
 }
 
 impl Default for Options {
@@ -107,6 +112,7 @@ impl Default for Options {
             origin: 0x8020_0000,
             include_dirs: Vec::new(),
             defines: Vec::new(),
+            debug_info: false,
         }
     }
 }
@@ -315,7 +321,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
             _ => table.push(e),
         }
     }
-    let files = asm.src.files.iter().map(|f| f.name.clone()).collect();
+    let files: Vec<String> = asm.src.files.iter().map(|f| f.name.clone()).collect();
     let aligns: Vec<u64> = out.iter().map(|o| o.align).collect();
     let sections: Vec<Section> = out
         .into_iter()
@@ -356,7 +362,16 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
             },
         })
         .collect();
-    let elf = elf::write(entry, &elf_sections, &elf_symbols);
+    let debug = if opts.debug_info {
+        let text = (sections[0].addr, sections[0].size);
+        let dir = std::env::current_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        dwarf::sections(text, &table, &files, &dir)
+    } else {
+        Vec::new()
+    };
+    let elf = elf::write(entry, &elf_sections, &elf_symbols, &debug);
     Ok(Output {
         elf,
         entry,
