@@ -71,13 +71,14 @@ pub fn sections(
         .collect();
 
     // .debug_line
-    let mut header = Vec::new();
-    header.push(1); // minimum_instruction_length
-    header.push(1); // maximum_operations_per_instruction
-    header.push(1); // default_is_stmt
-    header.push(-5i8 as u8); // line_base
-    header.push(14); // line_range
-    header.push(13); // opcode_base
+    let mut header = vec![
+        1,          // minimum_instruction_length
+        1,          // maximum_operations_per_instruction
+        1,          // default_is_stmt
+        -5i8 as u8, // line_base
+        14,         // line_range
+        13,         // opcode_base
+    ];
     header.extend_from_slice(&[0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1]);
     header.push(0); // no include_directories but the compilation's
     for f in files {
