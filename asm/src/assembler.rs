@@ -76,6 +76,18 @@ impl Class {
     }
 }
 
+/// A row of the line table in pass 1: from offset `off` of input section
+/// `chunk` on, the bytes come from `line` of `file`; `code` if they are
+/// an instruction's (not data or padding).
+#[derive(Clone, Copy, Debug)]
+pub struct LineMark {
+    pub chunk: u16,
+    pub off: u64,
+    pub file: u32,
+    pub line: u32,
+    pub code: bool,
+}
+
 /// An input section: what `.section NAME` collects.
 pub struct Chunk {
     pub name: Box<str>,
@@ -84,6 +96,9 @@ pub struct Chunk {
     /// Contents (empty for `.bss`, which has only a size).
     pub data: Vec<u8>,
     pub size: u64,
+    /// The size before the padding that ends a code section (set by
+    /// [`Asm::finish_sections`]).
+    pub content: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -364,7 +379,7 @@ pub struct Asm {
     pub opts: crate::Options,
     /// The line each emitted byte came from: (input section, offset, file,
     /// line), in emission order; a new entry only where the line changes.
-    pub line_marks: Vec<(u16, u64, u32, u32)>,
+    pub line_marks: Vec<LineMark>,
     /// The line the current statement stands for in the line table.
     origin: (u32, u32),
     /// Error lines already reported (one error per statement).
@@ -672,6 +687,7 @@ impl Asm {
                 align,
                 data: Vec::new(),
                 size: 0,
+                content: 0,
             });
         }
         asm
@@ -1663,6 +1679,7 @@ impl Asm {
                         align: 1,
                         data: Vec::new(),
                         size: 0,
+                        content: 0,
                     });
                     self.chunks.len() - 1
                 })
@@ -1739,6 +1756,7 @@ impl Asm {
                     align: 1,
                     data: Vec::new(),
                     size: 0,
+                    content: 0,
                 });
                 self.chunks.len() - 1
             }
@@ -1748,7 +1766,7 @@ impl Asm {
 
     /// Notes in the line table that what is emitted next comes from the
     /// current statement's line.
-    fn mark(&mut self) {
+    fn mark(&mut self, code: bool) {
         let chunk = self.cur;
         if self
             .chunks
@@ -1758,17 +1776,33 @@ impl Asm {
             return;
         }
         let (file, line) = self.origin;
-        if let Some(&(c, _, f, l)) = self.line_marks.last() {
-            if c == chunk && f == file && l == line {
+        if let Some(m) = self.line_marks.last() {
+            if m.chunk == chunk && m.file == file && m.line == line && m.code == code {
                 return;
             }
         }
         let off = self.here();
-        self.line_marks.push((chunk, off, file, line));
+        self.line_marks.push(LineMark {
+            chunk,
+            off,
+            file,
+            line,
+            code,
+        });
     }
 
     fn emit_bytes(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
-        self.mark();
+        self.mark(false);
+        self.put_bytes(bytes, at)
+    }
+
+    /// An instruction's bytes: a row of the line table that is code.
+    fn emit_code(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
+        self.mark(true);
+        self.put_bytes(bytes, at)
+    }
+
+    fn put_bytes(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
         let c = self.chunk();
         if c.class == Class::Bss {
             if bytes.iter().any(|&b| b != 0) {
@@ -1788,7 +1822,7 @@ impl Asm {
         if len > MAX_SIZE {
             return Err((at, format!("size {len} is too large (over 1 GiB)")));
         }
-        self.mark();
+        self.mark(false);
         let c = self.chunk();
         if c.class == Class::Bss {
             if byte != 0 {
@@ -1806,7 +1840,7 @@ impl Asm {
             return Err((at, "instruction in .bss".into()));
         }
         let w = isa::encode(&insn);
-        self.emit_bytes(&w.to_le_bytes(), at)
+        self.emit_code(&w.to_le_bytes(), at)
     }
 
     /// Emits `insn` with its immediate (field `field`) from `imm`: now if
@@ -1820,7 +1854,7 @@ impl Asm {
                 let v =
                     field_value(field, imm.reloc, v, 0, Some(insn.op)).map_err(|m| (imm.at, m))?;
                 let w = patch(isa::encode(&insn), field, v);
-                return self.emit_bytes(&w.to_le_bytes(), imm.at).and_then(|()| {
+                return self.emit_code(&w.to_le_bytes(), imm.at).and_then(|()| {
                     if self.chunks[self.cur as usize].class == Class::Bss {
                         Err((imm.at, "instruction in .bss".into()))
                     } else {
@@ -1900,7 +1934,7 @@ impl Asm {
                 return Ok(());
             }
             let end = c.size + pad;
-            self.mark();
+            self.mark(false);
             pad_code(self.chunk(), end);
             Ok(())
         } else {
@@ -1912,6 +1946,7 @@ impl Asm {
     /// GNU as leaves them.
     pub fn finish_sections(&mut self) {
         for c in &mut self.chunks {
+            c.content = c.size;
             if c.class == Class::Text {
                 let end = c.size.next_multiple_of(c.align.max(1));
                 pad_code(c, end);

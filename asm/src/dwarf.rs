@@ -56,19 +56,17 @@ fn cstr(out: &mut Vec<u8>, s: &str) {
 }
 
 /// `.debug_abbrev`, `.debug_info` and `.debug_line` for the code in
-/// `text` (start, size), from the line table `lines` over `files`.
+/// `text` (start, size), from the line table `lines` over `files`: one
+/// sequence for each range of `code` (the code input sections, to the end
+/// of their contents).
 pub fn sections(
     text: (u64, u64),
+    code: &[(u64, u64)],
     lines: &[LineEntry],
     files: &[String],
     comp_dir: &str,
 ) -> Vec<(&'static str, Vec<u8>)> {
     let (start, size) = text;
-    let end = start.wrapping_add(size);
-    let rows: Vec<&LineEntry> = lines
-        .iter()
-        .filter(|e| (start..end).contains(&e.addr))
-        .collect();
 
     // .debug_line
     let mut header = vec![
@@ -87,11 +85,25 @@ pub fn sections(
     }
     header.push(0);
     let mut program = Vec::new();
-    if let Some(first) = rows.first() {
+    for &(lo, end) in code {
+        // As GNU as -g: rows for instructions only (data and padding in
+        // code belong to the row before them).
+        let rows: Vec<&LineEntry> = lines
+            .iter()
+            .filter(|e| e.code && (lo..end).contains(&e.addr))
+            .collect();
+        let Some(first) = rows.first() else {
+            continue;
+        };
         program.extend_from_slice(&[0, 9, DW_LNE_SET_ADDRESS]);
         program.extend_from_slice(&first.addr.to_le_bytes());
         let (mut addr, mut file, mut line) = (first.addr, 0u32, 1i64);
-        for r in &rows {
+        for (k, r) in rows.iter().enumerate() {
+            // A row only where the line changes (data between two
+            // instructions of one line leaves one row).
+            if k > 0 && r.file == file && r.line as i64 == line {
+                continue;
+            }
             if r.file != file {
                 program.push(DW_LNS_SET_FILE);
                 uleb(&mut program, r.file as u64 + 1);
@@ -175,19 +187,28 @@ mod tests {
                 addr: 0x100,
                 file: 0,
                 line: 3,
+                code: true,
             },
             LineEntry {
                 addr: 0x108,
                 file: 0,
                 line: 5,
+                code: true,
             },
             LineEntry {
                 addr: 0x10c,
                 file: 1,
                 line: 1,
+                code: true,
             },
         ];
-        let s = sections((0x100, 0x110), &lines, &["a.s".into(), "b.s".into()], "/d");
+        let s = sections(
+            (0x100, 0x110),
+            &[(0x100, 0x210)],
+            &lines,
+            &["a.s".into(), "b.s".into()],
+            "/d",
+        );
         let line = &s[2].1;
         let hdr_len = u32::from_le_bytes([line[6], line[7], line[8], line[9]]) as usize;
         let program = &line[10 + hdr_len..];

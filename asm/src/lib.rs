@@ -151,6 +151,8 @@ pub struct LineEntry {
     pub file: u32,
     /// 1-based.
     pub line: u32,
+    /// The bytes are instructions (not data or alignment padding).
+    pub code: bool,
 }
 
 /// An assembled program.
@@ -303,11 +305,16 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     let mut lines: Vec<LineEntry> = asm
         .line_marks
         .iter()
-        .filter(|&&(chunk, off, _, _)| asm.chunks.get(chunk as usize).is_some_and(|c| off < c.size))
-        .map(|&(chunk, off, file, line)| LineEntry {
-            addr: bases[chunk as usize].wrapping_add(off),
-            file,
-            line,
+        .filter(|m| {
+            asm.chunks
+                .get(m.chunk as usize)
+                .is_some_and(|c| m.off < c.size)
+        })
+        .map(|m| LineEntry {
+            addr: bases[m.chunk as usize].wrapping_add(m.off),
+            file: m.file,
+            line: m.line,
+            code: m.code,
         })
         .collect();
     lines.sort_by_key(|e| e.addr);
@@ -317,7 +324,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     for e in lines {
         match table.last_mut() {
             Some(last) if last.addr == e.addr => *last = e,
-            Some(last) if last.file == e.file && last.line == e.line => {}
+            Some(last) if last.file == e.file && last.line == e.line && last.code == e.code => {}
             _ => table.push(e),
         }
     }
@@ -367,7 +374,24 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
         let dir = std::env::current_dir()
             .map(|d| d.to_string_lossy().into_owned())
             .unwrap_or_default();
-        dwarf::sections(text, &table, &files, &dir)
+        // One sequence per code input section, to the end of its
+        // contents, in the order the sections got their first instruction
+        // (as GNU as orders them).
+        let mut order: Vec<u16> = Vec::new();
+        for m in asm.line_marks.iter().filter(|m| m.code) {
+            if !order.contains(&m.chunk) {
+                order.push(m.chunk);
+            }
+        }
+        let code: Vec<(u64, u64)> = order
+            .iter()
+            .filter_map(|&i| {
+                let c = asm.chunks.get(i as usize)?;
+                let base = bases[i as usize];
+                (c.class == Class::Text).then(|| (base, base.wrapping_add(c.content)))
+            })
+            .collect();
+        dwarf::sections(text, &code, &table, &files, &dir)
     } else {
         Vec::new()
     };
