@@ -542,6 +542,26 @@ fn cli_exit_status_and_flags() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+
+    // `run` passes -D to the preprocessor: with X=1 the guest ends through
+    // the test finisher, without it it spins to the instruction limit.
+    let guest = temp_file(
+        "cli-run.S",
+        "_start:\n#if X == 1\n  li t0, 0x100000\n  li t1, 0x5555\n  sw t1, 0(t0)\n#endif\n1: j 1b\n",
+    );
+    let run = |flags: &[&str]| {
+        std::process::Command::new(tv)
+            .arg("run")
+            .args(flags)
+            .args(["--max-instructions", "1000"])
+            .arg(&guest)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(&["-DX=1"]), Some(0));
+    assert_eq!(run(&[]), Some(124));
 }
 
 mod fuzz {
