@@ -182,6 +182,78 @@ impl<W: Write> Write for LinePrefixer<W> {
     }
 }
 
+/// Raised once an output of the run (a guest's console, the trace, the
+/// statistics) found its reader gone: a closed pipe, as in
+/// `trapvisor run --trace guest.s 2>&1 | head`. Nobody reads what the run
+/// says any more, so it ends, quietly (the native machine stops with
+/// [`crate::machine::StopReason::OutputClosed`], the monitor ends every
+/// guest). Clones share one flag: the host hands the same one to every
+/// output of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Hangup(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Hangup {
+    pub fn new() -> Hangup {
+        Hangup::default()
+    }
+
+    /// Whether an output of the run was closed.
+    pub fn raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Raises the hangup if `result` failed on a closed pipe; the result,
+    /// with that error taken as success (what follows is quietly dropped).
+    pub fn note(&self, result: std::io::Result<()>) -> std::io::Result<()> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.raise();
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// A writer whose closed pipe raises a [`Hangup`] (and is then quietly
+/// written to no more), for the outputs of a run other than the consoles:
+/// the trace and the statistics.
+pub struct HangupWriter<W: Write> {
+    inner: W,
+    hangup: Hangup,
+}
+
+impl<W: Write> HangupWriter<W> {
+    pub fn new(inner: W, hangup: Hangup) -> HangupWriter<W> {
+        HangupWriter { inner, hangup }
+    }
+}
+
+impl<W: Write> Write for HangupWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.hangup.raised() {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.hangup.raise();
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.hangup.raised() {
+            return Ok(());
+        }
+        self.hangup.note(self.inner.flush())
+    }
+}
+
 /// A guest's console: the host-chosen output sink and input source. The
 /// UART and the SBI debug console of one guest share it, so their output
 /// interleaves in program order, as on QEMU where OpenSBI prints through the
@@ -191,6 +263,8 @@ pub struct Console {
     input: Box<dyn ByteSource>,
     /// Bytes taken from `input` but not yet consumed by the guest.
     pending: VecDeque<u8>,
+    /// Raised when `out` is a closed pipe.
+    hangup: Hangup,
 }
 
 impl Console {
@@ -199,7 +273,21 @@ impl Console {
             out,
             input,
             pending: VecDeque::new(),
+            hangup: Hangup::new(),
         }
+    }
+
+    /// This console, raising `hangup` (shared with the run's other outputs)
+    /// when its output is a closed pipe.
+    pub fn with_hangup(mut self, hangup: Hangup) -> Console {
+        self.hangup = hangup;
+        self
+    }
+
+    /// Whether this console's output, or another output sharing its
+    /// [`Hangup`], was closed: the run should end.
+    pub fn hung_up(&self) -> bool {
+        self.hangup.raised()
     }
 
     /// A console that prints into a [`SharedBuffer`] and reads `input`.
@@ -209,16 +297,21 @@ impl Console {
         (console, buf)
     }
 
-    /// Writes guest output. A host sink that fails (a closed pipe) cannot
-    /// be the guest's problem: the bytes are dropped and the guest goes on.
+    /// Writes guest output. A host sink that fails cannot be the guest's
+    /// problem: the bytes are dropped and the guest goes on, except that a
+    /// closed pipe raises the [`Hangup`] (the host then ends the run).
     pub fn write(&mut self, bytes: &[u8]) {
-        let _ = self.out.write_all(bytes);
+        if !self.hangup.raised() {
+            let _ = self.hangup.note(self.out.write_all(bytes));
+        }
     }
 
     /// Pushes buffered output to the host (called between run slices and
     /// before the guest waits for input).
     pub fn flush(&mut self) {
-        let _ = self.out.flush();
+        if !self.hangup.raised() {
+            let _ = self.hangup.note(self.out.flush());
+        }
     }
 
     /// Whether an input byte is waiting (without taking it).
@@ -324,7 +417,56 @@ pub struct Uart {
     loopback_rx: VecDeque<u8>,
 }
 
+/// A UART's registers and FIFOs, without its console (a debugger's
+/// snapshot: the host's output sink and input source are not state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UartState {
+    regs: [u8; 9],
+    thr_ipending: bool,
+    loopback_rx: VecDeque<u8>,
+    /// Input bytes taken from the source but not yet read by the guest.
+    pending: VecDeque<u8>,
+}
+
 impl Uart {
+    /// The registers and FIFOs (see [`UartState`]).
+    pub fn state(&self) -> UartState {
+        UartState {
+            regs: [
+                self.ier,
+                self.fcr,
+                self.lcr,
+                self.mcr,
+                self.lsr_errors,
+                self.scr,
+                self.dll,
+                self.dlm,
+                self.rbr,
+            ],
+            thr_ipending: self.thr_ipending,
+            loopback_rx: self.loopback_rx.clone(),
+            pending: self.console.pending.clone(),
+        }
+    }
+
+    /// Puts back what [`Uart::state`] took.
+    pub fn set_state(&mut self, s: &UartState) {
+        [
+            self.ier,
+            self.fcr,
+            self.lcr,
+            self.mcr,
+            self.lsr_errors,
+            self.scr,
+            self.dll,
+            self.dlm,
+            self.rbr,
+        ] = s.regs;
+        self.thr_ipending = s.thr_ipending;
+        self.loopback_rx = s.loopback_rx.clone();
+        self.console.pending = s.pending.clone();
+    }
+
     pub fn new(console: Console) -> Uart {
         Uart {
             console,
@@ -641,6 +783,25 @@ mod tests {
     fn uart_with_input(input: &[u8]) -> (Uart, SharedBuffer) {
         let (console, out) = Console::buffered(input);
         (Uart::new(console), out)
+    }
+
+    #[test]
+    fn a_saved_uart_state_reads_back_the_same() {
+        let (mut uart, _) = uart_with_input(b"xyz");
+        uart.store(reg::LCR, 1, 0x83).unwrap();
+        uart.store(reg::RBR_THR_DLL, 1, 0x0c).unwrap();
+        uart.store(reg::LCR, 1, 0x03).unwrap();
+        assert_eq!(
+            uart.load(reg::LSR, 1),
+            Some(0x61),
+            "one byte taken: pending"
+        );
+        let saved = uart.state();
+        let regs = |u: &mut Uart| (0..8).map(|r| u.load(r, 1)).collect::<Vec<_>>();
+        let first = regs(&mut uart);
+        uart.set_state(&saved);
+        assert_eq!(regs(&mut uart), first, "same bytes, x first");
+        assert_eq!(first[0], Some(u64::from(b'x')));
     }
 
     #[test]

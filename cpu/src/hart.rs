@@ -20,10 +20,13 @@ use std::ops::Range;
 
 use crate::csr::{self, MSTATUS_RESET, STIP, S_INTERRUPTS};
 use crate::dcache::DCache;
+use crate::debug::{DebugEvent, DebugHooks, StormState};
 use crate::exec::{Flow, Mode, Stop};
 use crate::jit::Jit;
 use crate::mmu::{Tlb, PAGE_SIZE};
-use crate::trap::{Exception, Interrupt, Trap};
+use crate::ram::{RamError, Zeroed};
+use crate::storm::{Storm, StormWatch};
+use crate::trap::{Interrupt, Trap};
 
 /// Where RAM starts in the physical address space (MACHINE.md).
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -74,9 +77,12 @@ pub enum Exit {
     /// A device store asked the host to look at its devices (the test
     /// finisher was written). The store has completed.
     Device,
-    /// The same exception at the same `pc`, over and over, with no
-    /// instruction retiring in between: the guest can make no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same exception at the same `pc`, over and over, with the
+    /// trapped code making no progress ([`crate::storm`]). The trap has not
+    /// been taken.
+    TrapStorm(Storm),
+    /// A stop a debugger asked for (see [`Hart::set_debug_stops`]).
+    Debug(DebugEvent),
 }
 
 /// Memory-mapped devices: every physical address outside RAM.
@@ -161,9 +167,7 @@ impl std::fmt::Display for Digest {
     }
 }
 
-/// How many times in a row the same exception may hit the same `pc`
-/// without progress before the run stops with [`Exit::TrapStorm`].
-pub const TRAP_STORM_LIMIT: u32 = 1000;
+pub use crate::storm::TRAP_STORM_LIMIT;
 
 /// What the hart counted.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -203,8 +207,9 @@ pub struct Hart {
     /// Updated per retired instruction while [`Hart::set_digest`] is on.
     pub digest: Digest,
     pub(crate) instret: u64,
-    slept: u64,
-    pub(crate) ram: Vec<u8>,
+    pub(crate) slept: u64,
+    /// RAM, lazily backed: untouched pages cost the host nothing.
+    pub(crate) ram: Zeroed,
     pub(crate) dc: DCache,
     /// The current fetch page: virtual address, first slot, RAM offset.
     pub(crate) fpage: u64,
@@ -228,16 +233,16 @@ pub struct Hart {
     pub(crate) jit: Jit,
     digest_on: bool,
     trace_on: bool,
-    breakpoints: Vec<u64>,
+    pub(crate) breakpoints: Vec<u64>,
     /// A breakpoint just reported at this pc: resuming there runs it.
-    bp_resume: Option<u64>,
+    pub(crate) bp_resume: Option<u64>,
+    /// Watches, debug stops and the record of dirty RAM pages
+    /// ([`crate::debug`]).
+    pub(crate) debug: DebugHooks,
     stats: HartStats,
-    /// Trap-storm detection: the last exception and `pc`, how many times in
-    /// a row it came without progress, and `instret` at the later of that
-    /// exception and the last `sret`.
-    last_exception: Option<(Exception, u64)>,
-    storm: u32,
-    progress_mark: u64,
+    /// Trap-storm detection over the traps entered into S-mode.
+    storm: StormWatch,
+    /// An `sret` retired in the last block (a trap return, for `storm`).
     pub(crate) sret_mark: bool,
 }
 
@@ -256,8 +261,30 @@ impl std::fmt::Debug for Hart {
 impl Hart {
     /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
     /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0).
+    ///
+    /// # Panics
+    /// If the host cannot reserve the RAM: hosts that take the size from a
+    /// user call [`Hart::with_ram`].
     pub fn new(ram_size: u64) -> Hart {
-        let ram_size = ram_size.div_ceil(PAGE_SIZE) * PAGE_SIZE;
+        match Hart::with_ram(ram_size) {
+            Ok(hart) => hart,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Hart::new`], or why the host cannot give it `ram_size` bytes of
+    /// RAM. The RAM is reserved, not allocated: pages the guest never
+    /// touches cost nothing ([`crate::ram`]).
+    pub fn with_ram(ram_size: u64) -> Result<Hart, RamError> {
+        let too_big = || RamError {
+            bytes: ram_size,
+            mib: ram_size.div_ceil(1 << 20),
+            reason: "more than this host can address".into(),
+        };
+        let ram_size = ram_size
+            .checked_next_multiple_of(PAGE_SIZE)
+            .filter(|&s| usize::try_from(s).is_ok())
+            .ok_or_else(too_big)?;
         let pages = (ram_size / PAGE_SIZE) as usize;
         let mut hart = Hart {
             x: [0; 32],
@@ -271,8 +298,8 @@ impl Hart {
             digest: Digest::new(),
             instret: 0,
             slept: 0,
-            ram: vec![0; ram_size as usize],
-            dc: DCache::new(pages),
+            ram: Zeroed::new(ram_size as usize)?,
+            dc: DCache::new(pages)?,
             fpage: u64::MAX,
             fbase: 1,
             fbias: u64::MAX.wrapping_sub(4),
@@ -289,14 +316,13 @@ impl Hart {
             trace_on: false,
             breakpoints: Vec::new(),
             bp_resume: None,
+            debug: DebugHooks::new(pages),
             stats: HartStats::default(),
-            last_exception: None,
-            storm: 0,
-            progress_mark: 0,
+            storm: StormWatch::default(),
             sret_mark: false,
         };
         hart.ctx = hart.tlb_context();
-        hart
+        Ok(hart)
     }
 
     /// Retired instructions.
@@ -331,11 +357,14 @@ impl Hart {
 
     /// `run` stops with [`Exit::Breakpoint`] before running an instruction
     /// at any of `addrs` (virtual addresses). Running again from the
-    /// breakpoint runs that instruction.
+    /// breakpoint runs that instruction. Only the breakpoints' own
+    /// instructions leave the fast path (see [`crate::debug`]).
     pub fn set_breakpoints(&mut self, addrs: &[u64]) {
-        self.breakpoints = addrs.to_vec();
-        self.breakpoints.sort_unstable();
-        self.breakpoints.dedup();
+        let mut addrs = addrs.to_vec();
+        addrs.sort_unstable();
+        addrs.dedup();
+        self.note_removed_breakpoints(&addrs);
+        self.breakpoints = addrs;
     }
 
     /// Whether hot pages are translated to host code (on by default where
@@ -433,6 +462,23 @@ impl Hart {
         &self.stats
     }
 
+    pub(crate) fn set_stats(&mut self, stats: HartStats) {
+        self.stats = stats;
+    }
+
+    /// The trap-storm detector's memory, for a snapshot.
+    pub(crate) fn storm_state(&self) -> StormState {
+        StormState {
+            watch: self.storm.clone(),
+            sret_mark: self.sret_mark,
+        }
+    }
+
+    pub(crate) fn set_storm_state(&mut self, s: StormState) {
+        self.storm = s.watch;
+        self.sret_mark = s.sret_mark;
+    }
+
     /// Trap entry into S-mode as the hardware does it (privileged spec
     /// 4.1.1, 4.1.2): `scause`, `sepc` (= `pc`), `stval`; SPP = the old
     /// privilege, SPIE = SIE, SIE = 0; privilege S; `pc` = the `stvec`
@@ -475,7 +521,7 @@ impl Hart {
         self.instret += 1;
         // An emulated `sret` ends a trap handler, as a real one does.
         if bits == 0x1020_0073 {
-            self.progress_mark = self.instret;
+            self.storm.returned(self.instret);
         }
         self.stats.retired = self.instret;
         self.update_timer();
@@ -487,30 +533,61 @@ impl Hart {
         if self.bp_resume != Some(self.pc) {
             self.bp_resume = None;
         }
-        let instrumented = self.trace_on || !self.breakpoints.is_empty();
-        let exit = if instrumented {
-            self.run_loop::<D, { Mode::FULL }>(dev, budget)
+        self.run_counted(dev, budget, false)
+    }
+
+    /// [`Hart::run`], with `budget` counting every event (retired
+    /// instruction or trap raised, see [`crate::debug`]) when `events`.
+    pub(crate) fn run_counted<D: Devices>(
+        &mut self,
+        dev: &mut D,
+        budget: u64,
+        events: bool,
+    ) -> Exit {
+        let exit = if self.trace_on {
+            self.run_loop::<D, { Mode::FULL }>(dev, budget, events)
         } else if self.digest_on {
-            self.run_loop::<D, { Mode::DIGEST }>(dev, budget)
+            self.run_loop::<D, { Mode::DIGEST }>(dev, budget, events)
         } else {
-            self.run_loop::<D, { Mode::PLAIN }>(dev, budget)
+            self.run_loop::<D, { Mode::PLAIN }>(dev, budget, events)
         };
         self.stats.retired = self.instret;
         exit
     }
 
-    fn run_loop<D: Devices, const MODE: u8>(&mut self, dev: &mut D, budget: u64) -> Exit {
-        let end = self.instret.saturating_add(budget);
+    fn run_loop<D: Devices, const MODE: u8>(
+        &mut self,
+        dev: &mut D,
+        budget: u64,
+        events: bool,
+    ) -> Exit {
+        // With `events`, each trap raised takes one from the instructions
+        // still allowed, so that `end - instret` is always the events left.
+        let mut end = self.instret.saturating_add(budget);
         loop {
             // Whatever the last instruction or the host changed.
             self.ctx = self.tlb_context();
             if self.csr.satp != self.tlb_satp {
                 self.flush_tlb();
             }
+            let stip = self.csr.mip & STIP;
             self.update_timer();
+            if self.debug.stops.privileged && self.csr.mip & STIP != stip {
+                return Exit::Debug(DebugEvent::Privileged);
+            }
+            if events && self.instret >= end {
+                // Counted exactly: stop before an interrupt too.
+                return Exit::BudgetExhausted;
+            }
             if let Some(i) = self.pending_interrupt() {
+                if events {
+                    end -= 1;
+                }
                 if let Some(exit) = self.raise(Trap::Interrupt(i)) {
                     return exit;
+                }
+                if self.debug.stops.traps {
+                    return Exit::Debug(DebugEvent::Trapped(Trap::Interrupt(i)));
                 }
                 continue;
             }
@@ -519,18 +596,26 @@ impl Hart {
             }
             let limit = end.min(self.timer_deadline());
             let stop = self.run_block::<D, MODE>(dev, limit);
-            // An `sret` ends a trap handler: what the handler retired is not
-            // progress for trap-storm detection.
+            // An `sret` ends a trap handler (for trap-storm detection).
             if self.sret_mark {
                 self.sret_mark = false;
-                self.progress_mark = self.instret;
+                self.storm.returned(self.instret);
             }
             match stop {
+                Stop::Flow(Flow::Recheck) if self.debug.stops.privileged => {
+                    return Exit::Debug(DebugEvent::Privileged);
+                }
                 Stop::Limit | Stop::Flow(Flow::Next) | Stop::Flow(Flow::Recheck) => {}
                 Stop::Flow(Flow::Exit(exit)) => return exit,
                 Stop::Trap(trap) => {
+                    if events {
+                        end = end.saturating_sub(1);
+                    }
                     if let Some(exit) = self.raise(trap) {
                         return exit;
+                    }
+                    if self.debug.stops.traps {
+                        return Exit::Debug(DebugEvent::Trapped(trap));
                     }
                 }
                 Stop::Breakpoint => {
@@ -541,32 +626,27 @@ impl Hart {
         }
     }
 
-    /// A trap happened at `pc`: count it, watch for a storm, and either
-    /// enter it (delegated) or hand it to the host.
+    /// A trap happened at `pc`: count it, and either enter it (delegated,
+    /// unless it makes a trap storm) or hand it to the host.
     fn raise(&mut self, trap: Trap) -> Option<Exit> {
         match trap {
             Trap::Exception { cause, .. } => {
                 self.stats.exceptions[cause.code() as usize & 15] += 1;
-                let same = self.last_exception == Some((cause, self.pc));
-                if same && self.instret == self.progress_mark {
-                    self.storm += 1;
-                } else {
-                    self.storm = 1;
-                    self.last_exception = Some((cause, self.pc));
-                }
-                self.progress_mark = self.instret;
-                if self.storm >= TRAP_STORM_LIMIT {
-                    tracing::debug!(target: "cpu::trap", "trap storm: {trap} at pc {:#x}", self.pc);
-                    return Some(Exit::TrapStorm { trap, pc: self.pc });
-                }
             }
             Trap::Interrupt(i) => self.stats.interrupts[i.code() as usize & 15] += 1,
         }
         if self.delegated(trap) {
+            if let Some(storm) = self.storm.trap(trap, self.pc, self.instret) {
+                tracing::debug!(target: "cpu::trap", "{storm}");
+                return Some(Exit::TrapStorm(storm));
+            }
             self.stats.delegated += 1;
             self.take_trap(trap);
             None
         } else {
+            // The host takes it; when it resumes the hart it has handled
+            // it, as M-mode firmware returning with `mret` would have.
+            self.storm.returned(self.instret);
             self.stats.to_host += 1;
             tracing::debug!(
                 target: "cpu::trap",
@@ -697,6 +777,7 @@ impl Hart {
         if let Some(dst) = self.ram.get_mut(off..off.saturating_add(data.len())) {
             dst.copy_from_slice(data);
             self.dc.store_range(off, data.len());
+            self.debug.mark_dirty(off, data.len());
         }
     }
 }

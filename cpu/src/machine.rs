@@ -22,6 +22,7 @@ use crate::devices::{Console, Ended, NativeDevices};
 use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
 use crate::image::Image;
 use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
 /// What the SEE needs from a hart: the subset of `cpu::hart::Hart`'s API
@@ -81,11 +82,15 @@ pub enum StopReason {
     /// `wfi` with nothing that can ever wake the hart.
     Hang { pc: u64, why: &'static str },
     /// The same trap at the same `pc` over and over without progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    TrapStorm(Storm),
     /// A trap reached M-mode that the SEE never leaves undelegated.
     UnexpectedTrap { trap: Trap, pc: u64 },
     /// The hart stopped at a breakpoint the SEE never set.
     UnexpectedBreakpoint { pc: u64 },
+    /// The console's output (or another output sharing its
+    /// [`crate::devices::Hangup`]) is a pipe whose reader went away: nobody
+    /// reads what the run says any more.
+    OutputClosed,
 }
 
 /// How a run finished.
@@ -111,6 +116,9 @@ pub mod status {
     pub const HANG: u8 = 125;
     /// The guest stormed traps.
     pub const TRAP_STORM: u8 = 126;
+    /// An output of the run was a closed pipe: the status a shell shows
+    /// for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
+    pub const OUTPUT_CLOSED: u8 = 141;
 }
 
 impl Outcome {
@@ -122,7 +130,8 @@ impl Outcome {
             Outcome::Ended(end) => end.code.min(255) as u8,
             Outcome::Stopped(StopReason::InstructionLimit { .. }) => status::INSTRUCTION_LIMIT,
             Outcome::Stopped(StopReason::Hang { .. }) => status::HANG,
-            Outcome::Stopped(StopReason::TrapStorm { .. }) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::TrapStorm(_)) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::OutputClosed) => status::OUTPUT_CLOSED,
             Outcome::Stopped(
                 StopReason::UnexpectedTrap { .. } | StopReason::UnexpectedBreakpoint { .. },
             ) => status::INTERNAL,
@@ -138,14 +147,12 @@ impl fmt::Display for StopReason {
                 "instruction limit reached: stopped after {limit} instructions (raise it with --max-instructions, 0 = no limit)"
             ),
             StopReason::Hang { pc, why } => write!(f, "guest hung at pc {pc:#x}: {why}"),
-            StopReason::TrapStorm { trap, pc } => write!(
-                f,
-                "trap storm: {trap} at pc {pc:#x}, over and over with no instruction retiring in between"
-            ),
+            StopReason::TrapStorm(storm) => write!(f, "{storm}"),
             StopReason::UnexpectedTrap { trap, pc } => write!(
                 f,
                 "unexpected trap into the SEE at pc {pc:#x}: {trap} (natively it should have been delegated to S-mode; a trapvisor bug)"
             ),
+            StopReason::OutputClosed => write!(f, "stopped: the output pipe was closed"),
             StopReason::UnexpectedBreakpoint { pc } => {
                 write!(f, "unexpected breakpoint at pc {pc:#x} (none was set; a trapvisor bug)")
             }
@@ -267,6 +274,37 @@ impl<H: SeeHart> Machine<H> {
         }
     }
 
+    /// What the SEE does about one exit of the hart (the debugger, which
+    /// runs the hart itself, calls it for every exit it does not keep).
+    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
+        match exit {
+            // An `ecall` from S-mode is the one exception the SEE keeps
+            // (medeleg bit 9 clear): it is an SBI call to M-mode.
+            Exit::Trap(Trap::Exception {
+                cause: Exception::EcallFromS,
+                ..
+            }) => handle_sbi_call(&mut self.hart, &mut self.devices),
+            // Everything else is delegated natively; a trap here means
+            // the delegation and the hart disagree.
+            Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
+            // `wfi` with no locally enabled interrupt pending: sleep
+            // until the timer can wake the hart, if it ever can.
+            Exit::Wfi => handle_wfi(&mut self.hart),
+            // The slice (or the limit) is used up.
+            Exit::BudgetExhausted => {
+                self.devices.uart.console.flush();
+                handle_budget_exhausted(self.hart.instret(), self.max_instructions)
+            }
+            // The test finisher was written.
+            Exit::Device => handle_device(&self.devices),
+            // The hart saw the same exception at the same pc repeat.
+            Exit::TrapStorm(storm) => handle_trap_storm(storm),
+            // The SEE sets no breakpoints or debug stops (the debugger
+            // keeps those exits for itself).
+            Exit::Breakpoint | Exit::Debug(_) => handle_breakpoint(self.hart.pc()),
+        }
+    }
+
     /// Copies a loadable segment into RAM, zero-filling up to `mem_size`.
     /// False if it does not fit in RAM (the image loader checks first).
     pub fn load_segment(&mut self, addr: u64, data: &[u8], mem_size: u64) -> bool {
@@ -280,8 +318,23 @@ impl<H: SeeHart> Machine<H> {
         if !self.hart.write_phys(addr, data) {
             return false;
         }
-        let zeros = vec![0; (mem_size.saturating_sub(data.len() as u64)) as usize];
-        self.hart.write_phys(addr + data.len() as u64, &zeros)
+        // The zeros up to `mem_size` (`.bss`), a page at a time, written
+        // only where RAM is not zero already: a fresh machine's RAM is, and
+        // its pages then stay untouched (`crate::ram`).
+        const ZEROS: [u8; 4096] = [0; 4096];
+        let mut page = [0u8; 4096];
+        let mut at = addr + data.len() as u64;
+        while at < end {
+            let n = (end - at).min(4096 - at % 4096) as usize;
+            if !self.hart.read_phys(at, &mut page[..n]) {
+                return false;
+            }
+            if page[..n] != ZEROS[..n] && !self.hart.write_phys(at, &ZEROS[..n]) {
+                return false;
+            }
+            at += n as u64;
+        }
+        true
     }
 
     /// The budget for the next `hart.run`: a slice, or what is left
@@ -300,34 +353,13 @@ impl<H: SeeHart> Machine<H> {
     pub fn run(&mut self) -> RunReport {
         let start = Instant::now();
         let outcome = loop {
+            // Nobody reads the output any more (a closed pipe): end quietly.
+            if self.devices.uart.console.hung_up() {
+                break Outcome::Stopped(StopReason::OutputClosed);
+            }
             let budget = self.next_budget();
             let exit = self.hart.run(&mut self.devices, budget);
-            let flow = match exit {
-                // An `ecall` from S-mode is the one exception the SEE keeps
-                // (medeleg bit 9 clear): it is an SBI call to M-mode.
-                Exit::Trap(Trap::Exception {
-                    cause: Exception::EcallFromS,
-                    ..
-                }) => handle_sbi_call(&mut self.hart, &mut self.devices),
-                // Everything else is delegated natively; a trap here means
-                // the delegation and the hart disagree.
-                Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
-                // `wfi` with no locally enabled interrupt pending: sleep
-                // until the timer can wake the hart, if it ever can.
-                Exit::Wfi => handle_wfi(&mut self.hart),
-                // The slice (or the limit) is used up.
-                Exit::BudgetExhausted => {
-                    self.devices.uart.console.flush();
-                    handle_budget_exhausted(self.hart.instret(), self.max_instructions)
-                }
-                // The test finisher was written.
-                Exit::Device => handle_device(&self.devices),
-                // The hart saw the same exception at the same pc repeat.
-                Exit::TrapStorm { trap, pc } => handle_trap_storm(trap, pc),
-                // The SEE sets no breakpoints (the debugger has its own loop).
-                Exit::Breakpoint => handle_breakpoint(self.hart.pc()),
-            };
-            if let Flow::Stop(outcome) = flow {
+            if let Flow::Stop(outcome) = self.handle_exit(exit) {
                 break outcome;
             }
         };
@@ -456,11 +488,12 @@ pub fn handle_device(devices: &NativeDevices) -> Flow {
     }
 }
 
-/// The same exception at the same `pc`, over and over, with nothing
-/// retiring (e.g. `stvec` pointing at unmapped memory): the guest can make
-/// no progress, so stop it and say where.
-pub fn handle_trap_storm(trap: Trap, pc: u64) -> Flow {
-    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm { trap, pc }))
+/// The same exception at the same `pc`, over and over, with the trapped
+/// code making no progress (e.g. `stvec` pointing at unmapped memory, a
+/// handler that faults itself): stop the guest and say where, and which
+/// trap began it.
+pub fn handle_trap_storm(storm: Storm) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm(storm)))
 }
 
 /// A breakpoint the native SEE never sets.
@@ -571,13 +604,20 @@ impl SeeHart for Hart {
 }
 
 /// Why an image cannot boot on a machine of a given RAM size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}")]
-pub struct BootError {
-    pub addr: u64,
-    pub size: u64,
-    pub ram_start: u64,
-    pub ram_end: u64,
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BootError {
+    #[error(
+        "segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}"
+    )]
+    SegmentOutsideRam {
+        addr: u64,
+        size: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
+    /// The host cannot reserve the guest's RAM.
+    #[error("guest RAM: {0}")]
+    Memory(#[from] crate::ram::RamError),
 }
 
 impl Machine<Hart> {
@@ -588,11 +628,11 @@ impl Machine<Hart> {
         ram_size: u64,
         console: Console,
     ) -> Result<Machine<Hart>, BootError> {
-        let mut machine = Machine::new(Hart::new(ram_size), console, image.entry);
+        let mut machine = Machine::new(Hart::with_ram(ram_size)?, console, image.entry);
         for seg in &image.segments {
             if !machine.load_segment(seg.addr, &seg.data, seg.mem_size) {
                 let ram = machine.hart.ram_range();
-                return Err(BootError {
+                return Err(BootError::SegmentOutsideRam {
                     addr: seg.addr,
                     size: seg.mem_size,
                     ram_start: ram.start,
@@ -895,7 +935,17 @@ mod tests {
             cause: Exception::InstructionAccessFault,
             tval: 0,
         };
-        let Flow::Stop(outcome) = handle_trap_storm(trap, 0) else {
+        let first = Trap::Exception {
+            cause: Exception::IllegalInstruction,
+            tval: 0x1234,
+        };
+        let storm = crate::storm::Storm {
+            trap,
+            pc: 0,
+            first,
+            first_pc: 0x8020_0000,
+        };
+        let Flow::Stop(outcome) = handle_trap_storm(storm) else {
             panic!("must stop");
         };
         assert_eq!(outcome.exit_status(), status::TRAP_STORM);
@@ -905,6 +955,10 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("at pc 0x0"), "{msg}");
+        assert!(
+            msg.contains("began with illegal instruction (cause 2, tval 0x1234) at pc 0x80200000"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -1129,7 +1183,7 @@ mod tests {
             assert!(
                 matches!(
                     report.outcome,
-                    Outcome::Stopped(StopReason::TrapStorm { pc: 0x1000, .. })
+                    Outcome::Stopped(StopReason::TrapStorm(Storm { pc: 0x1000, .. }))
                 ),
                 "{}",
                 report.outcome
