@@ -874,7 +874,8 @@ impl Asm {
             };
             if let Some((body, param, value)) = irp_turn {
                 let values = [value];
-                let lines = self.substitute_body(&body, &param, &values);
+                // In `.irp`, `\@` is the number of macros expanded so far.
+                let lines = self.substitute_body(&body, &param, &values, self.expansions);
                 if let Some(FrameKind::Irp { lines: l, idx, .. }) =
                     self.frames.last_mut().map(|f| &mut f.kind)
                 {
@@ -1580,10 +1581,10 @@ impl Asm {
                 });
             (at, format!("macro `{name}`: {msg}"))
         })?;
+        // `\@` is the number of macros expanded before this one.
         let counter = self.expansions;
         self.expansions += 1;
-        let lines = self.substitute_body(&m.body, &m.params, &values);
-        let _ = counter;
+        let lines = self.substitute_body(&m.body, &m.params, &values, counter);
         let origin = self.origin_for(l);
         self.push_frame(
             FrameKind::Lines {
@@ -1604,11 +1605,12 @@ impl Asm {
         body: &[LineRef],
         params: &[Param],
         values: &[String],
+        counter: u64,
     ) -> Vec<LineRef> {
         let mut subst = Subst {
             params,
             values,
-            counter: self.expansions.saturating_sub(1),
+            counter,
             alt: self.altmacro,
             locals: Vec::new(),
         };

@@ -33,6 +33,9 @@ _start:
         .endr
         .endm
         regs    lab
+        .irp    x, 1                    # \@ here: macros expanded so far
+        .byte   \@
+        .endr
         .rept 3; nop; .endr
         .balign 4
         j       lab1
