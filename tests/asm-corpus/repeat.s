@@ -36,6 +36,7 @@ _start:
         .irp    x, 1                    # \@ here: macros expanded so far
         .byte   \@
         .endr
+        .balign 4
         .rept 3; nop; .endr
         .balign 4
         j       lab1
