@@ -34,9 +34,8 @@ _start:
         .endm
         regs    lab
         .irp    x, 1                    # \@ here: macros expanded so far
-        .byte   \@
+        .half   \@
         .endr
-        .balign 4
         .rept 3; nop; .endr
         .balign 4
         j       lab1
