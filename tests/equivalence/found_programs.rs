@@ -7,10 +7,13 @@
 use super::{Handler, Program, DATA_SIZE};
 
 /// Each found pair, by name: the programs and the quantum.
-pub(super) const PAIRS: &[(&str, fn() -> (Program, Program, u64))] = &[(
-    "timer_deadline_past_the_clock",
-    timer_deadline_past_the_clock,
-)];
+pub(super) const PAIRS: &[(&str, fn() -> (Program, Program, u64))] = &[
+    (
+        "timer_deadline_past_the_clock",
+        timer_deadline_past_the_clock,
+    ),
+    ("running_into_the_device_tree", running_into_the_device_tree),
+];
 
 /// 2026-12, quantum 11: `b` sets the timer to `u64::MAX - 1`, which `time`
 /// can never reach (the clock stops at `u64::MAX` ticks, `time` at
@@ -145,4 +148,142 @@ fn timer_deadline_past_the_clock() -> (Program, Program, u64) {
         data: vec![0; DATA_SIZE],
     };
     (a, b, 11)
+}
+
+/// 2026-12, quantum 4: `a`'s first word branches to 0x801ff484, below its
+/// image, into the device tree, which the native SEE and the monitor both
+/// put at 0x801ff000 (QEMU's place, 0x80200000, holds the image), and the
+/// handler skips on from word to word. The test's native run built its
+/// machine by hand and left the tree out: it found zeros there (illegal
+/// instructions) where the monitor's guest found the tree, whose word at
+/// 0x801ff538 is an instruction that retires. The native run now boots as
+/// `trapvisor run` does.
+fn running_into_the_device_tree() -> (Program, Program, u64) {
+    let a = Program {
+        body: vec![
+            0xbf2d7863, 0x00000037, 0x00000037, 0x00000037, 0x00000037, 0x00000037, 0x00000037,
+            0x00000037, 0x00000037, 0x00000037, 0x00000037, 0xfffff037, 0x01d3b0a3, 0x0364baaf,
+            0x14059ef3, 0x14263c73,
+        ],
+        regs: vec![
+            0x68720044047a978c,
+            0x802100cc,
+            0x8021295c,
+            0x913c3ee68bfe9837,
+            0x802005a8,
+            0x100000b9,
+            0x80213f3f,
+            0x4,
+            0x15,
+            0x5,
+            0x158dd7e9e5469a27,
+            0x80212d3b,
+            0xc5889a862071ac94,
+            0x802129e0,
+            0x1fbf10c7be900644,
+            0x34,
+            0x80200524,
+            0x8020094c,
+            0x4,
+            0x3e,
+            0x100000b4,
+            0x80211a5b,
+            0x3d,
+            0x6dc44aff97d9dc26,
+            0x80210803,
+            0xc,
+            0x10000044,
+            0x80210296,
+            0x8021199d,
+            0x80200bb0,
+            0x80200ab4,
+            0x802009cc,
+        ],
+        handler: Handler::Skip,
+        paging: None,
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    let b = Program {
+        body: vec![
+            0x106e1ff3, 0xfc1212e3, 0xff358ae3, 0xa1d4a72f, 0x12000073, 0x8413a32f, 0x00000813,
+            0x00000000, 0x00c36683, 0x02c6ec33, 0x01000893, 0x0174a223, 0x45e4be2f, 0x00535303,
+            0x1428a073, 0x0054a803, 0xa6b6e193, 0x4044523b, 0x1421a673, 0x00fb25b3, 0x0084e903,
+            0x00000073, 0x01b4a523, 0xe5282951, 0x016326a3, 0xb8ba0005, 0x0000100f, 0x013383a3,
+            0x0031a0b3, 0x01d39723, 0x7c0617f3, 0x026259b3, 0xe354a22f, 0x02c2b1a3, 0x12000073,
+            0xc002d173, 0x0021beb3, 0xfd00f6e3, 0x0192a683, 0x0393ac83, 0x00330d83, 0x00729fa3,
+            0x0ea3aa2f, 0x1404a8af, 0x143f9bf3, 0x0073b223, 0x03b3aea3, 0x00000000, 0x12000073,
+            0x00649723, 0x00000893, 0x00200893, 0x017381a3, 0x141a90f3, 0xfa3a7de3, 0xb2ec0005,
+            0x0163a123, 0xfe914fe3, 0xc00ca273, 0x0074de83, 0x00240ba3, 0x204433af, 0x014394a3,
+            0x00135203, 0x01fc3b33, 0x00e494a3, 0x00330123, 0x00e38603, 0x02adc2b3, 0x140fa0f3,
+            0x00cee5b3, 0x006390a3, 0x2764312f, 0x105e2373, 0x00000073, 0x03f7ebbb, 0x01f48523,
+            0x03070fbb, 0xfa63c8e3, 0xfe5de4e3, 0x00b38783, 0x10500073, 0xd0d9d379, 0x00c33b83,
+            0x65a88667, 0xc014e473, 0x022f723b, 0xb5d51ab0, 0x00100073, 0x01000893, 0x01d255bb,
+            0x10200073, 0x03ce7c33, 0x41d9053b, 0x0014aea3, 0x0043bf03, 0x1002d4f3, 0x02369bb3,
+            0x0293a2a3, 0x02ef1d93, 0x0157d61b, 0x10500073, 0x1416d8f3, 0x00a3a203, 0x300079f3,
+            0x5779eb5c, 0x01000893, 0x000311a3, 0x18097c73, 0x7c0e6e73, 0x104b5473, 0x83e2a52f,
+            0xfbffff6f, 0xa322bcaf, 0x41cf0733, 0x00000073, 0x0043b503, 0x00b30403, 0x027bde93,
+            0x00100893, 0x00730d83, 0x1408d9f3, 0x00130d03, 0xd63b20fd, 0x52427a05, 0x10476e73,
+            0x832dcc37, 0xc0095473, 0x00939ba3, 0xa7633e2f, 0x10500073, 0xc23f000a, 0x30200073,
+            0x00000073, 0xfdfff16f, 0xc613abaf, 0x4010dd9b, 0xec5bd995, 0xff82cb83, 0x00233303,
+            0x067a0267, 0x01632023, 0x0074e103, 0x00000813, 0x10051bf3, 0xdea20005, 0x4374df93,
+            0x00348383, 0x010a2f33, 0x41dc52bb, 0xc019dd73, 0x1430d6f3, 0x00000813, 0x03ffd23b,
+            0x01c4b2a3, 0x12000073, 0x5c12be6c, 0x00f4b683, 0x01000893, 0x105e7573, 0x00000000,
+            0x00b3be03, 0x105c2af3, 0x0044a4a3, 0x02e36903, 0x106ad573, 0xfe83ad23, 0xc0063ef3,
+            0x30035173, 0xc0073ff3, 0x00000073, 0x00433883, 0x00b5e3b3, 0x00938f83, 0x00631b03,
+            0x0254c783, 0x00000813, 0x00e4c403, 0x01832123, 0x0824b8af, 0x013333a3, 0x01645dbb,
+            0x00000073, 0x30200073, 0x01048fa3, 0x01000893, 0x10036af3, 0x01a33223, 0xe0757a8a,
+            0x01d4c503, 0x00232883, 0x0093eb03, 0x00000813, 0x2164b32f, 0x1a542eaf, 0x02d2dd83,
+            0x021ba0b3, 0x00d18333, 0x106cf6f3, 0x038b24b3, 0x01e3b223, 0x41c0dd33, 0x00000073,
+            0xffb35c03, 0x104c99f3, 0x00200893, 0x014382a3, 0x005492a3, 0x4692b5af, 0x00f4b603,
+            0x144170f3, 0x1062b6f3, 0xc01af773, 0x00b55f72, 0x2763bbaf, 0x7c05d9f3, 0x03349523,
+            0xb4df1c00, 0xfd5187e3, 0x00d31f83, 0x00a4a023, 0x143823f3, 0x8383444d, 0x5fda0ae7,
+            0x01d480a3, 0x51d53ea7, 0x00246c03, 0x00000073, 0x00000073, 0x00d8e063, 0x180da573,
+            0x025e05b3, 0x029fcc3b, 0x00000073, 0x143df4f3, 0x00a33123, 0x03d4a603, 0xc019b473,
+            0x3dd13648, 0x45e7f208, 0x00000813, 0x01fca133, 0x00000073, 0x00000073, 0x00236c83,
+            0x013314a3, 0x82243f2f, 0x016a1f9b, 0xc0187573, 0x4080d733, 0x44a4bf2f, 0x00000813,
+            0x00632983, 0x01e4a233, 0x12000073, 0x141038f3, 0xa9f10005, 0x0852bd2f, 0x00433323,
+            0x01000893, 0x00934c83, 0x2f378b42, 0x105094f3, 0x050c4e63, 0x300d3c73, 0x01b34b83,
+            0xfca6f7e3,
+        ],
+        regs: vec![
+            0x802000ec,
+            0x2c4dd9cf01c7e4c7,
+            0x80210580,
+            0x3,
+            0x8020072c,
+            0x80200ee4,
+            0xe092f77261cc1d49,
+            0x8020036c,
+            0x0,
+            0x8021299c,
+            0x10000080,
+            0x31,
+            0x24605dea337ac7c4,
+            0x8,
+            0x80211c84,
+            0x80200e10,
+            0x9bebb3a7abc773cf,
+            0x80212f31,
+            0x10000012,
+            0x6a6bb8198453fd3e,
+            0x1000008d,
+            0x80200868,
+            0x802127d3,
+            0x3,
+            0x80200398,
+            0x10000083,
+            0x100000d2,
+            0x100000a6,
+            0x802139d7,
+            0x802004ec,
+            0x16d0c68ca03d749b,
+            0x24,
+        ],
+        handler: Handler::Retry,
+        paging: Some((None, None, [0xd1, 0xcf, 0xc5, 0xcf])),
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    (a, b, 4)
 }

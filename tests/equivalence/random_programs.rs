@@ -22,7 +22,7 @@
 //! number); `scripts/soak.sh` runs many more for a fixed time.
 
 use cpu::devices::Console;
-use cpu::hart::{Digest, Hart, RAM_BASE};
+use cpu::hart::{Digest, RAM_BASE};
 use cpu::image::{Image, Segment};
 use cpu::isa::{encode, Format, Insn, Op, TABLE};
 use cpu::machine::{Machine, Outcome, StopReason};
@@ -384,12 +384,11 @@ struct Seen {
     digest: Digest,
 }
 
+/// A native run, booted as `trapvisor run` boots it: the image loaded and
+/// the device tree in RAM below it (where the monitor puts each guest's).
 fn native(image: &Image, translated: bool) -> Seen {
     let (console, out) = Console::buffered(b"");
-    let mut m = Machine::new(Hart::new(MEMORY), console, image.entry);
-    for s in &image.segments {
-        assert!(m.load_segment(s.addr, &s.data, s.mem_size));
-    }
+    let mut m = Machine::boot(image, MEMORY, console).expect("the image fits");
     m.max_instructions = LIMIT;
     m.hart.set_digest(true);
     m.hart.set_translation(translated);
