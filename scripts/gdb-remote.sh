@@ -13,6 +13,9 @@
 # 3. QEMU (`-gdb tcp::PORT -S`, its own OpenSBI) and trapvisor stopped at
 #    the same breakpoint: `info registers` (names and values), `$priv`,
 #    `info registers priv`, `$sepc`, `$scause`, `$stvec` must read the same.
+# 4. `-s -S` as QEMU spells it, on 127.0.0.1:1234: the attach hint, then
+#    gdb's `target remote :1234`, `info registers`, `x/4xw`, `x/2i`,
+#    stepi, kill (or, when port 1234 is taken, the message that says so).
 #
 # The transcript of session 1 is left in $GDB_TRANSCRIPT when it is set.
 # Prints `ok`/`FAIL` per check, then `N passed, M failed`; exits non-zero
@@ -221,6 +224,58 @@ else
     failed=$((failed + 1))
     echo "FAIL the registers at trap_entry differ from QEMU's:"
     sed 's/^/     | /' "$tmp/regs.diff" "$tmp/qemu.raw"
+fi
+
+# --- 4. QEMU's spelling: -s -S, on 127.0.0.1:1234 ----------------------------
+# Port 1234 is everybody's default: when something else holds it, what is
+# checked is that trapvisor says so (exit 2) instead of attaching.
+"$tv" debug -s -S "$guest" >/dev/null 2>"$tmp/log3.txt" &
+s_pid=$!
+pids+=("$s_pid")
+listening=
+for _ in $(seq 100); do
+    if grep -qF "waiting for a debugger on 127.0.0.1:1234 " "$tmp/log3.txt"; then
+        listening=yes
+        break
+    fi
+    kill -0 "$s_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if [ -n "$listening" ]; then
+    check "$tmp/log3.txt" "trapvisor: attach from another terminal with: trapvisor asm -g $guest -o ${guest%.s}.elf && gdb-multiarch -q ${guest%.s}.elf -ex 'target remote 127.0.0.1:1234'"
+    cat >"$tmp/four.gdb" <<'EOF'
+set pagination off
+set confirm off
+target remote :1234
+info registers pc sp
+x/4xw $pc
+x/2i $pc
+stepi
+stepi
+p/x $sp
+p $priv
+kill
+EOF
+    gdb_batch "$tmp/four.gdb" "$tmp/four.txt"
+    four=$tmp/four.txt
+    check "$four" "0x0000000080200000 in _start ()"
+    check "$four" "pc             0x80200000	0x80200000 <_start>"
+    check "$four" "sp             0x0	0x0"
+    check "$four" "0x80200000 <_start>:	0x00003117	0x10010113	0x00000297	0x05c28293"
+    check "$four" "=> 0x80200000 <_start>:	auipc	sp,0x3"
+    check "$four" "   0x80200004 <_start+4>:	add	sp,sp,256"
+    check "$four" "\$1 = 0x80203100"
+    check "$four" "\$2 = 1"
+    check "$four" "[Inferior 1 (process 1) killed]"
+    wait "$s_pid"
+    echo "$?" >"$tmp/status3.txt"
+    check "$tmp/status3.txt" "0"
+else
+    wait "$s_pid"
+    echo "$?" >"$tmp/status3.txt"
+    echo "note: port 1234 is taken on this machine: checking that -s says so"
+    check "$tmp/status3.txt" "2"
+    check "$tmp/log3.txt" "trapvisor: --gdb 127.0.0.1:1234: the port is in use"
 fi
 
 echo "$passed passed, $failed failed"

@@ -157,9 +157,16 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         }
     }
     if args.monitor || guests.len() > 1 {
-        return bad_input(
-            "debugging under the monitor is not available yet: debug one guest natively (without --monitor)",
-        );
+        let how = if args.tui {
+            " (with --tui too)"
+        } else if gdb.is_some() {
+            " (with --gdb or -s too)"
+        } else {
+            ""
+        };
+        return bad_input(&format!(
+            "debugging under the monitor is not available yet{how}: debug one guest natively (without --monitor)"
+        ));
     }
     let guest = &guests[0];
     let program = program_of(&names[0], &args.files[0], &guest.image);
@@ -175,7 +182,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         debugger::history::INITIAL_SPACING,
     );
     if let Some(addr) = gdb {
-        return serve_gdb(&mut session, args, &scripts, &addr);
+        return serve_gdb(&mut session, args, &scripts, &addr, &args.files[0]);
     }
     if args.tui {
         return tui(&mut session, &scripts);
@@ -206,9 +213,14 @@ fn serve_gdb<T: Target>(
     args: &DebugArgs,
     scripts: &[Vec<ScriptLine>],
     addr: &str,
+    file: &std::path::Path,
 ) -> ExitCode {
     let listener = match std::net::TcpListener::bind(addr) {
         Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => return bad_input(&format!(
+            "--gdb {addr}: the port is in use (by another trapvisor, or a QEMU started with -s?): \
+                 give another with --gdb PORT, or --gdb 127.0.0.1:0 for any free one"
+        )),
         Err(e) => return bad_input(&format!("--gdb {addr}: cannot listen there: {e}")),
     };
     if !scripts.is_empty() {
@@ -222,6 +234,9 @@ fn serve_gdb<T: Target>(
         }
     }
     let mut log = io::stderr();
+    if let Ok(at) = listener.local_addr() {
+        eprint!("{}", attach_hint(file, &at.to_string()));
+    }
     match debugger::gdb::serve(
         session,
         &listener,
@@ -235,6 +250,34 @@ fn serve_gdb<T: Target>(
             ExitCode::FAILURE
         }
     }
+}
+
+/// How to attach gdb-multiarch to the stub at `at` for the guest `file`:
+/// GDB needs the guest's symbols from an ELF file, which `trapvisor asm -g`
+/// makes from an assembly source.
+fn attach_hint(file: &std::path::Path, at: &str) -> String {
+    let is_asm = matches!(file.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+    // A stub listening on every address is reached on loopback here.
+    let at = at
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "[::1]:");
+    let (make, elf) = if is_asm {
+        let elf = file.with_extension("elf");
+        (
+            format!(
+                "trapvisor asm -g {} -o {} && ",
+                file.display(),
+                elf.display()
+            ),
+            elf,
+        )
+    } else {
+        (String::new(), file.to_path_buf())
+    };
+    format!(
+        "trapvisor: attach from another terminal with: {make}gdb-multiarch -q {} -ex 'target remote {at}'\n",
+        elf.display()
+    )
 }
 
 /// What the debugger knows of a guest program: its symbols, and the line

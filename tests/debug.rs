@@ -407,6 +407,81 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
     }
 
+    /// The full-screen view and the GDB stub debug one guest natively;
+    /// under the monitor they say so in one line, before anything runs.
+    #[test]
+    fn the_front_ends_refuse_the_monitor_in_one_line() {
+        for front in [&["--tui"][..], &["--gdb", "127.0.0.1:0"], &["-s", "-S"]] {
+            let out = trapvisor()
+                .arg("debug")
+                .args(front)
+                .arg("--monitor")
+                .arg(root().join("guest-programs/hello.s"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{front:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with(
+                    "trapvisor: debugging under the monitor is not available yet (with --"
+                ),
+                "{err}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+
+    /// A port someone else holds is bad input, with what to do instead;
+    /// a stub that listens says how to attach gdb-multiarch to it.
+    #[test]
+    fn a_busy_port_is_told_and_a_listening_stub_says_how_to_attach() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let out = trapvisor()
+            .args(["debug", "-S", "--gdb", &port.to_string()])
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("--gdb 127.0.0.1:{port}: the port is in use"))
+                && err.contains("--gdb 127.0.0.1:0 for any free one"),
+            "{err}"
+        );
+        drop(taken);
+
+        let mut child = trapvisor()
+            .args(["debug", "-S", "--gdb", "127.0.0.1:0"])
+            .arg(root().join("guest-programs/hello.s"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        let mut second = String::new();
+        std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+        std::io::BufRead::read_line(&mut err, &mut second).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let hello = root().join("guest-programs/hello");
+        assert!(
+            first.starts_with(&format!(
+                "trapvisor: attach from another terminal with: trapvisor asm -g {} -o {}.elf && gdb-multiarch -q {}.elf -ex 'target remote 127.0.0.1:",
+                root().join("guest-programs/hello.s").display(),
+                hello.display(),
+                hello.display()
+            )),
+            "{first}"
+        );
+        assert!(
+            second.starts_with("trapvisor: waiting for a debugger on 127.0.0.1:"),
+            "{second}"
+        );
+    }
+
     #[test]
     fn bad_guests_are_bad_input() {
         let out = trapvisor()
@@ -890,7 +965,10 @@ mod gdb_protocol {
         assert!(stop.contains("hwbreak"), "{stop}");
         assert_eq!(pc(&mut c), 0x8020_02ac, "sys_exit");
         assert_eq!(c.ask("z1,802002ac,4"), "OK");
-        assert!(c.ask("bc").contains("replaylog:begin"), "no breakpoint left: back to the start");
+        assert!(
+            c.ask("bc").contains("replaylog:begin"),
+            "no breakpoint left: back to the start"
+        );
         assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
         assert!(c.ask("Z0,80200064,4") == "OK" && c.ask("vCont;c").contains("swbreak"));
         assert_eq!(c.ask("z0,80200064,4"), "OK");

@@ -9,7 +9,10 @@
 //!
 //! - **Threads.** Each guest is a GDB thread (thread N is guest N-1):
 //!   `info threads` lists them with their state, `thread N` looks at one.
-//!   Natively there is one.
+//!   Natively there is one, and natively is all there is today:
+//!   `trapvisor debug --gdb --monitor` says that debugging under the
+//!   monitor is not available yet (exit 2) until a monitored [`Target`]
+//!   exists.
 //! - **Registers.** `x0`..`x31` and `pc` in the `g` packet; the CSRs the
 //!   target has and the privilege level `priv` one by one, numbered as
 //!   GDB numbers them ([`arch`]). Under the monitor they are the guest's
@@ -833,10 +836,17 @@ pub fn serve<T: Target>(
         .map(|g| g.name)
         .collect();
     let console = Rc::new(RefCell::new(ConsolePrinter::new(console, names)));
-    let _ = writeln!(
-        log,
-        "trapvisor: waiting for a debugger on {addr} (in gdb-multiarch: target remote {addr})"
-    );
+    let _ = if wait {
+        writeln!(
+            log,
+            "trapvisor: waiting for a debugger on {addr} (in gdb-multiarch: target remote {addr})"
+        )
+    } else {
+        writeln!(
+            log,
+            "trapvisor: the guests run until a debugger attaches on {addr} (in gdb-multiarch: target remote {addr}); -S would make them wait for it"
+        )
+    };
     let mut early = None;
     if !wait {
         early = run_until_connected(session, listener, console.clone(), log)?;

@@ -17,6 +17,12 @@
 //! title shows which, `Tab` or `1`..`8` switch), the output under them,
 //! the command line and a line of keys. On a larger terminal every pane
 //! has its place. `z` zooms the focused pane; `+`/`-` grow or shrink it.
+//!
+//! **Today: one guest, natively.** The view is written against
+//! [`Target`], so the monitor's guests (their virtual CSRs beside the
+//! real hart's, `g` for the next guest, their exits) appear when a
+//! monitored target exists; until then `trapvisor debug --tui --monitor`
+//! says that debugging under the monitor is not available yet (exit 2).
 
 pub mod terminal;
 
