@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tui-tmux.sh: `trapvisor debug --tui` in a real terminal, driven by tmux
 # (send-keys to type, capture-pane to read the screen), at 80x24 and at
-# 160x50, as a user would: a step, a breakpoint typed at the command line,
+# 160x50, as a user would: the source pane and `v` for the disassembly,
+# a step, a breakpoint typed at the command line,
 # continue into the trap handler, the trap log and the console panes, a
 # step back, a resize, quit. Checks what is on the screen each time, and
 # that quitting gives the terminal back (exit status 0).
@@ -69,27 +70,38 @@ t new-session -d -s tv -x 80 -y 24 \
 wait_for "s step" || true
 screen start
 check "syscall · native · event 0 · S-mode · pc 0x80200000 <_start>"
-check "=> 80200000  auipc sp,0x3"
+check "1 source syscall.s"
+check "=>   50         la      sp, kstack_top"
 check "2regs 3csrs 4mem 5traps 6cons 7guests"
-check "s step n next c cont r back R rev-cont b break g guest : cmd Tab pane q quit"
+check "s step n next c cont r back R rev-cont b break v asm : cmd Tab pane q quit"
+
+keys v
+screen asm
+check "1 code _start"
+check "=> 80200000  auipc sp,0x3"
+check "v source"
+keys v
 
 keys s
 wait_for "event 1 " || true
 screen step
 check "(tv) stepi"
 check "sp         0x0 -> 0x80203000"
-check "=> 80200004  add sp,sp,256"
+check "=> 0x80200004 <_start+4>:    add    sp,sp,256"
+check "=>   50         la      sp, kstack_top"
 check "sp  80203000"
 
 keys : "break trap_entry" Enter
+screen break
+check "Breakpoint 1 at 0x80200064 <trap_entry>: file syscall.s:79"
 keys Escape
 keys c
 wait_for "Breakpoint 1, 0x80200064 <trap_entry>" || true
 screen breakpoint
 [ -n "${TUI_SCREEN:-}" ] && cp "$last" "$TUI_SCREEN"
-check "Breakpoint 1 at 0x80200064 <trap_entry>"
 check "Breakpoint 1, 0x80200064 <trap_entry>"
-check "=>●80200064  csrrw t6,sscratch,t6"
+check "syscall.s:79:            csrrw   t6, sscratch, t6"
+check "=>●  79         csrrw   t6, sscratch,"
 check "kernel: trap vector set; entering user mode with sret"
 
 keys 5
@@ -107,14 +119,14 @@ wait_for "(tv) reverse-stepi" || true
 screen back
 check "(tv) reverse-stepi"
 check "event 811 · U-mode · pc 0x80200548 <u_puts+28>"
-check "=> 80200548  ecall"
+check "=>  259         ecall"
 
 # A larger terminal: every pane in its place.
 t resize-window -t tv -x 160 -y 50
 sleep 0.5
 keys 1
 screen large
-for title in "1 code" "2 registers" "3 csrs" "4 memory" "5 traps" "6 console" "7 guests" "8 output"; do
+for title in "1 source syscall.s" "2 registers" "3 csrs" "4 memory" "5 traps" "6 console" "7 guests" "8 output"; do
     check "$title"
 done
 check "sstatus"

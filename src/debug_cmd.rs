@@ -169,7 +169,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         ));
     }
     let guest = &guests[0];
-    let program = program_of(&names[0], &args.files[0], &guest.image);
+    let program = program_of(&names[0], &args.files[0], &guest.image, &args.asm.options());
     let mut target = match NativeTarget::boot(program, &guest.image, args.memory, input) {
         Ok(t) => t,
         Err(e) => return bad_input(&format!("{}: {e}", guest.name)),
@@ -217,10 +217,12 @@ fn serve_gdb<T: Target>(
 ) -> ExitCode {
     let listener = match std::net::TcpListener::bind(addr) {
         Ok(l) => l,
-        Err(e) if e.kind() == io::ErrorKind::AddrInUse => return bad_input(&format!(
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            return bad_input(&format!(
             "--gdb {addr}: the port is in use (by another trapvisor, or a QEMU started with -s?): \
                  give another with --gdb PORT, or --gdb 127.0.0.1:0 for any free one"
-        )),
+        ))
+        }
         Err(e) => return bad_input(&format!("--gdb {addr}: cannot listen there: {e}")),
     };
     if !scripts.is_empty() {
@@ -282,8 +284,49 @@ fn attach_hint(file: &std::path::Path, at: &str) -> String {
 
 /// What the debugger knows of a guest program: its symbols, and the line
 /// table of an assembly source.
-fn program_of(name: &str, _path: &std::path::Path, image: &cpu::image::Image) -> Program {
-    Program::from_image(name, image)
+///
+/// An assembly source is assembled once more for its line table (the
+/// image was built from the same text with the same options, so the
+/// addresses agree; its warnings were printed the first time). A source
+/// file that cannot be read back leaves its lines out; an ELF guest has no
+/// line table (`list` and `break FILE:LINE` say so).
+fn program_of(
+    name: &str,
+    path: &std::path::Path,
+    image: &cpu::image::Image,
+    opts: &asm::Options,
+) -> Program {
+    use debugger::program::{LineEntry, SourceFile};
+    let program = Program::from_image(name, image);
+    let is_asm = matches!(path.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+    let Some(out) = is_asm
+        .then(|| asm::assemble_file_with(path, opts).ok())
+        .flatten()
+    else {
+        return program;
+    };
+    let files: Vec<SourceFile> = out
+        .files
+        .iter()
+        .map(|f| SourceFile {
+            path: f.clone(),
+            lines: std::fs::read_to_string(f)
+                .map(|t| t.lines().map(String::from).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    // Data rows too: `x` at a string names its `.asciz` line.
+    let lines = out
+        .lines
+        .iter()
+        .filter(|e| (e.file as usize) < files.len())
+        .map(|e| LineEntry {
+            addr: e.addr,
+            file: e.file as usize,
+            line: e.line,
+        })
+        .collect();
+    program.with_lines(lines, files)
 }
 
 /// Runs the scripts, then the terminal or standard input.

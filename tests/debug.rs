@@ -407,6 +407,46 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
     }
 
+    /// An assembly source brings its line table: stops name the line,
+    /// `break FILE:LINE` and `list` work. An ELF file has none, and says so.
+    #[test]
+    fn a_source_guest_has_its_lines() {
+        let script = script_file("lines.tv", "break syscall.s:53\ncontinue\nlist\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg(root().join("guest-programs/syscall.s"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for line in [
+            "syscall.s:50:\t        la      sp, kstack_top\n=> 0x80200000 <_start>:",
+            "Breakpoint 1 at 0x80200014 <_start+20>: file syscall.s, line 53",
+            "Breakpoint 1, 0x80200014 <_start+20>\nsyscall.s:53:\t        csrw    sie, zero",
+            "53\t        csrw    sie, zero               # we use no interrupts\n54\t",
+        ] {
+            assert!(text.contains(line), "{line:?} not in:\n{text}");
+        }
+        let elf = std::env::temp_dir().join(format!("trapvisor-lines-{}.elf", std::process::id()));
+        std::fs::write(
+            &elf,
+            asm::assemble_file(&root().join("guest-programs/syscall.s"))
+                .unwrap()
+                .elf,
+        )
+        .unwrap();
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg(&elf)
+            .output()
+            .unwrap();
+        std::fs::remove_file(&elf).unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("No line table for"));
+    }
+
     /// The full-screen view and the GDB stub debug one guest natively;
     /// under the monitor they say so in one line, before anything runs.
     #[test]
@@ -657,13 +697,13 @@ mod tui {
             &lines,
             "trapvisor debug: syscall natively, stopped at the first instruction.",
         );
-        // The keys for the common moves are on the screen.
+        // The keys for the common moves are on the screen; with one
+        // guest there is no next guest, without a line table no source.
         let keys = &lines[23];
-        for k in [
-            "s step", "n next", "c cont", "r back", "b break", "g guest", ": cmd",
-        ] {
+        for k in ["s step", "n next", "c cont", "r back", "b break", ": cmd"] {
             assert!(keys.contains(k), "{keys}");
         }
+        assert!(!keys.contains("g guest") && !keys.contains("v "), "{keys}");
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
     }
 
@@ -800,6 +840,79 @@ mod tui {
         // Too small a terminal is told, not garbled.
         let (lines, _) = screen(&t, &s, 40, 10);
         assert!(lines.join(" ").contains("needs at least 60x16"));
+    }
+
+    /// A session whose program has the assembler's line table.
+    fn syscall_with_lines() -> Session<NativeTarget> {
+        use debugger::program::{LineEntry, SourceFile};
+        let path = root().join("guest-programs/syscall.s");
+        let out = asm::assemble_file(&path).unwrap();
+        let image = Image::from_elf(&out.elf, RAM_BASE..RAM_BASE + MEMORY).unwrap();
+        let files = out
+            .files
+            .iter()
+            .map(|f| SourceFile {
+                path: f.clone(),
+                lines: std::fs::read_to_string(f)
+                    .unwrap_or_else(|e| panic!("{f}: {e}"))
+                    .lines()
+                    .map(String::from)
+                    .collect(),
+            })
+            .collect();
+        let lines = out
+            .lines
+            .iter()
+            .map(|e| LineEntry {
+                addr: e.addr,
+                file: e.file as usize,
+                line: e.line,
+            })
+            .collect();
+        let program = Program::from_image("syscall", &image).with_lines(lines, files);
+        Session::new(NativeTarget::boot(program, &image, MEMORY, Box::new(NoInput)).unwrap())
+    }
+
+    /// With a line table the code pane is the `.s` source: the line of
+    /// `pc` marked, `b` on a line a breakpoint at its first instruction,
+    /// `v` the disassembly and back.
+    #[test]
+    fn the_source_pane_follows_pc_through_the_s_file() {
+        let mut s = syscall_with_lines();
+        let mut t = Tui::new(&mut s);
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "source syscall.s");
+        assert!(lines[23].contains("b break v asm : cmd"), "{}", lines[23]);
+        find(&lines, "=>   50         la      sp, kstack_top");
+        find(&lines, "  51         la      t0, trap_entry");
+        // `la` is two instructions: a step stays on its line.
+        keys(&mut t, &mut s, "s");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>   50         la      sp, kstack_top");
+        keys(&mut t, &mut s, "s");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>   51         la      t0, trap_entry");
+        // The cursor two lines down, a breakpoint there, continue to it.
+        t.key(&mut s, key(KeyCode::Down));
+        t.key(&mut s, key(KeyCode::Down));
+        keys(&mut t, &mut s, "b");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(
+            &lines,
+            "Breakpoint 1 at 0x80200014 <_start+20>: file syscall.s:53",
+        );
+        find(&lines, " ●  53         csrw    sie, zero");
+        keys(&mut t, &mut s, "c");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>●  53         csrw    sie, zero");
+        // v: the disassembly of the same place, and back to the source.
+        keys(&mut t, &mut s, "v");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>●80200014  csrw sie,zero");
+        assert!(lines[23].contains("v source"), "{}", lines[23]);
+        keys(&mut t, &mut s, "v");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "source syscall.s");
     }
 
     #[test]

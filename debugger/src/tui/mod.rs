@@ -603,7 +603,7 @@ impl Tui {
             self.draw_pane(f, pane, rect, session);
         }
         self.draw_command_line(f, rows[2]);
-        self.draw_keys(f, rows[3]);
+        self.draw_keys(f, rows[3], session);
     }
 
     /// Where each shown pane goes in `area`.
@@ -781,7 +781,13 @@ impl Tui {
         }
     }
 
-    fn draw_keys(&self, f: &mut Frame<'_>, rect: Rect) {
+    /// The line of keys, most used first, as many as fit: `g` only when
+    /// there is another guest to go to, `v` only when there is a source to
+    /// switch to (named by what it switches to).
+    fn draw_keys<T: Target>(&self, f: &mut Frame<'_>, rect: Rect, session: &Session<T>) {
+        let several = session.target().guests().len() > 1;
+        let source = !session.program().lines.is_empty();
+        let switch = if self.source_view { "asm" } else { "source" };
         let keys: &[(&str, &str)] = match self.mode {
             Mode::Keys => &[
                 ("s", "step"),
@@ -790,14 +796,14 @@ impl Tui {
                 ("r", "back"),
                 ("R", "rev-cont"),
                 ("b", "break"),
-                ("g", "guest"),
+                ("g", if several { "guest" } else { "" }),
+                ("v", if source { switch } else { "" }),
                 (":", "cmd"),
                 ("Tab", "pane"),
                 ("q", "quit"),
                 ("z", "zoom"),
                 ("f", "finish"),
                 ("+-", "size"),
-                ("v", "source/asm"),
             ],
             Mode::Command => &[
                 ("Enter", "run"),
@@ -813,7 +819,7 @@ impl Tui {
         };
         let mut spans = Vec::new();
         let mut used = 0;
-        for (k, what) in keys {
+        for (k, what) in keys.iter().filter(|(_, what)| !what.is_empty()) {
             let w = k.chars().count() + what.len() + 2;
             if used + w > rect.width as usize {
                 break;
