@@ -5,8 +5,9 @@
 //!
 //! The submission is assembled, run the ways the exercise asks (natively,
 //! under the monitor, beside other guests), each run in-process with the
-//! trace digest on, and every check is printed with PASS or FAIL, what
-//! was seen, and the exercise's hint. Exit status: 0 only when every check
+//! trace digest on, or stepped through by a debugger script whose
+//! transcript is compared, and every check is printed with PASS or FAIL,
+//! what was seen, and the exercise's hint. Exit status: 0 only when every check
 //! of every submission passes, 1 otherwise, 2 for bad input (an exercise
 //! or submission that cannot be read, a mistake in `check.toml`). A
 //! submission that does not assemble is not bad input: it fails every
@@ -17,6 +18,7 @@
 
 mod expr;
 pub mod spec;
+mod transcript;
 
 use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -28,12 +30,14 @@ use clap::Args as ClapArgs;
 use cpu::devices::{BufferInput, Console, NoInput, SharedBuffer};
 use cpu::image::Image;
 use cpu::machine::{status, Machine};
+use debugger::native::NativeTarget;
+use debugger::session::Session;
 use monitor::{GuestImage, GuestSpec, Monitor};
 use serde_json::{json, Value};
 
 use crate::run_cmd::{self, monitored};
 use crate::stats_json;
-use spec::{Check, Kind, Run, Spec};
+use spec::{Check, DebugScript, Kind, Run, Spec};
 
 /// The value of `--json`'s `schema` field, and its version.
 pub const SCHEMA: &str = "trapvisor-check";
@@ -250,6 +254,8 @@ pub struct Outcome {
     /// What was seen, when it says more than PASS/FAIL.
     pub detail: String,
     pub hint: Option<String>,
+    /// A debugger check's transcript (shown when it fails).
+    pub transcript: Option<String>,
 }
 
 /// The guest object `g` of a run's document.
@@ -288,12 +294,107 @@ fn figure(r: &RunResult, g: usize, name: &str) -> Result<Value, String> {
     expr::lookup(guest_of(r, g)?, &keys).cloned()
 }
 
-fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -> Outcome {
+/// Whether a check can step through `run` in the debugger: natively, yes;
+/// under the monitor, not yet (`trapvisor debug` debugs one guest
+/// natively for now). When it can, this is the one place to change, and
+/// [`debug_transcript`] makes a monitor target where it makes a native one.
+pub fn debuggable(run: &Run) -> Result<(), String> {
+    if run.monitor {
+        return Err("debugging under the monitor is not available yet \
+             (trapvisor debug runs one guest natively for now): \
+             give the check a native run, such as run = \"native\""
+            .into());
+    }
+    Ok(())
+}
+
+/// The name the submission has in a debugger transcript, whatever its
+/// file is called, so that one expected transcript fits every student.
+pub const DEBUG_NAME: &str = "submission";
+
+/// Runs `script` over the submission in the debugger, set up as `run`
+/// says (memory, instruction limit, input, translation), and returns the
+/// transcript: what `trapvisor debug --batch -x SCRIPT` prints, stdout and
+/// stderr together.
+fn debug_transcript(
+    run: &Run,
+    image: &Image,
+    sub_path: &Path,
+    script: &DebugScript,
+) -> Result<String, String> {
+    debuggable(run)?;
+    let transcript = panic::catch_unwind(AssertUnwindSafe(|| -> Result<String, String> {
+        let program = crate::debug_cmd::program_of(DEBUG_NAME, sub_path, image);
+        let input = Box::new(BufferInput::new(run.input.clone()));
+        let mut target = NativeTarget::boot(program, image, run.memory, input)
+            .map_err(|e| format!("{}: {e}", sub_path.display()))?;
+        target.machine().max_instructions = run.max_instructions;
+        target.machine().hart.set_translation(!run.interpret);
+        let mut session = Session::new(target);
+        debugger::line::transcript(&mut session, &script.text)
+    }))
+    .map_err(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("trapvisor crashed debugging it (a trapvisor bug, please report it): {why}")
+    })??;
+    Ok(transcript)
+}
+
+fn evaluate(
+    check: &Check,
+    spec: &Spec,
+    results: &[Result<RunResult, String>],
+    image: &Image,
+    submission: &Path,
+) -> Outcome {
+    match &check.kind {
+        Kind::Debug(script) => evaluate_debug(
+            check,
+            &spec.runs[check.targets[0].run],
+            image,
+            submission,
+            script,
+        ),
+        _ => evaluate_runs(check, spec, results),
+    }
+}
+
+/// A debugger check: the transcript of its script over the submission.
+fn evaluate_debug(
+    check: &Check,
+    run: &Run,
+    image: &Image,
+    submission: &Path,
+    script: &DebugScript,
+) -> Outcome {
+    let outcome = |passed: bool, detail: String, transcript: Option<String>| Outcome {
+        description: check.description.clone(),
+        passed,
+        detail,
+        hint: check.hint.clone(),
+        transcript,
+    };
+    match debug_transcript(run, image, submission, script) {
+        Err(e) => outcome(false, e, None),
+        Ok(got) => match transcript::compare(&script.expected, &got) {
+            Ok(()) => outcome(true, String::new(), None),
+            Err(m) => outcome(false, m.to_string(), Some(got)),
+        },
+    }
+}
+
+/// A check over the results of the runs it names.
+fn evaluate_runs(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -> Outcome {
     let outcome = |passed: bool, detail: String| Outcome {
         description: check.description.clone(),
         passed,
         detail,
         hint: check.hint.clone(),
+        transcript: None,
     };
     let mut runs = Vec::new();
     for t in &check.targets {
@@ -378,6 +479,7 @@ fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -
             }
             outcome(differ.is_empty(), differ.join("; "))
         }
+        Kind::Debug(_) => unreachable!("debugger checks are evaluated by evaluate_debug"),
     }
 }
 
@@ -419,6 +521,7 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
                     passed: false,
                     detail: "the submission did not assemble".into(),
                     hint: c.hint.clone(),
+                    transcript: None,
                 })
                 .collect();
             return Ok(Graded {
@@ -428,27 +531,25 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
             });
         }
     };
-    // Each run the checks use, once.
-    let results: Vec<Result<RunResult, String>> = spec
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(k, run)| {
-            if spec
-                .checks
-                .iter()
-                .any(|c| c.targets.iter().any(|t| t.run == k))
-            {
-                execute(run, &image, submission)
-            } else {
-                Err("not needed".into())
-            }
-        })
-        .collect();
+    // Each run the checks use, once (a debugger check makes its own).
+    let results: Vec<Result<RunResult, String>> =
+        spec.runs
+            .iter()
+            .enumerate()
+            .map(|(k, run)| {
+                if spec.checks.iter().any(|c| {
+                    !matches!(c.kind, Kind::Debug(_)) && c.targets.iter().any(|t| t.run == k)
+                }) {
+                    execute(run, &image, submission)
+                } else {
+                    Err("not needed".into())
+                }
+            })
+            .collect();
     let outcomes = spec
         .checks
         .iter()
-        .map(|c| evaluate(c, spec, &results))
+        .map(|c| evaluate(c, spec, &results, &image, submission))
         .collect();
     Ok(Graded {
         submission: submission.to_path_buf(),
@@ -503,6 +604,9 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
             write!(out, " ({})", o.detail)?;
         }
         writeln!(out)?;
+        if let (false, Some(t)) = (o.passed, &o.transcript) {
+            print_transcript(out, t)?;
+        }
         if let (false, Some(h)) = (o.passed, &o.hint) {
             writeln!(out, "        hint: {}", h.trim())?;
         }
@@ -513,6 +617,27 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
         g.passed(),
         g.outcomes.len() - g.passed()
     )
+}
+
+/// The most lines of a failed debugger check's transcript the text report
+/// shows (`--json` has all of it).
+const TRANSCRIPT_LINES: usize = 40;
+
+/// A failed debugger check's transcript, indented under it.
+fn print_transcript(out: &mut impl Write, t: &str) -> io::Result<()> {
+    writeln!(out, "        the debugger printed:")?;
+    let lines: Vec<&str> = t.lines().collect();
+    for line in lines.iter().take(TRANSCRIPT_LINES) {
+        writeln!(out, "        | {line}")?;
+    }
+    if lines.len() > TRANSCRIPT_LINES {
+        writeln!(
+            out,
+            "        | ... ({} more lines: --json has them all)",
+            lines.len() - TRANSCRIPT_LINES
+        )?;
+    }
+    Ok(())
 }
 
 fn to_json(spec: &Spec, name: &str, graded: &[Graded]) -> Value {
@@ -530,6 +655,7 @@ fn to_json(spec: &Spec, name: &str, graded: &[Graded]) -> Value {
                     "passed": o.passed,
                     "detail": o.detail,
                     "hint": o.hint,
+                    "transcript": o.transcript,
                 })).collect::<Vec<_>>(),
             })
         })

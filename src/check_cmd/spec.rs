@@ -5,8 +5,8 @@
 //!
 //! A check's kind is the one key that names what it checks (`status`,
 //! `output`, `output_file`, `output_contains`, `output_matches`, `stat`,
-//! `same`); adding a kind is adding a key here and its evaluation in
-//! [`super::evaluate`].
+//! `same`, `debug`/`debug_file`); adding a kind is adding a key here and
+//! its evaluation in [`super::evaluate`].
 
 use std::path::{Path, PathBuf};
 
@@ -73,6 +73,11 @@ struct RawCheck {
     output_matches: Option<String>,
     stat: Option<String>,
     same: Option<Vec<String>>,
+    debug: Option<String>,
+    debug_file: Option<String>,
+    // What a debugger script must print: with `debug` or `debug_file`.
+    transcript: Option<String>,
+    transcript_file: Option<String>,
 }
 
 /// One way of running the submission.
@@ -109,6 +114,21 @@ pub enum Kind {
     /// such as `digest` or `monitor.exits.page_fault`) are equal in every
     /// run named.
     Same(Vec<String>),
+    /// A debugger script run over the submission: its transcript matches
+    /// `expected` ([`super::transcript`]'s rules).
+    Debug(DebugScript),
+}
+
+/// A `debug` check's script and the transcript it must print.
+#[derive(Clone, Debug)]
+pub struct DebugScript {
+    /// Where the script is, for messages: its file (relative to the
+    /// exercise), or `check N` for an inline one.
+    pub name: String,
+    /// The script, every line of it checked to be a command.
+    pub text: String,
+    pub lines: Vec<debugger::line::ScriptLine>,
+    pub expected: String,
 }
 
 #[derive(Clone, Debug)]
@@ -238,11 +258,19 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             c.output_matches.is_some(),
             c.stat.is_some(),
             c.same.is_some(),
+            c.debug.is_some(),
+            c.debug_file.is_some(),
         ];
         if kinds.iter().filter(|&&k| k).count() != 1 {
             return Err(at("give exactly one of status, output, output_file, \
-                 output_contains, output_matches, stat, same"
+                 output_contains, output_matches, stat, same, debug, debug_file"
                 .into()));
+        }
+        let is_debug = c.debug.is_some() || c.debug_file.is_some();
+        if !is_debug && (c.transcript.is_some() || c.transcript_file.is_some()) {
+            return Err(at(
+                "`transcript` goes with `debug` or `debug_file` (a debugger script)".into(),
+            ));
         }
         let (runs_named, kind, auto): (Vec<String>, Kind, String) = if let Some(same) = c.same {
             let names = c.runs.clone().ok_or_else(|| {
@@ -293,6 +321,23 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             } else if let Some(s) = c.stat {
                 let a = Assertion::parse(&s).map_err(|e| at(format!("stat: {e}")))?;
                 (Kind::Stat(a), s)
+            } else if is_debug {
+                let script = debug_script(dir, n, c.debug, c.debug_file)?;
+                let expected = match (c.transcript, c.transcript_file) {
+                    (Some(t), None) => t,
+                    (None, Some(f)) => {
+                        let path = dir.join(&f);
+                        std::fs::read_to_string(&path)
+                            .map_err(|e| at(format!("transcript_file {}: {e}", path.display())))?
+                    }
+                    _ => {
+                        return Err(at("a debugger script needs what it must print: \
+                             give exactly one of transcript, transcript_file"
+                            .into()))
+                    }
+                };
+                let what = describe_script(&script);
+                (Kind::Debug(DebugScript { expected, ..script }), what)
             } else {
                 unreachable!("one kind was checked to be present")
             };
@@ -326,6 +371,10 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             }
             targets.push(Target { run, guest });
         }
+        if matches!(kind, Kind::Debug(_)) {
+            let run = &runs[targets[0].run];
+            super::debuggable(run).map_err(|e| at(format!("debug: run `{}`: {e}", run.name)))?;
+        }
         checks.push(Check {
             description: c.description.unwrap_or(auto),
             hint: c.hint,
@@ -342,6 +391,55 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
         runs,
         checks,
     })
+}
+
+/// Reads a `debug` check's script (inline, or a file of the exercise)
+/// and parses every line of it, as `trapvisor debug -x` does.
+fn debug_script(
+    dir: &Path,
+    n: usize,
+    inline: Option<String>,
+    file: Option<String>,
+) -> Result<DebugScript, String> {
+    let (name, text) = match (inline, file) {
+        (Some(text), _) => (format!("check {n}: debug"), text),
+        (None, Some(f)) => {
+            let path = dir.join(&f);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("check {n}: debug_file {}: {e}", path.display()))?;
+            (f, text)
+        }
+        (None, None) => unreachable!("one kind was checked to be present"),
+    };
+    let lines = debugger::line::parse_script(&name, &text)?;
+    if lines.is_empty() {
+        return Err(format!("{name}: the script has no commands"));
+    }
+    Ok(DebugScript {
+        name,
+        text,
+        lines,
+        expected: String::new(),
+    })
+}
+
+/// A debug check's description: its script's commands, when they are few
+/// enough to read on one line, else its file (or first and last command).
+fn describe_script(script: &DebugScript) -> String {
+    let all: Vec<&str> = script.lines.iter().map(|l| l.text.as_str()).collect();
+    let joined = all.join("; ");
+    if joined.len() <= 60 {
+        return format!("debugger: {joined}");
+    }
+    if !script.name.starts_with("check ") {
+        return format!("debugger: the script {}", script.name);
+    }
+    format!(
+        "debugger: {}; ... ({} commands); {}",
+        all[0],
+        all.len(),
+        all[all.len() - 1]
+    )
 }
 
 #[cfg(test)]
@@ -397,6 +495,61 @@ mod tests {
             "{HEAD}[[check]]\nruns = [\"native\", \"monitor:1\"]\nsame = [\"output\"]\n"
         ))
         .contains("guest 1: run `monitor` has 1 guest(s)"));
+    }
+
+    #[test]
+    fn debugger_checks() {
+        let s = parse_ok(&format!(
+            "{HEAD}[[check]]\ndebug = '''\n# the third tick\ncatch trap timer\nignore 1 2\ncontinue\n'''\n\
+             transcript = '''\n...\n$1 = [..]\n'''\n"
+        ));
+        let Kind::Debug(d) = &s.checks[0].kind else {
+            panic!("{:?}", s.checks[0].kind)
+        };
+        assert_eq!(d.lines.len(), 3);
+        assert_eq!(d.expected, "...\n$1 = [..]\n");
+        assert_eq!(
+            s.checks[0].description,
+            "native: debugger: catch trap timer; ignore 1 2; continue"
+        );
+        // A long script is described by its ends.
+        let long = "stepi\n".repeat(20);
+        let s = parse_ok(&format!(
+            "{HEAD}[[check]]\ndebug = '''\n{long}info registers a0\n'''\ntranscript = \"x\"\n"
+        ));
+        assert_eq!(
+            s.checks[0].description,
+            "native: debugger: stepi; ... (21 commands); info registers a0"
+        );
+        // A bad command is named with its line before anything runs.
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug = '''\nstepi\nfrobnicate\n'''\ntranscript = \"\"\n"
+        ))
+        .contains("check 1: debug:2: "));
+        assert!(parse_err(&format!("{HEAD}[[check]]\ndebug = \"stepi\"\n"))
+            .contains("give exactly one of transcript, transcript_file"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\nstatus = 0\ntranscript = \"x\"\n"
+        ))
+        .contains("`transcript` goes with `debug`"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug = \"# nothing\"\ntranscript = \"\"\n"
+        ))
+        .contains("the script has no commands"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug_file = \"none.tv\"\ntranscript = \"\"\n"
+        ))
+        .contains("check 1: debug_file ex/none.tv"));
+        // Under the monitor: not yet, and the message says so.
+        let e = parse_err(&format!(
+            "{HEAD}[[check]]\nrun = \"monitor\"\ndebug = \"stepi\"\ntranscript = \"\"\n"
+        ));
+        assert!(
+            e.contains(
+                "check 1: debug: run `monitor`: debugging under the monitor is not available yet"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
