@@ -16,6 +16,7 @@ pub mod debug;
 pub mod devices;
 pub mod disasm;
 pub mod exec;
+pub mod fdt;
 pub mod hart;
 pub mod image;
 pub mod isa;
