@@ -4,7 +4,8 @@
 //!
 //! Each side is an expression: paths of keys (`native.traps.total`),
 //! integers (`1_000`, `0x10`), decimal numbers and "quoted strings",
-//! combined with `+`, `-`, `*`, `/` and parentheses, as in
+//! combined with `+`, `-`, `*`, `/`, parentheses and the functions
+//! `max(...)` and `min(...)`, as in
 //! `monitor.exits.illegal_instruction - monitor.emulated.sret > 0`. OP is
 //! `==`, `!=`, `<`, `<=`, `>` or `>=`. Integers add, subtract, multiply and
 //! compare exactly; a division, or anything with a decimal number, is
@@ -91,6 +92,32 @@ pub enum Expr {
     Str(String),
     Neg(Box<Expr>),
     Bin(Box<Expr>, Arith, Box<Expr>),
+    /// `max(a, b, ...)` or `min(a, b, ...)`.
+    Call(Func, Vec<Expr>),
+}
+
+/// The functions an expression may call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Func {
+    Max,
+    Min,
+}
+
+impl Func {
+    fn named(name: &str) -> Option<Func> {
+        match name {
+            "max" => Some(Func::Max),
+            "min" => Some(Func::Min),
+            _ => None,
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Func::Max => "max",
+            Func::Min => "min",
+        }
+    }
 }
 
 impl fmt::Display for Expr {
@@ -117,6 +144,10 @@ impl fmt::Display for Expr {
                 };
                 write!(f, "{} {} {}", side(l, false), op.text(), side(r, true))
             }
+            Expr::Call(func, args) => {
+                let args: Vec<String> = args.iter().map(Expr::to_string).collect();
+                write!(f, "{}({})", func.text(), args.join(", "))
+            }
         }
     }
 }
@@ -125,16 +156,13 @@ impl Expr {
     /// The paths it reads, in order, each once.
     fn paths(&self, out: &mut Vec<Vec<String>>) {
         match self {
-            Expr::Path(p) => {
-                if !out.contains(p) {
-                    out.push(p.clone());
-                }
-            }
+            Expr::Path(p) if !out.contains(p) => out.push(p.clone()),
             Expr::Neg(e) => e.paths(out),
             Expr::Bin(l, _, r) => {
                 l.paths(out);
                 r.paths(out);
             }
+            Expr::Call(_, args) => args.iter().for_each(|a| a.paths(out)),
             _ => {}
         }
     }
@@ -161,6 +189,7 @@ enum Token {
     Cmp(Op),
     Open,
     Close,
+    Comma,
 }
 
 fn tokens(text: &str) -> Result<Vec<Token>, String> {
@@ -183,9 +212,13 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
                 }
                 out.push(Token::Str(s));
             }
-            '(' | ')' => {
+            '(' | ')' | ',' => {
                 chars.next();
-                out.push(if c == '(' { Token::Open } else { Token::Close });
+                out.push(match c {
+                    '(' => Token::Open,
+                    ')' => Token::Close,
+                    _ => Token::Comma,
+                });
             }
             '+' | '-' | '*' | '/' => {
                 chars.next();
@@ -284,6 +317,25 @@ impl Parser<'_> {
         let t = self.peek().cloned();
         self.at += 1;
         match t {
+            Some(Token::Word(w)) if self.peek() == Some(&Token::Open) => {
+                let func = Func::named(&w)
+                    .ok_or_else(|| format!("no function `{w}` (there are max and min)"))?;
+                self.at += 1;
+                let mut args = vec![self.expr(1)?];
+                loop {
+                    match self.peek() {
+                        Some(Token::Comma) => {
+                            self.at += 1;
+                            args.push(self.expr(1)?);
+                        }
+                        Some(Token::Close) => {
+                            self.at += 1;
+                            return Ok(Expr::Call(func, args));
+                        }
+                        _ => return Err(format!("`{w}(` is not closed")),
+                    }
+                }
+            }
             Some(Token::Word(w)) => word(&w),
             Some(Token::Str(s)) => Ok(Expr::Str(s)),
             Some(Token::Arith(Arith::Sub)) => match self.factor()? {
@@ -302,6 +354,7 @@ impl Parser<'_> {
                 }
             }
             Some(Token::Close) => Err("a `)` closes nothing".into()),
+            Some(Token::Comma) => Err("a `,` outside max(...) or min(...)".into()),
             Some(Token::Arith(op)) => Err(format!("`{}` lacks its left operand", op.text())),
             Some(Token::Cmp(_)) | None => Err("an operand is missing".into()),
         }
@@ -315,6 +368,7 @@ fn side(toks: &[Token]) -> Result<Expr, String> {
     match p.peek() {
         None => Ok(e),
         Some(Token::Close) => Err("a `)` closes nothing".into()),
+        Some(Token::Comma) => Err("a `,` outside max(...) or min(...)".into()),
         Some(_) => Err("two operands without an operator between them".into()),
     }
 }
@@ -396,6 +450,38 @@ fn eval(e: &Expr, guest: &Value) -> Result<Val, String> {
         Expr::Path(keys) => lookup(guest, keys).map(Val::of),
         Expr::Neg(e) => arith(Val::Int(0), Arith::Sub, eval(e, guest)?),
         Expr::Bin(l, op, r) => arith(eval(l, guest)?, *op, eval(r, guest)?),
+        Expr::Call(func, args) => {
+            let mut best: Option<Val> = None;
+            for a in args {
+                let v = eval(a, guest)?;
+                if v.float().is_none() {
+                    return Err(format!(
+                        "{}(...) works on numbers, not on {}",
+                        func.text(),
+                        v.shown()
+                    ));
+                }
+                best = Some(match best {
+                    None => v,
+                    Some(b) => {
+                        let ord = match compare(&v, &b) {
+                            Some(Cmp::Ord(o)) => o,
+                            _ => Ordering::Equal,
+                        };
+                        let better = match func {
+                            Func::Max => ord == Ordering::Greater,
+                            Func::Min => ord == Ordering::Less,
+                        };
+                        if better {
+                            v
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            best.ok_or_else(|| format!("{}() needs at least one value", func.text()))
+        }
     }
 }
 
@@ -457,7 +543,7 @@ impl Assertion {
             })
             .collect();
         for (e, v) in [(&self.left, &l), (&self.right, &r)] {
-            if matches!(e, Expr::Bin(..) | Expr::Neg(_)) {
+            if matches!(e, Expr::Bin(..) | Expr::Neg(_) | Expr::Call(..)) {
                 shown.push(format!("{e} = {}", v.shown()));
             }
         }
@@ -572,6 +658,11 @@ mod tests {
         ));
         assert!(holds("-monitor.emulated.sret == -6"));
         assert!(holds("-(1 + 2) == -3"));
+        assert!(holds(
+            "max(monitor.emulated.sret, monitor.exits.illegal_instruction, 7) == 53"
+        ));
+        assert!(holds("min(monitor.emulated.sret, 7) * 2 == 12"));
+        assert!(holds("max(1) == 1"));
         // Integers stay exact beyond what a double holds.
         assert!(holds("9007199254740993 - 9007199254740992 == 1"));
     }
@@ -652,6 +743,18 @@ mod tests {
             .unwrap_err();
         assert!(e.contains("cannot compare"), "{e}");
         let e = Assertion::parse("end.kind + 1 == 3")
+            .unwrap()
+            .eval(&guest())
+            .unwrap_err();
+        assert!(e.contains("works on numbers"), "{e}");
+        assert!(Assertion::parse("maxi(1, 2) == 2")
+            .unwrap_err()
+            .contains("no function `maxi`"));
+        assert!(Assertion::parse("max(1, 2 == 2")
+            .unwrap_err()
+            .contains("not closed"));
+        assert!(Assertion::parse("1, 2 == 2").unwrap_err().contains("`,`"));
+        let e = Assertion::parse("max(end.kind, 1) == 1")
             .unwrap()
             .eval(&guest())
             .unwrap_err();
