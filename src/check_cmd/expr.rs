@@ -534,6 +534,26 @@ impl Assertion {
         let mut paths = Vec::new();
         self.left.paths(&mut paths);
         self.right.paths(&mut paths);
+        // Each figure read, and each side that is a computation; past a
+        // few figures, the two sides' values alone (a long sum is read
+        // better in the check's own text).
+        let computed = |e: &Expr| matches!(e, Expr::Bin(..) | Expr::Neg(_) | Expr::Call(..));
+        if paths.len() > MAX_SHOWN {
+            let both = [
+                ("the left side", &self.left, &l),
+                ("the right side", &self.right, &r),
+            ];
+            let shown: Vec<String> = both
+                .iter()
+                .map(|(name, e, v)| match e {
+                    Expr::Path(p) => format!("{} = {}", p.join("."), v.shown()),
+                    e if computed(e) => format!("{name} = {}", v.shown()),
+                    _ => String::new(),
+                })
+                .filter(|s| !s.is_empty())
+                .collect();
+            return Ok((held, shown.join(", ")));
+        }
         let mut shown: Vec<String> = paths
             .iter()
             .filter_map(|p| {
@@ -543,13 +563,16 @@ impl Assertion {
             })
             .collect();
         for (e, v) in [(&self.left, &l), (&self.right, &r)] {
-            if matches!(e, Expr::Bin(..) | Expr::Neg(_) | Expr::Call(..)) {
+            if computed(e) {
                 shown.push(format!("{e} = {}", v.shown()));
             }
         }
         Ok((held, shown.join(", ")))
     }
 }
+
+/// The most figures an assertion's outcome names one by one.
+const MAX_SHOWN: usize = 3;
 
 enum Cmp {
     Ord(Ordering),
@@ -685,6 +708,15 @@ mod tests {
             a.eval(&guest()).unwrap().1,
             "monitor.exits.illegal_instruction = 53, monitor.emulated.sret = 6, \
              monitor.exits.illegal_instruction - monitor.emulated.sret = 47"
+        );
+        let a = Assertion::parse(
+            "monitor.emulated.sret + monitor.emulated.mmio_load + monitor.emulated.mmio_store \
+             + monitor.exits.page_fault > monitor.exits.illegal_instruction",
+        )
+        .unwrap();
+        assert_eq!(
+            a.eval(&guest()).unwrap().1,
+            "the left side = 1830, monitor.exits.illegal_instruction = 53"
         );
         assert_eq!(
             Assertion::parse("(1 + 2) * 3 == 1 - (2 - 3)")
