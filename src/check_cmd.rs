@@ -170,6 +170,23 @@ fn load_submission(path: &Path, include_dir: Option<&Path>) -> Result<Image, Str
     }
 }
 
+/// A submission, read: a program's image, or a file of answers (a JSON
+/// object of them, from `answers.toml`).
+pub enum Submission {
+    Program(Image),
+    Answers(Value),
+}
+
+/// Reads a file of answers: TOML `name = value` lines (numbers, strings,
+/// booleans). An error is the student's, shown like an assembler's.
+fn load_answers(path: &Path) -> Result<Value, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    serde_json::to_value(table).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// What one run of a submission gave.
 struct RunResult {
     /// Each guest's console bytes.
@@ -179,16 +196,20 @@ struct RunResult {
 }
 
 /// Runs `run` with `submission` in the submission's places.
-fn execute(run: &Run, submission: &Image, sub_path: &Path) -> Result<RunResult, String> {
+fn execute(run: &Run, submission: &Submission, sub_path: &Path) -> Result<RunResult, String> {
     let mut images = Vec::new();
     let mut files = Vec::new();
     for g in &run.guests {
-        match g {
-            None => {
-                images.push(submission.clone());
+        match (g, submission) {
+            (None, Submission::Program(image)) => {
+                images.push(image.clone());
                 files.push(sub_path.to_path_buf());
             }
-            Some(p) => {
+            (None, Submission::Answers(_)) => {
+                // The exercise's parser keeps answers out of runs.
+                return Err("answers cannot run".into());
+            }
+            (Some(p), _) => {
                 let guest = run_cmd::load_guest(p, run.memory).map_err(|e| e.to_string())?;
                 images.push(guest.image);
                 files.push(p.clone());
@@ -294,6 +315,19 @@ fn figure(r: &RunResult, g: usize, name: &str) -> Result<Value, String> {
     expr::lookup(guest_of(r, g)?, &keys).cloned()
 }
 
+/// What a `stat` assertion reads: the guest's figures, and the
+/// submission's answers as `answer.NAME`.
+fn scope(guest: &Value, submission: &Submission) -> Value {
+    match (guest, submission) {
+        (Value::Object(figures), Submission::Answers(answers)) => {
+            let mut all = figures.clone();
+            all.insert(spec::ANSWER_PATH.into(), answers.clone());
+            Value::Object(all)
+        }
+        _ => guest.clone(),
+    }
+}
+
 /// Whether a check can step through `run` in the debugger: natively, yes;
 /// under the monitor, not yet (`trapvisor debug` debugs one guest
 /// natively for now). When it can, this is the one place to change, and
@@ -348,18 +382,18 @@ fn evaluate(
     check: &Check,
     spec: &Spec,
     results: &[Result<RunResult, String>],
-    image: &Image,
-    submission: &Path,
+    submission: &Submission,
+    path: &Path,
 ) -> Outcome {
-    match &check.kind {
-        Kind::Debug(script) => evaluate_debug(
+    match (&check.kind, submission) {
+        (Kind::Debug(script), Submission::Program(image)) => evaluate_debug(
             check,
             &spec.runs[check.targets[0].run],
             image,
-            submission,
+            path,
             script,
         ),
-        _ => evaluate_runs(check, spec, results),
+        _ => evaluate_runs(check, spec, results, submission),
     }
 }
 
@@ -387,8 +421,14 @@ fn evaluate_debug(
     }
 }
 
-/// A check over the results of the runs it names.
-fn evaluate_runs(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -> Outcome {
+/// A check over the results of the runs it names (and the answers, when
+/// the submission is answers).
+fn evaluate_runs(
+    check: &Check,
+    spec: &Spec,
+    results: &[Result<RunResult, String>],
+    submission: &Submission,
+) -> Outcome {
     let outcome = |passed: bool, detail: String| Outcome {
         description: check.description.clone(),
         passed,
@@ -447,7 +487,7 @@ fn evaluate_runs(check: &Check, spec: &Spec, results: &[Result<RunResult, String
                 },
             )
         }
-        Kind::Stat(a) => match guest_of(res, g).and_then(|v| a.eval(v)) {
+        Kind::Stat(a) => match guest_of(res, g).and_then(|v| a.eval(&scope(v, submission))) {
             Ok((held, values)) => outcome(held, values),
             Err(e) => outcome(false, e),
         },
@@ -479,7 +519,10 @@ fn evaluate_runs(check: &Check, spec: &Spec, results: &[Result<RunResult, String
             }
             outcome(differ.is_empty(), differ.join("; "))
         }
-        Kind::Debug(_) => unreachable!("debugger checks are evaluated by evaluate_debug"),
+        Kind::Debug(_) => outcome(
+            false,
+            "a debugger script steps through a program: the submission is answers".into(),
+        ),
     }
 }
 
@@ -510,16 +553,26 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
                 .map_err(|e| format!("{} (run `{}` of the exercise)", e, run.name))?;
         }
     }
-    let image = match load_submission(submission, spec.include_dir.as_deref()) {
-        Ok(image) => image,
+    let loaded = if spec.answers {
+        load_answers(submission).map(Submission::Answers)
+    } else {
+        load_submission(submission, spec.include_dir.as_deref()).map(Submission::Program)
+    };
+    let sub = match loaded {
+        Ok(sub) => sub,
         Err(e) => {
+            let why = if spec.answers {
+                "the answers could not be read"
+            } else {
+                "the submission did not assemble"
+            };
             let outcomes = spec
                 .checks
                 .iter()
                 .map(|c| Outcome {
                     description: c.description.clone(),
                     passed: false,
-                    detail: "the submission did not assemble".into(),
+                    detail: why.into(),
                     hint: c.hint.clone(),
                     transcript: None,
                 })
@@ -540,7 +593,7 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
                 if spec.checks.iter().any(|c| {
                     !matches!(c.kind, Kind::Debug(_)) && c.targets.iter().any(|t| t.run == k)
                 }) {
-                    execute(run, &image, submission)
+                    execute(run, &sub, submission)
                 } else {
                     Err("not needed".into())
                 }
@@ -549,7 +602,7 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
     let outcomes = spec
         .checks
         .iter()
-        .map(|c| evaluate(c, spec, &results, &image, submission))
+        .map(|c| evaluate(c, spec, &results, &sub, submission))
         .collect();
     Ok(Graded {
         submission: submission.to_path_buf(),
@@ -559,8 +612,8 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
 }
 
 /// The submissions a path stands for: itself, or a directory's `.s`/`.S`
-/// files, sorted.
-fn submissions(path: &Path) -> Result<Vec<PathBuf>, String> {
+/// files (`.toml` files for answers), sorted.
+fn submissions(path: &Path, answers: bool) -> Result<Vec<PathBuf>, String> {
     if !path.is_dir() {
         if !path.exists() {
             return Err(format!("{}: no such file or directory", path.display()));
@@ -572,12 +625,19 @@ fn submissions(path: &Path) -> Result<Vec<PathBuf>, String> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("s" | "S"))
+            let ext = p.extension().and_then(|e| e.to_str());
+            p.is_file()
+                && if answers {
+                    ext == Some("toml")
+                } else {
+                    matches!(ext, Some("s" | "S"))
+                }
         })
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("{}: no .s or .S files to grade", path.display()));
+        let what = if answers { ".toml" } else { ".s or .S" };
+        return Err(format!("{}: no {what} files to grade", path.display()));
     }
     Ok(files)
 }
@@ -592,7 +652,12 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
         spec.number
     )?;
     if let Some(e) = &g.error {
-        writeln!(out, "  the submission does not assemble:")?;
+        let why = if spec.answers {
+            "the answers cannot be read"
+        } else {
+            "the submission does not assemble"
+        };
+        writeln!(out, "  {why}:")?;
         for line in e.lines() {
             writeln!(out, "    {line}")?;
         }
@@ -759,7 +824,7 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad(e),
     };
-    let files = match submissions(submission) {
+    let files = match submissions(submission, spec.answers) {
         Ok(f) => f,
         Err(e) => return bad(e),
     };
@@ -806,9 +871,10 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// The reference solution of exercise `name`: `solutions/NAME.s` (or
-/// `.S`) in the course directory, kept apart from what students get.
+/// `.S`, or `.toml` for answers) in the course directory, kept apart from
+/// what students get.
 pub fn solution(course: &Path, name: &str) -> Option<PathBuf> {
-    ["s", "S"]
+    ["s", "S", "toml"]
         .iter()
         .map(|ext| course.join("solutions").join(format!("{name}.{ext}")))
         .find(|p| p.is_file())

@@ -486,6 +486,14 @@ fn eval(e: &Expr, guest: &Value) -> Result<Val, String> {
 }
 
 impl Assertion {
+    /// Whether it reads a path under `root` (such as `answer`).
+    pub fn reads(&self, root: &str) -> bool {
+        let mut paths = Vec::new();
+        self.left.paths(&mut paths);
+        self.right.paths(&mut paths);
+        paths.iter().any(|p| p.first().is_some_and(|k| k == root))
+    }
+
     pub fn parse(text: &str) -> Result<Assertion, String> {
         let toks = tokens(text)?;
         let cmps: Vec<usize> = toks
@@ -603,6 +611,15 @@ pub fn lookup<'a>(guest: &'a Value, keys: &[String]) -> Result<&'a Value, String
     for (k, key) in keys.iter().enumerate() {
         v = match v.get(key) {
             Some(next) => next,
+            None if k == 1 && keys[0] == super::spec::ANSWER_PATH => {
+                let given = match v {
+                    Value::Object(m) if !m.is_empty() => {
+                        format!("it answers {}", m.keys().cloned().collect::<Vec<_>>().join(", "))
+                    }
+                    _ => "it answers nothing".into(),
+                };
+                return Err(format!("no answer `{key}` in the submission ({given})"));
+            }
             None => {
                 let here = if k == 0 {
                     "the guest's statistics".to_string()

@@ -3,6 +3,13 @@
 //! instructors in the book ("The instructor's guide"); every mistake in a
 //! file is reported with the file's name before anything runs.
 //!
+//! An exercise's submission is a program (an assembly source, run as the
+//! exercise's runs say) or, with `submission = "answers"`, a file of
+//! answers (`answers.toml`: `name = value` lines) that the checks compare
+//! with the figures of runs of the exercise's own guests, as
+//! `answer.NAME` in a `stat` assertion: a prediction made before running,
+//! graded against what trapvisor then measures.
+//!
 //! A check's kind is the one key that names what it checks (`status`,
 //! `output`, `output_file`, `output_contains`, `output_matches`, `stat`,
 //! `same`, `debug`/`debug_file`); adding a kind is adding a key here and
@@ -28,8 +35,8 @@ struct RawSpec {
     title: String,
     chapter: String,
     number: u32,
-    #[serde(default = "default_starter")]
-    starter: String,
+    submission: Option<String>,
+    starter: Option<String>,
     include_dir: Option<String>,
     max_instructions: Option<u64>,
     #[serde(default, rename = "run")]
@@ -38,9 +45,13 @@ struct RawSpec {
     checks: Vec<RawCheck>,
 }
 
-fn default_starter() -> String {
-    "starter.s".into()
-}
+/// What `submission = "answers"` names, and the starter it defaults to.
+pub const ANSWERS: &str = "answers";
+const ANSWERS_STARTER: &str = "answers.toml";
+const PROGRAM_STARTER: &str = "starter.s";
+
+/// The namespace of a submission's answers in a `stat` assertion.
+pub const ANSWER_PATH: &str = "answer";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -155,6 +166,8 @@ pub struct Spec {
     pub title: String,
     pub chapter: String,
     pub number: u32,
+    /// The submission is a file of answers, not a program.
+    pub answers: bool,
     pub starter: PathBuf,
     pub include_dir: Option<PathBuf>,
     pub runs: Vec<Run>,
@@ -173,8 +186,18 @@ pub fn load(dir: &Path) -> Result<Spec, String> {
 pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
     let raw: RawSpec = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
     let max = raw.max_instructions.unwrap_or(DEFAULT_MAX_INSTRUCTIONS);
-    // `native` and `monitor` are always there unless redefined.
-    let mut runs = vec![
+    let answers = match raw.submission.as_deref() {
+        None | Some("program") => false,
+        Some(ANSWERS) => true,
+        Some(other) => {
+            return Err(format!(
+                "submission = \"{other}\": a submission is a \"program\" (the default) or \"{ANSWERS}\""
+            ))
+        }
+    };
+    // `native` and `monitor` are always there unless redefined (for a
+    // program: answers are checked against runs of the exercise's guests).
+    let mut runs = if answers { Vec::new() } else { vec![
         Run {
             name: "native".into(),
             monitor: false,
@@ -195,20 +218,35 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             interpret: false,
             input: Vec::new(),
         },
-    ];
+    ] };
     for r in raw.runs {
         let guests: Vec<Option<PathBuf>> = match r.guests {
+            None if answers => {
+                return Err(format!(
+                    "run `{}`: an answers exercise runs guests of its own: give guests = [...]",
+                    r.name
+                ))
+            }
             None => vec![None],
             Some(g) => g
                 .into_iter()
                 .map(|g| (g != SUBMISSION).then(|| dir.join(g)))
                 .collect(),
         };
-        if !guests.iter().any(Option::is_none) {
+        if answers && guests.iter().any(Option::is_none) {
+            return Err(format!(
+                "run `{}`: the submission is answers, not a program: \"{SUBMISSION}\" cannot run",
+                r.name
+            ));
+        }
+        if !answers && !guests.iter().any(Option::is_none) {
             return Err(format!(
                 "run `{}`: its guests must include \"{SUBMISSION}\"",
                 r.name
             ));
+        }
+        if guests.is_empty() {
+            return Err(format!("run `{}`: guests = [] runs nothing", r.name));
         }
         if guests.len() > 1 && !r.monitor {
             return Err(format!(
@@ -245,6 +283,12 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
     };
     if raw.checks.is_empty() {
         return Err("no [[check]]: an exercise needs at least one".into());
+    }
+    if answers && runs.is_empty() {
+        return Err(format!(
+            "an answers exercise checks answers against runs of its own guests: \
+             add a [[run]] with guests = [...] (\"{SUBMISSION}\" is answers, not a program)"
+        ));
     }
     let mut checks = Vec::new();
     for (k, c) in raw.checks.into_iter().enumerate() {
@@ -294,7 +338,11 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                     "`runs` goes with `same`; this check takes one `run`".into()
                 ));
             }
-            let run = c.run.clone().unwrap_or_else(|| "native".into());
+            // By default a program's native run; an answers exercise's
+            // first run.
+            let first = runs.first().map_or("native", |r| r.name.as_str());
+            let default = if answers { first } else { "native" };
+            let run = c.run.clone().unwrap_or_else(|| default.into());
             let (kind, what) = if let Some(s) = c.status {
                 (Kind::Status(s), format!("exit status {s}"))
             } else if let Some(o) = c.output {
@@ -320,8 +368,20 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                 (Kind::OutputMatches(re), format!("output matches /{p}/"))
             } else if let Some(s) = c.stat {
                 let a = Assertion::parse(&s).map_err(|e| at(format!("stat: {e}")))?;
-                (Kind::Stat(a), s)
+                if !answers && a.reads(ANSWER_PATH) {
+                    return Err(at(format!(
+                        "stat: `{ANSWER_PATH}.` names a submission's answers: \
+                         give the exercise submission = \"{ANSWERS}\""
+                    )));
+                }
+                (Kind::Stat(a), s.split_whitespace().collect::<Vec<_>>().join(" "))
             } else if is_debug {
+                if answers {
+                    return Err(at(
+                        "a debugger script steps through a program: the submission is answers"
+                            .into(),
+                    ));
+                }
                 let script = debug_script(dir, n, c.debug, c.debug_file)?;
                 let expected = match (c.transcript, c.transcript_file) {
                     (Some(t), None) => t,
@@ -386,7 +446,12 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
         title: raw.title,
         chapter: raw.chapter,
         number: raw.number,
-        starter: dir.join(raw.starter),
+        answers,
+        starter: dir.join(raw.starter.as_deref().unwrap_or(if answers {
+            ANSWERS_STARTER
+        } else {
+            PROGRAM_STARTER
+        })),
         include_dir: raw.include_dir.map(|d| dir.join(d)),
         runs,
         checks,
