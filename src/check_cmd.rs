@@ -180,8 +180,8 @@ pub enum Submission {
 /// Reads a file of answers: TOML `name = value` lines (numbers, strings,
 /// booleans). An error is the student's, shown like an assembler's.
 fn load_answers(path: &Path) -> Result<Value, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
     serde_json::to_value(table).map_err(|e| format!("{}: {e}", path.display()))
@@ -386,13 +386,9 @@ fn evaluate(
     path: &Path,
 ) -> Outcome {
     match (&check.kind, submission) {
-        (Kind::Debug(script), Submission::Program(image)) => evaluate_debug(
-            check,
-            &spec.runs[check.targets[0].run],
-            image,
-            path,
-            script,
-        ),
+        (Kind::Debug(script), Submission::Program(image)) => {
+            evaluate_debug(check, &spec.runs[check.targets[0].run], image, path, script)
+        }
         _ => evaluate_runs(check, spec, results, submission),
     }
 }

@@ -614,7 +614,10 @@ pub fn lookup<'a>(guest: &'a Value, keys: &[String]) -> Result<&'a Value, String
             None if k == 1 && keys[0] == super::spec::ANSWER_PATH => {
                 let given = match v {
                     Value::Object(m) if !m.is_empty() => {
-                        format!("it answers {}", m.keys().cloned().collect::<Vec<_>>().join(", "))
+                        format!(
+                            "it answers {}",
+                            m.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
                     }
                     _ => "it answers nothing".into(),
                 };

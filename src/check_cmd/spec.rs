@@ -197,28 +197,32 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
     };
     // `native` and `monitor` are always there unless redefined (for a
     // program: answers are checked against runs of the exercise's guests).
-    let mut runs = if answers { Vec::new() } else { vec![
-        Run {
-            name: "native".into(),
-            monitor: false,
-            guests: vec![None],
-            quantum: crate::run_cmd::DEFAULT_QUANTUM,
-            memory: 128 << 20,
-            max_instructions: max,
-            interpret: false,
-            input: Vec::new(),
-        },
-        Run {
-            name: "monitor".into(),
-            monitor: true,
-            guests: vec![None],
-            quantum: crate::run_cmd::DEFAULT_QUANTUM,
-            memory: 128 << 20,
-            max_instructions: max,
-            interpret: false,
-            input: Vec::new(),
-        },
-    ] };
+    let mut runs = if answers {
+        Vec::new()
+    } else {
+        vec![
+            Run {
+                name: "native".into(),
+                monitor: false,
+                guests: vec![None],
+                quantum: crate::run_cmd::DEFAULT_QUANTUM,
+                memory: 128 << 20,
+                max_instructions: max,
+                interpret: false,
+                input: Vec::new(),
+            },
+            Run {
+                name: "monitor".into(),
+                monitor: true,
+                guests: vec![None],
+                quantum: crate::run_cmd::DEFAULT_QUANTUM,
+                memory: 128 << 20,
+                max_instructions: max,
+                interpret: false,
+                input: Vec::new(),
+            },
+        ]
+    };
     for r in raw.runs {
         let guests: Vec<Option<PathBuf>> = match r.guests {
             None if answers => {
@@ -374,7 +378,10 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                          give the exercise submission = \"{ANSWERS}\""
                     )));
                 }
-                (Kind::Stat(a), s.split_whitespace().collect::<Vec<_>>().join(" "))
+                (
+                    Kind::Stat(a),
+                    s.split_whitespace().collect::<Vec<_>>().join(" "),
+                )
             } else if is_debug {
                 if answers {
                     return Err(at(
