@@ -145,29 +145,16 @@ fn exercise_dir(exercise: &str, course: &Path) -> Result<PathBuf, String> {
 }
 
 /// Assembles (or loads) the submission. Includes the submission makes
-/// are looked for next to it, then in the exercise's `include_dir`.
+/// are looked for next to it, then in the exercise's `include_dir` (the
+/// assembler's `-I`).
 fn load_submission(path: &Path, include_dir: Option<&Path>) -> Result<Image, String> {
-    let memory = 128 << 20;
-    let Some(dir) = include_dir else {
-        return run_cmd::load_guest(path, memory)
-            .map(|g| g.image)
-            .map_err(|e| e.to_string());
+    let options = asm::Options {
+        include_dirs: include_dir.map(Path::to_path_buf).into_iter().collect(),
+        ..asm::Options::default()
     };
-    // The assembler looks for an include next to the including file,
-    // then next to the main file, then in the current directory: the
-    // include directory is made the current directory while it runs.
-    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let here = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
-    std::env::set_current_dir(dir).map_err(|e| format!("include_dir {}: {e}", dir.display()))?;
-    let loaded = run_cmd::load_guest(&abs, memory);
-    let _ = std::env::set_current_dir(&here);
-    match loaded {
-        Ok(g) => Ok(g.image),
-        // Messages name the file as the user gave it.
-        Err(e) => Err(e
-            .to_string()
-            .replace(&abs.display().to_string(), &path.display().to_string())),
-    }
+    run_cmd::load_guest_with(path, 128 << 20, &options)
+        .map(|g| g.image)
+        .map_err(|e| e.to_string())
 }
 
 /// A submission, read: a program's image, or a file of answers (a JSON

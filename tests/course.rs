@@ -591,3 +591,43 @@ fn check_grades_answers_against_the_figures() {
         "{stderr}"
     );
 }
+
+/// A submission anywhere finds the course's include files (the exercise's
+/// include_dir is the assembler's -I), and the current directory is
+/// left alone.
+#[test]
+fn check_finds_includes_through_the_exercise() {
+    let s = Scratch::new("include");
+    std::fs::copy(
+        root().join("course/solutions/getting-started/count.s"),
+        s.0.join("mine.s"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = check::check(
+        &[
+            "getting-started/count",
+            "mine.s",
+            "--course",
+            root().join("course").to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("mine.s: Print a number"), "{stdout}");
+    std::fs::write(
+        s.0.join("typo.s"),
+        "        .include \"lib/consol.inc\"\n_start: j _start\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check::check(
+        &[
+            "getting-started/count",
+            "typo.s",
+            "--course",
+            root().join("course").to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("    typo.s:1:18: "), "{stdout}");
+}
