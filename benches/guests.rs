@@ -108,7 +108,7 @@ fn map_identity(m: &mut Machine<cpu::hart::Hart>) {
         let pte = ((gib << 30) >> 12) << 10 | LEAF;
         assert!(m.hart.write_phys(ROOT + gib * 8, &pte.to_le_bytes()));
     }
-    m.hart.csr.satp = 8 << 60 | ROOT >> 12;
+    m.hart.arch.core.csr.satp = 8 << 60 | ROOT >> 12;
     m.hart.flush_tlb();
 }
 

@@ -15,8 +15,6 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::io::Write;
 
-use crate::hart::Devices;
-
 /// Physical base of the test finisher (QEMU `sifive_test`).
 pub const FINISHER_BASE: u64 = 0x0010_0000;
 /// Size of the finisher's window.
@@ -26,6 +24,30 @@ pub const UART_BASE: u64 = 0x1000_0000;
 /// Size of the UART's window in the memory map. Only offsets 0..8 answer
 /// (QEMU maps an 8-byte region there); the rest of the window faults.
 pub const UART_SIZE: u64 = 0x100;
+
+/// Memory-mapped devices: every physical address outside RAM.
+///
+/// `None` means nothing answers at that address: an access fault.
+pub trait Devices {
+    /// Loads `size` (1, 2, 4 or 8) bytes from device address `pa`.
+    fn load(&mut self, pa: u64, size: u8) -> Option<u64>;
+    /// Stores `size` bytes; `Some(true)` asks the run loop to return
+    /// `Exit::Device` once the instruction has retired.
+    fn store(&mut self, pa: u64, size: u8, value: u64) -> Option<bool>;
+}
+
+/// No devices at all: every access outside RAM faults (the monitor's view).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDevices;
+
+impl Devices for NoDevices {
+    fn load(&mut self, _pa: u64, _size: u8) -> Option<u64> {
+        None
+    }
+    fn store(&mut self, _pa: u64, _size: u8, _value: u64) -> Option<bool> {
+        None
+    }
+}
 
 // ---------------------------------------------------------------------------
 // How a guest ends
@@ -148,40 +170,6 @@ impl Write for SharedBuffer {
     }
 }
 
-/// A writer that starts every line with a prefix (e.g. `[guest1] `), so the
-/// consoles of several guests can share one terminal and stay readable.
-pub struct LinePrefixer<W: Write> {
-    inner: W,
-    prefix: Vec<u8>,
-    at_line_start: bool,
-}
-
-impl<W: Write> LinePrefixer<W> {
-    pub fn new(inner: W, prefix: impl Into<Vec<u8>>) -> LinePrefixer<W> {
-        LinePrefixer {
-            inner,
-            prefix: prefix.into(),
-            at_line_start: true,
-        }
-    }
-}
-
-impl<W: Write> Write for LinePrefixer<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        for line in buf.split_inclusive(|&b| b == b'\n') {
-            if self.at_line_start {
-                self.inner.write_all(&self.prefix)?;
-            }
-            self.inner.write_all(line)?;
-            self.at_line_start = line.ends_with(b"\n");
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// A guest's console: the host-chosen output sink and input source. The
 /// UART and the SBI debug console of one guest share it, so their output
 /// interleaves in program order, as on QEMU where OpenSBI prints through the
@@ -229,6 +217,16 @@ impl Console {
             }
         }
         !self.pending.is_empty()
+    }
+
+    /// Input bytes taken from the host but not yet read by the guest.
+    pub fn pending(&self) -> &VecDeque<u8> {
+        &self.pending
+    }
+
+    /// Replaces the bytes taken but not yet read (restoring a snapshot).
+    pub fn set_pending(&mut self, pending: &VecDeque<u8>) {
+        self.pending = pending.clone();
     }
 
     /// Takes the next input byte, if any.
@@ -305,6 +303,12 @@ const RX_FIFO_LEN: usize = 16;
 #[derive(Debug)]
 pub struct Uart {
     pub console: Console,
+    regs: UartRegs,
+}
+
+/// The UART's registers: its whole state but the console it talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UartRegs {
     ier: u8,
     /// The FIFO-enabled bits of IIR (0xc0 or 0); the interrupt id is
     /// computed when read.
@@ -328,33 +332,45 @@ impl Uart {
     pub fn new(console: Console) -> Uart {
         Uart {
             console,
-            ier: 0,
-            fcr: FCR_FE,
-            lcr: 0x03,
-            mcr: 0,
-            lsr_errors: 0,
-            scr: 0,
-            dll: 0,
-            dlm: 0,
-            rbr: 0,
-            thr_ipending: true,
-            loopback_rx: VecDeque::new(),
+            regs: UartRegs {
+                ier: 0,
+                fcr: FCR_FE,
+                lcr: 0x03,
+                mcr: 0,
+                lsr_errors: 0,
+                scr: 0,
+                dll: 0,
+                dlm: 0,
+                rbr: 0,
+                thr_ipending: true,
+                loopback_rx: VecDeque::new(),
+            },
         }
     }
 
+    /// The registers (what a snapshot of the device keeps).
+    pub fn regs(&self) -> &UartRegs {
+        &self.regs
+    }
+
+    /// Puts saved registers back.
+    pub fn set_regs(&mut self, regs: &UartRegs) {
+        self.regs = regs.clone();
+    }
+
     fn loopback(&self) -> bool {
-        self.mcr & MCR_LOOP != 0
+        self.regs.mcr & MCR_LOOP != 0
     }
 
     fn dlab(&self) -> bool {
-        self.lcr & LCR_DLAB != 0
+        self.regs.lcr & LCR_DLAB != 0
     }
 
     /// Data ready: an input byte waits. In loopback mode the UART listens
     /// to itself only (QEMU accepts no outside input then).
     fn data_ready(&mut self) -> bool {
         if self.loopback() {
-            !self.loopback_rx.is_empty()
+            !self.regs.loopback_rx.is_empty()
         } else {
             self.console.has_input()
         }
@@ -362,7 +378,7 @@ impl Uart {
 
     fn lsr(&mut self) -> u8 {
         let dr = if self.data_ready() { LSR_DR } else { 0 };
-        LSR_THRE | LSR_TEMT | self.lsr_errors | dr
+        LSR_THRE | LSR_TEMT | self.regs.lsr_errors | dr
     }
 
     /// IIR: the highest-priority pending interrupt condition (16550A
@@ -371,16 +387,16 @@ impl Uart {
     /// waiting byte shows RDI at once, so the answer does not depend on
     /// host timing.
     fn iir(&mut self) -> u8 {
-        let fifo = if self.fcr & FCR_FE != 0 {
+        let fifo = if self.regs.fcr & FCR_FE != 0 {
             IIR_FIFO_ENABLED
         } else {
             0
         };
-        let id = if self.ier & 0x04 != 0 && self.lsr_errors != 0 {
+        let id = if self.regs.ier & 0x04 != 0 && self.regs.lsr_errors != 0 {
             IIR_RLSI
-        } else if self.ier & IER_RDI != 0 && self.data_ready() {
+        } else if self.regs.ier & IER_RDI != 0 && self.data_ready() {
             IIR_RDI
-        } else if self.ier & IER_THRI != 0 && self.thr_ipending {
+        } else if self.regs.ier & IER_THRI != 0 && self.regs.thr_ipending {
             IIR_THRI
         } else {
             IIR_NO_INT
@@ -392,107 +408,107 @@ impl Uart {
     /// byte, reading IIR acknowledges THRE, reading LSR clears OE/BI).
     pub fn read_reg(&mut self, reg: u64) -> u8 {
         match reg {
-            reg::RBR_THR_DLL if self.dlab() => self.dll,
+            reg::RBR_THR_DLL if self.dlab() => self.regs.dll,
             reg::RBR_THR_DLL => self.read_rbr(),
-            reg::IER_DLM if self.dlab() => self.dlm,
-            reg::IER_DLM => self.ier,
+            reg::IER_DLM if self.dlab() => self.regs.dlm,
+            reg::IER_DLM => self.regs.ier,
             reg::IIR_FCR => {
                 let iir = self.iir();
                 if iir & 0x0f == IIR_THRI {
-                    self.thr_ipending = false;
+                    self.regs.thr_ipending = false;
                 }
                 iir
             }
-            reg::LCR => self.lcr,
-            reg::MCR => self.mcr,
+            reg::LCR => self.regs.lcr,
+            reg::MCR => self.regs.mcr,
             reg::LSR => {
                 let lsr = self.lsr();
-                self.lsr_errors = 0;
+                self.regs.lsr_errors = 0;
                 lsr
             }
             reg::MSR if self.loopback() => {
                 // The modem outputs are wired to the inputs: RTS→CTS,
                 // DTR→DSR, OUT1→RI, OUT2→DCD.
-                let m = self.mcr;
+                let m = self.regs.mcr;
                 ((m & 0x0c) << 4) | ((m & 0x02) << 3) | ((m & 0x01) << 5)
             }
             reg::MSR => MSR_CONNECTED,
-            reg::SCR => self.scr,
+            reg::SCR => self.regs.scr,
             _ => 0,
         }
     }
 
     fn read_rbr(&mut self) -> u8 {
         let byte = if self.loopback() {
-            self.loopback_rx.pop_front()
+            self.regs.loopback_rx.pop_front()
         } else {
             self.console.read()
         };
         match byte {
             Some(b) => {
-                self.rbr = b;
+                self.regs.rbr = b;
                 b
             }
             // An empty FIFO reads 0; without FIFOs RBR keeps the last byte.
-            None if self.fcr & FCR_FE != 0 => 0,
-            None => self.rbr,
+            None if self.regs.fcr & FCR_FE != 0 => 0,
+            None => self.regs.rbr,
         }
     }
 
     /// Writes a byte register.
     pub fn write_reg(&mut self, reg: u64, val: u8) {
         match reg {
-            reg::RBR_THR_DLL if self.dlab() => self.dll = val,
+            reg::RBR_THR_DLL if self.dlab() => self.regs.dll = val,
             reg::RBR_THR_DLL => self.transmit(val),
-            reg::IER_DLM if self.dlab() => self.dlm = val,
+            reg::IER_DLM if self.dlab() => self.regs.dlm = val,
             reg::IER_DLM => {
-                let changed = (self.ier ^ val) & 0x0f;
-                self.ier = val & 0x0f;
+                let changed = (self.regs.ier ^ val) & 0x0f;
+                self.regs.ier = val & 0x0f;
                 // QEMU: enabling THRI while THR is empty raises it again.
                 if changed & IER_THRI != 0 {
-                    self.thr_ipending = self.ier & IER_THRI != 0;
+                    self.regs.thr_ipending = self.regs.ier & IER_THRI != 0;
                 }
             }
             reg::IIR_FCR => self.write_fcr(val),
-            reg::LCR => self.lcr = val,
-            reg::MCR => self.mcr = val & 0x1f,
+            reg::LCR => self.regs.lcr = val,
+            reg::MCR => self.regs.mcr = val & 0x1f,
             // LSR and MSR are read-only: writes are ignored (as QEMU).
             reg::LSR | reg::MSR => {}
-            reg::SCR => self.scr = val,
+            reg::SCR => self.regs.scr = val,
             _ => {}
         }
     }
 
     fn transmit(&mut self, byte: u8) {
         if self.loopback() {
-            if self.loopback_rx.len() < RX_FIFO_LEN {
-                self.loopback_rx.push_back(byte);
+            if self.regs.loopback_rx.len() < RX_FIFO_LEN {
+                self.regs.loopback_rx.push_back(byte);
             } else {
-                self.lsr_errors |= LSR_OE;
+                self.regs.lsr_errors |= LSR_OE;
             }
         } else {
             self.console.write(&[byte]);
         }
         // Transmission completes at once: THR is empty again.
-        self.thr_ipending = true;
+        self.regs.thr_ipending = true;
     }
 
     fn write_fcr(&mut self, mut val: u8) {
         // Toggling FIFO enable flushes both FIFOs (QEMU).
-        if (val ^ self.fcr) & FCR_FE != 0 {
+        if (val ^ self.regs.fcr) & FCR_FE != 0 {
             val |= FCR_RFR | FCR_XFR;
         }
         if val & FCR_RFR != 0 {
             // Discards what was received but not read; host input not yet
             // pulled from the source is not lost.
-            self.loopback_rx.clear();
+            self.regs.loopback_rx.clear();
             self.console.pending.clear();
-            self.lsr_errors &= !LSR_BI;
+            self.regs.lsr_errors &= !LSR_BI;
         }
         if val & FCR_XFR != 0 {
-            self.thr_ipending = true;
+            self.regs.thr_ipending = true;
         }
-        self.fcr = val & 0xc9;
+        self.regs.fcr = val & 0xc9;
     }
 
     /// A load of `size` bytes at `offset` in the UART window.
@@ -605,6 +621,35 @@ impl NativeDevices {
     pub fn ended(&self) -> Option<Ended> {
         self.finisher.ended().or(self.sbi_ended)
     }
+
+    /// The devices' state, without the console's host ends.
+    pub fn state(&self) -> DeviceState {
+        DeviceState {
+            uart: self.uart.regs().clone(),
+            console_pending: self.uart.console.pending().clone(),
+            finisher: self.finisher,
+            sbi_ended: self.sbi_ended,
+        }
+    }
+
+    /// Puts saved state back.
+    pub fn set_state(&mut self, state: &DeviceState) {
+        self.uart.set_regs(&state.uart);
+        self.uart.console.set_pending(&state.console_pending);
+        self.finisher = state.finisher;
+        self.sbi_ended = state.sbi_ended;
+    }
+}
+
+/// What [`NativeDevices::state`] saves: every register of every device and
+/// the input bytes taken from the host but not yet read by the guest, so
+/// that going back to it and running again reads the same input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceState {
+    pub uart: UartRegs,
+    pub console_pending: VecDeque<u8>,
+    pub finisher: Finisher,
+    pub sbi_ended: Option<Ended>,
 }
 
 /// Splits a physical address into (device window base, offset).
@@ -832,14 +877,5 @@ mod tests {
         assert_eq!(bus.load(FINISHER_BASE, 4), Some(0));
         assert_eq!(bus.store(FINISHER_BASE, 4, 0x0003_3333), Some(true));
         assert_eq!(bus.ended().map(|e| e.code), Some(3));
-    }
-
-    #[test]
-    fn line_prefixer_marks_each_line() {
-        let buf = SharedBuffer::new();
-        let mut w = LinePrefixer::new(buf.clone(), "[g1] ");
-        w.write_all(b"one\ntw").unwrap();
-        w.write_all(b"o\n\nthree").unwrap();
-        assert_eq!(buf.contents(), b"[g1] one\n[g1] two\n[g1] \n[g1] three");
     }
 }

@@ -152,6 +152,72 @@ impl SbiCall {
     }
 }
 
+/// A byte as a student reads it in a trace: `'A'`, `'\n'`, `0x07`.
+fn byte_text(b: u8) -> String {
+    if b.is_ascii_graphic() || b == b' ' || matches!(b, b'\n' | b'\r' | b'\t') {
+        format!("'{}'", b.escape_ascii())
+    } else {
+        format!("{b:#04x}")
+    }
+}
+
+/// The call as a trace line shows it: the SBI spec's name for the
+/// function and its arguments in words (`set_timer(at time 100071)`).
+impl std::fmt::Display for SbiCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use SbiCall::*;
+        match *self {
+            GetSpecVersion => write!(f, "get_spec_version"),
+            GetImplId => write!(f, "get_impl_id"),
+            GetImplVersion => write!(f, "get_impl_version"),
+            ProbeExtension { ext } => write!(f, "probe_extension({ext:#x})"),
+            GetMvendorid => write!(f, "get_mvendorid"),
+            GetMarchid => write!(f, "get_marchid"),
+            GetMimpid => write!(f, "get_mimpid"),
+            SetTimer { stime } => write!(f, "set_timer(at time {stime})"),
+            SystemReset { kind, reason } => {
+                write!(f, "system_reset(type {kind}, reason {reason})")
+            }
+            ConsoleWrite {
+                num_bytes,
+                addr_lo,
+                addr_hi,
+            } => {
+                write!(f, "debug_console_write({num_bytes} bytes from {addr_lo:#x}")?;
+                if addr_hi != 0 {
+                    write!(f, ", high address {addr_hi:#x}")?;
+                }
+                write!(f, ")")
+            }
+            ConsoleRead {
+                num_bytes,
+                addr_lo,
+                addr_hi,
+            } => {
+                write!(
+                    f,
+                    "debug_console_read(up to {num_bytes} bytes to {addr_lo:#x}"
+                )?;
+                if addr_hi != 0 {
+                    write!(f, ", high address {addr_hi:#x}")?;
+                }
+                write!(f, ")")
+            }
+            ConsoleWriteByte { byte } => {
+                write!(f, "debug_console_write_byte({})", byte_text(byte))
+            }
+            HartGetStatus { hartid } => write!(f, "hart_get_status(hart {hartid})"),
+            LegacySetTimer { stime } => write!(f, "legacy set_timer(at time {stime})"),
+            LegacyPutchar { byte } => write!(f, "legacy console_putchar({})", byte_text(byte)),
+            LegacyGetchar => write!(f, "legacy console_getchar"),
+            LegacyShutdown => write!(f, "legacy shutdown"),
+            Unsupported { ext, func } => {
+                write!(f, "extension {ext:#x} function {func} (not implemented)")
+            }
+        }
+    }
+}
+
 /// What a call gives back to the guest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SbiRet {

@@ -2,7 +2,7 @@
 //!
 //! An instruction that cannot complete returns a [`Trap`]; which privilege
 //! level takes it (`medeleg`/`mideleg`) and where it lands (`stvec`) are
-//! small pure functions in the hart.
+//! small pure functions of the privileged core ([`crate::privileged`]).
 
 /// Synchronous exception causes (privileged spec, table 3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -107,6 +107,15 @@ impl Interrupt {
 }
 
 impl Trap {
+    /// The illegal-instruction exception for the instruction `bits`
+    /// (`stval` holds the instruction, privileged spec 4.1.9).
+    pub fn illegal(bits: u32) -> Trap {
+        Trap::Exception {
+            cause: Exception::IllegalInstruction,
+            tval: bits as u64,
+        }
+    }
+
     /// The value of `scause` for this trap.
     pub fn cause_bits(self) -> u64 {
         match self {

@@ -69,6 +69,7 @@ pub trait HostHart {
 /// The [`HostHart`] methods that only read or write a field (`x`, `pc`,
 /// `digest`), for every hart type that has those fields: the real hart and
 /// the scripted one of the tests.
+#[cfg(test)]
 macro_rules! host_hart_state_fields {
     () => {
         fn x(&self, reg: u8) -> u64 {
@@ -101,12 +102,12 @@ pub(crate) use host_hart_state_fields;
 impl HostHart for cpu::hart::Hart {
     fn deprivileged(ram_size: u64) -> Self {
         let mut h = cpu::hart::Hart::new(ram_size);
-        h.csr.medeleg = 0;
-        h.csr.mideleg = 0;
-        h.csr.mcounteren = 0;
-        h.csr.mie = 0;
-        h.privilege = cpu::hart::Priv::User;
-        h.timecmp = u64::MAX;
+        h.arch.core.csr.medeleg = 0;
+        h.arch.core.csr.mideleg = 0;
+        h.arch.core.csr.mcounteren = 0;
+        h.arch.core.csr.mie = 0;
+        h.arch.core.privilege = cpu::hart::Priv::User;
+        h.arch.core.timecmp = u64::MAX;
         h.set_digest(false);
         h
     }
@@ -123,9 +124,26 @@ impl HostHart for cpu::hart::Hart {
     fn instret(&self) -> u64 {
         cpu::hart::Hart::instret(self)
     }
-    host_hart_state_fields!();
+    fn x(&self, reg: u8) -> u64 {
+        self.arch.xr(reg)
+    }
+    fn set_x(&mut self, reg: u8, value: u64) {
+        self.arch.set_x(reg, value);
+    }
+    fn pc(&self) -> u64 {
+        self.arch.pc
+    }
+    fn set_pc(&mut self, pc: u64) {
+        self.arch.pc = pc;
+    }
+    fn guest_digest(&self) -> Digest {
+        self.digest
+    }
+    fn set_guest_digest(&mut self, digest: Digest) {
+        self.digest = digest;
+    }
     fn set_satp(&mut self, satp: u64) {
-        self.csr.satp = satp;
+        self.arch.core.csr.satp = satp;
         cpu::hart::Hart::flush_tlb(self);
     }
     fn flush_tlb(&mut self) {

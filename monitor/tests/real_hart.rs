@@ -187,15 +187,15 @@ fn speed_ratio() {
     // Natively: the hart in S-mode running the loop part directly.
     let mut h = cpu::hart::Hart::new(4 << 20);
     h.write_phys(BASE, &bytes);
-    h.privilege = cpu::hart::Priv::Supervisor;
+    h.arch.core.privilege = cpu::hart::Priv::Supervisor;
     // Like the monitor below, and like `trapvisor run` without `--stats`:
     // no digest.
     h.set_digest(false);
     // A warm-up pass, then the timed one.
     let mut native = std::time::Duration::ZERO;
     for _ in 0..2 {
-        h.pc = BASE + 9 * 4;
-        h.x[8] = n as u64;
+        h.arch.pc = BASE + 9 * 4;
+        h.arch.x[8] = n as u64;
         let t = std::time::Instant::now();
         let _ = h.run(&mut cpu::hart::NoDevices, 2 * n as u64 + 1);
         native = t.elapsed();
