@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod asm_cmd;
+mod check_cmd;
 mod disasm_cmd;
 mod run_cmd;
+mod stats_json;
 
 #[derive(Parser)]
 #[command(
@@ -26,6 +28,8 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
+    /// Grade a submission (or a directory of them) against an exercise of the course
+    Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
 }
@@ -35,5 +39,6 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Check(args) => check_cmd::run(&args),
     }
 }

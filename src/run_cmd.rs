@@ -20,7 +20,7 @@
 //! 0 only if every guest ended with 0, else the first non-zero guest
 //! status in command-line order (see [`monitored`]).
 
-mod monitored;
+pub mod monitored;
 
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ use cpu::devices::{ByteSource, Console};
 use cpu::hart::RAM_BASE;
 use cpu::image::{Image, ImageError};
 use cpu::machine::{status, Machine, Outcome, RunReport};
+
+use crate::stats_json;
 
 /// A runaway guest is stopped after this many instructions: 100 seconds of
 /// virtual time (100 M instructions per virtual second), a minute or two of
@@ -88,8 +90,12 @@ pub struct RunArgs {
     /// guest: exits by reason, emulated instructions by kind, shadow page
     /// faults, world switches, the direct-execution fraction and the digest.
     /// The digest is computed only with --stats (it slows every instruction).
-    #[arg(long)]
-    pub stats: bool,
+    /// `--stats=json`: the same figures as one JSON document on stderr,
+    /// instead of the text (schema `trapvisor-stats`, version 1: see the
+    /// book's "Statistics as JSON").
+    #[arg(long, value_name = "json", num_args = 0..=1, require_equals = true,
+          default_missing_value = "text", value_enum)]
+    pub stats: Option<StatsFormat>,
 
     /// Interpret every instruction: no binary translation of hot code to
     /// host code. The run is the same, to the instruction (output, exit,
@@ -104,6 +110,15 @@ pub struct RunArgs {
     /// every exit and what the monitor did about it.
     #[arg(long, value_name = "insn", num_args = 0..=1, default_missing_value = "traps")]
     pub trace: Option<String>,
+}
+
+/// How `--stats` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StatsFormat {
+    /// Lines of text on stderr, prefixed with the guest's name.
+    Text,
+    /// One JSON document on stderr (and nothing else there but `--trace`).
+    Json,
 }
 
 /// What `--trace` logs.
@@ -336,8 +351,17 @@ pub fn init_tracing(trace: Option<Trace>) {
 
 /// Prints what a user needs to know about a finished run to stderr: why
 /// the guest was stopped (always), how it ended (when it failed or asked
-/// for a reset/reboot, or with `--stats`), and the statistics.
-pub fn report(name: &str, report: &RunReport, stats: bool) {
+/// for a reset/reboot, or with `--stats`), and the statistics. With
+/// `--stats=json` the JSON document says all of that, alone.
+pub fn report(guest: &Guest, file: &Path, report: &RunReport, stats: Option<StatsFormat>) {
+    let name = &guest.name;
+    if stats == Some(StatsFormat::Json) {
+        let stem = &monitored::guest_names(&[file.to_path_buf()])[0];
+        let doc = stats_json::native(stem, file, report);
+        eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return;
+    }
+    let stats = stats.is_some();
     let quiet_success = matches!(
         report.outcome,
         Outcome::Ended(end) if end.code == 0
@@ -393,11 +417,11 @@ pub fn run(args: &RunArgs) -> ExitCode {
         }
     };
     machine.max_instructions = args.max_instructions;
-    machine.hart.set_digest(args.stats);
+    machine.hart.set_digest(args.stats.is_some());
     machine.hart.set_translation(!args.interpret);
     machine.hart.set_trace_insns(trace == Some(Trace::Insn));
     let result = machine.run();
-    report(&guest.name, &result, args.stats);
+    report(&guest, file, &result, args.stats);
     ExitCode::from(result.outcome.exit_status())
 }
 
@@ -423,7 +447,7 @@ mod tests {
             console_dir: None,
             memory: 128 << 20,
             max_instructions: DEFAULT_MAX_INSTRUCTIONS,
-            stats: false,
+            stats: None,
             interpret: false,
             trace: trace.map(str::to_owned),
         }

@@ -1,4 +1,5 @@
-//! The equivalence property of MACHINE.md "Under the monitor", checked
+//! The equivalence property of the guest contract (book/src/machine.md,
+//! "Under the monitor"), checked
 //! literally for every guest program: the stream of retired instructions
 //! (its trace digest: hash and count), every console byte and the way the
 //! guest ends are identical

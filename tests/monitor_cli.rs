@@ -73,7 +73,13 @@ fn each_guests_lines_are_prefixed_with_its_name() {
     );
     assert_eq!(lines_of(&stdout, "[a] "), expected("hello.expected"));
     assert_eq!(lines_of(&stdout, "[b] "), expected("timer.expected"));
-    assert_eq!(text(&out.stderr), "", "clean ends say nothing");
+    // Several guests: each gets its one-line summary at the end.
+    assert_eq!(
+        text(&out.stderr),
+        "trapvisor: [a] test finisher: pass (exit code 0) (status 0)\n\
+         trapvisor: [b] SBI shutdown (exit code 0) (status 0)\n",
+        "one summary line per guest"
+    );
 }
 
 #[test]
@@ -121,7 +127,10 @@ fn the_status_is_the_first_non_zero_one_and_bad_ends_are_summarized() {
         "the spinner's limit comes first"
     );
     let stderr = text(&out.stderr);
-    assert!(!stderr.contains("[hello]"), "{stderr}");
+    assert!(
+        stderr.contains("trapvisor: [hello] test finisher: pass (exit code 0) (status 0)"),
+        "{stderr}"
+    );
     assert!(
         stderr
             .contains("[spin-masked] stopped: reached the instruction limit (100000) (status 124)"),
@@ -233,4 +242,15 @@ fn the_native_run_can_write_its_console_to_a_dir_too() {
     assert!(out.stdout.is_empty());
     let got = std::fs::read_to_string(Path::new(&dir).join("hello.out")).unwrap();
     assert_eq!(got, expected("hello.expected"));
+}
+
+#[test]
+fn one_guest_that_ends_cleanly_says_nothing() {
+    let out = trapvisor(&["run", "--monitor", "guest-programs/hello.s"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stderr),
+        "",
+        "a clean end of a lone guest needs no comment"
+    );
 }

@@ -1,4 +1,4 @@
-//! The monitor keeps control (MACHINE.md "Under the monitor"), checked with
+//! The monitor keeps control (book/src/machine.md, "Under the monitor"), checked with
 //! guests written to break it (`tests/guests/`), each compared with its
 //! native run:
 //! - a guest that masks its interrupts and spins forever does not stop the

@@ -17,8 +17,11 @@
 //!   every guest ended with 0; otherwise it is the first non-zero guest
 //!   status, in command-line order, each guest's status being what
 //!   `trapvisor run` gives natively (its exit code, 124 instruction limit,
-//!   125 hang, 126 trap storm). A guest that did not end cleanly gets a
-//!   summary line on stderr (every guest does with `--stats`).
+//!   125 hang, 126 trap storm). At the end, stderr has a summary line for
+//!   each guest that did not end cleanly, and for every guest when there
+//!   are several (`trapvisor: [NAME] how it ended (status N)`), or with
+//!   `--stats` its statistics; `--stats=json` prints one JSON document
+//!   instead ([`crate::stats_json`]).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -31,7 +34,8 @@ use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
-use super::{load_guest, RunArgs, StdinInput, Trace};
+use super::{load_guest, RunArgs, StatsFormat, StdinInput, Trace};
+use crate::stats_json;
 
 /// The exit status `trapvisor run` gives for a guest's end: the same
 /// numbers as natively.
@@ -189,7 +193,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     let mut m: Monitor = Monitor::new();
     // As natively: the digest costs time on every instruction, so it is
     // computed only when `--stats` will print it.
-    m.set_digest(args.stats);
+    m.set_digest(args.stats.is_some());
     m.set_translation(!args.interpret);
     if trace.is_some() {
         m.set_trace(Box::new(io::stderr()));
@@ -217,18 +221,27 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     };
     let wall = start.elapsed();
     let _ = io::stdout().flush();
-    summarize(&reports, args.stats, wall);
+    match args.stats {
+        Some(StatsFormat::Json) => {
+            let doc = stats_json::monitor(&reports, files, wall);
+            eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        stats => summarize(&reports, stats.is_some(), wall),
+    }
     ExitCode::from(run_status(reports.iter().map(|r| exit_status(&r.end))))
 }
 
-/// The per-guest lines on stderr: who did what.
+/// The per-guest lines on stderr: who did what. Without `--stats`, one
+/// line for each guest that did not end cleanly, or for every guest when
+/// there are several, so that a run of many says how each one ended.
 fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
+    let several = reports.len() > 1;
     for r in reports {
         if stats {
             for line in r.to_string().lines() {
                 eprintln!("trapvisor: {line}");
             }
-        } else if !clean(&r.end) {
+        } else if several || !clean(&r.end) {
             eprintln!(
                 "trapvisor: [{}] {} (status {})",
                 r.name,

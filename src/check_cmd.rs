@@ -1,0 +1,775 @@
+//! `trapvisor check EXERCISE SUBMISSION`: grade a submission against an
+//! exercise of the course. The exercise is a directory with a
+//! `check.toml` ([`spec`]) and a starter file; the submission is an
+//! assembly source, or a directory of them (a class: one CSV row each).
+//!
+//! The submission is assembled, run the ways the exercise asks (natively,
+//! under the monitor, beside other guests), each run in-process with the
+//! trace digest on, and every check is printed with PASS or FAIL, what
+//! was seen, and the exercise's hint. Exit status: 0 only when every check
+//! of every submission passes, 1 otherwise, 2 for bad input (an exercise
+//! or submission that cannot be read, a mistake in `check.toml`). A
+//! submission that does not assemble is not bad input: it fails every
+//! check, and the assembler's messages say why.
+//!
+//! `--json` prints the results as one document (schema `trapvisor-check`,
+//! version 1) for a learning platform; `--csv FILE` writes a class's grades.
+
+mod expr;
+pub mod spec;
+
+use std::io::{self, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args as ClapArgs;
+use cpu::devices::{BufferInput, Console, NoInput, SharedBuffer};
+use cpu::image::Image;
+use cpu::machine::{status, Machine};
+use monitor::{GuestImage, GuestSpec, Monitor};
+use serde_json::{json, Value};
+
+use crate::run_cmd::{self, monitored};
+use crate::stats_json;
+use spec::{Check, Kind, Run, Spec};
+
+/// The value of `--json`'s `schema` field, and its version.
+pub const SCHEMA: &str = "trapvisor-check";
+pub const VERSION: u64 = 1;
+
+#[derive(ClapArgs, Debug)]
+pub struct Args {
+    /// The exercise: its directory (holding check.toml), or its name under
+    /// the course's exercises, such as `machine/finisher-codes`.
+    #[arg(required_unless_present_any = ["list", "verify"])]
+    pub exercise: Option<String>,
+
+    /// The submission: an assembly source (.s or .S), or a directory whose
+    /// .s and .S files are graded one by one (a class).
+    #[arg(required_unless_present_any = ["list", "verify"])]
+    pub submission: Option<PathBuf>,
+
+    /// The course directory, which holds `exercises/` (default: `course`
+    /// in the current directory, else the one in trapvisor's source tree).
+    #[arg(long, value_name = "DIR")]
+    pub course: Option<PathBuf>,
+
+    /// Print the results as one JSON document (schema `trapvisor-check`,
+    /// version 1) on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also write the grades as CSV to FILE: one row per submission, one
+    /// column per check (`-` for stdout).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// List the course's exercises and stop.
+    #[arg(long)]
+    pub list: bool,
+
+    /// Check the course itself: every exercise's reference solution
+    /// (`solutions/NAME.s` in the course directory) passes every check,
+    /// and its starter file fails at least one. Run it after changing an
+    /// exercise or upgrading trapvisor.
+    #[arg(long, conflicts_with_all = ["exercise", "submission", "list", "csv", "json"])]
+    pub verify: bool,
+}
+
+/// The course directory: `--course`, else `./course`, else the source
+/// tree's.
+fn course_dir(given: &Option<PathBuf>) -> PathBuf {
+    if let Some(dir) = given {
+        return dir.clone();
+    }
+    let here = PathBuf::from("course");
+    if here.join("exercises").is_dir() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("course")
+}
+
+/// Every exercise under `course/exercises`: (name, directory), sorted.
+pub fn exercises(course: &Path) -> Vec<(String, PathBuf)> {
+    let root = course.join("exercises");
+    let mut found = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                if p.join("check.toml").is_file() {
+                    let name = p
+                        .strip_prefix(&root)
+                        .unwrap_or(&p)
+                        .to_string_lossy()
+                        .replace('\\', "/");
+                    found.push((name, p.clone()));
+                }
+                stack.push(p);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The exercise's directory: a path to it (or to its check.toml), or a
+/// name under the course's exercises.
+fn exercise_dir(exercise: &str, course: &Path) -> Result<PathBuf, String> {
+    let p = PathBuf::from(exercise);
+    if p.is_dir() && p.join("check.toml").is_file() {
+        return Ok(p);
+    }
+    if p.file_name().is_some_and(|f| f == "check.toml") && p.is_file() {
+        return Ok(p.parent().map(Path::to_path_buf).unwrap_or_default());
+    }
+    let named = course.join("exercises").join(exercise);
+    if named.join("check.toml").is_file() {
+        return Ok(named);
+    }
+    Err(format!(
+        "{exercise}: no such exercise (neither a directory with a check.toml nor a name under {}; \
+         `trapvisor check --list` lists them)",
+        course.join("exercises").display()
+    ))
+}
+
+/// Assembles (or loads) the submission. Includes the submission makes
+/// are looked for next to it, then in the exercise's `include_dir`.
+fn load_submission(path: &Path, include_dir: Option<&Path>) -> Result<Image, String> {
+    let memory = 128 << 20;
+    let Some(dir) = include_dir else {
+        return run_cmd::load_guest(path, memory)
+            .map(|g| g.image)
+            .map_err(|e| e.to_string());
+    };
+    // The assembler looks for an include next to the including file,
+    // then next to the main file, then in the current directory: the
+    // include directory is made the current directory while it runs.
+    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let here = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
+    std::env::set_current_dir(dir).map_err(|e| format!("include_dir {}: {e}", dir.display()))?;
+    let loaded = run_cmd::load_guest(&abs, memory);
+    let _ = std::env::set_current_dir(&here);
+    match loaded {
+        Ok(g) => Ok(g.image),
+        // Messages name the file as the user gave it.
+        Err(e) => Err(e
+            .to_string()
+            .replace(&abs.display().to_string(), &path.display().to_string())),
+    }
+}
+
+/// What one run of a submission gave.
+struct RunResult {
+    /// Each guest's console bytes.
+    outputs: Vec<Vec<u8>>,
+    /// The `--stats=json` document of the run.
+    doc: Value,
+}
+
+/// Runs `run` with `submission` in the submission's places.
+fn execute(run: &Run, submission: &Image, sub_path: &Path) -> Result<RunResult, String> {
+    let mut images = Vec::new();
+    let mut files = Vec::new();
+    for g in &run.guests {
+        match g {
+            None => {
+                images.push(submission.clone());
+                files.push(sub_path.to_path_buf());
+            }
+            Some(p) => {
+                let guest = run_cmd::load_guest(p, run.memory).map_err(|e| e.to_string())?;
+                images.push(guest.image);
+                files.push(p.clone());
+            }
+        }
+    }
+    let buffers: Vec<SharedBuffer> = images.iter().map(|_| SharedBuffer::new()).collect();
+    let console = |k: usize| {
+        let input: Box<dyn cpu::devices::ByteSource> = if k == run.submission_index() {
+            Box::new(BufferInput::new(run.input.clone()))
+        } else {
+            Box::new(NoInput)
+        };
+        Console::new(Box::new(buffers[k].clone()), input)
+    };
+    let doc = panic::catch_unwind(AssertUnwindSafe(|| -> Result<Value, String> {
+        if !run.monitor {
+            let mut m = Machine::boot(&images[0], run.memory, console(0))
+                .map_err(|e| format!("{}: {e}", sub_path.display()))?;
+            m.max_instructions = run.max_instructions;
+            m.hart.set_digest(true);
+            m.hart.set_translation(!run.interpret);
+            let report = m.run();
+            let name = &monitored::guest_names(&files)[0];
+            return Ok(stats_json::native(name, sub_path, &report));
+        }
+        let names = monitored::guest_names(&files);
+        let mut m: Monitor = Monitor::new();
+        m.set_digest(true);
+        m.set_translation(!run.interpret);
+        for (k, (image, name)) in images.iter().zip(&names).enumerate() {
+            m.add_guest(GuestSpec {
+                name: name.clone(),
+                image: GuestImage::from(image),
+                memory: run.memory,
+                console: console(k),
+                max_instructions: run.max_instructions,
+            });
+        }
+        let start = Instant::now();
+        let reports = m.run(run.quantum).map_err(|e| e.to_string())?;
+        Ok(stats_json::monitor(&reports, &files, start.elapsed()))
+    }))
+    .map_err(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("trapvisor crashed running it (a trapvisor bug, please report it): {why}")
+    })??;
+    Ok(RunResult {
+        outputs: buffers.iter().map(SharedBuffer::contents).collect(),
+        doc,
+    })
+}
+
+/// The outcome of one check.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub description: String,
+    pub passed: bool,
+    /// What was seen, when it says more than PASS/FAIL.
+    pub detail: String,
+    pub hint: Option<String>,
+}
+
+/// The guest object `g` of a run's document.
+fn guest_of(r: &RunResult, g: usize) -> Result<&Value, String> {
+    r.doc["guests"]
+        .get(g)
+        .ok_or_else(|| format!("the run has no guest {g}"))
+}
+
+/// Shows the first difference between two outputs.
+fn first_difference(got: &str, want: &str) -> String {
+    let (gl, wl): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
+    for k in 0..gl.len().max(wl.len()) {
+        match (gl.get(k), wl.get(k)) {
+            (Some(g), Some(w)) if g == w => continue,
+            (g, w) => {
+                let show = |l: Option<&&str>| l.map_or("(no line)".into(), |l| format!("{l:?}"));
+                return format!("line {}: expected {}, got {}", k + 1, show(w), show(g));
+            }
+        }
+    }
+    if got.ends_with('\n') != want.ends_with('\n') {
+        return "the outputs differ only in the newline at the end".into();
+    }
+    "the outputs differ in invisible characters (\\r?)".into()
+}
+
+/// One figure of a guest for `same`: its output, or a path into its
+/// statistics.
+fn figure(r: &RunResult, g: usize, name: &str) -> Result<Value, String> {
+    if name == "output" {
+        let bytes = r.outputs.get(g).ok_or("no such guest")?;
+        return Ok(Value::from(String::from_utf8_lossy(bytes).into_owned()));
+    }
+    let keys: Vec<String> = name.split('.').map(str::to_string).collect();
+    expr::lookup(guest_of(r, g)?, &keys).cloned()
+}
+
+fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -> Outcome {
+    let outcome = |passed: bool, detail: String| Outcome {
+        description: check.description.clone(),
+        passed,
+        detail,
+        hint: check.hint.clone(),
+    };
+    let mut runs = Vec::new();
+    for t in &check.targets {
+        match &results[t.run] {
+            Ok(res) => runs.push((*t, res)),
+            Err(e) => return outcome(false, format!("run `{}`: {e}", spec.runs[t.run].name)),
+        }
+    }
+    let (first, res) = runs[0];
+    let g = first.guest;
+    let output = || String::from_utf8_lossy(res.outputs.get(g).map_or(&[][..], |o| o)).into_owned();
+    match &check.kind {
+        Kind::Status(want) => match guest_of(res, g) {
+            Ok(v) => {
+                let got = v["status"].as_u64().unwrap_or(u64::MAX);
+                let how = v["end"]["message"].as_str().unwrap_or("");
+                outcome(got == u64::from(*want), format!("exit status {got}: {how}"))
+            }
+            Err(e) => outcome(false, e),
+        },
+        Kind::Output(want) => {
+            let got = output();
+            if &got == want {
+                outcome(true, String::new())
+            } else {
+                outcome(false, first_difference(&got, want))
+            }
+        }
+        Kind::OutputContains(text) => {
+            let got = output();
+            let found = got.contains(text.as_str());
+            outcome(
+                found,
+                if found {
+                    String::new()
+                } else {
+                    format!("not in the output ({} bytes)", got.len())
+                },
+            )
+        }
+        Kind::OutputMatches(re) => {
+            let got = output();
+            let found = re.is_match(&got);
+            outcome(
+                found,
+                if found {
+                    String::new()
+                } else {
+                    format!("no match in the output ({} bytes)", got.len())
+                },
+            )
+        }
+        Kind::Stat(a) => match guest_of(res, g).and_then(|v| a.eval(v)) {
+            Ok((held, values)) => outcome(held, values),
+            Err(e) => outcome(false, e),
+        },
+        Kind::Same(figures) => {
+            let mut differ = Vec::new();
+            for f in figures {
+                let mut values = Vec::new();
+                for &(t, res) in &runs {
+                    match figure(res, t.guest, f) {
+                        Ok(v) => values.push((t, v)),
+                        Err(e) => return outcome(false, e),
+                    }
+                }
+                if values.iter().any(|(_, v)| *v != values[0].1) {
+                    let shown: Vec<String> = values
+                        .iter()
+                        .map(|(t, v)| {
+                            let v = match v {
+                                Value::String(s) if f == "output" => {
+                                    format!("{} bytes", s.len())
+                                }
+                                other => other.to_string(),
+                            };
+                            format!("{}:{} {v}", spec.runs[t.run].name, t.guest)
+                        })
+                        .collect();
+                    differ.push(format!("{f} differs ({})", shown.join(", ")));
+                }
+            }
+            outcome(differ.is_empty(), differ.join("; "))
+        }
+    }
+}
+
+/// Grades one submission: every check's outcome, or the reason nothing
+/// could run (the submission does not assemble or load).
+pub struct Graded {
+    pub submission: PathBuf,
+    /// The assembler's (or loader's) messages, when it did not assemble.
+    pub error: Option<String>,
+    pub outcomes: Vec<Outcome>,
+}
+
+impl Graded {
+    pub fn passed(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.passed).count()
+    }
+    pub fn all_passed(&self) -> bool {
+        self.error.is_none() && self.passed() == self.outcomes.len()
+    }
+}
+
+pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
+    // A guest that another run needs and cannot load is the exercise's
+    // fault, not the submission's: bad input, before anything runs.
+    for run in &spec.runs {
+        for p in run.guests.iter().flatten() {
+            run_cmd::load_guest(p, run.memory)
+                .map_err(|e| format!("{} (run `{}` of the exercise)", e, run.name))?;
+        }
+    }
+    let image = match load_submission(submission, spec.include_dir.as_deref()) {
+        Ok(image) => image,
+        Err(e) => {
+            let outcomes = spec
+                .checks
+                .iter()
+                .map(|c| Outcome {
+                    description: c.description.clone(),
+                    passed: false,
+                    detail: "the submission did not assemble".into(),
+                    hint: c.hint.clone(),
+                })
+                .collect();
+            return Ok(Graded {
+                submission: submission.to_path_buf(),
+                error: Some(e),
+                outcomes,
+            });
+        }
+    };
+    // Each run the checks use, once.
+    let results: Vec<Result<RunResult, String>> = spec
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(k, run)| {
+            if spec
+                .checks
+                .iter()
+                .any(|c| c.targets.iter().any(|t| t.run == k))
+            {
+                execute(run, &image, submission)
+            } else {
+                Err("not needed".into())
+            }
+        })
+        .collect();
+    let outcomes = spec
+        .checks
+        .iter()
+        .map(|c| evaluate(c, spec, &results))
+        .collect();
+    Ok(Graded {
+        submission: submission.to_path_buf(),
+        error: None,
+        outcomes,
+    })
+}
+
+/// The submissions a path stands for: itself, or a directory's `.s`/`.S`
+/// files, sorted.
+fn submissions(path: &Path) -> Result<Vec<PathBuf>, String> {
+    if !path.is_dir() {
+        if !path.exists() {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("s" | "S"))
+        })
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!("{}: no .s or .S files to grade", path.display()));
+    }
+    Ok(files)
+}
+
+fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} ({} exercise {}, {name})",
+        g.submission.display(),
+        spec.title,
+        spec.chapter,
+        spec.number
+    )?;
+    if let Some(e) = &g.error {
+        writeln!(out, "  the submission does not assemble:")?;
+        for line in e.lines() {
+            writeln!(out, "    {line}")?;
+        }
+    }
+    for o in &g.outcomes {
+        let mark = if o.passed { "PASS" } else { "FAIL" };
+        write!(out, "  {mark}  {}", o.description)?;
+        if !o.detail.is_empty() && (!o.passed || o.detail.contains('=')) {
+            write!(out, " ({})", o.detail)?;
+        }
+        writeln!(out)?;
+        if let (false, Some(h)) = (o.passed, &o.hint) {
+            writeln!(out, "        hint: {}", h.trim())?;
+        }
+    }
+    writeln!(
+        out,
+        "{} passed, {} failed",
+        g.passed(),
+        g.outcomes.len() - g.passed()
+    )
+}
+
+fn to_json(spec: &Spec, name: &str, graded: &[Graded]) -> Value {
+    let subs: Vec<Value> = graded
+        .iter()
+        .map(|g| {
+            json!({
+                "submission": g.submission.display().to_string(),
+                "assembled": g.error.is_none(),
+                "errors": g.error,
+                "passed": g.passed(),
+                "failed": g.outcomes.len() - g.passed(),
+                "checks": g.outcomes.iter().map(|o| json!({
+                    "description": o.description,
+                    "passed": o.passed,
+                    "detail": o.detail,
+                    "hint": o.hint,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "schema": SCHEMA,
+        "version": VERSION,
+        "exercise": name,
+        "title": spec.title,
+        "chapter": spec.chapter,
+        "number": spec.number,
+        "submissions": subs,
+    })
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn write_csv(out: &mut impl Write, spec: &Spec, graded: &[Graded]) -> io::Result<()> {
+    let mut header = vec![
+        "submission".to_string(),
+        "assembled".into(),
+        "passed".into(),
+        "total".into(),
+    ];
+    header.extend(spec.checks.iter().map(|c| c.description.clone()));
+    writeln!(
+        out,
+        "{}",
+        header
+            .iter()
+            .map(|h| csv_field(h))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
+    for g in graded {
+        let mut row = vec![
+            g.submission.display().to_string(),
+            if g.error.is_none() { "yes" } else { "no" }.to_string(),
+            g.passed().to_string(),
+            g.outcomes.len().to_string(),
+        ];
+        row.extend(
+            g.outcomes
+                .iter()
+                .map(|o| if o.passed { "pass" } else { "fail" }.to_string()),
+        );
+        writeln!(
+            out,
+            "{}",
+            row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// `trapvisor check`.
+pub fn run(args: &Args) -> ExitCode {
+    let bad = |e: String| {
+        eprintln!("trapvisor: {e}");
+        ExitCode::from(status::BAD_INPUT)
+    };
+    let course = course_dir(&args.course);
+    if args.list {
+        let all = exercises(&course);
+        if all.is_empty() {
+            return bad(format!(
+                "{}: no exercises",
+                course.join("exercises").display()
+            ));
+        }
+        for (name, dir) in all {
+            match spec::load(&dir) {
+                Ok(s) => println!(
+                    "{name:40} {} ({}, exercise {})",
+                    s.title, s.chapter, s.number
+                ),
+                Err(e) => return bad(e),
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    if args.verify {
+        return verify(&course);
+    }
+    let (Some(exercise), Some(submission)) = (&args.exercise, &args.submission) else {
+        return bad(
+            "give an exercise and a submission: trapvisor check EXERCISE SUBMISSION".into(),
+        );
+    };
+    let spec = match exercise_dir(exercise, &course).and_then(|d| spec::load(&d)) {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    let files = match submissions(submission) {
+        Ok(f) => f,
+        Err(e) => return bad(e),
+    };
+    let class = submission.is_dir();
+    let mut graded = Vec::new();
+    let stdout = io::stdout();
+    for f in &files {
+        match grade(&spec, f) {
+            Ok(g) => {
+                if !args.json {
+                    let _ = print_text(&mut stdout.lock(), &spec, exercise, &g);
+                    if class {
+                        println!();
+                    }
+                }
+                graded.push(g);
+            }
+            Err(e) => return bad(e),
+        }
+    }
+    if args.json {
+        let doc = to_json(&spec, exercise, &graded);
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    if let Some(csv) = &args.csv {
+        let written = if csv == Path::new("-") {
+            write_csv(&mut stdout.lock(), &spec, &graded)
+        } else {
+            std::fs::File::create(csv).and_then(|mut f| write_csv(&mut f, &spec, &graded))
+        };
+        if let Err(e) = written {
+            return bad(format!("{}: {e}", csv.display()));
+        }
+    }
+    if class && !args.json {
+        let all = graded.iter().filter(|g| g.all_passed()).count();
+        println!("{all} of {} submissions passed every check", graded.len());
+    }
+    if graded.iter().all(Graded::all_passed) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// The reference solution of exercise `name`: `solutions/NAME.s` (or
+/// `.S`) in the course directory, kept apart from what students get.
+pub fn solution(course: &Path, name: &str) -> Option<PathBuf> {
+    ["s", "S"]
+        .iter()
+        .map(|ext| course.join("solutions").join(format!("{name}.{ext}")))
+        .find(|p| p.is_file())
+}
+
+/// `trapvisor check --verify`: every solution passes, every starter fails.
+fn verify(course: &Path) -> ExitCode {
+    let all = exercises(course);
+    if all.is_empty() {
+        eprintln!(
+            "trapvisor: {}: no exercises",
+            course.join("exercises").display()
+        );
+        return ExitCode::from(status::BAD_INPUT);
+    }
+    let mut problems = 0;
+    for (name, dir) in &all {
+        let spec = match spec::load(dir) {
+            Ok(s) => s,
+            Err(e) => {
+                println!("FAIL  {name}: {e}");
+                problems += 1;
+                continue;
+            }
+        };
+        let mut say = Vec::new();
+        match solution(course, name) {
+            None => say.push("no reference solution in solutions/".to_string()),
+            Some(sol) => match grade(&spec, &sol) {
+                Err(e) => say.push(e),
+                Ok(g) if !g.all_passed() => {
+                    let mut text = Vec::new();
+                    let _ = print_text(&mut text, &spec, name, &g);
+                    say.push(format!(
+                        "the reference solution fails:\n{}",
+                        String::from_utf8_lossy(&text)
+                    ));
+                }
+                Ok(_) => {}
+            },
+        }
+        match grade(&spec, &spec.starter) {
+            Err(e) => say.push(e),
+            Ok(g) if g.all_passed() => {
+                say.push("the starter file passes every check: nothing is left to do".into())
+            }
+            Ok(_) => {}
+        }
+        if say.is_empty() {
+            println!("ok    {name}");
+        } else {
+            problems += 1;
+            println!("FAIL  {name}: {}", say.join("; "));
+        }
+    }
+    println!("{} passed, {problems} failed", all.len() - problems);
+    if problems == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+    }
+
+    #[test]
+    fn differences_point_at_the_line() {
+        assert_eq!(
+            first_difference("a\nb\n", "a\nc\n"),
+            "line 2: expected \"c\", got \"b\""
+        );
+        assert_eq!(
+            first_difference("a\n", "a\nb\n"),
+            "line 2: expected \"b\", got (no line)"
+        );
+        assert_eq!(
+            first_difference("a", "a\n"),
+            "the outputs differ only in the newline at the end"
+        );
+    }
+}
