@@ -10,6 +10,7 @@ mod check_cmd;
 mod disasm_cmd;
 mod run_cmd;
 mod stats_json;
+mod trace;
 
 #[derive(Parser)]
 #[command(

@@ -332,21 +332,17 @@ impl ByteSource for StdinInput {
     }
 }
 
-/// Installs the `--trace` log: a `tracing` fmt layer on stderr, without
-/// timestamps or colours so that two runs give the same text.
-pub fn init_tracing(trace: Option<Trace>) {
-    let level = match trace {
-        None => return,
-        Some(Trace::Traps) => tracing::Level::DEBUG,
-        Some(Trace::Insn) => tracing::Level::TRACE,
+/// Installs the `--trace` log on stderr ([`crate::trace`]): one line per
+/// event, the same text every run.
+pub fn init_tracing(trace: Option<Trace>, monitored: bool) {
+    let Some(trace) = trace else {
+        return;
     };
-    tracing_subscriber::fmt()
-        .with_writer(io::stderr)
-        .with_max_level(level)
-        .without_time()
-        .with_target(false)
-        .with_ansi(false)
-        .init();
+    let filter = crate::trace::Filter {
+        insns: trace == Trace::Insn,
+        monitored,
+    };
+    crate::trace::install(filter, io::stderr);
 }
 
 /// Prints what a user needs to know about a finished run to stderr: why
@@ -407,7 +403,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             }
         },
     };
-    init_tracing(trace);
+    init_tracing(trace, false);
     let console = Console::new(out, Box::new(StdinInput::new()));
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,

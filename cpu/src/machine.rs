@@ -503,9 +503,8 @@ pub fn handle_wfi(hart: &mut impl HartPort) -> Flow {
     let pc = hart.arch().pc;
     match hart.arch_mut().core.sleep_in_wfi() {
         Sleep::Pending => Flow::Continue,
-        Sleep::Slept { ticks } => {
-            let time = hart.arch().core.time();
-            tracing::debug!(target: "cpu::sbi", "pc {pc:#x}: wfi: sleeps {ticks} ticks, time is now {time}");
+        Sleep::Slept { ticks, until } => {
+            tracing::debug!(target: "cpu::sbi", "pc {pc:#x}: wfi: sleeps {ticks} ticks, until time {until}");
             Flow::Continue
         }
         Sleep::Hang { why } => Flow::Stop(Outcome::Stopped(StopReason::Hang { pc, why })),

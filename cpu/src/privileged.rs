@@ -103,8 +103,9 @@ pub struct CsrAccess {
 pub enum Sleep {
     /// An interrupt enabled in `sie` is already pending: no sleep.
     Pending,
-    /// The clock moved forward to the timer deadline, `ticks` later.
-    Slept { ticks: u64 },
+    /// The clock moved forward to the timer deadline: `ticks` later in
+    /// `time` units (10 MHz), at `time` = `until`.
+    Slept { ticks: u64, until: u64 },
     /// Nothing can ever wake the hart.
     Hang { why: &'static str },
 }
@@ -267,10 +268,12 @@ impl Core {
                 why: "wfi with the timer set but its interrupt disabled in sie (STIE = 0), and no other interrupt that can arrive",
             };
         }
-        let before = self.instret.saturating_add(self.slept);
+        let before = self.time();
         self.sleep_until(self.timecmp);
+        let until = self.time();
         Sleep::Slept {
-            ticks: self.instret.saturating_add(self.slept) - before,
+            ticks: until - before,
+            until,
         }
     }
 
@@ -682,7 +685,13 @@ mod tests {
         assert!(matches!(c.sleep_in_wfi(), Sleep::Hang { why } if why.contains("STIE")));
         c.csr.mie = STIP;
         c.instret = 100;
-        assert_eq!(c.sleep_in_wfi(), Sleep::Slept { ticks: 9900 });
+        assert_eq!(
+            c.sleep_in_wfi(),
+            Sleep::Slept {
+                ticks: 990,
+                until: 1000
+            }
+        );
         assert_eq!(c.time(), 1000);
         assert_eq!(c.sleep_in_wfi(), Sleep::Pending, "STIP is up now");
     }
