@@ -20,11 +20,13 @@ pub struct Args {
 pub fn run(args: &Args) -> ExitCode {
     match listing(&args.file) {
         Ok(text) => {
-            print!("{text}");
+            // A closed stdout (`trapvisor disasm x.elf | head`) is no error.
+            use std::io::Write as _;
+            let _ = std::io::stdout().write_all(text.as_bytes());
             ExitCode::SUCCESS
         }
         Err(message) => {
-            eprintln!("trapvisor disasm: {message}");
+            say!("trapvisor disasm: {message}");
             ExitCode::from(2)
         }
     }

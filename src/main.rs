@@ -5,8 +5,19 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// `eprintln!` for trapvisor's messages, except that a closed stderr (a
+/// pipe whose reader went away, `trapvisor run ... 2>&1 | head`) drops the
+/// line quietly instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod asm_cmd;
 mod check_cmd;
+mod debug_cmd;
 mod disasm_cmd;
 mod run_cmd;
 mod stats_json;
@@ -33,6 +44,8 @@ enum Command {
     Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
+    /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
+    Debug(debug_cmd::DebugArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +53,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Debug(args) => debug_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
     }
 }

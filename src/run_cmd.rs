@@ -28,10 +28,10 @@ use std::process::ExitCode;
 use std::sync::mpsc;
 
 use clap::Args;
-use cpu::devices::{ByteSource, Console};
+use cpu::devices::{ByteSource, Console, Hangup, HangupWriter};
 use cpu::hart::RAM_BASE;
 use cpu::image::{Image, ImageError};
-use cpu::machine::{status, Machine, Outcome, RunReport};
+use cpu::machine::{status, Machine, Outcome, RunReport, StopReason};
 
 use crate::stats_json;
 
@@ -40,7 +40,8 @@ use crate::stats_json;
 /// wall time. `--max-instructions 0` removes the limit.
 pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
 
-/// The largest `--memory` accepted (RAM is allocated on the host).
+/// The largest `--memory` accepted. Guest RAM is reserved on the host,
+/// not allocated: what a guest never touches costs nothing (`cpu::ram`).
 pub const MAX_MEMORY: u64 = 16 << 30;
 
 /// The monitor's default preemption timer, in instructions: 100 µs of
@@ -333,8 +334,9 @@ impl ByteSource for StdinInput {
 }
 
 /// Installs the `--trace` log on stderr ([`crate::trace`]): one line per
-/// event, the same text every run.
-pub fn init_tracing(trace: Option<Trace>, monitored: bool) {
+/// event, the same text every run. A closed stderr raises `hangup`: the run
+/// ends quietly.
+pub fn init_tracing(trace: Option<Trace>, monitored: bool, hangup: &Hangup) {
     let Some(trace) = trace else {
         return;
     };
@@ -342,19 +344,26 @@ pub fn init_tracing(trace: Option<Trace>, monitored: bool) {
         insns: trace == Trace::Insn,
         monitored,
     };
-    crate::trace::install(filter, io::stderr);
+    let hangup = hangup.clone();
+    crate::trace::install(filter, move || {
+        HangupWriter::new(io::stderr(), hangup.clone())
+    });
 }
 
 /// Prints what a user needs to know about a finished run to stderr: why
 /// the guest was stopped (always), how it ended (when it failed or asked
 /// for a reset/reboot, or with `--stats`), and the statistics. With
-/// `--stats=json` the JSON document says all of that, alone.
+/// `--stats=json` the JSON document says all of that, alone. Nothing when
+/// the run ended because its output was closed: nobody is reading.
 pub fn report(guest: &Guest, file: &Path, report: &RunReport, stats: Option<StatsFormat>) {
+    if report.outcome == Outcome::Stopped(StopReason::OutputClosed) {
+        return;
+    }
     let name = &guest.name;
     if stats == Some(StatsFormat::Json) {
         let stem = &monitored::guest_names(&[file.to_path_buf()])[0];
         let doc = stats_json::native(stem, file, report);
-        eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         return;
     }
     let stats = stats.is_some();
@@ -364,11 +373,11 @@ pub fn report(guest: &Guest, file: &Path, report: &RunReport, stats: Option<Stat
             && matches!(end.how, cpu::devices::EndHow::FinisherPass | cpu::devices::EndHow::SbiShutdown)
     );
     if !quiet_success || stats {
-        eprintln!("trapvisor: {name}: {}", report.outcome);
+        say!("trapvisor: {name}: {}", report.outcome);
     }
     if stats {
         for line in report.stats_text().lines() {
-            eprintln!("trapvisor: {name}: {line}");
+            say!("trapvisor: {name}: {line}");
         }
     }
 }
@@ -378,7 +387,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let (files, trace) = match args.resolve() {
         Ok(resolved) => resolved,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            say!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
@@ -389,7 +398,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     let guest = match load_guest(file, args.memory) {
         Ok(guest) => guest,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            say!("trapvisor: {e}");
             return ExitCode::from(status::BAD_INPUT);
         }
     };
@@ -398,17 +407,24 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Some(dir) => match monitored::console_file(dir, &monitored::guest_names(&files)[0]) {
             Ok(f) => f,
             Err(e) => {
-                eprintln!("trapvisor: {e}");
+                say!("trapvisor: {e}");
                 return ExitCode::from(status::BAD_INPUT);
             }
         },
     };
-    init_tracing(trace, false);
-    let console = Console::new(out, Box::new(StdinInput::new()));
+    // Every output of the run shares one hangup: if any is a closed pipe,
+    // the run ends quietly (status 141, as a program killed by SIGPIPE).
+    let hangup = Hangup::new();
+    init_tracing(trace, false, &hangup);
+    let console = Console::new(out, Box::new(StdinInput::new())).with_hangup(hangup);
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,
         Err(e) => {
-            eprintln!("trapvisor: {}: {e}", guest.name);
+            let hint = match e {
+                cpu::machine::BootError::Memory(_) => " (give the guest less --memory)",
+                _ => "",
+            };
+            say!("trapvisor: {}: {e}{hint}", guest.name);
             return ExitCode::from(status::BAD_INPUT);
         }
     };

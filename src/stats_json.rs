@@ -65,6 +65,7 @@ fn native_end(outcome: &Outcome) -> Value {
                 StopReason::TrapStorm { .. } => "trap-storm",
                 StopReason::UnexpectedTrap { .. } => "unexpected-trap",
                 StopReason::UnexpectedBreakpoint { .. } => "unexpected-breakpoint",
+                StopReason::OutputClosed => "output-closed",
             };
             end_object(kind, None, message)
         }
@@ -78,6 +79,7 @@ fn monitor_end(end: &End) -> Value {
         End::InstructionLimit(_) => end_object("instruction-limit", None, message),
         End::Hang => end_object("hang", None, message),
         End::TrapStorm { .. } => end_object("trap-storm", None, message),
+        End::OutputClosed => end_object("output-closed", None, message),
     }
 }
 

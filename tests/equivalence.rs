@@ -15,6 +15,10 @@
 //! show the same console, end and instruction count: turning the digest off
 //! changes nothing the guest does.
 //!
+//! Random guest programs are checked the same way (translated,
+//! interpreted, alone and beside another under the monitor) in
+//! [`random_programs`].
+//!
 //! One test per guest program, so a failure names it. The CPU-bound
 //! programs in `guest-programs/bench/` (300 M instructions each) are in an
 //! ignored test: `cargo test --release --test equivalence -- --ignored`.
@@ -26,6 +30,9 @@ use cpu::hart::{Digest, RAM_BASE};
 use cpu::image::Image;
 use cpu::machine::{Machine, Outcome};
 use monitor::{End, GuestImage, GuestSpec, Monitor};
+
+#[path = "equivalence/random_programs.rs"]
+mod random_programs;
 
 /// Every guest gets the same RAM natively and under the monitor.
 const MEMORY: u64 = 128 << 20;
@@ -89,7 +96,8 @@ fn status(end: &End) -> u8 {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => cpu::machine::status::INSTRUCTION_LIMIT,
         End::Hang => cpu::machine::status::HANG,
-        End::TrapStorm { .. } => cpu::machine::status::TRAP_STORM,
+        End::TrapStorm(_) => cpu::machine::status::TRAP_STORM,
+        End::OutputClosed => cpu::machine::status::OUTPUT_CLOSED,
     }
 }
 

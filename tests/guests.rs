@@ -183,13 +183,22 @@ fn wfi_with_nothing_to_wake_it_is_a_hang() {
 #[test]
 fn a_trap_storm_is_stopped_and_named() {
     let (report, _) = run_native(&test_guest("storm.s"), b"", 1_000_000);
-    let Outcome::Stopped(StopReason::TrapStorm { trap, pc }) = report.outcome else {
+    let Outcome::Stopped(StopReason::TrapStorm(storm)) = report.outcome else {
         panic!("expected a trap storm, got: {}", report.outcome);
     };
-    assert_eq!(pc, 0x1000);
+    assert_eq!(storm.pc, 0x1000);
     assert!(
-        trap.to_string().contains("instruction access fault"),
-        "{trap}"
+        storm.trap.to_string().contains("instruction access fault"),
+        "{storm}"
+    );
+    // The chain began with the illegal instruction that entered stvec.
+    assert_eq!(storm.first_pc, 0x8020_0008);
+    assert!(
+        report.outcome.to_string().contains(
+            "the chain of traps began with illegal instruction (cause 2, tval 0x0) at pc 0x80200008"
+        ),
+        "{}",
+        report.outcome
     );
     assert_eq!(report.outcome.exit_status(), status::TRAP_STORM);
 }
@@ -361,6 +370,130 @@ fn segments_outside_ram_are_bad_input() {
         err.contains("exit42.s") && err.contains("does not fit in RAM"),
         "{err}"
     );
+}
+
+/// An ELF whose entry point is the UART (a well-formed file otherwise) is
+/// refused before anything runs, natively and under the monitor, naming the
+/// file and the problem; it used to run into a trap storm.
+#[test]
+fn an_entry_point_outside_ram_is_bad_input() {
+    let elf = asm::assemble_file(&test_guest("exit42.s"))
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    let mut bad = elf.clone();
+    bad[24..32].copy_from_slice(&0x1000_0000u64.to_le_bytes()); // e_entry
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("entry-at-uart.elf");
+    std::fs::write(&file, &bad).unwrap();
+    let good = test_guest("exit42.s");
+    for args in [
+        vec!["run", path_str(&file)],
+        vec!["run", "--monitor", path_str(&file)],
+        vec!["run", path_str(&good), path_str(&file)],
+    ] {
+        let out = trapvisor(&args, b"");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("entry-at-uart.elf: entry point 0x10000000 is outside RAM"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "nothing ran");
+    }
+}
+
+/// Runs the binary with `args`, reads the first line of its stdout (or
+/// stderr, `from_stderr`), closes that pipe as `| head -1` does, and
+/// waits: the exit status and everything it wrote on the other stream.
+fn first_line_then_hang_up(args: &[&str], from_stderr: bool) -> (Option<i32>, String, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("trapvisor runs");
+    let (stdout, stderr) = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let (read, other): (Box<dyn Read + Send>, Box<dyn Read + Send>) = if from_stderr {
+        (Box::new(stderr), Box::new(stdout))
+    } else {
+        (Box::new(stdout), Box::new(stderr))
+    };
+    let drain = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(other).read_to_string(&mut text);
+        text
+    });
+    let mut first = String::new();
+    BufReader::new(read).read_line(&mut first).unwrap();
+    // `read` is dropped here: the pipe's reader is gone.
+    let status = child.wait().unwrap().code();
+    (status, first, drain.join().unwrap())
+}
+
+/// `trapvisor run ... | head`: once the reader of the console, the trace
+/// or the statistics is gone, the run ends quietly (status 141, as a
+/// program killed by SIGPIPE), natively and under the monitor, instead of
+/// panicking (status 101) or running on unread.
+#[test]
+fn a_closed_output_pipe_ends_the_run_quietly() {
+    let yes = test_guest("yes.s");
+    let sort = root().join("guest-programs/bench/sort.s");
+    let syscall = root().join("guest-programs/syscall.s");
+    // (args, read stderr instead of stdout, the first line has, the guest
+    // may end by itself before the pipe is closed)
+    let limit = ["--max-instructions", "300000000"];
+    let cases: [(Vec<&str>, bool, &str, bool); 5] = [
+        (
+            [&limit[..], &[path_str(&yes)]].concat(),
+            false,
+            "y\n",
+            false,
+        ),
+        (
+            [&limit[..], &["--monitor", path_str(&yes)]].concat(),
+            false,
+            "[yes] y\n",
+            false,
+        ),
+        (vec!["--trace", "insn", path_str(&sort)], true, "0x", false),
+        (
+            [&limit[..], &["--trace", path_str(&syscall), path_str(&yes)]].concat(),
+            true,
+            "guest 0 (syscall)",
+            false,
+        ),
+        (
+            vec!["--trace", path_str(&syscall)],
+            true,
+            "environment call from U-mode",
+            true,
+        ),
+    ];
+    for (args, from_stderr, first, may_end) in cases {
+        let args = [&["run"][..], &args].concat();
+        let (status, line, other) = first_line_then_hang_up(&args, from_stderr);
+        assert!(line.contains(first), "{args:?}: first line {line:?}");
+        assert!(!other.contains("panicked"), "{args:?}: {other}");
+        assert!(
+            status == Some(141) || (may_end && status == Some(0)),
+            "{args:?}: status {status:?}, {other}"
+        );
+    }
+    // The statistics to a stderr nobody reads: the guest's own status.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+        .args([
+            "run",
+            "--stats",
+            path_str(&root().join("guest-programs/hello.s")),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
 #[test]

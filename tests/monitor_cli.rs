@@ -244,6 +244,61 @@ fn the_native_run_can_write_its_console_to_a_dir_too() {
     assert_eq!(got, expected("hello.expected"));
 }
 
+/// Guest RAM is reserved, not allocated (`cpu::ram`): two guests of the
+/// largest `--memory` (32 GiB of machine memory), and 250 guests of the
+/// default 128 MiB (31 GiB), more than this machine has, run to the end;
+/// both aborted (status 134) when all RAM was allocated up front.
+#[test]
+fn guest_memory_is_reserved_not_allocated() {
+    let out = trapvisor(&["run", "--memory", "16G", "guest-programs/hello.s"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = trapvisor(&[
+        "run",
+        "--memory",
+        "16G",
+        "guest-programs/hello.s",
+        "guest-programs/hello.s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        lines_of(&text(&out.stdout), "[hello#2] "),
+        expected("hello.expected")
+    );
+    let mut args = vec!["run", "--quantum", "100000"];
+    args.extend(std::iter::repeat_n("guest-programs/hello.s", 250));
+    let out = trapvisor(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        lines_of(&text(&out.stdout), "[hello#250] "),
+        expected("hello.expected")
+    );
+}
+
+/// Where the host really cannot give the memory (here: an address-space
+/// limit), the run does not start: status 2 and a message, never an abort.
+#[cfg(unix)]
+#[test]
+fn memory_the_host_refuses_is_bad_input_before_anything_runs() {
+    let exe = env!("CARGO_BIN_EXE_trapvisor");
+    for guests in [1, 3] {
+        let files = vec!["guest-programs/hello.s"; guests].join(" ");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 3000000 && exec {exe} run --memory 8G {files}"
+            ))
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .expect("sh runs");
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{guests} guests: {err}");
+        assert!(err.contains("cannot reserve"), "{err}");
+        assert!(err.contains("less --memory"), "{err}");
+        assert!(out.stdout.is_empty(), "nothing ran");
+    }
+}
+
 #[test]
 fn one_guest_that_ends_cleanly_says_nothing() {
     let out = trapvisor(&["run", "--monitor", "guest-programs/hello.s"]);

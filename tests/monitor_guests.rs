@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 use cpu::devices::Console;
 use cpu::hart::{Digest, RAM_BASE};
 use cpu::image::Image;
-use cpu::machine::{status, Machine, Outcome};
+use cpu::machine::{status, Machine, Outcome, StopReason};
+use cpu::storm::Storm;
+use cpu::trap::Exception;
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
@@ -63,7 +65,8 @@ fn status_of(end: &End) -> u8 {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
         End::Hang => status::HANG,
-        End::TrapStorm { .. } => status::TRAP_STORM,
+        End::TrapStorm(_) => status::TRAP_STORM,
+        End::OutputClosed => status::OUTPUT_CLOSED,
     }
 }
 
@@ -197,6 +200,8 @@ fn test_guests_end_as_natively() {
         ("tests/guests/exit42.s", 42),
         ("tests/guests/hang.s", status::HANG),
         ("tests/guests/storm.s", status::TRAP_STORM),
+        ("tests/guests/storm-handler.s", status::TRAP_STORM),
+        ("tests/guests/storm-nosp.s", status::TRAP_STORM),
         ("tests/guests/spin.s", status::INSTRUCTION_LIMIT),
         ("tests/guests/sbi-probe.s", 1), // SRST, reason: system failure
         ("tests/guests/privileged.s", 0),
@@ -211,5 +216,141 @@ fn test_guests_end_as_natively() {
             97,
         );
         assert_eq!(runs[1].1, reference, "{rel} under the monitor");
+    }
+}
+
+/// A misaligned load or store to a device raises an access fault with
+/// `stval` = the first byte that is not RAM, natively and under the
+/// monitor (which must not carry it out on the virtual device), alone and
+/// beside another guest preempting it every few instructions.
+#[test]
+fn misaligned_device_accesses_fault_as_natively() {
+    let rel = "tests/guests/mmio-misaligned.s";
+    let reference = native(rel, 4 * MB, 100_000);
+    assert_eq!(reference.console, "75757\n57\n", "natively");
+    assert_eq!(reference.status, 0, "every stval was the address");
+    let alone = monitored(&[(rel, 4 * MB, 100_000)], 10_000);
+    assert_eq!(alone[0].1, reference, "alone under the monitor");
+    for quantum in [3, 97] {
+        let runs = monitored(
+            &[
+                (rel, 4 * MB, 100_000),
+                ("tests/guests/spin.s", 4 * MB, 50_000),
+            ],
+            quantum,
+        );
+        assert_eq!(runs[0].1, reference, "beside a spinner, quantum {quantum}");
+    }
+}
+
+/// The native stop reason of a guest that storms, and the monitor's, alone
+/// and beside a spinner: the same storm, naming the same first trap.
+fn storm_both_ways(rel: &str) -> Storm {
+    let p = path(rel);
+    let (console, _) = Console::buffered(b"");
+    let mut machine = Machine::boot(&image(&p, 4 * MB), 4 * MB, console).unwrap();
+    machine.max_instructions = 1_000_000;
+    let Outcome::Stopped(StopReason::TrapStorm(native)) = machine.run().outcome else {
+        panic!("{rel}: no trap storm natively");
+    };
+    for quantum in [7, 10_000] {
+        let runs = monitored(
+            &[
+                (rel, 4 * MB, 1_000_000),
+                ("tests/guests/spin.s", 4 * MB, 100_000),
+            ],
+            quantum,
+        );
+        assert_eq!(
+            runs[0].0.end,
+            End::TrapStorm(native),
+            "{rel} under the monitor, quantum {quantum}"
+        );
+    }
+    native
+}
+
+/// A handler that faults after one instruction, and one that pushes onto
+/// a stack it never set up (the fault address moves each time): an
+/// instruction retires between the traps, but the handler never returns.
+/// Both are storms, stopped with the repeating fault and the trap the
+/// handler was first entered for.
+#[test]
+fn handlers_that_fault_themselves_are_storms_naming_the_first_trap() {
+    let storm = storm_both_ways("tests/guests/storm-handler.s");
+    assert_eq!(storm.trap.cause_bits(), Exception::LoadAccessFault.code());
+    assert_eq!(storm.trap.tval(), 8);
+    assert_eq!(storm.first.cause_bits(), Exception::LoadAccessFault.code());
+    assert_eq!(storm.first_pc, 0x8020_000c, "the ld in _start");
+    assert_eq!(storm.pc, 0x8020_0028, "the ld in the handler");
+
+    let storm = storm_both_ways("tests/guests/storm-nosp.s");
+    assert_eq!(storm.trap.cause_bits(), Exception::StoreAccessFault.code());
+    assert_eq!(storm.first.cause_bits(), Exception::Breakpoint.code());
+    assert_eq!(storm.first_pc, 0x8020_000c, "the ebreak in _start");
+    assert!(
+        storm.trap.tval() >= 0u64.wrapping_sub(32 * 1000),
+        "the push {:#x} moved down a frame per entry",
+        storm.trap.tval()
+    );
+}
+
+/// Traps that get somewhere are never a storm, however many: system calls
+/// from one `ecall`, demand paging that faults twice at one load every
+/// time round, a timer interrupt every few instructions (trap-loops.s with
+/// 5,000 rounds of each here, 20,000 traps; scripts/soak.sh runs it with
+/// a million).
+#[test]
+fn millions_of_legitimate_traps_are_never_a_storm() {
+    let text = std::fs::read_to_string(path("tests/guests/trap-loops.s")).unwrap();
+    let small = text.replace(".equ ROUNDS, 1000000", ".equ ROUNDS, 5000");
+    assert_ne!(small, text, "ROUNDS is set in trap-loops.s");
+    let file = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("trap-loops-5000.s");
+    std::fs::write(&file, small).unwrap();
+    let rel = file.to_str().unwrap();
+    let reference = native(rel, 4 * MB, 100_000_000);
+    assert_eq!(reference.console, "trap-loops: ok\n");
+    assert_eq!(reference.status, 0);
+    let runs = monitored(
+        &[
+            (rel, 4 * MB, 100_000_000),
+            ("tests/guests/spin.s", 4 * MB, 100_000),
+        ],
+        97,
+    );
+    assert_eq!(runs[0].1, reference, "under the monitor");
+}
+
+/// The self-checking conformance guests (tests/conformance, whose output
+/// QEMU gives too) run the same under the monitor as natively, beside a
+/// spinner that preempts them every 97 instructions: every trap's scause,
+/// sepc and stval (16-bit parcels included), Sv39, AMOs, timers, SBI.
+#[test]
+fn the_conformance_suite_runs_as_natively() {
+    let dir = path("tests/conformance");
+    let mut programs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "s"))
+        .collect();
+    programs.sort();
+    assert!(programs.len() >= 7);
+    for p in programs {
+        let rel = p.to_str().unwrap();
+        let reference = native(rel, 128 * MB, 50_000_000);
+        assert_eq!(
+            reference.status, 0,
+            "{rel} natively:\n{}",
+            reference.console
+        );
+        let runs = monitored(
+            &[
+                (rel, 128 * MB, 50_000_000),
+                ("tests/guests/spin.s", 4 * MB, 100_000),
+            ],
+            97,
+        );
+        assert_eq!(runs[0].1, reference, "{rel} under the monitor");
     }
 }

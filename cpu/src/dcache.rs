@@ -10,6 +10,7 @@
 //! whole cache anyway.
 
 use crate::isa::{self, Kind, Op};
+use crate::ram::{RamError, ZeroedWords};
 
 /// Slots per page (IALIGN = 32: one per 4-byte word).
 pub(crate) const SLOTS_PER_PAGE: usize = 1024;
@@ -23,8 +24,10 @@ pub(crate) const REFETCH: usize = 0;
 /// slots): a guest that runs code everywhere cannot make the host allocate
 /// without bound.
 const MAX_PAGES: usize = 2048;
-/// `page_map` value of a page without decoded code.
-const NO_CODE: u32 = u32::MAX;
+/// `page_map` value of a page without decoded code (0, so that the map of
+/// a large RAM costs nothing where no code runs; a page with code holds its
+/// chunk + 1).
+const NO_CODE: u32 = 0;
 
 /// What the executor does with a slot: one operation per row of the
 /// instruction table the fast paths run (made from the rows,
@@ -246,7 +249,7 @@ pub(crate) struct DCache {
     pub slots: Vec<Slot>,
     /// The raw bits of each slot's instruction (meaningful once decoded).
     pub bits: Vec<u32>,
-    page_map: Vec<u32>,
+    page_map: ZeroedWords,
     /// RAM pages that have slots, to reset `page_map` quickly.
     pages: Vec<u32>,
     /// For each page of slots: how many times a decoded slot of it was
@@ -259,31 +262,46 @@ pub(crate) struct DCache {
 }
 
 impl DCache {
-    pub(crate) fn new(ram_pages: usize) -> DCache {
-        DCache {
+    pub(crate) fn new(ram_pages: usize) -> Result<DCache, RamError> {
+        Ok(DCache {
             slots: vec![FETCH],
             bits: vec![0],
-            page_map: vec![NO_CODE; ram_pages],
+            page_map: ZeroedWords::new(ram_pages)?,
             pages: Vec::new(),
             epochs: Vec::new(),
             decodes: Vec::new(),
             flushes: 0,
+        })
+    }
+
+    /// RAM page `page`'s chunk of slots, if it has decoded code.
+    #[inline(always)]
+    fn chunk_of(&self, page: usize) -> Option<usize> {
+        match self.page_map.get(page) {
+            Some(NO_CODE) | None => None,
+            Some(c) => Some(c as usize - 1),
         }
     }
 
     /// Whether RAM page `page` has decoded code (slots).
     #[inline]
     pub(crate) fn has_code(&self, page: usize) -> bool {
-        self.page_map.get(page).is_some_and(|&c| c != NO_CODE)
+        self.chunk_of(page).is_some()
+    }
+
+    /// How many RAM pages the cache covers (for the translator's table).
+    #[cfg_attr(not(all(target_arch = "x86_64", unix, not(miri))), allow(dead_code))]
+    pub(crate) fn ram_pages(&self) -> usize {
+        self.page_map.len()
     }
 
     /// The first slot of RAM page `page`, allocating its slots on first use.
     pub(crate) fn page(&mut self, page: usize) -> usize {
-        let Some(&chunk) = self.page_map.get(page) else {
+        if page >= self.page_map.len() {
             return usize::MAX;
-        };
-        if chunk != NO_CODE {
-            return 1 + chunk as usize * CHUNK;
+        }
+        if let Some(chunk) = self.chunk_of(page) {
+            return 1 + chunk * CHUNK;
         }
         if self.pages.len() >= MAX_PAGES {
             self.flush();
@@ -292,7 +310,7 @@ impl DCache {
         self.pages.push(page as u32);
         self.epochs.push(0);
         self.decodes.push(0);
-        self.page_map[page] = chunk as u32;
+        self.page_map.set(page, chunk as u32 + 1);
         self.slots
             .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
         self.slots.push(FETCH);
@@ -304,10 +322,8 @@ impl DCache {
     /// are decoded again before they next run.
     #[inline(always)]
     pub(crate) fn store(&mut self, off: usize, len: usize) {
-        if let Some(&chunk) = self.page_map.get(off >> 12) {
-            if chunk != NO_CODE {
-                self.invalidate(off, len);
-            }
+        if self.has_code(off >> 12) {
+            self.invalidate(off, len);
         }
     }
 
@@ -329,17 +345,15 @@ impl DCache {
         let (first, last) = (off >> 2, (off + len.max(1) - 1) >> 2);
         for word in first..=last {
             let page = word / SLOTS_PER_PAGE;
-            if let Some(&chunk) = self.page_map.get(page) {
-                if chunk != NO_CODE {
-                    let i = 1 + chunk as usize * CHUNK + word % SLOTS_PER_PAGE;
-                    if let Some(s) = self.slots.get_mut(i) {
-                        if s.op != XOp::Undecoded {
-                            if let Some(e) = self.epochs.get_mut(chunk as usize) {
-                                *e = e.wrapping_add(1);
-                            }
+            if let Some(chunk) = self.chunk_of(page) {
+                let i = 1 + chunk * CHUNK + word % SLOTS_PER_PAGE;
+                if let Some(s) = self.slots.get_mut(i) {
+                    if s.op != XOp::Undecoded {
+                        if let Some(e) = self.epochs.get_mut(chunk) {
+                            *e = e.wrapping_add(1);
                         }
-                        *s = UNDECODED;
                     }
+                    *s = UNDECODED;
                 }
             }
         }
@@ -348,9 +362,7 @@ impl DCache {
     /// Drops every decoded instruction (`fence.i`).
     pub(crate) fn flush(&mut self) {
         for &p in &self.pages {
-            if let Some(m) = self.page_map.get_mut(p as usize) {
-                *m = NO_CODE;
-            }
+            self.page_map.set(p as usize, NO_CODE);
         }
         self.pages.clear();
         self.epochs.clear();

@@ -170,6 +170,78 @@ impl Write for SharedBuffer {
     }
 }
 
+/// Raised once an output of the run (a guest's console, the trace, the
+/// statistics) found its reader gone: a closed pipe, as in
+/// `trapvisor run --trace guest.s 2>&1 | head`. Nobody reads what the run
+/// says any more, so it ends, quietly (the native machine stops with
+/// [`crate::machine::StopReason::OutputClosed`], the monitor ends every
+/// guest). Clones share one flag: the host hands the same one to every
+/// output of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Hangup(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Hangup {
+    pub fn new() -> Hangup {
+        Hangup::default()
+    }
+
+    /// Whether an output of the run was closed.
+    pub fn raised(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub fn raise(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Raises the hangup if `result` failed on a closed pipe; the result,
+    /// with that error taken as success (what follows is quietly dropped).
+    pub fn note(&self, result: std::io::Result<()>) -> std::io::Result<()> {
+        match result {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.raise();
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// A writer whose closed pipe raises a [`Hangup`] (and is then quietly
+/// written to no more), for the outputs of a run other than the consoles:
+/// the trace and the statistics.
+pub struct HangupWriter<W: Write> {
+    inner: W,
+    hangup: Hangup,
+}
+
+impl<W: Write> HangupWriter<W> {
+    pub fn new(inner: W, hangup: Hangup) -> HangupWriter<W> {
+        HangupWriter { inner, hangup }
+    }
+}
+
+impl<W: Write> Write for HangupWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.hangup.raised() {
+            return Ok(buf.len());
+        }
+        match self.inner.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.hangup.raise();
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.hangup.raised() {
+            return Ok(());
+        }
+        self.hangup.note(self.inner.flush())
+    }
+}
+
 /// A guest's console: the host-chosen output sink and input source. The
 /// UART and the SBI debug console of one guest share it, so their output
 /// interleaves in program order, as on QEMU where OpenSBI prints through the
@@ -179,6 +251,8 @@ pub struct Console {
     input: Box<dyn ByteSource>,
     /// Bytes taken from `input` but not yet consumed by the guest.
     pending: VecDeque<u8>,
+    /// Raised when `out` is a closed pipe.
+    hangup: Hangup,
 }
 
 impl Console {
@@ -187,7 +261,21 @@ impl Console {
             out,
             input,
             pending: VecDeque::new(),
+            hangup: Hangup::new(),
         }
+    }
+
+    /// This console, raising `hangup` (shared with the run's other outputs)
+    /// when its output is a closed pipe.
+    pub fn with_hangup(mut self, hangup: Hangup) -> Console {
+        self.hangup = hangup;
+        self
+    }
+
+    /// Whether this console's output, or another output sharing its
+    /// [`Hangup`], was closed: the run should end.
+    pub fn hung_up(&self) -> bool {
+        self.hangup.raised()
     }
 
     /// A console that prints into a [`SharedBuffer`] and reads `input`.
@@ -197,16 +285,21 @@ impl Console {
         (console, buf)
     }
 
-    /// Writes guest output. A host sink that fails (a closed pipe) cannot
-    /// be the guest's problem: the bytes are dropped and the guest goes on.
+    /// Writes guest output. A host sink that fails cannot be the guest's
+    /// problem: the bytes are dropped and the guest goes on, except that a
+    /// closed pipe raises the [`Hangup`] (the host then ends the run).
     pub fn write(&mut self, bytes: &[u8]) {
-        let _ = self.out.write_all(bytes);
+        if !self.hangup.raised() {
+            let _ = self.hangup.note(self.out.write_all(bytes));
+        }
     }
 
     /// Pushes buffered output to the host (called between run slices and
     /// before the guest waits for input).
     pub fn flush(&mut self) {
-        let _ = self.out.flush();
+        if !self.hangup.raised() {
+            let _ = self.hangup.note(self.out.flush());
+        }
     }
 
     /// Whether an input byte is waiting (without taking it).
@@ -217,16 +310,6 @@ impl Console {
             }
         }
         !self.pending.is_empty()
-    }
-
-    /// Input bytes taken from the host but not yet read by the guest.
-    pub fn pending(&self) -> &VecDeque<u8> {
-        &self.pending
-    }
-
-    /// Replaces the bytes taken but not yet read (restoring a snapshot).
-    pub fn set_pending(&mut self, pending: &VecDeque<u8>) {
-        self.pending = pending.clone();
     }
 
     /// Takes the next input byte, if any.
@@ -303,12 +386,6 @@ const RX_FIFO_LEN: usize = 16;
 #[derive(Debug)]
 pub struct Uart {
     pub console: Console,
-    regs: UartRegs,
-}
-
-/// The UART's registers: its whole state but the console it talks to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UartRegs {
     ier: u8,
     /// The FIFO-enabled bits of IIR (0xc0 or 0); the interrupt id is
     /// computed when read.
@@ -328,49 +405,86 @@ pub struct UartRegs {
     loopback_rx: VecDeque<u8>,
 }
 
+/// A UART's registers and FIFOs, without its console (a debugger's
+/// snapshot: the host's output sink and input source are not state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UartState {
+    regs: [u8; 9],
+    thr_ipending: bool,
+    loopback_rx: VecDeque<u8>,
+    /// Input bytes taken from the source but not yet read by the guest.
+    pending: VecDeque<u8>,
+}
+
 impl Uart {
-    pub fn new(console: Console) -> Uart {
-        Uart {
-            console,
-            regs: UartRegs {
-                ier: 0,
-                fcr: FCR_FE,
-                lcr: 0x03,
-                mcr: 0,
-                lsr_errors: 0,
-                scr: 0,
-                dll: 0,
-                dlm: 0,
-                rbr: 0,
-                thr_ipending: true,
-                loopback_rx: VecDeque::new(),
-            },
+    /// The registers and FIFOs (see [`UartState`]).
+    pub fn state(&self) -> UartState {
+        UartState {
+            regs: [
+                self.ier,
+                self.fcr,
+                self.lcr,
+                self.mcr,
+                self.lsr_errors,
+                self.scr,
+                self.dll,
+                self.dlm,
+                self.rbr,
+            ],
+            thr_ipending: self.thr_ipending,
+            loopback_rx: self.loopback_rx.clone(),
+            pending: self.console.pending.clone(),
         }
     }
 
-    /// The registers (what a snapshot of the device keeps).
-    pub fn regs(&self) -> &UartRegs {
-        &self.regs
+    /// Puts back what [`Uart::state`] took.
+    pub fn set_state(&mut self, s: &UartState) {
+        [
+            self.ier,
+            self.fcr,
+            self.lcr,
+            self.mcr,
+            self.lsr_errors,
+            self.scr,
+            self.dll,
+            self.dlm,
+            self.rbr,
+        ] = s.regs;
+        self.thr_ipending = s.thr_ipending;
+        self.loopback_rx = s.loopback_rx.clone();
+        self.console.pending = s.pending.clone();
     }
 
-    /// Puts saved registers back.
-    pub fn set_regs(&mut self, regs: &UartRegs) {
-        self.regs = regs.clone();
+    pub fn new(console: Console) -> Uart {
+        Uart {
+            console,
+            ier: 0,
+            fcr: FCR_FE,
+            lcr: 0x03,
+            mcr: 0,
+            lsr_errors: 0,
+            scr: 0,
+            dll: 0,
+            dlm: 0,
+            rbr: 0,
+            thr_ipending: true,
+            loopback_rx: VecDeque::new(),
+        }
     }
 
     fn loopback(&self) -> bool {
-        self.regs.mcr & MCR_LOOP != 0
+        self.mcr & MCR_LOOP != 0
     }
 
     fn dlab(&self) -> bool {
-        self.regs.lcr & LCR_DLAB != 0
+        self.lcr & LCR_DLAB != 0
     }
 
     /// Data ready: an input byte waits. In loopback mode the UART listens
     /// to itself only (QEMU accepts no outside input then).
     fn data_ready(&mut self) -> bool {
         if self.loopback() {
-            !self.regs.loopback_rx.is_empty()
+            !self.loopback_rx.is_empty()
         } else {
             self.console.has_input()
         }
@@ -378,7 +492,7 @@ impl Uart {
 
     fn lsr(&mut self) -> u8 {
         let dr = if self.data_ready() { LSR_DR } else { 0 };
-        LSR_THRE | LSR_TEMT | self.regs.lsr_errors | dr
+        LSR_THRE | LSR_TEMT | self.lsr_errors | dr
     }
 
     /// IIR: the highest-priority pending interrupt condition (16550A
@@ -387,16 +501,16 @@ impl Uart {
     /// waiting byte shows RDI at once, so the answer does not depend on
     /// host timing.
     fn iir(&mut self) -> u8 {
-        let fifo = if self.regs.fcr & FCR_FE != 0 {
+        let fifo = if self.fcr & FCR_FE != 0 {
             IIR_FIFO_ENABLED
         } else {
             0
         };
-        let id = if self.regs.ier & 0x04 != 0 && self.regs.lsr_errors != 0 {
+        let id = if self.ier & 0x04 != 0 && self.lsr_errors != 0 {
             IIR_RLSI
-        } else if self.regs.ier & IER_RDI != 0 && self.data_ready() {
+        } else if self.ier & IER_RDI != 0 && self.data_ready() {
             IIR_RDI
-        } else if self.regs.ier & IER_THRI != 0 && self.regs.thr_ipending {
+        } else if self.ier & IER_THRI != 0 && self.thr_ipending {
             IIR_THRI
         } else {
             IIR_NO_INT
@@ -408,107 +522,107 @@ impl Uart {
     /// byte, reading IIR acknowledges THRE, reading LSR clears OE/BI).
     pub fn read_reg(&mut self, reg: u64) -> u8 {
         match reg {
-            reg::RBR_THR_DLL if self.dlab() => self.regs.dll,
+            reg::RBR_THR_DLL if self.dlab() => self.dll,
             reg::RBR_THR_DLL => self.read_rbr(),
-            reg::IER_DLM if self.dlab() => self.regs.dlm,
-            reg::IER_DLM => self.regs.ier,
+            reg::IER_DLM if self.dlab() => self.dlm,
+            reg::IER_DLM => self.ier,
             reg::IIR_FCR => {
                 let iir = self.iir();
                 if iir & 0x0f == IIR_THRI {
-                    self.regs.thr_ipending = false;
+                    self.thr_ipending = false;
                 }
                 iir
             }
-            reg::LCR => self.regs.lcr,
-            reg::MCR => self.regs.mcr,
+            reg::LCR => self.lcr,
+            reg::MCR => self.mcr,
             reg::LSR => {
                 let lsr = self.lsr();
-                self.regs.lsr_errors = 0;
+                self.lsr_errors = 0;
                 lsr
             }
             reg::MSR if self.loopback() => {
                 // The modem outputs are wired to the inputs: RTS→CTS,
                 // DTR→DSR, OUT1→RI, OUT2→DCD.
-                let m = self.regs.mcr;
+                let m = self.mcr;
                 ((m & 0x0c) << 4) | ((m & 0x02) << 3) | ((m & 0x01) << 5)
             }
             reg::MSR => MSR_CONNECTED,
-            reg::SCR => self.regs.scr,
+            reg::SCR => self.scr,
             _ => 0,
         }
     }
 
     fn read_rbr(&mut self) -> u8 {
         let byte = if self.loopback() {
-            self.regs.loopback_rx.pop_front()
+            self.loopback_rx.pop_front()
         } else {
             self.console.read()
         };
         match byte {
             Some(b) => {
-                self.regs.rbr = b;
+                self.rbr = b;
                 b
             }
             // An empty FIFO reads 0; without FIFOs RBR keeps the last byte.
-            None if self.regs.fcr & FCR_FE != 0 => 0,
-            None => self.regs.rbr,
+            None if self.fcr & FCR_FE != 0 => 0,
+            None => self.rbr,
         }
     }
 
     /// Writes a byte register.
     pub fn write_reg(&mut self, reg: u64, val: u8) {
         match reg {
-            reg::RBR_THR_DLL if self.dlab() => self.regs.dll = val,
+            reg::RBR_THR_DLL if self.dlab() => self.dll = val,
             reg::RBR_THR_DLL => self.transmit(val),
-            reg::IER_DLM if self.dlab() => self.regs.dlm = val,
+            reg::IER_DLM if self.dlab() => self.dlm = val,
             reg::IER_DLM => {
-                let changed = (self.regs.ier ^ val) & 0x0f;
-                self.regs.ier = val & 0x0f;
+                let changed = (self.ier ^ val) & 0x0f;
+                self.ier = val & 0x0f;
                 // QEMU: enabling THRI while THR is empty raises it again.
                 if changed & IER_THRI != 0 {
-                    self.regs.thr_ipending = self.regs.ier & IER_THRI != 0;
+                    self.thr_ipending = self.ier & IER_THRI != 0;
                 }
             }
             reg::IIR_FCR => self.write_fcr(val),
-            reg::LCR => self.regs.lcr = val,
-            reg::MCR => self.regs.mcr = val & 0x1f,
+            reg::LCR => self.lcr = val,
+            reg::MCR => self.mcr = val & 0x1f,
             // LSR and MSR are read-only: writes are ignored (as QEMU).
             reg::LSR | reg::MSR => {}
-            reg::SCR => self.regs.scr = val,
+            reg::SCR => self.scr = val,
             _ => {}
         }
     }
 
     fn transmit(&mut self, byte: u8) {
         if self.loopback() {
-            if self.regs.loopback_rx.len() < RX_FIFO_LEN {
-                self.regs.loopback_rx.push_back(byte);
+            if self.loopback_rx.len() < RX_FIFO_LEN {
+                self.loopback_rx.push_back(byte);
             } else {
-                self.regs.lsr_errors |= LSR_OE;
+                self.lsr_errors |= LSR_OE;
             }
         } else {
             self.console.write(&[byte]);
         }
         // Transmission completes at once: THR is empty again.
-        self.regs.thr_ipending = true;
+        self.thr_ipending = true;
     }
 
     fn write_fcr(&mut self, mut val: u8) {
         // Toggling FIFO enable flushes both FIFOs (QEMU).
-        if (val ^ self.regs.fcr) & FCR_FE != 0 {
+        if (val ^ self.fcr) & FCR_FE != 0 {
             val |= FCR_RFR | FCR_XFR;
         }
         if val & FCR_RFR != 0 {
             // Discards what was received but not read; host input not yet
             // pulled from the source is not lost.
-            self.regs.loopback_rx.clear();
+            self.loopback_rx.clear();
             self.console.pending.clear();
-            self.regs.lsr_errors &= !LSR_BI;
+            self.lsr_errors &= !LSR_BI;
         }
         if val & FCR_XFR != 0 {
-            self.regs.thr_ipending = true;
+            self.thr_ipending = true;
         }
-        self.regs.fcr = val & 0xc9;
+        self.fcr = val & 0xc9;
     }
 
     /// A load of `size` bytes at `offset` in the UART window.
@@ -625,8 +739,7 @@ impl NativeDevices {
     /// The devices' state, without the console's host ends.
     pub fn state(&self) -> DeviceState {
         DeviceState {
-            uart: self.uart.regs().clone(),
-            console_pending: self.uart.console.pending().clone(),
+            uart: self.uart.state(),
             finisher: self.finisher,
             sbi_ended: self.sbi_ended,
         }
@@ -634,20 +747,19 @@ impl NativeDevices {
 
     /// Puts saved state back.
     pub fn set_state(&mut self, state: &DeviceState) {
-        self.uart.set_regs(&state.uart);
-        self.uart.console.set_pending(&state.console_pending);
+        self.uart.set_state(&state.uart);
         self.finisher = state.finisher;
         self.sbi_ended = state.sbi_ended;
     }
 }
 
-/// What [`NativeDevices::state`] saves: every register of every device and
-/// the input bytes taken from the host but not yet read by the guest, so
-/// that going back to it and running again reads the same input.
+/// What [`NativeDevices::state`] saves: every register and FIFO of every
+/// device, and the input bytes taken from the host but not yet read by the
+/// guest ([`UartState`]), so that going back to it and running again reads
+/// the same input.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeviceState {
-    pub uart: UartRegs,
-    pub console_pending: VecDeque<u8>,
+    pub uart: UartState,
     pub finisher: Finisher,
     pub sbi_ended: Option<Ended>,
 }
@@ -686,6 +798,25 @@ mod tests {
     fn uart_with_input(input: &[u8]) -> (Uart, SharedBuffer) {
         let (console, out) = Console::buffered(input);
         (Uart::new(console), out)
+    }
+
+    #[test]
+    fn a_saved_uart_state_reads_back_the_same() {
+        let (mut uart, _) = uart_with_input(b"xyz");
+        uart.store(reg::LCR, 1, 0x83).unwrap();
+        uart.store(reg::RBR_THR_DLL, 1, 0x0c).unwrap();
+        uart.store(reg::LCR, 1, 0x03).unwrap();
+        assert_eq!(
+            uart.load(reg::LSR, 1),
+            Some(0x61),
+            "one byte taken: pending"
+        );
+        let saved = uart.state();
+        let regs = |u: &mut Uart| (0..8).map(|r| u.load(r, 1)).collect::<Vec<_>>();
+        let first = regs(&mut uart);
+        uart.set_state(&saved);
+        assert_eq!(regs(&mut uart), first, "same bytes, x first");
+        assert_eq!(first[0], Some(u64::from(b'x')));
     }
 
     #[test]

@@ -19,7 +19,7 @@
 //! digest (ARCHITECTURE.md, "The hot path" and "Binary translation").
 
 use crate::arch::ArchState;
-use crate::dcache::{predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE};
+use crate::dcache::{predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE, UNDECODED};
 use crate::devices::Devices;
 use crate::digest::Digest;
 use crate::exec::{self, alu, extend, taken, Flow};
@@ -39,6 +39,8 @@ impl Mode {
     pub(crate) const DIGEST: u8 = 1;
     /// Digest, trace and breakpoints through [`Engine::retired`].
     pub(crate) const FULL: u8 = 2;
+    /// No engine: the reference mode, one `Hart::step` at a time.
+    pub(crate) const STEPS: u8 = 3;
 }
 
 /// Why the inner loop stopped.
@@ -72,7 +74,20 @@ pub(crate) struct Engine {
     breakpoints: Vec<u64>,
     /// A breakpoint just reported at this pc: resuming there runs it.
     bp_resume: Option<u64>,
+    /// Breakpoints removed since decoded code was last dropped (their
+    /// slots may still be slow).
+    stale_breakpoints: usize,
 }
+
+/// Removed breakpoints whose slow slots are kept before the decode cache
+/// is dropped to make them fast again.
+const STALE_BREAKPOINTS: usize = 64;
+
+/// A slot that the reference executor runs from its bits (a breakpoint's).
+const SLOW: Slot = Slot {
+    op: XOp::Slow,
+    ..UNDECODED
+};
 
 /// The parts of the hart the fast loop uses, borrowed apart from each other:
 /// a write to a register cannot move the slot table or RAM, so the compiler
@@ -362,26 +377,82 @@ impl Engine {
             trace_on: false,
             breakpoints: Vec::new(),
             bp_resume: None,
+            stale_breakpoints: 0,
         }
     }
 
-    /// Stops before running an instruction at any of `addrs`.
-    pub(crate) fn set_breakpoints(&mut self, addrs: &[u64]) {
-        self.breakpoints = addrs.to_vec();
-        self.breakpoints.sort_unstable();
-        self.breakpoints.dedup();
+    /// Stops before running an instruction at any of `addrs`. Only the
+    /// breakpoints' own instructions leave the fast paths: their slots are
+    /// decoded as slow ([`crate::debug`]). The slots of removed breakpoints
+    /// stay slow (still right, a little slower) until enough pile up; then
+    /// all decoded code is dropped and decoded afresh.
+    pub(crate) fn set_breakpoints(&mut self, addrs: &[u64], mmu: &mut Mmu) {
+        let mut addrs = addrs.to_vec();
+        addrs.sort_unstable();
+        addrs.dedup();
+        let removed = self
+            .breakpoints
+            .iter()
+            .filter(|b| addrs.binary_search(b).is_err())
+            .count();
+        self.stale_breakpoints += removed;
+        if self.stale_breakpoints > STALE_BREAKPOINTS {
+            self.stale_breakpoints = 0;
+            mmu.ram.code.flush();
+        }
+        // (Every run block begins by entering its fetch page, which makes
+        // the slots of new breakpoints there slow.)
+        self.breakpoints = addrs;
     }
 
-    /// Whether the instrumented loop must run (trace or breakpoints).
+    /// Whether the instrumented loop must run (the instruction trace).
     pub(crate) fn instrumented(&self) -> bool {
-        self.trace_on || !self.breakpoints.is_empty()
+        self.trace_on
     }
 
-    /// A run starts: a breakpoint reported at `pc` is resumed only if the
-    /// run starts there.
-    pub(crate) fn start_run(&mut self, pc: u64) {
-        if self.bp_resume != Some(pc) {
+    /// A run starts at `pc`: a breakpoint reported there is resumed only
+    /// if the run starts there; `resume` runs the instruction at `pc` even
+    /// if it is a breakpoint (a debugger's step always moves).
+    pub(crate) fn start_run(&mut self, pc: u64, resume: bool) {
+        if resume {
+            self.bp_resume = Some(pc);
+        } else if self.bp_resume != Some(pc) {
             self.bp_resume = None;
+        }
+    }
+
+    /// Whether a breakpoint is set at `pc`.
+    #[inline]
+    fn is_breakpoint(&self, pc: u64) -> bool {
+        !self.breakpoints.is_empty() && self.breakpoints.binary_search(&pc).is_ok()
+    }
+
+    /// The fetch page was entered: the slots of its breakpoints become
+    /// [`XOp::Slow`], so that the fast loop and translated code stop there
+    /// and the slow path looks at them. Translated code of the page made
+    /// before is dropped (the slot counts as changed).
+    fn mark_breakpoint_slots(&mut self, mmu: &mut Mmu) {
+        let first = self.breakpoints.partition_point(|&b| b < self.fpage);
+        for &bp in self.breakpoints.iter().skip(first) {
+            let off = bp.wrapping_sub(self.fpage);
+            if off >= PAGE_SIZE {
+                break;
+            }
+            if off & 3 != 0 {
+                continue;
+            }
+            let idx = self.fbase + (off >> 2) as usize;
+            let code = &mut mmu.ram.code;
+            if code.slots.get(idx).is_some_and(|s| s.op != XOp::Slow) {
+                let bits = code.bits.get(idx).copied().unwrap_or(0);
+                let decoded = code.slots.get(idx).is_some_and(|s| *s != UNDECODED);
+                // Reset first (a decoded slot's reset drops stale
+                // translated code), then fill as slow.
+                code.invalidate(self.fram + off as usize, 4);
+                if decoded {
+                    code.fill(idx, SLOW, bits);
+                }
+            }
         }
     }
 
@@ -533,12 +604,17 @@ impl Engine {
                     }
                 }
                 XOp::Undecoded => self.decode_slot(mmu, idx),
-                XOp::Illegal => break Stop::Trap(Trap::illegal(bits)),
+                XOp::Illegal => break Stop::Trap(Trap::illegal_instruction(bits)),
                 // `XOp::Slow`, and what the fast loop could not finish (a
                 // TLB miss, a device, a misaligned access or jump target):
                 // the reference executor runs it from its bits.
                 _ => {
                     let pc = self.pc_at(st.pc, idx);
+                    // A breakpoint's slot is slow; the instrumented loop
+                    // looked before running the lane.
+                    if MODE != Mode::FULL && self.is_breakpoint(pc) && self.breakpoint_at(pc) {
+                        break Stop::Breakpoint;
+                    }
                     st.pc = pc;
                     st.core.instret = limit - left;
                     match exec::execute(st, mmu, dev, bits) {
@@ -641,7 +717,17 @@ impl Engine {
             exit: word as u64,
             hash,
         };
-        self.jit.run(&mut frame, word);
+        // SAFETY: `table` came from `self.jit.plan` or `translate` just
+        // now, with no `translate` since (only that resets the code buffer),
+        // and `word` is a slot index of the page (below SLOTS_PER_PAGE, see
+        // `run_translated`); `left` > SLACK (`run_block` checks it); `frame`
+        // points at this hart's registers, RAM and TLB entries, borrowed
+        // through `&mut` for the call, and TLB entries are filled only for
+        // pages wholly in RAM, which is never resized.
+        #[allow(unsafe_code)]
+        unsafe {
+            self.jit.run(&mut frame, word)
+        };
         debug_assert!(frame.left > 0 && frame.left <= left);
         let idx = if frame.exit == EXIT_REFETCH {
             st.pc = frame.pc;
@@ -725,7 +811,12 @@ impl Engine {
     fn decode_slot(&mut self, mmu: &mut Mmu, idx: usize) {
         let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
         let bits = mmu.ram.read_u32(self.fram + page_off);
-        let slot = predecode(bits, page_off as u64);
+        let pc = self.fbias.wrapping_add((idx as u64) << 2);
+        let slot = if self.is_breakpoint(pc) {
+            SLOW
+        } else {
+            predecode(bits, page_off as u64)
+        };
         mmu.ram.code.fill(idx, slot, bits);
     }
 
@@ -748,6 +839,9 @@ impl Engine {
         self.fbase = base;
         self.fbias = self.fpage.wrapping_sub((base as u64) << 2);
         self.fram = page_off;
+        if !self.breakpoints.is_empty() {
+            self.mark_breakpoint_slots(mmu);
+        }
         Ok(base + ((pc & (PAGE_SIZE - 1)) >> 2) as usize)
     }
 }

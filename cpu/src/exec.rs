@@ -13,6 +13,7 @@
 //! for `ecall`, `ebreak`, `sret`, `mret`, `wfi` and `sfence.vma` (3.3, 4.2).
 
 use crate::arch::{ArchState, Reservation};
+use crate::debug::WatchHit;
 use crate::devices::Devices;
 use crate::isa::{self, Format, Insn, Kind, Op};
 use crate::mmu::{Access, Mmu};
@@ -138,6 +139,9 @@ pub fn taken(op: Op, a: u64, b: u64) -> bool {
 /// What the run loop must do after an instruction retired.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
+    /// It loaded or stored in a range a debugger watches
+    /// ([`crate::debug`]): stop for it.
+    Watch(WatchHit),
     /// Go on with the next instruction.
     Next,
     /// State that interrupts, translation or the decode cache depend on
@@ -162,7 +166,30 @@ pub fn execute<D: Devices>(
     dev: &mut D,
     bits: u32,
 ) -> Result<Flow, Trap> {
-    let i = isa::decode(bits).map_err(|_| Trap::illegal(bits))?;
+    match run(st, mmu, dev, bits) {
+        // A watched access stops the run once the instruction is done.
+        Ok(Flow::Next | Flow::Recheck) if mmu.hit.is_some() => {
+            Ok(mmu.hit.take().map_or(Flow::Recheck, Flow::Watch))
+        }
+        Ok(flow) => {
+            mmu.hit = None;
+            Ok(flow)
+        }
+        Err(trap) => {
+            mmu.hit = None;
+            Err(trap)
+        }
+    }
+}
+
+/// [`execute`] without the watch.
+fn run<D: Devices>(
+    st: &mut ArchState,
+    mmu: &mut Mmu,
+    dev: &mut D,
+    bits: u32,
+) -> Result<Flow, Trap> {
+    let i = isa::decode(bits).map_err(|_| Trap::illegal_instruction(bits))?;
     let pc = st.pc;
     let next = pc.wrapping_add(4);
     let imm = i.imm as i64 as u64;
@@ -199,14 +226,17 @@ pub fn execute<D: Devices>(
             }
         }
         Kind::Load { size, signed } => {
-            let size = size as u64;
-            let v = mmu.load(&st.core, dev, a.wrapping_add(imm), size)?;
+            let (va, size) = (a.wrapping_add(imm), size as u64);
+            let v = mmu.load(&st.core, dev, va, size)?;
+            mmu.note_access(va, size, true, false, pc);
             st.set_x(i.rd, extend(v, size, signed));
         }
         Kind::Store { size } => {
-            if mmu.store(&st.core, dev, a.wrapping_add(imm), size as u64, b)? {
+            let (va, size) = (a.wrapping_add(imm), size as u64);
+            if mmu.store(&st.core, dev, va, size, b)? {
                 flow = Flow::Device;
             }
+            mmu.note_access(va, size, false, true, pc);
         }
         Kind::Fence => {}
         Kind::FenceI => {
@@ -258,7 +288,7 @@ pub fn execute<D: Devices>(
                 mmu.flush(st.core.csr.satp);
                 flow = Flow::Recheck;
             }
-            _ => return Err(Trap::illegal(bits)),
+            _ => return Err(Trap::illegal_instruction(bits)),
         },
     }
     st.pc = new_pc;
@@ -277,6 +307,7 @@ fn lr_sc(st: &mut ArchState, mmu: &mut Mmu, i: &Insn, addr: u64, value: u64) -> 
     match i.op {
         Op::LrW | Op::LrD => {
             let off = mmu.amo_offset(&st.core, addr, size, Access::Load)?;
+            mmu.note_access(addr, size, true, false, st.pc);
             let v = mmu.ram.read_sized(off, size);
             st.reservation = Some(Reservation {
                 va: addr,
@@ -294,6 +325,7 @@ fn lr_sc(st: &mut ArchState, mmu: &mut Mmu, i: &Insn, addr: u64, value: u64) -> 
                 return Ok(());
             }
             let off = mmu.amo_offset(&st.core, addr, size, Access::Store)?;
+            mmu.note_access(addr, size, false, true, st.pc);
             mmu.ram.write(off, &value.to_le_bytes()[..size as usize]);
             st.reservation = None;
             st.set_x(i.rd, 0);
@@ -312,6 +344,7 @@ fn amo(st: &mut ArchState, mmu: &mut Mmu, i: &Insn, addr: u64, src: u64) -> Resu
     );
     let size = if word { 4 } else { 8 };
     let off = mmu.amo_offset(&st.core, addr, size, Access::Store)?;
+    mmu.note_access(addr, size, true, true, st.pc);
     let raw = mmu.ram.read_sized(off, size);
     // Work on sign-extended words, so that signed compares are right.
     let (old, src) = if word {

@@ -27,18 +27,22 @@
 
 use std::ops::Range;
 
+use crate::csr::STIP;
+use crate::debug::{DebugEvent, DebugStops};
 use crate::engine::{Engine, Mode, Stop};
 use crate::exec::{self, Flow};
 use crate::mmu::Mmu;
-use crate::privileged::StormGuard;
+use crate::ram::RamError;
+use crate::storm::{Storm, StormWatch};
 use crate::trap::Trap;
 
 pub use crate::arch::{ArchState, Reservation};
 pub use crate::csr::Csrs;
 pub use crate::devices::{Devices, NoDevices};
 pub use crate::digest::Digest;
-pub use crate::privileged::{Core, Priv, TRAP_STORM_LIMIT};
+pub use crate::privileged::{Core, Priv};
 pub use crate::ram::RAM_BASE;
+pub use crate::storm::TRAP_STORM_LIMIT;
 
 /// Why [`Hart::run`] (or [`Hart::step`]) returned to its caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,9 +61,12 @@ pub enum Exit {
     /// A device store asked the host to look at its devices (the test
     /// finisher was written). The store has completed.
     Device,
-    /// The same exception at the same `pc`, over and over, with no
-    /// instruction retiring in between: the guest can make no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same exception at the same `pc`, over and over, with the
+    /// trapped code making no progress ([`crate::storm`]). The trap has not
+    /// been taken.
+    TrapStorm(Storm),
+    /// A stop a debugger asked for (see [`Hart::set_debug_stops`]).
+    Debug(DebugEvent),
 }
 
 /// What the hart counted.
@@ -89,7 +96,24 @@ pub struct Hart {
     /// `run` takes one [`Hart::step`] at a time (tests).
     reference: bool,
     stats: HartStats,
-    storm: StormGuard,
+    /// Trap-storm detection over the traps entered into S-mode.
+    storm: StormWatch,
+    /// The debugger's stops after traps and privileged changes
+    /// ([`Hart::set_debug_stops`]; its watches are the MMU's).
+    stop_traps: bool,
+    stop_privileged: bool,
+}
+
+/// Everything architectural about a hart but its RAM: what a debugger's
+/// snapshot keeps (RAM goes page by page, see [`Hart::take_dirty_pages`]).
+/// Caches (decoded and translated code, TLBs) are not state: they follow
+/// RAM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HartState {
+    pub arch: ArchState,
+    pub digest: Digest,
+    pub stats: HartStats,
+    pub(crate) storm: StormWatch,
 }
 
 impl std::fmt::Debug for Hart {
@@ -108,17 +132,33 @@ impl Hart {
     /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
     /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0)
     /// before the firmware's set-up: S-mode, nothing delegated.
+    ///
+    /// # Panics
+    /// If the host cannot reserve the RAM: hosts that take the size from a
+    /// user call [`Hart::with_ram`].
     pub fn new(ram_size: u64) -> Hart {
+        match Hart::with_ram(ram_size) {
+            Ok(hart) => hart,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// [`Hart::new`], or why the host cannot give it `ram_size` bytes of
+    /// RAM. The RAM is reserved, not allocated: pages the guest never
+    /// touches cost nothing ([`crate::ram`]).
+    pub fn with_ram(ram_size: u64) -> Result<Hart, RamError> {
         let arch = ArchState::new(Core::reset());
-        Hart {
-            mmu: Mmu::new(ram_size, &arch.core),
+        Ok(Hart {
+            mmu: Mmu::new(ram_size, &arch.core)?,
             arch,
             digest: Digest::new(),
             engine: Engine::new(),
             reference: false,
             stats: HartStats::default(),
-            storm: StormGuard::default(),
-        }
+            storm: StormWatch::default(),
+            stop_traps: false,
+            stop_privileged: false,
+        })
     }
 
     // --- one step, as the specifications describe it ------------------------
@@ -130,18 +170,26 @@ impl Hart {
     /// This is the hart's definition; [`Hart::run`] runs the same steps
     /// through the engine's decode cache, fast loop and translated code.
     pub fn step<D: Devices>(&mut self, dev: &mut D) -> Option<Exit> {
-        self.catch_up();
+        if let Some(exit) = self.catch_up() {
+            return Some(exit);
+        }
         // Privileged spec 3.1.9: an interrupt that is pending and enabled
         // is taken before the next instruction.
         if let Some(i) = self.arch.core.pending_interrupt() {
             return self.raise(Trap::Interrupt(i));
         }
-        self.instruction(dev)
+        match self.instruction(dev) {
+            Stop::Limit => None,
+            Stop::Flow(flow) => self.after(flow),
+            Stop::Trap(trap) => self.raise(trap),
+            Stop::Breakpoint => Some(Exit::Breakpoint),
+        }
     }
 
     /// Fetches, decodes and executes the instruction at `pc`, then retires
-    /// it, or raises its trap.
-    fn instruction<D: Devices>(&mut self, dev: &mut D) -> Option<Exit> {
+    /// it ([`Stop::Limit`]: nothing more to do, or [`Stop::Flow`]), or says
+    /// which trap it raises.
+    fn instruction<D: Devices>(&mut self, dev: &mut D) -> Stop {
         let pc = self.arch.pc;
         // Fetch: translate `pc` (Sv39 or bare) and read the word from RAM.
         let fetched = self.mmu.fetch(&self.arch.core, pc);
@@ -154,53 +202,65 @@ impl Hart {
             Ok((bits, flow)) => {
                 self.arch.core.instret += 1;
                 self.engine.retired(&mut self.digest, pc, bits);
-                self.after(flow)
+                match flow {
+                    Flow::Next => Stop::Limit,
+                    flow => Stop::Flow(flow),
+                }
             }
-            Err(trap) => self.raise(trap),
+            Err(trap) => Stop::Trap(trap),
         }
     }
 
     /// Catches up with what the last instruction or the host changed: the
-    /// MMU's view of privilege, `SUM`, `MXR` and `satp`, and the timer.
-    fn catch_up(&mut self) {
+    /// MMU's view of privilege, `SUM`, `MXR` and `satp`, and the timer (a
+    /// debugger that stops at privileged changes stops when it fires).
+    fn catch_up(&mut self) -> Option<Exit> {
         self.mmu.sync(&self.arch.core);
+        let stip = self.arch.core.csr.mip & STIP;
         self.arch.core.update_timer();
+        (self.stop_privileged && self.arch.core.csr.mip & STIP != stip)
+            .then_some(Exit::Debug(DebugEvent::Privileged))
     }
 
     /// What the run loop does once an instruction retired with `flow`.
     fn after(&mut self, flow: Flow) -> Option<Exit> {
         match flow {
-            Flow::Next | Flow::Recheck => None,
+            Flow::Next => None,
+            Flow::Recheck if self.stop_privileged => Some(Exit::Debug(DebugEvent::Privileged)),
+            Flow::Recheck => None,
             Flow::TrapReturn => {
-                // `sret` ends a trap handler: what the handler retired is
-                // not progress for trap-storm detection.
-                self.storm.trap_return(self.arch.core.instret);
-                None
+                // `sret` ends a trap handler (for trap-storm detection).
+                self.storm.returned(self.arch.core.instret);
+                self.stop_privileged
+                    .then_some(Exit::Debug(DebugEvent::Privileged))
             }
             Flow::Wfi => Some(Exit::Wfi),
             Flow::Device => Some(Exit::Device),
+            Flow::Watch(hit) => Some(Exit::Debug(DebugEvent::Watch(hit))),
         }
     }
 
-    /// A trap happened at `pc`: count it, watch for a storm, and either
-    /// enter it (delegated) or hand it to the host.
+    /// A trap happened at `pc`: count it, and either enter it (delegated,
+    /// unless it makes a trap storm) or hand it to the host.
     fn raise(&mut self, trap: Trap) -> Option<Exit> {
         let pc = self.arch.pc;
         match trap {
-            Trap::Exception { cause, .. } => {
-                self.stats.exceptions[cause.code() as usize & 15] += 1;
-                if self.storm.exception(cause, pc, self.arch.core.instret) {
-                    tracing::debug!(target: "cpu::trap", "pc {pc:#x}: trap storm: {trap}");
-                    return Some(Exit::TrapStorm { trap, pc });
-                }
-            }
+            Trap::Exception { cause, .. } => self.stats.exceptions[cause.code() as usize & 15] += 1,
             Trap::Interrupt(i) => self.stats.interrupts[i.code() as usize & 15] += 1,
         }
         if self.arch.core.delegated(trap) {
+            if let Some(storm) = self.storm.trap(trap, pc, self.arch.core.instret) {
+                tracing::debug!(target: "cpu::trap", "pc {pc:#x}: {storm}");
+                return Some(Exit::TrapStorm(storm));
+            }
             self.stats.delegated += 1;
             self.take_trap(trap);
-            None
+            self.stop_traps
+                .then_some(Exit::Debug(DebugEvent::Trapped(trap)))
         } else {
+            // The host takes it; when it resumes the hart it has handled
+            // it, as M-mode firmware returning with `mret` would have.
+            self.storm.returned(self.arch.core.instret);
             self.stats.to_host += 1;
             tracing::debug!(
                 target: "cpu::trap",
@@ -234,56 +294,75 @@ impl Hart {
     /// Runs until something needs the host (see [`Exit`]), retiring at most
     /// `budget` instructions.
     pub fn run<D: Devices>(&mut self, dev: &mut D, budget: u64) -> Exit {
-        self.engine.start_run(self.arch.pc);
+        self.engine.start_run(self.arch.pc, false);
+        self.run_counted(dev, budget, false)
+    }
+
+    /// Events since reset: retired instructions plus traps raised (a
+    /// debugger's unit of a single step, [`crate::debug`]).
+    pub fn events(&self) -> u64 {
+        let traps: u64 = self
+            .stats
+            .exceptions
+            .iter()
+            .chain(&self.stats.interrupts)
+            .sum();
+        self.arch.core.instret.wrapping_add(traps)
+    }
+
+    /// Runs until something needs the host (see [`Exit`]) or `events`
+    /// events have happened ([`Exit::BudgetExhausted`], before a pending
+    /// interrupt if that would be the next). A breakpoint at `pc` where it
+    /// starts does not stop it: that instruction runs (so that a debugger
+    /// resumes from a breakpoint, and a single step always moves).
+    pub fn run_events<D: Devices>(&mut self, dev: &mut D, events: u64) -> Exit {
+        self.engine.start_run(self.arch.pc, true);
+        self.run_counted(dev, events, true)
+    }
+
+    /// [`Hart::run`], with `budget` counting every event when `events`.
+    fn run_counted<D: Devices>(&mut self, dev: &mut D, budget: u64, events: bool) -> Exit {
         let exit = if self.reference {
-            self.run_steps(dev, budget)
+            self.run_loop::<D, { Mode::STEPS }>(dev, budget, events)
         } else if self.engine.instrumented() {
-            self.run_loop::<D, { Mode::FULL }>(dev, budget)
+            self.run_loop::<D, { Mode::FULL }>(dev, budget, events)
         } else if self.engine.digest_on {
-            self.run_loop::<D, { Mode::DIGEST }>(dev, budget)
+            self.run_loop::<D, { Mode::DIGEST }>(dev, budget, events)
         } else {
-            self.run_loop::<D, { Mode::PLAIN }>(dev, budget)
+            self.run_loop::<D, { Mode::PLAIN }>(dev, budget, events)
         };
         self.stats.retired = self.arch.core.instret;
         exit
     }
 
-    /// The reference run: one [`Hart::step`] at a time, with the budget
-    /// and breakpoints looked at between the interrupt and the instruction,
-    /// as [`Hart::run_loop`] does.
-    fn run_steps<D: Devices>(&mut self, dev: &mut D, budget: u64) -> Exit {
-        let end = self.arch.core.instret.saturating_add(budget);
+    /// The run: between instructions it does what [`Hart::step`] does
+    /// before each one, and the instructions run through the engine, a
+    /// block at a time ([`Mode::STEPS`], the reference mode: one
+    /// [`Hart::step`]'s instruction at a time). Interrupts are only looked
+    /// at when something that decides them changed, never per instruction:
+    /// a block ends at any instruction that changes them, and at the timer
+    /// deadline. With `events`, each trap raised takes one from the
+    /// instructions still allowed, so that `end - instret` is always the
+    /// events left.
+    fn run_loop<D: Devices, const MODE: u8>(
+        &mut self,
+        dev: &mut D,
+        budget: u64,
+        events: bool,
+    ) -> Exit {
+        let mut end = self.arch.core.instret.saturating_add(budget);
         loop {
-            self.catch_up();
-            if let Some(i) = self.arch.core.pending_interrupt() {
-                match self.raise(Trap::Interrupt(i)) {
-                    Some(exit) => return exit,
-                    None => continue,
-                }
-            }
-            if self.arch.core.instret >= end {
-                return Exit::BudgetExhausted;
-            }
-            if self.engine.breakpoint_at(self.arch.pc) {
-                self.engine.stopped_at_breakpoint(self.arch.pc);
-                return Exit::Breakpoint;
-            }
-            if let Some(exit) = self.instruction(dev) {
+            if let Some(exit) = self.catch_up() {
                 return exit;
             }
-        }
-    }
-
-    /// The fast run: the engine runs blocks of instructions, and between
-    /// blocks this loop does what [`Hart::step`] does before each
-    /// instruction. Interrupts are only looked at when something that
-    /// decides them changed, never per instruction: a block ends at any
-    /// instruction that changes them, and at the timer deadline.
-    fn run_loop<D: Devices, const MODE: u8>(&mut self, dev: &mut D, budget: u64) -> Exit {
-        let end = self.arch.core.instret.saturating_add(budget);
-        loop {
-            self.catch_up();
+            if events && self.arch.core.instret >= end {
+                // Counted exactly: stop before an interrupt too.
+                return Exit::BudgetExhausted;
+            }
             if let Some(i) = self.arch.core.pending_interrupt() {
+                if events {
+                    end -= 1;
+                }
                 if let Some(exit) = self.raise(Trap::Interrupt(i)) {
                     return exit;
                 }
@@ -292,14 +371,22 @@ impl Hart {
             if self.arch.core.instret >= end {
                 return Exit::BudgetExhausted;
             }
-            let limit = end.min(self.arch.core.timer_deadline());
-            let stop = self.engine.run_block::<D, MODE>(
-                &mut self.arch,
-                &mut self.mmu,
-                &mut self.digest,
-                dev,
-                limit,
-            );
+            let stop = if MODE == Mode::STEPS {
+                if self.engine.breakpoint_at(self.arch.pc) {
+                    Stop::Breakpoint
+                } else {
+                    self.instruction(dev)
+                }
+            } else {
+                let limit = end.min(self.arch.core.timer_deadline());
+                self.engine.run_block::<D, MODE>(
+                    &mut self.arch,
+                    &mut self.mmu,
+                    &mut self.digest,
+                    dev,
+                    limit,
+                )
+            };
             match stop {
                 Stop::Limit => {}
                 Stop::Flow(flow) => {
@@ -308,6 +395,9 @@ impl Hart {
                     }
                 }
                 Stop::Trap(trap) => {
+                    if events {
+                        end = end.saturating_sub(1);
+                    }
                     if let Some(exit) = self.raise(trap) {
                         return exit;
                     }
@@ -364,7 +454,65 @@ impl Hart {
     /// at any of `addrs` (virtual addresses). Running again from the
     /// breakpoint runs that instruction.
     pub fn set_breakpoints(&mut self, addrs: &[u64]) {
-        self.engine.set_breakpoints(addrs);
+        self.engine.set_breakpoints(addrs, &mut self.mmu);
+    }
+
+    /// The debugger's stops besides breakpoints ([`crate::debug`]). Cached
+    /// translations of newly watched pages are dropped.
+    pub fn set_debug_stops(&mut self, stops: DebugStops) {
+        self.stop_traps = stops.traps;
+        self.stop_privileged = stops.privileged;
+        self.mmu.watches = stops.watches;
+        self.mmu.hit = None;
+        self.mmu.tlb_r.flush();
+        self.mmu.tlb_w.flush();
+    }
+
+    /// The debugger's stops.
+    pub fn debug_stops(&self) -> DebugStops {
+        DebugStops {
+            watches: self.mmu.watches.clone(),
+            traps: self.stop_traps,
+            privileged: self.stop_privileged,
+        }
+    }
+
+    /// The architectural state, without RAM.
+    pub fn state(&self) -> HartState {
+        HartState {
+            arch: self.arch.clone(),
+            digest: self.digest,
+            stats: self.stats.clone(),
+            storm: self.storm.clone(),
+        }
+    }
+
+    /// Puts back a state from [`Hart::state`] (RAM is the caller's, through
+    /// [`Hart::write_phys`]). Cached translations are dropped.
+    pub fn set_state(&mut self, s: &HartState) {
+        self.arch = s.arch.clone();
+        self.arch.x[0] = 0;
+        self.digest = s.digest;
+        self.stats = s.stats.clone();
+        self.storm = s.storm.clone();
+        self.mmu.hit = None;
+        self.flush_tlb();
+        self.mmu.sync(&self.arch.core);
+    }
+
+    /// The RAM pages written since the last call (numbers counted from
+    /// [`RAM_BASE`], ascending), and a fresh record from now on.
+    pub fn take_dirty_pages(&mut self) -> Vec<usize> {
+        let pages = self.mmu.ram.take_dirty_pages();
+        // Stores through the store TLB would go unnoticed: drop it, so that
+        // the next store to each page marks it again.
+        self.mmu.tlb_w.flush();
+        pages
+    }
+
+    /// RAM page `n` (4096 bytes), if RAM has it.
+    pub fn ram_page(&self, n: usize) -> Option<&[u8]> {
+        self.mmu.ram.page(n)
     }
 
     /// Whether hot pages are translated to host code (on by default where

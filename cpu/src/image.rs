@@ -1,8 +1,12 @@
 //! Program images: what an ELF executable puts in guest memory.
 //!
 //! [`Image::from_elf`] checks that a file is an ELF64 little-endian RISC-V
-//! executable (`ET_EXEC`) whose loadable (`PT_LOAD`) segments fit in RAM,
-//! and returns its entry point, segments and symbols. Anything else is an
+//! executable (`ET_EXEC`) that can run: its loadable (`PT_LOAD`) segments
+//! fit in RAM without overlapping, and its entry point is an aligned
+//! address among their bytes (anywhere else the first instruction fetch
+//! faults, or finds zeros, an illegal instruction, and with `stvec` still 0
+//! the guest can only storm traps). It returns the entry point, segments
+//! and symbols. Anything else is an
 //! [`ImageError`] that says what the file is and what to do about it. The
 //! ELF format is the System V gABI's; the RISC-V specifics (`EM_RISCV`) come
 //! from the RISC-V ELF psABI. Segments load at their physical address
@@ -52,6 +56,33 @@ pub enum ImageError {
         ram_start: u64,
         ram_end: u64,
     },
+    #[error(
+        "segments {first:#x}..{first_end:#x} and {second:#x}..{second_end:#x} overlap: \
+         each byte of memory can be loaded from one segment only (check the linker script)"
+    )]
+    OverlappingSegments {
+        first: u64,
+        first_end: u64,
+        second: u64,
+        second_end: u64,
+    },
+    #[error(
+        "entry point {entry:#x} is outside RAM {ram_start:#x}..{ram_end:#x}: the first \
+         instruction fetch would fault; link the program inside RAM (e.g. at 0x80200000) \
+         and set its entry (the _start symbol) there"
+    )]
+    EntryOutsideRam {
+        entry: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
+    #[error("entry point {0:#x} is not 4-byte aligned: instructions are 32 bits (IALIGN = 32)")]
+    EntryMisaligned(u64),
+    #[error(
+        "entry point {0:#x} is not in the bytes of any loaded segment: the first instruction \
+         there would be 0, an illegal instruction (is _start in .text?)"
+    )]
+    EntryNotLoaded(u64),
 }
 
 /// A loadable segment: `data` goes at `addr`, followed by zeros up to
@@ -129,8 +160,11 @@ impl Image {
         if segments.is_empty() {
             return Err(ImageError::NoSegments);
         }
+        check_overlaps(&segments)?;
+        let entry = elf.header.e_entry(LE);
+        check_entry(entry, &segments, &ram)?;
         Ok(Image {
-            entry: elf.header.e_entry(LE),
+            entry,
             segments,
             symbols: elf.symbols()?,
         })
@@ -150,6 +184,54 @@ impl Image {
             .rev()
             .find(|s| s.size == 0 || addr - s.addr < s.size)
     }
+}
+
+/// No two segments share a byte of memory (QEMU would load the later one
+/// over the earlier; a linker never makes such a file on purpose).
+fn check_overlaps(segments: &[Segment]) -> Result<(), ImageError> {
+    // Segments are inside RAM here, so `addr + mem_size` does not overflow.
+    let mut ranges: Vec<(u64, u64)> = segments
+        .iter()
+        .map(|s| (s.addr, s.addr + s.mem_size))
+        .collect();
+    ranges.sort_unstable();
+    for pair in ranges.windows(2) {
+        let ((first, first_end), (second, second_end)) = (pair[0], pair[1]);
+        if second < first_end {
+            return Err(ImageError::OverlappingSegments {
+                first,
+                first_end,
+                second,
+                second_end,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The entry point is where the hart can fetch the program's first
+/// instruction: in RAM, 4-byte aligned, among a segment's file bytes.
+fn check_entry(entry: u64, segments: &[Segment], ram: &Range<u64>) -> Result<(), ImageError> {
+    if !ram.contains(&entry) {
+        return Err(ImageError::EntryOutsideRam {
+            entry,
+            ram_start: ram.start,
+            ram_end: ram.end,
+        });
+    }
+    if entry % 4 != 0 {
+        return Err(ImageError::EntryMisaligned(entry));
+    }
+    let loaded = segments.iter().any(|s| match entry.checked_sub(s.addr) {
+        Some(at) => at
+            .checked_add(4)
+            .is_some_and(|end| end <= s.data.len() as u64),
+        None => false,
+    });
+    if !loaded {
+        return Err(ImageError::EntryNotLoaded(entry));
+    }
+    Ok(())
 }
 
 /// The executable sections of an ELF executable (checked as

@@ -27,6 +27,7 @@ use crate::image::Image;
 use crate::port::{HartPort, PhysAddr};
 use crate::privileged::Sleep;
 use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
 pub use crate::privileged::{MCOUNTEREN, MEDELEG, MIDELEG};
@@ -74,11 +75,15 @@ pub enum StopReason {
     /// `wfi` with nothing that can ever wake the hart.
     Hang { pc: u64, why: &'static str },
     /// The same trap at the same `pc` over and over without progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    TrapStorm(Storm),
     /// A trap reached M-mode that the SEE never leaves undelegated.
     UnexpectedTrap { trap: Trap, pc: u64 },
     /// The hart stopped at a breakpoint the SEE never set.
     UnexpectedBreakpoint { pc: u64 },
+    /// The console's output (or another output sharing its
+    /// [`crate::devices::Hangup`]) is a pipe whose reader went away: nobody
+    /// reads what the run says any more.
+    OutputClosed,
 }
 
 /// How a run finished.
@@ -104,6 +109,9 @@ pub mod status {
     pub const HANG: u8 = 125;
     /// The guest stormed traps.
     pub const TRAP_STORM: u8 = 126;
+    /// An output of the run was a closed pipe: the status a shell shows
+    /// for a program killed by SIGPIPE (128 + 13), as `yes | head` does.
+    pub const OUTPUT_CLOSED: u8 = 141;
 }
 
 impl Outcome {
@@ -115,7 +123,8 @@ impl Outcome {
             Outcome::Ended(end) => end.code.min(255) as u8,
             Outcome::Stopped(StopReason::InstructionLimit { .. }) => status::INSTRUCTION_LIMIT,
             Outcome::Stopped(StopReason::Hang { .. }) => status::HANG,
-            Outcome::Stopped(StopReason::TrapStorm { .. }) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::TrapStorm(_)) => status::TRAP_STORM,
+            Outcome::Stopped(StopReason::OutputClosed) => status::OUTPUT_CLOSED,
             Outcome::Stopped(
                 StopReason::UnexpectedTrap { .. } | StopReason::UnexpectedBreakpoint { .. },
             ) => status::INTERNAL,
@@ -131,14 +140,12 @@ impl fmt::Display for StopReason {
                 "instruction limit reached: stopped after {limit} instructions (raise it with --max-instructions, 0 = no limit)"
             ),
             StopReason::Hang { pc, why } => write!(f, "guest hung at pc {pc:#x}: {why}"),
-            StopReason::TrapStorm { trap, pc } => write!(
-                f,
-                "trap storm: {trap} at pc {pc:#x}, over and over with no instruction retiring in between"
-            ),
+            StopReason::TrapStorm(storm) => write!(f, "{storm}"),
             StopReason::UnexpectedTrap { trap, pc } => write!(
                 f,
                 "unexpected trap into the SEE at pc {pc:#x}: {trap} (natively it should have been delegated to S-mode; a trapvisor bug)"
             ),
+            StopReason::OutputClosed => write!(f, "stopped: the output pipe was closed"),
             StopReason::UnexpectedBreakpoint { pc } => {
                 write!(f, "unexpected breakpoint at pc {pc:#x} (none was set; a trapvisor bug)")
             }
@@ -303,9 +310,23 @@ impl<H: HartPort> Machine<H> {
         if !self.hart.write_phys(PhysAddr(addr), data) {
             return false;
         }
-        let zeros = vec![0; (mem_size.saturating_sub(data.len() as u64)) as usize];
-        self.hart
-            .write_phys(PhysAddr(addr + data.len() as u64), &zeros)
+        // The zeros up to `mem_size` (`.bss`), a page at a time, written
+        // only where RAM is not zero already: a fresh machine's RAM is, and
+        // its pages then stay untouched (`crate::ram`).
+        const ZEROS: [u8; 4096] = [0; 4096];
+        let mut page = [0u8; 4096];
+        let mut at = addr + data.len() as u64;
+        while at < end {
+            let n = (end - at).min(4096 - at % 4096) as usize;
+            if !self.hart.read_phys(PhysAddr(at), &mut page[..n]) {
+                return false;
+            }
+            if page[..n] != ZEROS[..n] && !self.hart.write_phys(PhysAddr(at), &ZEROS[..n]) {
+                return false;
+            }
+            at += n as u64;
+        }
+        true
     }
 
     /// The budget for the next `hart.run`: at most `most`, and what is left
@@ -334,11 +355,43 @@ impl<H: HartPort> Machine<H> {
                 flow: Flow::Stop(outcome),
             };
         }
+        // Nobody reads the output any more (a closed pipe): end quietly.
+        if self.devices.uart.console.hung_up() {
+            let outcome = Outcome::Stopped(StopReason::OutputClosed);
+            self.outcome = Some(outcome);
+            return Step {
+                retired: 0,
+                exit: Exit::BudgetExhausted,
+                handler: Handler::Budget,
+                flow: Flow::Stop(outcome),
+            };
+        }
         let before = self.hart.arch().core.instret;
         let budget = self.budget(budget.max(1));
         let exit = self.hart.run(&mut self.devices, budget);
         let retired = self.hart.arch().core.instret - before;
-        let (handler, flow) = match exit {
+        let (handler, flow) = self.answer(exit);
+        if let Flow::Stop(outcome) = flow {
+            self.devices.uart.console.flush();
+            self.outcome = Some(outcome);
+        }
+        Step {
+            retired,
+            exit,
+            handler,
+            flow,
+        }
+    }
+
+    /// What the SEE does about one exit of the hart (a debugger that runs
+    /// the hart itself calls it for every exit it does not keep).
+    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
+        self.answer(exit).1
+    }
+
+    /// The handler for `exit`, and what it says.
+    fn answer(&mut self, exit: Exit) -> (Handler, Flow) {
+        match exit {
             // An `ecall` from S-mode is the one exception the SEE keeps
             // (medeleg bit 9 clear): it is an SBI call to M-mode.
             Exit::Trap(Trap::Exception {
@@ -369,19 +422,12 @@ impl<H: HartPort> Machine<H> {
             // The test finisher was written.
             Exit::Device => (Handler::Device, handle_device(&self.devices)),
             // The hart saw the same exception at the same pc repeat.
-            Exit::TrapStorm { trap, pc } => (Handler::TrapStorm, handle_trap_storm(trap, pc)),
-            // The SEE sets no breakpoints (the debugger has its own loop).
-            Exit::Breakpoint => (Handler::Breakpoint, handle_breakpoint(self.hart.arch().pc)),
-        };
-        if let Flow::Stop(outcome) = flow {
-            self.devices.uart.console.flush();
-            self.outcome = Some(outcome);
-        }
-        Step {
-            retired,
-            exit,
-            handler,
-            flow,
+            Exit::TrapStorm(storm) => (Handler::TrapStorm, handle_trap_storm(storm)),
+            // The SEE sets no breakpoints or debug stops (a debugger keeps
+            // those exits for itself).
+            Exit::Breakpoint | Exit::Debug(_) => {
+                (Handler::Breakpoint, handle_breakpoint(self.hart.arch().pc))
+            }
         }
     }
 
@@ -533,8 +579,8 @@ pub fn handle_device(devices: &NativeDevices) -> Flow {
 /// The same exception at the same `pc`, over and over, with nothing
 /// retiring (e.g. `stvec` pointing at unmapped memory): the guest can make
 /// no progress, so stop it and say where.
-pub fn handle_trap_storm(trap: Trap, pc: u64) -> Flow {
-    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm { trap, pc }))
+pub fn handle_trap_storm(storm: Storm) -> Flow {
+    Flow::Stop(Outcome::Stopped(StopReason::TrapStorm(storm)))
 }
 
 /// A breakpoint the native SEE never sets.
@@ -543,13 +589,20 @@ pub fn handle_breakpoint(pc: u64) -> Flow {
 }
 
 /// Why an image cannot boot on a machine of a given RAM size.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}")]
-pub struct BootError {
-    pub addr: u64,
-    pub size: u64,
-    pub ram_start: u64,
-    pub ram_end: u64,
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BootError {
+    #[error(
+        "segment at {addr:#x} ({size:#x} bytes) does not fit in RAM {ram_start:#x}..{ram_end:#x}"
+    )]
+    SegmentOutsideRam {
+        addr: u64,
+        size: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
+    /// The host cannot reserve the guest's RAM.
+    #[error("guest RAM: {0}")]
+    Memory(#[from] crate::ram::RamError),
 }
 
 impl Machine<Hart> {
@@ -560,11 +613,11 @@ impl Machine<Hart> {
         ram_size: u64,
         console: Console,
     ) -> Result<Machine<Hart>, BootError> {
-        let mut machine = Machine::new(Hart::new(ram_size), console, image.entry);
+        let mut machine = Machine::new(Hart::with_ram(ram_size)?, console, image.entry);
         for seg in &image.segments {
             if !machine.load_segment(seg.addr, &seg.data, seg.mem_size) {
                 let ram = machine.hart.ram_range();
-                return Err(BootError {
+                return Err(BootError::SegmentOutsideRam {
                     addr: seg.addr,
                     size: seg.mem_size,
                     ram_start: ram.start,
@@ -865,7 +918,17 @@ mod tests {
             cause: Exception::InstructionAccessFault,
             tval: 0,
         };
-        let Flow::Stop(outcome) = handle_trap_storm(trap, 0) else {
+        let first = Trap::Exception {
+            cause: Exception::IllegalInstruction,
+            tval: 0x1234,
+        };
+        let storm = crate::storm::Storm {
+            trap,
+            pc: 0,
+            first,
+            first_pc: 0x8020_0000,
+        };
+        let Flow::Stop(outcome) = handle_trap_storm(storm) else {
             panic!("must stop");
         };
         assert_eq!(outcome.exit_status(), status::TRAP_STORM);
@@ -875,6 +938,10 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("at pc 0x0"), "{msg}");
+        assert!(
+            msg.contains("began with illegal instruction (cause 2, tval 0x1234) at pc 0x80200000"),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -1099,7 +1166,7 @@ mod tests {
             assert!(
                 matches!(
                     report.outcome,
-                    Outcome::Stopped(StopReason::TrapStorm { pc: 0x1000, .. })
+                    Outcome::Stopped(StopReason::TrapStorm(Storm { pc: 0x1000, .. }))
                 ),
                 "{}",
                 report.outcome

@@ -12,9 +12,10 @@
 //! code (so a fast store never has to look at the decode cache). In bare
 //! mode the entries hold identity translations.
 
+use crate::debug::{Watch, WatchHit};
 use crate::devices::Devices;
 use crate::privileged::{Core, Priv};
-use crate::ram::Ram;
+use crate::ram::{Ram, RamError};
 use crate::sv39::{self, Update};
 use crate::trap::Trap;
 
@@ -126,18 +127,66 @@ pub struct Mmu {
     pub(crate) ctx: u64,
     /// The `satp` the TLB was filled under.
     pub(crate) tlb_satp: u64,
+    /// Watched ranges (a debugger's, [`crate::debug`]): their pages get no
+    /// TLB entry for the watched kind of access.
+    pub(crate) watches: Vec<Watch>,
+    /// An access to a watched range by the instruction running now.
+    pub(crate) hit: Option<WatchHit>,
 }
 
 impl Mmu {
-    /// `ram_size` bytes of RAM (rounded up to pages) behind empty TLBs.
-    pub(crate) fn new(ram_size: u64, core: &Core) -> Mmu {
-        Mmu {
-            ram: Ram::new(ram_size),
+    /// `ram_size` bytes of RAM (rounded up to pages) behind empty TLBs, or
+    /// why the host cannot reserve them.
+    pub(crate) fn new(ram_size: u64, core: &Core) -> Result<Mmu, RamError> {
+        Ok(Mmu {
+            ram: Ram::new(ram_size)?,
             tlb_x: Tlb::new(),
             tlb_r: Tlb::new(),
             tlb_w: Tlb::new(),
             ctx: context(core),
             tlb_satp: core.csr.satp,
+            watches: Vec::new(),
+            hit: None,
+        })
+    }
+
+    /// Whether a load or store TLB entry may be made for the page of `va`:
+    /// not when that kind of access to it is watched.
+    fn tlb_may_cache(&self, va: u64, acc: Access) -> bool {
+        if self.watches.is_empty() {
+            return true;
+        }
+        let page = va & !(PAGE_SIZE - 1);
+        !self.watches.iter().any(|w| {
+            w.on_page(page)
+                && match acc {
+                    Access::Load => w.read,
+                    Access::Store => w.write,
+                    Access::Fetch => false,
+                }
+        })
+    }
+
+    /// A load (`read`) and/or store (`write`) of `size` bytes at `va`, by
+    /// the instruction at `pc`, is about to complete: note it if it touches
+    /// a watched range.
+    #[inline]
+    pub(crate) fn note_access(&mut self, va: u64, size: u64, read: bool, write: bool, pc: u64) {
+        if self.watches.is_empty() {
+            return;
+        }
+        let hit = self
+            .watches
+            .iter()
+            .any(|w| w.overlaps(va, size) && ((read && w.read) || (write && w.write)));
+        if hit {
+            self.hit = Some(WatchHit {
+                va,
+                size,
+                read,
+                write,
+                pc,
+            });
         }
     }
 
@@ -177,6 +226,15 @@ impl Mmu {
             // which keeps the decode cache coherent.
             if acc == Access::Store && self.ram.code.has_code(off >> 12) {
                 return Ok(pa);
+            }
+            // A watched page takes the slow path, which notes the access.
+            if !self.tlb_may_cache(va, acc) {
+                return Ok(pa);
+            }
+            if acc == Access::Store {
+                // Stores through the entry will not be seen one by one: the
+                // page counts as written from now on (`crate::debug`).
+                self.ram.mark_dirty(off, PAGE_SIZE as usize);
             }
             let ctx = self.ctx;
             let tlb = match acc {

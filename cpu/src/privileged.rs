@@ -3,7 +3,9 @@
 //! `mcounteren`, TVM/TW/TSR), the clock and timer, and the rules over them:
 //! CSR access and WARL legalisation, trap entry and the trap-vector target,
 //! `sret`, the choice of a pending interrupt, `wfi`'s sleep or hang
-//! (privileged spec chapters 3 and 4, Zicsr, Zicntr).
+//! (privileged spec chapters 3 and 4, Zicsr, Zicntr). (Trap storms, which
+//! are the host's business rather than the architecture's, are
+//! [`crate::storm`]'s, used both ways too.)
 //!
 //! [`Core`] is plain state and every rule is a plain function over it, so it
 //! runs on real state or virtual state alike, as Spike's `virtualized_csr_t`
@@ -64,10 +66,6 @@ pub const MIDELEG: u64 = S_INTERRUPTS;
 
 /// S-mode may read `cycle`, `time` and `instret` (`scounteren` decides for U).
 pub const MCOUNTEREN: u64 = 0b111;
-
-/// How many times in a row the same exception may hit the same `pc`
-/// without progress before the run is stopped as a trap storm.
-pub const TRAP_STORM_LIMIT: u32 = 1000;
 
 /// A CSR access the current privilege may not make: the instruction is
 /// illegal.
@@ -323,7 +321,7 @@ impl Core {
         if self.privilege == Priv::User
             || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TSR != 0)
         {
-            return Err(Trap::illegal(bits));
+            return Err(Trap::illegal_instruction(bits));
         }
         let s = self.csr.mstatus;
         self.privilege = if s & csr::SSTATUS_SPP != 0 {
@@ -343,7 +341,7 @@ impl Core {
     /// `mret` is M-mode's: M-mode is the host, so as guest code it is
     /// always illegal.
     pub fn mret(&self, bits: u32) -> Result<u64, Trap> {
-        Err(Trap::illegal(bits))
+        Err(Trap::illegal_instruction(bits))
     }
 
     /// Whether `wfi` may run here (privileged spec 3.3.3): illegal in
@@ -352,7 +350,7 @@ impl Core {
         if self.privilege == Priv::User
             || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TW != 0)
         {
-            return Err(Trap::illegal(bits));
+            return Err(Trap::illegal_instruction(bits));
         }
         Ok(())
     }
@@ -363,7 +361,7 @@ impl Core {
         if self.privilege == Priv::User
             || (self.privilege == Priv::Supervisor && self.csr.mstatus & MSTATUS_TVM != 0)
         {
-            return Err(Trap::illegal(bits));
+            return Err(Trap::illegal_instruction(bits));
         }
         Ok(())
     }
@@ -511,7 +509,8 @@ impl Core {
         };
         // A csrrw with rd = x0 does not read (the write checks access).
         let old = if read {
-            self.csr_read(csr).map_err(|_| Trap::illegal(bits))?
+            self.csr_read(csr)
+                .map_err(|_| Trap::illegal_instruction(bits))?
         } else {
             0
         };
@@ -521,7 +520,9 @@ impl Core {
                 Op::Csrrs | Op::Csrrsi => old | src,
                 _ => old & !src,
             };
-            let effect = self.csr_write(csr, new).map_err(|_| Trap::illegal(bits))?;
+            let effect = self
+                .csr_write(csr, new)
+                .map_err(|_| Trap::illegal_instruction(bits))?;
             Some((new, effect))
         } else {
             None
@@ -559,41 +560,6 @@ pub fn tvec_target(stvec: u64, trap: Trap) -> u64 {
     match trap {
         Trap::Interrupt(i) if stvec & 3 == 1 => base.wrapping_add(4 * i.code()),
         _ => base,
-    }
-}
-
-/// Trap-storm detection, natively and under the monitor alike: the same
-/// exception at the same `pc`, [`TRAP_STORM_LIMIT`] times in a row, with no
-/// instruction retired since the previous one or since the last trap
-/// return. Such a guest can make no progress; it is stopped instead of
-/// spinning until its instruction limit.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StormGuard {
-    last: Option<(Exception, u64)>,
-    count: u32,
-    /// `instret` at the later of the last exception and the last trap
-    /// return: what retired before it is not progress.
-    progress_mark: u64,
-}
-
-impl StormGuard {
-    /// Records exception `cause` raised at `pc` with `instret` retired so
-    /// far; `true` if it is a storm (the trap must not be taken).
-    pub fn exception(&mut self, cause: Exception, pc: u64, instret: u64) -> bool {
-        if self.last == Some((cause, pc)) && instret == self.progress_mark {
-            self.count += 1;
-        } else {
-            self.count = 1;
-            self.last = Some((cause, pc));
-        }
-        self.progress_mark = instret;
-        self.count >= TRAP_STORM_LIMIT
-    }
-
-    /// A trap return (`sret`) retired, `instret` counting it: the handler
-    /// finished, which is progress, but what it ran is not.
-    pub fn trap_return(&mut self, instret: u64) {
-        self.progress_mark = instret;
     }
 }
 
@@ -713,25 +679,8 @@ mod tests {
         let wrcycle = Insn::new(Op::Csrrw, 0, 5, 0, 0xc00);
         assert_eq!(
             c.csr_instruction(&wrcycle, 7, 1),
-            Err(Trap::illegal(7)),
+            Err(Trap::illegal_instruction(7)),
             "cycle is read-only"
         );
-    }
-
-    #[test]
-    fn the_storm_guard_needs_no_progress_in_between() {
-        let mut g = StormGuard::default();
-        let e = Exception::IllegalInstruction;
-        for _ in 1..TRAP_STORM_LIMIT {
-            assert!(!g.exception(e, 0x100, 7));
-        }
-        assert!(g.exception(e, 0x100, 7), "the 1000th in a row");
-        let mut g = StormGuard::default();
-        for k in 0..2 * TRAP_STORM_LIMIT as u64 {
-            assert!(
-                !g.exception(e, 0x100, k),
-                "an instruction retired each time"
-            );
-        }
     }
 }

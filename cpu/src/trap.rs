@@ -107,12 +107,18 @@ impl Interrupt {
 }
 
 impl Trap {
-    /// The illegal-instruction exception for the instruction `bits`
-    /// (`stval` holds the instruction, privileged spec 4.1.9).
-    pub fn illegal(bits: u32) -> Trap {
+    /// The illegal-instruction exception for the instruction fetched as
+    /// `word`. Its `stval` is the faulting instruction's bits (privileged
+    /// spec 4.1.9, as QEMU does): all 32 for a 32-bit instruction, and only
+    /// the first 16 for a word whose low two bits are not `0b11`, which
+    /// begins with a 16-bit parcel (unprivileged spec 1.5, "Base
+    /// Instruction-Length Encoding"), e.g. `0x0004`, a reserved compressed
+    /// encoding.
+    pub fn illegal_instruction(word: u32) -> Trap {
+        let bits = if word & 3 == 3 { word } else { word & 0xffff };
         Trap::Exception {
             cause: Exception::IllegalInstruction,
-            tval: bits as u64,
+            tval: u64::from(bits),
         }
     }
 
@@ -153,5 +159,20 @@ impl std::fmt::Display for Trap {
             }
             Trap::Interrupt(i) => write!(f, "{} (cause {:#x})", i.name(), self.cause_bits()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_illegal_16_bit_parcel_reports_16_bits() {
+        let tval = |w| Trap::illegal_instruction(w).tval();
+        assert_eq!(tval(0xabcd_0004), 0x0004, "a reserved compressed encoding");
+        assert_eq!(tval(0x1234_0000), 0, "the 16-bit illegal instruction");
+        assert_eq!(tval(0xffff_fffe), 0xfffe);
+        assert_eq!(tval(0x1234_500b), 0x1234_500b, "a 32-bit instruction");
+        assert_eq!(tval(0xffff_ffff), 0xffff_ffff);
     }
 }

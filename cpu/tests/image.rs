@@ -186,6 +186,94 @@ fn hand_made_headers() {
     );
 }
 
+/// `bytes` with its entry point (`e_entry`) set to `entry`.
+fn with_entry(mut bytes: Vec<u8>, entry: u64) -> Vec<u8> {
+    bytes[24..32].copy_from_slice(&entry.to_le_bytes());
+    bytes
+}
+
+#[test]
+fn rejects_an_entry_point_where_nothing_can_run() {
+    let one = elf(2, 1, RISCV, EXEC, &[(0x8020_0000, 8, 0x1000)]);
+    assert!(Image::from_elf(&with_entry(one.clone(), 0x8020_0004), RAM).is_ok());
+    let outside = |entry| ImageError::EntryOutsideRam {
+        entry,
+        ram_start: RAM.start,
+        ram_end: RAM.end,
+    };
+    // Nothing there, the top of the address space, the UART, just past RAM.
+    for entry in [0x1000, u64::MAX, 0x1000_0000, 0x8800_0000, 0x7fff_fffc] {
+        assert_eq!(
+            Image::from_elf(&with_entry(one.clone(), entry), RAM),
+            Err(outside(entry)),
+            "{entry:#x}"
+        );
+    }
+    // Not on an instruction boundary.
+    assert_eq!(
+        Image::from_elf(&with_entry(one.clone(), 0x8020_0002), RAM),
+        Err(ImageError::EntryMisaligned(0x8020_0002))
+    );
+    // In RAM, but in the zeros of .bss, past the last whole word of the
+    // file bytes, or in no segment at all.
+    for entry in [0x8020_0008, 0x8020_0800, 0x8020_000c, 0x8000_0000] {
+        assert_eq!(
+            Image::from_elf(&with_entry(one.clone(), entry), RAM),
+            Err(ImageError::EntryNotLoaded(entry)),
+            "{entry:#x}"
+        );
+    }
+    let message = outside(0x1000_0000).to_string();
+    assert!(
+        message.contains("entry point 0x10000000 is outside RAM 0x80000000..0x88000000"),
+        "{message}"
+    );
+}
+
+#[test]
+fn rejects_overlapping_segments() {
+    // The second segment starts inside the first one's .bss, then exactly
+    // at its start, then inside its file bytes; listed either way round.
+    for (a, b) in [
+        ((0x8020_0000, 8, 0x1000), (0x8020_0800, 8, 8)),
+        ((0x8020_0000, 8, 16), (0x8020_0000, 8, 8)),
+        ((0x8020_0000, 8, 16), (0x8020_0004, 8, 8)),
+    ] {
+        for order in [[a, b], [b, a]] {
+            let err = Image::from_elf(&elf(2, 1, RISCV, EXEC, &order), RAM).unwrap_err();
+            assert!(
+                matches!(err, ImageError::OverlappingSegments { .. }),
+                "{order:x?}: {err:?}"
+            );
+        }
+    }
+    let err = Image::from_elf(
+        &elf(
+            2,
+            1,
+            RISCV,
+            EXEC,
+            &[(0x8020_0000, 8, 0x1000), (0x8020_0800, 8, 8)],
+        ),
+        RAM,
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "segments 0x80200000..0x80201000 and 0x80200800..0x80200808 overlap: each byte of \
+         memory can be loaded from one segment only (check the linker script)"
+    );
+    // Touching is not overlapping.
+    let touching = elf(
+        2,
+        1,
+        RISCV,
+        EXEC,
+        &[(0x8020_0000, 8, 16), (0x8020_0010, 8, 8)],
+    );
+    assert!(Image::from_elf(&touching, RAM).is_ok());
+}
+
 #[test]
 fn malformed_files_are_errors_not_panics() {
     let good = elf(2, 1, RISCV, EXEC, &[(0x8020_0000, 8, 16)]);

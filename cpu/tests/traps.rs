@@ -447,9 +447,9 @@ fn trap_storm_is_reported() {
     delegate_like_native(&mut h);
     h.arch.core.csr.stvec = CODE;
     match run_to_exit(&mut h) {
-        Exit::TrapStorm { trap, pc } => {
-            assert_eq!(pc, CODE);
-            assert_eq!(trap.cause_bits(), 2);
+        Exit::TrapStorm(storm) => {
+            assert_eq!(storm.pc, CODE);
+            assert_eq!(storm.trap.cause_bits(), 2);
         }
         e => panic!("{e:?}"),
     }
@@ -466,7 +466,7 @@ fn trap_storm_is_reported() {
     h.arch.core.csr.mstatus |= SSTATUS_SPP;
     assert!(matches!(
         run_to_exit(&mut h),
-        Exit::TrapStorm { pc: CODE, .. }
+        Exit::TrapStorm(cpu::storm::Storm { pc: CODE, .. })
     ));
     // A handler that skips the instruction makes progress: no storm.
     let mut a = Asm::new();

@@ -1,48 +1,14 @@
 //! A guest: its virtual hart, its slice of memory, its shadow tables, its
 //! devices, and what the monitor counted about it.
 
+use cpu::storm::StormWatch;
+
 use crate::memory::GuestRam;
 use crate::shadow::ShadowMmu;
 use crate::stats::GuestStats;
 use crate::vcpu::Vcpu;
 use crate::vdev::VirtualDevices;
 use crate::End;
-
-/// How many times in a row the same exception may hit the same `pc`
-/// without progress before the guest is stopped: the native hart's limit,
-/// so a storming guest stops at the same instruction either way.
-pub const STORM_LIMIT: u32 = 1000;
-
-/// The native hart's trap-storm rule, applied to the exceptions the guest
-/// takes (reflected ones and SBI calls; an emulated instruction is no trap
-/// natively): the same cause at the same `pc` again, with nothing retired
-/// since the last such exception or `sret`, counts towards a storm.
-#[derive(Clone, Debug, Default)]
-pub struct StormGuard {
-    last: Option<(u64, u64)>,
-    count: u32,
-    progress_mark: u64,
-}
-
-impl StormGuard {
-    /// Records an exception the guest takes; `true` if it is a storm (the
-    /// guest must be stopped before taking it).
-    pub fn exception(&mut self, cause: u64, pc: u64, retired: u64) -> bool {
-        if self.last == Some((cause, pc)) && retired == self.progress_mark {
-            self.count += 1;
-        } else {
-            self.count = 1;
-            self.last = Some((cause, pc));
-        }
-        self.progress_mark = retired;
-        self.count >= STORM_LIMIT
-    }
-
-    /// An `sret` retired: the handler returned, that is progress.
-    pub fn sret(&mut self, retired: u64) {
-        self.progress_mark = retired;
-    }
-}
 
 /// The monitor's own guard: a shadow fill at the same `pc` and address,
 /// again and again with nothing retiring, would be a monitor bug looping
@@ -81,7 +47,11 @@ pub struct Guest {
     pub end: Option<End>,
     /// Stop the guest after this many retired instructions.
     pub max_instructions: u64,
-    pub storm: StormGuard,
+    /// The native hart's trap-storm rule, over the traps this guest takes
+    /// (reflected exceptions, injected interrupts) and its trap returns
+    /// (emulated `sret`s, answered SBI calls), with its own retired count:
+    /// a storming guest stops at the same instruction as natively.
+    pub storm: StormWatch,
     pub fills: FillGuard,
 }
 

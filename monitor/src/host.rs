@@ -16,8 +16,9 @@ use cpu::hart::{Digest, Exit, Reservation};
 /// as an [`Exit::Trap`], and the monitor decides what the guest sees.
 pub trait HostHart {
     /// Builds a hart whose RAM (machine memory) is `ram_size` bytes at
-    /// [`cpu::hart::RAM_BASE`], deprivileged as described above.
-    fn deprivileged(ram_size: u64) -> Self
+    /// [`cpu::hart::RAM_BASE`], deprivileged as described above, or says
+    /// why the host cannot give it that memory.
+    fn deprivileged(ram_size: u64) -> Result<Self, cpu::ram::RamError>
     where
         Self: Sized;
     /// Turns the trace digest on or off (off after [`HostHart::deprivileged`]):
@@ -100,8 +101,8 @@ pub(crate) use host_hart_state_fields;
 /// The real hart, deprivileged: nothing delegated, no counters for U-mode,
 /// no timer, no devices, U-mode; the digest off until asked for.
 impl HostHart for cpu::hart::Hart {
-    fn deprivileged(ram_size: u64) -> Self {
-        let mut h = cpu::hart::Hart::new(ram_size);
+    fn deprivileged(ram_size: u64) -> Result<Self, cpu::ram::RamError> {
+        let mut h = cpu::hart::Hart::with_ram(ram_size)?;
         h.arch.core.csr.medeleg = 0;
         h.arch.core.csr.mideleg = 0;
         h.arch.core.csr.mcounteren = 0;
@@ -109,7 +110,7 @@ impl HostHart for cpu::hart::Hart {
         h.arch.core.privilege = cpu::hart::Priv::User;
         h.arch.core.timecmp = u64::MAX;
         h.set_digest(false);
-        h
+        Ok(h)
     }
     fn set_digest(&mut self, on: bool) {
         cpu::hart::Hart::set_digest(self, on);
@@ -196,8 +197,8 @@ pub mod scripted {
     }
 
     impl HostHart for ScriptedHart {
-        fn deprivileged(ram_size: u64) -> Self {
-            ScriptedHart {
+        fn deprivileged(ram_size: u64) -> Result<Self, cpu::ram::RamError> {
+            Ok(ScriptedHart {
                 x: [0; 32],
                 pc: 0,
                 digest: Digest::new(),
@@ -208,7 +209,7 @@ pub mod scripted {
                 reservation: None,
                 ram: vec![0; ram_size as usize],
                 script: VecDeque::new(),
-            }
+            })
         }
         fn set_digest(&mut self, on: bool) {
             self.digest_on = on;

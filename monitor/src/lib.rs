@@ -37,10 +37,10 @@ use std::marker::PhantomData;
 
 use cpu::devices::{Console, Ended};
 use cpu::hart::RAM_BASE;
-use cpu::trap::Trap;
+use cpu::storm::{Storm, StormWatch};
 
 use exits::Log;
-use guest::{FillGuard, Guest, StormGuard};
+use guest::{FillGuard, Guest};
 use host::HostHart;
 use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
@@ -58,8 +58,13 @@ pub enum End {
     InstructionLimit(u64),
     /// `wfi` with no timer set and nothing pending: nothing can wake it.
     Hang,
-    /// The same trap at the same `pc`, over and over, with no progress.
-    TrapStorm { trap: Trap, pc: u64 },
+    /// The same trap at the same `pc`, over and over, with no progress
+    /// ([`cpu::storm`]).
+    TrapStorm(Storm),
+    /// A console's output was a closed pipe (its [`cpu::devices::Hangup`]
+    /// was raised): nobody reads the run any more, and every guest still
+    /// running ends this way.
+    OutputClosed,
 }
 
 impl End {
@@ -81,9 +86,8 @@ impl fmt::Display for End {
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
             ),
-            End::TrapStorm { trap, pc } => {
-                write!(f, "stopped: trap storm: {trap} at pc {pc:#x} over and over")
-            }
+            End::TrapStorm(storm) => write!(f, "stopped: {storm}"),
+            End::OutputClosed => write!(f, "stopped: the output pipe was closed"),
         }
     }
 }
@@ -119,6 +123,13 @@ pub enum MonitorError {
     SegmentOutsideRam { name: String, addr: u64, size: u64 },
     #[error("the guests need more machine memory than the host can address")]
     OutOfMachineMemory,
+    /// The host refused the machine memory every guest's RAM is carved
+    /// from (reserved, not allocated: untouched pages cost nothing).
+    #[error("{guests} guests: machine memory for their RAM and page tables: {source}")]
+    MachineMemory {
+        guests: usize,
+        source: cpu::ram::RamError,
+    },
 }
 
 /// Shadow page-table frames each guest gets by default (512 KiB).
@@ -244,7 +255,11 @@ impl<H: HostHart> Monitor<H> {
             return Err(MonitorError::NoGuests);
         }
         let layout = self.layout()?;
-        let mut hart = H::deprivileged(layout.total);
+        let mut hart =
+            H::deprivileged(layout.total).map_err(|source| MonitorError::MachineMemory {
+                guests: self.specs.len(),
+                source,
+            })?;
         hart.set_digest(self.digest);
         hart.set_translation(self.translation);
         let mut guests = Vec::new();
@@ -275,7 +290,7 @@ impl<H: HostHart> Monitor<H> {
                 stats: GuestStats::default(),
                 end: None,
                 max_instructions: spec.max_instructions,
-                storm: StormGuard::default(),
+                storm: StormWatch::default(),
                 fills: FillGuard::default(),
             });
         }
@@ -318,6 +333,11 @@ impl<H: HostHart> Monitor<H> {
                 log.say(|| "switched onto the hart".into());
             }
             run_slice(&mut guests[i], &mut hart, q, &mut log);
+            if guests[i].devices.console().hung_up() {
+                for g in guests.iter_mut().filter(|g| g.end.is_none()) {
+                    g.end = Some(End::OutputClosed);
+                }
+            }
             if guests[i].end.is_some() {
                 switch_out(&mut guests[i], &mut hart);
                 current = None;

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cpu::devices::{Console, EndHow, NoInput};
+use cpu::devices::{Console, EndHow, Hangup, HangupWriter, NoInput};
 use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
@@ -44,7 +44,8 @@ pub fn exit_status(end: &End) -> u8 {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
         End::Hang => status::HANG,
-        End::TrapStorm { .. } => status::TRAP_STORM,
+        End::TrapStorm(_) => status::TRAP_STORM,
+        End::OutputClosed => status::OUTPUT_CLOSED,
     }
 }
 
@@ -155,7 +156,7 @@ impl<W: Write> Drop for PrefixedLines<W> {
 pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode {
     let bad_input = ExitCode::from(status::BAD_INPUT);
     if trace == Some(Trace::Insn) {
-        eprintln!("trapvisor: --trace insn is for native runs; under the monitor use --trace (every exit and what the monitor did)");
+        say!("trapvisor: --trace insn is for native runs; under the monitor use --trace (every exit and what the monitor did)");
         return bad_input;
     }
     // Every guest is checked before any runs.
@@ -163,13 +164,15 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     for file in files {
         match load_guest(file, args.memory) {
             Ok(g) => guests.push(g),
-            Err(e) => eprintln!("trapvisor: {e}"),
+            Err(e) => say!("trapvisor: {e}"),
         }
     }
     if guests.len() != files.len() {
         return bad_input;
     }
     let names = guest_names(files);
+    // One hangup for every output: a closed pipe ends the whole run quietly.
+    let hangup = Hangup::new();
     let mut consoles = Vec::new();
     for (k, name) in names.iter().enumerate() {
         let out: Box<dyn Write + Send> = match &args.console_dir {
@@ -177,7 +180,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
             Some(dir) => match console_file(dir, name) {
                 Ok(f) => f,
                 Err(e) => {
-                    eprintln!("trapvisor: {e}");
+                    say!("trapvisor: {e}");
                     return bad_input;
                 }
             },
@@ -187,7 +190,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
         } else {
             Box::new(NoInput)
         };
-        consoles.push(Console::new(out, input));
+        consoles.push(Console::new(out, input).with_hangup(hangup.clone()));
     }
 
     let mut m: Monitor = Monitor::new();
@@ -196,7 +199,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     m.set_digest(args.stats.is_some());
     m.set_translation(!args.interpret);
     if trace.is_some() {
-        m.set_trace(Box::new(io::stderr()));
+        m.set_trace(Box::new(HangupWriter::new(io::stderr(), hangup.clone())));
     }
     let max_instructions = match args.max_instructions {
         0 => u64::MAX,
@@ -215,18 +218,26 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     let reports = match m.run(args.quantum) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("trapvisor: {e}");
+            let hint = match e {
+                monitor::MonitorError::MachineMemory { .. } => {
+                    " (run fewer guests, or give them less --memory)"
+                }
+                _ => "",
+            };
+            say!("trapvisor: {e}{hint}");
             return bad_input;
         }
     };
     let wall = start.elapsed();
     let _ = io::stdout().flush();
-    match args.stats {
-        Some(StatsFormat::Json) => {
-            let doc = stats_json::monitor(&reports, files, wall);
-            eprintln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    if !hangup.raised() {
+        match args.stats {
+            Some(StatsFormat::Json) => {
+                let doc = stats_json::monitor(&reports, files, wall);
+                say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            }
+            stats => summarize(&reports, stats.is_some(), wall),
         }
-        stats => summarize(&reports, stats.is_some(), wall),
     }
     ExitCode::from(run_status(reports.iter().map(|r| exit_status(&r.end))))
 }
@@ -239,10 +250,10 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
     for r in reports {
         if stats {
             for line in r.to_string().lines() {
-                eprintln!("trapvisor: {line}");
+                say!("trapvisor: {line}");
             }
         } else if several || !clean(&r.end) {
-            eprintln!(
+            say!(
                 "trapvisor: [{}] {} (status {})",
                 r.name,
                 r.end,
@@ -258,7 +269,7 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
         } else {
             0.0
         };
-        eprintln!(
+        say!(
             "trapvisor: monitor: {} guests, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS (with the trace digest)",
             reports.len()
         );

@@ -17,8 +17,8 @@
 # memory, misaligned loads and stores (which complete), vectored stvec, and
 # sret. Two things are not checked because QEMU's virt CPU has the C
 # extension and this machine does not yet: a jump to a 2-byte aligned
-# address (legal with C, a misaligned-fetch trap without it), and what the
-# 16-bit parcel 0x0000 means.
+# address (legal with C, a misaligned-fetch trap without it), and a valid
+# compressed instruction (which QEMU runs and this machine does not).
         .include "harness-macros.inc"   # CHECK, TRAP_TO, EXPECT_TRAP, ...
         .equ CAUSE_MISALIGNED_FETCH, 0
         .equ CAUSE_FETCH_ACCESS,     1
@@ -78,6 +78,17 @@ _start:
 2:      .word   0x1234500b              # custom-0 opcode: nothing here has it
 1:      EXPECT_TRAP_I illegal-custom-opcode, CAUSE_ILLEGAL, 2b
         STATUS  illegal-from-S-sstatus, SSTATUS_SPP # SPIE = SIE = 0
+        # A word whose low two bits are not 0b11 begins with a 16-bit
+        # parcel: stval holds those 16 bits, not the word. 0x0004 is a
+        # reserved compressed encoding (c.addi4spn with a zero immediate),
+        # 0x0000 the defined illegal instruction: illegal here and on QEMU
+        # with the C extension alike.
+        TRAP_TO 1f
+2:      .word   0xabcd0004
+1:      EXPECT_TRAP illegal-16-bit-parcel, CAUSE_ILLEGAL, 2b, 0x0004
+        TRAP_TO 1f
+2:      .word   0x12340000
+1:      EXPECT_TRAP illegal-16-bit-zero-parcel, CAUSE_ILLEGAL, 2b, 0
         TRAP_TO 1f
 2:      csrr    t0, mstatus             # M-mode CSRs are M-mode's alone
 1:      EXPECT_TRAP_I csrr-mstatus-from-S, CAUSE_ILLEGAL, 2b

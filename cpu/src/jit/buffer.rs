@@ -116,20 +116,38 @@ impl CodeBuf {
 
     /// Runs translated code from `word` of the page whose label table is
     /// `frame.table`.
-    pub(crate) fn enter(&self, frame: &mut Frame, word: usize) {
+    ///
+    /// # Safety
+    ///
+    /// The code reads and writes through `frame`'s raw pointers, so the
+    /// caller promises, for the whole call:
+    /// - `frame.table` is a label table this buffer's [`super::Jit`] made
+    ///   since the buffer was last reset (so every entry is the address of
+    ///   live code in this buffer), and `word` is at most
+    ///   [`crate::dcache::SLOTS_PER_PAGE`] (the table's last index);
+    /// - `frame.x` points to the 32 guest registers, valid for reads and
+    ///   writes;
+    /// - `frame.ram` points to the hart's RAM and `frame.tlb_r`/`tlb_w` to
+    ///   that hart's load and store TLB entries, every entry that can hit
+    ///   naming a RAM page wholly inside that RAM (the invariant
+    ///   `exec::tlb_load` relies on);
+    /// - nothing else reads or writes the registers, RAM or TLB entries
+    ///   while it runs (the caller holds them exclusively);
+    /// - `frame.left` is more than [`translate::SLACK`].
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn enter(&self, frame: &mut Frame, word: usize) {
         debug_assert!(word <= crate::dcache::SLOTS_PER_PAGE);
         debug_assert!(frame.left > translate::SLACK);
         // SAFETY: the entry code was emitted by `translate::shared` at
         // `shared.entry` and is executable. It follows the System V ABI
         // (saves and restores the callee-saved registers it uses, touches no
-        // stack but its pushes) and jumps to `frame.table[word]`, which the
-        // caller took from a live label table of this buffer (tables are
-        // dropped when the buffer is reset). Translated code reads and writes
-        // only through `frame`'s pointers: the registers (indices below 32
-        // built in), RAM at offsets that hit a TLB entry (the same bounds
-        // argument as `exec::tlb_load`), and the label table at an index
-        // below 1024 (checked before the jump).
-        #[allow(unsafe_code)]
+        // stack but its pushes) and jumps to `frame.table[word]`, a live
+        // label of this buffer at an index the table has (the caller's
+        // promise). Translated code reads and writes only through `frame`'s
+        // pointers, which the caller promises valid and exclusive: the
+        // registers (indices below 32 built in), RAM at offsets that hit a
+        // TLB entry (the same bounds argument as `exec::tlb_load`), and the
+        // label table at an index below 1024 (checked before the jump).
         unsafe {
             let entry: extern "sysv64" fn(*mut Frame, u64) =
                 std::mem::transmute(self.ptr.as_ptr().add(self.shared.entry));

@@ -43,6 +43,7 @@ pub(crate) mod translate;
 pub(crate) mod x64;
 
 use crate::dcache::DCache;
+use crate::ram::ZeroedWords;
 
 /// Translated code runs only with more than this many instructions left,
 /// and checks for it at least this often (see [`translate`]).
@@ -93,8 +94,10 @@ pub(crate) struct Jit {
     pages: Vec<PageState>,
     /// Translations of each RAM page so far: kept when the decode cache is
     /// dropped (`fence.i`), so that a loop that runs `fence.i` or rewrites
-    /// its code all the time is soon left to the fast loop.
-    translations: Vec<u32>,
+    /// its code all the time is soon left to the fast loop. One entry per
+    /// RAM page, in lazily backed memory (made at the first translation):
+    /// pages that never run translated code cost nothing.
+    translations: Option<ZeroedWords>,
     /// [`DCache::flushes`] that the pages are for.
     dc_flushes: u64,
     /// Pages translated, and code buffer resets (for `--stats`).
@@ -118,7 +121,7 @@ impl Jit {
             #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
             buf: None,
             pages: Vec::new(),
-            translations: Vec::new(),
+            translations: None,
             dc_flushes: 0,
             translated: 0,
             resets: 0,
@@ -168,7 +171,11 @@ impl Jit {
         let Some(ram_page) = dc.ram_page(chunk) else {
             return Plan::Unmanaged;
         };
-        if self.translations.get(ram_page).copied().unwrap_or(0) >= MAX_TRANSLATIONS {
+        let translated = match &self.translations {
+            Some(t) => t.get(ram_page).unwrap_or(0),
+            None => 0,
+        };
+        if translated >= MAX_TRANSLATIONS {
             return Plan::Unmanaged;
         }
         let (epoch, decodes) = dc.page_state(chunk);
@@ -246,10 +253,15 @@ impl Jit {
         // (TRACE, not DEBUG: `--trace` logs traps, and translation is not one.)
         tracing::trace!(chunk, bytes = page.code.len(), "translated a page");
         if let Some(ram_page) = dc.ram_page(chunk) {
-            if self.translations.len() <= ram_page {
-                self.translations.resize(ram_page + 1, 0);
+            if self.translations.is_none() {
+                // (Without the table, a page is just never left to the
+                // fast loop for translating too often.)
+                self.translations = ZeroedWords::new(dc.ram_pages()).ok();
             }
-            self.translations[ram_page] += 1;
+            if let Some(t) = &mut self.translations {
+                let n = t.get(ram_page).unwrap_or(0);
+                t.set(ram_page, n.saturating_add(1));
+            }
         }
         let st = &mut self.pages[chunk];
         st.epoch = epoch;
@@ -260,14 +272,28 @@ impl Jit {
         Plan::Run(ptr)
     }
 
-    /// Runs translated code: `table` from [`Jit::plan`], entered at `word`
-    /// of the page, with `frame` filled in. The code's stop is in `frame`.
+    /// Runs translated code: `frame.table` from [`Jit::plan`] or
+    /// [`Jit::translate`], entered at `word` of the page. The code's stop
+    /// is in `frame`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`buffer::CodeBuf::enter`]: `frame.table` is a label table
+    /// this `Jit` handed out since its code buffer was last reset (that is,
+    /// since the last `plan` or `translate` call that returned it, with no
+    /// `translate` in between), `word` at most
+    /// [`crate::dcache::SLOTS_PER_PAGE`], `frame.left` more than [`SLACK`],
+    /// and `frame`'s register, RAM and TLB pointers valid and held
+    /// exclusively by the caller for the call, every TLB entry that can hit
+    /// naming a page wholly inside that RAM.
     #[cfg(all(target_arch = "x86_64", unix, not(miri)))]
-    pub(crate) fn run(&self, frame: &mut translate::Frame, word: usize) {
+    #[allow(unsafe_code)]
+    pub(crate) unsafe fn run(&self, frame: &mut translate::Frame, word: usize) {
         let Some(buf) = &self.buf else {
             frame.exit = word as u64;
             return;
         };
-        buf.enter(frame, word);
+        // SAFETY: the caller's promise is `enter`'s contract.
+        unsafe { buf.enter(frame, word) };
     }
 }

@@ -1,6 +1,10 @@
 //! Emulating a load or store to a device: guest device pages are never
 //! mapped, so the access faults; the monitor decodes the instruction and
 //! performs it on the guest's own virtual UART or finisher.
+//!
+//! A misaligned device access is not performed: natively it raises an
+//! access fault (load 5, store 7, `stval` = the first address that is not
+//! RAM), so the guest takes that fault here too (MACHINE.md "The hart").
 
 use cpu::isa::{self, Op};
 
@@ -31,8 +35,12 @@ fn width(op: Op) -> Option<(u8, bool)> {
 
 /// Performs the faulting access at `va` (guest-physical `gpa`) on the
 /// guest's virtual devices, as the hart would on real ones. An access
-/// nothing answers, or by an instruction devices don't take (an AMO), is
-/// the guest's access fault.
+/// nothing answers, a misaligned one, or one by an instruction devices
+/// don't take (an AMO), is the guest's access fault at `va`.
+///
+/// `va` is where the real hart's access faulted: for a misaligned access
+/// that is the first byte the shadow tables do not map, which may lie on
+/// the instruction's second page; natively `stval` is that byte too.
 pub fn emulate_mmio<H: HostHart>(
     g: &mut Guest,
     hart: &mut H,
@@ -51,6 +59,10 @@ pub fn emulate_mmio<H: HostHart>(
     let Some((size, signed)) = width(insn.op) else {
         return reflect::reflect(g, hart, fault, log);
     };
+    let address = hart.x(insn.rs1).wrapping_add(insn.imm as i64 as u64);
+    if address & (u64::from(size) - 1) != 0 {
+        return reflect::reflect(g, hart, fault, log);
+    }
     let is_store = insn.op.format() == isa::Format::S;
     if is_store {
         let value = hart.x(insn.rs2);

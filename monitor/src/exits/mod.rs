@@ -104,13 +104,14 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
             g.stats.exit(ExitReason::Wfi);
             wfi::sleep(g, log);
         }
-        // The real hart's storm counter sees every guest's real traps
-        // (shadow fills included): it is not the guest's. The trap was not
-        // taken, so handle it like any other; the guest's own storm is
-        // judged by `StormGuard` on the traps it takes virtually.
-        Exit::TrapStorm { trap, .. } => handle(g, hart, Exit::Trap(trap), log),
-        // No breakpoints or devices are given to the hart under the monitor.
-        Exit::Breakpoint | Exit::Device => g.stats.exit(ExitReason::Other),
+        // (The real hart enters no trap itself under the monitor, so it
+        // never sees a storm; if it did, the trap was not taken: handle it
+        // like any other. The guest's own storms are judged by
+        // `Guest::storm` on the traps it takes virtually.)
+        Exit::TrapStorm(storm) => handle(g, hart, Exit::Trap(storm.trap), log),
+        // No breakpoints, debug stops or devices are given to the hart
+        // under the monitor.
+        Exit::Breakpoint | Exit::Device | Exit::Debug(_) => g.stats.exit(ExitReason::Other),
     }
 }
 
@@ -156,11 +157,7 @@ pub fn illegal_instruction<H: HostHart>(g: &mut Guest, hart: &mut H, tval: u64, 
         Err(_) => false,
     };
     if !emulated {
-        let trap = Trap::Exception {
-            cause: Exception::IllegalInstruction,
-            tval: bits as u64,
-        };
-        reflect::reflect(g, hart, trap, log);
+        reflect::reflect(g, hart, Trap::illegal_instruction(bits), log);
     }
 }
 
@@ -186,7 +183,12 @@ pub fn page_fault<H: HostHart>(
                 log.say(|| {
                     format!("{trap} at {pc:#x}: shadow fills make no progress, guest stopped")
                 });
-                g.end = Some(End::TrapStorm { trap, pc });
+                g.end = Some(End::TrapStorm(cpu::storm::Storm {
+                    trap,
+                    pc,
+                    first: trap,
+                    first_pc: pc,
+                }));
                 return;
             }
             log.say(|| {

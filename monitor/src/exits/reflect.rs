@@ -46,8 +46,8 @@ pub fn enter_trap<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap) {
 }
 
 /// An exception the guest takes itself.
-/// Stops the guest instead if this is the 1000th identical trap with no
-/// progress (a trap storm, as the native hart would report it).
+/// Stops the guest instead if it makes a trap storm, as the native hart
+/// would report it ([`cpu::storm`]).
 pub fn reflect<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap, log: &mut Log) {
     let pc = hart.pc();
     if storm(g, trap, pc, log) {
@@ -59,22 +59,22 @@ pub fn reflect<H: HostHart>(g: &mut Guest, hart: &mut H, trap: Trap, log: &mut L
     log.say(|| format!("{trap} at {pc:#x}: reflected to the guest's stvec {to:#x}"));
 }
 
-/// Counts an exception the guest takes towards a trap storm; on a storm,
-/// ends the guest and says so.
+/// Counts a trap the guest takes towards a trap storm; on a storm, ends
+/// the guest and says so.
 pub fn storm(g: &mut Guest, trap: Trap, pc: u64, log: &mut Log) -> bool {
-    if !g.storm.exception(trap.cause_bits(), pc, g.vcpu.retired) {
+    let Some(storm) = g.storm.trap(trap, pc, g.vcpu.retired) else {
         return false;
-    }
-    log.say(|| {
-        format!("{trap} at {pc:#x} over and over without progress: trap storm, guest stopped")
-    });
-    g.end = Some(crate::End::TrapStorm { trap, pc });
+    };
+    log.say(|| format!("{storm}: guest stopped"));
+    g.end = Some(crate::End::TrapStorm(storm));
     true
 }
 
 /// A virtual interrupt, injected before the guest's next instruction.
 pub fn inject<H: HostHart>(g: &mut Guest, hart: &mut H, irq: Interrupt, log: &mut Log) {
     let pc = hart.pc();
+    // (An interrupt never makes a storm; it may begin a chain of traps.)
+    let _ = g.storm.trap(Trap::Interrupt(irq), pc, g.vcpu.retired);
     enter_trap(g, hart, Trap::Interrupt(irq));
     g.stats.interrupts += 1;
     let to = hart.pc();

@@ -68,13 +68,9 @@ fn step_past_ecall<H: HostHart>(hart: &mut H) {
 /// `ecall` from virtual S-mode: performs the SBI call, writes `a0`/`a1`,
 /// and steps past the `ecall` (as the native SEE does: `pc += 4`).
 pub fn hypercall<H: HostHart>(g: &mut Guest, hart: &mut H, log: &mut Log) {
-    let trap = cpu::trap::Trap::Exception {
-        cause: cpu::trap::Exception::EcallFromS,
-        tval: 0,
-    };
-    if super::reflect::storm(g, trap, hart.pc(), log) {
-        return;
-    }
+    // The host takes the call and resumes the guest after it: a trap
+    // return, as natively (`Hart::raise`).
+    g.storm.returned(g.vcpu.retired);
     let mut x = [0u64; 32];
     for (r, v) in x.iter_mut().enumerate() {
         *v = hart.x(r as u8);

@@ -30,7 +30,7 @@ pub fn emulate_sret<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &m
     retire(g, hart, bits, Emulated::Sret);
     // `sret` ends the reservation, as natively.
     hart.set_reservation(None);
-    g.storm.sret(g.vcpu.retired);
+    g.storm.returned(g.vcpu.retired);
     hart.set_pc(target);
     g.shadow.activate(hart, &g.vcpu);
     log.say(|| format!("sret: virtual mode <- {to:?}, pc <- sepc {target:#x}"));

@@ -6,7 +6,7 @@ use cpu::isa::{encode, Insn, Op};
 use cpu::trap::{Exception, Interrupt, Trap};
 
 use super::*;
-use crate::guest::{FillGuard, StormGuard};
+use crate::guest::FillGuard;
 use crate::host::scripted::{ScriptedHart, NOP};
 use crate::memory::{GuestRam, MachPhys};
 use crate::shadow::pte;
@@ -18,7 +18,7 @@ const MEM: u64 = 1 << 20;
 const ENTRY: u64 = RAM_BASE;
 
 fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
-    let mut hart = ScriptedHart::deprivileged(MEM + 64 * 4096);
+    let mut hart = ScriptedHart::deprivileged(MEM + 64 * 4096).unwrap();
     let ram = GuestRam {
         base: MachPhys(RAM_BASE),
         size: MEM,
@@ -34,7 +34,7 @@ fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
         stats: GuestStats::default(),
         end: None,
         max_instructions: u64::MAX,
-        storm: StormGuard::default(),
+        storm: cpu::storm::StormWatch::default(),
         fills: FillGuard::default(),
     };
     crate::switch_in(&mut g, &mut hart);
@@ -310,7 +310,7 @@ fn a_fault_that_never_goes_away_is_a_trap_storm() {
     }
     assert!(matches!(
         g.end,
-        Some(crate::End::TrapStorm { pc: 0x10, .. })
+        Some(crate::End::TrapStorm(cpu::storm::Storm { pc: 0x10, .. }))
     ));
     assert_eq!(g.stats.reflected, 999);
 }
