@@ -16,6 +16,7 @@ macro_rules! say {
 }
 
 mod asm_cmd;
+mod bench_cmd;
 mod check_cmd;
 mod debug_cmd;
 mod disasm_cmd;
@@ -44,6 +45,8 @@ enum Command {
     Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
+    /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
+    Bench(bench_cmd::BenchArgs),
     /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
     Debug(debug_cmd::DebugArgs),
 }
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
         Command::Debug(args) => debug_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
     }

@@ -44,10 +44,9 @@ pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
 /// not allocated: what a guest never touches costs nothing (`cpu::ram`).
 pub const MAX_MEMORY: u64 = 16 << 30;
 
-/// The monitor's default preemption timer, in instructions: 100 µs of
-/// virtual time. Small enough that side-by-side guests' output interleaves
-/// line by line; large enough that world switches cost little.
-pub const DEFAULT_QUANTUM: u64 = 10_000;
+/// The monitor's default preemption timer, in instructions (see
+/// [`monitor::DEFAULT_QUANTUM`]).
+pub const DEFAULT_QUANTUM: u64 = monitor::DEFAULT_QUANTUM;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
