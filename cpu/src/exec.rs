@@ -30,7 +30,7 @@ pub(crate) fn sext32(v: u64) -> u64 {
 /// The value a load of `size` bytes puts in `rd`: `raw` (zero-extended
 /// from memory) sign-extended when `signed`.
 #[inline(always)]
-pub(crate) fn extend(raw: u64, size: u64, signed: bool) -> u64 {
+pub fn extend(raw: u64, size: u64, signed: bool) -> u64 {
     let shift = 64 - 8 * size;
     if signed {
         (((raw << shift) as i64) >> shift) as u64

@@ -673,6 +673,9 @@ mod tests {
     }
 
     impl HartPort for ScriptHart {
+        fn with_ram(_: u64) -> Result<ScriptHart, crate::ram::RamError> {
+            Ok(ScriptHart::new([]))
+        }
         fn arch(&self) -> &ArchState {
             &self.arch
         }

@@ -13,6 +13,7 @@ use crate::arch::ArchState;
 use crate::devices::Devices;
 use crate::digest::Digest;
 use crate::hart::{Exit, Hart, HartStats};
+use crate::ram::RamError;
 
 /// A physical address of the hart's own memory (what the monitor calls
 /// machine-physical, as opposed to a guest's guest-physical addresses).
@@ -35,6 +36,11 @@ impl std::fmt::LowerHex for PhysAddr {
 
 /// What a host needs from a hart.
 pub trait HartPort {
+    /// A hart with `ram_size` bytes of RAM at [`crate::ram::RAM_BASE`] in
+    /// its reset state, or why the host cannot reserve them.
+    fn with_ram(ram_size: u64) -> Result<Self, RamError>
+    where
+        Self: Sized;
     /// Registers, `pc`, LR reservation, privilege, CSRs and clock.
     fn arch(&self) -> &ArchState;
     fn arch_mut(&mut self) -> &mut ArchState;
@@ -78,6 +84,9 @@ pub trait HartPort {
 
 /// The real hart.
 impl HartPort for Hart {
+    fn with_ram(ram_size: u64) -> Result<Hart, RamError> {
+        Hart::with_ram(ram_size)
+    }
     fn arch(&self) -> &ArchState {
         &self.arch
     }

@@ -530,6 +530,28 @@ impl Core {
         Ok(CsrAccess { old, write })
     }
 
+    /// The S-level CSRs as S-mode software reads them, and the privilege
+    /// level (as `mode`, 0 U, 1 S) and timer deadline (`stimecmp`): what a
+    /// debugger shows of a hart's privileged state, whatever the privilege
+    /// it runs at now.
+    pub fn s_view(&self) -> [(&'static str, u64); 12] {
+        let c = &self.csr;
+        [
+            ("mode", self.privilege as u64),
+            ("sstatus", c.mstatus & SSTATUS_READ_MASK),
+            ("sie", c.mie & c.mideleg & S_INTERRUPTS),
+            ("sip", c.mip & c.mideleg & S_INTERRUPTS),
+            ("stvec", c.stvec),
+            ("sscratch", c.sscratch),
+            ("sepc", c.sepc & !3),
+            ("scause", c.scause),
+            ("stval", c.stval),
+            ("satp", c.satp),
+            ("scounteren", c.scounteren),
+            ("stimecmp", self.timecmp),
+        ]
+    }
+
     // --- what address translation depends on (privileged spec 4.3, 4.1.11) --
 
     /// `sstatus.SUM`: S-mode may load and store U pages.

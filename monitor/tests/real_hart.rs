@@ -177,7 +177,6 @@ fn a_masked_spinner_does_not_stop_the_others() {
 #[test]
 #[ignore]
 fn speed_ratio() {
-    use monitor::host::HostHart;
     let n = 20_000_000;
     let mut code = chatty(0);
     // s0 = n (0x1312d00), too wide for addi's immediate.
@@ -206,7 +205,6 @@ fn speed_ratio() {
     let t = std::time::Instant::now();
     let r = m.run(1_000_000).unwrap();
     let virt = t.elapsed();
-    let _ = HostHart::instret(&h);
     println!(
         "native {native:?}, virtualized {virt:?} ({} instructions): virtualized/native speed = {:.3}",
         r[0].retired,
