@@ -324,10 +324,11 @@ impl<H: HartPort> Monitor<H> {
 
     /// Runs every guest until all have ended, `quantum` instructions at a
     /// time (the scheduler may scale it), and reports on each: the loop of
-    /// [`Session::step`].
+    /// [`Session::step_turn`] (a turn at a time: the same run as
+    /// [`Session::step`]'s, exit by exit, without describing each).
     pub fn run(&mut self, quantum: u64) -> Result<Vec<GuestReport>, MonitorError> {
         let mut session = self.start(quantum)?;
-        while session.step(u64::MAX).is_some() {}
+        while session.step_turn().is_some() {}
         Ok(session.finish())
     }
 }

@@ -156,9 +156,17 @@ impl<H: HartPort> Session<H> {
             let _guest = span.enter();
             let before = self.detail.then(|| g.vcpu.core().clone());
             let retired = g.vcpu.retired();
-            let mut step = run_guest(g, &mut self.hart, turn.left, limit);
-            step.guest = i;
-            step.switched_from = switched_from;
+            let mut step = Step {
+                guest: i,
+                switched_from,
+                injected: None,
+                retired: 0,
+                exit: None,
+                handled: None,
+                changes: Vec::new(),
+                ended: None,
+            };
+            run_guest::<H, true>(g, &mut self.hart, turn.left, limit, &mut step);
             if let Some(before) = before {
                 step.changes = changes(&before, g.vcpu.core());
             }
@@ -182,6 +190,29 @@ impl<H: HartPort> Session<H> {
             }
             return Some(step);
         }
+    }
+
+    /// One whole turn: the next guest (the scheduler's pick) runs its
+    /// quantum, exit after exit, as [`Session::step`] would run it step by
+    /// step (the same run, to the instruction), without describing each
+    /// exit. Returns the guest that ran and whether its run ended; `None`
+    /// once every guest has ended. [`crate::Monitor::run`] is the loop of
+    /// these.
+    pub fn step_turn(&mut self) -> Option<(usize, Option<End>)> {
+        let turn = match self.turn {
+            Some(turn) => turn,
+            None => self.next_turn()?,
+        };
+        let i = turn.guest;
+        if self.guests[i].end.is_none() && turn.left > 0 {
+            self.switch_to(i);
+            let g = &mut self.guests[i];
+            let span = g.span.clone();
+            let _guest = span.enter();
+            run_turn(g, &mut self.hart, turn);
+        }
+        self.end_turn(i);
+        Some((i, self.guests[i].end))
     }
 
     /// Steps until `stop` says so (returning that step), or every guest has
@@ -468,24 +499,25 @@ impl<H: HartPort> Session<H> {
 
 /// One step of guest `g`, on the hart, with `left` instructions left in
 /// its quantum and at most `limit` to run in this step. See the module
-/// documentation.
-fn run_guest<H: HartPort>(g: &mut Guest, hart: &mut H, left: u64, limit: u64) -> Step {
-    let mut step = Step {
-        guest: 0,
-        switched_from: None,
-        injected: None,
-        retired: 0,
-        exit: None,
-        handled: None,
-        changes: Vec::new(),
-        ended: None,
-    };
+/// documentation. With `RECORD`, what happened goes into `step` (the turn
+/// loop of [`Session::step_turn`] leaves it out: copying each exit costs
+/// time on the monitor's hottest path).
+#[inline(always)]
+fn run_guest<H: HartPort, const RECORD: bool>(
+    g: &mut Guest,
+    hart: &mut H,
+    left: u64,
+    limit: u64,
+    step: &mut Step,
+) {
     // The timer comparator, then interrupt delivery, as the hart does
     // before each instruction.
     g.vcpu.arch.core.update_timer();
     if let Some(irq) = g.vcpu.core().pending_interrupt() {
         exits::reflect::inject(g, hart, irq);
-        step.injected = Some(irq);
+        if RECORD {
+            step.injected = Some(irq);
+        }
     }
     let limit_left = g.max_instructions.saturating_sub(g.vcpu.retired());
     if limit_left == 0 {
@@ -496,41 +528,80 @@ fn run_guest<H: HartPort>(g: &mut Guest, hart: &mut H, left: u64, limit: u64) ->
             hart.arch().pc
         );
         g.end = Some(end);
-        step.ended = Some(end);
-        return step;
+        if RECORD {
+            step.ended = Some(end);
+        }
+        return;
     }
     // Stop exactly where the virtual timer will fire.
     let budget = left.min(limit_left).min(g.vcpu.until_deadline()).max(1);
-    let cut = limit < budget;
-    let budget = budget.min(limit.max(1));
+    let cut = RECORD && limit < budget;
+    let budget = if RECORD {
+        budget.min(limit.max(1))
+    } else {
+        budget
+    };
     let start = hart.arch().core.instret;
     let exit = hart.run(&mut cpu::devices::NoDevices, budget);
-    step.retired = hart.arch().core.instret.wrapping_sub(start);
-    g.vcpu.arch.core.instret += step.retired;
-    if cut && exit == Exit::BudgetExhausted {
-        // The step's own limit, not an exit: nothing to answer.
-        return step;
+    let retired = hart.arch().core.instret.wrapping_sub(start);
+    g.vcpu.arch.core.instret += retired;
+    if RECORD {
+        step.retired = retired;
+        if cut && matches!(exit, Exit::BudgetExhausted) {
+            // The step's own limit, not an exit: nothing to answer.
+            return;
+        }
     }
-    let handled = exits::handle(g, hart, exit);
+    let handled = exits::handle(g, hart, &exit);
     if let Action::End(end) = handled.action {
         g.end = Some(end);
-        step.ended = Some(end);
+        if RECORD {
+            step.ended = Some(end);
+        }
     }
-    step.exit = Some(exit);
-    step.handled = Some(handled);
-    step
+    if RECORD {
+        step.exit = Some(exit);
+        step.handled = Some(handled);
+    }
 }
 
 /// Runs guest `g`, already on the hart, for up to `quantum` instructions
 /// (emulated ones and exits count too), one step after another: one turn
 /// of the monitor's loop.
 pub fn run_slice<H: HartPort>(g: &mut Guest, hart: &mut H, quantum: u64) {
-    let mut left = quantum;
+    run_turn(
+        g,
+        hart,
+        Turn {
+            guest: 0,
+            left: quantum,
+            since_exit: 0,
+        },
+    );
+}
+
+/// The rest of `turn` for guest `g`, already on the hart: steps until its
+/// quantum is used up or its run ends (an exit costs the quantum what the
+/// guest retired since the last one, and at least one instruction).
+fn run_turn<H: HartPort>(g: &mut Guest, hart: &mut H, turn: Turn) {
+    let mut left = turn.left;
+    let mut since_exit = turn.since_exit;
+    let mut unused = Step {
+        guest: 0,
+        switched_from: None,
+        injected: None,
+        retired: 0,
+        exit: None,
+        handled: None,
+        changes: Vec::new(),
+        ended: None,
+    };
     while g.end.is_none() && left > 0 {
         let before = g.vcpu.retired();
-        run_guest(g, hart, left, u64::MAX);
-        let used = (g.vcpu.retired() - before).max(1);
-        left = left.saturating_sub(used);
+        run_guest::<H, false>(g, hart, left, u64::MAX, &mut unused);
+        let used = since_exit + (g.vcpu.retired() - before);
+        left = left.saturating_sub(used.max(1) - since_exit);
+        since_exit = 0;
     }
 }
 

@@ -451,6 +451,12 @@ impl Translator {
     /// Translates word `i` (slot `s`, raw bits `bits`); `false` if its
     /// code is only a stop (the slot is one, or has no translation).
     fn word(&mut self, i: usize, s: Slot, bits: u32) -> bool {
+        // The decode cache's stops (undecoded, the page's end, illegal,
+        // `Slow`: the operations up to `Slow`), most of a page's words.
+        if s.op as u8 <= XOp::Slow as u8 {
+            self.jump(To::Stub(i));
+            return false;
+        }
         // A jump or branch retires before it jumps, anything else once it
         // has done its work (a `jalr` after its alignment check).
         let jumps = s.op.jumps_relative();
@@ -638,10 +644,8 @@ impl Translator {
             }
             XOp::Div | XOp::Divu | XOp::Rem | XOp::Remu => self.divide(s, W::Q),
             XOp::Divw | XOp::Divuw | XOp::Remw | XOp::Remuw => self.divide(s, W::D),
-            // The decode cache's stops (undecoded, the page's end,
-            // illegal, `Slow`), and any operation without a translation
-            // here: stop, for the fast loop and the reference executor to
-            // run it.
+            // Any operation without a translation here: stop, for the
+            // fast loop and the reference executor to run it.
             _ => {
                 self.jump(To::Stub(i));
                 return false;

@@ -56,12 +56,12 @@ pub fn emulate_csr<H: HartPort>(
                 CsrEffect::SatpIgnored => " (a MODE this hart does not implement: write ignored)",
                 CsrEffect::Plain => "",
             };
-            let after = g.vcpu.core().csr_read(csr).unwrap_or(0);
             tracing::debug!(
                 target: "monitor",
-                "pc {pc:#x}: {}, {new:#x}: virtual {} <- {after:#x}{note}",
+                "pc {pc:#x}: {}, {new:#x}: virtual {} <- {:#x}{note}",
                 super::text(bits),
-                cpu::isa::csr_name(csr).unwrap_or_default()
+                cpu::isa::csr_name(csr).unwrap_or_default(),
+                g.vcpu.core().csr_read(csr).unwrap_or(0)
             );
         }
         None => tracing::debug!(

@@ -90,8 +90,8 @@ impl Handled {
 }
 
 /// Handles one exit of the loaded guest `g`.
-pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: Exit) -> Handled {
-    match exit {
+pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled {
+    match *exit {
         // The quantum, or the instructions up to the guest's timer deadline,
         // are used up: the run loop ticks the virtual timer and schedules.
         Exit::BudgetExhausted => {
@@ -152,7 +152,7 @@ pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: Exit) -> Handled {
             g.stats.exit(ExitReason::Wfi);
             wfi::sleep(g, hart)
         }
-        Exit::TrapStorm(storm) => handle(g, hart, Exit::Trap(storm.trap)),
+        Exit::TrapStorm(storm) => handle(g, hart, &Exit::Trap(storm.trap)),
         // No breakpoints, debug stops or devices are given to the hart by
         // the monitor (a debugger keeps those exits for itself).
         Exit::Breakpoint | Exit::Device | Exit::Debug(_) => {

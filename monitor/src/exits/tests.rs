@@ -63,7 +63,7 @@ fn csrr_sscratch_is_emulated_and_retires_once() {
     hart.set_digest(true);
     let mut want = hart.digest;
     want.update(ENTRY, bits);
-    handle(&mut g, &mut hart, illegal(bits));
+    handle(&mut g, &mut hart, &illegal(bits));
     assert_eq!(hart.arch.x[10], 0x1234);
     assert_eq!(hart.arch.pc, ENTRY + 4);
     assert_eq!(g.vcpu.retired(), 1);
@@ -77,7 +77,7 @@ fn csr_access_from_virtual_u_mode_is_the_guests_illegal_instruction() {
     g.vcpu.arch.core.privilege = Priv::User;
     g.vcpu.arch.core.csr.stvec = RAM_BASE + 0x100;
     let bits = csr(Op::Csrrs, 10, 0, 0x140);
-    handle(&mut g, &mut hart, illegal(bits));
+    handle(&mut g, &mut hart, &illegal(bits));
     assert_eq!(g.vcpu.arch.core.privilege, Priv::Supervisor);
     assert_eq!(g.vcpu.arch.core.csr.scause, 2);
     assert_eq!(g.vcpu.arch.core.csr.stval, bits as u64);
@@ -91,7 +91,7 @@ fn csr_access_from_virtual_u_mode_is_the_guests_illegal_instruction() {
 fn m_mode_csrs_and_mret_are_illegal_for_the_guest_kernel() {
     let (mut g, mut hart, _) = setup();
     for bits in [csr(Op::Csrrs, 10, 0, 0x300), 0x3020_0073] {
-        handle(&mut g, &mut hart, illegal(bits));
+        handle(&mut g, &mut hart, &illegal(bits));
         assert_eq!(g.vcpu.arch.core.csr.scause, 2);
         assert_eq!(g.vcpu.arch.core.csr.stval, bits as u64);
     }
@@ -102,11 +102,11 @@ fn garbage_satp_is_ignored_and_a_real_one_flushes_the_shadow() {
     let (mut g, mut hart, _) = setup();
     let bare = hart.arch.core.csr.satp;
     hart.arch.x[5] = 0xdead_beef_dead_beef;
-    handle(&mut g, &mut hart, illegal(csr(Op::Csrrw, 0, 5, 0x180)));
+    handle(&mut g, &mut hart, &illegal(csr(Op::Csrrw, 0, 5, 0x180)));
     assert_eq!(g.vcpu.arch.core.csr.satp, 0);
     assert_eq!(hart.arch.core.csr.satp, bare);
     hart.arch.x[5] = 8 << 60 | (RAM_BASE >> 12);
-    handle(&mut g, &mut hart, illegal(csr(Op::Csrrw, 0, 5, 0x180)));
+    handle(&mut g, &mut hart, &illegal(csr(Op::Csrrw, 0, 5, 0x180)));
     assert_eq!(g.vcpu.arch.core.csr.satp, 8 << 60 | (RAM_BASE >> 12));
     assert_ne!(hart.arch.core.csr.satp, bare, "now on a shadow root");
     assert_eq!(g.shadow.flushes, 1);
@@ -121,7 +121,7 @@ fn sret_returns_to_user_mode_on_the_user_shadow() {
     let s_root = hart.arch.core.csr.satp;
     g.vcpu.arch.core.csr.sepc = RAM_BASE + 0x2000;
     g.vcpu.arch.core.csr.mstatus = SSTATUS_SPIE;
-    handle(&mut g, &mut hart, illegal(0x1020_0073));
+    handle(&mut g, &mut hart, &illegal(0x1020_0073));
     assert_eq!(g.vcpu.arch.core.privilege, Priv::User);
     assert_eq!(hart.arch.pc, RAM_BASE + 0x2000);
     assert_eq!(
@@ -140,13 +140,13 @@ fn ecall_from_virtual_s_is_an_sbi_call_and_from_u_a_system_call() {
         cause: Exception::EcallFromU,
         tval: 0,
     });
-    handle(&mut g, &mut hart, ecall);
+    handle(&mut g, &mut hart, &ecall);
     g.devices.console().flush();
     assert_eq!(out.contents(), b"h");
     assert_eq!(hart.arch.pc, ENTRY + 4);
     assert_eq!(g.vcpu.retired(), 0, "an ecall traps: it does not retire");
     g.vcpu.arch.core.privilege = Priv::User;
-    handle(&mut g, &mut hart, ecall);
+    handle(&mut g, &mut hart, &ecall);
     assert_eq!(g.vcpu.arch.core.csr.scause, 8);
     assert_eq!(g.vcpu.arch.core.csr.sepc, ENTRY + 4);
 }
@@ -162,7 +162,7 @@ fn mmio_store_in_bare_mode_reaches_the_guests_uart() {
         cause: Exception::StorePageFault,
         tval: 0x1000_0000,
     });
-    handle(&mut g, &mut hart, fault);
+    handle(&mut g, &mut hart, &fault);
     g.devices.console().flush();
     assert_eq!(out.contents(), b"!");
     assert_eq!(hart.arch.pc, ENTRY + 4);
@@ -207,7 +207,7 @@ fn shadow_fills_lazily_and_sets_a_then_d() {
         cause: Exception::LoadPageFault,
         tval: 0x4000_0008,
     });
-    handle(&mut g, &mut hart, load);
+    handle(&mut g, &mut hart, &load);
     assert_eq!(g.stats.shadow_filled, 1);
     let leaf = read_u64(&hart, RAM_BASE + 0x3000);
     assert_eq!(leaf & (pte::A | pte::D), pte::A, "a load sets A only");
@@ -215,7 +215,7 @@ fn shadow_fills_lazily_and_sets_a_then_d() {
         cause: Exception::StorePageFault,
         tval: 0x4000_0008,
     });
-    handle(&mut g, &mut hart, store);
+    handle(&mut g, &mut hart, &store);
     assert_eq!(g.stats.shadow_filled, 2);
     let leaf = read_u64(&hart, RAM_BASE + 0x3000);
     assert_eq!(leaf & (pte::A | pte::D), pte::A | pte::D);
@@ -238,7 +238,7 @@ fn ptes_pointing_outside_the_guests_ram_fault_inside_the_guest() {
         cause: Exception::LoadPageFault,
         tval: 0x4000_0000,
     });
-    handle(&mut g, &mut hart, load);
+    handle(&mut g, &mut hart, &load);
     assert_eq!(g.stats.shadow_filled, 0);
     assert_eq!(
         g.vcpu.arch.core.csr.scause,
@@ -251,7 +251,7 @@ fn ptes_pointing_outside_the_guests_ram_fault_inside_the_guest() {
         ((RAM_BASE + 0x5000) >> 12) << 10 | pte::V | pte::R | pte::U,
     );
     g.vcpu.arch.core.privilege = Priv::Supervisor;
-    handle(&mut g, &mut hart, load);
+    handle(&mut g, &mut hart, &load);
     assert_eq!(g.vcpu.arch.core.csr.scause, Exception::LoadPageFault as u64);
 }
 
@@ -303,7 +303,7 @@ fn a_fault_that_never_goes_away_is_a_trap_storm() {
     hart.arch.pc = 0x10;
     let mut end = None;
     for _ in 0..2000 {
-        let handled = handle(&mut g, &mut hart, fault);
+        let handled = handle(&mut g, &mut hart, &fault);
         if let Action::End(e) = handled.action {
             assert_eq!(handled.handler, "reflect");
             end = Some(e);
@@ -365,7 +365,7 @@ mod hostile {
                 g.vcpu.arch.core.privilege = if i % 4 == 0 { Priv::User } else { Priv::Supervisor };
                 g.end = None;
                 let exit = Exit::Trap(Trap::Exception { cause, tval: va });
-                handle(&mut g, &mut hart, exit);
+                handle(&mut g, &mut hart, &exit);
             }
             prop_assert_eq!(outside(&hart), before);
             // Every entry of the monitor's tables: a leaf maps guest RAM, a
@@ -402,9 +402,9 @@ mod hostile {
             for (i, w) in words.iter().enumerate() {
                 g.vcpu.arch.core.privilege = if i % 3 == 0 { Priv::User } else { Priv::Supervisor };
                 g.end = None;
-                handle(&mut g, &mut hart, illegal(*w));
+                handle(&mut g, &mut hart, &illegal(*w));
                 let ecall = Exit::Trap(Trap::Exception { cause: Exception::EcallFromU, tval: 0 });
-                handle(&mut g, &mut hart, ecall);
+                handle(&mut g, &mut hart, &ecall);
             }
             prop_assert_eq!(outside(&hart), before);
         }
