@@ -4,6 +4,11 @@
 //! assembled first. The output matches `riscv64-unknown-elf-objdump -d` for
 //! an RV64IMA program: addresses, raw bits, `<symbol>:` labels, targets and
 //! address comments with `<symbol+0x..>`.
+//!
+//! Any other file is a raw image, as `trapvisor run` loads it: all of it is
+//! listed as code from `0x8020_0000`, as `objdump -D -b binary -m
+//! riscv:rv64 --adjust-vma=0x80200000` lists it (one section, `.data`, no
+//! symbols).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,12 +18,15 @@ use cpu::image;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// An ELF executable, or an assembly source (.s, .S)
+    /// An ELF executable, an assembly source (.s, .S), or a raw image
+    /// (any other file, listed from 0x80200000 as `trapvisor run` loads it)
     pub file: PathBuf,
+    #[command(flatten)]
+    pub asm: crate::asm_cmd::AsmFlags,
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    match listing(&args.file) {
+    match listing(&args.file, &args.asm.options()) {
         Ok(text) => {
             // A closed stdout (`trapvisor disasm x.elf | head`) is no error.
             use std::io::Write as _;
@@ -33,13 +41,16 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// The listing of `path`, or a message naming the file and what is wrong.
-fn listing(path: &Path) -> Result<String, String> {
+fn listing(path: &Path, opts: &asm::Options) -> Result<String, String> {
     let shown = path.display();
     let elf = if is_assembly(path) {
-        assemble(path)?
+        assemble(path, opts)?
     } else {
         std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?
     };
+    if !is_assembly(path) && !image::is_elf(&elf) {
+        return raw_listing(path, &elf);
+    }
     let sections = image::code_sections(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let symbols = image::symbols(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let mut out = format!("\n{shown}:     file format elf64-littleriscv\n\n");
@@ -47,6 +58,18 @@ fn listing(path: &Path) -> Result<String, String> {
     for section in &sections {
         listing.section(&mut out, &section.name, section.addr, &section.data);
     }
+    Ok(out)
+}
+
+/// A raw image's listing: the bytes `trapvisor run` would load, from
+/// [`image::RAW_LOAD_ADDR`], in objdump's layout for `-b binary`.
+fn raw_listing(path: &Path, bytes: &[u8]) -> Result<String, String> {
+    let shown = path.display();
+    // The same checks as loading it (any RAM that holds it will do).
+    image::Image::from_raw(bytes, image::RAW_LOAD_ADDR..u64::MAX)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = format!("\n{shown}:     file format binary\n\n");
+    Listing::new(&[]).section(&mut out, ".data", image::RAW_LOAD_ADDR, bytes);
     Ok(out)
 }
 
@@ -59,8 +82,8 @@ fn is_assembly(path: &Path) -> bool {
 
 /// Assembles a source in-process; the errors already name file, line and
 /// column.
-fn assemble(path: &Path) -> Result<Vec<u8>, String> {
-    asm::assemble_file(path)
+fn assemble(path: &Path, opts: &asm::Options) -> Result<Vec<u8>, String> {
+    crate::asm_cmd::assemble(path, opts)
         .map(|out| out.elf)
         .map_err(|errors| errors.to_string())
 }

@@ -33,6 +33,7 @@ use crate::engine::{Engine, Mode, Stop};
 use crate::exec::{self, Flow};
 use crate::mmu::Mmu;
 use crate::ram::RamError;
+use crate::sbi::Fence;
 use crate::storm::{Storm, StormWatch};
 use crate::trap::Trap;
 
@@ -581,6 +582,16 @@ impl Hart {
     /// a `satp` the host changed is noticed by `run` itself).
     pub fn flush_tlb(&mut self) {
         self.mmu.flush(self.arch.core.csr.satp);
+    }
+
+    /// A fence of everything on this hart, as the instruction does it (for
+    /// the SBI's remote fences, RFENCE): `fence.i` drops decoded and
+    /// translated code, `sfence.vma` every cached translation.
+    pub fn fence(&mut self, fence: Fence) {
+        match fence {
+            Fence::FenceI => self.mmu.ram.code.flush(),
+            Fence::SfenceVma => self.flush_tlb(),
+        }
     }
 
     /// The LR reservation, if one is held (for a host that multiplexes

@@ -39,6 +39,7 @@ pub mod digest;
 pub mod disasm;
 mod engine;
 pub mod exec;
+pub mod fdt;
 pub mod hart;
 pub mod image;
 mod jit;

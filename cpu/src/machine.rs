@@ -19,6 +19,7 @@
 //! cost.
 
 use std::fmt;
+use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use crate::devices::{Console, DeviceState, Ended, NativeDevices};
@@ -26,7 +27,7 @@ use crate::hart::{Digest, Exit, Hart, HartStats, Priv};
 use crate::image::Image;
 use crate::port::{HartPort, PhysAddr};
 use crate::privileged::Sleep;
-use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::sbi::{self, Fence, SbiCall, SbiEnv, SbiRet};
 use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
@@ -287,7 +288,7 @@ impl<H: HartPort> Machine<H> {
         arch.core.privilege = Priv::Supervisor;
         arch.pc = entry;
         arch.x[10] = 0; // a0: hart id
-        arch.x[11] = 0; // a1: no device tree (yet)
+        arch.x[11] = 0; // a1: no device tree until `boot` (or the caller) puts one in RAM
         arch.core.timecmp = u64::MAX;
         Machine {
             hart,
@@ -497,6 +498,12 @@ impl<H: HartPort> SbiEnv for NativeSbiEnv<'_, H> {
     fn end(&mut self, end: Ended) {
         self.devices.sbi_ended.get_or_insert(end);
     }
+    fn raise_software_interrupt(&mut self) {
+        self.hart.arch_mut().core.csr.mip |= Interrupt::SupervisorSoftware.bit();
+    }
+    fn fence(&mut self, fence: Fence) {
+        self.hart.fence(fence);
+    }
     fn is_ram(&self, pa: u64, len: u64) -> bool {
         let ram = self.hart.ram_range();
         pa >= ram.start && pa.checked_add(len).is_some_and(|end| end <= ram.end)
@@ -523,6 +530,21 @@ pub fn handle_sbi_call(hart: &mut impl HartPort, devices: &mut NativeDevices) ->
             Some(end) => Flow::Stop(Outcome::Ended(end)),
             None => Flow::Continue,
         },
+        // HSM hart_stop: no other hart can ever start this one again.
+        SbiRet::HartStopped => Flow::Stop(Outcome::Stopped(StopReason::Hang {
+            pc,
+            why: "the only hart stopped itself (SBI HSM hart_stop) and no other hart can start it again",
+        })),
+        // HSM hart_suspend (retentive): returns 0 once the hart wakes, and
+        // it sleeps as in `wfi`, unless an interrupt enabled in `sie` is
+        // already pending ([`handle_wfi`] tells).
+        SbiRet::Suspend => {
+            let arch = hart.arch_mut();
+            ret.write_to(&mut arch.x);
+            arch.x[0] = 0;
+            arch.pc = pc.wrapping_add(4);
+            handle_wfi(hart)
+        }
         ret => {
             let arch = hart.arch_mut();
             ret.write_to(&mut arch.x);
@@ -625,7 +647,24 @@ impl Machine<Hart> {
                 });
             }
         }
+        machine.install_dtb(&crate::fdt::occupied(image));
         Ok(machine)
+    }
+}
+
+impl<H: HartPort> Machine<H> {
+    /// Writes the machine's device tree into RAM, clear of `occupied` (the
+    /// image), and points `a1` at it, as QEMU and OpenSBI do (book: "State
+    /// at entry"). If the image leaves no room, `a1` stays 0 (`trapvisor
+    /// run` refuses such an image before it gets here).
+    pub fn install_dtb(&mut self, occupied: &[Range<u64>]) {
+        let ram = self.hart.ram_range();
+        let Some(dtb) = crate::fdt::for_image(ram.end - ram.start, occupied) else {
+            return;
+        };
+        if self.hart.write_phys(PhysAddr(dtb.addr), &dtb.blob) {
+            self.hart.arch_mut().x[11] = dtb.addr;
+        }
     }
 }
 
@@ -650,6 +689,8 @@ mod tests {
         budgets: Vec<u64>,
         /// Device stores to make during a run: (which call, pa, size, value).
         stores: Vec<(usize, u64, u8, u64)>,
+        /// The SBI's fences, in order.
+        fences: Vec<Fence>,
     }
 
     impl ScriptHart {
@@ -664,6 +705,7 @@ mod tests {
                 ram: vec![0; 0x1000],
                 budgets: Vec::new(),
                 stores: Vec::new(),
+                fences: Vec::new(),
             }
         }
 
@@ -721,6 +763,9 @@ mod tests {
                 }
                 None => false,
             }
+        }
+        fn fence(&mut self, fence: Fence) {
+            self.fences.push(fence);
         }
         fn write_phys(&mut self, pa: PhysAddr, data: &[u8]) -> bool {
             let at = ram_offsets(pa.0, data.len());

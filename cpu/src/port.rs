@@ -14,6 +14,7 @@ use crate::devices::Devices;
 use crate::digest::Digest;
 use crate::hart::{Exit, Hart, HartStats};
 use crate::ram::RamError;
+use crate::sbi::Fence;
 
 /// A physical address of the hart's own memory (what the monitor calls
 /// machine-physical, as opposed to a guest's guest-physical addresses).
@@ -65,6 +66,9 @@ pub trait HartPort {
     fn set_translation(&mut self, on: bool);
     /// Forgets cached translations after the host edited page tables.
     fn flush_tlb(&mut self);
+    /// A `fence.i` or `sfence.vma` of everything, as the instruction does
+    /// it, for the SBI's remote fences (RFENCE) on this hart.
+    fn fence(&mut self, fence: Fence);
     /// Reads RAM; `false` (and `buf` untouched) if any byte is outside it.
     fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]) -> bool;
     /// Writes RAM as the host; `false` (and nothing written) if outside it.
@@ -117,6 +121,9 @@ impl HartPort for Hart {
     }
     fn flush_tlb(&mut self) {
         Hart::flush_tlb(self)
+    }
+    fn fence(&mut self, fence: Fence) {
+        Hart::fence(self, fence)
     }
     fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]) -> bool {
         Hart::read_phys(self, pa.0, buf)

@@ -183,12 +183,18 @@ impl Core {
     }
 
     /// The `instret` at which `time` reaches the deadline (so that a run
-    /// stops exactly there), or `u64::MAX` (no timer, or STIP already up).
+    /// stops exactly there), or `u64::MAX`: no timer, STIP already up, or a
+    /// deadline `time` never reaches (past `u64::MAX / 10`: the clock stops
+    /// at `u64::MAX` ticks, and the comparator, in `time` units, never
+    /// fires).
     pub fn timer_deadline(&self) -> u64 {
-        if self.timecmp == u64::MAX || self.csr.mip & STIP != 0 {
+        if self.csr.mip & STIP != 0 {
             return u64::MAX;
         }
-        let at = self.timecmp.saturating_mul(10).saturating_sub(self.slept);
+        let Some(at) = self.timecmp.checked_mul(10) else {
+            return u64::MAX;
+        };
+        let at = at.saturating_sub(self.slept);
         if at > self.instret {
             at
         } else {
@@ -643,6 +649,36 @@ mod tests {
             c.csr_write(addr::SSTATUS, !csr::SSTATUS_SIE),
             Ok(CsrEffect::Plain)
         );
+    }
+
+    #[test]
+    fn a_deadline_past_the_end_of_the_clock_is_never_reached() {
+        let mut c = Core::under_see();
+        let end = u64::MAX / 10;
+        c.slept = u64::MAX;
+        assert_eq!(c.time(), end, "the clock stops at u64::MAX ticks");
+        c.set_timer(end);
+        c.update_timer();
+        assert_ne!(c.csr.mip & STIP, 0, "the last time the clock reaches");
+        for deadline in [end + 1, u64::MAX - 1] {
+            c.set_timer(deadline);
+            c.update_timer();
+            assert_eq!(c.csr.mip & STIP, 0, "deadline {deadline:#x}");
+            assert_eq!(c.timer_deadline(), u64::MAX, "deadline {deadline:#x}");
+        }
+        // No run stops for it either.
+        let mut c = Core::under_see();
+        c.slept = 5;
+        c.set_timer(u64::MAX - 1);
+        assert_eq!(c.timer_deadline(), u64::MAX);
+        // A wfi waiting for it sleeps to the end of the clock, and the
+        // timer still does not fire.
+        let mut c = Core::under_see();
+        c.csr.mie = STIP;
+        c.set_timer(u64::MAX - 1);
+        assert!(matches!(c.sleep_in_wfi(), Sleep::Slept { until, .. } if until == end));
+        assert_eq!(c.csr.mip & STIP, 0);
+        assert_eq!(c.timer_deadline(), u64::MAX);
     }
 
     #[test]

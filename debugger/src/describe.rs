@@ -20,6 +20,8 @@ pub fn sbi_extension(eid: u64) -> String {
         ext::SRST => "System Reset (SRST)".into(),
         ext::DBCN => "Debug Console (DBCN)".into(),
         ext::HSM => "Hart State Management (HSM)".into(),
+        ext::IPI => "IPI (sPI)".into(),
+        ext::RFENCE => "Remote Fence (RFNC)".into(),
         other => format!("unknown extension {other:#x}"),
     }
 }
@@ -33,6 +35,8 @@ pub fn sbi_extension_by_name(name: &str) -> Option<u64> {
         "srst" | "reset" => ext::SRST,
         "dbcn" | "console" => ext::DBCN,
         "hsm" => ext::HSM,
+        "ipi" => ext::IPI,
+        "rfence" | "rfnc" => ext::RFENCE,
         "set_timer" | "legacy_set_timer" => ext::LEGACY_SET_TIMER,
         "putchar" | "console_putchar" => ext::LEGACY_CONSOLE_PUTCHAR,
         "getchar" | "console_getchar" => ext::LEGACY_CONSOLE_GETCHAR,
@@ -55,7 +59,9 @@ pub fn sbi_call_extension(call: &SbiCall) -> u64 {
         SetTimer { .. } => ext::TIME,
         SystemReset { .. } => ext::SRST,
         ConsoleWrite { .. } | ConsoleRead { .. } | ConsoleWriteByte { .. } => ext::DBCN,
-        HartGetStatus { .. } => ext::HSM,
+        SendIpi { .. } => ext::IPI,
+        RemoteFence { .. } => ext::RFENCE,
+        HartStart { .. } | HartStop | HartGetStatus { .. } | HartSuspend { .. } => ext::HSM,
         LegacySetTimer { .. } => ext::LEGACY_SET_TIMER,
         LegacyPutchar { .. } => ext::LEGACY_CONSOLE_PUTCHAR,
         LegacyGetchar => ext::LEGACY_CONSOLE_GETCHAR,
@@ -121,7 +127,31 @@ pub fn sbi_call(call: &SbiCall) -> String {
         ConsoleWriteByte { byte } => {
             format!("sbi_debug_console_write_byte({})", char_text(byte))
         }
+        SendIpi {
+            hart_mask,
+            hart_mask_base,
+        } => format!("sbi_send_ipi(mask {hart_mask:#x}, base {hart_mask_base:#x})"),
+        RemoteFence {
+            fence,
+            hart_mask,
+            hart_mask_base,
+        } => {
+            let name = match fence {
+                cpu::sbi::Fence::FenceI => "sbi_remote_fence_i",
+                cpu::sbi::Fence::SfenceVma => "sbi_remote_sfence_vma",
+            };
+            format!("{name}(mask {hart_mask:#x}, base {hart_mask_base:#x})")
+        }
+        HartStart {
+            hartid, start_addr, ..
+        } => format!("sbi_hart_start({hartid}, {start_addr:#x})"),
+        HartStop => "sbi_hart_stop()".into(),
         HartGetStatus { hartid } => format!("sbi_hart_get_status({hartid})"),
+        HartSuspend {
+            suspend_type,
+            resume_addr,
+            ..
+        } => format!("sbi_hart_suspend({suspend_type:#x}, {resume_addr:#x})"),
         LegacySetTimer { stime } => format!("legacy sbi_set_timer({stime})"),
         LegacyPutchar { byte } => format!("legacy sbi_console_putchar({})", char_text(byte)),
         LegacyGetchar => "legacy sbi_console_getchar()".into(),
@@ -141,12 +171,15 @@ pub fn sbi_ret(ret: &SbiRet) -> String {
                 -1 => "SBI_ERR_FAILED",
                 -2 => "SBI_ERR_NOT_SUPPORTED",
                 -3 => "SBI_ERR_INVALID_PARAM",
+                -6 => "SBI_ERR_ALREADY_AVAILABLE",
                 _ => "error",
             };
             format!("{name} ({error}), value {value:#x}")
         }
         SbiRet::Legacy(a0) => format!("a0 = {:#x}", a0),
         SbiRet::Ended => "the guest ended".into(),
+        SbiRet::Suspend => "ok once the hart wakes (suspended)".into(),
+        SbiRet::HartStopped => "the only hart stopped".into(),
     }
 }
 

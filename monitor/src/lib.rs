@@ -66,6 +66,9 @@ pub enum End {
     InstructionLimit(u64),
     /// `wfi` with no timer set and nothing pending: nothing can wake it.
     Hang,
+    /// SBI HSM `hart_stop`: its only hart stopped, and no other hart can
+    /// start it again (a hang too, said as what it is).
+    HartStopped,
     /// The same trap at the same `pc`, over and over, with no progress
     /// ([`cpu::storm`]).
     TrapStorm(Storm),
@@ -90,6 +93,10 @@ impl fmt::Display for End {
         match self {
             End::Guest(e) => write!(f, "{e}"),
             End::InstructionLimit(n) => write!(f, "stopped: reached the instruction limit ({n})"),
+            End::HartStopped => write!(
+                f,
+                "stopped: its only hart stopped itself (SBI HSM hart_stop) and no other hart can start it again"
+            ),
             End::Hang => write!(
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
@@ -297,11 +304,29 @@ impl<H: HartPort> Monitor<H> {
                     .ok_or_else(outside)?;
                 hart.write_phys(m, data);
             }
+            let mut vcpu = Vcpu::new(spec.image.entry);
+            // a0 = hart id 0, a1 = the device tree of its own machine, in
+            // its own RAM, where the native firmware puts it (book: "State
+            // at entry"); 0 if its image leaves no room.
+            let occupied: Vec<_> = spec
+                .image
+                .segments
+                .iter()
+                .map(|(addr, data, mem_size)| {
+                    *addr..addr.saturating_add((*mem_size).max(data.len() as u64))
+                })
+                .collect();
+            if let Some(dtb) = cpu::fdt::for_image(ram.size, &occupied) {
+                if let Some(m) = ram.translate(GuestPhys(dtb.addr), dtb.blob.len() as u64) {
+                    hart.write_phys(m, &dtb.blob);
+                    vcpu.arch.x[11] = dtb.addr;
+                }
+            }
             let shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
             guests.push(Guest {
                 span: tracing::debug_span!("guest", name = %spec.name),
                 name: spec.name,
-                vcpu: Vcpu::new(spec.image.entry),
+                vcpu,
                 ram,
                 shadow,
                 devices: VirtualDevices::new(spec.console),

@@ -10,6 +10,7 @@ use cpu::hart::{Digest, Exit, RAM_BASE};
 use cpu::port::{HartPort, PhysAddr};
 use cpu::privileged::Core;
 use cpu::ram::RamError;
+use cpu::sbi::Fence;
 
 /// The word a scripted "retired" instruction contributes to the digest.
 pub const NOP: u32 = 0x0000_0013;
@@ -92,6 +93,13 @@ impl HartPort for ScriptedHart {
     }
     fn flush_tlb(&mut self) {
         self.tlb_flushes += 1;
+    }
+    fn fence(&mut self, fence: Fence) {
+        match fence {
+            Fence::SfenceVma => self.tlb_flushes += 1,
+            // Scripted exits: no code is decoded to drop.
+            Fence::FenceI => {}
+        }
     }
     fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]) -> bool {
         match self.offsets(pa, buf.len()) {

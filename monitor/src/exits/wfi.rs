@@ -33,7 +33,7 @@ pub fn sleep<H: HartPort>(g: &mut Guest, hart: &mut H) -> Handled {
     sleep_at(g, pc)
 }
 
-fn sleep_at(g: &mut Guest, pc: u64) -> Handled {
+pub(crate) fn sleep_at(g: &mut Guest, pc: u64) -> Handled {
     match g.vcpu.arch.core.sleep_in_wfi() {
         Sleep::Pending => {
             tracing::debug!(target: "monitor", "pc {pc:#x}: wfi: an interrupt is already pending, no sleep");
