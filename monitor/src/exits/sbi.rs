@@ -4,8 +4,8 @@
 //! [`SbiEnv`] that is this one guest: its console, its virtual timer, its
 //! RAM.
 
-use cpu::devices::Ended;
 use cpu::csr::SSIP;
+use cpu::devices::Ended;
 use cpu::port::HartPort;
 use cpu::sbi::{self, Fence, SbiCall, SbiEnv, SbiRet};
 
