@@ -10,7 +10,7 @@
 //! whole cache anyway.
 
 use crate::isa::{self, Kind, Op};
-use crate::ram::{RamError, ZeroedWords};
+use crate::zeroed::{RamError, ZeroedWords};
 
 /// Slots per page (IALIGN = 32: one per 4-byte word).
 pub(crate) const SLOTS_PER_PAGE: usize = 1024;

@@ -27,7 +27,7 @@
 //! - **The state as a value** ([`crate::hart::HartState`]): everything
 //!   architectural but RAM, which goes page by page.
 
-use crate::mmu::PAGE_SIZE;
+use crate::sv39::PAGE_SIZE;
 use crate::trap::Trap;
 
 /// A range of virtual addresses watched for loads, stores or both.

@@ -1,4 +1,4 @@
-//! The devices of MACHINE.md: a 16550A UART and QEMU's `sifive_test`
+//! The devices of book/src/machine.md: a 16550A UART and QEMU's `sifive_test`
 //! finisher, and [`NativeDevices`], the bus that puts them at their physical
 //! addresses for the native machine.
 //!
@@ -9,7 +9,7 @@
 //! there": the hart (or the monitor) raises an access fault.
 //!
 //! QEMU 7.2's `virt` board with OpenSBI is the reference for every detail
-//! MACHINE.md leaves open; each such choice says so where it is made.
+//! book/src/machine.md leaves open; each such choice says so where it is made.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -396,7 +396,7 @@ const RX_FIFO_LEN: usize = 16;
 
 /// A 16550A UART as QEMU models it (`hw/char/serial.c`), with transmission
 /// that completes at once (THRE and TEMT always set) and no interrupt line
-/// (MACHINE.md has no PLIC): IIR still tells what *would* interrupt.
+/// (book/src/machine.md has no PLIC): IIR still tells what *would* interrupt.
 ///
 /// Reset state is what a guest sees on QEMU after OpenSBI set the UART up:
 /// 8N1 (LCR = 0x03), FIFOs enabled (IIR = 0xc1), MCR = 0, IER = 0,
@@ -736,7 +736,7 @@ impl Finisher {
 // The native bus
 // ---------------------------------------------------------------------------
 
-/// The devices of the native machine at their MACHINE.md addresses; every
+/// The devices of the native machine at their book/src/machine.md addresses; every
 /// other address outside RAM faults.
 #[derive(Debug)]
 pub struct NativeDevices {

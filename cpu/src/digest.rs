@@ -1,4 +1,4 @@
-//! The trace digest of MACHINE.md: a running hash over the stream of retired
+//! The trace digest of book/src/machine.md: a running hash over the stream of retired
 //! instructions (`pc` and instruction bits, in order), so that two runs can
 //! be compared by one number.
 

@@ -31,9 +31,9 @@ use crate::csr::STIP;
 use crate::debug::{DebugEvent, DebugStops};
 use crate::engine::{Engine, Mode, Stop};
 use crate::exec::{self, Flow};
+use crate::isa::Fence;
 use crate::mmu::Mmu;
 use crate::ram::RamError;
-use crate::sbi::Fence;
 use crate::storm::{Storm, StormWatch};
 use crate::trap::Trap;
 
@@ -131,7 +131,7 @@ impl std::fmt::Debug for Hart {
 
 impl Hart {
     /// A hart with `ram_size` bytes of RAM (rounded up to whole pages) at
-    /// [`RAM_BASE`], in the state of MACHINE.md "State at entry" (pc 0)
+    /// [`RAM_BASE`], in the state of book/src/machine.md "State at entry" (pc 0)
     /// before the firmware's set-up: S-mode, nothing delegated.
     ///
     /// # Panics

@@ -16,6 +16,17 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+/// A fence of everything, as the instruction with no operands does it (a
+/// hart's cached copies of memory that the two fences drop; the SBI's
+/// remote fences ask a hart for one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// `fence.i`: instruction fetches see earlier stores.
+    FenceI,
+    /// `sfence.vma`: cached address translations go.
+    SfenceVma,
+}
+
 /// How an instruction's operands are laid out in its encoding and written in
 /// assembly. One variant per operand shape, shared by decode, encode,
 /// disassembly and assembly.

@@ -9,7 +9,7 @@
 //! | `csr`, `privileged` | CSR fields; the privileged architecture (CSR rules, traps, `sret`, interrupts, timer), once, over a [`privileged::Core`] |
 //! | `arch` | the architectural state: registers, `pc`, reservation, `Core` |
 //! | `storm` | trap-storm detection, natively and under the monitor |
-//! | `sv39`, `dcache`, `ram`, `devices`, `mmu` | the page-table walk over any physical memory; RAM (lazily backed) with its decode cache; devices; the MMU with its TLBs |
+//! | `sv39`, `zeroed`, `dcache`, `ram`, `devices`, `mmu` | the page-table walk over any physical memory; lazily backed memory; the decode cache; RAM with its decode cache; devices; the MMU with its TLBs |
 //! | `exec` | the reference executor: what each instruction does |
 //! | `jit`, `engine` | the translator; the engine (fast loop, run blocks) |
 //! | `hart`, `port`, `debug` | the hart: `step`, `run`, and what a host may do; the port hosts drive a hart through; what a debugger adds (events, breakpoints, watches, dirty pages, the state as a value) |
@@ -20,7 +20,7 @@
 // (`jit/buffer.rs`: mapping it, copying code in, calling it, through the
 // `unsafe fn`s `CodeBuf::enter` and `Jit::run`, whose one caller is
 // `Engine::enter_translated` in `engine.rs`) and the lazily backed memory
-// of guest RAM (`ram.rs`: mapping it, viewing it as a slice, unmapping it),
+// of guest RAM (`zeroed.rs`: mapping it, viewing it as a slice, unmapping it),
 // each with its SAFETY argument.
 #![deny(unsafe_code)]
 // The table-driven macros (`isa::fast_rows`) take a step per row.
@@ -52,3 +52,4 @@ pub mod sbi;
 pub mod storm;
 pub mod sv39;
 pub mod trap;
+pub mod zeroed;

@@ -1,7 +1,7 @@
-//! The native machine: one hart, the devices of MACHINE.md, and the
+//! The native machine: one hart, the devices of book/src/machine.md, and the
 //! supervisor execution environment (SEE) that plays M-mode firmware.
 //!
-//! The guest runs in real S-mode. The SEE sets up MACHINE.md's "State at
+//! The guest runs in real S-mode. The SEE sets up book/src/machine.md's "State at
 //! entry", delegates every exception but an S-mode `ecall` and every S-level
 //! interrupt to the guest, and then drives the hart as a visible state
 //! machine (as Firecracker's `vcpu.rs` does):
@@ -279,7 +279,7 @@ pub struct Snapshot<H> {
 
 impl<H: HartPort> Machine<H> {
     /// A machine with the SEE's M-mode set-up done and the hart in
-    /// MACHINE.md's state at entry, `pc` = `entry`.
+    /// book/src/machine.md's state at entry, `pc` = `entry`.
     pub fn new(mut hart: H, console: Console, entry: u64) -> Machine<H> {
         let arch = hart.arch_mut();
         arch.core.csr.medeleg = MEDELEG;

@@ -13,8 +13,8 @@ use crate::arch::ArchState;
 use crate::devices::Devices;
 use crate::digest::Digest;
 use crate::hart::{Exit, Hart, HartStats};
+use crate::isa::Fence;
 use crate::ram::RamError;
-use crate::sbi::Fence;
 
 /// A physical address of the hart's own memory (what the monitor calls
 /// machine-physical, as opposed to a guest's guest-physical addresses).

@@ -145,7 +145,7 @@ impl Core {
         }
     }
 
-    /// The state MACHINE.md's firmware hands a guest kernel ("State at
+    /// The state book/src/machine.md's firmware hands a guest kernel ("State at
     /// entry"): S-mode, every exception but an S-mode `ecall` and every
     /// S-level interrupt delegated, the counters readable from S-mode.
     pub fn under_see() -> Core {
@@ -156,7 +156,7 @@ impl Core {
         c
     }
 
-    // --- the clock (MACHINE.md "Time and counters") -------------------------
+    // --- the clock (book/src/machine.md "Time") -------------------------
 
     /// The `time` CSR: (retired instructions + slept ticks) / 10.
     pub fn time(&self) -> u64 {

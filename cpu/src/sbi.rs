@@ -1,4 +1,4 @@
-//! The Supervisor Binary Interface subset of MACHINE.md (RISC-V SBI
+//! The Supervisor Binary Interface subset of book/src/machine.md (RISC-V SBI
 //! specification v2.0): what an `ecall` from S-mode asks the firmware for.
 //!
 //! Two halves, so the native SEE and the monitor's hypercalls share one
@@ -71,14 +71,9 @@ pub enum SbiError {
     AlreadyAvailable = -6,
 }
 
-/// What a remote fence asks of the harts it names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fence {
-    /// `fence.i`: instruction fetches see earlier stores.
-    FenceI,
-    /// `sfence.vma`: cached address translations go.
-    SfenceVma,
-}
+/// What a remote fence asks of the harts it names: the instruction's
+/// fence of everything ([`crate::isa::Fence`]).
+pub use crate::isa::Fence;
 
 /// One decoded SBI call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

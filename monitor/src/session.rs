@@ -18,7 +18,9 @@
 //!    handler did: a guest whose run ended is scheduled no more.
 
 use cpu::arch::Reservation;
-use cpu::hart::{Exit, Hart};
+use std::collections::BTreeMap;
+
+use cpu::hart::{Exit, Hart, HartState};
 use cpu::port::HartPort;
 use cpu::privileged::{Core, CsrEffect, CsrIllegal};
 use cpu::sv39::Access;
@@ -93,6 +95,27 @@ pub struct Session<H: HartPort = Hart> {
     /// The guest in its turn, and where the turn is.
     turn: Option<Turn>,
     ready: Vec<usize>,
+    /// The checkpoints of a session on the real hart, oldest first (see
+    /// [`Session::checkpoint`]).
+    journal: Vec<Entry>,
+    next_checkpoint: u64,
+}
+
+/// A point a session on the real hart can go back to
+/// ([`Session::checkpoint`], [`Session::rewind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Checkpoint(u64);
+
+/// One checkpoint: everything but RAM whole, and RAM as the pages written
+/// since the checkpoint before it, as they were at this one.
+struct Entry {
+    id: u64,
+    hart: HartState,
+    guests: Vec<GuestState>,
+    scheduler: Box<dyn Scheduler>,
+    on_hart: Option<usize>,
+    turn: Option<Turn>,
+    pages: BTreeMap<usize, Box<[u8]>>,
 }
 
 /// A guest's turn on the hart.
@@ -127,6 +150,8 @@ impl<H: HartPort> Session<H> {
             on_hart: None,
             turn: None,
             ready,
+            journal: Vec::new(),
+            next_checkpoint: 0,
         }
     }
 
@@ -224,6 +249,23 @@ impl<H: HartPort> Session<H> {
             }
         }
         None
+    }
+
+    /// Steps until `n` exits have been answered (steps the step limit cut
+    /// short, and guests stopped at their instruction limit, are not
+    /// exits), returning the step of the last one; `None` if every guest
+    /// ended first.
+    pub fn run_exits(&mut self, n: u64) -> Option<Step> {
+        let mut left = n;
+        if left == 0 {
+            return None;
+        }
+        self.run_until(|step| {
+            if step.exit.is_some() {
+                left -= 1;
+            }
+            left == 0
+        })
     }
 
     /// The next guest's turn: the scheduler's pick among those still
@@ -393,6 +435,20 @@ impl<H: HartPort> Session<H> {
         true
     }
 
+    /// Reads virtual CSR `csr` of guest `i` as its S-mode software would
+    /// (`sstatus` as a view of `mstatus`, `sip`/`sie` through delegation);
+    /// `Err` when S-mode may not read it (or there is no such guest).
+    pub fn csr(&self, i: usize, csr: u16) -> Result<u64, CsrIllegal> {
+        let mut core = self.guests.get(i).ok_or(CsrIllegal)?.vcpu.core().clone();
+        core.privilege = cpu::hart::Priv::Supervisor;
+        core.csr_read(csr)
+    }
+
+    /// Guest `i`'s virtual privilege mode.
+    pub fn privilege(&self, i: usize) -> Option<cpu::hart::Priv> {
+        self.guests.get(i).map(|g| g.vcpu.core().privilege)
+    }
+
     /// Writes virtual CSR `csr` of guest `i` as its S-mode software would
     /// (the privileged core's rules, WARL included), and drops its shadow
     /// tables where the write changed what they encode. `Err` when the CSR
@@ -466,6 +522,35 @@ impl<H: HartPort> Session<H> {
         Ok(())
     }
 
+    /// Writes guest `i`'s memory at virtual address `va` as a store of its
+    /// would translate it (page by page, every page checked before any byte
+    /// is written), without side effects on its page tables; `Err` is the
+    /// trap the store would raise, and then nothing is written.
+    pub fn write_guest_virt(&mut self, i: usize, va: u64, data: &[u8]) -> Result<(), Trap> {
+        let mut pieces = Vec::new();
+        let mut done = 0;
+        while done < data.len() {
+            let at = va.wrapping_add(done as u64);
+            let gpa = self.translate(i, at, Access::Store)?;
+            let in_page = (4096 - (at & 4095)) as usize;
+            let n = in_page.min(data.len() - done);
+            let inside = self
+                .guests
+                .get(i)
+                .and_then(|g| g.ram.translate(gpa, n as u64))
+                .is_some();
+            if !inside {
+                return Err(Access::Store.access_fault(at));
+            }
+            pieces.push((gpa, done..done + n));
+            done += n;
+        }
+        for (gpa, range) in pieces {
+            self.write_guest_phys(i, gpa, &data[range]);
+        }
+        Ok(())
+    }
+
     // --- going back -----------------------------------------------------------
 
     /// The whole session as it is now (see [`SessionSnapshot`]).
@@ -494,6 +579,91 @@ impl<H: HartPort> Session<H> {
         self.scheduler = snap.scheduler.clone_box();
         self.on_hart = snap.on_hart;
         self.turn = snap.turn;
+    }
+}
+
+/// Checkpoints: going back in time without copying guest RAM.
+impl Session<Hart> {
+    /// Remembers the session as it is now, cheaply: the hart's state but
+    /// RAM, every guest's state, the scheduler's, and of RAM only the pages
+    /// written since the previous checkpoint (the hart's dirty-page record,
+    /// [`Hart::take_dirty_pages`], which the session owns from its first
+    /// checkpoint on: take no dirty pages from its hart yourself). The
+    /// first checkpoint keeps every page written since the hart was made
+    /// (the images, the device trees, the shadow tables): what the guests
+    /// touched, never their whole RAM.
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        let pages = self
+            .hart
+            .take_dirty_pages()
+            .into_iter()
+            .filter_map(|n| Some((n, Box::from(self.hart.ram_page(n)?))))
+            .collect();
+        let id = self.next_checkpoint;
+        self.next_checkpoint += 1;
+        self.journal.push(Entry {
+            id,
+            hart: self.hart.state(),
+            guests: self.guests.iter().map(Guest::state).collect(),
+            scheduler: self.scheduler.clone_box(),
+            on_hart: self.on_hart,
+            turn: self.turn,
+            pages,
+        });
+        Checkpoint(id)
+    }
+
+    /// The RAM pages checkpoints hold, all together (what they cost).
+    pub fn checkpoint_pages(&self) -> usize {
+        self.journal.iter().map(|e| e.pages.len()).sum()
+    }
+
+    /// Puts the session back as it was at checkpoint `to`, rewriting only
+    /// the RAM pages written since (and of those only the ones that differ,
+    /// so that code that did not change stays decoded and translated).
+    /// Checkpoints after `to` are forgotten: the session's future from
+    /// there is a new one. Consoles' output already printed stays printed;
+    /// their input is the caller's to replay. `false`, and nothing changed,
+    /// if `to` is not a checkpoint of this session any more.
+    pub fn rewind(&mut self, to: Checkpoint) -> bool {
+        let Some(k) = self.journal.iter().position(|e| e.id == to.0) else {
+            return false;
+        };
+        // Every page that may differ from checkpoint `k`: written since the
+        // last checkpoint, or in a later checkpoint.
+        let mut pages = self.hart.take_dirty_pages();
+        for e in &self.journal[k + 1..] {
+            pages.extend(e.pages.keys().copied());
+        }
+        pages.sort_unstable();
+        pages.dedup();
+        let zero = vec![0u8; cpu::sv39::PAGE_SIZE as usize];
+        let base = self.hart.ram_range().start;
+        for n in pages {
+            // As it was at `k`: in the newest checkpoint up to `k` that has
+            // it, else never written (zero).
+            let then = self.journal[..=k]
+                .iter()
+                .rev()
+                .find_map(|e| e.pages.get(&n))
+                .map_or(&zero[..], |p| &p[..]);
+            if self.hart.ram_page(n).is_some_and(|now| now != then) {
+                let pa = base + n as u64 * cpu::sv39::PAGE_SIZE;
+                self.hart.write_phys(pa, then);
+            }
+        }
+        self.journal.truncate(k + 1);
+        let e = &self.journal[k];
+        self.hart.set_state(&e.hart);
+        for (g, s) in self.guests.iter_mut().zip(&e.guests) {
+            g.set_state(s);
+        }
+        self.scheduler = e.scheduler.clone_box();
+        self.on_hart = e.on_hart;
+        self.turn = e.turn;
+        // RAM is checkpoint `k`'s again: nothing written since.
+        self.hart.take_dirty_pages();
+        true
     }
 }
 

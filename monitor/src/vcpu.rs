@@ -30,7 +30,7 @@ pub struct Vcpu {
 }
 
 impl Vcpu {
-    /// A virtual hart in the state of MACHINE.md "State at entry": S-mode,
+    /// A virtual hart in the state of book/src/machine.md "State at entry": S-mode,
     /// set up as the native firmware sets up the real one, `pc` = `entry`,
     /// every register 0 (a0 = hart id 0, a1 = no device tree).
     pub fn new(entry: u64) -> Vcpu {
