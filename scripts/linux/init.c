@@ -7,6 +7,10 @@
  *
  *   processes  fork four children, each exec()s this same program as
  *              "/init child N", computes something and exits with a status;
+ *   crowd      sixteen processes alive at once, each with its own memory,
+ *              taking turns (sched_yield, short sleeps) for eight rounds
+ *              and checking after each turn that its memory still holds
+ *              what it wrote: sixteen address spaces switched in and out;
  *   memory     mmap 1 MiB of anonymous memory, touch it page by page
  *              (demand paging: every first touch is a page fault that finds
  *              a zeroed page), fork, let the child overwrite every page
@@ -105,6 +109,63 @@ static void processes(char **envp)
 	}
 	printf("init: processes: %d children exec'd /init, exit statuses %d %d %d %d\n",
 	       CHILDREN, statuses[0], statuses[1], statuses[2], statuses[3]);
+}
+
+#define CROWD 16
+#define CROWD_PAGES 8
+#define CROWD_ROUNDS 8
+
+/* crowd_member: the life of member `me` of the crowd. Its exit status is
+ * me + 1 if its memory always held what it wrote, 0xff otherwise. */
+static int crowd_member(int me)
+{
+	uint64_t *mem = mmap(NULL, CROWD_PAGES * PAGE, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (mem == MAP_FAILED)
+		return 0xff;
+	for (uint64_t round = 0; round < CROWD_ROUNDS; round++) {
+		for (int p = 0; p < CROWD_PAGES; p++) {
+			uint64_t *page = mem + p * (PAGE / 8);
+			uint64_t before = (uint64_t)me << 32 | (round - 1) << 16 | p;
+
+			/* Fresh pages are zero; then each holds the last round's. */
+			if (round == 0 ? page[0] != 0 || page[PAGE / 8 - 1] != 0
+				       : page[0] != before || page[PAGE / 8 - 1] != ~before)
+				return 0xff;
+			page[0] = (uint64_t)me << 32 | round << 16 | p;
+			page[PAGE / 8 - 1] = ~page[0];
+		}
+		if ((round + me) % 3 == 0)
+			usleep(1000);
+		else
+			sched_yield();
+	}
+	return me + 1;
+}
+
+static void crowd(void)
+{
+	pid_t pids[CROWD];
+
+	for (int i = 0; i < CROWD; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			fail("fork", pids[i]);
+		if (pids[i] == 0)
+			exit(crowd_member(i));
+	}
+	for (int i = 0; i < CROWD; i++) {
+		int status = 0;
+
+		if (waitpid(pids[i], &status, 0) != pids[i])
+			fail("waitpid", pids[i]);
+		if (WEXITSTATUS(status) != i + 1)
+			fail("a crowd member's memory changed under it", i);
+		mix(WEXITSTATUS(status));
+	}
+	printf("init: crowd: %d processes at once, %d rounds each, every one's memory intact\n",
+	       CROWD, CROWD_ROUNDS);
 }
 
 static void memory(void)
@@ -221,6 +282,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	printf("init: hello from user space (pid %d)\n", getpid());
 	processes(envp);
+	crowd();
 	memory();
 	timer();
 	console();
