@@ -14,8 +14,10 @@
 # nothing else. Kernel objects are kept between builds, so a changed
 # configuration rebuilds only what it must.
 #
-# The build is reproducible: fixed user, host, version and timestamp, so the
-# kernel's banner line is the same on every machine.
+# The build is reproducible: fixed user, host, version and timestamp (the
+# kernel's banner line and the initramfs's file times), so the same packages
+# give the same Image, byte for byte, on every machine and in every cache
+# directory.
 #
 # Usage: bash scripts/linux/build.sh [-j N]   (default -j2; the log of a build
 # that runs goes to stderr)
@@ -115,6 +117,10 @@ if compressed "$work/init"; then
     echo "build.sh: $work/init contains compressed instructions" >&2
     exit 1
 fi
+
+# The initramfs records a file's modification time: the build's, so that
+# the image does not depend on when it was built.
+touch -d "$KBUILD_BUILD_TIMESTAMP" "$work/init"
 
 cat >"$work/initramfs.list" <<EOF
 dir /dev 0755 0 0
