@@ -11,28 +11,26 @@
 //! - `digest`: paging off with the trace digest on (as `--stats` does;
 //!   translated code adds each instruction to the digest).
 //!
-//! Each run's console output must equal the guest's `.expected` file: a
-//! wrong result is never measured. Throughput is in guest instructions per
-//! second (criterion's "elem/s"); a MIPS table is printed at the end.
+//! The guests and the runs are `trapvisor bench`'s (the `measure` crate:
+//! `trapvisor bench crc32` times the same guest natively and under the
+//! monitor): each run's console output must equal the guest's `.expected`
+//! file, so a wrong result is never measured, and each is timed from boot
+//! to teardown on the thread's CPU clock. Throughput is in guest
+//! instructions per second (criterion's "elem/s"); a MIPS table is printed
+//! at the end.
 //!
 //! `cargo bench --bench guests`, or, without criterion (one run of each,
 //! also handy under `valgrind --tool=callgrind`):
 //! `GUESTS_BENCH_QUICK=1 cargo bench --bench guests [-- NAME_FILTER]`;
 //! `GUESTS_BENCH_MODES=bare,sv39` picks modes.
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cpu::devices::Console;
-use cpu::hart::RAM_BASE;
 use cpu::image::Image;
-use cpu::machine::{Machine, Outcome};
 use criterion::{Criterion, SamplingMode, Throughput};
-
-/// Guest RAM (as `trapvisor run`'s default).
-const MEMORY: u64 = 128 << 20;
-/// The Sv39 root page table: RAM's top page, which no bench guest uses.
-const ROOT: u64 = RAM_BASE + MEMORY - 4096;
+use measure::env::Env;
+use measure::run::{run, Setup};
+use measure::workloads::{Macro, MACRO};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -53,99 +51,50 @@ impl Mode {
             Mode::Digest => "digest",
         }
     }
+
+    fn setup(self, memory: u64) -> Setup {
+        let mut s = Setup::new(Env::Native, memory);
+        match self {
+            Mode::Bare => {}
+            Mode::Sv39 => s.identity_sv39 = true,
+            Mode::Interp => s.translation = false,
+            Mode::Digest => s.digest = true,
+        }
+        s
+    }
 }
 
-struct Guest {
-    name: String,
-    image: Image,
-    expected: Vec<u8>,
-}
-
-fn bench_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("guest-programs/bench")
-}
-
-/// Every `guest-programs/bench/*.s`, assembled and loaded, with its
-/// `.expected` output; only names containing `filter`.
-fn guests(filter: &str) -> Vec<Guest> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(bench_dir())
-        .expect("guest-programs/bench")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "s"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .filter_map(|path| {
-            let name = path.file_stem()?.to_str()?.to_string();
-            name.contains(filter).then(|| load(&path, name))
+/// The CPU-bound assembly guests of `guest-programs/bench/` whose names
+/// contain `filter`, assembled.
+fn guests(filter: &str) -> Vec<(&'static Macro, Image)> {
+    const NAMES: [&str; 4] = ["crc32", "matmul", "sieve", "sort"];
+    MACRO
+        .iter()
+        .filter(|m| NAMES.contains(&m.name) && m.name.contains(filter))
+        .map(|m| {
+            let image =
+                measure::guest::assemble(&m.source, m.memory).unwrap_or_else(|e| panic!("{e}"));
+            (m, image)
         })
         .collect()
 }
 
-fn load(path: &Path, name: String) -> Guest {
-    let elf = asm::assemble_file(path)
-        .unwrap_or_else(|e| panic!("{e}"))
-        .elf;
-    let image = Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let expected = std::fs::read(path.with_extension("expected"))
-        .unwrap_or_else(|e| panic!("{}: {e}", path.with_extension("expected").display()));
-    Guest {
-        name,
-        image,
-        expected,
-    }
-}
-
-/// Identity map of the device gigapage (0x0..0x4000_0000) and the RAM
-/// gigapage (0x8000_0000..0xc000_0000): leaf PTEs with R, W, X, A, D
-/// (S-mode pages), root at [`ROOT`]; then `satp` = Sv39 with that root.
-fn map_identity(m: &mut Machine<cpu::hart::Hart>) {
-    const LEAF: u64 = 0xcf; // D A X W R V (U clear: S-mode pages)
-    for gib in [0u64, RAM_BASE >> 30] {
-        let pte = ((gib << 30) >> 12) << 10 | LEAF;
-        assert!(m.hart.write_phys(ROOT + gib * 8, &pte.to_le_bytes()));
-    }
-    m.hart.csr.satp = 8 << 60 | ROOT >> 12;
-    m.hart.flush_tlb();
-}
-
-/// One full run of `g` in `mode`: retired instructions and the time spent
-/// in the run loop. Panics if the output is not the expected one.
-fn run_once(g: &Guest, mode: Mode) -> (u64, Duration) {
-    let (console, out) = Console::buffered(b"");
-    let mut m =
-        Machine::boot(&g.image, MEMORY, console).unwrap_or_else(|e| panic!("{}: {e}", g.name));
-    match mode {
-        Mode::Bare => {}
-        Mode::Sv39 => map_identity(&mut m),
-        Mode::Interp => m.hart.set_translation(false),
-        Mode::Digest => m.hart.set_digest(true),
-    }
-    let start = Instant::now();
-    let report = m.run();
-    let t = start.elapsed();
+/// One full run of `g` in `mode`: retired instructions and the time it
+/// took. Panics if the output is not the expected one.
+fn run_once(g: &Macro, image: &Image, mode: Mode) -> (u64, Duration) {
+    let r = run(g.name, &[image], &mode.setup(g.memory))
+        .unwrap_or_else(|e| panic!("{} ({}): {e}", g.name, mode.name()));
     assert!(
-        matches!(report.outcome, Outcome::Ended(e) if e.code == 0),
-        "{} ({}): {}",
-        g.name,
-        mode.name(),
-        report.outcome
-    );
-    let got = out.contents();
-    assert!(
-        got == g.expected,
+        r.outputs[0] == g.expected.as_bytes(),
         "{} ({}): output differs from its .expected:\n{}",
         g.name,
         mode.name(),
-        String::from_utf8_lossy(&got)
+        String::from_utf8_lossy(&r.outputs[0])
     );
     if mode == Mode::Digest {
-        assert_eq!(report.digest.count, report.instructions);
+        assert_eq!(r.digests[0].count, r.counts.instructions);
     }
-    (report.instructions, t)
+    (r.counts.instructions, r.span.time)
 }
 
 fn modes() -> Vec<Mode> {
@@ -159,9 +108,7 @@ fn modes() -> Vec<Mode> {
 }
 
 fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "?".into())
+    measure::clock::load_average().map_or("?".into(), |l| format!("{l:.2}"))
 }
 
 /// The quick table: one run of each guest in each mode.
@@ -171,9 +118,9 @@ fn quick(filter: &str) {
         "{:<8} {:<7} {:>12} {:>9} {:>8}",
         "guest", "mode", "instructions", "seconds", "MIPS"
     );
-    for g in guests(filter) {
+    for (g, image) in guests(filter) {
         for mode in modes() {
-            let (n, t) = run_once(&g, mode);
+            let (n, t) = run_once(g, &image, mode);
             println!(
                 "{:<8} {:<7} {:>12} {:>9.3} {:>8.1}",
                 g.name,
@@ -189,7 +136,7 @@ fn quick(filter: &str) {
 
 fn bench(c: &mut Criterion, filter: &str) {
     let mut table = Vec::new();
-    for g in guests(filter) {
+    for (g, image) in guests(filter) {
         let mut group = c.benchmark_group(format!("guests/{}", g.name));
         group.sample_size(10);
         group.sampling_mode(SamplingMode::Flat);
@@ -198,21 +145,21 @@ fn bench(c: &mut Criterion, filter: &str) {
         group.measurement_time(Duration::from_secs(12));
         for mode in modes() {
             // Checks the output and counts the instructions of one run.
-            let (insns, _) = run_once(&g, mode);
+            let (insns, _) = run_once(g, &image, mode);
             group.throughput(Throughput::Elements(insns));
             let mut best = Duration::MAX;
             group.bench_function(mode.name(), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     for _ in 0..iters {
-                        let (_, t) = run_once(&g, mode);
+                        let (_, t) = run_once(g, &image, mode);
                         best = best.min(t);
                         total += t;
                     }
                     total
                 })
             });
-            table.push((g.name.clone(), mode, insns, best));
+            table.push((g.name, mode, insns, best));
         }
         group.finish();
     }

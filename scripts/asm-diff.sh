@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # asm-diff.sh: differential test of trapvisor's assembler against GNU as + ld.
 #
-# Every guest program (guest-programs/**/*.s, *.S) and every file of the
-# corpus (tests/asm-corpus/*.s, *.S) is built twice: with
+# Every guest program (guest-programs/**/*.s, *.S), every guest of
+# `trapvisor bench` (measure/guests/*.s, GCC's own output among them) and
+# every file of the corpus (tests/asm-corpus/*.s, *.S) is built twice: with
 #   riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax
 #     -nostdlib -nostartfiles -T guest-programs/link.ld
 # and with `trapvisor asm`. The .text, .rodata and .data bytes and the
@@ -25,7 +26,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 shopt -s nullglob globstar
-files=(guest-programs/**/*.s guest-programs/**/*.S tests/asm-corpus/*.s tests/asm-corpus/*.S)
+files=(guest-programs/**/*.s guest-programs/**/*.S measure/guests/*.s tests/asm-corpus/*.s tests/asm-corpus/*.S)
 
 # Prints "name addr size" per alloc section, and dumps each section's bytes.
 describe() { # elf outdir

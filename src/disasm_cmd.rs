@@ -4,6 +4,11 @@
 //! assembled first. The output matches `riscv64-unknown-elf-objdump -d` for
 //! an RV64IMA program: addresses, raw bits, `<symbol>:` labels, targets and
 //! address comments with `<symbol+0x..>`.
+//!
+//! Any other file is a raw image, as `trapvisor run` loads it: all of it is
+//! listed as code from `0x8020_0000`, as `objdump -D -b binary -m
+//! riscv:rv64 --adjust-vma=0x80200000` lists it (one section, `.data`, no
+//! symbols).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -13,7 +18,8 @@ use cpu::image;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// An ELF executable, or an assembly source (.s, .S)
+    /// An ELF executable, an assembly source (.s, .S), or a raw image
+    /// (any other file, listed from 0x80200000 as `trapvisor run` loads it)
     pub file: PathBuf,
 }
 
@@ -40,6 +46,9 @@ fn listing(path: &Path) -> Result<String, String> {
     } else {
         std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?
     };
+    if !is_assembly(path) && !image::is_elf(&elf) {
+        return raw_listing(path, &elf);
+    }
     let sections = image::code_sections(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let symbols = image::symbols(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let mut out = format!("\n{shown}:     file format elf64-littleriscv\n\n");
@@ -47,6 +56,18 @@ fn listing(path: &Path) -> Result<String, String> {
     for section in &sections {
         listing.section(&mut out, &section.name, section.addr, &section.data);
     }
+    Ok(out)
+}
+
+/// A raw image's listing: the bytes `trapvisor run` would load, from
+/// [`image::RAW_LOAD_ADDR`], in objdump's layout for `-b binary`.
+fn raw_listing(path: &Path, bytes: &[u8]) -> Result<String, String> {
+    let shown = path.display();
+    // The same checks as loading it (any RAM that holds it will do).
+    image::Image::from_raw(bytes, image::RAW_LOAD_ADDR..u64::MAX)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = format!("\n{shown}:     file format binary\n\n");
+    Listing::new(&[]).section(&mut out, ".data", image::RAW_LOAD_ADDR, bytes);
     Ok(out)
 }
 

@@ -16,8 +16,11 @@ macro_rules! say {
 }
 
 mod asm_cmd;
+mod bench_cmd;
 mod check_cmd;
+mod debug_cmd;
 mod disasm_cmd;
+mod dtb_cmd;
 mod run_cmd;
 mod stats_json;
 
@@ -38,17 +41,26 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble a program, as objdump -d does
     Disasm(disasm_cmd::Args),
+    /// Write the device tree a guest finds in a1 (for dtc -I dtb -O dts)
+    Dtb(dtb_cmd::Args),
     /// Grade a submission (or a directory of them) against an exercise of the course
     Check(check_cmd::Args),
     /// Run a guest program natively (in S-mode, with trapvisor's built-in SBI firmware), or several side by side under the monitor
     Run(run_cmd::RunArgs),
+    /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
+    Bench(bench_cmd::BenchArgs),
+    /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
+    Debug(debug_cmd::DebugArgs),
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Asm(args) => asm_cmd::run(args),
         Command::Disasm(args) => disasm_cmd::run(&args),
+        Command::Dtb(args) => dtb_cmd::run(&args),
         Command::Run(args) => run_cmd::run(&args),
+        Command::Bench(args) => bench_cmd::run(&args),
+        Command::Debug(args) => debug_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
     }
 }

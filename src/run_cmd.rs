@@ -44,15 +44,16 @@ pub const DEFAULT_MAX_INSTRUCTIONS: u64 = 10_000_000_000;
 /// not allocated: what a guest never touches costs nothing (`cpu::ram`).
 pub const MAX_MEMORY: u64 = 16 << 30;
 
-/// The monitor's default preemption timer, in instructions: 100 µs of
-/// virtual time. Small enough that side-by-side guests' output interleaves
-/// line by line; large enough that world switches cost little.
-pub const DEFAULT_QUANTUM: u64 = 10_000;
+/// The monitor's default preemption timer, in instructions (see
+/// [`monitor::DEFAULT_QUANTUM`]).
+pub const DEFAULT_QUANTUM: u64 = monitor::DEFAULT_QUANTUM;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// The guest(s): assembly sources (.s, or .S with the C preprocessor)
-    /// or RISC-V ELF64 executables. Two or more imply --monitor.
+    /// The guest(s): assembly sources (.s, or .S with the C preprocessor),
+    /// RISC-V ELF64 executables, or raw images (any other file: its bytes
+    /// loaded at 0x80200000 and entered there, as QEMU's -kernel does, e.g.
+    /// U-Boot's u-boot.bin). Two or more imply --monitor.
     // Required, but optional to clap so that `--trace FILE` can mean
     // "trace traps, run FILE" (see `RunArgs::resolve`).
     pub files: Vec<PathBuf>,
@@ -71,7 +72,10 @@ pub struct RunArgs {
     pub quantum: u64,
 
     /// Write each guest's console output, raw (exactly the guest's bytes,
-    /// no prefix), to DIR/NAME.out instead of stdout.
+    /// no prefix), to DIR/NAME.out instead of stdout; and if DIR/NAME.in
+    /// exists, read the guest's console input from it (a file, or a FIFO
+    /// that another program writes into as the guest runs) instead of
+    /// stdin (first guest) or nothing (the others).
     #[arg(long, value_name = "DIR")]
     pub console_dir: Option<PathBuf>,
 
@@ -215,6 +219,12 @@ pub enum LoadError {
     Read { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Assembly(asm::Errors),
+    #[error(
+        "{}: the image leaves no room in RAM for the device tree ({size} bytes) below \
+         the end of RAM: give the guest more --memory",
+        path.display()
+    )]
+    NoRoomForDtb { path: PathBuf, size: usize },
     #[error("{}: {source}{hint}", path.display())]
     Image {
         path: PathBuf,
@@ -251,10 +261,12 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
     } else {
         std::fs::read(path).map_err(read_error)?
     };
-    let image = Image::from_elf(&bytes, ram_range(memory)).map_err(|source| {
+    let image = Image::from_bytes(&bytes, ram_range(memory)).map_err(|source| {
         let hint = match source {
             ImageError::NotElf => " (assembly sources must end in .s or .S)",
-            ImageError::SegmentOutsideRam { .. } => "; or give the guest more --memory",
+            ImageError::SegmentOutsideRam { .. } | ImageError::RawOutsideRam { .. } => {
+                "; or give the guest more --memory"
+            }
             _ => "",
         };
         LoadError::Image {
@@ -263,65 +275,91 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
             hint,
         }
     })?;
+    // The device tree goes into the guest's RAM too, clear of the image.
+    if cpu::fdt::for_image(memory, &cpu::fdt::occupied(&image)).is_none() {
+        return Err(LoadError::NoRoomForDtb {
+            path: path.to_owned(),
+            size: cpu::fdt::build(memory).len(),
+        });
+    }
     Ok(Guest {
         name: path.display().to_string(),
         image,
     })
 }
 
-/// Console input from the host's stdin. Reading it never makes the
-/// emulation wait:
-/// - stdin a regular file (`run guest.s < input.txt`): read directly, so the
-///   guest sees the bytes as if they had all arrived before it started:
-///   the same input gives the same run, instruction for instruction;
-/// - anything else (a terminal, a pipe, nothing): a reader thread feeds a
-///   channel and the guest sees each byte once it has arrived (for a
-///   terminal, once its line is entered). When a byte arrives depends on
+/// Console input from the host: its stdin, or a guest's `NAME.in` in the
+/// `--console-dir`. Reading it never makes the emulation wait:
+/// - a regular file (`run guest.s < input.txt`, or `DIR/NAME.in`): read
+///   directly, so the guest sees the bytes as if they had all arrived
+///   before it started: the same input gives the same run, instruction for
+///   instruction;
+/// - anything else (a terminal, a pipe, a FIFO, nothing): a reader thread
+///   feeds a channel and the guest sees each byte once it has arrived (for
+///   a terminal, once its line is entered). When a byte arrives depends on
 ///   the host, so for reproducible runs give input from a file.
-pub enum StdinInput {
-    File { stdin: io::Stdin, ended: bool },
+pub enum HostInput {
+    File {
+        reader: Box<dyn Read + Send>,
+        ended: bool,
+    },
     Channel(mpsc::Receiver<u8>),
 }
 
-impl StdinInput {
-    pub fn new() -> StdinInput {
+impl HostInput {
+    /// The host's standard input.
+    pub fn stdin() -> HostInput {
         let stdin = io::stdin();
         let is_file =
             !stdin.is_terminal() && std::fs::metadata("/dev/stdin").is_ok_and(|m| m.is_file());
         if is_file {
-            return StdinInput::File {
-                stdin,
+            return HostInput::File {
+                reader: Box::new(stdin),
                 ended: false,
             };
         }
+        HostInput::reader_thread(|| Ok(io::stdin()))
+    }
+
+    /// The file at `path`: a regular file is read directly; anything else
+    /// (a FIFO another program writes into as the guest runs) is opened and
+    /// read by a reader thread, so that opening it waits for nothing.
+    pub fn file(path: &Path) -> io::Result<HostInput> {
+        if std::fs::metadata(path)?.is_file() {
+            return Ok(HostInput::File {
+                reader: Box::new(std::fs::File::open(path)?),
+                ended: false,
+            });
+        }
+        let path = path.to_owned();
+        Ok(HostInput::reader_thread(move || std::fs::File::open(path)))
+    }
+
+    fn reader_thread<R: Read>(open: impl FnOnce() -> io::Result<R> + Send + 'static) -> HostInput {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
+            let Ok(mut input) = open() else {
+                return;
+            };
             let mut buf = [0u8; 256];
-            let mut stdin = io::stdin();
-            while let Ok(n @ 1..) = stdin.read(&mut buf) {
+            while let Ok(n @ 1..) = input.read(&mut buf) {
                 if buf[..n].iter().any(|&b| tx.send(b).is_err()) {
                     return;
                 }
             }
         });
-        StdinInput::Channel(rx)
+        HostInput::Channel(rx)
     }
 }
 
-impl Default for StdinInput {
-    fn default() -> Self {
-        StdinInput::new()
-    }
-}
-
-impl ByteSource for StdinInput {
+impl ByteSource for HostInput {
     fn next_byte(&mut self) -> Option<u8> {
         match self {
-            StdinInput::Channel(rx) => rx.try_recv().ok(),
-            StdinInput::File { ended: true, .. } => None,
-            StdinInput::File { stdin, ended } => {
+            HostInput::Channel(rx) => rx.try_recv().ok(),
+            HostInput::File { ended: true, .. } => None,
+            HostInput::File { reader, ended } => {
                 let mut b = [0u8];
-                match stdin.read(&mut b) {
+                match reader.read(&mut b) {
                     Ok(1) => Some(b[0]),
                     _ => {
                         *ended = true;
@@ -331,6 +369,28 @@ impl ByteSource for StdinInput {
             }
         }
     }
+}
+
+/// A guest's console input: `DIR/NAME.in` when `--console-dir DIR` has
+/// one (a file, or a FIFO fed while the guest runs), else the host's stdin
+/// for the first guest and nothing for the others.
+pub fn console_input(
+    dir: Option<&Path>,
+    name: &str,
+    first: bool,
+) -> Result<Box<dyn ByteSource>, String> {
+    if let Some(path) = dir.map(|d| d.join(format!("{name}.in"))) {
+        if path.exists() {
+            return HostInput::file(&path)
+                .map(|input| Box::new(input) as Box<dyn ByteSource>)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()));
+        }
+    }
+    Ok(if first {
+        Box::new(HostInput::stdin())
+    } else {
+        Box::new(cpu::devices::NoInput)
+    })
 }
 
 /// Installs the `--trace` log: a `tracing` fmt layer on stderr, without
@@ -418,7 +478,15 @@ pub fn run(args: &RunArgs) -> ExitCode {
     // the run ends quietly (status 141, as a program killed by SIGPIPE).
     let hangup = Hangup::new();
     init_tracing(trace, &hangup);
-    let console = Console::new(out, Box::new(StdinInput::new())).with_hangup(hangup);
+    let name = &monitored::guest_names(&files)[0];
+    let input = match console_input(args.console_dir.as_deref(), name, true) {
+        Ok(input) => input,
+        Err(e) => {
+            say!("trapvisor: {e}");
+            return ExitCode::from(status::BAD_INPUT);
+        }
+    };
+    let console = Console::new(out, input).with_hangup(hangup);
     let mut machine = match Machine::boot(&guest.image, args.memory, console) {
         Ok(machine) => machine,
         Err(e) => {

@@ -77,7 +77,7 @@ fn monitor_end(end: &End) -> Value {
     match end {
         End::Guest(e) => end_object(ended_kind(e.how), Some(e.code), message),
         End::InstructionLimit(_) => end_object("instruction-limit", None, message),
-        End::Hang => end_object("hang", None, message),
+        End::Hang | End::HartStopped => end_object("hang", None, message),
         End::TrapStorm { .. } => end_object("trap-storm", None, message),
         End::OutputClosed => end_object("output-closed", None, message),
     }

@@ -95,7 +95,7 @@ fn status(end: &End) -> u8 {
     match end {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => cpu::machine::status::INSTRUCTION_LIMIT,
-        End::Hang => cpu::machine::status::HANG,
+        End::Hang | End::HartStopped => cpu::machine::status::HANG,
         End::TrapStorm(_) => cpu::machine::status::TRAP_STORM,
         End::OutputClosed => cpu::machine::status::OUTPUT_CLOSED,
     }

@@ -508,3 +508,176 @@ fn bad_memory_size_is_bad_input() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a size"), "{}", stderr(&out));
 }
+
+// --- the device tree in a1 ---------------------------------------------------
+
+/// What `dtb-dump.s` printed: `a1`, and the blob it points at.
+fn dumped_dtb(stdout: &[u8]) -> (u64, Vec<u8>) {
+    let text = String::from_utf8_lossy(stdout);
+    let mut lines = text.lines();
+    let a1 = u64::from_str_radix(lines.next().expect("a1 line"), 16).expect("hex a1");
+    let hex = lines.next().unwrap_or("").trim();
+    let blob = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex byte"))
+        .collect();
+    (a1, blob)
+}
+
+#[test]
+fn a1_points_at_the_machines_device_tree_natively_and_under_the_monitor() {
+    let guest = test_guest("dtb-dump.s");
+    // 128M: where QEMU puts it (its a1 for -m 128M). 4M: QEMU's place,
+    // 0x80200000, is the image's, so the tree goes below it.
+    for (memory, bytes, want) in [
+        ("128M", 128 << 20, 0x87e0_0000),
+        ("4M", 4 << 20, 0x801f_f000),
+    ] {
+        let tree = cpu::fdt::build(bytes);
+        for monitor in [false, true] {
+            let mut args = vec!["run", "--memory", memory];
+            if monitor {
+                args.push("--monitor");
+            }
+            args.push(path_str(&guest));
+            let out = trapvisor(&args, b"");
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let stdout = if monitor {
+                // `[dtb-dump] ` before each line.
+                String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(|l| format!("{}\n", l.trim_start_matches("[dtb-dump] ")))
+                    .collect::<String>()
+                    .into_bytes()
+            } else {
+                out.stdout.clone()
+            };
+            let (a1, blob) = dumped_dtb(&stdout);
+            assert_eq!(a1, want, "a1 with --memory {memory}, monitor {monitor}");
+            assert_eq!(
+                blob, tree,
+                "the tree with --memory {memory}, monitor {monitor}"
+            );
+        }
+    }
+}
+
+#[test]
+fn dtb_command_writes_the_tree_for_a_memory_size() {
+    let file = std::env::temp_dir().join(format!("trapvisor-dtb-{}.dtb", std::process::id()));
+    let out = trapvisor(&["dtb", "--memory", "64M", "-o", path_str(&file)], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(&file).unwrap(), cpu::fdt::build(64 << 20));
+    let _ = std::fs::remove_file(&file);
+    // To a pipe (not a terminal): the blob on stdout.
+    let out = trapvisor(&["dtb"], b"");
+    assert_eq!(out.stdout, cpu::fdt::build(128 << 20));
+    let out = trapvisor(&["dtb", "--memory", "lots"], b"");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+// --- raw images ----------------------------------------------------------------
+
+/// `objcopy -O binary` of a guest: its segments laid out from 0x80200000,
+/// gaps zero-filled.
+fn raw_image_of(src: &Path) -> Vec<u8> {
+    let elf = asm::assemble_file(src)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .elf;
+    let image = Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY).unwrap();
+    let base = cpu::image::RAW_LOAD_ADDR;
+    let end = image
+        .segments
+        .iter()
+        .map(|s| s.addr + s.data.len() as u64)
+        .max()
+        .unwrap();
+    let mut raw = vec![0u8; (end - base) as usize];
+    for s in &image.segments {
+        let at = (s.addr - base) as usize;
+        raw[at..at + s.data.len()].copy_from_slice(&s.data);
+    }
+    raw
+}
+
+#[test]
+fn a_raw_image_runs_from_0x80200000_natively_and_under_the_monitor() {
+    let src = root().join("guest-programs/hello.s");
+    let raw = std::env::temp_dir().join(format!("trapvisor-hello-{}.bin", std::process::id()));
+    std::fs::write(&raw, raw_image_of(&src)).unwrap();
+    let want = trapvisor(&["run", path_str(&src)], b"");
+    assert_eq!(want.status.code(), Some(0));
+    let native = trapvisor(&["run", path_str(&raw)], b"");
+    assert_eq!(native.status.code(), Some(0), "{}", stderr(&native));
+    assert_eq!(native.stdout, want.stdout);
+    let monitor = trapvisor(&["run", "--monitor", path_str(&raw)], b"");
+    assert_eq!(monitor.status.code(), Some(0), "{}", stderr(&monitor));
+    let name = raw.file_stem().unwrap().to_str().unwrap();
+    let unprefixed: String = String::from_utf8_lossy(&monitor.stdout)
+        .lines()
+        .map(|l| format!("{}\n", l.trim_start_matches(&format!("[{name}] "))))
+        .collect();
+    assert_eq!(unprefixed.as_bytes(), &want.stdout[..]);
+    // Listed from 0x80200000 by disasm, as objdump -D -b binary does.
+    let listing = trapvisor(&["disasm", path_str(&raw)], b"");
+    let text = String::from_utf8_lossy(&listing.stdout);
+    assert!(text.contains("file format binary"), "{text}");
+    assert!(text.contains("0000000080200000 <.data>:"), "{text}");
+    let _ = std::fs::remove_file(&raw);
+}
+
+#[test]
+fn raw_images_that_do_not_fit_or_are_text_are_bad_input() {
+    let raw = std::env::temp_dir().join(format!("trapvisor-big-{}.bin", std::process::id()));
+    std::fs::write(&raw, 0x13u32.to_le_bytes().repeat(3 << 18)).unwrap();
+    let out = trapvisor(&["run", "--memory", "4M", path_str(&raw)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("does not fit in RAM") && err.contains("--memory"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&raw);
+    let text = root().join("README.md");
+    let out = trapvisor(&["run", path_str(&text)], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("text rather than a raw binary"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn hart_stop_on_the_only_hart_is_a_hang_natively_and_under_the_monitor() {
+    let guest = test_guest("hart-stop.s");
+    for args in [vec!["run"], vec!["run", "--monitor"]] {
+        let mut args = args;
+        args.push(path_str(&guest));
+        let out = trapvisor(&args, b"");
+        assert_eq!(out.status.code(), Some(125), "{args:?}");
+        assert!(stderr(&out).contains("hart_stop"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn each_guest_reads_its_own_input_from_the_console_dir() {
+    let dir = std::env::temp_dir().join(format!("trapvisor-consoles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("echo.in"), b"abc\n").unwrap();
+    std::fs::write(dir.join("echo#2.in"), b"xyz\n").unwrap();
+    let guest = test_guest("echo.s");
+    let g = path_str(&guest);
+    let out = trapvisor(
+        &["run", "--console-dir", path_str(&dir), g, g],
+        b"ignored\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("echo.out")).unwrap(), b"ABC\n");
+    assert_eq!(std::fs::read(dir.join("echo#2.out")).unwrap(), b"XYZ\n");
+    // Natively too: NAME.in rather than stdin.
+    let out = trapvisor(&["run", "--console-dir", path_str(&dir), g], b"ignored\n");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(std::fs::read(dir.join("echo.out")).unwrap(), b"ABC\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! `trapvisor run --monitor GUEST...` through the binary: prefixed console
 //! lines, raw `--console-dir` files, exit statuses, per-guest summaries,
-//! `--stats` digests equal to the native ones, `--trace`, bad input.
+//! `--stats` digests equal to the native ones, `--trace`, bad input; and
+//! `trapvisor bench`, which measures the monitor (module `bench`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -308,4 +309,116 @@ fn one_guest_that_ends_cleanly_says_nothing() {
         "",
         "a clean end of a lone guest needs no comment"
     );
+}
+
+/// `trapvisor bench`, end to end with a tiny repetition count: what it
+/// prints in each format and how it refuses bad input.
+mod bench {
+    use super::*;
+    use serde_json::Value;
+
+    const QUICK: [&str; 4] = ["--reps", "1", "--run-ms", "1"];
+
+    fn bench(args: &[&str]) -> Output {
+        let mut all = vec!["bench"];
+        all.extend_from_slice(args);
+        trapvisor(&all)
+    }
+
+    #[test]
+    fn json_csv_table_and_plot() {
+        let dir = scratch("bench");
+        let plot = dir.join("plot.svg");
+        let plot_arg = plot.to_str().unwrap();
+        let mut args = vec![
+            "plain",
+            "csr-read",
+            "timeshare",
+            "--guests",
+            "1,2",
+            "--json",
+            "--plot",
+            plot_arg,
+        ];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        assert_eq!(v["schema"], "trapvisor-bench/1");
+        let names: Vec<&str> = v["nano"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["plain", "csr-read"]);
+        let csr = &v["nano"][1]["results"];
+        assert_eq!(csr[0]["env"], "native");
+        assert_eq!(csr[0]["per_op"]["exits"], 0.0);
+        assert_eq!(csr[1]["env"], "trap");
+        assert_eq!(csr[1]["per_op"]["exits"], 1.0);
+        assert_eq!(csr[1]["per_op"]["instructions"], 1.0);
+        assert_eq!(v["macro"][0]["name"], "timeshare");
+        let guests: Vec<u64> = v["scaling"]["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["guests"].as_u64().unwrap())
+            .collect();
+        assert_eq!(guests, [1, 2]);
+        // Progress went to stderr, one line per step when not a terminal.
+        assert!(
+            text(&out.stderr).contains("trapvisor: bench [ 1/"),
+            "{}",
+            text(&out.stderr)
+        );
+        let svg = std::fs::read_to_string(&plot).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("csrr sscratch"),
+            "{svg}"
+        );
+
+        let mut args = vec!["sbi-call", "--csv"];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let csv = text(&out.stdout);
+        assert!(csv.starts_with("section,workload,env,guests,metric,unit,median,min,max,flags\n"));
+        assert!(
+            csv.contains("\nnano,sbi-call,trap,,exits_per_op,count,1,1,1,\n"),
+            "{csv}"
+        );
+
+        let mut args = vec!["sbi-call"];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let table = text(&out.stdout);
+        assert!(
+            table.contains("Nanobenchmarks") && table.contains("SBI call (get_spec_version)"),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn bad_input_is_refused_before_anything_runs() {
+        let out = bench(&["syscal"]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(out.stdout.is_empty());
+        assert!(
+            text(&out.stderr).contains("unknown workload `syscal`"),
+            "{}",
+            text(&out.stderr)
+        );
+        let out = bench(&["--plot", "/nonexistent-dir/p.svg", "plain"]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("/nonexistent-dir/p.svg") && !err.contains("bench ["),
+            "{err}"
+        );
+        assert_eq!(bench(&["--json", "--csv"]).status.code(), Some(2));
+        assert_eq!(bench(&["--guests", "1,x"]).status.code(), Some(2));
+        assert_eq!(bench(&["--reps", "0"]).status.code(), Some(2));
+    }
 }

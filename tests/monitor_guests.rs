@@ -64,7 +64,7 @@ fn status_of(end: &End) -> u8 {
     match end {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
-        End::Hang => status::HANG,
+        End::Hang | End::HartStopped => status::HANG,
         End::TrapStorm(_) => status::TRAP_STORM,
         End::OutputClosed => status::OUTPUT_CLOSED,
     }

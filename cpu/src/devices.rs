@@ -265,6 +265,10 @@ pub struct Console {
     pending: VecDeque<u8>,
     /// Raised when `out` is a closed pipe.
     hangup: Hangup,
+    /// Output written since the last flush.
+    unflushed: bool,
+    /// Polls that found no input since the last output.
+    idle_polls: u8,
 }
 
 impl Console {
@@ -274,6 +278,8 @@ impl Console {
             input,
             pending: VecDeque::new(),
             hangup: Hangup::new(),
+            unflushed: false,
+            idle_polls: 0,
         }
     }
 
@@ -304,6 +310,8 @@ impl Console {
         if !self.hangup.raised() {
             let _ = self.hangup.note(self.out.write_all(bytes));
         }
+        self.unflushed = true;
+        self.idle_polls = 0;
     }
 
     /// Pushes buffered output to the host (called between run slices and
@@ -312,16 +320,32 @@ impl Console {
         if !self.hangup.raised() {
             let _ = self.hangup.note(self.out.flush());
         }
+        self.unflushed = false;
     }
 
     /// Whether an input byte is waiting (without taking it).
+    ///
+    /// A guest that polls twice in a row with no input waiting and no
+    /// output in between is waiting for input (U-Boot's prompt polls the
+    /// UART's LSR.DR, and only reads RBR once a byte is there): what it
+    /// printed, its prompt, goes out to the host then, so that a person or
+    /// a program driving the console sees it. (A guest that prints polls
+    /// LSR once per byte, for THRE, which does not flush each byte.)
     pub fn has_input(&mut self) -> bool {
         if self.pending.is_empty() {
             if let Some(b) = self.input.next_byte() {
                 self.pending.push_back(b);
             }
         }
-        !self.pending.is_empty()
+        if self.pending.is_empty() {
+            self.idle_polls = self.idle_polls.saturating_add(1);
+            if self.idle_polls >= 2 && self.unflushed {
+                self.flush();
+            }
+            false
+        } else {
+            true
+        }
     }
 
     /// Takes the next input byte, if any.
@@ -417,7 +441,56 @@ pub struct Uart {
     loopback_rx: VecDeque<u8>,
 }
 
+/// A UART's registers and FIFOs, without its console (a debugger's
+/// snapshot: the host's output sink and input source are not state).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UartState {
+    regs: [u8; 9],
+    thr_ipending: bool,
+    loopback_rx: VecDeque<u8>,
+    /// Input bytes taken from the source but not yet read by the guest.
+    pending: VecDeque<u8>,
+}
+
 impl Uart {
+    /// The registers and FIFOs (see [`UartState`]).
+    pub fn state(&self) -> UartState {
+        UartState {
+            regs: [
+                self.ier,
+                self.fcr,
+                self.lcr,
+                self.mcr,
+                self.lsr_errors,
+                self.scr,
+                self.dll,
+                self.dlm,
+                self.rbr,
+            ],
+            thr_ipending: self.thr_ipending,
+            loopback_rx: self.loopback_rx.clone(),
+            pending: self.console.pending.clone(),
+        }
+    }
+
+    /// Puts back what [`Uart::state`] took.
+    pub fn set_state(&mut self, s: &UartState) {
+        [
+            self.ier,
+            self.fcr,
+            self.lcr,
+            self.mcr,
+            self.lsr_errors,
+            self.scr,
+            self.dll,
+            self.dlm,
+            self.rbr,
+        ] = s.regs;
+        self.thr_ipending = s.thr_ipending;
+        self.loopback_rx = s.loopback_rx.clone();
+        self.console.pending = s.pending.clone();
+    }
+
     pub fn new(console: Console) -> Uart {
         Uart {
             console,
@@ -734,6 +807,64 @@ mod tests {
     fn uart_with_input(input: &[u8]) -> (Uart, SharedBuffer) {
         let (console, out) = Console::buffered(input);
         (Uart::new(console), out)
+    }
+
+    /// A sink that records what reached the host (flushed), apart from
+    /// what was written.
+    #[derive(Clone, Default)]
+    struct FlushedSink {
+        written: std::sync::Arc<std::sync::Mutex<(Vec<u8>, Vec<u8>)>>,
+    }
+
+    impl Write for FlushedSink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.written.lock().unwrap().0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            let mut w = self.written.lock().unwrap();
+            let buffered = std::mem::take(&mut w.0);
+            w.1.extend_from_slice(&buffered);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_guest_polling_for_input_has_its_prompt_flushed() {
+        let sink = FlushedSink::default();
+        let shown = || sink.written.lock().unwrap().1.clone();
+        let mut uart = Uart::new(Console::new(Box::new(sink.clone()), Box::new(NoInput)));
+        // Printing: one LSR poll (THRE) per byte flushes nothing.
+        for &b in b"=> " {
+            uart.read_reg(reg::LSR);
+            uart.write_reg(reg::RBR_THR_DLL, b);
+        }
+        uart.read_reg(reg::LSR);
+        assert_eq!(shown(), b"");
+        // Waiting for a key: the second empty poll in a row shows it.
+        uart.read_reg(reg::LSR);
+        assert_eq!(shown(), b"=> ");
+        uart.read_reg(reg::LSR);
+        assert_eq!(shown(), b"=> ");
+    }
+
+    #[test]
+    fn a_saved_uart_state_reads_back_the_same() {
+        let (mut uart, _) = uart_with_input(b"xyz");
+        uart.store(reg::LCR, 1, 0x83).unwrap();
+        uart.store(reg::RBR_THR_DLL, 1, 0x0c).unwrap();
+        uart.store(reg::LCR, 1, 0x03).unwrap();
+        assert_eq!(
+            uart.load(reg::LSR, 1),
+            Some(0x61),
+            "one byte taken: pending"
+        );
+        let saved = uart.state();
+        let regs = |u: &mut Uart| (0..8).map(|r| u.load(r, 1)).collect::<Vec<_>>();
+        let first = regs(&mut uart);
+        uart.set_state(&saved);
+        assert_eq!(regs(&mut uart), first, "same bytes, x first");
+        assert_eq!(first[0], Some(u64::from(b'x')));
     }
 
     #[test]

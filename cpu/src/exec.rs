@@ -8,6 +8,7 @@
 
 use crate::csr::{self, MSTATUS_TSR, MSTATUS_TVM, MSTATUS_TW, S_INTERRUPTS};
 use crate::dcache::{predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE};
+use crate::debug::DebugEvent;
 use crate::hart::{Devices, Exit, Hart, Priv, Reservation, RAM_BASE};
 use crate::isa::{self, Insn, Op};
 use crate::jit::Plan;
@@ -582,12 +583,22 @@ impl Hart {
                 // the generic executor runs it from its bits.
                 _ => {
                     let pc = self.pc_at(idx);
+                    // A breakpoint's slot is slow (`crate::debug`); the
+                    // instrumented loop looked before running the lane.
+                    if MODE != Mode::FULL && self.is_breakpoint(pc) && self.breakpoint_at(pc) {
+                        break Stop::Breakpoint;
+                    }
                     self.pc = pc;
                     self.instret = limit - left;
                     match self.exec_generic(dev, bits) {
-                        Ok(flow) => {
+                        Ok(mut flow) => {
                             self.retire_one::<MODE>(&mut hash, pc, bits);
                             left -= 1;
+                            if let Some(hit) = self.debug.hit.take() {
+                                if !matches!(flow, Flow::Exit(_)) {
+                                    flow = Flow::Exit(Exit::Debug(DebugEvent::Watch(hit)));
+                                }
+                            }
                             if flow != Flow::Next || left == 0 {
                                 idx = REFETCH;
                                 break Stop::Flow(flow);
@@ -600,7 +611,10 @@ impl Hart {
                                 _ => REFETCH,
                             };
                         }
-                        Err(t) => break Stop::Trap(t),
+                        Err(t) => {
+                            self.debug.hit = None;
+                            break Stop::Trap(t);
+                        }
                     }
                 }
             }
@@ -769,6 +783,7 @@ impl Hart {
         let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
         let bits = self.ram_read_u32(self.fram + page_off);
         let slot = predecode(bits, page_off as u64, self.reference);
+        let slot = self.breakpoint_slot(self.pc_at(idx), slot);
         self.dc.fill(idx, slot, bits);
     }
 
@@ -811,6 +826,9 @@ impl Hart {
         self.fbase = base;
         self.fbias = self.fpage.wrapping_sub((base as u64) << 2);
         self.fram = page_off;
+        if !self.breakpoints.is_empty() {
+            self.mark_breakpoint_slots();
+        }
         Ok(base + ((pc & (PAGE_SIZE - 1)) >> 2) as usize)
     }
 
@@ -978,6 +996,7 @@ impl Hart {
                     _ => (4, false),
                 };
                 let v = self.load(dev, a.wrapping_add(imm), size)?;
+                self.note_access(a.wrapping_add(imm), size, true, false);
                 let shift = 64 - 8 * size;
                 let v = if signed {
                     (((v << shift) as i64) >> shift) as u64
@@ -996,6 +1015,7 @@ impl Hart {
                 if self.store_slow(dev, a.wrapping_add(imm), size, b)? {
                     flow = Flow::Exit(Exit::Device);
                 }
+                self.note_access(a.wrapping_add(imm), size, false, true);
             }
             Op::Addi
             | Op::Slti
@@ -1196,6 +1216,7 @@ impl Hart {
         match i.op {
             Op::LrW | Op::LrD => {
                 let off = self.amo_offset(addr, size, Access::Load)?;
+                self.note_access(addr, size, true, false);
                 let v = self.ram_read_sized(off, size);
                 self.reservation = Some(Reservation {
                     va: addr,
@@ -1213,6 +1234,7 @@ impl Hart {
                     return Ok(());
                 }
                 let off = self.amo_offset(addr, size, Access::Store)?;
+                self.note_access(addr, size, false, true);
                 self.ram_write(off, &value.to_le_bytes()[..size as usize]);
                 self.reservation = None;
                 self.set_x(i.rd, 0);
@@ -1239,6 +1261,7 @@ impl Hart {
         );
         let size = if word { 4 } else { 8 };
         let off = self.amo_offset(addr, size, Access::Store)?;
+        self.note_access(addr, size, true, true);
         let raw = self.ram_read_sized(off, size);
         // Work on sign-extended words, so that signed compares are right.
         let (old, src) = if word {

@@ -20,6 +20,7 @@ use std::ops::Range;
 
 use crate::csr::{self, MSTATUS_RESET, STIP, S_INTERRUPTS};
 use crate::dcache::DCache;
+use crate::debug::{DebugEvent, DebugHooks, StormState};
 use crate::exec::{Flow, Mode, Stop};
 use crate::jit::Jit;
 use crate::mmu::{Tlb, PAGE_SIZE};
@@ -80,6 +81,8 @@ pub enum Exit {
     /// trapped code making no progress ([`crate::storm`]). The trap has not
     /// been taken.
     TrapStorm(Storm),
+    /// A stop a debugger asked for (see [`Hart::set_debug_stops`]).
+    Debug(DebugEvent),
 }
 
 /// Memory-mapped devices: every physical address outside RAM.
@@ -204,7 +207,7 @@ pub struct Hart {
     /// Updated per retired instruction while [`Hart::set_digest`] is on.
     pub digest: Digest,
     pub(crate) instret: u64,
-    slept: u64,
+    pub(crate) slept: u64,
     /// RAM, lazily backed: untouched pages cost the host nothing.
     pub(crate) ram: Zeroed,
     pub(crate) dc: DCache,
@@ -230,9 +233,12 @@ pub struct Hart {
     pub(crate) jit: Jit,
     digest_on: bool,
     trace_on: bool,
-    breakpoints: Vec<u64>,
+    pub(crate) breakpoints: Vec<u64>,
     /// A breakpoint just reported at this pc: resuming there runs it.
-    bp_resume: Option<u64>,
+    pub(crate) bp_resume: Option<u64>,
+    /// Watches, debug stops and the record of dirty RAM pages
+    /// ([`crate::debug`]).
+    pub(crate) debug: DebugHooks,
     stats: HartStats,
     /// Trap-storm detection over the traps entered into S-mode.
     storm: StormWatch,
@@ -310,6 +316,7 @@ impl Hart {
             trace_on: false,
             breakpoints: Vec::new(),
             bp_resume: None,
+            debug: DebugHooks::new(pages),
             stats: HartStats::default(),
             storm: StormWatch::default(),
             sret_mark: false,
@@ -350,11 +357,14 @@ impl Hart {
 
     /// `run` stops with [`Exit::Breakpoint`] before running an instruction
     /// at any of `addrs` (virtual addresses). Running again from the
-    /// breakpoint runs that instruction.
+    /// breakpoint runs that instruction. Only the breakpoints' own
+    /// instructions leave the fast path (see [`crate::debug`]).
     pub fn set_breakpoints(&mut self, addrs: &[u64]) {
-        self.breakpoints = addrs.to_vec();
-        self.breakpoints.sort_unstable();
-        self.breakpoints.dedup();
+        let mut addrs = addrs.to_vec();
+        addrs.sort_unstable();
+        addrs.dedup();
+        self.note_removed_breakpoints(&addrs);
+        self.breakpoints = addrs;
     }
 
     /// Whether hot pages are translated to host code (on by default where
@@ -452,6 +462,23 @@ impl Hart {
         &self.stats
     }
 
+    pub(crate) fn set_stats(&mut self, stats: HartStats) {
+        self.stats = stats;
+    }
+
+    /// The trap-storm detector's memory, for a snapshot.
+    pub(crate) fn storm_state(&self) -> StormState {
+        StormState {
+            watch: self.storm.clone(),
+            sret_mark: self.sret_mark,
+        }
+    }
+
+    pub(crate) fn set_storm_state(&mut self, s: StormState) {
+        self.storm = s.watch;
+        self.sret_mark = s.sret_mark;
+    }
+
     /// Trap entry into S-mode as the hardware does it (privileged spec
     /// 4.1.1, 4.1.2): `scause`, `sepc` (= `pc`), `stval`; SPP = the old
     /// privilege, SPIE = SIE, SIE = 0; privilege S; `pc` = the `stvec`
@@ -506,30 +533,61 @@ impl Hart {
         if self.bp_resume != Some(self.pc) {
             self.bp_resume = None;
         }
-        let instrumented = self.trace_on || !self.breakpoints.is_empty();
-        let exit = if instrumented {
-            self.run_loop::<D, { Mode::FULL }>(dev, budget)
+        self.run_counted(dev, budget, false)
+    }
+
+    /// [`Hart::run`], with `budget` counting every event (retired
+    /// instruction or trap raised, see [`crate::debug`]) when `events`.
+    pub(crate) fn run_counted<D: Devices>(
+        &mut self,
+        dev: &mut D,
+        budget: u64,
+        events: bool,
+    ) -> Exit {
+        let exit = if self.trace_on {
+            self.run_loop::<D, { Mode::FULL }>(dev, budget, events)
         } else if self.digest_on {
-            self.run_loop::<D, { Mode::DIGEST }>(dev, budget)
+            self.run_loop::<D, { Mode::DIGEST }>(dev, budget, events)
         } else {
-            self.run_loop::<D, { Mode::PLAIN }>(dev, budget)
+            self.run_loop::<D, { Mode::PLAIN }>(dev, budget, events)
         };
         self.stats.retired = self.instret;
         exit
     }
 
-    fn run_loop<D: Devices, const MODE: u8>(&mut self, dev: &mut D, budget: u64) -> Exit {
-        let end = self.instret.saturating_add(budget);
+    fn run_loop<D: Devices, const MODE: u8>(
+        &mut self,
+        dev: &mut D,
+        budget: u64,
+        events: bool,
+    ) -> Exit {
+        // With `events`, each trap raised takes one from the instructions
+        // still allowed, so that `end - instret` is always the events left.
+        let mut end = self.instret.saturating_add(budget);
         loop {
             // Whatever the last instruction or the host changed.
             self.ctx = self.tlb_context();
             if self.csr.satp != self.tlb_satp {
                 self.flush_tlb();
             }
+            let stip = self.csr.mip & STIP;
             self.update_timer();
+            if self.debug.stops.privileged && self.csr.mip & STIP != stip {
+                return Exit::Debug(DebugEvent::Privileged);
+            }
+            if events && self.instret >= end {
+                // Counted exactly: stop before an interrupt too.
+                return Exit::BudgetExhausted;
+            }
             if let Some(i) = self.pending_interrupt() {
+                if events {
+                    end -= 1;
+                }
                 if let Some(exit) = self.raise(Trap::Interrupt(i)) {
                     return exit;
+                }
+                if self.debug.stops.traps {
+                    return Exit::Debug(DebugEvent::Trapped(Trap::Interrupt(i)));
                 }
                 continue;
             }
@@ -544,11 +602,20 @@ impl Hart {
                 self.storm.returned(self.instret);
             }
             match stop {
+                Stop::Flow(Flow::Recheck) if self.debug.stops.privileged => {
+                    return Exit::Debug(DebugEvent::Privileged);
+                }
                 Stop::Limit | Stop::Flow(Flow::Next) | Stop::Flow(Flow::Recheck) => {}
                 Stop::Flow(Flow::Exit(exit)) => return exit,
                 Stop::Trap(trap) => {
+                    if events {
+                        end = end.saturating_sub(1);
+                    }
                     if let Some(exit) = self.raise(trap) {
                         return exit;
+                    }
+                    if self.debug.stops.traps {
+                        return Exit::Debug(DebugEvent::Trapped(trap));
                     }
                 }
                 Stop::Breakpoint => {
@@ -710,6 +777,7 @@ impl Hart {
         if let Some(dst) = self.ram.get_mut(off..off.saturating_add(data.len())) {
             dst.copy_from_slice(data);
             self.dc.store_range(off, data.len());
+            self.debug.mark_dirty(off, data.len());
         }
     }
 }

@@ -13,6 +13,12 @@
 //! (`p_paddr`), as QEMU's `-kernel` loader does.
 //!
 //! [`code_sections`] returns the executable sections for the disassembler.
+//!
+//! A file that is not ELF is a raw image, as QEMU's `-kernel` takes one
+//! (U-Boot's `u-boot.bin`, Linux's `Image`): [`Image::from_raw`] loads its
+//! bytes at [`RAW_LOAD_ADDR`] and enters there. [`Image::from_bytes`] tells
+//! the two apart by the ELF magic number, so that a file that is ELF but
+//! unusable still gets the ELF error that says why.
 
 use std::ops::Range;
 
@@ -44,6 +50,22 @@ pub enum ImageError {
     NotExecutable(u16),
     #[error("malformed ELF: {0}")]
     Malformed(String),
+    #[error("an empty file: nothing to run")]
+    Empty,
+    #[error(
+        "not an ELF executable, and text rather than a raw binary image \
+         (assembly sources must end in .s or .S)"
+    )]
+    Text,
+    #[error(
+        "a raw image of {size:#x} bytes, loaded at 0x80200000, does not fit in RAM \
+         {ram_start:#x}..{ram_end:#x}"
+    )]
+    RawOutsideRam {
+        size: u64,
+        ram_start: u64,
+        ram_end: u64,
+    },
     #[error("no loadable (PT_LOAD) segments: nothing to run")]
     NoSegments,
     #[error(
@@ -84,6 +106,15 @@ pub enum ImageError {
     )]
     EntryNotLoaded(u64),
 }
+
+/// Where a raw image is loaded and entered: where OpenSBI (`-bios
+/// default`) jumps on QEMU's `virt` board, and where QEMU's `-kernel`
+/// loads a raw image for it (`0x8020_0000`, the next 2 MiB after the
+/// firmware on RV64).
+pub const RAW_LOAD_ADDR: u64 = 0x8020_0000;
+
+/// How many leading bytes decide whether a non-ELF file is text.
+const TEXT_SNIFF: usize = 4096;
 
 /// A loadable segment: `data` goes at `addr`, followed by zeros up to
 /// `mem_size` bytes (`.bss`).
@@ -167,6 +198,51 @@ impl Image {
             entry,
             segments,
             symbols: elf.symbols()?,
+        })
+    }
+
+    /// Reads an ELF executable (as [`Image::from_elf`]) if `bytes` start
+    /// with the ELF magic number, and a raw image (as
+    /// [`Image::from_raw`]) otherwise.
+    pub fn from_bytes(bytes: &[u8], ram: Range<u64>) -> Result<Image, ImageError> {
+        if is_elf(bytes) {
+            Image::from_elf(bytes, ram)
+        } else {
+            Image::from_raw(bytes, ram)
+        }
+    }
+
+    /// A raw image: its bytes at [`RAW_LOAD_ADDR`], entered there, no
+    /// symbols, as QEMU's `-kernel` loads a file that is not ELF. An
+    /// empty file, or one whose start is text (valid UTF-8 without a NUL
+    /// byte: machine code has plenty), is refused: it is much more likely
+    /// a mistyped assembly source than a program.
+    pub fn from_raw(bytes: &[u8], ram: Range<u64>) -> Result<Image, ImageError> {
+        if bytes.is_empty() {
+            return Err(ImageError::Empty);
+        }
+        if looks_like_text(bytes) {
+            return Err(ImageError::Text);
+        }
+        let size = bytes.len() as u64;
+        match RAW_LOAD_ADDR.checked_add(size) {
+            Some(end) if ram.start <= RAW_LOAD_ADDR && end <= ram.end => {}
+            _ => {
+                return Err(ImageError::RawOutsideRam {
+                    size,
+                    ram_start: ram.start,
+                    ram_end: ram.end,
+                })
+            }
+        }
+        Ok(Image {
+            entry: RAW_LOAD_ADDR,
+            segments: vec![Segment {
+                addr: RAW_LOAD_ADDR,
+                data: bytes.to_vec(),
+                mem_size: size,
+            }],
+            symbols: Vec::new(),
         })
     }
 
@@ -278,6 +354,22 @@ pub fn code_sections(bytes: &[u8]) -> Result<Vec<Section>, ImageError> {
 /// The symbols of an ELF executable, as [`Image::symbols`].
 pub fn symbols(bytes: &[u8]) -> Result<Vec<Symbol>, ImageError> {
     Elf::parse(bytes)?.symbols()
+}
+
+/// Whether `bytes` start with the ELF magic number (`\x7fELF`).
+pub fn is_elf(bytes: &[u8]) -> bool {
+    bytes.starts_with(&elf::ELFMAG)
+}
+
+/// Whether the start of a file is text: no NUL byte, and UTF-8 (a
+/// character cut off by the end of the sample counts as UTF-8).
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let sample = &bytes[..bytes.len().min(TEXT_SNIFF)];
+    !sample.contains(&0)
+        && match std::str::from_utf8(sample) {
+            Ok(_) => true,
+            Err(e) => e.error_len().is_none(),
+        }
 }
 
 fn malformed(what: impl Into<String>) -> ImageError {

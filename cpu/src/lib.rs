@@ -12,9 +12,11 @@
 
 pub mod csr;
 mod dcache;
+pub mod debug;
 pub mod devices;
 pub mod disasm;
 pub mod exec;
+pub mod fdt;
 pub mod hart;
 pub mod image;
 pub mod isa;

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use crate::devices::{Console, Ended, NativeDevices};
 use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
 use crate::image::Image;
-use crate::sbi::{self, SbiCall, SbiEnv, SbiRet};
+use crate::sbi::{self, Fence, SbiCall, SbiEnv, SbiRet};
 use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
@@ -55,6 +55,9 @@ pub trait SeeHart {
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool;
     fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool;
     fn ram_range(&self) -> Range<u64>;
+    /// A `fence.i` or `sfence.vma` of everything, as the instruction does
+    /// it, for the SBI's remote fences (RFENCE) on this hart.
+    fn fence(&mut self, fence: Fence);
     /// How many traps the hart took, by cause (all of them, delegated or
     /// not), for `--stats`. Causes that never happened may be left out.
     fn trap_counts(&self) -> Vec<TrapCount>;
@@ -265,12 +268,43 @@ impl<H: SeeHart> Machine<H> {
         hart.set_pc(entry);
         let x = hart.regs_mut();
         x[10] = 0; // a0: hart id
-        x[11] = 0; // a1: no device tree (yet)
+        x[11] = 0; // a1: no device tree until `boot` (or the caller) puts one in RAM
         hart.set_timecmp(u64::MAX);
         Machine {
             hart,
             devices: NativeDevices::new(console),
             max_instructions: 0,
+        }
+    }
+
+    /// What the SEE does about one exit of the hart (the debugger, which
+    /// runs the hart itself, calls it for every exit it does not keep).
+    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
+        match exit {
+            // An `ecall` from S-mode is the one exception the SEE keeps
+            // (medeleg bit 9 clear): it is an SBI call to M-mode.
+            Exit::Trap(Trap::Exception {
+                cause: Exception::EcallFromS,
+                ..
+            }) => handle_sbi_call(&mut self.hart, &mut self.devices),
+            // Everything else is delegated natively; a trap here means
+            // the delegation and the hart disagree.
+            Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
+            // `wfi` with no locally enabled interrupt pending: sleep
+            // until the timer can wake the hart, if it ever can.
+            Exit::Wfi => handle_wfi(&mut self.hart),
+            // The slice (or the limit) is used up.
+            Exit::BudgetExhausted => {
+                self.devices.uart.console.flush();
+                handle_budget_exhausted(self.hart.instret(), self.max_instructions)
+            }
+            // The test finisher was written.
+            Exit::Device => handle_device(&self.devices),
+            // The hart saw the same exception at the same pc repeat.
+            Exit::TrapStorm(storm) => handle_trap_storm(storm),
+            // The SEE sets no breakpoints or debug stops (the debugger
+            // keeps those exits for itself).
+            Exit::Breakpoint | Exit::Debug(_) => handle_breakpoint(self.hart.pc()),
         }
     }
 
@@ -328,32 +362,7 @@ impl<H: SeeHart> Machine<H> {
             }
             let budget = self.next_budget();
             let exit = self.hart.run(&mut self.devices, budget);
-            let flow = match exit {
-                // An `ecall` from S-mode is the one exception the SEE keeps
-                // (medeleg bit 9 clear): it is an SBI call to M-mode.
-                Exit::Trap(Trap::Exception {
-                    cause: Exception::EcallFromS,
-                    ..
-                }) => handle_sbi_call(&mut self.hart, &mut self.devices),
-                // Everything else is delegated natively; a trap here means
-                // the delegation and the hart disagree.
-                Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
-                // `wfi` with no locally enabled interrupt pending: sleep
-                // until the timer can wake the hart, if it ever can.
-                Exit::Wfi => handle_wfi(&mut self.hart),
-                // The slice (or the limit) is used up.
-                Exit::BudgetExhausted => {
-                    self.devices.uart.console.flush();
-                    handle_budget_exhausted(self.hart.instret(), self.max_instructions)
-                }
-                // The test finisher was written.
-                Exit::Device => handle_device(&self.devices),
-                // The hart saw the same exception at the same pc repeat.
-                Exit::TrapStorm(storm) => handle_trap_storm(storm),
-                // The SEE sets no breakpoints (the debugger has its own loop).
-                Exit::Breakpoint => handle_breakpoint(self.hart.pc()),
-            };
-            if let Flow::Stop(outcome) = flow {
+            if let Flow::Stop(outcome) = self.handle_exit(exit) {
                 break outcome;
             }
         };
@@ -399,6 +408,12 @@ impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
     fn end(&mut self, end: Ended) {
         self.devices.sbi_ended.get_or_insert(end);
     }
+    fn raise_software_interrupt(&mut self) {
+        self.hart.csrs_mut().mip |= Interrupt::SupervisorSoftware.bit();
+    }
+    fn fence(&mut self, fence: Fence) {
+        self.hart.fence(fence);
+    }
     fn is_ram(&self, pa: u64, len: u64) -> bool {
         let ram = self.hart.ram_range();
         pa >= ram.start && pa.checked_add(len).is_some_and(|end| end <= ram.end)
@@ -425,6 +440,25 @@ pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> 
             Some(end) => Flow::Stop(Outcome::Ended(end)),
             None => Flow::Continue,
         },
+        // HSM hart_stop: no other hart can ever start this one again.
+        SbiRet::HartStopped => Flow::Stop(Outcome::Stopped(StopReason::Hang {
+            pc,
+            why: "the only hart stopped itself (SBI HSM hart_stop) and no other hart can start it again",
+        })),
+        // HSM hart_suspend (retentive): returns 0 once the hart wakes, and
+        // it sleeps as in `wfi`, unless an interrupt enabled in `sie` is
+        // already pending.
+        SbiRet::Suspend => {
+            ret.write_to(hart.regs_mut());
+            hart.regs_mut()[0] = 0;
+            hart.set_pc(pc.wrapping_add(4));
+            let csr = hart.csrs();
+            if csr.mip & csr.mie & MIDELEG != 0 {
+                Flow::Continue
+            } else {
+                handle_wfi(hart)
+            }
+        }
         ret => {
             ret.write_to(hart.regs_mut());
             hart.regs_mut()[0] = 0;
@@ -572,6 +606,13 @@ impl SeeHart for Hart {
     fn ram_range(&self) -> Range<u64> {
         Hart::ram_range(self)
     }
+    fn fence(&mut self, fence: Fence) {
+        match fence {
+            // As the `fence.i` instruction: decoded and translated code goes.
+            Fence::FenceI => self.dc.flush(),
+            Fence::SfenceVma => self.flush_tlb(),
+        }
+    }
     fn trap_counts(&self) -> Vec<TrapCount> {
         let stats = self.stats();
         let exceptions = Exception::ALL.iter().map(|&e| TrapCount {
@@ -634,7 +675,24 @@ impl Machine<Hart> {
                 });
             }
         }
+        machine.install_dtb(&crate::fdt::occupied(image));
         Ok(machine)
+    }
+}
+
+impl<H: SeeHart> Machine<H> {
+    /// Writes the machine's device tree into RAM, clear of `occupied` (the
+    /// image), and points `a1` at it, as QEMU and OpenSBI do (book: "State
+    /// at entry"). If the image leaves no room, `a1` stays 0 (`trapvisor
+    /// run` refuses such an image before it gets here).
+    pub fn install_dtb(&mut self, occupied: &[Range<u64>]) {
+        let ram = self.hart.ram_range();
+        let Some(dtb) = crate::fdt::for_image(ram.end - ram.start, occupied) else {
+            return;
+        };
+        if self.hart.write_phys(dtb.addr, &dtb.blob) {
+            self.hart.regs_mut()[11] = dtb.addr;
+        }
     }
 }
 
@@ -664,6 +722,8 @@ mod tests {
         budgets: Vec<u64>,
         /// Device stores to make during a run: (which call, pa, size, value).
         stores: Vec<(usize, u64, u8, u64)>,
+        /// The SBI's fences, in order.
+        fences: Vec<Fence>,
     }
 
     impl ScriptHart {
@@ -681,6 +741,7 @@ mod tests {
                 ram: vec![0; 0x1000],
                 budgets: Vec::new(),
                 stores: Vec::new(),
+                fences: Vec::new(),
             }
         }
     }
@@ -729,6 +790,9 @@ mod tests {
                 }
                 None => false,
             }
+        }
+        fn fence(&mut self, fence: Fence) {
+            self.fences.push(fence);
         }
         fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
             let at = ram_offsets(pa, data.len());

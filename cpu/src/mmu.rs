@@ -206,6 +206,15 @@ impl Hart {
             if acc == Access::Store && self.dc.has_code(off >> 12) {
                 return Ok(pa);
             }
+            // A watched page takes the slow path, which notes the access.
+            if !self.tlb_may_cache(va, acc) {
+                return Ok(pa);
+            }
+            if acc == Access::Store {
+                // Stores through the entry will not be seen one by one: the
+                // page counts as written from now on (`crate::debug`).
+                self.debug.mark_dirty(off, PAGE_SIZE as usize);
+            }
             let ctx = self.ctx;
             let tlb = match acc {
                 Access::Fetch => &mut self.tlb_x,

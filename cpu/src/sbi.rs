@@ -10,6 +10,13 @@
 //! Where the spec leaves room, OpenSBI (the firmware QEMU boots) is the
 //! reference: console output turns `\n` into `\r\n`, DBCN rejects a
 //! non-zero `addr_hi` with "failed", and legacy calls return in `a0` only.
+//!
+//! One hart (id 0) answers the multi-hart extensions as OpenSBI does on a
+//! one-hart machine: IPI and RFENCE act on the calling hart only (an IPI
+//! to itself sets its `sip.SSIP`; a remote fence is a local one), HSM says
+//! hart 0 is started and every other hart id is invalid. Where OpenSBI 1.1
+//! is looser than SBI v2.0 (it ignores hart-mask bits of harts that do not
+//! exist), the spec decides: such a mask is an invalid parameter.
 
 use crate::devices::{EndHow, Ended};
 
@@ -29,18 +36,25 @@ pub mod ext {
     pub const LEGACY_SHUTDOWN: u64 = 0x08;
     pub const BASE: u64 = 0x10;
     pub const TIME: u64 = 0x5449_4D45;
+    pub const IPI: u64 = 0x0073_5049;
+    pub const RFENCE: u64 = 0x5246_4E43;
     pub const HSM: u64 = 0x0048_534D;
     pub const SRST: u64 = 0x5352_5354;
+    pub const PMU: u64 = 0x0050_4D55;
     pub const DBCN: u64 = 0x4442_434E;
 
     /// Every extension [`super::handle`] implements (what `probe` finds).
-    pub const IMPLEMENTED: [u64; 9] = [
+    /// PMU, system suspend, CPPC, ... and the legacy IPI and fence calls
+    /// (ids 3 to 7, deprecated since SBI v0.2) are absent.
+    pub const IMPLEMENTED: [u64; 11] = [
         LEGACY_SET_TIMER,
         LEGACY_CONSOLE_PUTCHAR,
         LEGACY_CONSOLE_GETCHAR,
         LEGACY_SHUTDOWN,
         BASE,
         TIME,
+        IPI,
+        RFENCE,
         HSM,
         SRST,
         DBCN,
@@ -54,6 +68,16 @@ pub enum SbiError {
     Failed = -1,
     NotSupported = -2,
     InvalidParam = -3,
+    AlreadyAvailable = -6,
+}
+
+/// What a remote fence asks of the harts it names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// `fence.i`: instruction fetches see earlier stores.
+    FenceI,
+    /// `sfence.vma`: cached address translations go.
+    SfenceVma,
 }
 
 /// One decoded SBI call.
@@ -88,8 +112,31 @@ pub enum SbiCall {
     ConsoleWriteByte {
         byte: u8,
     },
+    SendIpi {
+        hart_mask: u64,
+        hart_mask_base: u64,
+    },
+    /// RFENCE `remote_fence_i` (`fence: FenceI`), `remote_sfence_vma` and
+    /// `remote_sfence_vma_asid` (`SfenceVma`; the address range and ASID
+    /// do not matter to a fence of everything).
+    RemoteFence {
+        fence: Fence,
+        hart_mask: u64,
+        hart_mask_base: u64,
+    },
+    HartStart {
+        hartid: u64,
+        start_addr: u64,
+        opaque: u64,
+    },
+    HartStop,
     HartGetStatus {
         hartid: u64,
+    },
+    HartSuspend {
+        suspend_type: u64,
+        resume_addr: u64,
+        opaque: u64,
     },
     LegacySetTimer {
         stime: u64,
@@ -140,7 +187,33 @@ impl SbiCall {
                 addr_hi: a[2],
             },
             (ext::DBCN, 2) => ConsoleWriteByte { byte: a[0] as u8 },
+            (ext::IPI, 0) => SendIpi {
+                hart_mask: a[0],
+                hart_mask_base: a[1],
+            },
+            (ext::RFENCE, 0..=2) => RemoteFence {
+                fence: if func == 0 {
+                    Fence::FenceI
+                } else {
+                    Fence::SfenceVma
+                },
+                hart_mask: a[0],
+                hart_mask_base: a[1],
+            },
+            (ext::HSM, 0) => HartStart {
+                hartid: a[0],
+                start_addr: a[1],
+                opaque: a[2],
+            },
+            (ext::HSM, 1) => HartStop,
             (ext::HSM, 2) => HartGetStatus { hartid: a[0] },
+            // `suspend_type` is a uint32_t: the upper half of a0 is not
+            // looked at (as OpenSBI does).
+            (ext::HSM, 3) => HartSuspend {
+                suspend_type: a[0] & 0xffff_ffff,
+                resume_addr: a[1],
+                opaque: a[2],
+            },
             (ext, func) => Unsupported { ext, func },
         }
     }
@@ -161,6 +234,13 @@ pub enum SbiRet {
     Legacy(u64),
     /// The call ended the guest (shutdown, reset): nothing comes back.
     Ended,
+    /// HSM `hart_suspend` (default retentive): `a0` = 0, `a1` = 0 go back
+    /// once the hart wakes, and it waits as `wfi` does: until an interrupt
+    /// enabled in `sie` is pending (SBI spec 9.4).
+    Suspend,
+    /// HSM `hart_stop`: the only hart stopped, and no other hart is left to
+    /// start it again. Nothing comes back: the guest is stopped as hung.
+    HartStopped,
 }
 
 impl SbiRet {
@@ -183,7 +263,11 @@ impl SbiRet {
                 x[11] = value;
             }
             SbiRet::Legacy(a0) => x[10] = a0,
-            SbiRet::Ended => {}
+            SbiRet::Suspend => {
+                x[10] = 0;
+                x[11] = 0;
+            }
+            SbiRet::Ended | SbiRet::HartStopped => {}
         }
     }
 }
@@ -194,6 +278,8 @@ impl std::fmt::Display for SbiRet {
             SbiRet::Standard { error, value } => write!(f, "a0 = {error}, a1 = {value:#x}"),
             SbiRet::Legacy(a0) => write!(f, "a0 = {:#x}", a0),
             SbiRet::Ended => write!(f, "the guest ended"),
+            SbiRet::Suspend => write!(f, "a0 = 0, a1 = 0 once the hart wakes (suspended)"),
+            SbiRet::HartStopped => write!(f, "the only hart stopped"),
         }
     }
 }
@@ -210,6 +296,12 @@ pub trait SbiEnv {
     fn set_timer(&mut self, stime: u64);
     /// Ends the guest.
     fn end(&mut self, end: Ended);
+    /// Sets the calling hart's `sip.SSIP` (an IPI to itself).
+    fn raise_software_interrupt(&mut self);
+    /// A `fence` on the calling hart: `fence.i` makes later instruction
+    /// fetches see earlier stores; `sfence.vma` drops every cached
+    /// translation.
+    fn fence(&mut self, fence: Fence);
     /// Whether `[pa, pa + len)` is all guest-physical RAM.
     fn is_ram(&self, pa: u64, len: u64) -> bool;
     /// Reads guest-physical RAM; false if any byte is not RAM.
@@ -220,6 +312,26 @@ pub trait SbiEnv {
 
 /// HSM hart states (SBI spec 9, table 25).
 pub const HART_STARTED: u64 = 0;
+
+/// HSM `hart_suspend` types (SBI spec 9.4, table 28).
+pub mod suspend {
+    pub const DEFAULT_RETENTIVE: u64 = 0;
+    pub const DEFAULT_NON_RETENTIVE: u64 = 0x8000_0000;
+    /// Platform-specific types: none here.
+    pub const PLATFORM_RETENTIVE: std::ops::RangeInclusive<u64> = 0x1000_0000..=0x7fff_ffff;
+    pub const PLATFORM_NON_RETENTIVE: std::ops::RangeInclusive<u64> = 0x9000_0000..=0xffff_ffff;
+}
+
+/// Whether a hart mask names only harts that exist, here hart 0 (SBI spec
+/// 3.1: `hart_mask_base` = -1 means every hart; otherwise bit `i` of
+/// `hart_mask` is hart `hart_mask_base + i`), and whether it names hart 0.
+fn hart_mask(mask: u64, base: u64) -> Result<bool, SbiError> {
+    match base {
+        u64::MAX => Ok(true),
+        0 if mask & !1 == 0 => Ok(mask & 1 != 0),
+        _ => Err(SbiError::InvalidParam),
+    }
+}
 
 /// How many bytes DBCN copies at a time (bounds the host buffer whatever
 /// `num_bytes` the guest passes).
@@ -254,9 +366,41 @@ pub fn handle(call: SbiCall, env: &mut impl SbiEnv) -> SbiRet {
             put_bytes(&[byte], env);
             SbiRet::ok(0)
         }
+        // IPI `send_ipi` (SBI spec 7.1): a supervisor software interrupt on
+        // each hart named, here at most this one.
+        SendIpi {
+            hart_mask: mask,
+            hart_mask_base: base,
+        } => match hart_mask(mask, base) {
+            Ok(named) => {
+                if named {
+                    env.raise_software_interrupt();
+                }
+                SbiRet::ok(0)
+            }
+            Err(e) => SbiRet::err(e),
+        },
+        // RFENCE (SBI spec 8): the fence on each hart named, here this one.
+        RemoteFence {
+            fence,
+            hart_mask: mask,
+            hart_mask_base: base,
+        } => match hart_mask(mask, base) {
+            Ok(named) => {
+                if named {
+                    env.fence(fence);
+                }
+                SbiRet::ok(0)
+            }
+            Err(e) => SbiRet::err(e),
+        },
         // One hart, always running; any other hart id does not exist.
+        HartStart { hartid: 0, .. } => SbiRet::err(SbiError::AlreadyAvailable),
+        HartStart { .. } => SbiRet::err(SbiError::InvalidParam),
+        HartStop => SbiRet::HartStopped,
         HartGetStatus { hartid: 0 } => SbiRet::ok(HART_STARTED),
         HartGetStatus { .. } => SbiRet::err(SbiError::InvalidParam),
+        HartSuspend { suspend_type, .. } => hart_suspend(suspend_type),
         LegacySetTimer { stime } => {
             env.set_timer(stime);
             SbiRet::Legacy(0)
@@ -274,6 +418,24 @@ pub fn handle(call: SbiCall, env: &mut impl SbiEnv) -> SbiRet {
             SbiRet::Ended
         }
         Unsupported { .. } => SbiRet::err(SbiError::NotSupported),
+    }
+}
+
+/// HSM `hart_suspend(type, resume_addr, opaque)` (SBI spec 9.4): the
+/// default retentive suspend waits as `wfi` does and returns 0; the
+/// default non-retentive one is valid but not implemented here ("not
+/// supported", as the spec allows), and so are the platform-specific
+/// types (there are none); reserved types are invalid, as OpenSBI says.
+fn hart_suspend(suspend_type: u64) -> SbiRet {
+    match suspend_type {
+        suspend::DEFAULT_RETENTIVE => SbiRet::Suspend,
+        suspend::DEFAULT_NON_RETENTIVE => SbiRet::err(SbiError::NotSupported),
+        t if suspend::PLATFORM_RETENTIVE.contains(&t)
+            || suspend::PLATFORM_NON_RETENTIVE.contains(&t) =>
+        {
+            SbiRet::err(SbiError::NotSupported)
+        }
+        _ => SbiRet::err(SbiError::InvalidParam),
     }
 }
 
@@ -381,6 +543,8 @@ mod tests {
         timer: Option<u64>,
         ended: Option<Ended>,
         ram: Vec<u8>,
+        ssip: bool,
+        fences: Vec<Fence>,
     }
 
     impl MockEnv {
@@ -391,6 +555,8 @@ mod tests {
                 timer: None,
                 ended: None,
                 ram: vec![0; 0x1000],
+                ssip: false,
+                fences: Vec::new(),
             }
         }
         fn offset(&self, pa: u64, len: u64) -> Option<usize> {
@@ -412,6 +578,12 @@ mod tests {
         }
         fn end(&mut self, end: Ended) {
             self.ended = Some(end);
+        }
+        fn raise_software_interrupt(&mut self) {
+            self.ssip = true;
+        }
+        fn fence(&mut self, fence: Fence) {
+            self.fences.push(fence);
         }
         fn is_ram(&self, pa: u64, len: u64) -> bool {
             self.offset(pa, len).is_some()
@@ -473,8 +645,19 @@ mod tests {
         for e in ext::IMPLEMENTED {
             assert_eq!(call(ext::BASE, 3, &[e]).0, SbiRet::ok(1), "{e:#x}");
         }
-        // IPI, RFENCE, PMU, legacy clear_ipi: absent, and probing is no error.
-        for e in [0x0073_5049, 0x5246_4E43, 0x0050_4D55, 0x03, 0x1234_5678] {
+        // PMU, system suspend, CPPC, the legacy IPI and fence calls
+        // (3 to 7): absent, and probing is no error.
+        for e in [
+            ext::PMU,
+            0x5355_5350,
+            0x4350_5043,
+            0x03,
+            0x04,
+            0x05,
+            0x06,
+            0x07,
+            0x1234_5678,
+        ] {
             assert_eq!(call(ext::BASE, 3, &[e]).0, SbiRet::ok(0), "{e:#x}");
         }
     }
@@ -630,14 +813,104 @@ mod tests {
     fn hsm_reports_hart_0_started_and_nothing_else() {
         assert_eq!(call(ext::HSM, 2, &[0]).0, SbiRet::ok(0));
         assert_eq!(call(ext::HSM, 2, &[1]).0, INVALID_PARAM);
-        for func in [0, 1, 3] {
-            assert_eq!(call(ext::HSM, func, &[0]).0, NOT_SUPPORTED);
+        assert_eq!(call(ext::HSM, 4, &[0]).0, NOT_SUPPORTED);
+    }
+
+    const ALREADY_AVAILABLE: SbiRet = SbiRet::Standard {
+        error: -6,
+        value: 0,
+    };
+
+    #[test]
+    fn hsm_start_stop_and_suspend_on_one_hart() {
+        // hart_start: hart 0 runs already (OpenSBI: -6); no other exists.
+        assert_eq!(call(ext::HSM, 0, &[0, 0x8020_0000, 0]).0, ALREADY_AVAILABLE);
+        for hart in [1, 5, u64::MAX] {
+            assert_eq!(call(ext::HSM, 0, &[hart, 0x8020_0000, 0]).0, INVALID_PARAM);
+        }
+        // hart_stop: the only hart stops; nothing comes back.
+        let (ret, env) = call(ext::HSM, 1, &[]);
+        assert_eq!(ret, SbiRet::HartStopped);
+        assert_eq!(env.ended, None);
+        let mut x = [5u64; 32];
+        ret.write_to(&mut x);
+        assert_eq!(x, [5; 32]);
+        // hart_suspend: the default retentive type waits and returns 0.
+        let (ret, _) = call(ext::HSM, 3, &[0, 0, 0]);
+        assert_eq!(ret, SbiRet::Suspend);
+        let mut x = [5u64; 32];
+        ret.write_to(&mut x);
+        assert_eq!((x[10], x[11], x[12]), (0, 0, 5));
+        // Default non-retentive and platform types: valid, not supported
+        // here; reserved types: invalid (as OpenSBI 1.1 answers).
+        for t in [0x8000_0000, 0x1000_0000, 0x7fff_ffff, 0x9000_0000, u64::MAX] {
+            assert_eq!(
+                call(ext::HSM, 3, &[t, 0x8020_0000, 0]).0,
+                NOT_SUPPORTED,
+                "{t:#x}"
+            );
+        }
+        for t in [1, 0x0fff_ffff, 0x8000_0001, 0x8fff_ffff] {
+            assert_eq!(
+                call(ext::HSM, 3, &[t, 0x8020_0000, 0]).0,
+                INVALID_PARAM,
+                "{t:#x}"
+            );
+        }
+    }
+
+    #[test]
+    fn ipi_to_this_hart_sets_ssip() {
+        // hart_mask_base 0 with bit 0, or -1 (every hart): this hart.
+        for (mask, base) in [(1, 0), (0, u64::MAX), (5, u64::MAX)] {
+            let (ret, env) = call(ext::IPI, 0, &[mask, base]);
+            assert_eq!(ret, SbiRet::ok(0), "{mask:#x} {base:#x}");
+            assert!(env.ssip, "{mask:#x} {base:#x}");
+        }
+        // An empty mask: nobody, and no error.
+        let (ret, env) = call(ext::IPI, 0, &[0, 0]);
+        assert_eq!((ret, env.ssip), (SbiRet::ok(0), false));
+        // Harts that do not exist (SBI v2.0: invalid; OpenSBI 1.1 ignores
+        // mask bits above the last hart), and a base past hart 0.
+        for (mask, base) in [(2, 0), (3, 0), (1, 1), (0, 1), (1, 64)] {
+            let (ret, env) = call(ext::IPI, 0, &[mask, base]);
+            assert_eq!(
+                (ret, env.ssip),
+                (INVALID_PARAM, false),
+                "{mask:#x} {base:#x}"
+            );
+        }
+        assert_eq!(call(ext::IPI, 1, &[1, 0]).0, NOT_SUPPORTED);
+    }
+
+    #[test]
+    fn remote_fences_fence_this_hart() {
+        let (ret, env) = call(ext::RFENCE, 0, &[1, 0]);
+        assert_eq!((ret, env.fences), (SbiRet::ok(0), vec![Fence::FenceI]));
+        for func in [1, 2] {
+            let (ret, env) = call(ext::RFENCE, func, &[0, u64::MAX, 0x1000, 0x1000, 7]);
+            assert_eq!((ret, env.fences), (SbiRet::ok(0), vec![Fence::SfenceVma]));
+        }
+        let (ret, env) = call(ext::RFENCE, 1, &[2, 0, 0, u64::MAX]);
+        assert_eq!((ret, env.fences), (INVALID_PARAM, vec![]));
+        let (ret, env) = call(ext::RFENCE, 0, &[0, 0]);
+        assert_eq!((ret, env.fences), (SbiRet::ok(0), vec![]));
+        // The hypervisor fences (3 to 6): no H extension here.
+        for func in 3..=7 {
+            assert_eq!(call(ext::RFENCE, func, &[1, 0]).0, NOT_SUPPORTED, "{func}");
+        }
+    }
+
+    #[test]
+    fn pmu_is_absent() {
+        for func in 0..8 {
+            assert_eq!(call(ext::PMU, func, &[0]).0, NOT_SUPPORTED);
         }
     }
 
     #[test]
     fn unknown_extensions_and_old_legacy_calls_are_not_supported() {
-        for e in [0x03, 0x04, 0x05, 0x06, 0x07, 0x735049, 0xdead_beef] {
+        for e in [0x03, 0x04, 0x05, 0x06, 0x07, ext::PMU, 0xdead_beef] {
             assert_eq!(call(e, 0, &[]).0, NOT_SUPPORTED, "{e:#x}");
         }
     }

@@ -334,3 +334,49 @@ fn code_sections_of_a_real_executable() {
     assert_eq!(sections[0].addr, 0x8020_0000);
     assert_eq!(sections[0].data.len() % 4, 0);
 }
+
+// --- raw images, as QEMU's -kernel loads them ---------------------------------
+
+#[test]
+fn a_file_that_is_not_elf_is_a_raw_image_at_0x80200000() {
+    // The code of hello.elf, as `objcopy -O binary` would give it.
+    let code = vec![0x17, 0x21, 0x00, 0x00, 0x13, 0x01, 0x01, 0x00];
+    let image = Image::from_bytes(&code, RAM).unwrap();
+    assert_eq!(image.entry, image::RAW_LOAD_ADDR);
+    assert_eq!(image.entry, 0x8020_0000);
+    assert_eq!(image.segments.len(), 1);
+    assert_eq!(image.segments[0].addr, 0x8020_0000);
+    assert_eq!(image.segments[0].data, code);
+    assert_eq!(image.segments[0].mem_size, 8);
+    assert!(image.symbols.is_empty());
+    // An ELF is still read as ELF, with its errors.
+    assert!(Image::from_bytes(&data("hello.elf"), RAM)
+        .unwrap()
+        .symbol("_start")
+        .is_some());
+    assert_eq!(
+        Image::from_bytes(&data("rv32.elf"), RAM),
+        Err(ImageError::Elf32)
+    );
+}
+
+#[test]
+fn raw_images_that_cannot_be_programs_are_refused() {
+    assert_eq!(Image::from_bytes(b"", RAM), Err(ImageError::Empty));
+    for text in [
+        &b"        .text\n_start: j _start\n"[..],
+        "int main() { return 0; } // \u{e9}t\u{e9}\n".as_bytes(),
+    ] {
+        assert_eq!(Image::from_bytes(text, RAM), Err(ImageError::Text));
+    }
+    // Text past the first 4 KiB does not matter; a NUL byte in it does.
+    let mut mostly_text = vec![b'a'; 5000];
+    mostly_text[100] = 0;
+    assert!(Image::from_bytes(&mostly_text, RAM).is_ok());
+    // Too big for RAM above 0x80200000, or RAM that does not reach it.
+    let big = vec![0u8; 0x10_0001];
+    let err = Image::from_bytes(&big, 0x8000_0000..0x8030_0000).unwrap_err();
+    assert!(err.to_string().contains("does not fit in RAM"), "{err}");
+    assert!(Image::from_bytes(&[0; 4], 0x8000_0000..0x8010_0000).is_err());
+    assert!(Image::from_bytes(&big, 0x8000_0000..0x8030_1000).is_ok());
+}

@@ -152,7 +152,7 @@ fn drive(h: &mut Hart, budget: u64) -> Vec<(Exit, u64, u64)> {
             Exit::Trap(Trap::Interrupt(i)) => h.csr.mip &= !i.bit(),
             Exit::Wfi => h.sleep_until(h.time() + 5),
             Exit::TrapStorm(_) => break,
-            Exit::BudgetExhausted | Exit::Breakpoint | Exit::Device => {}
+            Exit::BudgetExhausted | Exit::Breakpoint | Exit::Device | Exit::Debug(_) => {}
         }
     }
     seen

@@ -292,3 +292,209 @@ fn a_store_into_a_loops_branch_is_seen() {
     assert_eq!(run_to_exit(&mut h), HALT);
     assert_eq!((h.x[11], h.x[1]), (3, 10));
 }
+
+/// The debugger's hooks (`cpu::debug`): events, breakpoints on their own
+/// pages, watches, trap stops, dirty pages, whole states.
+mod debug_hooks {
+    use super::*;
+    use cpu::debug::{DebugEvent, DebugStops, Watch};
+    use cpu::hart::NoDevices;
+    use cpu::trap::Trap;
+
+    /// A loop of `n` rounds over a store to `DATA`, a load and a
+    /// counter, then a faulting load (delegated: the handler halts).
+    fn store_loop(n: i32) -> Asm {
+        let mut a = Asm::new();
+        a.li(6, DATA).li(7, n as u64);
+        a.i(Op::Addi, 5, 5, 1)
+            .s(Op::Sd, 5, 6, 0)
+            .i(Op::Ld, 8, 6, 0)
+            .b(Op::Bne, 5, 7, -12);
+        a.li(9, 0x10).i(Op::Ld, 10, 9, 0); // an access fault, delegated
+        a
+    }
+
+    fn states_equal(a: &Hart, b: &Hart) {
+        assert_eq!(a.state(), b.state());
+        assert_eq!(ram(a), ram(b));
+    }
+
+    #[test]
+    fn single_events_add_up_to_the_whole_run() {
+        for way in WAYS {
+            let mut whole = hart_with_handler(&store_loop(30));
+            run_as(&mut whole, way);
+            run_to_handler(&mut whole);
+            let total = whole.events();
+            let mut stepped = hart_with_handler(&store_loop(30));
+            run_as(&mut stepped, way);
+            let mut trapped = 0;
+            for i in 0..total - 1 {
+                assert_eq!(stepped.events(), i);
+                let exit = stepped.run_events(&mut NoDevices, 1);
+                assert_eq!(exit, Exit::BudgetExhausted, "event {i}");
+                if stepped.pc == HANDLER {
+                    trapped += 1;
+                }
+            }
+            // The last event is the handler's `ecall`, raised to the host.
+            assert_eq!(stepped.run_events(&mut NoDevices, 1), HALT);
+            assert_eq!(trapped, 1, "the trap entry is an event of its own");
+            states_equal(&whole, &stepped);
+        }
+    }
+
+    #[test]
+    fn runs_of_n_events_stop_exactly_before_an_interrupt() {
+        // A timer interrupt due at time 3 (after 30 instructions): 30
+        // events run the 30 instructions and leave it pending; the 31st
+        // is the interrupt's entry.
+        let mut h = hart_with_handler(&counting_loop(100));
+        h.csr.mie = STIP;
+        h.csr.mstatus |= SSTATUS_SIE;
+        h.timecmp = 3;
+        assert_eq!(h.run_events(&mut NoDevices, 30), Exit::BudgetExhausted);
+        assert_eq!((h.instret(), h.pc), (30, CODE + 120));
+        assert_ne!(h.csr.mip & STIP, 0, "pending, not taken");
+        assert_eq!(h.run_events(&mut NoDevices, 1), Exit::BudgetExhausted);
+        assert_eq!((h.instret(), h.pc, h.events()), (30, HANDLER, 31));
+    }
+
+    #[test]
+    fn a_breakpoint_on_another_page_leaves_the_loop_translated() {
+        // The loop at CODE runs 5000 rounds; the breakpoint is on the
+        // handler's page. Translated code must have run the loop.
+        let mut h = hart_with_handler(&store_loop(5000));
+        h.set_translation(true);
+        h.set_breakpoints(&[HANDLER]);
+        assert_eq!(run_to_exit(&mut h), Exit::Breakpoint);
+        assert_eq!((h.pc, h.x[5]), (HANDLER, 5000));
+        assert!(
+            h.translation_stats().0 > 0,
+            "the loop's page was translated"
+        );
+        // Resuming runs the breakpoint's instruction.
+        assert_eq!(run_to_exit(&mut h), HALT);
+    }
+
+    #[test]
+    fn breakpoints_stop_translated_code_every_time_round() {
+        for way in WAYS {
+            let mut h = hart_with_handler(&store_loop(50));
+            run_as(&mut h, way);
+            // Run the loop hot first, then break in it (the store).
+            assert_eq!(run(&mut h, 100), Exit::BudgetExhausted);
+            let stored = read_u64(&h, DATA);
+            let store = CODE + 4 * (store_loop(0).words.len() as u64 - 5);
+            h.set_breakpoints(&[store]);
+            // A run from the breakpoint itself runs its instruction.
+            let skipped = u64::from(h.pc == store);
+            let mut hits = 0;
+            loop {
+                match h.run_events(&mut NoDevices, u64::MAX) {
+                    Exit::Breakpoint => {
+                        assert_eq!(h.pc, store);
+                        hits += 1;
+                    }
+                    e => {
+                        assert_eq!(e, HALT);
+                        break;
+                    }
+                }
+            }
+            assert_eq!(hits, 50 - stored - skipped, "{way:?}");
+        }
+    }
+
+    #[test]
+    fn watches_stop_after_the_access_whatever_runs_it() {
+        for way in WAYS {
+            let mut h = hart_with_handler(&store_loop(40));
+            run_as(&mut h, way);
+            assert_eq!(run(&mut h, 60), Exit::BudgetExhausted); // hot, TLB filled
+            let stored = read_u64(&h, DATA);
+            h.set_debug_stops(DebugStops {
+                watches: vec![Watch {
+                    start: DATA + 4,
+                    len: 1,
+                    read: false,
+                    write: true,
+                }],
+                ..DebugStops::default()
+            });
+            let mut writes = 0;
+            loop {
+                match h.run_events(&mut NoDevices, u64::MAX) {
+                    Exit::Debug(DebugEvent::Watch(hit)) => {
+                        assert!(hit.write && !hit.read);
+                        assert_eq!((hit.va, hit.size), (DATA, 8));
+                        assert_eq!(read_u64(&h, DATA), h.x[5], "the store completed");
+                        assert_eq!(h.pc, hit.pc + 4);
+                        writes += 1;
+                    }
+                    e => {
+                        assert_eq!(e, HALT, "{way:?}");
+                        break;
+                    }
+                }
+            }
+            assert_eq!(writes, 40 - stored, "{way:?}: every store from then on");
+        }
+    }
+
+    #[test]
+    fn trap_stops_report_each_trap_entered() {
+        let mut h = hart_with_handler(&store_loop(3));
+        h.set_debug_stops(DebugStops {
+            traps: true,
+            ..DebugStops::default()
+        });
+        let exit = run_to_exit(&mut h);
+        assert_eq!(
+            exit,
+            Exit::Debug(DebugEvent::Trapped(Trap::Exception {
+                cause: Exception::LoadAccessFault,
+                tval: 0x10
+            }))
+        );
+        assert_eq!(h.pc, HANDLER);
+    }
+
+    #[test]
+    fn dirty_pages_are_the_pages_written_however_written() {
+        for way in WAYS {
+            let mut h = hart_with_handler(&store_loop(2000));
+            run_as(&mut h, way);
+            h.take_dirty_pages();
+            assert_eq!(run(&mut h, 10), Exit::BudgetExhausted);
+            let data_page = ((DATA - CODE) >> 12) as usize;
+            assert_eq!(h.take_dirty_pages(), [data_page]);
+            assert_eq!(run(&mut h, 1000), Exit::BudgetExhausted);
+            assert_eq!(h.take_dirty_pages(), [data_page], "{way:?}: noticed again");
+            assert!(h.write_phys(CODE + 0x5000, &[1; 3]));
+            assert_eq!(h.take_dirty_pages(), [5]);
+            assert_eq!(h.take_dirty_pages(), Vec::<usize>::new());
+        }
+    }
+
+    #[test]
+    fn a_saved_state_and_its_pages_run_again_the_same() {
+        let mut h = hart_with_handler(&store_loop(300));
+        h.set_digest(true);
+        assert_eq!(run(&mut h, 200), Exit::BudgetExhausted);
+        let state = h.state();
+        let saved = ram(&h);
+        h.take_dirty_pages();
+        assert_eq!(run(&mut h, 500), Exit::BudgetExhausted);
+        let later = (h.state(), ram(&h));
+        for page in h.take_dirty_pages() {
+            let at = CODE + page as u64 * 4096;
+            let bytes = &saved[page * 4096..page * 4096 + 4096];
+            assert!(h.write_phys(at, bytes));
+        }
+        h.set_state(&state);
+        assert_eq!(ram(&h), saved);
+        assert_eq!(run(&mut h, 500), Exit::BudgetExhausted);
+        assert_eq!((h.state(), ram(&h)), later);
+    }
+}

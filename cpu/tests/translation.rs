@@ -91,7 +91,9 @@ fn drive(h: &mut Hart, host: &Host) -> Vec<Seen> {
             }
             Exit::Trap(Trap::Interrupt(_)) => next_deadline(h),
             Exit::BudgetExhausted => {}
-            Exit::Wfi | Exit::Breakpoint | Exit::Device | Exit::TrapStorm(_) => break,
+            Exit::Wfi | Exit::Breakpoint | Exit::Device | Exit::TrapStorm(_) | Exit::Debug(_) => {
+                break
+            }
         }
     }
     seen

@@ -58,6 +58,9 @@ pub enum End {
     InstructionLimit(u64),
     /// `wfi` with no timer set and nothing pending: nothing can wake it.
     Hang,
+    /// SBI HSM `hart_stop`: its only hart stopped, and no other hart can
+    /// start it again (a hang too, said as what it is).
+    HartStopped,
     /// The same trap at the same `pc`, over and over, with no progress
     /// ([`cpu::storm`]).
     TrapStorm(Storm),
@@ -82,6 +85,10 @@ impl fmt::Display for End {
         match self {
             End::Guest(e) => write!(f, "{e}"),
             End::InstructionLimit(n) => write!(f, "stopped: reached the instruction limit ({n})"),
+            End::HartStopped => write!(
+                f,
+                "stopped: its only hart stopped itself (SBI HSM hart_stop) and no other hart can start it again"
+            ),
             End::Hang => write!(
                 f,
                 "stopped: hangs (wfi with no timer set and no interrupt pending)"
@@ -131,6 +138,12 @@ pub enum MonitorError {
         source: cpu::ram::RamError,
     },
 }
+
+/// The preemption timer `trapvisor run --monitor` uses unless told
+/// otherwise, in instructions: 100 µs of virtual time. Small enough that
+/// side-by-side guests' output interleaves line by line; large enough that
+/// world switches cost little.
+pub const DEFAULT_QUANTUM: u64 = 10_000;
 
 /// Shadow page-table frames each guest gets by default (512 KiB).
 pub const DEFAULT_SHADOW_FRAMES: u64 = 128;
@@ -278,8 +291,24 @@ impl<H: HostHart> Monitor<H> {
                 hart.write_phys(m.0, data);
             }
             let mut vcpu = Vcpu::new(spec.image.entry);
-            // a0 = hart id 0, a1 = no device tree (MACHINE.md).
+            // a0 = hart id 0, a1 = the device tree of its own machine, in
+            // its own RAM, where the native SEE puts it (book: "State at
+            // entry"); 0 if its image leaves no room.
             vcpu.x = [0; 32];
+            let occupied: Vec<_> = spec
+                .image
+                .segments
+                .iter()
+                .map(|(addr, data, mem_size)| {
+                    *addr..addr.saturating_add((*mem_size).max(data.len() as u64))
+                })
+                .collect();
+            if let Some(dtb) = cpu::fdt::for_image(ram.size, &occupied) {
+                if let Some(m) = ram.translate(GuestPhys(dtb.addr), dtb.blob.len() as u64) {
+                    hart.write_phys(m.0, &dtb.blob);
+                    vcpu.x[11] = dtb.addr;
+                }
+            }
             let shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
             guests.push(Guest {
                 name: spec.name,

@@ -9,7 +9,9 @@
 //!   `[hello] ...`, whole lines at a time so guests never split each
 //!   other's lines (a last line without a newline is printed, with one, when
 //!   the guest ends); with `--console-dir DIR` they go, raw, to
-//!   `DIR/hello.out`. The first guest reads stdin; the others see no input.
+//!   `DIR/hello.out`, and its input comes from `DIR/hello.in` if that
+//!   exists (a file, or a FIFO another program feeds). Otherwise the first
+//!   guest reads stdin; the others see no input.
 //! - `--quantum N` is the preemption timer: a guest runs at most N retired
 //!   instructions before the next one gets the hart; a guest that masks its
 //!   interrupts and spins cannot keep it.
@@ -29,12 +31,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cpu::devices::{Console, EndHow, Hangup, HangupWriter, NoInput};
+use cpu::devices::{Console, EndHow, Hangup, HangupWriter};
 use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
-use super::{load_guest, RunArgs, StatsFormat, StdinInput, Trace};
+use super::{console_input, load_guest, RunArgs, StatsFormat, Trace};
 use crate::stats_json;
 
 /// The exit status `trapvisor run` gives for a guest's end: the same
@@ -43,7 +45,7 @@ pub fn exit_status(end: &End) -> u8 {
     match end {
         End::Guest(e) => Outcome::Ended(*e).exit_status(),
         End::InstructionLimit(_) => status::INSTRUCTION_LIMIT,
-        End::Hang => status::HANG,
+        End::Hang | End::HartStopped => status::HANG,
         End::TrapStorm(_) => status::TRAP_STORM,
         End::OutputClosed => status::OUTPUT_CLOSED,
     }
@@ -185,10 +187,12 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
                 }
             },
         };
-        let input: Box<dyn cpu::devices::ByteSource> = if k == 0 {
-            Box::new(StdinInput::new())
-        } else {
-            Box::new(NoInput)
+        let input = match console_input(args.console_dir.as_deref(), name, k == 0) {
+            Ok(input) => input,
+            Err(e) => {
+                say!("trapvisor: {e}");
+                return bad_input;
+            }
         };
         consoles.push(Console::new(out, input).with_hangup(hangup.clone()));
     }

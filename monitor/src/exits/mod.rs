@@ -109,8 +109,9 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
         // like any other. The guest's own storms are judged by
         // `Guest::storm` on the traps it takes virtually.)
         Exit::TrapStorm(storm) => handle(g, hart, Exit::Trap(storm.trap), log),
-        // No breakpoints or devices are given to the hart under the monitor.
-        Exit::Breakpoint | Exit::Device => g.stats.exit(ExitReason::Other),
+        // No breakpoints, debug stops or devices are given to the hart
+        // under the monitor.
+        Exit::Breakpoint | Exit::Device | Exit::Debug(_) => g.stats.exit(ExitReason::Other),
     }
 }
 

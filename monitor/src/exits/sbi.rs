@@ -4,14 +4,15 @@
 //! one guest: its console, its virtual timer, its RAM.
 
 use cpu::devices::Ended;
-use cpu::sbi::{self, SbiCall, SbiEnv};
+use cpu::sbi::{self, Fence, SbiCall, SbiEnv, SbiRet};
 
 use super::Log;
 use crate::guest::Guest;
 use crate::host::HostHart;
 use crate::memory::{GuestPhys, GuestRam};
+use crate::shadow::ShadowMmu;
 use crate::stats::Emulated;
-use crate::vcpu::Vcpu;
+use crate::vcpu::{Vcpu, SSIP};
 use crate::vdev::VirtualDevices;
 use crate::End;
 
@@ -22,6 +23,7 @@ pub const ECALL: u32 = 0x0000_0073;
 struct GuestEnv<'a, H> {
     vcpu: &'a mut Vcpu,
     ram: &'a GuestRam,
+    shadow: &'a mut ShadowMmu,
     devices: &'a mut VirtualDevices,
     hart: &'a mut H,
     ended: Option<Ended>,
@@ -39,6 +41,21 @@ impl<H: HostHart> SbiEnv for GuestEnv<'_, H> {
     }
     fn end(&mut self, end: Ended) {
         self.ended = Some(end);
+    }
+    fn raise_software_interrupt(&mut self) {
+        self.vcpu.sip |= SSIP;
+    }
+    fn fence(&mut self, fence: Fence) {
+        match fence {
+            // The guest's translations are the shadow tables: they go, as
+            // for an emulated `sfence.vma`.
+            Fence::SfenceVma => self.shadow.flush(self.hart, self.vcpu),
+            // Nothing to do: the real hart's decoded and translated code
+            // follows every store to guest memory (the guest's and the
+            // monitor's), so no stale instruction can run. (The guest's own
+            // `fence.i` runs on the real hart, unprivileged.)
+            Fence::FenceI => {}
+        }
     }
     fn is_ram(&self, pa: u64, len: u64) -> bool {
         self.ram.translate(GuestPhys(pa), len).is_some()
@@ -79,6 +96,7 @@ pub fn hypercall<H: HostHart>(g: &mut Guest, hart: &mut H, log: &mut Log) {
     let mut env = GuestEnv {
         vcpu: &mut g.vcpu,
         ram: &g.ram,
+        shadow: &mut g.shadow,
         devices: &mut g.devices,
         hart,
         ended: None,
@@ -92,9 +110,19 @@ pub fn hypercall<H: HostHart>(g: &mut Guest, hart: &mut H, log: &mut Log) {
         g.end = Some(End::Guest(end));
         return;
     }
+    if ret == SbiRet::HartStopped {
+        // No other hart can ever start this one again.
+        log.say(|| format!("ecall (SBI hypercall) {call:?}: the only hart stopped"));
+        g.end = Some(End::HartStopped);
+        return;
+    }
     ret.write_to(&mut x);
     hart.set_x(10, x[10]);
     hart.set_x(11, x[11]);
     step_past_ecall(hart);
     log.say(|| format!("ecall (SBI hypercall) {call:?}: answered {ret:?}"));
+    if ret == SbiRet::Suspend {
+        // A retentive suspend waits as `wfi` does, then returns 0.
+        super::wfi::sleep(g, log);
+    }
 }

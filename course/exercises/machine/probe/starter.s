@@ -27,7 +27,7 @@ _start:
 
         .section .rodata
         .balign 8
-eids:   .dword  0x10, 0x54494D45, 0x53525354, 0x4442434E, 0x48534D, 0x735049, 0x52464E43
+eids:   .dword  0x10, 0x54494D45, 0x53525354, 0x4442434E, 0x48534D, 0x504D55, 0x53555350
 eids_end:
 
         .bss

@@ -1,0 +1,78 @@
+//! Where a workload runs: natively, or under the monitor with one of its
+//! virtualization strategies.
+//!
+//! Today the monitor has one strategy, trap-and-emulate (Popek and
+//! Goldberg's: every guest runs deprivileged in real U-mode and every
+//! privileged instruction traps). Binary translation and
+//! paravirtualization join [`Strategy`] when the monitor has them; every
+//! table, file and plot of `trapvisor bench` is keyed by [`Env`], so a new
+//! strategy is a new column, not a new program.
+
+use serde::{Serialize, Serializer};
+
+/// How the monitor virtualizes a guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Strategy {
+    /// Trap-and-emulate: the guest kernel in real U-mode, each privileged
+    /// instruction an exit the monitor emulates.
+    Trap,
+}
+
+/// Where a run happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Env {
+    /// On the native machine: the guest kernel in real S-mode, trapvisor's
+    /// SBI firmware in M-mode (`trapvisor run`).
+    Native,
+    /// Under the monitor (`trapvisor run --monitor`).
+    Monitor(Strategy),
+}
+
+impl Env {
+    /// Every environment, in the order tables show them.
+    pub const ALL: [Env; 2] = [Env::Native, Env::Monitor(Strategy::Trap)];
+
+    /// The short name used in tables, JSON, CSV and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Env::Native => "native",
+            Env::Monitor(Strategy::Trap) => "trap",
+        }
+    }
+
+    /// A heading for tables and plots.
+    pub fn title(self) -> &'static str {
+        match self {
+            Env::Native => "native",
+            Env::Monitor(Strategy::Trap) => "monitor (trap-and-emulate)",
+        }
+    }
+
+    /// The environment called `name` (see [`Env::name`]).
+    pub fn from_name(name: &str) -> Option<Env> {
+        Env::ALL.into_iter().find(|e| e.name() == name)
+    }
+
+    pub fn is_native(self) -> bool {
+        self == Env::Native
+    }
+}
+
+impl Serialize for Env {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for e in Env::ALL {
+            assert_eq!(Env::from_name(e.name()), Some(e));
+        }
+        assert_eq!(Env::from_name("bt"), None);
+    }
+}

@@ -1,0 +1,289 @@
+//! `trapvisor bench [WORKLOAD...]`: what a trap costs, measured on this
+//! machine: nanobenchmarks (one operation each, natively and under the
+//! monitor), macrobenchmarks (whole guests) and scaling (1 to 64 guests
+//! side by side), printed as a table, JSON or CSV, and plotted as SVG.
+//!
+//! The workloads and the measuring are the `measure` crate's, shared with
+//! the criterion benches (`benches/monitor.rs`, `benches/guests.rs`); this
+//! module reads the command line, shows progress on stderr and prints.
+//!
+//! Exit status: 0; 2 for bad input (an unknown workload, a bad list, a plot
+//! file that cannot be written), reported before anything runs; 1 when a
+//! benchmark fails (its guest misbehaved, or its counts are not what it
+//! claims): a bug in trapvisor, never a number to print.
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use cpu::machine::status;
+use measure::workloads::{self, DEFAULT_GUESTS, MACRO, NANO};
+use measure::{Plan, Progress, Settings};
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+Workloads (all of the default ones when none is named):
+  nanobenchmarks:  plain call-ret syscall csr-read csr-write sie-toggle uart-read page-fault
+                   pte-mod illegal sbi-call timer world-switch   (or `nano` for all)
+  macrobenchmarks: c-cpu syscalls page-faults timeshare   (or `macro`);
+                   also crc32 matmul sieve sort when named
+  scaling:         `scaling` (runs too whenever --guests is given)
+
+Times are the bench thread's CPU time (time spent waiting for a core is not
+counted), each the median of --reps runs with ±half their range. A result no
+sound measurement can give (a negative cost; an operation that exits more
+often under the monitor than natively and yet costs no more) is printed as a
+flag, never as a number; `?` marks a range wider than the median. See the measuring chapter of
+the book for how to read the table.")]
+pub struct BenchArgs {
+    /// What to measure: workload names or the groups nano, macro, scaling.
+    pub workloads: Vec<String>,
+
+    /// Guest counts for the scaling runs, e.g. 1,2,4,8 (default
+    /// 1,2,4,8,16,32,64).
+    #[arg(long, value_name = "N,N,...", value_parser = parse_guests)]
+    pub guests: Option<GuestList>,
+
+    /// Print JSON instead of the table (schema: the book's measuring chapter).
+    #[arg(long, conflicts_with = "csv")]
+    pub json: bool,
+
+    /// Print CSV instead of the table: one figure a row.
+    #[arg(long)]
+    pub csv: bool,
+
+    /// Also write an SVG plot: cost per operation (log scale), native
+    /// against under the monitor, and throughput against guests.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+
+    /// Timed repetitions of every measurement.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub reps: u64,
+
+    /// How long each timed run should last, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 40,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub run_ms: u64,
+}
+
+/// Guest counts, as `--guests 1,2,4,8` gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GuestList(pub Vec<usize>);
+
+/// Parses `1,2,4,8`.
+fn parse_guests(text: &str) -> Result<GuestList, String> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let n: usize = part
+            .trim()
+            .parse()
+            .map_err(|_| format!("`{part}` is not a guest count: give numbers like 1,2,4,8"))?;
+        if !(1..=256).contains(&n) {
+            return Err(format!("{n} guests: give 1 to 256"));
+        }
+        out.push(n);
+    }
+    Ok(GuestList(out))
+}
+
+/// The plan the command line asks for.
+fn plan(args: &BenchArgs) -> Result<Plan, String> {
+    let settings = Settings {
+        reps: args.reps as usize,
+        run_time: Duration::from_millis(args.run_ms),
+    };
+    let mut p = Plan::everything(settings);
+    if let Some(g) = &args.guests {
+        p.guests = g.0.clone();
+    }
+    if args.workloads.is_empty() {
+        return Ok(p);
+    }
+    p.nano.clear();
+    p.macros.clear();
+    let mut scaling = args.guests.is_some();
+    for w in &args.workloads {
+        match w.as_str() {
+            "nano" => p.nano = NANO.iter().collect(),
+            "macro" => p.macros = MACRO.iter().filter(|m| m.default).collect(),
+            "scaling" => scaling = true,
+            name => {
+                if let Some(n) = workloads::nano_named(name) {
+                    p.nano.push(n);
+                } else if let Some(m) = workloads::macro_named(name) {
+                    p.macros.push(m);
+                } else {
+                    let known: Vec<&str> = NANO
+                        .iter()
+                        .map(|n| n.name)
+                        .chain(MACRO.iter().map(|m| m.name))
+                        .chain(["nano", "macro", "scaling"])
+                        .collect();
+                    return Err(format!(
+                        "unknown workload `{name}`; the workloads are: {}",
+                        known.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    p.nano.dedup();
+    p.macros.dedup();
+    if !scaling {
+        p.guests.clear();
+    } else if args.guests.is_none() {
+        p.guests = DEFAULT_GUESTS.to_vec();
+    }
+    Ok(p)
+}
+
+/// The progress line: rewritten in place on a terminal, one line per step
+/// otherwise.
+struct Status {
+    tty: bool,
+    last: Option<usize>,
+}
+
+impl Status {
+    fn show(&mut self, p: Progress) {
+        let mut err = io::stderr().lock();
+        // The step under way, counted from 1.
+        let line = format!("[{:>2}/{}] {}", (p.done + 1).min(p.total), p.total, p.doing);
+        if self.tty {
+            let _ = write!(err, "\r\x1b[K{line}");
+            if p.done == p.total {
+                let _ = write!(err, "\r\x1b[K");
+            }
+        } else if self.last != Some(p.done) && p.done < p.total {
+            let _ = writeln!(err, "trapvisor: bench {line}");
+        }
+        let _ = err.flush();
+        self.last = Some(p.done);
+    }
+}
+
+/// `trapvisor bench`.
+pub fn run(args: &BenchArgs) -> ExitCode {
+    let bad_input = ExitCode::from(status::BAD_INPUT);
+    let plan = match plan(args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("trapvisor: bench: {e}");
+            return bad_input;
+        }
+    };
+    // The plot file is opened first: a path that cannot be written is bad
+    // input, told before anything runs.
+    let mut plot_file = match &args.plot {
+        None => None,
+        Some(path) => match File::create(path) {
+            Ok(f) => Some((path, f)),
+            Err(e) => {
+                eprintln!(
+                    "trapvisor: bench: {}: cannot write the plot: {e}",
+                    path.display()
+                );
+                return bad_input;
+            }
+        },
+    };
+    let mut status = Status {
+        tty: io::stderr().is_terminal(),
+        last: None,
+    };
+    let report = match measure::measure(&plan, &mut |p| status.show(p)) {
+        Ok(r) => r,
+        Err(e) => {
+            if status.tty {
+                eprintln!();
+            }
+            eprintln!("trapvisor: bench: a benchmark failed: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let text = if args.json {
+        measure::report::json(&report)
+    } else if args.csv {
+        measure::report::csv(&report)
+    } else {
+        measure::report::table(&report)
+    };
+    let mut out = io::stdout().lock();
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    if let Some((path, f)) = &mut plot_file {
+        if let Err(e) = f.write_all(measure::plot::svg(&report).as_bytes()) {
+            eprintln!("trapvisor: bench: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(workloads: &[&str], guests: Option<Vec<usize>>) -> BenchArgs {
+        BenchArgs {
+            workloads: workloads.iter().map(|s| s.to_string()).collect(),
+            guests: guests.map(GuestList),
+            json: false,
+            csv: false,
+            plot: None,
+            reps: 5,
+            run_ms: 40,
+        }
+    }
+
+    #[test]
+    fn guest_lists() {
+        assert_eq!(parse_guests("1,2, 4,64"), Ok(GuestList(vec![1, 2, 4, 64])));
+        assert!(parse_guests("1,,2")
+            .unwrap_err()
+            .contains("not a guest count"));
+        assert!(parse_guests("0").unwrap_err().contains("1 to 256"));
+        assert!(parse_guests("1000").is_err());
+    }
+
+    #[test]
+    fn workloads_select_what_runs() {
+        let all = plan(&args(&[], None)).unwrap();
+        assert_eq!(all.nano.len(), NANO.len());
+        assert_eq!(all.macros.len(), 4);
+        assert_eq!(all.guests, DEFAULT_GUESTS);
+
+        let some = plan(&args(&["syscall", "crc32"], None)).unwrap();
+        assert_eq!(
+            some.nano.iter().map(|n| n.name).collect::<Vec<_>>(),
+            ["syscall"]
+        );
+        assert_eq!(
+            some.macros.iter().map(|m| m.name).collect::<Vec<_>>(),
+            ["crc32"]
+        );
+        assert!(some.guests.is_empty(), "scaling only when asked");
+
+        let scaling = plan(&args(&["scaling"], None)).unwrap();
+        assert!(scaling.nano.is_empty() && scaling.macros.is_empty());
+        assert_eq!(scaling.guests, DEFAULT_GUESTS);
+        let guests = plan(&args(&["plain"], Some(vec![1, 3]))).unwrap();
+        assert_eq!(guests.guests, [1, 3]);
+
+        let e = plan(&args(&["syscal"], None)).unwrap_err();
+        assert!(
+            e.contains("unknown workload `syscal`") && e.contains("syscall"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,241 @@
+//! `trapvisor debug [OPTIONS] FILE...`: the guest(s) stopped at their first
+//! instruction, and a command line to step, break, watch and look, forwards
+//! and backwards ([`debugger`]).
+//!
+//! Commands come from `-x FILE` scripts first (each line echoed after the
+//! prompt, so the transcript reads like a session), then from the terminal
+//! with line editing and history (Enter on an empty line repeats a
+//! stepping command), or from standard input when it is not a terminal.
+//! `--batch` leaves after the scripts. Every script line is parsed before
+//! anything runs: a bad one is reported as `FILE:LINE: message`, exit
+//! status 2. A transcript holds no wall times: the same script over the
+//! same guest prints the same text.
+//!
+//! Exit status: `quit N` gives N; otherwise 0, or 1 when a command failed
+//! (a script's error, such as a symbol that does not exist); 2 for bad
+//! input before anything runs.
+
+use std::cell::RefCell;
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::Args;
+use cpu::devices::{BufferInput, ByteSource, NoInput};
+use cpu::machine::status;
+use debugger::line::{parse_script, Control, LineUi, ScriptLine, Sink, PROMPT};
+use debugger::native::NativeTarget;
+use debugger::program::Program;
+use debugger::session::Session;
+use debugger::target::Target;
+
+use crate::run_cmd::{self, load_guest, parse_size, DEFAULT_MAX_INSTRUCTIONS, DEFAULT_QUANTUM};
+
+#[derive(Args, Debug)]
+pub struct DebugArgs {
+    /// The guest(s): assembly sources (.s, or .S) or RISC-V ELF64
+    /// executables. Two or more imply --monitor.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// Run the guest(s) under the monitor.
+    #[arg(long)]
+    pub monitor: bool,
+
+    /// Under the monitor: instructions a guest runs before the next one
+    /// gets the hart.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_QUANTUM,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub quantum: u64,
+
+    /// Guest RAM (each guest's under the monitor), as for `run`.
+    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
+    pub memory: u64,
+
+    /// Stop a guest after N retired instructions; 0 = no limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_INSTRUCTIONS)]
+    pub max_instructions: u64,
+
+    /// Interpret every instruction (no binary translation): the same run.
+    #[arg(long)]
+    pub interpret: bool,
+
+    /// Run the debugger commands in FILE first (may be given several
+    /// times); their transcript is deterministic.
+    #[arg(short = 'x', long = "command", value_name = "FILE")]
+    pub scripts: Vec<PathBuf>,
+
+    /// Leave after the -x scripts instead of reading more commands.
+    #[arg(long)]
+    pub batch: bool,
+
+    /// The guest's console input: the bytes of FILE (recorded, so that
+    /// going back and forth the guest reads the same bytes). Without it the
+    /// guest gets no input.
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// Memory the history may keep for going back (snapshots of the RAM
+    /// pages written); more memory, closer snapshots.
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
+    pub history_memory: u64,
+}
+
+fn bad_input(message: &str) -> ExitCode {
+    eprintln!("trapvisor: {message}");
+    ExitCode::from(status::BAD_INPUT)
+}
+
+/// `trapvisor debug`.
+pub fn run(args: &DebugArgs) -> ExitCode {
+    // Everything a user gave is read and checked before anything runs.
+    let mut scripts = Vec::new();
+    for path in &args.scripts {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return bad_input(&format!("{}: cannot read: {e}", path.display())),
+        };
+        match parse_script(&path.display().to_string(), &text) {
+            Ok(lines) => scripts.push(lines),
+            Err(e) => return bad_input(&e),
+        }
+    }
+    let input: Box<dyn ByteSource> = match &args.input {
+        None => Box::new(NoInput),
+        Some(p) => match std::fs::read(p) {
+            Ok(bytes) => Box::new(BufferInput::new(bytes)),
+            Err(e) => return bad_input(&format!("{}: cannot read: {e}", p.display())),
+        },
+    };
+    let names = run_cmd::monitored::guest_names(&args.files);
+    let mut guests = Vec::new();
+    for file in &args.files {
+        match load_guest(file, args.memory) {
+            Ok(g) => guests.push(g),
+            Err(e) => return bad_input(&e.to_string()),
+        }
+    }
+    if args.monitor || guests.len() > 1 {
+        return bad_input(
+            "debugging under the monitor is not available yet: debug one guest natively (without --monitor)",
+        );
+    }
+    let guest = &guests[0];
+    let program = program_of(&names[0], &args.files[0], &guest.image);
+    let mut target = match NativeTarget::boot(program, &guest.image, args.memory, input) {
+        Ok(t) => t,
+        Err(e) => return bad_input(&format!("{}: {e}", guest.name)),
+    };
+    target.machine().max_instructions = args.max_instructions;
+    target.machine().hart.set_translation(!args.interpret);
+    let mut session = Session::new(target);
+    session.set_history(
+        args.history_memory as usize,
+        debugger::history::INITIAL_SPACING,
+    );
+    drive(&mut session, args, &scripts)
+}
+
+/// What the debugger knows of a guest program: its symbols, and the line
+/// table of an assembly source.
+fn program_of(name: &str, _path: &std::path::Path, image: &cpu::image::Image) -> Program {
+    Program::from_image(name, image)
+}
+
+/// Runs the scripts, then the terminal or standard input.
+fn drive<T: Target>(
+    session: &mut Session<T>,
+    args: &DebugArgs,
+    scripts: &[Vec<ScriptLine>],
+) -> ExitCode {
+    let out: Sink = Rc::new(RefCell::new(io::stdout()));
+    let err: Sink = Rc::new(RefCell::new(io::stderr()));
+    let mut ui = LineUi::new(session, out, err);
+    let interactive = !args.batch && io::stdin().is_terminal();
+    let stop = Arc::new(AtomicBool::new(false));
+    if interactive {
+        // Ctrl-C while the guest runs stops it (between slices); while
+        // reading a line, the line editor takes it.
+        if signal_hook::flag::register(signal_hook::consts::SIGINT, stop.clone()).is_ok() {
+            let flag = stop.clone();
+            ui.set_interrupt(Rc::new(move || flag.swap(false, Ordering::Relaxed)));
+        }
+    }
+    ui.start(session);
+    for lines in scripts {
+        if let Control::Quit(code) = ui.script(session, lines) {
+            return exit(code);
+        }
+    }
+    if args.batch {
+        return exit(i32::from(ui.failed));
+    }
+    let control = if interactive {
+        terminal(session, &mut ui, &stop)
+    } else {
+        piped(session, &mut ui)
+    };
+    match control {
+        Control::Quit(code) => exit(code),
+        Control::Go => exit(i32::from(ui.failed)),
+    }
+}
+
+fn exit(code: i32) -> ExitCode {
+    let _ = io::stdout().flush();
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+/// Commands typed at a terminal: line editing and history (rustyline);
+/// Enter repeats the last stepping command.
+fn terminal<T: Target>(session: &mut Session<T>, ui: &mut LineUi, stop: &AtomicBool) -> Control {
+    let config = rustyline::Config::builder()
+        .auto_add_history(true)
+        .max_history_size(1000)
+        .map(|b| b.build())
+        .unwrap_or_default();
+    let mut editor = match rustyline::DefaultEditor::with_config(config) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("trapvisor: no line editing ({e}): reading plain lines");
+            return piped(session, ui);
+        }
+    };
+    loop {
+        stop.store(false, Ordering::Relaxed);
+        match editor.readline(PROMPT) {
+            Ok(line) => {
+                if let Control::Quit(c) = ui.line(session, &line, false, true) {
+                    return Control::Quit(c);
+                }
+            }
+            // Ctrl-C at the prompt: a fresh line, as in GDB.
+            Err(rustyline::error::ReadlineError::Interrupted) => {
+                println!("Quit");
+            }
+            // Ctrl-D.
+            Err(_) => {
+                println!("quit");
+                return Control::Quit(0);
+            }
+        }
+    }
+}
+
+/// Commands from standard input that is not a terminal: a script, each
+/// line echoed after the prompt.
+fn piped<T: Target>(session: &mut Session<T>, ui: &mut LineUi) -> Control {
+    for line in io::stdin().lock().lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Control::Quit(c) = ui.line(session, &line, true, false) {
+            return Control::Quit(c);
+        }
+    }
+    Control::Go
+}
