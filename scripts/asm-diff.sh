@@ -7,8 +7,13 @@
 #   riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax
 #     -nostdlib -nostartfiles -T guest-programs/link.ld
 # and with `trapvisor asm`. The .text, .rodata and .data bytes and the
-# section addresses must be identical. One line per file, then
-# "N passed, M failed"; the exit status is non-zero on any failure.
+# section addresses must be identical, and so must the DWARF line tables
+# both write with -g (each instruction's line; objdump --dwarf=decodedline).
+# One line per file, then "N passed, M failed"; the exit status is
+# non-zero on any failure.
+#
+# A file may ask for flags given to both (`-I DIR`, `-D NAME=VALUE`) in a
+# comment line `asm-diff-flags: ...` among its first five lines.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +32,13 @@ trap 'rm -rf "$tmp"' EXIT
 
 shopt -s nullglob globstar
 files=(guest-programs/**/*.s guest-programs/**/*.S measure/guests/*.s tests/asm-corpus/*.s tests/asm-corpus/*.S)
+# `scripts/asm-diff.sh FILE...` checks those files instead, with the flags
+# in $ASM_DIFF_FLAGS too (say `-I ../riscv-tests/env/p`).
+if [ $# -gt 0 ]; then
+    files=("$@")
+fi
+# shellcheck disable=SC2206
+extra=(${ASM_DIFF_FLAGS:-})
 
 # Prints "name addr size" per alloc section, and dumps each section's bytes.
 describe() { # elf outdir
@@ -41,13 +53,15 @@ fail=0
 for f in "${files[@]}"; do
     name=${f//\//_}
     mkdir -p "$tmp/$name/gnu" "$tmp/$name/tv"
-    if ! "${PREFIX}gcc" -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
-        -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments -Wa,-I"$(dirname "$f")" "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
+    # shellcheck disable=SC2207
+    flags=($(head -5 "$f" | sed -n 's/.*asm-diff-flags: *//p') "${extra[@]}")
+    if ! "${PREFIX}gcc" -g -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
+        -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments -Wa,-I"$(dirname "$f")" "${flags[@]}" "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
         echo "FAIL $f: GNU toolchain rejects it: $(head -3 "$tmp/$name/gnu.err")"
         fail=$((fail + 1))
         continue
     fi
-    if ! "$TV" asm "$f" -o "$tmp/$name/tv.elf" 2> "$tmp/$name/tv.err"; then
+    if ! "$TV" asm -g "${flags[@]}" "$f" -o "$tmp/$name/tv.elf" 2> "$tmp/$name/tv.err"; then
         echo "FAIL $f: trapvisor asm rejects it: $(head -3 "$tmp/$name/tv.err")"
         fail=$((fail + 1))
         continue
@@ -64,6 +78,13 @@ for f in "${files[@]}"; do
                 why="$why .$s differs ($first)"
             fi
         done
+    fi
+    for side in gnu tv; do
+        "${PREFIX}objdump" --dwarf=decodedline "$tmp/$name/$side.elf" |
+            awk 'NF >= 3 && $3 ~ /^0x/ { print $2, $3 }' > "$tmp/$name/$side.lines"
+    done
+    if ! cmp -s "$tmp/$name/gnu.lines" "$tmp/$name/tv.lines"; then
+        why="$why line tables differ: $(diff "$tmp/$name/gnu.lines" "$tmp/$name/tv.lines" | grep '^[<>]' | head -4 | tr '\n' ' ')"
     fi
     if [ -z "$why" ]; then
         echo "ok   $f"

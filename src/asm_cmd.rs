@@ -1,14 +1,17 @@
-//! `trapvisor asm FILE.s [-o FILE.elf]`: assemble a guest to an ELF
-//! executable with the built-in assembler.
+//! `trapvisor asm FILE.s [-o FILE.elf] [-g] [-I DIR] [-D NAME[=VALUE]]`:
+//! assemble a guest to an ELF executable with the built-in assembler
+//! (`-g`: with DWARF line information for gdb).
+//! The `-I`/`-D` flags ([`AsmFlags`]) are the same wherever trapvisor
+//! assembles a source (`run`, `disasm`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
 
 #[derive(Args)]
 pub struct AsmArgs {
-    /// Assembly source (`.s`, or `.S` with the C preprocessor subset)
+    /// Assembly source (`.s`, or `.S` with the C preprocessor)
     pub input: PathBuf,
     /// Output ELF file (default: the input with `.elf`)
     #[arg(short, long)]
@@ -16,6 +19,52 @@ pub struct AsmArgs {
     /// Address of `.text`
     #[arg(long, value_parser = parse_addr, default_value = "0x80200000")]
     pub origin: u64,
+    /// Write DWARF line information (as GNU as -g does), so that gdb shows
+    /// the source lines
+    #[arg(short = 'g')]
+    pub debug: bool,
+    #[command(flatten)]
+    pub flags: AsmFlags,
+}
+
+/// How sources are assembled, as GCC spells it: `-I DIR` (or `-IDIR`),
+/// `-D NAME` (or `-DNAME=VALUE`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct AsmFlags {
+    /// Look for .include and #include files in DIR too (after the
+    /// including file's directory), as GCC's -I
+    #[arg(short = 'I', value_name = "DIR")]
+    pub include: Vec<PathBuf>,
+    /// Define a preprocessor macro for .S sources: NAME (as 1) or
+    /// NAME=VALUE, as GCC's -D
+    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    pub define: Vec<String>,
+}
+
+impl AsmFlags {
+    pub fn options(&self) -> asm::Options {
+        asm::Options {
+            include_dirs: self.include.clone(),
+            defines: self
+                .define
+                .iter()
+                .map(|d| match d.split_once('=') {
+                    Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                    None => (d.clone(), None),
+                })
+                .collect(),
+            ..asm::Options::default()
+        }
+    }
+}
+
+/// Assembles `path`; its warnings go to stderr.
+pub fn assemble(path: &Path, opts: &asm::Options) -> Result<asm::Output, asm::Errors> {
+    let out = asm::assemble_file_with(path, opts)?;
+    for w in &out.warnings {
+        eprintln!("{w}");
+    }
+    Ok(out)
 }
 
 fn parse_addr(s: &str) -> Result<u64, String> {
@@ -30,8 +79,10 @@ fn parse_addr(s: &str) -> Result<u64, String> {
 pub fn run(args: AsmArgs) -> ExitCode {
     let opts = asm::Options {
         origin: args.origin,
+        debug_info: args.debug,
+        ..args.flags.options()
     };
-    let out = match asm::assemble_file_with(&args.input, &opts) {
+    let out = match assemble(&args.input, &opts) {
         Ok(out) => out,
         Err(errors) => {
             eprintln!("{errors}");

@@ -32,7 +32,9 @@ use debugger::program::Program;
 use debugger::session::Session;
 use debugger::target::Target;
 
-use crate::run_cmd::{self, load_guest, parse_size, DEFAULT_MAX_INSTRUCTIONS, DEFAULT_QUANTUM};
+use crate::run_cmd::{
+    self, load_guest_with, parse_size, DEFAULT_MAX_INSTRUCTIONS, DEFAULT_QUANTUM,
+};
 
 #[derive(Args, Debug)]
 pub struct DebugArgs {
@@ -78,6 +80,9 @@ pub struct DebugArgs {
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub asm: crate::asm_cmd::AsmFlags,
+
     /// Memory the history may keep for going back (snapshots of the RAM
     /// pages written); more memory, closer snapshots.
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
@@ -113,7 +118,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
     let names = run_cmd::monitored::guest_names(&args.files);
     let mut guests = Vec::new();
     for file in &args.files {
-        match load_guest(file, args.memory) {
+        match load_guest_with(file, args.memory, &args.asm.options()) {
             Ok(g) => guests.push(g),
             Err(e) => return bad_input(&e.to_string()),
         }

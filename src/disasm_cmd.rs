@@ -21,10 +21,12 @@ pub struct Args {
     /// An ELF executable, an assembly source (.s, .S), or a raw image
     /// (any other file, listed from 0x80200000 as `trapvisor run` loads it)
     pub file: PathBuf,
+    #[command(flatten)]
+    pub asm: crate::asm_cmd::AsmFlags,
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    match listing(&args.file) {
+    match listing(&args.file, &args.asm.options()) {
         Ok(text) => {
             // A closed stdout (`trapvisor disasm x.elf | head`) is no error.
             use std::io::Write as _;
@@ -39,10 +41,10 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// The listing of `path`, or a message naming the file and what is wrong.
-fn listing(path: &Path) -> Result<String, String> {
+fn listing(path: &Path, opts: &asm::Options) -> Result<String, String> {
     let shown = path.display();
     let elf = if is_assembly(path) {
-        assemble(path)?
+        assemble(path, opts)?
     } else {
         std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?
     };
@@ -80,8 +82,8 @@ fn is_assembly(path: &Path) -> bool {
 
 /// Assembles a source in-process; the errors already name file, line and
 /// column.
-fn assemble(path: &Path) -> Result<Vec<u8>, String> {
-    asm::assemble_file(path)
+fn assemble(path: &Path, opts: &asm::Options) -> Result<Vec<u8>, String> {
+    crate::asm_cmd::assemble(path, opts)
         .map(|out| out.elf)
         .map_err(|errors| errors.to_string())
 }

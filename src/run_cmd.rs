@@ -115,6 +115,9 @@ pub struct RunArgs {
     /// every exit and what the monitor did about it.
     #[arg(long, value_name = "insn", num_args = 0..=1, default_missing_value = "traps")]
     pub trace: Option<String>,
+
+    #[command(flatten)]
+    pub asm: crate::asm_cmd::AsmFlags,
 }
 
 /// How `--stats` prints.
@@ -249,6 +252,11 @@ pub fn ram_range(memory: u64) -> std::ops::Range<u64> {
 /// Reads, assembles if needed, and checks a guest program against a RAM
 /// of `memory` bytes.
 pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
+    load_guest_with(path, memory, &asm::Options::default())
+}
+
+/// [`load_guest`] with the assembler's options (`-I`, `-D`).
+pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<Guest, LoadError> {
     let read_error = |source| LoadError::Read {
         path: path.to_owned(),
         source,
@@ -257,7 +265,9 @@ pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
     let bytes = if is_asm {
         // Check the file first so a missing one reads the same for every kind.
         std::fs::metadata(path).map_err(read_error)?;
-        asm::assemble_file(path).map_err(LoadError::Assembly)?.elf
+        crate::asm_cmd::assemble(path, asm)
+            .map_err(LoadError::Assembly)?
+            .elf
     } else {
         std::fs::read(path).map_err(read_error)?
     };
@@ -457,7 +467,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         return monitored::run(&files, args, trace);
     }
     let file = &files[0];
-    let guest = match load_guest(file, args.memory) {
+    let guest = match load_guest_with(file, args.memory, &args.asm.options()) {
         Ok(guest) => guest,
         Err(e) => {
             say!("trapvisor: {e}");
@@ -532,6 +542,7 @@ mod tests {
             stats: None,
             interpret: false,
             trace: trace.map(str::to_owned),
+            asm: Default::default(),
         }
     }
 

@@ -107,7 +107,7 @@ fn each_message() {
         ("  .word 0x1ffffffffffffffffff", "t.s:1:9: number `0x1ffffffffffffffffff` does not fit in 64 bits"),
         (
             ".macro m a\n.endm\n m 1, 2",
-            "t.s:3:7: too many arguments for macro `m`",
+            "t.s:3:7: macro `m`: too many arguments",
         ),
     ];
     let mut wrong = Vec::new();
@@ -175,7 +175,7 @@ fn errors_in_included_files_name_that_file() {
         e.headlines(),
         [
             format!("{main}:3:1: unknown instruction `bogus`"),
-            format!("{inc}:2:10: li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)"),
+            format!("{inc}:2:10: undefined symbol `undefined_thing` (li needs a constant: define it with .equ, or use la for an address)"),
         ]
     );
 }
@@ -246,5 +246,499 @@ fn nothing_panics_on_junk() {
     ] {
         let _ = assemble_source("junk.s", src, &Options::default());
         let _ = asm::assemble_insn(src, 0);
+    }
+}
+
+/// The messages a student meets most (issue 14): an undefined symbol in
+/// `li`, an instruction of an extension the machine lacks, no `_start`.
+#[test]
+fn student_messages() {
+    let cases = [
+        (
+            "_start: li a0, UART_BASE",
+            "t.s:1:16: undefined symbol `UART_BASE` (li needs a constant: define it with .equ, or use la for an address)",
+        ),
+        (
+            "_start: li a0, LATER + 1\n.equ LATER, 1",
+            "t.s:1:16: li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)",
+        ),
+        (
+            "_start: fadd.s f0, f1, f2",
+            "t.s:1:9: `fadd.s` needs the F (single-precision floating point) extension, which this machine does not have (it is RV64IMA)",
+        ),
+        (
+            "_start: fld f0, 0(a0)",
+            "t.s:1:9: `fld` needs the D (double-precision floating point) extension, which this machine does not have (it is RV64IMA)",
+        ),
+        (
+            "_start: c.addi a0, 1",
+            "t.s:1:9: `c.addi` needs the C (compressed instructions) extension, which this machine does not have (it is RV64IMA)",
+        ),
+        (
+            "_start: vadd.vv v1, v2, v3",
+            "t.s:1:9: `vadd.vv` needs the V (vector) extension, which this machine does not have (it is RV64IMA)",
+        ),
+        (
+            "_start: andn a0, a1, a2",
+            "t.s:1:9: `andn` needs the B (bit manipulation: Zba, Zbb, Zbc, Zbs, Zbk*) extension, which this machine does not have (it is RV64IMA)",
+        ),
+    ];
+    for (src, expected) in cases {
+        assert_eq!(errors(src), [expected], "{src}");
+    }
+    let out = assemble_source("t.s", "main: nop\n", &Options::default()).unwrap();
+    let w: Vec<String> = out.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(
+        w,
+        ["t.s: warning: no `_start` label: the program starts at the beginning of .text (0x80200000)"]
+    );
+    let out = assemble_source("t.s", "_start: nop\n", &Options::default()).unwrap();
+    assert!(out.warnings.is_empty());
+}
+
+#[test]
+fn conditional_and_macro_errors() {
+    let cases = [
+        (
+            ".if 1\n nop",
+            "t.s:1:1: .if without .endif (the file or macro ends inside it)",
+        ),
+        (".endif", "t.s:1:1: .endif without .if"),
+        (".else", "t.s:1:1: .else without .if"),
+        (".if 1\n.else\n.else\n.endif", "t.s:3:1: duplicate .else"),
+        (
+            ".if undefined_sym\n.endif",
+            "t.s:1:5: the condition must be a constant known at this point",
+        ),
+        (
+            ".macro m\n.endm\n.macro m\n.endm",
+            "t.s:3:1: macro `m` is already defined",
+        ),
+        (
+            ".macro m a:req\n.endm\n m",
+            "t.s:3:3: macro `m`: missing value for required parameter `a`",
+        ),
+        (
+            ".macro m a\n.endm\n m b=1",
+            "t.s:3:4: macro `m`: the macro has no parameter named `b`",
+        ),
+        (".purgem nothing", "t.s:1:9: macro `nothing` is not defined"),
+        (".irp", "t.s:1:5: expected a parameter name"),
+        (".rept 2\n nop", "t.s:1:1: .rept without .endr"),
+        (
+            ".macro m\n .if 1\n.endm\n m",
+            "t.s:2:2: .if without .endif (the file or macro ends inside it)",
+        ),
+        (
+            ".uleb128 x",
+            "t.s:1:10: the value of .uleb128/.sleb128 must be a constant known at this point",
+        ),
+        (".comm c, -1", "t.s:1:10: bad size -1"),
+        ("x: .comm x, 4", "t.s:1:10: symbol `x` is already defined"),
+        (
+            ".equ a, b + 1\n.equ b, a + 1\n.word a",
+            "t.s:3:7: symbol `b` is defined in terms of itself",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (src, expected) in cases {
+        let got = errors(src);
+        if got != [expected] {
+            wrong.push(format!(
+                "{src:?}\n  expected {expected}\n  got      {got:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The same source in a temporary directory, for the inputs that need a
+/// file (includes).
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("trapvisor-asm-bomb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Resource bombs: each ends with an error naming the place (never a
+/// stack overflow, an abort or an endless run). The limits are in
+/// `asm`'s documentation.
+#[test]
+fn resource_bombs_end_with_an_error() {
+    let mut macros40 = String::from(".macro m0\n nop\n.endm\n");
+    for i in 1..40 {
+        macros40.push_str(&format!(".macro m{i}\n m{}\n m{}\n.endm\n", i - 1, i - 1));
+    }
+    macros40.push_str("_start: m39\n");
+    let mut cpp40 = String::from("#define A0 x x\n");
+    for i in 1..40 {
+        cpp40.push_str(&format!("#define A{i} A{} A{}\n", i - 1, i - 1));
+    }
+    cpp40.push_str("A39\n");
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "parens.s",
+            format!("li a0, {}1{}", "(".repeat(10_000), ")".repeat(10_000)),
+            "parens.s:1:264: expression nested too deeply (over 256 parentheses or unary operators)",
+        ),
+        (
+            "terms.s",
+            format!("li a0, {}", vec!["1"; 100_000].join("+")),
+            "terms.s:1:2007: expression too complex (over 1000 operators deep)",
+        ),
+        (
+            "unary.s",
+            format!("li a0, {}1", "-".repeat(100_000)),
+            "unary.s:1:264: expression nested too deeply (over 256 parentheses or unary operators)",
+        ),
+        (
+            "macros40.s",
+            macros40,
+            "macros40.s:160:1: macro, .rept or .irp expansion too large (over 1000000 lines: runaway recursion or repetition?)",
+        ),
+        (
+            "mutual.s",
+            ".macro a\nb\n.endm\n.macro b\na\n.endm\na\n".into(),
+            "mutual.s:5:1: macro `a` nested too deeply (over 200 levels: recursive?)",
+        ),
+        (
+            "rept.s",
+            ".rept 1000000\n.rept 1000000\n.rept 1000000\nnop\n.endr\n.endr\n.endr\n".into(),
+            "rept.s:7:1: macro, .rept or .irp expansion too large (over 1000000 lines: runaway recursion or repetition?)",
+        ),
+        (
+            "irp.s",
+            format!(".rept 100000\n.irp x,{}\n.byte \\x\n.endr\n.endr\n", vec!["1"; 1000].join(",")),
+            "irp.s:5:1: macro, .rept or .irp expansion too large (over 1000000 lines: runaway recursion or repetition?)",
+        ),
+        (
+            "cpp40.S",
+            cpp40,
+            "cpp40.S:41:1: macro expansion too large (over 200000 tokens for one line)",
+        ),
+        (
+            "cppdeep.S",
+            format!("#define f(x) x\n{}1{}\n", "f(".repeat(10_000), ")".repeat(10_000)),
+            "cppdeep.S:2:1: parentheses nested too deeply (over 200 levels)",
+        ),
+        (
+            "cppif.S",
+            format!("#if {}1{}\n#endif\n", "(".repeat(10_000), ")".repeat(10_000)),
+            "cppif.S:1:1: parentheses nested too deeply (over 200 levels)",
+        ),
+        (
+            "cppself.S",
+            "#include \"cppself.S\"\n".into(),
+            "cppself.S:1:1: include cycle: `cppself.S` is already being included",
+        ),
+        (
+            "fill.s",
+            ".fill 1000000000, 8, 0\n".into(),
+            "fill.s:1:7: size is too large (over 1 GiB)",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (name, text, expected) in &cases {
+        let path = temp_file(name, text);
+        let got = assemble_file(&path).unwrap_err().headlines();
+        let want = format!(
+            "{}{}",
+            path.parent().unwrap().display(),
+            format_args!("/{expected}")
+        );
+        if got.first() != Some(&want) {
+            wrong.push(format!(
+                "{name}\n  expected {want}\n  got      {:?}",
+                got.first()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn non_regular_and_huge_files_are_refused() {
+    let dir = temp_file("x.s", "").parent().unwrap().to_path_buf();
+    let zero = temp_file("zero.s", ".include \"/dev/zero\"\n");
+    assert_eq!(
+        assemble_file(&zero).unwrap_err().headlines(),
+        [format!(
+            "{}:1:10: include file `/dev/zero`: not a regular file",
+            zero.display()
+        )]
+    );
+    let e = assemble_file(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert_eq!(e.headlines(), ["/dev/zero: not a regular file"]);
+    // A sparse file just over the limit: nothing is read.
+    let huge = dir.join("huge.s");
+    let f = std::fs::File::create(&huge).unwrap();
+    f.set_len((64 << 20) + 1).unwrap();
+    let inc = temp_file("inc-huge.s", ".include \"huge.s\"\n");
+    assert_eq!(
+        assemble_file(&inc).unwrap_err().headlines(),
+        [format!(
+            "{}:1:10: include file `huge.s`: larger than 64 MiB",
+            inc.display()
+        )]
+    );
+    std::fs::remove_file(&huge).unwrap();
+}
+
+/// `trapvisor asm`: a bomb is exit status 2 with the message; `-I` and
+/// `-D` as GCC spells them.
+#[test]
+fn cli_exit_status_and_flags() {
+    let tv = env!("CARGO_BIN_EXE_trapvisor");
+    let bomb = temp_file(
+        "cli-bomb.s",
+        &format!("_start: li a0, {}1\n", "-".repeat(100_000)),
+    );
+    let out = std::process::Command::new(tv)
+        .args(["asm", bomb.to_str().unwrap(), "-o", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cli-bomb.s:1:272: expression nested too deeply"),
+        "{err}"
+    );
+
+    let dir = bomb.parent().unwrap();
+    std::fs::create_dir_all(dir.join("inc")).unwrap();
+    std::fs::write(dir.join("inc/v.h"), "#define VALUE (BASE + 1)\n").unwrap();
+    let src = temp_file("cli-flags.S", "#include \"v.h\"\n  .word VALUE\n");
+    let elf = dir.join("cli-flags.elf");
+    let out = std::process::Command::new(tv)
+        .args(["asm", "-I", dir.join("inc").to_str().unwrap(), "-DBASE=41"])
+        .arg(&src)
+        .arg("-o")
+        .arg(&elf)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    // No `_start`: a warning, and the program is built anyway.
+    assert!(err.contains("warning: no `_start` label"), "{err}");
+    let bytes = std::fs::read(&elf).unwrap();
+    assert!(bytes.windows(4).any(|w| w == 42u32.to_le_bytes()));
+    let out = std::process::Command::new(tv)
+        .args([
+            "disasm",
+            "-I",
+            dir.join("inc").to_str().unwrap(),
+            "-D",
+            "BASE=0x10",
+        ])
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // `run` passes -D to the preprocessor: with X=1 the guest ends through
+    // the test finisher, without it it spins to the instruction limit.
+    let guest = temp_file(
+        "cli-run.S",
+        "_start:\n#if X == 1\n  li t0, 0x100000\n  li t1, 0x5555\n  sw t1, 0(t0)\n#endif\n1: j 1b\n",
+    );
+    let run = |flags: &[&str]| {
+        std::process::Command::new(tv)
+            .arg("run")
+            .args(flags)
+            .args(["--max-instructions", "1000"])
+            .arg(&guest)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(run(&["-DX=1"]), Some(0));
+    assert_eq!(run(&[]), Some(124));
+}
+
+mod fuzz {
+    //! Hostile sources: random statements from the assembler's whole
+    //! vocabulary, and the corpus mutated. Assembling must return (an
+    //! error or an ELF) without panicking; the limits keep every case
+    //! short.
+    use asm::{assemble_source, Options};
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        ".macro m a, b=1, c:vararg",
+        ".endm",
+        ".rept 3",
+        ".rept 1000",
+        ".endr",
+        ".irp r, a0, a1",
+        ".irpc c, 123",
+        ".if 1",
+        ".if 0",
+        ".elseif 1",
+        ".else",
+        ".endif",
+        ".ifc a, a",
+        ".ifdef x",
+        ".exitm",
+        ".purgem m",
+        ".altmacro",
+        ".noaltmacro",
+        "m",
+        "m 1, 2",
+        "m \"q\\\"s\" x y",
+        "m %1+2, <a, b>",
+        "LOCAL z",
+        "\\a",
+        "\\@",
+        "\\()",
+        "li a0, 1",
+        "li a0, x",
+        "la a1, lab",
+        "lab:",
+        "1:",
+        "j 1b",
+        "j 1f",
+        "beq a0, a1, lab",
+        ".word lab - .",
+        ".equ x, y + 1",
+        ".set y, x",
+        ".comm c, 8",
+        ".lcomm d, 3",
+        ".local e",
+        ".uleb128 -1",
+        ".sleb128 x",
+        ".byte 1, 2",
+        ".ascii \"a\" \"b\"",
+        ".section .data",
+        ".text",
+        ".bss",
+        ".zero 8",
+        ".balign 8",
+        ".p2align 3",
+        ".fill 3, 2, 1",
+        "addi a0, a0, -1",
+        "csrw stvec, t0",
+        "fadd.s f0, f1, f2",
+        "c.nop",
+        "(((",
+        ")",
+        ";",
+        ",",
+        "#",
+        "/*",
+        "*/",
+        "\"",
+        "'",
+        ".include \"nope.s\"",
+        ".end",
+        "%hi(x)",
+        "x = x + 1",
+        "\\",
+        "<",
+        ">",
+    ];
+
+    fn soup() -> impl Strategy<Value = String> {
+        prop::collection::vec((0..WORDS.len(), prop::bool::ANY, prop::bool::ANY), 0..60).prop_map(
+            |v| {
+                let mut s = String::new();
+                for (i, semi, nl) in v {
+                    s.push_str(WORDS[i]);
+                    s.push_str(if nl {
+                        "\n"
+                    } else if semi {
+                        "; "
+                    } else {
+                        " "
+                    });
+                }
+                s
+            },
+        )
+    }
+
+    fn corpus() -> Vec<(String, String)> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/asm-corpus");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "s" || e == "S"))
+            .collect();
+        files.sort();
+        files
+            .into_iter()
+            .map(|p| {
+                (
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    /// A corpus file with a few edits: bytes deleted, duplicated, or
+    /// replaced by characters that matter to the parser.
+    fn mutated() -> impl Strategy<Value = (String, String)> {
+        let files = corpus();
+        let n = files.len();
+        (
+            0..n,
+            prop::collection::vec((any::<prop::sample::Index>(), 0..5u8, 0..16usize), 1..8),
+        )
+            .prop_map(move |(k, edits)| {
+                let (name, text) = files[k].clone();
+                let mut b = text.into_bytes();
+                // 0xc3 alone is no UTF-8: it becomes U+FFFD, three bytes.
+                const SPICE: &[u8] = b"()\\\"';,#\n9.%<>:\xc3";
+                for (at, kind, c) in edits {
+                    if b.is_empty() {
+                        break;
+                    }
+                    let i = at.index(b.len());
+                    match kind {
+                        0 => {
+                            b.remove(i);
+                        }
+                        1 => {
+                            let end = (i + 40).min(b.len());
+                            let piece: Vec<u8> = b[i..end].to_vec();
+                            b.splice(i..i, piece);
+                        }
+                        2 => b[i] = SPICE[c],
+                        3 => b.insert(i, SPICE[c]),
+                        _ => b.truncate(i),
+                    }
+                }
+                (name, String::from_utf8_lossy(&b).into_owned())
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 200,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn random_statements_never_panic(src in soup()) {
+            let _ = assemble_source("fuzz.s", &src, &Options::default());
+            let _ = assemble_source("fuzz.S", &src, &Options::default());
+            let _ = asm::assemble_insn(&src, 0x8020_0000);
+        }
+
+        #[test]
+        fn mutated_corpus_never_panics((name, src) in mutated()) {
+            let _ = assemble_source(&name, &src, &Options::default());
+        }
     }
 }

@@ -103,7 +103,10 @@ fn hi_and_lo_of_labels_below_2_gib() {
     let out = assemble_source(
         "low.s",
         "_start: lui a0, %hi(msg)\n addi a0, a0, %lo(msg)\n sb zero, %lo(msg)(a0)\n.data\nmsg: .byte 1\n",
-        &Options { origin: 0x10000 },
+        &Options {
+            origin: 0x10000,
+            ..Options::default()
+        },
     )
     .unwrap();
     assert_eq!(out.symbol("msg"), Some(0x11000));
@@ -226,6 +229,7 @@ fn entry_without_start_is_the_first_byte_of_text() {
         "main: nop\n",
         &Options {
             origin: 0x8040_0000,
+            ..Options::default()
         },
     )
     .unwrap();
@@ -350,4 +354,171 @@ fn assemble_one_instruction() {
     assert!(e.message.contains("not exactly one instruction"), "{e}");
     let e = assemble_insn("addx a0, a0, 1", 0).unwrap_err();
     assert_eq!(e.message, "unknown instruction `addx`");
+}
+
+/// GNU as features that real sources use (bytes from GNU as 2.40; the
+/// corpus files `gnu-macros.s`, `conditionals.s`, `repeat.s` and
+/// `data-extra.s` check many more against GNU as itself).
+#[test]
+fn gnu_as_macros_conditionals_and_repeats() {
+    let out = assemble(
+        r#"_start:
+ .macro SAY msg
+ .asciz "\msg"
+ .endm
+ .macro init; .endm
+ .macro m a, b=9, c
+ .byte \a, \b
+ .ascii "<\c>"
+ .endm
+ init
+ SAY "hello world"
+ SAY "\"quoted\" word"
+ m 1 + 2
+ m 5 6 7
+ .byte 1; .byte 2 ; .macro two; .byte 0x22; .endm; two
+ .if 2 > 1
+ .byte 0x10
+ .elseif 1
+ .byte 0xee
+ .else
+ .byte 0xee
+ .endif
+ .ifc a0, a0
+ .irp r, 3, 4
+ .byte \r
+ .endr
+ .endif
+ .irpc c, 567
+ .byte \c
+ .endr
+ .altmacro
+ .macro am x
+ .byte x
+ .endm
+ am %2*4
+ .noaltmacro
+ .uleb128 624485
+ .sleb128 -123456
+"#,
+    );
+    let text = &out.section(".text").unwrap().data;
+    let mut want = Vec::new();
+    want.extend_from_slice(b"hello world\0\"quoted\" word\0");
+    want.extend_from_slice(&[3, 9, b'<', b'>', 5, 6, b'<', b'7', b'>']);
+    want.extend_from_slice(&[1, 2, 0x22, 0x10, 3, 4, 5, 6, 7, 8]);
+    want.extend_from_slice(&[0xe5, 0x8e, 0x26, 0xc0, 0xbb, 0x78]);
+    assert_eq!(&text[..want.len()], &want[..], "{}", hex(text));
+}
+
+#[test]
+fn comm_and_lcomm_go_to_bss() {
+    let out = assemble("_start: nop\n .lcomm lbuf, 5\n .comm buf, 10\n .bss\nb0: .zero 3\n");
+    let bss = out.section(".bss").unwrap();
+    // As GNU as + ld: `.lcomm` after the file's own .bss (aligned to 4
+    // for 5 bytes), common symbols after every .bss input section.
+    assert_eq!(out.symbol("b0"), Some(bss.addr));
+    assert_eq!(out.symbol("lbuf"), Some(bss.addr + 4));
+    assert_eq!(out.symbol("buf"), Some(bss.addr + 16));
+    assert_eq!(bss.size, 26);
+}
+
+/// The line table: every emitted address maps to the line it came from;
+/// macro expansions map to the invocation, includes and `.rept` bodies
+/// to their own lines.
+#[test]
+fn line_table() {
+    let dir = temp_dir("lines");
+    std::fs::write(dir.join("inc.s"), "  nop\n  .word 7\n").unwrap();
+    std::fs::write(
+        dir.join("main.s"),
+        "  .macro two\n  nop\n  nop\n  .endm\n_start:\n  li a0, 0x12345678\n  two\n  .include \"inc.s\"\n  .rept 2\n  addi a0, a0, 1\n  .endr\n  .data\n  .byte 1\n",
+    )
+    .unwrap();
+    let out = assemble_file(&dir.join("main.s")).unwrap();
+    let main = dir.join("main.s").display().to_string();
+    let inc = dir.join("inc.s").display().to_string();
+    let at = |a: u64| out.line_at(a).map(|(f, l)| (f.to_string(), l));
+    let t = 0x8020_0000;
+    let m = |l| Some((main.clone(), l));
+    let i = |l| Some((inc.clone(), l));
+    assert_eq!(at(t), m(6)); // li: lui
+    assert_eq!(at(t + 4), m(6)); // li: addiw
+    assert_eq!(at(t + 8), m(7)); // two
+    assert_eq!(at(t + 12), m(7));
+    assert_eq!(at(t + 16), i(1));
+    assert_eq!(at(t + 20), i(2));
+    assert_eq!(at(t + 24), m(10));
+    assert_eq!(at(t + 28), m(10));
+    assert_eq!(at(t + 32), None);
+    let data = out.section(".data").unwrap().addr;
+    assert_eq!(at(data), m(13));
+    assert!(out.lines.windows(2).all(|w| w[0].addr < w[1].addr));
+    assert_eq!(out.files[0], main);
+}
+
+#[test]
+fn preprocessor_with_include_dirs_and_defines() {
+    let dir = temp_dir("cpp-I");
+    let incdir = dir.join("headers");
+    std::fs::create_dir_all(&incdir).unwrap();
+    std::fs::write(
+        incdir.join("ops.h"),
+        "#define OP(n, inst, a, b) test_ ## n: li x1, a; li x2, b; inst x3, x1, x2;\n#define STR(x) #x\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("t.S"),
+        "#include <ops.h>\n_start:\n  OP(2, add, 1, \\\n     2)\n#if N * 2 == 6 && defined(FLAG)\n  .ascii STR(N)\n#endif\n",
+    )
+    .unwrap();
+    let opts = Options {
+        include_dirs: vec![incdir],
+        defines: vec![("N".into(), Some("3".into())), ("FLAG".into(), None)],
+        ..Options::default()
+    };
+    let out = asm::assemble_file_with(&dir.join("t.S"), &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        section_hex(&out, ".text"),
+        "9300100013012000b38120004e000100"
+    );
+    assert!(out.symbol("test_2").is_some());
+    // Without -I the header is not found.
+    let e = assemble_file(&dir.join("t.S")).unwrap_err();
+    assert!(
+        e.to_string().contains("include file `ops.h` not found"),
+        "{e}"
+    );
+}
+
+/// `-g`: DWARF sections that loaders ignore (the same image loads), and
+/// a line table that names the source (gdb and `objdump -dl` show the
+/// `.s` lines; `scripts`-free: checked here by the section names).
+#[test]
+fn debug_info_adds_sections_only() {
+    let src = "_start:\n  li a0, 1\n  nop\n";
+    let plain = assemble(src);
+    let opts = Options {
+        debug_info: true,
+        ..Options::default()
+    };
+    let debug = assemble_source("test.s", src, &opts).unwrap();
+    let ram = 0x8000_0000..0x8800_0000;
+    let a = cpu::image::Image::from_elf(&plain.elf, ram.clone()).unwrap();
+    let b = cpu::image::Image::from_elf(&debug.elf, ram).unwrap();
+    assert_eq!(a.entry, b.entry);
+    assert_eq!(
+        a.segments
+            .iter()
+            .map(|s| (s.addr, &s.data))
+            .collect::<Vec<_>>(),
+        b.segments
+            .iter()
+            .map(|s| (s.addr, &s.data))
+            .collect::<Vec<_>>()
+    );
+    let has = |elf: &[u8], name: &[u8]| elf.windows(name.len()).any(|w| w == name);
+    for name in [&b".debug_line"[..], b".debug_info", b".debug_abbrev"] {
+        assert!(has(&debug.elf, name) && !has(&plain.elf, name));
+    }
 }

@@ -10,11 +10,12 @@ use std::rc::Rc;
 use cpu::isa::{self, Format, Insn, Op};
 
 use crate::error::Error;
-use crate::expr::{Env, EvalError, ExprId, Exprs, Names, Node, Val};
+use crate::expr::{Env, EvalError, ExprId, Exprs, Names, Node, Val, MAX_EVAL_DEPTH};
 use crate::fast::{reg_by_name, FxHashMap};
 use crate::lexer::{tokenize, unescape, Tok, Token};
 use crate::li::li;
-use crate::mnemonics::{immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
+use crate::macros::{self, Param, Subst};
+use crate::mnemonics::{self, immediate_form, lookup, operand_syntax, Mnemonic, Pseudo};
 use crate::source::{LineRef, Sources};
 
 /// An error before it is located: byte offset in the line, and message.
@@ -75,6 +76,18 @@ impl Class {
     }
 }
 
+/// A row of the line table in pass 1: from offset `off` of input section
+/// `chunk` on, the bytes come from `line` of `file`; `code` if they are
+/// an instruction's (not data or padding).
+#[derive(Clone, Copy, Debug)]
+pub struct LineMark {
+    pub chunk: u16,
+    pub off: u64,
+    pub file: u32,
+    pub line: u32,
+    pub code: bool,
+}
+
 /// An input section: what `.section NAME` collects.
 pub struct Chunk {
     pub name: Box<str>,
@@ -83,6 +96,9 @@ pub struct Chunk {
     /// Contents (empty for `.bss`, which has only a size).
     pub data: Vec<u8>,
     pub size: u64,
+    /// The size before the padding that ends a code section (set by
+    /// [`Asm::finish_sections`]).
+    pub content: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,6 +129,11 @@ pub struct Sym {
     pub numeric: bool,
     /// Defined by `.set`/`.equ`/`=`, so it may be redefined.
     pub settable: bool,
+    /// Declared `.local` (a later `.comm` then allocates it in `.bss`).
+    pub local: bool,
+    /// Declared `.weak`: if never defined, its value is 0 (as the linker
+    /// resolves an undefined weak symbol).
+    pub weak: bool,
 }
 
 #[derive(Default)]
@@ -139,6 +160,8 @@ impl SymTab {
             kind: SymKind::NoType,
             numeric,
             settable: false,
+            local: false,
+            weak: false,
         });
         (self.syms.len() - 1) as u32
     }
@@ -203,47 +226,114 @@ pub struct Fixup {
     pub op: Option<Op>,
 }
 
-struct Param {
-    name: Box<str>,
-    default: Option<String>,
-    required: bool,
-    vararg: bool,
-}
-
 struct Macro {
     params: Vec<Param>,
     body: Rc<[LineRef]>,
 }
 
-enum Recording {
+/// What a recording (`.macro` ... `.endm`, `.rept`/`.irp`/`.irpc` ...
+/// `.endr`) will become.
+enum RecKind {
     Macro {
         name: String,
         params: Vec<Param>,
-        body: Vec<LineRef>,
-        depth: u32,
-        at: Where,
     },
     Rept {
         count: u64,
-        body: Vec<LineRef>,
-        depth: u32,
+    },
+    Irp {
+        param: Rc<[Param]>,
+        values: Vec<String>,
     },
 }
 
+/// A body being recorded, one statement per [`LineRef`] (GNU as reads
+/// bodies statement by statement: `.macro init; .endm` is a whole macro).
+struct Recording {
+    kind: RecKind,
+    body: Vec<LineRef>,
+    /// Nested openers (`.macro` in a macro, `.rept`/`.irp` in a repeat).
+    depth: u32,
+    at: Where,
+}
+
 enum FrameKind {
-    File { text: u32, pos: usize, line: u32 },
-    Lines { lines: Rc<[LineRef]>, idx: usize },
+    File {
+        text: u32,
+        pos: usize,
+        line: u32,
+    },
+    Lines {
+        lines: Rc<[LineRef]>,
+        idx: usize,
+    },
+    /// `.rept`: the body, then again `left` more times.
+    Repeat {
+        lines: Rc<[LineRef]>,
+        idx: usize,
+        left: u64,
+    },
+    /// `.irp`/`.irpc`: the body once per value, each substituted when its
+    /// turn comes (`lines`, read up to `idx`).
+    Irp {
+        body: Rc<[LineRef]>,
+        param: Rc<[Param]>,
+        values: Vec<String>,
+        next: usize,
+        lines: Rc<[LineRef]>,
+        idx: usize,
+    },
 }
 
 struct Frame {
     kind: FrameKind,
     file: u32,
     in_comment: bool,
-    /// A macro expansion (counted against the nesting limit).
+    /// A macro, `.rept` or `.irp` expansion (counted against the limits).
     expansion: bool,
+    /// The rest of a line whose statement pushed a frame (its statements
+    /// run after that frame): conditionals belong to the frame below.
+    rest: bool,
+    /// The line this frame's lines stand for in the line table: the
+    /// outermost macro invocation (`None`: each line stands for itself).
+    origin: Option<LineRef>,
 }
 
+/// An open `.if`.
+struct Cond {
+    /// The frame (`frames.len()` when it was opened, rest frames aside)
+    /// that must close it.
+    frame: usize,
+    /// Assembling around the `.if`.
+    parent_live: bool,
+    /// Assembling in the current branch.
+    live: bool,
+    /// Some branch was taken (so `.else`/`.elseif` are not).
+    done: bool,
+    else_seen: bool,
+    at: Where,
+}
+
+/// `.comm` and `.lcomm` allocations, placed at the end of pass 1.
+struct CommonSym {
+    sym: u32,
+    size: u64,
+    align: u64,
+    /// `.lcomm` or `.local` + `.comm`: in `.bss` itself (after its other
+    /// contents, as GNU as's `bss_alloc` puts them in subsection 1);
+    /// otherwise a common symbol, which the linker puts after all `.bss`.
+    local: bool,
+}
+
+/// How deeply macros, `.rept` and `.irp` may nest.
 const MAX_EXPANSION_DEPTH: usize = 200;
+/// Lines that macro, `.rept` and `.irp` expansions may produce in one
+/// assembly (each repetition counts as one more): about a second of work.
+pub const MAX_EXPANDED_LINES: u64 = 1_000_000;
+/// Bytes of text that macro and `.irp` substitution may produce.
+pub const MAX_EXPANDED_BYTES: u64 = 64 << 20;
+/// How deeply `.include`s may nest.
+const MAX_INCLUDE_DEPTH: usize = 64;
 /// No section grows past this (RAM is 128 MiB by default).
 const MAX_SIZE: u64 = 1 << 30;
 
@@ -258,14 +348,40 @@ pub struct Asm {
     section_stack: Vec<u16>,
     pub fixups: Vec<Fixup>,
     macros: FxHashMap<Box<str>, Rc<Macro>>,
+    /// A bit per first letter (lowercased, modulo 64) of the macros ever
+    /// defined: most statements are no macro, and this says so at once.
+    macro_initials: u64,
     recording: Option<Recording>,
     frames: Vec<Frame>,
+    conds: Vec<Cond>,
     /// Errors with a sort key (file, line, column).
     pub errors: Vec<((u32, u32, u32), Error)>,
+    /// Warnings, in the order they were found.
+    pub warnings: Vec<Error>,
     toks: Vec<Token>,
     insns: Vec<Insn>,
+    /// Macros expanded so far (`\@`).
     expansions: u64,
+    /// Labels made by `LOCAL` in alternate macro mode.
+    local_labels: u64,
+    /// Lines read from expansions, and bytes of text substitution made.
+    expanded_lines: u64,
+    expanded_bytes: u64,
+    altmacro: bool,
     option_depth: u32,
+    /// `.exitm` ended the frame the current line came from.
+    line_abort: bool,
+    commons: Vec<CommonSym>,
+    /// `li` operands not known when read: checked at the end of pass 1
+    /// for an undefined symbol, the likelier mistake.
+    unknown_li: Vec<(Where, ExprId)>,
+    /// Options of the whole run (`-I`, `-D`).
+    pub opts: crate::Options,
+    /// The line each emitted byte came from: (input section, offset, file,
+    /// line), in emission order; a new entry only where the line changes.
+    pub line_marks: Vec<LineMark>,
+    /// The line the current statement stands for in the line table.
+    origin: (u32, u32),
     /// Error lines already reported (one error per statement).
     stop: bool,
     /// Conditional branches (by ordinal) that take the long form: an
@@ -296,8 +412,8 @@ impl Env for Pass1<'_> {
                 off: off as i64,
             }),
             Some(Def::Const(v)) => Ok(Val::Abs(v)),
-            Some(Def::Deferred(e)) if depth < 64 => exprs.eval(e, self, depth),
-            Some(Def::Deferred(_)) => Err(EvalError::Cycle(id)),
+            Some(Def::Deferred(e)) if depth < MAX_EVAL_DEPTH => exprs.eval(e, self, depth),
+            Some(Def::Deferred(_)) => Err(EvalError::TooDeep),
             _ => Err(EvalError::Unknown),
         }
     }
@@ -534,13 +650,26 @@ impl Asm {
             section_stack: Vec::new(),
             fixups: Vec::new(),
             macros: FxHashMap::default(),
+            macro_initials: 0,
             recording: None,
             frames: Vec::new(),
+            conds: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             toks: Vec::new(),
             insns: Vec::new(),
             expansions: 0,
+            local_labels: 0,
+            expanded_lines: 0,
+            expanded_bytes: 0,
+            altmacro: false,
             option_depth: 0,
+            line_abort: false,
+            commons: Vec::new(),
+            unknown_li: Vec::new(),
+            opts: crate::Options::default(),
+            line_marks: Vec::new(),
+            origin: (0, 0),
             stop: false,
             long_branches: Default::default(),
             branches: Vec::new(),
@@ -558,6 +687,7 @@ impl Asm {
                 align,
                 data: Vec::new(),
                 size: 0,
+                content: 0,
             });
         }
         asm
@@ -573,31 +703,33 @@ impl Asm {
             }
         }
         if let Some(rec) = self.recording.take() {
-            if let Recording::Macro { name, at, .. } = rec {
-                self.error(at, format!(".macro `{name}` without .endm"));
-            } else {
-                let l = self.last_line();
-                self.error(Where { line: l, at: 0 }, ".rept without .endr");
+            let what = match rec.kind {
+                RecKind::Macro { name, .. } => format!(".macro `{name}` without .endm"),
+                RecKind::Rept { .. } => ".rept without .endr".to_string(),
+                RecKind::Irp { .. } => ".irp without .endr".to_string(),
+            };
+            self.error(rec.at, what);
+        }
+        if !self.stop {
+            for c in std::mem::take(&mut self.conds) {
+                self.error(c.at, ".if without .endif");
             }
         }
-        for local in self.locals.values() {
-            // An `Nf` never followed by `N:` is reported where it is used
-            // (as an undefined symbol in pass 2).
-            let _ = local;
-        }
-    }
-
-    fn last_line(&self) -> LineRef {
-        LineRef {
-            text: 0,
-            start: 0,
-            end: 0,
-            file: 0,
-            line: 1,
-        }
+        self.place_commons();
+        self.check_unknown_li();
     }
 
     pub fn error(&mut self, w: Where, msg: impl Into<String>) {
+        let e = self.located(w, msg.into());
+        self.errors.push(((w.line.file, w.line.line, e.col), e));
+    }
+
+    pub fn warning(&mut self, w: Where, msg: impl Into<String>) {
+        let e = self.located(w, msg.into());
+        self.warnings.push(e);
+    }
+
+    fn located(&self, w: Where, message: String) -> Error {
         let text = self.src.line_text(w.line);
         let at = (w.at as usize).min(text.len());
         let col = text.get(..at).map_or(at, |s| s.chars().count()) as u32 + 1;
@@ -606,14 +738,13 @@ impl Asm {
             .files
             .get(w.line.file as usize)
             .map_or_else(String::new, |f| f.name.clone());
-        let e = Error {
+        Error {
             file,
             line: w.line.line,
             col,
-            message: msg.into(),
+            message,
             source_line: text.to_string(),
-        };
-        self.errors.push(((w.line.file, w.line.line, col), e));
+        }
     }
 
     /// Every error, in source order (pass-1 and pass-2 errors interleaved).
@@ -624,48 +755,61 @@ impl Asm {
         crate::Errors(errors.into_iter().map(|(_, e)| e).collect())
     }
 
+    fn push_frame(&mut self, kind: FrameKind, file: u32, expansion: bool, origin: Option<LineRef>) {
+        self.frames.push(Frame {
+            kind,
+            file,
+            in_comment: false,
+            expansion,
+            rest: false,
+            origin,
+        });
+    }
+
     fn push_file(&mut self, file: u32) {
         let Some(f) = self.src.files.get(file as usize) else {
             return;
         };
         if f.cpp {
-            let mut defines = HashMap::new();
-            let mut stack = vec![f.path.clone()];
             let mut lines = Vec::new();
             let mut errs = Vec::new();
-            self.src
-                .preprocess(file, &mut defines, &mut stack, &mut lines, &mut errs);
+            crate::cpp::preprocess(&mut self.src, file, &self.opts, &mut lines, &mut errs);
             for (line, at, msg) in errs {
                 self.error(Where { line, at }, msg);
             }
-            self.frames.push(Frame {
-                kind: FrameKind::Lines {
+            self.push_frame(
+                FrameKind::Lines {
                     lines: lines.into(),
                     idx: 0,
                 },
                 file,
-                in_comment: false,
-                expansion: false,
-            });
+                false,
+                None,
+            );
         } else {
             let text = f.text;
-            self.frames.push(Frame {
-                kind: FrameKind::File {
+            self.push_frame(
+                FrameKind::File {
                     text,
                     pos: 0,
                     line: 0,
                 },
                 file,
-                in_comment: false,
-                expansion: false,
-            });
+                false,
+                None,
+            );
         }
     }
 
+    /// The next line to assemble, from the innermost frame. Counts lines
+    /// of expansions against [`MAX_EXPANDED_LINES`].
     fn next_line(&mut self) -> Option<LineRef> {
         loop {
             let frame = self.frames.last_mut()?;
             let file = frame.file;
+            let expansion = frame.expansion;
+            let mut restarted = false;
+            let mut irp_turn = None;
             let next = match &mut frame.kind {
                 FrameKind::File { text, pos, line } => {
                     let t = &self.src.texts[*text as usize];
@@ -695,17 +839,157 @@ impl Asm {
                     *idx += 1;
                     l
                 }
-            };
-            match next {
-                Some(l) => return Some(l),
-                None => {
-                    self.frames.pop();
+                FrameKind::Repeat { lines, idx, left } => {
+                    if *idx >= lines.len() && *left > 0 {
+                        *left -= 1;
+                        *idx = 0;
+                        restarted = true;
+                    }
+                    let l = lines.get(*idx).copied();
+                    *idx += 1;
+                    l
                 }
+                FrameKind::Irp {
+                    body,
+                    param,
+                    values,
+                    next,
+                    lines,
+                    idx,
+                } => {
+                    if *idx >= lines.len() && *next < values.len() {
+                        irp_turn = Some((
+                            body.clone(),
+                            param.clone(),
+                            std::mem::take(&mut values[*next]),
+                        ));
+                        *next += 1;
+                        None
+                    } else {
+                        let l = lines.get(*idx).copied();
+                        *idx += 1;
+                        l
+                    }
+                }
+            };
+            if let Some((body, param, value)) = irp_turn {
+                let values = [value];
+                // In `.irp`, `\@` is the number of macros expanded so far.
+                let lines = self.substitute_body(&body, &param, &values, self.expansions);
+                if let Some(FrameKind::Irp { lines: l, idx, .. }) =
+                    self.frames.last_mut().map(|f| &mut f.kind)
+                {
+                    *l = lines.into();
+                    *idx = 0;
+                }
+                if !self.count_expanded(1) {
+                    return None;
+                }
+                continue;
+            }
+            if restarted && !self.count_expanded(1) {
+                return None;
+            }
+            match next {
+                Some(l) => {
+                    if expansion && !self.count_expanded(1) {
+                        return None;
+                    }
+                    return Some(l);
+                }
+                None => self.pop_frame(),
             }
         }
     }
 
-    /// One source line: recorded into a macro, or split into statements.
+    /// Counts `n` lines of expansion; past the limit, reports it at the
+    /// outermost invocation and stops.
+    fn count_expanded(&mut self, n: u64) -> bool {
+        self.expanded_lines += n;
+        if self.expanded_lines <= MAX_EXPANDED_LINES && self.expanded_bytes <= MAX_EXPANDED_BYTES {
+            return true;
+        }
+        let at = self
+            .frames
+            .iter()
+            .find_map(|f| f.origin)
+            .or_else(|| {
+                self.frames.iter().rev().find_map(|f| match f.kind {
+                    FrameKind::File { text, line, .. } => Some(LineRef {
+                        text,
+                        start: 0,
+                        end: 0,
+                        file: f.file,
+                        line,
+                    }),
+                    _ => None,
+                })
+            })
+            .unwrap_or(LineRef {
+                text: 0,
+                start: 0,
+                end: 0,
+                file: 0,
+                line: 1,
+            });
+        let what = if self.expanded_bytes > MAX_EXPANDED_BYTES {
+            format!("over {} MiB of text", MAX_EXPANDED_BYTES >> 20)
+        } else {
+            format!("over {MAX_EXPANDED_LINES} lines")
+        };
+        self.error(
+            Where { line: at, at: 0 },
+            format!("macro, .rept or .irp expansion too large ({what}: runaway recursion or repetition?)"),
+        );
+        self.stop = true;
+        self.frames.clear();
+        false
+    }
+
+    /// Pops the innermost frame; an `.if` it opened and did not close is
+    /// an error.
+    fn pop_frame(&mut self) {
+        if let Some(f) = self.frames.pop() {
+            if f.rest {
+                return;
+            }
+        }
+        let depth = self.frames.len();
+        while self.conds.last().is_some_and(|c| c.frame > depth) {
+            if let Some(c) = self.conds.pop() {
+                self.error(
+                    c.at,
+                    ".if without .endif (the file or macro ends inside it)",
+                );
+            }
+        }
+    }
+
+    /// The depth (`frames.len()` after it) of the frame that owns what a
+    /// statement opens now: rest-of-line frames belong to the one below.
+    fn owner_depth(&self) -> usize {
+        self.frames
+            .iter()
+            .rposition(|f| !f.rest)
+            .map_or(0, |i| i + 1)
+    }
+
+    fn expansion_depth(&self) -> usize {
+        self.frames.iter().filter(|f| f.expansion).count()
+    }
+
+    /// Where the lines of a new expansion stand in the line table: the
+    /// outermost invocation.
+    fn origin_for(&self, l: LineRef) -> LineRef {
+        self.frames.iter().find_map(|f| f.origin).unwrap_or(l)
+    }
+
+    fn skipping(&self) -> bool {
+        self.conds.last().is_some_and(|c| !c.live)
+    }
+
+    /// One source line, split into statements at `;`: each is recorded
+    /// into a body, skipped (in a false conditional) or assembled.
     fn line(&mut self, l: LineRef) {
         let text = self.src.texts[l.text as usize].clone();
         let line = text.get(l.start as usize..l.end as usize).unwrap_or("");
@@ -716,105 +1000,371 @@ impl Asm {
             None => &mut false,
         };
         let lex_err = tokenize(line, dialect, in_comment, &mut toks);
-        if self.recording.is_some() {
-            self.record(l, line, &toks);
-            self.toks = toks;
-            return;
-        }
-        if let Some(e) = lex_err {
-            self.error(Where { line: l, at: e.at }, e.msg);
-            self.toks = toks;
-            return;
-        }
+        self.origin = match self.frames.iter().find_map(|f| f.origin) {
+            Some(o) => (o.file, o.line),
+            None => (l.file, l.line),
+        };
+        self.line_abort = false;
+        let mut lex_reported = false;
         let mut start = 0;
         for i in 0..=toks.len() {
-            if i == toks.len() || toks[i].kind == Tok::Semi {
-                if i > start {
-                    if let Err((at, msg)) = self.statement(l, line, &toks[start..i]) {
+            if i < toks.len() && toks[i].kind != Tok::Semi {
+                continue;
+            }
+            if i > start {
+                let st = &toks[start..i];
+                if self.recording.is_some() {
+                    self.record(l, line, st);
+                } else if self.skipping() {
+                    self.skip(l, line, st);
+                } else if let Some(e) = &lex_err {
+                    if !lex_reported {
+                        self.error(Where { line: l, at: e.at }, e.msg.clone());
+                        lex_reported = true;
+                    }
+                } else {
+                    let depth = self.frames.len();
+                    if let Err((at, msg)) = self.statement(l, line, st) {
                         self.error(Where { line: l, at }, msg);
                     }
-                }
-                start = i + 1;
-                // A statement may start a macro recording mid-line; the
-                // rest of the line then belongs to the body (rare: ignore).
-                if self.recording.is_some() || self.stop {
-                    break;
+                    if self.stop || self.line_abort {
+                        break;
+                    }
+                    // A statement that pushed a frame (a macro, `.rept`,
+                    // `.include`) runs it before the rest of the line.
+                    if self.frames.len() > depth && i + 1 < toks.len() {
+                        let from = toks[i + 1].start;
+                        let rest = LineRef {
+                            start: l.start + from,
+                            ..l
+                        };
+                        let origin = self
+                            .frames
+                            .get(depth.saturating_sub(1))
+                            .and_then(|f| f.origin);
+                        self.frames.insert(
+                            depth,
+                            Frame {
+                                kind: FrameKind::Lines {
+                                    lines: Rc::from([rest]),
+                                    idx: 0,
+                                },
+                                file: l.file,
+                                in_comment: false,
+                                expansion: false,
+                                rest: true,
+                                origin,
+                            },
+                        );
+                        break;
+                    }
                 }
             }
+            if self.stop || self.line_abort {
+                break;
+            }
+            start = i + 1;
         }
         self.toks = toks;
     }
 
+    /// The first word of a statement after its labels, lowercased, and
+    /// the index of its token.
+    fn first_word(line: &str, t: &[Token]) -> Option<(String, usize)> {
+        let mut i = 0;
+        while t.len() >= i + 2
+            && t[i + 1].kind == Tok::Punct(b':')
+            && matches!(t[i].kind, Tok::Ident | Tok::Num(_))
+        {
+            i += 2;
+        }
+        let w = t.get(i).filter(|w| w.kind == Tok::Ident)?;
+        Some((tok_text(line, w).to_ascii_lowercase(), i))
+    }
+
+    /// A statement inside a body being recorded: the closing `.endm` or
+    /// `.endr` (at nesting depth 0) ends the recording.
     fn record(&mut self, l: LineRef, line: &str, toks: &[Token]) {
-        let first = toks
-            .first()
-            .filter(|t| t.kind == Tok::Ident)
-            .map(|t| tok_text(line, t).to_ascii_lowercase());
+        let (Some(first), Some(last)) = (toks.first(), toks.last()) else {
+            return;
+        };
+        // The first statement of a line keeps its indentation, so that
+        // columns in errors are the source's.
+        let lead = line
+            .get(..first.start as usize)
+            .is_some_and(|s| s.bytes().all(|c| c == b' ' || c == b'\t'));
+        let piece = LineRef {
+            start: l.start + if lead { 0 } else { first.start },
+            end: l.start + last.end,
+            ..l
+        };
+        let word = Self::first_word(line, toks);
         let Some(rec) = self.recording.as_mut() else {
             return;
         };
-        let (body, depth, opens, closes) = match rec {
-            Recording::Macro { body, depth, .. } => (body, depth, ".macro", ".endm"),
-            Recording::Rept { body, depth, .. } => (body, depth, ".rept", ".endr"),
+        let is_macro = matches!(rec.kind, RecKind::Macro { .. });
+        let (opens, closes) = match word.as_ref().map(|(w, _)| w.as_str()) {
+            Some(".macro") => (is_macro, false),
+            Some(".rept" | ".rep" | ".irp" | ".irpc" | ".irep" | ".irepc") => (!is_macro, false),
+            Some(".endm") => (false, is_macro),
+            Some(".endr") => (false, !is_macro),
+            _ => (false, false),
         };
-        match first.as_deref() {
-            Some(w) if w == opens || (opens == ".rept" && w == ".irp") => {
-                *depth += 1;
-                body.push(l);
-            }
-            Some(w) if w == closes => {
-                if *depth == 0 {
-                    self.finish_recording(l);
-                } else {
-                    *depth -= 1;
-                    body.push(l);
+        if opens {
+            rec.depth += 1;
+        } else if closes {
+            if rec.depth == 0 {
+                // Labels before the closing directive stay in the body.
+                if let Some((_, k)) = word {
+                    if k > 0 {
+                        rec.body.push(LineRef {
+                            end: l.start + toks[k - 1].end,
+                            ..piece
+                        });
+                    }
                 }
+                self.finish_recording(l);
+                return;
             }
-            _ => body.push(l),
+            rec.depth -= 1;
         }
+        rec.body.push(piece);
     }
 
     fn finish_recording(&mut self, l: LineRef) {
-        match self.recording.take() {
-            Some(Recording::Macro {
-                name, params, body, ..
-            }) => {
-                self.macros.insert(
-                    name.into(),
-                    Rc::new(Macro {
-                        params,
-                        body: body.into(),
-                    }),
-                );
-            }
-            Some(Recording::Rept { count, body, .. }) => {
-                let body: Rc<[LineRef]> = body.into();
-                if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
-                    self.error(
-                        Where { line: l, at: 0 },
-                        "macro expansion nested too deeply",
-                    );
+        let Some(rec) = self.recording.take() else {
+            return;
+        };
+        let body: Rc<[LineRef]> = rec.body.into();
+        match rec.kind {
+            RecKind::Macro { name, params } => {
+                if self.macros.contains_key(name.as_str()) {
+                    self.error(rec.at, format!("macro `{name}` is already defined"));
                     return;
                 }
-                // Push the copies in reverse so that they run in order.
-                for _ in 0..count {
-                    self.frames.push(Frame {
-                        kind: FrameKind::Lines {
-                            lines: body.clone(),
-                            idx: 0,
-                        },
-                        file: l.file,
-                        in_comment: false,
-                        expansion: true,
-                    });
-                }
+                self.macro_initials |= initial_bit(&name);
+                self.macros
+                    .insert(name.into(), Rc::new(Macro { params, body }));
             }
-            None => {}
+            RecKind::Rept { count } => {
+                if count == 0 {
+                    return;
+                }
+                if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
+                    self.error(rec.at, "expansions nested too deeply (over 200 levels)");
+                    return;
+                }
+                let origin = self.frames.iter().find_map(|f| f.origin);
+                self.push_frame(
+                    FrameKind::Repeat {
+                        lines: body,
+                        idx: 0,
+                        left: count - 1,
+                    },
+                    l.file,
+                    true,
+                    origin,
+                );
+            }
+            RecKind::Irp { param, values } => {
+                if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
+                    self.error(rec.at, "expansions nested too deeply (over 200 levels)");
+                    return;
+                }
+                let origin = self.frames.iter().find_map(|f| f.origin);
+                self.push_frame(
+                    FrameKind::Irp {
+                        body,
+                        param,
+                        values,
+                        next: 0,
+                        lines: Rc::from([]),
+                        idx: 0,
+                    },
+                    l.file,
+                    true,
+                    origin,
+                );
+            }
         }
     }
 
-    fn expansion_depth(&self) -> usize {
-        self.frames.iter().filter(|f| f.expansion).count()
+    /// A statement in a false conditional: only the conditional
+    /// directives count (for nesting, and `.else`/`.elseif`/`.endif`).
+    fn skip(&mut self, l: LineRef, line: &str, t: &[Token]) {
+        let Some((word, k)) = Self::first_word(line, t) else {
+            return;
+        };
+        if let Some(Err((at, msg))) = self.conditional(l, line, &word, t[k].start, &t[k + 1..]) {
+            self.error(Where { line: l, at }, msg);
+        }
+    }
+
+    /// The conditional directives; `None` if `word` is none of them.
+    /// In a false conditional, a nested `.if` is not evaluated.
+    fn conditional(
+        &mut self,
+        l: LineRef,
+        line: &str,
+        word: &str,
+        at: u32,
+        args: &[Token],
+    ) -> Option<PResult<()>> {
+        let here = Where { line: l, at };
+        let arg_at = args.first().map_or(end_of(line, args), |t| t.start);
+        let raw = match (args.first(), args.last()) {
+            (Some(a), Some(b)) => &line[a.start as usize..b.end as usize],
+            _ => "",
+        };
+        match word {
+            ".if" | ".ifdef" | ".ifndef" | ".ifnotdef" | ".ifc" | ".ifnc" | ".ifeqs" | ".ifnes"
+            | ".ifb" | ".ifnb" | ".ifeq" | ".ifne" | ".ifge" | ".ifgt" | ".ifle" | ".iflt" => {
+                let live = !self.skipping();
+                let v = if live {
+                    match self.condition(line, word, args, raw, arg_at) {
+                        Ok(v) => v,
+                        Err(e) => {
+                            self.conds.push(Cond {
+                                frame: self.owner_depth(),
+                                parent_live: true,
+                                live: false,
+                                done: true,
+                                else_seen: false,
+                                at: here,
+                            });
+                            return Some(Err(e));
+                        }
+                    }
+                } else {
+                    false
+                };
+                self.conds.push(Cond {
+                    frame: self.owner_depth(),
+                    parent_live: live,
+                    live: v,
+                    done: v || !live,
+                    else_seen: false,
+                    at: here,
+                });
+                Some(Ok(()))
+            }
+            ".elseif" => {
+                let Some(c) = self.conds.last() else {
+                    return Some(Err((at, ".elseif without .if".into())));
+                };
+                if c.else_seen {
+                    return Some(Err((at, ".elseif after .else".into())));
+                }
+                let (parent_live, done) = (c.parent_live, c.done);
+                let v = if parent_live && !done {
+                    match self.condition(line, ".if", args, raw, arg_at) {
+                        Ok(v) => v,
+                        Err(e) => return Some(Err(e)),
+                    }
+                } else {
+                    false
+                };
+                if let Some(c) = self.conds.last_mut() {
+                    c.live = v;
+                    c.done |= v;
+                }
+                Some(Ok(()))
+            }
+            ".else" => {
+                let Some(c) = self.conds.last_mut() else {
+                    return Some(Err((at, ".else without .if".into())));
+                };
+                if c.else_seen {
+                    return Some(Err((at, "duplicate .else".into())));
+                }
+                c.live = c.parent_live && !c.done;
+                c.done = true;
+                c.else_seen = true;
+                Some(Ok(()))
+            }
+            ".endif" | ".endc" => {
+                if self.conds.pop().is_none() {
+                    return Some(Err((at, ".endif without .if".into())));
+                }
+                Some(Ok(()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Evaluates the condition of `.if`-family directive `word`.
+    fn condition(
+        &mut self,
+        line: &str,
+        word: &str,
+        args: &[Token],
+        raw: &str,
+        arg_at: u32,
+    ) -> PResult<bool> {
+        match word {
+            ".ifdef" | ".ifndef" | ".ifnotdef" => {
+                let [t] = args else {
+                    return Err((arg_at, format!("{word} takes one symbol name")));
+                };
+                if t.kind != Tok::Ident {
+                    return Err((t.start, format!("{word} takes one symbol name")));
+                }
+                let name = tok_text(line, t);
+                let defined = self
+                    .symtab
+                    .index
+                    .get(name)
+                    .is_some_and(|&id| self.symtab.syms[id as usize].def != Def::Undef);
+                Ok(defined == (word == ".ifdef"))
+            }
+            ".ifb" | ".ifnb" => Ok(raw.trim().is_empty() == (word == ".ifb")),
+            ".ifc" | ".ifnc" => {
+                // GNU as (`s_ifc`): the first string runs to the first
+                // comma, the second to the end; blanks around are dropped,
+                // double quotes are kept (and compared).
+                let Some((a, b)) = raw.split_once(',') else {
+                    return Err((
+                        arg_at,
+                        format!("{word} needs two strings separated by a comma"),
+                    ));
+                };
+                Ok((ifc_string(a) == ifc_string(b)) == (word == ".ifc"))
+            }
+            ".ifeqs" | ".ifnes" => {
+                let ops = split_commas(args);
+                let mut strs = Vec::new();
+                for op in &ops {
+                    match op {
+                        [t] if t.kind == Tok::Str => {
+                            let mut v = Vec::new();
+                            unescape(tok_text(line, t), &mut v);
+                            strs.push(v);
+                        }
+                        _ => {
+                            return Err((
+                                op.first().map_or(arg_at, |t| t.start),
+                                format!("{word} needs two quoted strings"),
+                            ))
+                        }
+                    }
+                }
+                match strs.as_slice() {
+                    [a, b] => Ok((a == b) == (word == ".ifeqs")),
+                    _ => Err((arg_at, format!("{word} needs two quoted strings"))),
+                }
+            }
+            _ => {
+                let v = self.const_expr(line, args, "the condition")?;
+                Ok(match word {
+                    ".if" | ".ifne" => v != 0,
+                    ".ifeq" => v == 0,
+                    ".ifge" => v >= 0,
+                    ".ifgt" => v > 0,
+                    ".ifle" => v <= 0,
+                    _ => v < 0,
+                })
+            }
+        }
     }
 
     fn statement(&mut self, l: LineRef, line: &str, mut t: &[Token]) -> PResult<()> {
@@ -846,16 +1396,35 @@ impl Asm {
         {
             return self.assign(l, line, name, first.start, &t[2..], false);
         }
-        if let Some(m) = (!self.macros.is_empty())
-            .then(|| self.macros.get(name).cloned())
-            .flatten()
-        {
-            return self.expand_macro(l, line, name, &m, &t[1..], first.end);
-        }
         if name.starts_with('.') {
+            let b = name.as_bytes();
+            let cond = |p: &[u8]| b.len() > p.len() && b[1..=p.len()].eq_ignore_ascii_case(p);
+            if cond(b"if") || cond(b"else") || cond(b"endif") || cond(b"endc") {
+                let lower = name.to_ascii_lowercase();
+                if let Some(r) = self.conditional(l, line, &lower, first.start, &t[1..]) {
+                    return r;
+                }
+            }
             return self.directive(l, line, name, first.start, &t[1..]);
         }
+        if let Some(m) = self.find_macro(name) {
+            return self.expand_macro(l, line, name, &m, &t[1..], first.end);
+        }
         self.instruction(l, line, name, first, &t[1..])
+    }
+
+    /// A macro by name (case does not matter, as in GNU as).
+    fn find_macro(&self, name: &str) -> Option<Rc<Macro>> {
+        if self.macro_initials & initial_bit(name) == 0 {
+            return None;
+        }
+        match self.macros.get(name) {
+            Some(m) => Some(m.clone()),
+            None if name.bytes().any(|c| c.is_ascii_uppercase()) => {
+                self.macros.get(name.to_ascii_lowercase().as_str()).cloned()
+            }
+            None => None,
+        }
     }
 
     fn define_label(&mut self, name: &str, at: u32) -> PResult<()> {
@@ -976,6 +1545,7 @@ impl Asm {
         Ok(())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn expand_macro(
         &mut self,
         l: LineRef,
@@ -986,76 +1556,76 @@ impl Asm {
         name_end: u32,
     ) -> PResult<()> {
         if self.expansion_depth() >= MAX_EXPANSION_DEPTH {
-            return Err((0, format!("macro `{name}` nested too deeply (recursive?)")));
+            return Err((
+                0,
+                format!("macro `{name}` nested too deeply (over {MAX_EXPANSION_DEPTH} levels: recursive?)"),
+            ));
         }
-        // Arguments: comma-separated raw text; `name=value` by keyword.
-        let params = &m.params;
-        let mut values: Vec<Option<String>> = vec![None; params.len()];
-        let raw_args = args.first().map_or("", |t| {
-            &line[t.start as usize..args.last().map_or(t.end, |x| x.end) as usize]
-        });
-        let mut positional = 0;
-        let parts = if raw_args.trim().is_empty() {
-            Vec::new()
-        } else {
-            split_commas(args)
+        let raw = match (args.first(), args.last()) {
+            (Some(a), Some(b)) => &line[a.start as usize..b.end as usize],
+            _ => "",
         };
-        for (i, part) in parts.iter().enumerate() {
-            let text = match (part.first(), part.last()) {
-                (Some(a), Some(b)) => line[a.start as usize..b.end as usize].trim(),
-                _ => "",
+        let arg_at = args.first().map_or(name_end, |t| t.start);
+        let scrubbed = macros::scrub(raw);
+        let alt = self.altmacro;
+        let values = {
+            let mut percent = |s: &str| self.percent_expr(s);
+            macros::parse_args(&scrubbed, &m.params, alt, Some(&mut percent))
+        }
+        .map_err(|(o, msg)| {
+            let map = macros::scrub_mapped(raw).1;
+            let at = (o..scrubbed.len())
+                .find_map(|k| map.get(k).copied())
+                .map_or(arg_at, |k| {
+                    args.first().map_or(arg_at, |t| t.start) + k as u32
+                });
+            (at, format!("macro `{name}`: {msg}"))
+        })?;
+        // `\@` is the number of macros expanded before this one.
+        let counter = self.expansions;
+        self.expansions += 1;
+        let lines = self.substitute_body(&m.body, &m.params, &values, counter);
+        let origin = self.origin_for(l);
+        self.push_frame(
+            FrameKind::Lines {
+                lines: lines.into(),
+                idx: 0,
+            },
+            l.file,
+            true,
+            Some(origin),
+        );
+        Ok(())
+    }
+
+    /// A body with `values` put in for `params` (one new text per line),
+    /// counted against [`MAX_EXPANDED_BYTES`].
+    fn substitute_body(
+        &mut self,
+        body: &[LineRef],
+        params: &[Param],
+        values: &[String],
+        counter: u64,
+    ) -> Vec<LineRef> {
+        let mut subst = Subst {
+            params,
+            values,
+            counter,
+            alt: self.altmacro,
+            locals: Vec::new(),
+        };
+        let mut lines = Vec::with_capacity(body.len());
+        for b in body {
+            let text = self.src.line_text(*b);
+            let Some(new) = subst.line(text, &mut self.local_labels) else {
+                continue;
             };
-            if let (Some(k), Some(eq)) = (part.first(), part.get(1)) {
-                if k.kind == Tok::Ident && eq.kind == Tok::Punct(b'=') {
-                    let key = tok_text(line, k);
-                    if let Some(p) = params.iter().position(|p| &*p.name == key) {
-                        let v = part
-                            .get(2)
-                            .map_or("", |s| line[s.start as usize..text_end(part)].trim());
-                        values[p] = Some(v.to_string());
-                        continue;
-                    }
-                }
-            }
-            if positional >= params.len() {
-                let at = part.first().map_or(name_end, |t| t.start);
-                return Err((at, format!("too many arguments for macro `{name}`")));
-            }
-            if params[positional].vararg {
-                // vararg: the rest of the line
-                let start = part.first().map_or(0, |t| t.start as usize);
-                let end = args.last().map_or(start, |t| t.end as usize);
-                values[positional] = Some(line[start..end].to_string());
-                let _ = i;
+            self.expanded_bytes += new.len() as u64 + 16;
+            if self.expanded_bytes > MAX_EXPANDED_BYTES {
                 break;
             }
-            values[positional] = Some(text.to_string());
-            positional += 1;
-        }
-        let mut args_final = Vec::with_capacity(params.len());
-        for (p, v) in params.iter().zip(values) {
-            match v.filter(|v| !v.is_empty()).or_else(|| p.default.clone()) {
-                Some(v) => args_final.push(v),
-                None if p.required => {
-                    return Err((
-                        name_end,
-                        format!(
-                            "missing value for required argument `{}` of macro `{name}`",
-                            p.name
-                        ),
-                    ))
-                }
-                None => args_final.push(String::new()),
-            }
-        }
-        self.expansions += 1;
-        let counter = self.expansions - 1;
-        let mut lines = Vec::with_capacity(m.body.len());
-        for b in m.body.iter() {
-            let text = self.src.line_text(*b).to_string();
-            let new = substitute_args(&text, &m.params, &args_final, counter);
+            let len = new.len() as u32;
             let id = self.src.add_text(new);
-            let len = self.src.texts[id as usize].len() as u32;
             lines.push(LineRef {
                 text: id,
                 start: 0,
@@ -1064,16 +1634,116 @@ impl Asm {
                 line: b.line,
             });
         }
-        self.frames.push(Frame {
-            kind: FrameKind::Lines {
-                lines: lines.into(),
-                idx: 0,
+        lines
+    }
+
+    /// `%expr` in an alternate-mode macro argument: its value and the
+    /// bytes it took.
+    fn percent_expr(&mut self, s: &str) -> Result<(i64, usize), String> {
+        let mut toks = Vec::new();
+        let mut c = false;
+        tokenize(
+            s,
+            crate::lexer::Dialect {
+                slash_comments: false,
             },
-            file: l.file,
-            in_comment: false,
-            expansion: true,
-        });
-        Ok(())
+            &mut c,
+            &mut toks,
+        );
+        let mark = self.exprs.mark();
+        let mut pos = 0;
+        let r = self.parse_expr(s, &toks, &mut pos).map_err(|(_, m)| m);
+        let v = r.map(|e| self.eval1(e));
+        self.exprs.truncate(mark);
+        match v? {
+            Ok(Val::Abs(v)) => Ok((
+                v,
+                toks.get(pos.wrapping_sub(1)).map_or(0, |t| t.end as usize),
+            )),
+            _ => Err("% operator needs an absolute expression".into()),
+        }
+    }
+
+    /// `.comm`/`.lcomm` symbols get their places: local ones at the end of
+    /// `.bss`, common ones in a section of their own after every `.bss`
+    /// input section (where `link.ld` puts `COMMON`), in source order.
+    fn place_commons(&mut self) {
+        let commons = std::mem::take(&mut self.commons);
+        let mut common_chunk = None;
+        for c in commons {
+            let chunk = if c.local {
+                2
+            } else {
+                *common_chunk.get_or_insert_with(|| {
+                    self.chunks.push(Chunk {
+                        name: "COMMON".into(),
+                        class: Class::Bss,
+                        align: 1,
+                        data: Vec::new(),
+                        size: 0,
+                        content: 0,
+                    });
+                    self.chunks.len() - 1
+                })
+            };
+            let Some(ch) = self.chunks.get_mut(chunk) else {
+                continue;
+            };
+            ch.align = ch.align.max(c.align);
+            let off = ch.size.next_multiple_of(c.align.max(1));
+            ch.size = off + c.size;
+            if let Some(s) = self.symtab.syms.get_mut(c.sym as usize) {
+                if s.def == Def::Undef {
+                    s.def = Def::Label {
+                        chunk: chunk as u16,
+                        off,
+                    };
+                }
+            }
+        }
+    }
+
+    /// Reports each `li` whose value was not known: an undefined symbol
+    /// if it has one, else that the value must come first.
+    fn check_unknown_li(&mut self) {
+        for (w, e) in std::mem::take(&mut self.unknown_li) {
+            let msg = match self.first_undefined(e) {
+                Some(name) => format!(
+                    "undefined symbol `{name}` (li needs a constant: define it with .equ, or use la for an address)"
+                ),
+                None => "li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)".to_string(),
+            };
+            self.error(w, msg);
+        }
+    }
+
+    /// The first symbol in expression `e` that is never defined.
+    fn first_undefined(&self, e: ExprId) -> Option<String> {
+        let mut stack = vec![e];
+        let mut steps = 0;
+        while let Some(id) = stack.pop() {
+            steps += 1;
+            if steps > 100_000 {
+                break;
+            }
+            match self.exprs.nodes.get(id as usize)? {
+                Node::Sym(s) => {
+                    let sym = self.symtab.syms.get(*s as usize)?;
+                    match sym.def {
+                        Def::Undef => return Some(sym.name.to_string()),
+                        Def::Deferred(d) => stack.push(d),
+                        _ => {}
+                    }
+                }
+                Node::Neg(a) | Node::Not(a) | Node::LNot(a) => stack.push(*a),
+                Node::Bin(_, a, b) => {
+                    stack.push(*b);
+                    stack.push(*a);
+                }
+                _ => {}
+            }
+        }
+        None
     }
 
     // ---- sections and emission ----
@@ -1088,6 +1758,7 @@ impl Asm {
                     align: 1,
                     data: Vec::new(),
                     size: 0,
+                    content: 0,
                 });
                 self.chunks.len() - 1
             }
@@ -1095,7 +1766,45 @@ impl Asm {
         self.cur = id as u16;
     }
 
+    /// Notes in the line table that what is emitted next comes from the
+    /// current statement's line.
+    fn mark(&mut self, code: bool) {
+        let chunk = self.cur;
+        if self
+            .chunks
+            .get(chunk as usize)
+            .is_none_or(|c| c.class == Class::Bss)
+        {
+            return;
+        }
+        let (file, line) = self.origin;
+        if let Some(m) = self.line_marks.last() {
+            if m.chunk == chunk && m.file == file && m.line == line && m.code == code {
+                return;
+            }
+        }
+        let off = self.here();
+        self.line_marks.push(LineMark {
+            chunk,
+            off,
+            file,
+            line,
+            code,
+        });
+    }
+
     fn emit_bytes(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
+        self.mark(false);
+        self.put_bytes(bytes, at)
+    }
+
+    /// An instruction's bytes: a row of the line table that is code.
+    fn emit_code(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
+        self.mark(true);
+        self.put_bytes(bytes, at)
+    }
+
+    fn put_bytes(&mut self, bytes: &[u8], at: u32) -> PResult<()> {
         let c = self.chunk();
         if c.class == Class::Bss {
             if bytes.iter().any(|&b| b != 0) {
@@ -1115,6 +1824,7 @@ impl Asm {
         if len > MAX_SIZE {
             return Err((at, format!("size {len} is too large (over 1 GiB)")));
         }
+        self.mark(false);
         let c = self.chunk();
         if c.class == Class::Bss {
             if byte != 0 {
@@ -1132,7 +1842,7 @@ impl Asm {
             return Err((at, "instruction in .bss".into()));
         }
         let w = isa::encode(&insn);
-        self.emit_bytes(&w.to_le_bytes(), at)
+        self.emit_code(&w.to_le_bytes(), at)
     }
 
     /// Emits `insn` with its immediate (field `field`) from `imm`: now if
@@ -1146,7 +1856,7 @@ impl Asm {
                 let v =
                     field_value(field, imm.reloc, v, 0, Some(insn.op)).map_err(|m| (imm.at, m))?;
                 let w = patch(isa::encode(&insn), field, v);
-                return self.emit_bytes(&w.to_le_bytes(), imm.at).and_then(|()| {
+                return self.emit_code(&w.to_le_bytes(), imm.at).and_then(|()| {
                     if self.chunks[self.cur as usize].class == Class::Bss {
                         Err((imm.at, "instruction in .bss".into()))
                     } else {
@@ -1226,7 +1936,8 @@ impl Asm {
                 return Ok(());
             }
             let end = c.size + pad;
-            pad_code(c, end);
+            self.mark(false);
+            pad_code(self.chunk(), end);
             Ok(())
         } else {
             self.emit_fill(pad, fill.unwrap_or(0), at)
@@ -1237,6 +1948,7 @@ impl Asm {
     /// GNU as leaves them.
     pub fn finish_sections(&mut self) {
         for c in &mut self.chunks {
+            c.content = c.size;
             if c.class == Class::Text {
                 let end = c.size.next_multiple_of(c.align.max(1));
                 pad_code(c, end);
@@ -1245,8 +1957,31 @@ impl Asm {
     }
 }
 
-fn text_end(part: &[Token]) -> usize {
-    part.last().map_or(0, |t| t.end as usize)
+/// LEB128 (DWARF 5, 7.6): 7 bits a byte, low first; unsigned, or signed
+/// (two's complement, sign-extended from the last byte's bit 6).
+fn leb128(v: i64, signed: bool, out: &mut Vec<u8>) {
+    if signed {
+        let mut v = v;
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
+            out.push(if done { byte } else { byte | 0x80 });
+            if done {
+                break;
+            }
+        }
+    } else {
+        let mut v = v as u64;
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            out.push(if v == 0 { byte } else { byte | 0x80 });
+            if v == 0 {
+                break;
+            }
+        }
+    }
 }
 
 fn pad_code(c: &mut Chunk, end: u64) {
@@ -1263,41 +1998,33 @@ fn pad_code(c: &mut Chunk, end: u64) {
     }
 }
 
-/// Substitutes `\param`, `\@` and `\()` in a macro body line.
-fn substitute_args(text: &str, params: &[Param], args: &[String], counter: u64) -> String {
-    if !text.contains('\\') {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut rest = text;
-    while let Some(i) = rest.find('\\') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 1..];
-        if let Some(a) = after.strip_prefix('@') {
-            out.push_str(&counter.to_string());
-            rest = a;
-        } else if let Some(a) = after.strip_prefix("()") {
-            rest = a;
-        } else {
-            let n = after
-                .bytes()
-                .take_while(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'$')
-                .count();
-            let word = &after[..n];
-            match params.iter().position(|p| &*p.name == word) {
-                Some(p) if n > 0 => {
-                    out.push_str(args.get(p).map_or("", String::as_str));
-                    rest = &after[n..];
-                }
-                _ => {
-                    out.push('\\');
-                    rest = after;
+/// The bit of [`Asm::macro_initials`] for a name.
+fn initial_bit(name: &str) -> u64 {
+    name.as_bytes()
+        .first()
+        .map_or(0, |c| 1 << (c.to_ascii_lowercase() & 63))
+}
+
+/// A string of `.ifc`: blanks around it dropped; `'...'` quoting as in
+/// GNU as's `get_mri_string` (doubled quotes stand for one).
+fn ifc_string(s: &str) -> String {
+    let t = s.trim_matches([' ', '\t']);
+    if let Some(inner) = t.strip_prefix('\'') {
+        let mut out = String::new();
+        let mut chars = inner.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                } else {
+                    break;
                 }
             }
+            out.push(c);
         }
+        return out;
     }
-    out.push_str(rest);
-    out
+    t.to_string()
 }
 
 // ---- directives ----
@@ -1347,8 +2074,13 @@ impl Asm {
                         return Err((t.start, "expected a symbol name".into()));
                     }
                     let id = self.symtab.intern(tok_text(line, t));
+                    let sym = &mut self.symtab.syms[id as usize];
                     if matches!(name, ".globl" | ".global" | ".weak") {
-                        self.symtab.syms[id as usize].global = true;
+                        sym.global = true;
+                        sym.weak |= name == ".weak";
+                    } else if name == ".local" {
+                        sym.local = true;
+                        sym.global = false;
                     }
                 }
             }
@@ -1414,9 +2146,12 @@ impl Asm {
                 let mut buf = Vec::new();
                 for op in ops() {
                     match op {
-                        [t] if t.kind == Tok::Str => {
+                        // Adjacent strings are one (`"ab" "cd"`, as gas).
+                        [t, ..] if op.iter().all(|t| t.kind == Tok::Str) => {
                             buf.clear();
-                            unescape(tok_text(line, t), &mut buf);
+                            for s in op {
+                                unescape(tok_text(line, s), &mut buf);
+                            }
                             if name != ".ascii" {
                                 buf.push(0);
                             }
@@ -1486,25 +2221,158 @@ impl Asm {
                 let Some(first) = args.first().filter(|t| t.kind == Tok::Ident) else {
                     return Err((arg_at, "expected a macro name".into()));
                 };
-                let mname = tok_text(line, first).to_string();
-                let params = parse_params(line, &args[1..])?;
-                self.recording = Some(Recording::Macro {
-                    name: mname,
-                    params,
+                let mname = tok_text(line, first).to_ascii_lowercase();
+                let rest = args
+                    .last()
+                    .map_or("", |t| &line[first.end as usize..t.end as usize]);
+                let params =
+                    macros::parse_params(rest).map_err(|(o, m)| (first.end + o as u32, m))?;
+                self.recording = Some(Recording {
+                    kind: RecKind::Macro {
+                        name: mname,
+                        params,
+                    },
                     body: Vec::new(),
                     depth: 0,
                     at: Where { line: l, at },
                 });
             }
             ".endm" => return Err((at, ".endm without .macro".into())),
-            ".endr" => return Err((at, ".endr without .rept".into())),
-            ".rept" => {
+            ".endr" => return Err((at, ".endr without .rept or .irp".into())),
+            ".rept" | ".rep" => {
                 let n = self.const_expr(line, args, "repeat count")?;
-                self.recording = Some(Recording::Rept {
-                    count: n.max(0) as u64,
+                self.recording = Some(Recording {
+                    kind: RecKind::Rept {
+                        count: n.max(0) as u64,
+                    },
                     body: Vec::new(),
                     depth: 0,
+                    at: Where { line: l, at },
                 });
+            }
+            ".irp" | ".irpc" | ".irep" | ".irepc" => {
+                let raw = match (args.first(), args.last()) {
+                    (Some(a), Some(b)) => &line[a.start as usize..b.end as usize],
+                    _ => "",
+                };
+                let chars = name.ends_with('c');
+                let (param, values) = macros::parse_irp(&macros::scrub(raw), chars, self.altmacro)
+                    .map_err(|(_, m)| (arg_at, m))?;
+                let param: Rc<[Param]> = Rc::from([Param {
+                    name: param.into(),
+                    default: String::new(),
+                    required: false,
+                    vararg: false,
+                }]);
+                self.recording = Some(Recording {
+                    kind: RecKind::Irp { param, values },
+                    body: Vec::new(),
+                    depth: 0,
+                    at: Where { line: l, at },
+                });
+            }
+            ".exitm" => {
+                // Ends the innermost expansion (GNU as: the rest of its
+                // input buffer), and the conditionals opened in it.
+                match self.frames.iter().rposition(|f| f.expansion) {
+                    Some(k) => {
+                        self.frames.truncate(k);
+                        let depth = self.frames.len();
+                        while self.conds.last().is_some_and(|c| c.frame > depth) {
+                            self.conds.pop();
+                        }
+                        self.line_abort = true;
+                    }
+                    None => self.warning(Where { line: l, at }, "ignoring .exitm outside a macro"),
+                }
+            }
+            ".purgem" => {
+                let [t] = args else {
+                    return Err((arg_at, "expected a macro name".into()));
+                };
+                let key = tok_text(line, t).to_ascii_lowercase();
+                if self.macros.remove(key.as_str()).is_none() {
+                    return Err((
+                        t.start,
+                        format!("macro `{}` is not defined", tok_text(line, t)),
+                    ));
+                }
+            }
+            ".altmacro" => self.altmacro = true,
+            ".noaltmacro" => self.altmacro = false,
+            ".comm" | ".lcomm" => {
+                let ops = ops();
+                let Some([s]) = ops.first() else {
+                    return Err((arg_at, format!("expected `{name} symbol, size`")));
+                };
+                if s.kind != Tok::Ident {
+                    return Err((s.start, "expected a symbol name".into()));
+                }
+                let size_at = ops
+                    .get(1)
+                    .and_then(|o| o.first())
+                    .map_or(arg_at, |t| t.start);
+                let size = self.const_expr(line, ops.get(1).copied().unwrap_or(&[]), "size")?;
+                if !(0..=MAX_SIZE as i64).contains(&size) {
+                    return Err((size_at, format!("bad size {size}")));
+                }
+                let id = self.symtab.intern(tok_text(line, s));
+                let sym = &self.symtab.syms[id as usize];
+                if sym.def != Def::Undef || self.commons.iter().any(|c| c.sym == id) {
+                    return Err((s.start, format!("symbol `{}` is already defined", sym.name)));
+                }
+                let local = name == ".lcomm" || sym.local;
+                let align = match ops.get(2) {
+                    Some(t) if name == ".comm" => {
+                        let a = self.const_expr(line, t, "alignment")?;
+                        if a < 0 || !(a as u64).is_power_of_two() && a != 0 || a > 1 << 16 {
+                            return Err((
+                                t.first().map_or(arg_at, |t| t.start),
+                                format!("alignment {a} is not a power of two"),
+                            ));
+                        }
+                        (a as u64).max(1)
+                    }
+                    Some(t) => {
+                        return Err((
+                            t.first().map_or(arg_at, |t| t.start),
+                            "junk at end of line (.lcomm takes symbol, size)".into(),
+                        ))
+                    }
+                    // GNU as: TC_IMPLICIT_LCOMM_ALIGNMENT for local ones;
+                    // a common symbol is aligned to its size's power of
+                    // two, at most 16.
+                    None if local => match size {
+                        8.. => 8,
+                        4.. => 4,
+                        2.. => 2,
+                        _ => 1,
+                    },
+                    None => (size as u64).max(1).next_power_of_two().min(16),
+                };
+                let sym = &mut self.symtab.syms[id as usize];
+                sym.kind = SymKind::Object;
+                if !local {
+                    sym.global = true;
+                }
+                self.commons.push(CommonSym {
+                    sym: id,
+                    size: size as u64,
+                    align,
+                    local,
+                });
+            }
+            ".uleb128" | ".sleb128" => {
+                if args.is_empty() {
+                    return Err((arg_at, "expected a value".into()));
+                }
+                for op in ops() {
+                    let v = self.const_expr(line, op, "the value of .uleb128/.sleb128")?;
+                    let at = op.first().map_or(arg_at, |t| t.start);
+                    let mut bytes = Vec::with_capacity(10);
+                    leb128(v, name == ".sleb128", &mut bytes);
+                    self.emit_bytes(&bytes, at)?;
+                }
             }
             ".include" => {
                 let [t] = args else {
@@ -1530,7 +2398,13 @@ impl Asm {
                 };
                 return Err((at, msg));
             }
-            _ => return Err((at, format!("unknown directive `{name}`"))),
+            _ => {
+                if let Some(m) = self.find_macro(name) {
+                    let name_end = at + name.len() as u32;
+                    return self.expand_macro(l, line, name, &m, args, name_end);
+                }
+                return Err((at, format!("unknown directive `{name}`")));
+            }
         }
         Ok(())
     }
@@ -1596,62 +2470,25 @@ impl Asm {
             .iter()
             .filter_map(|f| self.src.files.get(f.file as usize).map(|s| s.path.clone()))
             .collect();
-        if self.frames.len() > 64 {
-            return Err((at, "includes nested too deeply".into()));
+        if self
+            .frames
+            .iter()
+            .filter(|f| !f.expansion && !f.rest)
+            .count()
+            > MAX_INCLUDE_DEPTH
+        {
+            return Err((
+                at,
+                format!("includes nested too deeply (over {MAX_INCLUDE_DEPTH})"),
+            ));
         }
         let id = self
             .src
-            .load(&dir, &name_dir, inc, &stack)
+            .load(&dir, &name_dir, inc, &stack, &self.opts.include_dirs)
             .map_err(|m| (at, m))?;
         self.push_file(id);
         Ok(())
     }
-}
-
-fn parse_params(line: &str, toks: &[Token]) -> PResult<Vec<Param>> {
-    let mut params = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        let t = toks[i];
-        if t.kind == Tok::Punct(b',') {
-            i += 1;
-            continue;
-        }
-        if t.kind != Tok::Ident {
-            return Err((t.start, "expected a parameter name".into()));
-        }
-        let mut p = Param {
-            name: tok_text(line, &t).into(),
-            default: None,
-            required: false,
-            vararg: false,
-        };
-        i += 1;
-        // `:req` / `:vararg`
-        if toks.get(i).is_some_and(|c| c.kind == Tok::Punct(b':')) {
-            match toks.get(i + 1).map(|q| tok_text(line, q)) {
-                Some("req") => p.required = true,
-                Some("vararg") => p.vararg = true,
-                _ => return Err((toks[i].start, "expected `:req` or `:vararg`".into())),
-            }
-            i += 2;
-        }
-        if toks.get(i).is_some_and(|c| c.kind == Tok::Punct(b'=')) {
-            // The default runs to the next comma.
-            let start = i + 1;
-            let mut end = start;
-            while end < toks.len() && toks[end].kind != Tok::Punct(b',') {
-                end += 1;
-            }
-            if end > start {
-                let (a, b) = (toks[start].start as usize, toks[end - 1].end as usize);
-                p.default = Some(line[a..b].to_string());
-            }
-            i = end;
-        }
-        params.push(p);
-    }
-    Ok(params)
 }
 
 // ---- instructions ----
@@ -1862,6 +2699,16 @@ impl Asm {
         rest: &[Token],
     ) -> PResult<()> {
         let Some(mn) = lookup(name) else {
+            let lower = name.to_ascii_lowercase();
+            if let Some(ext) = mnemonics::extension_of(&lower) {
+                return Err((
+                    first.start,
+                    format!(
+                        "`{name}` needs the {ext} extension, which this machine does not have (it is {})",
+                        mnemonics::MACHINE_ISA
+                    ),
+                ));
+            }
             return Err((first.start, format!("unknown instruction `{name}`")));
         };
         let end = end_of(line, rest).max(first.end);
@@ -2378,10 +3225,21 @@ impl Asm {
                 match self.eval1(imm.expr) {
                     Ok(Val::Abs(v)) => self.emit_li(rd, v, imm.at),
                     Err(EvalError::DivZero) => Err((imm.at, "division by zero".into())),
-                    _ => Err((
-                        imm.at,
-                        "li immediate must be a constant known at this point (define it with .equ before use, or use la for addresses)".into(),
-                    )),
+                    Err(EvalError::TooDeep) => {
+                        Err((imm.at, "expression too deep to evaluate".into()))
+                    }
+                    _ => {
+                        // Reported at the end of pass 1, once it is known
+                        // whether the symbol is defined later or never.
+                        self.unknown_li.push((
+                            Where {
+                                line: l,
+                                at: imm.at,
+                            },
+                            imm.expr,
+                        ));
+                        Ok(())
+                    }
                 }
             }
             P::La | P::Lla => {
@@ -2479,8 +3337,15 @@ impl Asm {
                 self.jump(l, line, 0, ops[0], op_at(0))
             }
             P::Jr => {
-                want(1, "rs")?;
-                let (base, imm) = self.base_or_mem(line, ops[0], op_at(0))?;
+                // `jr rs`, `jr offset(rs)`, or GNU's `jr rs, offset`.
+                let (base, imm) = match n {
+                    1 => self.base_or_mem(line, ops[0], op_at(0))?,
+                    2 => (
+                        self.reg(line, ops[0], op_at(0))?,
+                        self.imm(line, ops[1], op_at(1))?,
+                    ),
+                    _ => return Err(count_err("rs")),
+                };
                 self.emit_with(l, Insn::new(Op::Jalr, 0, base, 0, 0), Field::I, imm)
             }
             P::Ret => {

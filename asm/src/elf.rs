@@ -57,8 +57,14 @@ fn strtab_add(tab: &mut Vec<u8>, s: &str) -> u32 {
     at
 }
 
-/// Writes the executable. Empty sections are left out.
-pub fn write(entry: u64, sections: &[Section], symbols: &[Symbol]) -> Vec<u8> {
+/// Writes the executable. Empty sections are left out. `debug` are
+/// sections that are not loaded (DWARF), written after the symbols.
+pub fn write(
+    entry: u64,
+    sections: &[Section],
+    symbols: &[Symbol],
+    debug: &[(&str, Vec<u8>)],
+) -> Vec<u8> {
     let present: Vec<usize> = (0..sections.len())
         .filter(|&i| sections[i].size > 0)
         .collect();
@@ -110,11 +116,20 @@ pub fn write(entry: u64, sections: &[Section], symbols: &[Symbol]) -> Vec<u8> {
         .iter()
         .map(|&i| strtab_add(&mut shstrtab, sections[i].name))
         .collect();
+    let debug_names: Vec<u32> = debug
+        .iter()
+        .map(|(n, _)| strtab_add(&mut shstrtab, n))
+        .collect();
     let symtab_name = strtab_add(&mut shstrtab, ".symtab");
     let strtab_name = strtab_add(&mut shstrtab, ".strtab");
     let shstrtab_name = strtab_add(&mut shstrtab, ".shstrtab");
 
     let pad8 = |out: &mut Vec<u8>| out.resize(out.len().next_multiple_of(8), 0);
+    let mut debug_offs = Vec::with_capacity(debug.len());
+    for (_, data) in debug {
+        debug_offs.push(out.len() as u64);
+        out.extend_from_slice(data);
+    }
     pad8(&mut out);
     let symtab_off = out.len() as u64;
     out.extend_from_slice(&symtab);
@@ -124,7 +139,7 @@ pub fn write(entry: u64, sections: &[Section], symbols: &[Symbol]) -> Vec<u8> {
     out.extend_from_slice(&shstrtab);
     pad8(&mut out);
     let shoff = out.len() as u64;
-    let shnum = present.len() + 4;
+    let shnum = present.len() + debug.len() + 4;
 
     // Section headers.
     let mut sh = Vec::with_capacity(64 * shnum);
@@ -164,7 +179,22 @@ pub fn write(entry: u64, sections: &[Section], symbols: &[Symbol]) -> Vec<u8> {
             &mut sh, names[k], kind, flags, s.addr, offsets[i], s.size, 0, 0, s.align, 0,
         );
     }
-    let strtab_index = (present.len() + 2) as u32;
+    for ((name, (_, data)), off) in debug_names.iter().zip(debug).zip(&debug_offs) {
+        header(
+            &mut sh,
+            *name,
+            SHT_PROGBITS,
+            0,
+            0,
+            *off,
+            data.len() as u64,
+            0,
+            0,
+            1,
+            0,
+        );
+    }
+    let strtab_index = (present.len() + debug.len() + 2) as u32;
     header(
         &mut sh,
         symtab_name,

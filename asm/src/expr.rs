@@ -65,9 +65,20 @@ pub enum EvalError {
     DivZero,
     /// Arithmetic on addresses that no relocation can express.
     NotAbsolute,
-    /// A symbol defined in terms of itself.
-    Cycle(u32),
+    /// Nested deeper than [`MAX_EVAL_DEPTH`] (symbols defined through
+    /// other symbols included).
+    TooDeep,
 }
+
+/// How many operators deep an expression may be: a tree higher than
+/// this is refused when it is parsed (`1+1+...+1` with over a thousand
+/// terms), so that evaluating it cannot exhaust the stack.
+pub const MAX_EXPR_HEIGHT: u32 = 1000;
+/// How deeply parentheses and unary operators may nest while parsing.
+pub const MAX_PARSE_NESTING: u32 = 256;
+/// How deep evaluation may recurse, through symbols defined by other
+/// symbols' expressions too.
+pub const MAX_EVAL_DEPTH: u32 = 4000;
 
 /// Resolves symbols while an expression is evaluated.
 pub trait Env {
@@ -85,6 +96,10 @@ pub trait Env {
 #[derive(Default)]
 pub struct Exprs {
     pub nodes: Vec<Node>,
+    /// The height of each node's tree (a leaf is 1).
+    heights: Vec<u32>,
+    /// Parentheses and unary operators open while parsing.
+    nesting: u32,
 }
 
 /// A parse error: byte offset in the line and message.
@@ -100,8 +115,27 @@ pub trait Names {
 
 impl Exprs {
     pub fn push(&mut self, n: Node) -> ExprId {
+        let h = |id: ExprId| self.heights.get(id as usize).copied().unwrap_or(0);
+        let height = 1 + match n {
+            Node::Neg(a) | Node::Not(a) | Node::LNot(a) => h(a),
+            Node::Bin(_, a, b) => h(a).max(h(b)),
+            _ => 0,
+        };
         self.nodes.push(n);
+        self.heights.push(height);
         (self.nodes.len() - 1) as ExprId
+    }
+
+    /// Pushes `n`, or refuses an expression grown too high to evaluate.
+    fn push_checked(&mut self, n: Node, at: u32) -> Result<ExprId, ParseError> {
+        let id = self.push(n);
+        if self.heights[id as usize] > MAX_EXPR_HEIGHT {
+            return Err((
+                at,
+                format!("expression too complex (over {MAX_EXPR_HEIGHT} operators deep)"),
+            ));
+        }
+        Ok(id)
     }
 
     /// The arena's size, to [`Exprs::truncate`] back to when an expression
@@ -112,16 +146,23 @@ impl Exprs {
 
     pub fn truncate(&mut self, mark: usize) {
         self.nodes.truncate(mark);
+        self.heights.truncate(mark);
     }
 
+    /// Evaluates expression `id`; `depth` is how deep the evaluation
+    /// already is (0 at the top; [`Env::symbol`] passes its own on).
     pub fn eval(&self, id: ExprId, env: &impl Env, depth: u32) -> Result<Val, EvalError> {
+        if depth > MAX_EVAL_DEPTH {
+            return Err(EvalError::TooDeep);
+        }
         let node = match self.nodes.get(id as usize) {
             Some(n) => *n,
             None => return Err(EvalError::NotAbsolute),
         };
+        let depth = depth + 1;
         match node {
             Node::Num(v) => Ok(Val::Abs(v)),
-            Node::Sym(s) => env.symbol(self, s, depth + 1),
+            Node::Sym(s) => env.symbol(self, s, depth),
             Node::Loc { chunk, off } => Ok(env.loc(chunk, off)),
             Node::Neg(a) => Ok(Val::Abs(abs(self.eval(a, env, depth)?)?.wrapping_neg())),
             Node::Not(a) => Ok(Val::Abs(!abs(self.eval(a, env, depth)?)?)),
@@ -165,14 +206,35 @@ impl Exprs {
         }
         let mut lhs = self.parse_level(line, toks, pos, names, level - 1)?;
         while let Some((op, width)) = binop_at(toks, *pos, level) {
+            let at = toks.get(*pos).map_or(0, |t| t.start);
             *pos += width;
             let rhs = self.parse_level(line, toks, pos, names, level - 1)?;
-            lhs = self.push(Node::Bin(op, lhs, rhs));
+            lhs = self.push_checked(Node::Bin(op, lhs, rhs), at)?;
         }
         Ok(lhs)
     }
 
     fn parse_unary(
+        &mut self,
+        line: &str,
+        toks: &[Token],
+        pos: &mut usize,
+        names: &mut impl Names,
+    ) -> Result<ExprId, ParseError> {
+        if self.nesting >= MAX_PARSE_NESTING {
+            let at = toks.get(*pos).map_or(0, |t| t.start);
+            return Err((
+                at,
+                format!("expression nested too deeply (over {MAX_PARSE_NESTING} parentheses or unary operators)"),
+            ));
+        }
+        self.nesting += 1;
+        let r = self.parse_primary(line, toks, pos, names);
+        self.nesting = self.nesting.saturating_sub(1);
+        r
+    }
+
+    fn parse_primary(
         &mut self,
         line: &str,
         toks: &[Token],
@@ -212,16 +274,16 @@ impl Exprs {
             }
             Tok::Punct(b'-') => {
                 let a = self.parse_unary(line, toks, pos, names)?;
-                Ok(self.push(Node::Neg(a)))
+                self.push_checked(Node::Neg(a), t.start)
             }
             Tok::Punct(b'+') => self.parse_unary(line, toks, pos, names),
             Tok::Punct(b'~') => {
                 let a = self.parse_unary(line, toks, pos, names)?;
-                Ok(self.push(Node::Not(a)))
+                self.push_checked(Node::Not(a), t.start)
             }
             Tok::Punct(b'!') => {
                 let a = self.parse_unary(line, toks, pos, names)?;
-                Ok(self.push(Node::LNot(a)))
+                self.push_checked(Node::LNot(a), t.start)
             }
             _ => Err((t.start, format!("expected expression, found `{text}`"))),
         }

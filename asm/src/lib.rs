@@ -1,18 +1,77 @@
-//! The trapvisor assembler: the GNU as subset of `MACHINE.md` ("Assembly
-//! sources") for RV64IMA/Zicsr/Zifencei, straight to an ELF64 executable.
-//! It is assembler and linker in one: sections are laid out as
+//! The trapvisor assembler: GNU as syntax for RV64IMA/Zicsr/Zifencei and
+//! the privileged instructions, straight to an ELF64 executable. It is
+//! assembler and linker in one: sections are laid out as
 //! `guest-programs/link.ld` lays them out, and every relocation is
-//! resolved here.
+//! resolved here. The bytes are GNU as's + ld's (`scripts/asm-diff.sh`
+//! checks the guest programs and `tests/asm-corpus/` against them).
 //!
-//! Two passes. Pass 1 ([`assembler`]) reads statements, follows
-//! `.include` and macro expansions, defines labels and emits bytes; every
-//! size is fixed there. Values it cannot know yet (forward labels, branch
-//! targets, `%pcrel_lo`) leave fixups that pass 2 ([`link`]) resolves once
-//! the layout is known. Mnemonics and operand formats come from the
-//! instruction table, [`cpu::isa`].
+//! # What it reads
+//! - Instructions of the machine and the usual pseudo-instructions; an
+//!   instruction of another extension (`fadd.s`, `c.addi`, `vadd.vv`,
+//!   `andn`, ...) is an error that names the extension it needs.
+//! - Labels, numeric local labels (`1:` `1b` `1f`), `.equ`/`.set`/`=`
+//!   (in any order: a symbol may be defined through symbols defined later),
+//!   expressions with GNU as's operators and precedence, `%hi`/`%lo`/
+//!   `%pcrel_hi`/`%pcrel_lo`.
+//! - `;` between statements, `#` and `/* */` comments (`//` too in `.S`).
+//! - Data and layout: `.byte` `.half` `.word` `.dword` (and their other
+//!   names), `.ascii`/`.asciz`/`.string` (adjacent strings concatenate),
+//!   `.zero`/`.space`/`.skip`, `.fill`, `.uleb128`/`.sleb128` (constants),
+//!   `.align`/`.p2align`/`.balign`, `.text`/`.data`/`.rodata`/`.bss`/
+//!   `.section`/`.pushsection`/`.popsection`, `.comm`/`.lcomm`/`.local`,
+//!   `.globl`/`.weak` (an undefined weak symbol is 0)/`.type`/`.size`,
+//!   `.option`, `.include` (the including file's directory, the main
+//!   file's, then `-I`), `.end`, `.error`.
+//! - Macros (`macros.rs`): `.macro`/`.endm` with defaults, `:req`,
+//!   `:vararg`, keyword arguments, quoted arguments, `\@`, `\()`;
+//!   `.exitm`, `.purgem`, `.altmacro` (`%expr`, `<...>`, `LOCAL`); `.rept`,
+//!   `.irp`, `.irpc` ... `.endr`.
+//! - Conditional assembly: `.if` `.ifdef` `.ifndef` `.ifc` `.ifnc`
+//!   `.ifeqs` `.ifnes` `.ifb` `.ifnb` `.ifeq` `.ifne` `.ifge` `.ifgt`
+//!   `.ifle` `.iflt`, `.elseif`, `.else`, `.endif`.
+//! - `.S` files go through a C preprocessor first (`cpp.rs`): `#include`,
+//!   object- and function-like `#define` with `#`, `##` and variadic
+//!   arguments, `#if` with C expressions and `defined`, `-D`/`-I`
+//!   ([`Options`]), enough for the official riscv-tests sources.
+//!
+//! Errors are `file:line:col: message` with the line and a caret; a
+//! program without `_start` gets a warning ([`Output::warnings`]) and
+//! starts at the beginning of `.text`.
+//!
+//! # Limits
+//! Sources are hostile input: no input makes the assembler crash,
+//! overflow its stack, or run or grow without end. Each limit ends the
+//! assembly with an error at the line that crossed it.
+//! - An expression may nest 256 parentheses or unary operators and be
+//!   1000 operators deep (`1+1+...` with 1000 terms); evaluation stops at
+//!   4000 levels (a symbol defined in terms of itself is named).
+//! - Macros, `.rept` and `.irp` may nest 200 deep and produce, in all,
+//!   1,000,000 lines (each repetition counts) and 64 MiB of substituted
+//!   text: 40 macros each expanding the next twice stop there, within a
+//!   second.
+//! - A source file must be a regular file (not `/dev/zero` or a pipe) of
+//!   at most 64 MiB; all files together at most 256 MiB; `.include`s nest
+//!   at most 64 deep, and a file that includes itself is an error.
+//! - The preprocessor: one line may make or copy 200,000 tokens while it
+//!   is expanded, parentheses nest at most 200 deep, `#include` 64 deep,
+//!   and its output is at most 64 MiB.
+//! - No section grows past 1 GiB.
+//!
+//! # How it works
+//! Two passes. Pass 1 (`assembler.rs`) reads statements (following
+//! `.include`, macro expansions and repeats, each a frame on a stack, so
+//! nothing recurses), defines labels and emits bytes; every size is fixed
+//! there. Values it cannot know yet (forward labels, branch targets,
+//! `%pcrel_lo`) leave fixups that pass 2 (`link.rs`) resolves once the
+//! layout is known. Mnemonics and operand formats come from the
+//! instruction table, [`cpu::isa`]. Pass 1 also records where each
+//! emitted byte came from: [`Output::lines`], the line table a debugger
+//! reads.
 #![forbid(unsafe_code)]
 
 mod assembler;
+mod cpp;
+mod dwarf;
 mod elf;
 mod error;
 mod expr;
@@ -20,6 +79,7 @@ mod fast;
 mod lexer;
 mod li;
 mod link;
+mod macros;
 mod mnemonics;
 mod source;
 
@@ -28,19 +88,31 @@ use std::path::{Path, PathBuf};
 pub use error::{Error, Errors};
 
 use assembler::{Asm, Class, Def, SymKind};
-use expr::{Env, EvalError, Exprs, Names, Node, Val};
 
-/// Where the program goes.
+/// Where the program goes, and where its includes are.
 #[derive(Clone, Debug)]
 pub struct Options {
     /// Address of `.text` (QEMU's OpenSBI jumps to `0x8020_0000`).
     pub origin: u64,
+    /// Directories searched for `.include` and `#include` files after the
+    /// including file's own (`-I DIR`, in order).
+    pub include_dirs: Vec<PathBuf>,
+    /// Preprocessor macros of `.S` files (`-D NAME` is `("NAME", None)`,
+    /// which defines it as `1`; `-D NAME=VAL` is `("NAME", Some("VAL"))`).
+    pub defines: Vec<(String, Option<String>)>,
+    /// Write DWARF debugging information (`-g`): the line table as
+    /// `.debug_line`, with a compilation unit for `.text`, so that gdb
+    /// shows source lines.
+    pub debug_info: bool,
 }
 
 impl Default for Options {
     fn default() -> Options {
         Options {
             origin: 0x8020_0000,
+            include_dirs: Vec::new(),
+            defines: Vec::new(),
+            debug_info: false,
         }
     }
 }
@@ -68,6 +140,21 @@ pub struct Symbol {
     pub absolute: bool,
 }
 
+/// A row of the line table: the bytes from `addr` up to the next row's
+/// address (or the end of the section) were assembled from line `line`
+/// of `files[file]`. A line of a macro body stands for the line that
+/// invoked the macro (the outermost invocation); `.include`d files and
+/// `.rept` bodies stand for themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineEntry {
+    pub addr: u64,
+    pub file: u32,
+    /// 1-based.
+    pub line: u32,
+    /// The bytes are instructions (not data or alignment padding).
+    pub code: bool,
+}
+
 /// An assembled program.
 #[derive(Clone, Debug)]
 pub struct Output {
@@ -76,9 +163,29 @@ pub struct Output {
     pub entry: u64,
     pub sections: Vec<Section>,
     pub symbols: Vec<Symbol>,
+    /// Every source file read (the main file first), as errors name them.
+    pub files: Vec<String>,
+    /// The line table, sorted by address: where each emitted byte of
+    /// `.text`, `.rodata` and `.data` came from.
+    pub lines: Vec<LineEntry>,
+    /// Warnings (`file:line:col: warning: ...`): the program was built.
+    pub warnings: Vec<Error>,
 }
 
 impl Output {
+    /// The file and line that the byte at `addr` was assembled from.
+    pub fn line_at(&self, addr: u64) -> Option<(&str, u32)> {
+        let sec = self.sections.iter().find(|s| {
+            s.name != ".bss" && (s.addr..s.addr.saturating_add(s.size)).contains(&addr)
+        })?;
+        let i = self.lines.partition_point(|e| e.addr <= addr);
+        let e = self.lines.get(i.checked_sub(1)?)?;
+        if e.addr < sec.addr {
+            return None;
+        }
+        Some((self.files.get(e.file as usize)?.as_str(), e.line))
+    }
+
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.iter().find(|s| s.name == name)
     }
@@ -96,8 +203,10 @@ pub fn assemble_file(path: &Path) -> Result<Output, Errors> {
 
 pub fn assemble_file_with(path: &Path, opts: &Options) -> Result<Output, Errors> {
     let name = path.to_string_lossy().into_owned();
-    let text = std::fs::read(path).map_err(|e| Error::file(&name, format!("cannot read: {e}")))?;
-    let text = String::from_utf8(text).map_err(|_| Error::file(&name, "not UTF-8 text"))?;
+    let text = source::read_source(path).map_err(|e| match e {
+        source::ReadError::NotFound => Error::file(&name, "cannot read: no such file"),
+        e => Error::file(&name, e.to_string()),
+    })?;
     assemble_source(&name, &text, opts)
 }
 
@@ -112,6 +221,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     // this ends.
     let mut asm = loop {
         let mut asm = Asm::new();
+        asm.opts = opts.clone();
         asm.long_branches = long.clone();
         let file = asm
             .src
@@ -125,7 +235,8 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     };
     asm.finish_sections();
     let (bases, mut out) = link::layout(&asm, opts.origin);
-    let errs = link::apply_fixups(&mut asm, &bases);
+    let resolved = link::resolve(&asm, &bases);
+    let errs = link::apply_fixups(&mut asm, &bases, &resolved);
     for (w, m) in errs {
         asm.error(w, m);
     }
@@ -149,6 +260,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     let env = link::Pass2 {
         syms: &asm.symtab.syms,
         bases: &bases,
+        resolved: &resolved,
     };
     let mut symbols = Vec::new();
     let mut elf_syms = Vec::new();
@@ -177,10 +289,46 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
         });
         elf_syms.push((s, addr, section));
     }
-    let entry = symbols
+    let entry = match symbols.iter().find(|s| s.name == "_start") {
+        Some(s) => s.addr,
+        None => {
+            asm.warnings.push(Error::file(
+                name,
+                format!(
+                    "warning: no `_start` label: the program starts at the beginning of .text ({:#x})",
+                    out[0].addr
+                ),
+            ));
+            out[0].addr
+        }
+    };
+    let mut lines: Vec<LineEntry> = asm
+        .line_marks
         .iter()
-        .find(|s| s.name == "_start")
-        .map_or(out[0].addr, |s| s.addr);
+        .filter(|m| {
+            asm.chunks
+                .get(m.chunk as usize)
+                .is_some_and(|c| m.off < c.size)
+        })
+        .map(|m| LineEntry {
+            addr: bases[m.chunk as usize].wrapping_add(m.off),
+            file: m.file,
+            line: m.line,
+            code: m.code,
+        })
+        .collect();
+    lines.sort_by_key(|e| e.addr);
+    // Of several rows at one address (a statement that emitted nothing
+    // after all), the last is the one that emitted.
+    let mut table: Vec<LineEntry> = Vec::with_capacity(lines.len());
+    for e in lines {
+        match table.last_mut() {
+            Some(last) if last.addr == e.addr => *last = e,
+            Some(last) if last.file == e.file && last.line == e.line && last.code == e.code => {}
+            _ => table.push(e),
+        }
+    }
+    let files: Vec<String> = asm.src.files.iter().map(|f| f.name.clone()).collect();
     let aligns: Vec<u64> = out.iter().map(|o| o.align).collect();
     let sections: Vec<Section> = out
         .into_iter()
@@ -221,12 +369,41 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
             },
         })
         .collect();
-    let elf = elf::write(entry, &elf_sections, &elf_symbols);
+    let debug = if opts.debug_info {
+        let text = (sections[0].addr, sections[0].size);
+        let dir = std::env::current_dir()
+            .map(|d| d.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // One sequence per code input section, to the end of its
+        // contents, in the order the sections got their first instruction
+        // (as GNU as orders them).
+        let mut order: Vec<u16> = Vec::new();
+        for m in asm.line_marks.iter().filter(|m| m.code) {
+            if !order.contains(&m.chunk) {
+                order.push(m.chunk);
+            }
+        }
+        let code: Vec<(u64, u64)> = order
+            .iter()
+            .filter_map(|&i| {
+                let c = asm.chunks.get(i as usize)?;
+                let base = bases[i as usize];
+                (c.class == Class::Text).then(|| (base, base.wrapping_add(c.content)))
+            })
+            .collect();
+        dwarf::sections(text, &code, &table, &files, &dir)
+    } else {
+        Vec::new()
+    };
+    let elf = elf::write(entry, &elf_sections, &elf_symbols, &debug);
     Ok(Output {
         elf,
         entry,
         sections,
         symbols,
+        files,
+        lines: table,
+        warnings: std::mem::take(&mut asm.warnings),
     })
 }
 
@@ -245,7 +422,8 @@ pub fn assemble_insn(text: &str, pc: u64) -> Result<u32, Error> {
     );
     asm.run(file);
     let (bases, _) = link::layout(&asm, pc);
-    let errs = link::apply_fixups(&mut asm, &bases);
+    let resolved = link::resolve(&asm, &bases);
+    let errs = link::apply_fixups(&mut asm, &bases, &resolved);
     for (w, m) in errs {
         asm.error(w, m);
     }
@@ -313,51 +491,5 @@ fn objdump_targets(text: &str) -> String {
     match head {
         Some(h) => format!("{mnemonic} {h},0x{last}"),
         None => format!("{mnemonic} 0x{last}"),
-    }
-}
-
-/// Evaluates a constant expression in which every name is 0 (for `#if`).
-pub(crate) fn eval_constant(s: &str) -> Result<i64, String> {
-    struct Zero;
-    impl Names for Zero {
-        fn symbol(&mut self, _: &str) -> Node {
-            Node::Num(0)
-        }
-        fn local(&mut self, _: u64, _: bool) -> Result<Node, String> {
-            Ok(Node::Num(0))
-        }
-        fn dot(&mut self) -> Node {
-            Node::Num(0)
-        }
-    }
-    struct NoSyms;
-    impl Env for NoSyms {
-        fn symbol(&self, _: &Exprs, id: u32, _: u32) -> Result<Val, EvalError> {
-            Err(EvalError::Undefined(id))
-        }
-    }
-    let mut toks = Vec::new();
-    let mut c = false;
-    if let Some(e) = lexer::tokenize(
-        s,
-        lexer::Dialect {
-            slash_comments: true,
-        },
-        &mut c,
-        &mut toks,
-    ) {
-        return Err(e.msg);
-    }
-    let mut exprs = Exprs::default();
-    let mut pos = 0;
-    let e = exprs
-        .parse(s, &toks, &mut pos, &mut Zero)
-        .map_err(|(_, m)| m)?;
-    if pos != toks.len() {
-        return Err("unexpected text after the expression".into());
-    }
-    match exprs.eval(e, &NoSyms, 0) {
-        Ok(Val::Abs(v)) => Ok(v),
-        _ => Err("not a constant".into()),
     }
 }

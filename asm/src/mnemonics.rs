@@ -175,6 +175,164 @@ pub fn lookup(name: &str) -> Option<Mnemonic> {
     }
 }
 
+/// The machine the assembler targets, as messages name it. Compressed
+/// instructions are not implemented yet: when they are, this becomes
+/// `"RV64IMAC"` and the `c.` line of [`extension_of`] goes.
+pub const MACHINE_ISA: &str = "RV64IMA";
+
+/// Floating-point operations (F, D, Q, Zfh; Zfa's too), by the name
+/// before the first `.`.
+const FLOAT_BASES: &[&str] = &[
+    "fadd", "fsub", "fmul", "fdiv", "fsqrt", "fmin", "fmax", "fmadd", "fmsub", "fnmadd", "fnmsub",
+    "fsgnj", "fsgnjn", "fsgnjx", "fcvt", "fmv", "feq", "flt", "fle", "fgt", "fge", "fclass",
+    "fneg", "fabs", "fli", "fminm", "fmaxm", "fround", "froundnx", "fcvtmod", "fleq", "fltq",
+];
+
+/// Instructions of other extensions, with the extension they need.
+const OTHER: &[(&[&str], &str)] = &[
+    (
+        &[
+            "andn",
+            "orn",
+            "xnor",
+            "clz",
+            "clzw",
+            "ctz",
+            "ctzw",
+            "cpop",
+            "cpopw",
+            "max",
+            "maxu",
+            "min",
+            "minu",
+            "rol",
+            "rolw",
+            "ror",
+            "rori",
+            "roriw",
+            "rorw",
+            "orc.b",
+            "rev8",
+            "sh1add",
+            "sh2add",
+            "sh3add",
+            "sh1add.uw",
+            "sh2add.uw",
+            "sh3add.uw",
+            "add.uw",
+            "slli.uw",
+            "bclr",
+            "bclri",
+            "bext",
+            "bexti",
+            "binv",
+            "binvi",
+            "bset",
+            "bseti",
+            "clmul",
+            "clmulh",
+            "clmulr",
+            "brev8",
+            "zip",
+            "unzip",
+            "pack",
+            "packh",
+            "packw",
+            "xperm4",
+            "xperm8",
+        ],
+        "B (bit manipulation: Zba, Zbb, Zbc, Zbs, Zbk*)",
+    ),
+    (&["czero.eqz", "czero.nez"], "Zicond (conditional zero)"),
+    (
+        &[
+            "cbo.clean",
+            "cbo.flush",
+            "cbo.inval",
+            "cbo.zero",
+            "prefetch.i",
+            "prefetch.r",
+            "prefetch.w",
+        ],
+        "Zicbom/Zicboz/Zicbop (cache-block operations)",
+    ),
+    (&["pause"], "Zihintpause"),
+    (&["wrs.nto", "wrs.sto"], "Zawrs"),
+    (
+        &["amocas.w", "amocas.d", "amocas.q"],
+        "Zacas (atomic compare-and-swap)",
+    ),
+    (
+        &["sinval.vma", "sfence.w.inval", "sfence.inval.ir"],
+        "Svinval",
+    ),
+    (&["hfence.vvma", "hfence.gvma"], "H (hypervisor)"),
+    (
+        &[
+            "frcsr", "fscsr", "frrm", "fsrm", "frflags", "fsflags", "fsrmi", "fsflagsi",
+        ],
+        "F (single-precision floating point)",
+    ),
+    (&["flw", "fsw"], "F (single-precision floating point)"),
+    (&["fld", "fsd"], "D (double-precision floating point)"),
+    (&["flq", "fsq"], "Q (quad-precision floating point)"),
+    (&["flh", "fsh"], "Zfh (half-precision floating point)"),
+];
+
+/// The extension an instruction that this machine lacks belongs to (by
+/// its lowercase name), for the message a student sees: `fadd.s` is F,
+/// `c.addi` is C, `vadd.vv` is V, `andn` is B.
+pub fn extension_of(name: &str) -> Option<&'static str> {
+    // Compressed instructions: gone from here once the machine has C.
+    if name.starts_with("c.") {
+        return Some("C (compressed instructions)");
+    }
+    if let Some((_, ext)) = OTHER.iter().find(|(names, _)| names.contains(&name)) {
+        return Some(ext);
+    }
+    let mut parts = name.split('.');
+    let base = parts.next().unwrap_or("");
+    if FLOAT_BASES.contains(&base) && name.contains('.') {
+        let types: Vec<&str> = parts.collect();
+        return Some(if types.contains(&"q") {
+            "Q (quad-precision floating point)"
+        } else if types.contains(&"d") {
+            "D (double-precision floating point)"
+        } else if types.contains(&"h") {
+            "Zfh (half-precision floating point)"
+        } else {
+            "F (single-precision floating point)"
+        });
+    }
+    if base.starts_with("hlv") || base.starts_with("hsv") {
+        return Some("H (hypervisor)");
+    }
+    let vector_suffix = name.split('.').skip(1).any(|p| {
+        matches!(
+            p,
+            "v" | "vv"
+                | "vx"
+                | "vi"
+                | "vf"
+                | "vs"
+                | "vm"
+                | "vvm"
+                | "vxm"
+                | "vim"
+                | "vfm"
+                | "wv"
+                | "wx"
+                | "wi"
+                | "wf"
+                | "mm"
+        )
+    });
+    if name.starts_with('v') && (name.starts_with("vset") || vector_suffix) {
+        return Some("V (vector)");
+    }
+    None
+}
+
 /// The immediate form of a register-register operation, which GNU as
 /// accepts under the register form's name (`add a0, a0, 1` is `addi`).
 pub fn immediate_form(op: Op) -> Option<Op> {
@@ -251,6 +409,36 @@ mod tests {
             })
         );
         assert_eq!(lookup("add.aq"), None);
+    }
+
+    #[test]
+    fn other_extensions_are_named() {
+        let cases = [
+            ("fadd.s", "F"),
+            ("fcvt.d.w", "D"),
+            ("fmadd.q", "Q"),
+            ("fmv.x.h", "Zfh"),
+            ("flw", "F"),
+            ("fsd", "D"),
+            ("frcsr", "F"),
+            ("c.addi", "C"),
+            ("c.j", "C"),
+            ("vadd.vv", "V"),
+            ("vsetvli", "V"),
+            ("vle32.v", "V"),
+            ("andn", "B"),
+            ("sh1add.uw", "B"),
+            ("czero.eqz", "Zicond"),
+            ("hlv.w", "H"),
+        ];
+        for (name, ext) in cases {
+            let got = extension_of(name).unwrap_or("none");
+            assert!(got.starts_with(ext), "{name}: {got}");
+            assert!(lookup(name).is_none(), "{name} is in the table");
+        }
+        for name in ["addx", "foo", "v", "fence.x", "valid"] {
+            assert_eq!(extension_of(name), None, "{name}");
+        }
         assert_eq!(lookup("ret"), Some(Mnemonic::Pseudo(Pseudo::Ret)));
     }
 }

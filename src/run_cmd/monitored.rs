@@ -36,7 +36,7 @@ use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
-use super::{console_input, load_guest, RunArgs, StatsFormat, Trace};
+use super::{console_input, load_guest_with, RunArgs, StatsFormat, Trace};
 use crate::stats_json;
 
 /// The exit status `trapvisor run` gives for a guest's end: the same
@@ -164,7 +164,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     // Every guest is checked before any runs.
     let mut guests = Vec::new();
     for file in files {
-        match load_guest(file, args.memory) {
+        match load_guest_with(file, args.memory, &args.asm.options()) {
             Ok(g) => guests.push(g),
             Err(e) => say!("trapvisor: {e}"),
         }
