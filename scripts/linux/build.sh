@@ -21,15 +21,22 @@
 #
 # Usage: bash scripts/linux/build.sh [-j N]   (default -j2; the log of a build
 # that runs goes to stderr)
+#        bash scripts/linux/build.sh --cached   prints the path only if this
+#        kernel is already in the cache, and otherwise exits 1 without
+#        installing or building anything (how .ci/run decides whether to
+#        boot Linux: a cold build takes minutes)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 jobs=2
+cached_only=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        -j) jobs="$2"; shift 2 ;;
+        -j) [ $# -ge 2 ] || { echo "usage: $0 [-j N | --cached]" >&2; exit 2; }
+            jobs="$2"; shift 2 ;;
         -j*) jobs="${1#-j}"; shift ;;
-        *) echo "usage: $0 [-j N]" >&2; exit 2 ;;
+        --cached) cached_only=1; shift ;;
+        *) echo "usage: $0 [-j N | --cached]" >&2; exit 2 ;;
     esac
 done
 
@@ -43,6 +50,10 @@ command -v ${cross}gcc >/dev/null || need+=(gcc-riscv64-linux-gnu)
 for tool in make:make bc:bc flex:flex bison:bison cpio:cpio xz:xz-utils perl:perl; do
     command -v "${tool%%:*}" >/dev/null || need+=("${tool#*:}")
 done
+if [ ${#need[@]} -gt 0 ] && [ $cached_only = 1 ]; then
+    echo "build.sh: not built here (${need[*]} not installed)" >&2
+    exit 1
+fi
 if [ ${#need[@]} -gt 0 ]; then
     echo "== installing ${need[*]}" >&2
     export DEBIAN_FRONTEND=noninteractive
@@ -64,6 +75,10 @@ out="$cache/$key"
 if [ -e "$out/Image" ]; then
     echo "$out/Image"
     exit 0
+fi
+if [ $cached_only = 1 ]; then
+    echo "build.sh: not in the cache yet ($out)" >&2
+    exit 1
 fi
 
 mkdir -p "$cache"
