@@ -9,10 +9,10 @@
 # 0x8020_0000) on stdout; vmlinux, System.map, the final .config and the
 # init program sit beside it. The result is cached outside the work tree,
 # in $TRAPVISOR_LINUX_CACHE (default ~/.cache/trapvisor-linux), keyed by a
-# hash of this script, the configuration, the init source and the package
-# versions: a second run with the same inputs prints the path and does
-# nothing else. Kernel objects are kept between builds, so a changed
-# configuration rebuilds only what it must.
+# hash of this script (its comment lines left out), the configuration, the
+# init source and the package versions: a second run with the same inputs
+# prints the path and does nothing else. Kernel objects are kept between
+# builds, so a changed configuration rebuilds only what it must.
 #
 # The build is reproducible: fixed user, host, version and timestamp (the
 # kernel's banner line and the initramfs's file times), so the same packages
@@ -23,8 +23,8 @@
 # that runs goes to stderr)
 #        bash scripts/linux/build.sh --cached   prints the path only if this
 #        kernel is already in the cache, and otherwise exits 1 without
-#        installing or building anything (how .ci/run decides whether to
-#        boot Linux: a cold build takes minutes)
+#        installing or building anything (.ci/run asks first, and gives a
+#        cold build a time limit)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -67,7 +67,8 @@ gcc_version="$(version gcc-riscv64-linux-gnu) $(${cross}gcc -dumpfullversion)"
 
 # --- the cache key ----------------------------------------------------------
 key="$( {
-    cat "$here/build.sh" "$here/config" "$here/init.c"
+    grep -v '^[[:space:]]*#' "$here/build.sh"    # comments change nothing built
+    cat "$here/config" "$here/init.c"
     echo "linux-source-6.1 $src_version"
     echo "gcc-riscv64-linux-gnu $gcc_version"
 } | sha256sum | cut -c1-16)"
