@@ -146,7 +146,11 @@ pub fn run(args: &DebugArgs) -> ExitCode {
 
 /// What the debugger knows of a guest program: its symbols, and the line
 /// table of an assembly source.
-fn program_of(name: &str, _path: &std::path::Path, image: &cpu::image::Image) -> Program {
+pub(crate) fn program_of(
+    name: &str,
+    _path: &std::path::Path,
+    image: &cpu::image::Image,
+) -> Program {
     Program::from_image(name, image)
 }
 
