@@ -24,6 +24,7 @@ mod jit;
 pub mod machine;
 pub mod mmu;
 pub mod ram;
+pub mod rvc;
 pub mod sbi;
 pub mod storm;
 pub mod trap;
