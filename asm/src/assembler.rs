@@ -587,9 +587,7 @@ fn split_commas(toks: &[Token]) -> Vec<&[Token]> {
 /// What GNU as may compress an instruction spelled `name ops` to (see
 /// [`Spelling`]).
 fn spelling(line: &str, name: &str, ops: &[&[Token]]) -> Spelling {
-    let is_reg = |op: &[Token]| {
-        matches!(op, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some())
-    };
+    let is_reg = |op: &[Token]| matches!(op, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some());
     let is_zero = |op: &[Token]| matches!(op, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)) == Some(0));
     match name {
         // Only `jalr rs` and `jr rs` have compressed rows.
@@ -2251,8 +2249,8 @@ impl Asm {
                     }
                 }
             }
-            ".size" | ".file" | ".ident" | ".cfi_startproc" | ".cfi_endproc"
-            | ".addrsig" | ".loc" => {}
+            ".size" | ".file" | ".ident" | ".cfi_startproc" | ".cfi_endproc" | ".addrsig"
+            | ".loc" => {}
             ".option" => {
                 let word = args.first().map(|t| tok_text(line, t)).unwrap_or("");
                 match word {
@@ -2579,7 +2577,10 @@ impl Asm {
     /// other extensions this machine has are accepted and stay.
     fn option_arch(&mut self, line: &str, args: &[Token], at: u32) -> PResult<()> {
         let Some(comma) = args.first().filter(|t| t.kind == Tok::Punct(b',')) else {
-            return Err((at, "expected `.option arch, +ext` or `.option arch, ISA`".into()));
+            return Err((
+                at,
+                "expected `.option arch, +ext` or `.option arch, ISA`".into(),
+            ));
         };
         let end = args.last().map_or(comma.end, |t| t.end) as usize;
         let text = line.get(comma.end as usize..end).unwrap_or("");
@@ -2902,6 +2903,14 @@ impl Asm {
     ) -> PResult<()> {
         let Some(mn) = lookup(name) else {
             let lower = name.to_ascii_lowercase();
+            if let Some(base) = lower.strip_prefix("c.") {
+                return Err((
+                    first.start,
+                    format!(
+                        "`{name}`: compressed instructions are not written by their `c.` names here; write the base instruction (`{base}`), which is compressed where GNU as compresses it when the C extension is on (`--march rv64imac_zicsr_zifencei` or `.option rvc`)"
+                    ),
+                ));
+            }
             if let Some(ext) = mnemonics::extension_of(&lower) {
                 return Err((
                     first.start,

@@ -9,6 +9,14 @@
 //! - Instructions of the machine and the usual pseudo-instructions; an
 //!   instruction of another extension (`fadd.s`, `c.addi`, `vadd.vv`,
 //!   `andn`, ...) is an error that names the extension it needs.
+//! - With the C extension ([`Options::compressed`], `--march
+//!   rv64imac_zicsr_zifencei`, or `.option rvc`/`.option arch, +c`):
+//!   instructions written compressed wherever GNU as writes them
+//!   compressed (the table is `cpu::rvc`; the spellings GNU as treats
+//!   apart are `Spelling` in `assembler.rs`), branches and jumps relaxed to
+//!   `c.beqz`/`c.bnez`/`c.j` as GNU as relaxes them, code alignment padded
+//!   with `c.nop`. The default ISA is rv64ima (no C) until the hart
+//!   executes compressed instructions; then it becomes rv64imac.
 //! - Labels, numeric local labels (`1:` `1b` `1f`), `.equ`/`.set`/`=`
 //!   (in any order: a symbol may be defined through symbols defined later),
 //!   expressions with GNU as's operators and precedence, `%hi`/`%lo`/

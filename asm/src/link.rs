@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
-use crate::assembler::{field_value, patch, patch_compressed, Asm, Class, Def, Field, Reloc, Sym, Where};
+use crate::assembler::{
+    field_value, patch, patch_compressed, Asm, Class, Def, Field, Reloc, Sym, Where,
+};
 use crate::expr::{Env, EvalError, Exprs, Node, Val, MAX_EVAL_DEPTH};
 
 /// One output section, laid out.

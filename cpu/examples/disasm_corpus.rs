@@ -18,12 +18,19 @@
 //! comments to compressed instructions (`lui`/`auipc`/`c.lui` followed by
 //! `c.addi`, `c.addiw`, compressed and base loads through the same
 //! register).
+//!
+//! And `OUT_DIR/compress.s` with `OUT_DIR/compress-ours.txt`: the base
+//! instruction of every legal compressed parcel and 60,000 random words
+//! (biased to x8-x15 and small immediates), each written as objdump spells
+//! it (branch and jump targets as `.+N`), with what `cpu::rvc::compress`
+//! makes of it (the parcel, or the word kept): GNU as with C must agree.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use cpu::disasm::{disasm, disasm_compressed};
 use cpu::isa::{Format, TABLE};
+use cpu::rvc;
 
 /// xorshift64*: small, deterministic, good enough to spread operand bits.
 struct Rng(u64);
@@ -230,6 +237,25 @@ fn main() {
     }
     write("corpus-c.s", &source);
     write("ours-c.txt", &ours);
+
+    let mut source = String::from("\t.option rvc\n");
+    let mut ours = String::new();
+    for w in compress_corpus() {
+        let kept = rvc::compress(w).map_or(format!("{w:08x}"), |p| format!("{p:04x}"));
+        let insn = cpu::isa::decode(w).expect("decodable");
+        let mut text = disasm(w, 0);
+        if matches!(insn.op.format(), Format::B | Format::J) {
+            // The target relative to the instruction: `.+N`.
+            let target = format!("{:x}", insn.imm as i64 as u64);
+            if let Some(i) = text.rfind(&target) {
+                text.replace_range(i.., &format!(".{:+}", insn.imm));
+            }
+        }
+        let _ = writeln!(source, "\t{}", text.replace('\t', " "));
+        let _ = writeln!(ours, "{kept}");
+    }
+    write("compress.s", &source);
+    write("compress-ours.txt", &ours);
     eprintln!(
         "disasm_corpus: {} compressed-ISA items at {base:#x}",
         items.len()
@@ -266,4 +292,29 @@ fn compressed_corpus() -> Vec<(u32, u64)> {
         }
     }
     out
+}
+
+/// Base instructions for the compress check: every legal parcel's
+/// expansion, then random words (no SYSTEM or MISC-MEM: nothing there
+/// compresses but `ebreak`, which the expansions cover).
+fn compress_corpus() -> Vec<u32> {
+    let mut words: Vec<u32> = (0..=0xffffu16).filter_map(rvc::expand).collect();
+    let mut rng = Rng(0x00c0_ffee_1234_5678);
+    let mut n = 0;
+    while n < 60_000 {
+        let mut w = rng.next() | 3;
+        if n % 2 == 0 {
+            // Small immediates.
+            w &= if n % 4 == 0 { 0xffff_ffff } else { 0x03ff_ffff };
+        }
+        if n % 3 == 0 {
+            // rd and rs1 among x8-x15.
+            w = (w & !0x000f_8f80) | ((w >> 7) & 7 | 8) << 7 | ((w >> 15) & 7 | 8) << 15;
+        }
+        if cpu::isa::decode(w).is_ok() && !matches!(w & 0x7f, 0x73 | 0x0f) {
+            words.push(w);
+            n += 1;
+        }
+    }
+    words
 }
