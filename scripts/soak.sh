@@ -17,8 +17,12 @@
 #      quantum; equal console, end and digest), each batch with new random
 #      programs. A failure prints proptest's minimal failing program.
 #
-#   scripts/soak.sh                 three minutes
+#   scripts/soak.sh                 three minutes, new random programs
 #   SOAK_SECONDS=600 scripts/soak.sh
+#   SOAK_SEED=1 scripts/soak.sh     batch k draws from seed 1+k: the same
+#                                   programs every time (what .ci/run does,
+#                                   so that CI is deterministic; run without
+#                                   it by hand to explore new programs)
 #
 # Prints one line per check and the number of random programs run; exits
 # non-zero if anything failed. Works from any directory; needs cargo.
@@ -105,12 +109,16 @@ batch=200
 programs=0
 batches=0
 while [ $(($(date +%s) - start)) -lt "$budget" ] || [ $batches -eq 0 ]; do
-    if RANDOM_PROGRAMS=$batch cargo test -q --test equivalence random_programs_run \
+    seed=()
+    if [ -n "${SOAK_SEED:-}" ]; then
+        seed=(env "PROPTEST_RNG_SEED=$((SOAK_SEED + batches))")
+    fi
+    if "${seed[@]}" env RANDOM_PROGRAMS=$batch cargo test -q --test equivalence random_programs_run \
         >"$tmp/batch.out" 2>&1; then
         programs=$((programs + batch))
         batches=$((batches + 1))
     else
-        fail "random programs (batch $((batches + 1))):"
+        fail "random programs (batch $((batches + 1))${SOAK_SEED:+, PROPTEST_RNG_SEED=$((SOAK_SEED + batches))}):"
         cat "$tmp/batch.out"
         break
     fi

@@ -113,26 +113,27 @@ impl Vcpu {
         self.clock() / 10
     }
 
-    /// The clock value at which the deadline is reached (`time >=
-    /// deadline`), `u64::MAX` for none.
-    pub fn deadline_clock(&self) -> u64 {
-        self.deadline.saturating_mul(10)
+    /// The clock value at which `time` reaches the deadline, `None` if it
+    /// never will: no timer set, or a deadline past `u64::MAX / 10`, where
+    /// `time` stops because the clock stops at `u64::MAX` ticks (as the
+    /// hart's does).
+    pub fn deadline_clock(&self) -> Option<u64> {
+        self.deadline.checked_mul(10)
     }
 
     /// Instructions this guest may still retire before its timer fires
-    /// (0 if it is due now, `u64::MAX` if no timer is set).
+    /// (0 if it is due now, `u64::MAX` if it never will).
     pub fn until_deadline(&self) -> u64 {
-        if self.deadline == u64::MAX {
-            u64::MAX
-        } else {
-            self.deadline_clock().saturating_sub(self.clock())
-        }
+        self.deadline_clock()
+            .map_or(u64::MAX, |at| at.saturating_sub(self.clock()))
     }
 
     /// Raises `sip.STIP` if `time` has reached the deadline, as the hart's
-    /// timer comparator does before every instruction.
+    /// timer comparator does before every instruction: in `time` units, so
+    /// that a deadline `time` can never reach is never reached (the clock
+    /// times ten would saturate at `u64::MAX` and look reached).
     pub fn tick(&mut self) {
-        if self.deadline != u64::MAX && self.clock() >= self.deadline_clock() {
+        if self.deadline != u64::MAX && self.time() >= self.deadline {
             self.stip = true;
         }
     }
@@ -285,6 +286,22 @@ mod tests {
         assert_eq!(v.pending_interrupt(), Some(Interrupt::SupervisorTimer));
         v.set_timer(u64::MAX);
         assert!(!v.stip);
+    }
+
+    #[test]
+    fn a_deadline_past_the_end_of_the_clock_is_never_reached() {
+        let mut v = Vcpu::new(0);
+        let end = u64::MAX / 10;
+        v.slept = u64::MAX;
+        assert_eq!(v.time(), end, "the clock stops at u64::MAX ticks");
+        v.set_timer(end);
+        assert!(v.stip, "the last time the clock reaches");
+        assert_eq!(v.until_deadline(), 0);
+        for deadline in [end + 1, u64::MAX - 1] {
+            v.set_timer(deadline);
+            assert!(!v.stip, "deadline {deadline:#x}");
+            assert_eq!(v.until_deadline(), u64::MAX, "deadline {deadline:#x}");
+        }
     }
 
     #[test]

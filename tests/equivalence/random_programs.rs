@@ -22,13 +22,18 @@
 //! number); `scripts/soak.sh` runs many more for a fixed time.
 
 use cpu::devices::Console;
-use cpu::hart::{Digest, Hart, RAM_BASE};
+use cpu::hart::{Digest, RAM_BASE};
 use cpu::image::{Image, Segment};
 use cpu::isa::{encode, Format, Insn, Op, TABLE};
 use cpu::machine::{Machine, Outcome, StopReason};
 use cpu::storm::Storm;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
+
+/// Pairs the soak found (`found_programs.rs`).
+#[path = "found_programs.rs"]
+mod found;
 
 /// Programs per `cargo test` run.
 const CASES: u32 = 100;
@@ -379,12 +384,11 @@ struct Seen {
     digest: Digest,
 }
 
+/// A native run, booted as `trapvisor run` boots it: the image loaded and
+/// the device tree in RAM below it (where the monitor puts each guest's).
 fn native(image: &Image, translated: bool) -> Seen {
     let (console, out) = Console::buffered(b"");
-    let mut m = Machine::new(Hart::new(MEMORY), console, image.entry);
-    for s in &image.segments {
-        assert!(m.load_segment(s.addr, &s.data, s.mem_size));
-    }
+    let mut m = Machine::boot(image, MEMORY, console).expect("the image fits");
     m.max_instructions = LIMIT;
     m.hart.set_digest(true);
     m.hart.set_translation(translated);
@@ -439,6 +443,27 @@ fn cases() -> u32 {
         .unwrap_or(CASES)
 }
 
+/// The four-way check: `a` translated, interpreted and alone under the
+/// monitor, then `a` and `b` side by side at `quantum`, each equal to its
+/// native run.
+fn same_four_ways(a: &Program, b: &Program, quantum: u64) -> Result<(), TestCaseError> {
+    let (ia, ib) = (a.image(), b.image());
+    let reference = native(&ia, true);
+    prop_assert!(reference.digest.count > 0);
+    prop_assert_eq!(&native(&ia, false), &reference, "interpreted vs translated");
+    let alone = monitored(&[&ia], 10_000);
+    prop_assert_eq!(&alone[0], &reference, "alone under the monitor vs natively");
+    let pair = monitored(&[&ia, &ib], quantum);
+    prop_assert_eq!(&pair[0], &reference, "beside another, quantum {}", quantum);
+    prop_assert_eq!(
+        &pair[1],
+        &native(&ib, true),
+        "the other one, quantum {}",
+        quantum
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: cases(),
@@ -452,15 +477,70 @@ proptest! {
         b in program(),
         quantum in prop_oneof![1u64..20, 20u64..2000],
     ) {
-        let (ia, ib) = (a.image(), b.image());
-        let reference = native(&ia, true);
-        prop_assert!(reference.digest.count > 0);
-        prop_assert_eq!(&native(&ia, false), &reference, "interpreted vs translated");
-        let alone = monitored(&[&ia], 10_000);
-        prop_assert_eq!(&alone[0], &reference, "alone under the monitor vs natively");
-        let pair = monitored(&[&ia, &ib], quantum);
-        prop_assert_eq!(&pair[0], &reference, "beside another, quantum {}", quantum);
-        prop_assert_eq!(&pair[1], &native(&ib, true), "the other one, quantum {}", quantum);
+        same_four_ways(&a, &b, quantum)?;
+    }
+}
+
+/// What the soak found stays found: each pair in [`found::PAIRS`], both
+/// ways round.
+#[test]
+fn pairs_the_soak_found_run_the_same_four_ways() {
+    for (name, pair) in found::PAIRS {
+        let (a, b, quantum) = pair();
+        for (a, b) in [(&a, &b), (&b, &a)] {
+            if let Err(e) = same_four_ways(a, b, quantum) {
+                panic!("{name}: {e}");
+            }
+        }
+    }
+}
+
+/// A timer deadline is reached when `time` reaches it, natively and under
+/// the monitor alike, also where the clock ends: it stops at `u64::MAX`
+/// ticks, so `time` stops at `u64::MAX / 10`, and a deadline past that is
+/// never reached (a `wfi` waiting for it runs the clock to its end and
+/// goes on). The program sets the deadline, enables STIE, `wfi`s, and
+/// `ebreak`s (printing `C`) if `sip.STIP` is then pending.
+#[test]
+fn a_timer_deadline_past_the_end_of_the_clock_never_fires() {
+    let body = vec![
+        w(Op::Addi, 17, 0, 0, 0), // a7 = 0: legacy set_timer(a0)
+        w(Op::Ecall, 0, 0, 0, 0),
+        w(Op::Addi, 11, 0, 0, 0x20),
+        w(Op::Csrrs, 0, 11, 0, 0x104), // sie.STIE
+        w(Op::Wfi, 0, 0, 0, 0),
+        w(Op::Csrrs, 12, 0, 0, 0x144), // a2 = sip
+        w(Op::Andi, 12, 12, 0, 0x20),
+        w(Op::Beq, 0, 12, 0, 8),
+        w(Op::Ebreak, 0, 0, 0, 0), // STIP is pending: 'C'
+        w(Op::Addi, 13, 13, 0, 1),
+    ];
+    let end = u64::MAX / 10;
+    for (deadline, console) in [
+        (end - 1, &b"C"[..]),
+        (end, b"C"),
+        (end + 1, b""),
+        (u64::MAX - 1, b""),
+    ] {
+        let mut regs = vec![0; 32];
+        regs[10] = deadline;
+        let p = Program {
+            body: body.clone(),
+            regs,
+            handler: Handler::Skip,
+            paging: None,
+            user: false,
+            data: vec![0; DATA_SIZE],
+        };
+        let seen = native(&p.image(), true);
+        assert_eq!(
+            (seen.console.as_slice(), seen.status),
+            (console, 0),
+            "natively, deadline {deadline:#x}"
+        );
+        if let Err(e) = same_four_ways(&p, &p, 7) {
+            panic!("deadline {deadline:#x}: {e}");
+        }
     }
 }
 

@@ -19,7 +19,8 @@ pub fn emulate_wfi<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &mu
 /// enabled in `sie`, whatever `sstatus.SIE` says): with one already
 /// pending the hart does not sleep. Otherwise only the guest's timer can
 /// still wake it (no other guest can set its SSIP, there is no PLIC): if the
-/// timer is set and enabled, virtual time moves to the deadline; if not,
+/// timer is set and enabled, virtual time moves to the deadline (or as far
+/// as the clock goes, for a deadline `time` never reaches); if not,
 /// nothing can ever wake the guest and it hangs (as the native SEE says).
 pub fn sleep(g: &mut Guest, log: &mut Log) {
     let v = &mut g.vcpu;
@@ -32,7 +33,9 @@ pub fn sleep(g: &mut Guest, log: &mut Log) {
         g.end = Some(End::Hang);
         return;
     }
-    let ticks = v.until_deadline();
+    // To the deadline, or to the end of the clock if `time` never reaches
+    // it (as the hart's `sleep_until`).
+    let ticks = v.until_deadline().min(u64::MAX - v.clock());
     v.slept = v.slept.saturating_add(ticks);
     v.tick();
     let t = v.time();
