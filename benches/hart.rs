@@ -68,17 +68,17 @@ fn map_user(h: &mut Hart) {
         let pa = va + i * 4096;
         write_pte(h, l0, i, (pa >> 12) << 10 | 0xdf); // D A U X W R V
     }
-    h.csr.satp = 8 << 60 | ROOT >> 12;
+    h.arch.core.csr.satp = 8 << 60 | ROOT >> 12;
     h.flush_tlb();
 }
 
 fn hart(paged: bool) -> Hart {
     let mut h = Hart::new(RAM);
     assert!(h.write_phys(RAM_BASE, &program()));
-    h.pc = RAM_BASE;
+    h.arch.pc = RAM_BASE;
     if paged {
         map_user(&mut h);
-        h.privilege = Priv::User;
+        h.arch.core.privilege = Priv::User;
     }
     h
 }
@@ -103,7 +103,7 @@ fn measure_both(paged: bool, iters: u64, insns: u64) -> (Duration, Option<Durati
     }
     let t = start.elapsed();
     let cpu = cpu_time().zip(cpu0).map(|(b, a)| b - a);
-    black_box(h.x[10]);
+    black_box(h.arch.x[10]);
     (t, cpu)
 }
 

@@ -10,7 +10,7 @@
 #      a second, natively and under the monitor;
 #   3. memory: 1, 10, 100 and 1000 idle guests of 128 MiB (hello.s) under
 #      the monitor; prints the peak RSS of each run, and fails if 1000 need
-#      more than 512 MiB (RAM is reserved, not allocated: see cpu/src/ram.rs);
+#      more than 512 MiB (RAM is reserved, not allocated: see cpu/src/zeroed.rs);
 #   4. for the rest of the budget, batches of the random-program
 #      differential test (tests/equivalence/random_programs.rs: translated,
 #      interpreted, alone and beside another under the monitor at a random

@@ -36,6 +36,7 @@ mod disasm_cmd;
 mod dtb_cmd;
 mod run_cmd;
 mod stats_json;
+mod trace;
 
 #[derive(Parser)]
 #[command(

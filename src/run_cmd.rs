@@ -403,23 +403,21 @@ pub fn console_input(
     })
 }
 
-/// Installs the `--trace` log: a `tracing` fmt layer on stderr, without
-/// timestamps or colours so that two runs give the same text. A closed
-/// stderr raises `hangup`: the run ends quietly.
-pub fn init_tracing(trace: Option<Trace>, hangup: &Hangup) {
-    let level = match trace {
-        None => return,
-        Some(Trace::Traps) => tracing::Level::DEBUG,
-        Some(Trace::Insn) => tracing::Level::TRACE,
+/// Installs the `--trace` log on stderr ([`crate::trace`]): one line per
+/// event, the same text every run. A closed stderr raises `hangup`: the run
+/// ends quietly.
+pub fn init_tracing(trace: Option<Trace>, monitored: bool, hangup: &Hangup) {
+    let Some(trace) = trace else {
+        return;
+    };
+    let filter = crate::trace::Filter {
+        insns: trace == Trace::Insn,
+        monitored,
     };
     let hangup = hangup.clone();
-    tracing_subscriber::fmt()
-        .with_writer(move || HangupWriter::new(io::stderr(), hangup.clone()))
-        .with_max_level(level)
-        .without_time()
-        .with_target(false)
-        .with_ansi(false)
-        .init();
+    crate::trace::install(filter, move || {
+        HangupWriter::new(io::stderr(), hangup.clone())
+    });
 }
 
 /// Prints what a user needs to know about a finished run to stderr: why
@@ -487,7 +485,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     // Every output of the run shares one hangup: if any is a closed pipe,
     // the run ends quietly (status 141, as a program killed by SIGPIPE).
     let hangup = Hangup::new();
-    init_tracing(trace, &hangup);
+    init_tracing(trace, false, &hangup);
     let name = &monitored::guest_names(&files)[0];
     let input = match console_input(args.console_dir.as_deref(), name, true) {
         Ok(input) => input,

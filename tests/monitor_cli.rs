@@ -189,10 +189,9 @@ fn trace_says_what_the_monitor_did_and_is_deterministic() {
     assert_eq!(a.status.code(), Some(0));
     let trace = text(&a.stderr);
     assert!(
-        trace
-            .lines()
-            .any(|l| l.starts_with("guest 0 (paging): csrrw satp, ")
-                && l.ends_with("shadow flushed")),
+        trace.lines().any(|l| l.starts_with("[paging] pc 0x")
+            && l.contains(": csrrw satp, ")
+            && l.ends_with("shadow flushed")),
         "{trace}"
     );
     assert!(trace.contains("shadow filled"));
@@ -219,15 +218,41 @@ fn bad_input_for_any_guest_stops_everything_with_status_2() {
             text(&out.stderr)
         );
     }
+}
+
+#[test]
+fn trace_insn_under_the_monitor_logs_each_guests_instructions_and_exits() {
     let out = trapvisor(&[
         "run",
-        "--monitor",
         "--trace",
         "insn",
         "guest-programs/hello.s",
+        "guest-programs/sbi-hello.s",
     ]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(out.stdout.is_empty());
+    assert_eq!(out.status.code(), Some(0));
+    let trace = text(&out.stderr);
+    for (guest, first) in [("hello", 0x8020_0000u64), ("sbi-hello", 0x8020_0000)] {
+        let insn = format!("[{guest}] {first:#010x}: ");
+        assert!(
+            trace.lines().any(|l| l.starts_with(&insn)),
+            "{insn} in:\n{trace}"
+        );
+    }
+    // The exits between them, with the guest's pc, and no level words.
+    assert!(
+        trace
+            .lines()
+            .any(|l| l.starts_with("[hello] pc 0x") && l.contains("from device 0x10000005")),
+        "{trace}"
+    );
+    assert!(
+        !trace.contains("DEBUG") && !trace.contains("TRACE"),
+        "{trace}"
+    );
+    assert_eq!(
+        lines_of(&text(&out.stdout), "[hello] "),
+        expected("hello.expected")
+    );
 }
 
 #[test]

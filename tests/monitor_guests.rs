@@ -354,3 +354,120 @@ fn the_conformance_suite_runs_as_natively() {
         assert_eq!(runs[0].1, reference, "{rel} under the monitor");
     }
 }
+
+/// A monitor with `guests` (each 16 MiB), the digest on, not started.
+fn monitor_of(guests: &[&str]) -> Monitor {
+    let mut m: Monitor = Monitor::new();
+    m.set_digest(true);
+    for rel in guests {
+        let (console, _) = Console::buffered(b"");
+        m.add_guest(GuestSpec {
+            name: rel.to_string(),
+            image: GuestImage::from(&image(&path(rel), 16 * MB)),
+            memory: 16 * MB,
+            console,
+            max_instructions: 10_000_000,
+        });
+    }
+    m
+}
+
+const SESSION_GUESTS: [&str; 3] = [
+    "guest-programs/paging.s",
+    "guest-programs/syscall.s",
+    "guest-programs/timer.s",
+];
+
+/// Stepping a session exit by exit, or a few instructions at a time, runs
+/// what `Monitor::run` runs: the same instructions in every guest, the same
+/// digests, the same ends.
+#[test]
+fn a_session_stepped_runs_as_the_monitor_runs() {
+    let whole = monitor_of(&SESSION_GUESTS).run(1000).unwrap();
+    for limit in [u64::MAX, 1, 7] {
+        let mut s = monitor_of(&SESSION_GUESTS).start(1000).unwrap();
+        let mut exits = 0;
+        let mut switches = 0;
+        while let Some(step) = s.step(limit) {
+            exits += u64::from(step.exit.is_some());
+            switches += u64::from(step.switched_from.is_some());
+            if let Some(h) = step.handled {
+                assert!(!h.handler.is_empty());
+            }
+        }
+        let stepped = s.finish();
+        for (a, b) in whole.iter().zip(&stepped) {
+            assert_eq!(
+                (a.retired, a.digest, a.end),
+                (b.retired, b.digest, b.end),
+                "{} stepped {limit} at a time",
+                a.name
+            );
+        }
+        assert!(exits > 100, "{exits} exits");
+        assert!(switches >= 3, "{switches} world switches");
+    }
+}
+
+/// A checkpoint holds the pages written, not the guests' RAM; going back
+/// to one and running on gives exactly the steps the first run gave from
+/// there, and checkpoints after it are forgotten.
+#[test]
+fn a_session_rewound_to_a_checkpoint_runs_the_same_again() {
+    let mut s = monitor_of(&SESSION_GUESTS).start(1000).unwrap();
+    s.set_detail(true);
+    s.run_exits(200).expect("still running");
+    let c1 = s.checkpoint();
+    s.run_exits(300).expect("still running");
+    let c2 = s.checkpoint();
+    let ram_pages = 3 * (16 * MB / 4096) as usize;
+    assert!(
+        s.checkpoint_pages() < ram_pages / 20,
+        "{} of {ram_pages} pages kept",
+        s.checkpoint_pages()
+    );
+    let later: Vec<_> = std::iter::from_fn(|| s.step(u64::MAX)).collect();
+    assert!(s.rewind(c2));
+    let again: Vec<_> = std::iter::from_fn(|| s.step(u64::MAX)).collect();
+    assert_eq!(later, again, "from the second checkpoint");
+    assert!(s.rewind(c1));
+    let from_c1: Vec<_> = std::iter::from_fn(|| s.step(u64::MAX)).collect();
+    assert!(from_c1.len() > later.len());
+    assert_eq!(from_c1[from_c1.len() - later.len()..], later[..]);
+    assert!(!s.rewind(c2), "the checkpoint after c1 is forgotten");
+    let whole = monitor_of(&SESSION_GUESTS).run(1000).unwrap();
+    for (a, b) in whole.iter().zip(&s.finish()) {
+        assert_eq!((a.retired, a.digest, a.end), (b.retired, b.digest, b.end));
+    }
+}
+
+/// Between steps a guest's registers, virtual CSRs and memory (by
+/// guest-physical and by virtual address) read and write as its own
+/// software would see them.
+#[test]
+fn a_session_reads_and_writes_each_guest() {
+    use cpu::isa::csr_by_name;
+    use monitor::memory::GuestPhys;
+    let mut s = monitor_of(&SESSION_GUESTS).start(1000).unwrap();
+    s.run_exits(50).expect("still running");
+    let sscratch = csr_by_name("sscratch").unwrap();
+    for i in 0..3 {
+        assert!(s.write_csr(i, sscratch, 0x1234 + i as u64).is_ok());
+        assert_eq!(s.csr(i, sscratch), Ok(0x1234 + i as u64));
+        assert!(s.csr(i, csr_by_name("mstatus").unwrap()).is_err());
+        let pc = s.pc(i).unwrap();
+        let mut by_va = [0u8; 8];
+        s.read_guest_virt(i, pc, &mut by_va).unwrap();
+        let gpa = s.translate(i, pc, cpu::sv39::Access::Fetch).unwrap();
+        let mut by_pa = [0u8; 8];
+        assert!(s.read_guest_phys(i, gpa, &mut by_pa));
+        assert_eq!(by_va, by_pa);
+        assert!(s.write_guest_phys(i, GuestPhys(RAM_BASE + 0x10_0000), b"guest"));
+        let mut back = [0u8; 5];
+        assert!(s.read_guest_phys(i, GuestPhys(RAM_BASE + 0x10_0000), &mut back));
+        assert_eq!(&back, b"guest");
+        assert!(!s.read_guest_phys(i, GuestPhys(RAM_BASE + 16 * MB), &mut back));
+    }
+    // Each guest's own: the writes above did not cross.
+    assert_eq!(s.csr(0, sscratch), Ok(0x1234));
+}

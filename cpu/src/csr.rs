@@ -3,11 +3,14 @@
 //! their WARL rules, plus the counters of the unprivileged spec (chapter 10,
 //! "Zicntr").
 //!
+//! This module holds the registers and their fields; the rules that read
+//! and write them (access checks, WARL legalisation) are the privileged
+//! core's ([`crate::privileged::Core::csr_read`], `csr_write`), so that the
+//! real hart and the monitor's virtual harts obey the same ones.
+//!
 //! M-mode is the host: every M-level CSR is an illegal instruction for the
 //! guest, and so is every CSR this hart does not implement. The host reads
-//! and writes the M-level state directly through [`Csrs`](crate::hart::Csrs).
-
-use crate::hart::{Hart, Priv};
+//! and writes the M-level state directly through [`Csrs`].
 
 /// `sstatus.SIE`: S-mode interrupts enabled.
 pub const SSTATUS_SIE: u64 = 1 << 1;
@@ -94,118 +97,22 @@ pub mod addr {
     pub const HPMCOUNTER31: u16 = 0xc1f;
 }
 
-/// A CSR access the guest may not make: the instruction is illegal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct CsrIllegal;
-
-impl Hart {
-    /// Privileged spec 2.1: bits 9:8 of a CSR number give the lowest
-    /// privilege that may access it; M-level CSRs are the host's.
-    fn csr_accessible(&self, csr: u16) -> bool {
-        let needed = (csr >> 8) & 3;
-        let have = match self.privilege {
-            Priv::User => 0,
-            Priv::Supervisor | Priv::Machine => 1,
-        };
-        needed <= have
-    }
-
-    /// Zicntr: `cycle`, `time`, `instret` and `hpmcounterN` are readable
-    /// from S-mode when `mcounteren` allows it, and from U-mode when
-    /// `scounteren` allows it too (privileged spec 3.1.11, 4.1.5).
-    fn counter_enabled(&self, csr: u16) -> bool {
-        let bit = 1u64 << (csr - addr::CYCLE);
-        match self.privilege {
-            Priv::User => self.csr.mcounteren & self.csr.scounteren & bit != 0,
-            Priv::Supervisor => self.csr.mcounteren & bit != 0,
-            Priv::Machine => true,
-        }
-    }
-
-    /// Reads CSR `csr` as the guest at the current privilege sees it.
-    pub(crate) fn csr_read(&self, csr: u16) -> Result<u64, CsrIllegal> {
-        if !self.csr_accessible(csr) {
-            return Err(CsrIllegal);
-        }
-        let c = &self.csr;
-        Ok(match csr {
-            addr::SSTATUS => c.mstatus & SSTATUS_READ_MASK,
-            addr::SIE => c.mie & c.mideleg & S_INTERRUPTS,
-            addr::STVEC => c.stvec,
-            addr::SCOUNTEREN => c.scounteren,
-            addr::SENVCFG => 0,
-            addr::SSCRATCH => c.sscratch,
-            // IALIGN = 32: sepc[1] reads as zero (privileged spec 4.1.7).
-            addr::SEPC => c.sepc & !3,
-            addr::SCAUSE => c.scause,
-            addr::STVAL => c.stval,
-            addr::SIP => c.mip & c.mideleg & S_INTERRUPTS,
-            addr::SATP => {
-                if self.privilege == Priv::Supervisor && c.mstatus & MSTATUS_TVM != 0 {
-                    return Err(CsrIllegal);
-                }
-                c.satp
-            }
-            addr::CYCLE..=addr::HPMCOUNTER31 => {
-                if !self.counter_enabled(csr) {
-                    return Err(CsrIllegal);
-                }
-                match csr {
-                    addr::CYCLE | addr::INSTRET => self.instret,
-                    addr::TIME => self.time(),
-                    _ => 0,
-                }
-            }
-            _ => return Err(CsrIllegal),
-        })
-    }
-
-    /// Writes CSR `csr` as the guest at the current privilege would, with
-    /// each register's WARL rule. Read-only and unknown CSRs are illegal.
-    pub(crate) fn csr_write(&mut self, csr: u16, v: u64) -> Result<(), CsrIllegal> {
-        // Bits 11:10 = 0b11: read-only (privileged spec 2.1).
-        if !self.csr_accessible(csr) || csr >> 10 == 3 {
-            return Err(CsrIllegal);
-        }
-        let c = &mut self.csr;
-        match csr {
-            addr::SSTATUS => {
-                c.mstatus = (c.mstatus & !SSTATUS_WRITE_MASK) | (v & SSTATUS_WRITE_MASK);
-            }
-            addr::SIE => {
-                let mask = c.mideleg & S_INTERRUPTS;
-                c.mie = (c.mie & !mask) | (v & mask);
-            }
-            // Modes 2 and 3 are reserved: such a write is ignored (as QEMU).
-            addr::STVEC => {
-                if v & 3 < 2 {
-                    c.stvec = v;
-                }
-            }
-            addr::SCOUNTEREN => c.scounteren = v & 0xffff_ffff,
-            addr::SENVCFG => {}
-            addr::SSCRATCH => c.sscratch = v,
-            addr::SEPC => c.sepc = v & !1,
-            addr::SCAUSE => c.scause = v,
-            addr::STVAL => c.stval = v,
-            // Only SSIP is writable from S-mode (privileged spec 4.1.3).
-            addr::SIP => {
-                let mask = c.mideleg & SSIP;
-                c.mip = (c.mip & !mask) | (v & mask);
-            }
-            addr::SATP => {
-                if self.privilege == Priv::Supervisor && c.mstatus & MSTATUS_TVM != 0 {
-                    return Err(CsrIllegal);
-                }
-                // WARL: a write with an unsupported MODE has no effect at all.
-                let mode = v >> 60;
-                if mode == SATP_MODE_BARE || mode == SATP_MODE_SV39 {
-                    c.satp = v & (0xf << 60 | SATP_ASID | SATP_PPN);
-                    self.flush_tlb();
-                }
-            }
-            _ => return Err(CsrIllegal),
-        }
-        Ok(())
-    }
+/// The CSR state of one hart. The S-mode CSRs `sstatus`, `sie` and `sip`
+/// are views of `mstatus`, `mie` and `mip` (privileged spec 4.1.1, 4.1.3);
+/// the host reads and writes the M-level fields directly.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Csrs {
+    pub mstatus: u64,
+    pub mie: u64,
+    pub mip: u64,
+    pub medeleg: u64,
+    pub mideleg: u64,
+    pub mcounteren: u64,
+    pub stvec: u64,
+    pub sscratch: u64,
+    pub sepc: u64,
+    pub scause: u64,
+    pub stval: u64,
+    pub satp: u64,
+    pub scounteren: u64,
 }

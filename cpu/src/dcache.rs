@@ -9,8 +9,8 @@
 //! self-modifying code is seen even before its `fence.i`; `fence.i` drops the
 //! whole cache anyway.
 
-use crate::isa::{self, Op};
-use crate::ram::{RamError, ZeroedWords};
+use crate::isa::{self, Kind, Op};
+use crate::zeroed::{RamError, ZeroedWords};
 
 /// Slots per page (IALIGN = 32: one per 4-byte word).
 pub(crate) const SLOTS_PER_PAGE: usize = 1024;
@@ -29,87 +29,76 @@ const MAX_PAGES: usize = 2048;
 /// chunk + 1).
 const NO_CODE: u32 = 0;
 
-/// What the executor does with a slot. Operations the fast path does not
-/// handle itself are [`XOp::Slow`]: the generic executor runs them from the
-/// raw bits. Some instruction table operations become more specific ones
-/// here (`addi rd, x0, imm` is [`XOp::Li`]; anything writing only `x0` is
-/// [`XOp::Nop`]), so that no fast-path operation ever writes `x0`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub(crate) enum XOp {
-    // The four operations up to `Slow` are the ones the fast loop never
-    // runs (`run_block` tells them by this order).
-    /// Not decoded yet: decode, then run.
-    Undecoded,
-    /// Sentinel: find the slot of the current `pc` (a new page).
-    Fetch,
-    Illegal,
-    Slow,
-    Nop,
-    Li,
-    Auipc,
-    Jal,
-    J,
-    Jalr,
-    Jr,
-    Beq,
-    Bne,
-    Blt,
-    Bge,
-    Bltu,
-    Bgeu,
-    Lb,
-    Lh,
-    Lw,
-    Ld,
-    Lbu,
-    Lhu,
-    Lwu,
-    Sb,
-    Sh,
-    Sw,
-    Sd,
-    Addi,
-    Slti,
-    Sltiu,
-    Xori,
-    Ori,
-    Andi,
-    Slli,
-    Srli,
-    Srai,
-    Add,
-    Sub,
-    Sll,
-    Slt,
-    Sltu,
-    Xor,
-    Srl,
-    Sra,
-    Or,
-    And,
-    Addiw,
-    Slliw,
-    Srliw,
-    Sraiw,
-    Addw,
-    Subw,
-    Sllw,
-    Srlw,
-    Sraw,
-    Mul,
-    Mulh,
-    Mulhsu,
-    Mulhu,
-    Div,
-    Divu,
-    Rem,
-    Remu,
-    Mulw,
-    Divw,
-    Divuw,
-    Remw,
-    Remuw,
+/// What the executor does with a slot: one operation per row of the
+/// instruction table the fast paths run (made from the rows,
+/// [`crate::isa::fast_rows`]), and
+/// before them the decode cache's own: a slot not decoded yet, the page's
+/// end, an illegal word, an operation only the generic executor runs
+/// ([`XOp::Slow`]), and refinements that let the fast paths do less
+/// (`addi rd, x0, imm` and `lui` are [`XOp::Li`]; anything writing only
+/// `x0` is [`XOp::Nop`], so that no fast-path operation ever writes `x0`;
+/// `jal x0` is [`XOp::J`], `jalr x0` is [`XOp::Jr`]).
+macro_rules! xops {
+    ($( $op:ident $fmt:ident $kind:ident $(($($arg:literal),*))?; )*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub(crate) enum XOp {
+            // The four operations up to `Slow` are the ones the fast loop
+            // never runs (`run_block` tells them by this order).
+            /// Not decoded yet: decode, then run.
+            Undecoded,
+            /// Sentinel: find the slot of the current `pc` (a new page).
+            Fetch,
+            Illegal,
+            Slow,
+            Nop,
+            Li,
+            J,
+            Jr,
+            $($op,)*
+        }
+
+        impl XOp {
+            /// The slot operation of table operation `op` ([`XOp::Slow`]
+            /// for one the fast paths do not run).
+            pub(crate) fn of(op: Op) -> XOp {
+                match op {
+                    $(Op::$op => XOp::$op,)*
+                    _ => XOp::Slow,
+                }
+            }
+
+            /// The table operation this slot runs (`None` for the decode
+            /// cache's own operations).
+            pub(crate) fn op(self) -> Option<Op> {
+                match self {
+                    $(XOp::$op => Some(Op::$op),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+fast_rows!(xops);
+
+impl XOp {
+    /// How the slot's table operation runs (`None` for the decode cache's
+    /// own operations).
+    pub(crate) fn kind(self) -> Option<Kind> {
+        self.op().map(Op::kind)
+    }
+
+    /// Whether [`predecode`] puts this operation in a slot for the fast
+    /// paths to run (every other table operation is [`XOp::Slow`] there).
+    pub(crate) fn runs_fast(self) -> bool {
+        matches!(self, XOp::Nop | XOp::Li | XOp::J | XOp::Jr) || self.op().is_some()
+    }
+
+    /// Whether the slot jumps or branches to a target its decode computed
+    /// (`jal`, `j` and the conditional branches).
+    pub(crate) fn jumps_relative(self) -> bool {
+        self == XOp::J || matches!(self.kind(), Some(Kind::Jal | Kind::Branch))
+    }
 }
 
 /// A register number known to be below 32, so that indexing the register
@@ -196,10 +185,9 @@ pub(crate) const FETCH: Slot = Slot {
     ..UNDECODED
 };
 
-/// Pre-decodes `bits`, found at byte `page_off` of its page. With
-/// `reference`, everything goes to the generic executor (the reference path
-/// that tests compare the fast path against).
-pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
+/// Pre-decodes `bits`, found at byte `page_off` of its page, by its row's
+/// [`Kind`].
+pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
     let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| Slot {
         op,
         rd: Reg::new(rd),
@@ -219,10 +207,8 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
         return slot(XOp::Illegal, 0, 0, 0, 0);
     };
     let slow = slot(XOp::Slow, 0, 0, 0, 0);
-    if reference {
-        return slow;
-    }
     let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
+    let op = XOp::of(i.op);
     // An operation that only computes a value for rd: with rd = x0, a nop.
     let value = |op| {
         if rd == 0 {
@@ -231,95 +217,29 @@ pub(crate) fn predecode(bits: u32, page_off: u64, reference: bool) -> Slot {
             slot(op, rd, rs1, rs2, imm)
         }
     };
-    // Loads into x0 still access memory (and may fault): generic path.
-    let load = |op| {
-        if rd == 0 {
-            slow
-        } else {
-            slot(op, rd, rs1, 0, imm)
-        }
-    };
     // IALIGN = 32: a jump or taken branch to a target that is not 4-byte
     // aligned raises a misaligned exception; the generic path handles it.
     let aligned = imm & 3 == 0;
-    let branch = |op| {
-        if aligned {
-            slot(op, 0, rs1, rs2, near(imm))
-        } else {
-            slow
-        }
-    };
-    match i.op {
-        Op::Lui => value(XOp::Li),
-        Op::Auipc => value(XOp::Auipc),
-        Op::Jal if !aligned => slow,
-        Op::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, near(imm)),
-        Op::Jal => slot(XOp::Jal, rd, 0, 0, near(imm)),
-        Op::Jalr if rd == 0 => slot(XOp::Jr, 0, rs1, 0, imm),
-        Op::Jalr => slot(XOp::Jalr, rd, rs1, 0, imm),
-        Op::Beq => branch(XOp::Beq),
-        Op::Bne => branch(XOp::Bne),
-        Op::Blt => branch(XOp::Blt),
-        Op::Bge => branch(XOp::Bge),
-        Op::Bltu => branch(XOp::Bltu),
-        Op::Bgeu => branch(XOp::Bgeu),
-        Op::Lb => load(XOp::Lb),
-        Op::Lh => load(XOp::Lh),
-        Op::Lw => load(XOp::Lw),
-        Op::Ld => load(XOp::Ld),
-        Op::Lbu => load(XOp::Lbu),
-        Op::Lhu => load(XOp::Lhu),
-        Op::Lwu => load(XOp::Lwu),
-        Op::Sb => slot(XOp::Sb, 0, rs1, rs2, imm),
-        Op::Sh => slot(XOp::Sh, 0, rs1, rs2, imm),
-        Op::Sw => slot(XOp::Sw, 0, rs1, rs2, imm),
-        Op::Sd => slot(XOp::Sd, 0, rs1, rs2, imm),
-        Op::Addi if rs1 == 0 => value(XOp::Li),
-        Op::Addi => value(XOp::Addi),
-        Op::Slti => value(XOp::Slti),
-        Op::Sltiu => value(XOp::Sltiu),
-        Op::Xori => value(XOp::Xori),
-        Op::Ori => value(XOp::Ori),
-        Op::Andi => value(XOp::Andi),
-        Op::Slli => value(XOp::Slli),
-        Op::Srli => value(XOp::Srli),
-        Op::Srai => value(XOp::Srai),
-        Op::Add => value(XOp::Add),
-        Op::Sub => value(XOp::Sub),
-        Op::Sll => value(XOp::Sll),
-        Op::Slt => value(XOp::Slt),
-        Op::Sltu => value(XOp::Sltu),
-        Op::Xor => value(XOp::Xor),
-        Op::Srl => value(XOp::Srl),
-        Op::Sra => value(XOp::Sra),
-        Op::Or => value(XOp::Or),
-        Op::And => value(XOp::And),
-        Op::Addiw => value(XOp::Addiw),
-        Op::Slliw => value(XOp::Slliw),
-        Op::Srliw => value(XOp::Srliw),
-        Op::Sraiw => value(XOp::Sraiw),
-        Op::Addw => value(XOp::Addw),
-        Op::Subw => value(XOp::Subw),
-        Op::Sllw => value(XOp::Sllw),
-        Op::Srlw => value(XOp::Srlw),
-        Op::Sraw => value(XOp::Sraw),
-        Op::Mul => value(XOp::Mul),
-        Op::Mulh => value(XOp::Mulh),
-        Op::Mulhsu => value(XOp::Mulhsu),
-        Op::Mulhu => value(XOp::Mulhu),
-        Op::Div => value(XOp::Div),
-        Op::Divu => value(XOp::Divu),
-        Op::Rem => value(XOp::Rem),
-        Op::Remu => value(XOp::Remu),
-        Op::Mulw => value(XOp::Mulw),
-        Op::Divw => value(XOp::Divw),
-        Op::Divuw => value(XOp::Divuw),
-        Op::Remw => value(XOp::Remw),
-        Op::Remuw => value(XOp::Remuw),
+    let s = match i.op.kind() {
+        Kind::Alu if i.op == Op::Addi && rs1 == 0 => value(XOp::Li),
+        Kind::Alu => value(op),
+        Kind::Lui => value(XOp::Li),
+        Kind::Auipc => value(op),
+        Kind::Jal if !aligned => slow,
+        Kind::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, near(imm)),
+        Kind::Jal => slot(op, rd, 0, 0, near(imm)),
+        Kind::Jalr if rd == 0 => slot(XOp::Jr, 0, rs1, 0, imm),
+        Kind::Jalr => slot(op, rd, rs1, 0, imm),
+        Kind::Branch if aligned => slot(op, 0, rs1, rs2, near(imm)),
+        // Loads into x0 still access memory (and may fault): generic path.
+        Kind::Load { .. } if rd != 0 => slot(op, rd, rs1, 0, imm),
+        Kind::Store { .. } => slot(op, 0, rs1, rs2, imm),
         // Ordering is trivially satisfied by one in-order hart.
-        Op::Fence => slot(XOp::Nop, 0, 0, 0, 0),
+        Kind::Fence => slot(XOp::Nop, 0, 0, 0, 0),
         _ => slow,
-    }
+    };
+    debug_assert!(s.op.runs_fast() || s.op == XOp::Slow);
+    s
 }
 
 /// The cache: slots of all cached pages in one `Vec`, and for each RAM page

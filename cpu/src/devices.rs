@@ -1,4 +1,4 @@
-//! The devices of MACHINE.md: a 16550A UART and QEMU's `sifive_test`
+//! The devices of book/src/machine.md: a 16550A UART and QEMU's `sifive_test`
 //! finisher, and [`NativeDevices`], the bus that puts them at their physical
 //! addresses for the native machine.
 //!
@@ -9,13 +9,11 @@
 //! there": the hart (or the monitor) raises an access fault.
 //!
 //! QEMU 7.2's `virt` board with OpenSBI is the reference for every detail
-//! MACHINE.md leaves open; each such choice says so where it is made.
+//! book/src/machine.md leaves open; each such choice says so where it is made.
 
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::Write;
-
-use crate::hart::Devices;
 
 /// Physical base of the test finisher (QEMU `sifive_test`).
 pub const FINISHER_BASE: u64 = 0x0010_0000;
@@ -26,6 +24,30 @@ pub const UART_BASE: u64 = 0x1000_0000;
 /// Size of the UART's window in the memory map. Only offsets 0..8 answer
 /// (QEMU maps an 8-byte region there); the rest of the window faults.
 pub const UART_SIZE: u64 = 0x100;
+
+/// Memory-mapped devices: every physical address outside RAM.
+///
+/// `None` means nothing answers at that address: an access fault.
+pub trait Devices {
+    /// Loads `size` (1, 2, 4 or 8) bytes from device address `pa`.
+    fn load(&mut self, pa: u64, size: u8) -> Option<u64>;
+    /// Stores `size` bytes; `Some(true)` asks the run loop to return
+    /// `Exit::Device` once the instruction has retired.
+    fn store(&mut self, pa: u64, size: u8, value: u64) -> Option<bool>;
+}
+
+/// No devices at all: every access outside RAM faults (the monitor's view).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoDevices;
+
+impl Devices for NoDevices {
+    fn load(&mut self, _pa: u64, _size: u8) -> Option<u64> {
+        None
+    }
+    fn store(&mut self, _pa: u64, _size: u8, _value: u64) -> Option<bool> {
+        None
+    }
+}
 
 // ---------------------------------------------------------------------------
 // How a guest ends
@@ -145,40 +167,6 @@ impl Write for SharedBuffer {
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
-    }
-}
-
-/// A writer that starts every line with a prefix (e.g. `[guest1] `), so the
-/// consoles of several guests can share one terminal and stay readable.
-pub struct LinePrefixer<W: Write> {
-    inner: W,
-    prefix: Vec<u8>,
-    at_line_start: bool,
-}
-
-impl<W: Write> LinePrefixer<W> {
-    pub fn new(inner: W, prefix: impl Into<Vec<u8>>) -> LinePrefixer<W> {
-        LinePrefixer {
-            inner,
-            prefix: prefix.into(),
-            at_line_start: true,
-        }
-    }
-}
-
-impl<W: Write> Write for LinePrefixer<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        for line in buf.split_inclusive(|&b| b == b'\n') {
-            if self.at_line_start {
-                self.inner.write_all(&self.prefix)?;
-            }
-            self.inner.write_all(line)?;
-            self.at_line_start = line.ends_with(b"\n");
-        }
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -408,7 +396,7 @@ const RX_FIFO_LEN: usize = 16;
 
 /// A 16550A UART as QEMU models it (`hw/char/serial.c`), with transmission
 /// that completes at once (THRE and TEMT always set) and no interrupt line
-/// (MACHINE.md has no PLIC): IIR still tells what *would* interrupt.
+/// (book/src/machine.md has no PLIC): IIR still tells what *would* interrupt.
 ///
 /// Reset state is what a guest sees on QEMU after OpenSBI set the UART up:
 /// 8N1 (LCR = 0x03), FIFOs enabled (IIR = 0xc1), MCR = 0, IER = 0,
@@ -748,7 +736,7 @@ impl Finisher {
 // The native bus
 // ---------------------------------------------------------------------------
 
-/// The devices of the native machine at their MACHINE.md addresses; every
+/// The devices of the native machine at their book/src/machine.md addresses; every
 /// other address outside RAM faults.
 #[derive(Debug)]
 pub struct NativeDevices {
@@ -771,6 +759,33 @@ impl NativeDevices {
     pub fn ended(&self) -> Option<Ended> {
         self.finisher.ended().or(self.sbi_ended)
     }
+
+    /// The devices' state, without the console's host ends.
+    pub fn state(&self) -> DeviceState {
+        DeviceState {
+            uart: self.uart.state(),
+            finisher: self.finisher,
+            sbi_ended: self.sbi_ended,
+        }
+    }
+
+    /// Puts saved state back.
+    pub fn set_state(&mut self, state: &DeviceState) {
+        self.uart.set_state(&state.uart);
+        self.finisher = state.finisher;
+        self.sbi_ended = state.sbi_ended;
+    }
+}
+
+/// What [`NativeDevices::state`] saves: every register and FIFO of every
+/// device, and the input bytes taken from the host but not yet read by the
+/// guest ([`UartState`]), so that going back to it and running again reads
+/// the same input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceState {
+    pub uart: UartState,
+    pub finisher: Finisher,
+    pub sbi_ended: Option<Ended>,
 }
 
 /// Splits a physical address into (device window base, offset).
@@ -1056,14 +1071,5 @@ mod tests {
         assert_eq!(bus.load(FINISHER_BASE, 4), Some(0));
         assert_eq!(bus.store(FINISHER_BASE, 4, 0x0003_3333), Some(true));
         assert_eq!(bus.ended().map(|e| e.code), Some(3));
-    }
-
-    #[test]
-    fn line_prefixer_marks_each_line() {
-        let buf = SharedBuffer::new();
-        let mut w = LinePrefixer::new(buf.clone(), "[g1] ");
-        w.write_all(b"one\ntw").unwrap();
-        w.write_all(b"o\n\nthree").unwrap();
-        assert_eq!(buf.contents(), b"[g1] one\n[g1] two\n[g1] \n[g1] three");
     }
 }

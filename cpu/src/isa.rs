@@ -16,6 +16,17 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+/// A fence of everything, as the instruction with no operands does it (a
+/// hart's cached copies of memory that the two fences drop; the SBI's
+/// remote fences ask a hart for one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// `fence.i`: instruction fetches see earlier stores.
+    FenceI,
+    /// `sfence.vma`: cached address translations go.
+    SfenceVma,
+}
+
 /// How an instruction's operands are laid out in its encoding and written in
 /// assembly. One variant per operand shape, shared by decode, encode,
 /// disassembly and assembly.
@@ -80,10 +91,221 @@ pub struct Spec {
     /// ... and the value they must have.
     pub matches: u32,
     pub ext: Ext,
+    /// How it runs.
+    pub kind: Kind,
+}
+
+/// How an instruction runs: what the executors (the reference executor,
+/// the fast loop, the translator) and the monitor share about it, so that
+/// each is derived from the table rather than listing instructions again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `rd = alu(op, x[rs1], x[rs2])` for format R, `alu(op, x[rs1],
+    /// imm)` otherwise (`exec::alu` holds the operations).
+    Alu,
+    /// `rd = imm`.
+    Lui,
+    /// `rd = pc + imm`.
+    Auipc,
+    /// `rd = pc + 4`, jump to `pc + imm`.
+    Jal,
+    /// `rd = pc + 4`, jump to `(x[rs1] + imm) & !1`.
+    Jalr,
+    /// Jump to `pc + imm` if `exec::taken(op, x[rs1], x[rs2])`.
+    Branch,
+    /// `rd` = the `size` bytes at `x[rs1] + imm`, sign- or zero-extended.
+    Load { size: u8, signed: bool },
+    /// The low `size` bytes of `x[rs2]` to `x[rs1] + imm`.
+    Store { size: u8 },
+    /// Memory ordering: nothing to do on one in-order hart.
+    Fence,
+    /// `fence.i`: decoded instructions may be stale.
+    FenceI,
+    /// LR/SC and AMOs (the A extension).
+    Atomic,
+    /// Zicsr.
+    Csr,
+    /// `ecall`, `ebreak` and the privileged instructions.
+    System,
+}
+
+impl Kind {
+    /// The width and signedness of a load, or the width of a store.
+    pub fn memory(self) -> Option<(u8, bool)> {
+        match self {
+            Kind::Load { size, signed } => Some((size, signed)),
+            Kind::Store { size } => Some((size, false)),
+            _ => None,
+        }
+    }
+}
+
+/// Every instruction, one row each: `Op "mnemonic" Format Ext mask match
+/// Kind`. Whoever needs the whole table invokes `isa_rows!(their_macro)`,
+/// which calls `their_macro! { rows }`: the table here ([`TABLE`], [`Op`]),
+/// the decode cache's operations (`XOp`, one per row plus the refinements
+/// it adds) and the fast loop's dispatch are all made from these rows.
+///
+/// To add an instruction: add its row here (its encoding, and the [`Kind`]
+/// saying how it runs), its semantics (`exec.rs`: for an [`Kind::Alu`] row
+/// one arm of `alu`, for a [`Kind::Branch`] row one of `taken`; loads and
+/// stores need nothing beyond the row),
+/// and its translation to host code (`jit/translate.rs`, or it stops
+/// translated code and the fast loop takes over). The book's appendix
+/// "Adding an instruction" walks through it.
+macro_rules! isa_rows {
+    ($cb:ident $($pre:tt)*) => {
+        $cb! {
+            $($pre)*
+            // RV64I: upper immediates and jumps
+            Lui     "lui"     U       I 0x0000_007f 0x0000_0037 Lui;
+            Auipc   "auipc"   U       I 0x0000_007f 0x0000_0017 Auipc;
+            Jal     "jal"     J       I 0x0000_007f 0x0000_006f Jal;
+            Jalr    "jalr"    Jalr    I 0x0000_707f 0x0000_0067 Jalr;
+            // branches
+            Beq     "beq"     B       I 0x0000_707f 0x0000_0063 Branch;
+            Bne     "bne"     B       I 0x0000_707f 0x0000_1063 Branch;
+            Blt     "blt"     B       I 0x0000_707f 0x0000_4063 Branch;
+            Bge     "bge"     B       I 0x0000_707f 0x0000_5063 Branch;
+            Bltu    "bltu"    B       I 0x0000_707f 0x0000_6063 Branch;
+            Bgeu    "bgeu"    B       I 0x0000_707f 0x0000_7063 Branch;
+            // loads and stores
+            Lb      "lb"      Load    I 0x0000_707f 0x0000_0003 Load(1, true);
+            Lh      "lh"      Load    I 0x0000_707f 0x0000_1003 Load(2, true);
+            Lw      "lw"      Load    I 0x0000_707f 0x0000_2003 Load(4, true);
+            Ld      "ld"      Load    I 0x0000_707f 0x0000_3003 Load(8, true);
+            Lbu     "lbu"     Load    I 0x0000_707f 0x0000_4003 Load(1, false);
+            Lhu     "lhu"     Load    I 0x0000_707f 0x0000_5003 Load(2, false);
+            Lwu     "lwu"     Load    I 0x0000_707f 0x0000_6003 Load(4, false);
+            Sb      "sb"      S       I 0x0000_707f 0x0000_0023 Store(1);
+            Sh      "sh"      S       I 0x0000_707f 0x0000_1023 Store(2);
+            Sw      "sw"      S       I 0x0000_707f 0x0000_2023 Store(4);
+            Sd      "sd"      S       I 0x0000_707f 0x0000_3023 Store(8);
+            // register-immediate
+            Addi    "addi"    I       I 0x0000_707f 0x0000_0013 Alu;
+            Slti    "slti"    I       I 0x0000_707f 0x0000_2013 Alu;
+            Sltiu   "sltiu"   I       I 0x0000_707f 0x0000_3013 Alu;
+            Xori    "xori"    I       I 0x0000_707f 0x0000_4013 Alu;
+            Ori     "ori"     I       I 0x0000_707f 0x0000_6013 Alu;
+            Andi    "andi"    I       I 0x0000_707f 0x0000_7013 Alu;
+            Slli    "slli"    Shift64 I 0xfc00_707f 0x0000_1013 Alu;
+            Srli    "srli"    Shift64 I 0xfc00_707f 0x0000_5013 Alu;
+            Srai    "srai"    Shift64 I 0xfc00_707f 0x4000_5013 Alu;
+            // register-register
+            Add     "add"     R       I 0xfe00_707f 0x0000_0033 Alu;
+            Sub     "sub"     R       I 0xfe00_707f 0x4000_0033 Alu;
+            Sll     "sll"     R       I 0xfe00_707f 0x0000_1033 Alu;
+            Slt     "slt"     R       I 0xfe00_707f 0x0000_2033 Alu;
+            Sltu    "sltu"    R       I 0xfe00_707f 0x0000_3033 Alu;
+            Xor     "xor"     R       I 0xfe00_707f 0x0000_4033 Alu;
+            Srl     "srl"     R       I 0xfe00_707f 0x0000_5033 Alu;
+            Sra     "sra"     R       I 0xfe00_707f 0x4000_5033 Alu;
+            Or      "or"      R       I 0xfe00_707f 0x0000_6033 Alu;
+            And     "and"     R       I 0xfe00_707f 0x0000_7033 Alu;
+            // RV64I word operations
+            Addiw   "addiw"   I       I 0x0000_707f 0x0000_001b Alu;
+            Slliw   "slliw"   Shift32 I 0xfe00_707f 0x0000_101b Alu;
+            Srliw   "srliw"   Shift32 I 0xfe00_707f 0x0000_501b Alu;
+            Sraiw   "sraiw"   Shift32 I 0xfe00_707f 0x4000_501b Alu;
+            Addw    "addw"    R       I 0xfe00_707f 0x0000_003b Alu;
+            Subw    "subw"    R       I 0xfe00_707f 0x4000_003b Alu;
+            Sllw    "sllw"    R       I 0xfe00_707f 0x0000_103b Alu;
+            Srlw    "srlw"    R       I 0xfe00_707f 0x0000_503b Alu;
+            Sraw    "sraw"    R       I 0xfe00_707f 0x4000_503b Alu;
+            // memory ordering and the environment
+            Fence   "fence"   Fence   I 0x0000_707f 0x0000_000f Fence;
+            Ecall   "ecall"   None    I 0xffff_ffff 0x0000_0073 System;
+            Ebreak  "ebreak"  None    I 0xffff_ffff 0x0010_0073 System;
+            // Zifencei (rd, rs1 and imm are reserved and ignored)
+            FenceI  "fence.i" None    Zifencei 0x0000_707f 0x0000_100f FenceI;
+            // M
+            Mul     "mul"     R       M 0xfe00_707f 0x0200_0033 Alu;
+            Mulh    "mulh"    R       M 0xfe00_707f 0x0200_1033 Alu;
+            Mulhsu  "mulhsu"  R       M 0xfe00_707f 0x0200_2033 Alu;
+            Mulhu   "mulhu"   R       M 0xfe00_707f 0x0200_3033 Alu;
+            Div     "div"     R       M 0xfe00_707f 0x0200_4033 Alu;
+            Divu    "divu"    R       M 0xfe00_707f 0x0200_5033 Alu;
+            Rem     "rem"     R       M 0xfe00_707f 0x0200_6033 Alu;
+            Remu    "remu"    R       M 0xfe00_707f 0x0200_7033 Alu;
+            Mulw    "mulw"    R       M 0xfe00_707f 0x0200_003b Alu;
+            Divw    "divw"    R       M 0xfe00_707f 0x0200_403b Alu;
+            Divuw   "divuw"   R       M 0xfe00_707f 0x0200_503b Alu;
+            Remw    "remw"    R       M 0xfe00_707f 0x0200_603b Alu;
+            Remuw   "remuw"   R       M 0xfe00_707f 0x0200_703b Alu;
+            // A, word
+            LrW      "lr.w"      Lr  A 0xf9f0_707f 0x1000_202f Atomic;
+            ScW      "sc.w"      Amo A 0xf800_707f 0x1800_202f Atomic;
+            AmoswapW "amoswap.w" Amo A 0xf800_707f 0x0800_202f Atomic;
+            AmoaddW  "amoadd.w"  Amo A 0xf800_707f 0x0000_202f Atomic;
+            AmoxorW  "amoxor.w"  Amo A 0xf800_707f 0x2000_202f Atomic;
+            AmoandW  "amoand.w"  Amo A 0xf800_707f 0x6000_202f Atomic;
+            AmoorW   "amoor.w"   Amo A 0xf800_707f 0x4000_202f Atomic;
+            AmominW  "amomin.w"  Amo A 0xf800_707f 0x8000_202f Atomic;
+            AmomaxW  "amomax.w"  Amo A 0xf800_707f 0xa000_202f Atomic;
+            AmominuW "amominu.w" Amo A 0xf800_707f 0xc000_202f Atomic;
+            AmomaxuW "amomaxu.w" Amo A 0xf800_707f 0xe000_202f Atomic;
+            // A, doubleword
+            LrD      "lr.d"      Lr  A 0xf9f0_707f 0x1000_302f Atomic;
+            ScD      "sc.d"      Amo A 0xf800_707f 0x1800_302f Atomic;
+            AmoswapD "amoswap.d" Amo A 0xf800_707f 0x0800_302f Atomic;
+            AmoaddD  "amoadd.d"  Amo A 0xf800_707f 0x0000_302f Atomic;
+            AmoxorD  "amoxor.d"  Amo A 0xf800_707f 0x2000_302f Atomic;
+            AmoandD  "amoand.d"  Amo A 0xf800_707f 0x6000_302f Atomic;
+            AmoorD   "amoor.d"   Amo A 0xf800_707f 0x4000_302f Atomic;
+            AmominD  "amomin.d"  Amo A 0xf800_707f 0x8000_302f Atomic;
+            AmomaxD  "amomax.d"  Amo A 0xf800_707f 0xa000_302f Atomic;
+            AmominuD "amominu.d" Amo A 0xf800_707f 0xc000_302f Atomic;
+            AmomaxuD "amomaxu.d" Amo A 0xf800_707f 0xe000_302f Atomic;
+            // Zicsr
+            Csrrw   "csrrw"   Csr   Zicsr 0x0000_707f 0x0000_1073 Csr;
+            Csrrs   "csrrs"   Csr   Zicsr 0x0000_707f 0x0000_2073 Csr;
+            Csrrc   "csrrc"   Csr   Zicsr 0x0000_707f 0x0000_3073 Csr;
+            Csrrwi  "csrrwi"  CsrI  Zicsr 0x0000_707f 0x0000_5073 Csr;
+            Csrrsi  "csrrsi"  CsrI  Zicsr 0x0000_707f 0x0000_6073 Csr;
+            Csrrci  "csrrci"  CsrI  Zicsr 0x0000_707f 0x0000_7073 Csr;
+            // privileged
+            Sret      "sret"       None      Priv 0xffff_ffff 0x1020_0073 System;
+            Mret      "mret"       None      Priv 0xffff_ffff 0x3020_0073 System;
+            Wfi       "wfi"        None      Priv 0xffff_ffff 0x1050_0073 System;
+            SfenceVma "sfence.vma" SfenceVma Priv 0xfe00_7fff 0x1200_0073 System;
+        }
+    };
+}
+
+/// Calls `$cb! { rows }` with the rows the fast paths run (the kinds
+/// [`Kind::Alu`], `Auipc`, `Jal`, `Jalr`, `Branch`, `Load`, `Store`), each
+/// as `Op Format Kind;` (`Load(1, true)` and `Store(4)` keep their
+/// arguments). The decode cache's operations and the fast loop's dispatch
+/// are made from these.
+macro_rules! fast_rows {
+    ($cb:ident) => {
+        isa_rows! { fast_rows @munch $cb [] }
+    };
+    (@munch $cb:ident [$($acc:tt)*]) => {
+        $cb! { $($acc)* }
+    };
+    (@munch $cb:ident [$($acc:tt)*] $op:ident $name:literal $fmt:ident $ext:ident $mask:literal
+        $matches:literal $kind:ident $(($($arg:literal),*))?; $($rest:tt)*) => {
+        fast_rows! { @keep $kind $cb [$($acc)*] [$op $fmt $kind $(($($arg),*))?;] $($rest)* }
+    };
+    (@keep Alu $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Auipc $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Jal $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Jalr $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Branch $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Load $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep Store $($t:tt)*) => { fast_rows! { @take $($t)* } };
+    (@keep $other:ident $cb:ident [$($acc:tt)*] [$($row:tt)*] $($rest:tt)*) => {
+        fast_rows! { @munch $cb [$($acc)*] $($rest)* }
+    };
+    (@take $cb:ident [$($acc:tt)*] [$($row:tt)*] $($rest:tt)*) => {
+        fast_rows! { @munch $cb [$($acc)* $($row)*] $($rest)* }
+    };
 }
 
 macro_rules! instructions {
-    ($( $op:ident $name:literal $fmt:ident $ext:ident $mask:literal $matches:literal; )*) => {
+    ($( $op:ident $name:literal $fmt:ident $ext:ident $mask:literal $matches:literal
+        $kind:ident $(($($arg:literal),*))?; )*) => {
         /// An operation: one per row of [`TABLE`], in table order.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[repr(u8)]
@@ -98,124 +320,29 @@ macro_rules! instructions {
                 mask: $mask,
                 matches: $matches,
                 ext: Ext::$ext,
+                kind: kind!($kind $(($($arg),*))?),
             }, )*
         ];
     };
 }
 
-instructions! {
-    // RV64I: upper immediates and jumps
-    Lui     "lui"     U       I 0x0000_007f 0x0000_0037;
-    Auipc   "auipc"   U       I 0x0000_007f 0x0000_0017;
-    Jal     "jal"     J       I 0x0000_007f 0x0000_006f;
-    Jalr    "jalr"    Jalr    I 0x0000_707f 0x0000_0067;
-    // branches
-    Beq     "beq"     B       I 0x0000_707f 0x0000_0063;
-    Bne     "bne"     B       I 0x0000_707f 0x0000_1063;
-    Blt     "blt"     B       I 0x0000_707f 0x0000_4063;
-    Bge     "bge"     B       I 0x0000_707f 0x0000_5063;
-    Bltu    "bltu"    B       I 0x0000_707f 0x0000_6063;
-    Bgeu    "bgeu"    B       I 0x0000_707f 0x0000_7063;
-    // loads and stores
-    Lb      "lb"      Load    I 0x0000_707f 0x0000_0003;
-    Lh      "lh"      Load    I 0x0000_707f 0x0000_1003;
-    Lw      "lw"      Load    I 0x0000_707f 0x0000_2003;
-    Ld      "ld"      Load    I 0x0000_707f 0x0000_3003;
-    Lbu     "lbu"     Load    I 0x0000_707f 0x0000_4003;
-    Lhu     "lhu"     Load    I 0x0000_707f 0x0000_5003;
-    Lwu     "lwu"     Load    I 0x0000_707f 0x0000_6003;
-    Sb      "sb"      S       I 0x0000_707f 0x0000_0023;
-    Sh      "sh"      S       I 0x0000_707f 0x0000_1023;
-    Sw      "sw"      S       I 0x0000_707f 0x0000_2023;
-    Sd      "sd"      S       I 0x0000_707f 0x0000_3023;
-    // register-immediate
-    Addi    "addi"    I       I 0x0000_707f 0x0000_0013;
-    Slti    "slti"    I       I 0x0000_707f 0x0000_2013;
-    Sltiu   "sltiu"   I       I 0x0000_707f 0x0000_3013;
-    Xori    "xori"    I       I 0x0000_707f 0x0000_4013;
-    Ori     "ori"     I       I 0x0000_707f 0x0000_6013;
-    Andi    "andi"    I       I 0x0000_707f 0x0000_7013;
-    Slli    "slli"    Shift64 I 0xfc00_707f 0x0000_1013;
-    Srli    "srli"    Shift64 I 0xfc00_707f 0x0000_5013;
-    Srai    "srai"    Shift64 I 0xfc00_707f 0x4000_5013;
-    // register-register
-    Add     "add"     R       I 0xfe00_707f 0x0000_0033;
-    Sub     "sub"     R       I 0xfe00_707f 0x4000_0033;
-    Sll     "sll"     R       I 0xfe00_707f 0x0000_1033;
-    Slt     "slt"     R       I 0xfe00_707f 0x0000_2033;
-    Sltu    "sltu"    R       I 0xfe00_707f 0x0000_3033;
-    Xor     "xor"     R       I 0xfe00_707f 0x0000_4033;
-    Srl     "srl"     R       I 0xfe00_707f 0x0000_5033;
-    Sra     "sra"     R       I 0xfe00_707f 0x4000_5033;
-    Or      "or"      R       I 0xfe00_707f 0x0000_6033;
-    And     "and"     R       I 0xfe00_707f 0x0000_7033;
-    // RV64I word operations
-    Addiw   "addiw"   I       I 0x0000_707f 0x0000_001b;
-    Slliw   "slliw"   Shift32 I 0xfe00_707f 0x0000_101b;
-    Srliw   "srliw"   Shift32 I 0xfe00_707f 0x0000_501b;
-    Sraiw   "sraiw"   Shift32 I 0xfe00_707f 0x4000_501b;
-    Addw    "addw"    R       I 0xfe00_707f 0x0000_003b;
-    Subw    "subw"    R       I 0xfe00_707f 0x4000_003b;
-    Sllw    "sllw"    R       I 0xfe00_707f 0x0000_103b;
-    Srlw    "srlw"    R       I 0xfe00_707f 0x0000_503b;
-    Sraw    "sraw"    R       I 0xfe00_707f 0x4000_503b;
-    // memory ordering and the environment
-    Fence   "fence"   Fence   I 0x0000_707f 0x0000_000f;
-    Ecall   "ecall"   None    I 0xffff_ffff 0x0000_0073;
-    Ebreak  "ebreak"  None    I 0xffff_ffff 0x0010_0073;
-    // Zifencei (rd, rs1 and imm are reserved and ignored)
-    FenceI  "fence.i" None    Zifencei 0x0000_707f 0x0000_100f;
-    // M
-    Mul     "mul"     R       M 0xfe00_707f 0x0200_0033;
-    Mulh    "mulh"    R       M 0xfe00_707f 0x0200_1033;
-    Mulhsu  "mulhsu"  R       M 0xfe00_707f 0x0200_2033;
-    Mulhu   "mulhu"   R       M 0xfe00_707f 0x0200_3033;
-    Div     "div"     R       M 0xfe00_707f 0x0200_4033;
-    Divu    "divu"    R       M 0xfe00_707f 0x0200_5033;
-    Rem     "rem"     R       M 0xfe00_707f 0x0200_6033;
-    Remu    "remu"    R       M 0xfe00_707f 0x0200_7033;
-    Mulw    "mulw"    R       M 0xfe00_707f 0x0200_003b;
-    Divw    "divw"    R       M 0xfe00_707f 0x0200_403b;
-    Divuw   "divuw"   R       M 0xfe00_707f 0x0200_503b;
-    Remw    "remw"    R       M 0xfe00_707f 0x0200_603b;
-    Remuw   "remuw"   R       M 0xfe00_707f 0x0200_703b;
-    // A, word
-    LrW      "lr.w"      Lr  A 0xf9f0_707f 0x1000_202f;
-    ScW      "sc.w"      Amo A 0xf800_707f 0x1800_202f;
-    AmoswapW "amoswap.w" Amo A 0xf800_707f 0x0800_202f;
-    AmoaddW  "amoadd.w"  Amo A 0xf800_707f 0x0000_202f;
-    AmoxorW  "amoxor.w"  Amo A 0xf800_707f 0x2000_202f;
-    AmoandW  "amoand.w"  Amo A 0xf800_707f 0x6000_202f;
-    AmoorW   "amoor.w"   Amo A 0xf800_707f 0x4000_202f;
-    AmominW  "amomin.w"  Amo A 0xf800_707f 0x8000_202f;
-    AmomaxW  "amomax.w"  Amo A 0xf800_707f 0xa000_202f;
-    AmominuW "amominu.w" Amo A 0xf800_707f 0xc000_202f;
-    AmomaxuW "amomaxu.w" Amo A 0xf800_707f 0xe000_202f;
-    // A, doubleword
-    LrD      "lr.d"      Lr  A 0xf9f0_707f 0x1000_302f;
-    ScD      "sc.d"      Amo A 0xf800_707f 0x1800_302f;
-    AmoswapD "amoswap.d" Amo A 0xf800_707f 0x0800_302f;
-    AmoaddD  "amoadd.d"  Amo A 0xf800_707f 0x0000_302f;
-    AmoxorD  "amoxor.d"  Amo A 0xf800_707f 0x2000_302f;
-    AmoandD  "amoand.d"  Amo A 0xf800_707f 0x6000_302f;
-    AmoorD   "amoor.d"   Amo A 0xf800_707f 0x4000_302f;
-    AmominD  "amomin.d"  Amo A 0xf800_707f 0x8000_302f;
-    AmomaxD  "amomax.d"  Amo A 0xf800_707f 0xa000_302f;
-    AmominuD "amominu.d" Amo A 0xf800_707f 0xc000_302f;
-    AmomaxuD "amomaxu.d" Amo A 0xf800_707f 0xe000_302f;
-    // Zicsr
-    Csrrw   "csrrw"   Csr   Zicsr 0x0000_707f 0x0000_1073;
-    Csrrs   "csrrs"   Csr   Zicsr 0x0000_707f 0x0000_2073;
-    Csrrc   "csrrc"   Csr   Zicsr 0x0000_707f 0x0000_3073;
-    Csrrwi  "csrrwi"  CsrI  Zicsr 0x0000_707f 0x0000_5073;
-    Csrrsi  "csrrsi"  CsrI  Zicsr 0x0000_707f 0x0000_6073;
-    Csrrci  "csrrci"  CsrI  Zicsr 0x0000_707f 0x0000_7073;
-    // privileged
-    Sret      "sret"       None      Priv 0xffff_ffff 0x1020_0073;
-    Mret      "mret"       None      Priv 0xffff_ffff 0x3020_0073;
-    Wfi       "wfi"        None      Priv 0xffff_ffff 0x1050_0073;
-    SfenceVma "sfence.vma" SfenceVma Priv 0xfe00_7fff 0x1200_0073;
+/// A row's [`Kind`] from its table spelling (`Load(1, true)` and so on).
+macro_rules! kind {
+    (Load($size:literal, $signed:literal)) => {
+        Kind::Load {
+            size: $size,
+            signed: $signed,
+        }
+    };
+    (Store($size:literal)) => {
+        Kind::Store { size: $size }
+    };
+    ($kind:ident) => {
+        Kind::$kind
+    };
 }
+
+isa_rows!(instructions);
 
 /// A decoded instruction: the operation and its operand fields, unpacked.
 ///
@@ -253,6 +380,12 @@ impl Op {
 
     pub fn format(self) -> Format {
         self.spec().format
+    }
+
+    /// How it runs.
+    #[inline]
+    pub fn kind(self) -> Kind {
+        self.spec().kind
     }
 
     /// Finds an operation by its base mnemonic (`"amoadd.w"`, not

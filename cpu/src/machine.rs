@@ -1,7 +1,7 @@
-//! The native machine: one hart, the devices of MACHINE.md, and the
+//! The native machine: one hart, the devices of book/src/machine.md, and the
 //! supervisor execution environment (SEE) that plays M-mode firmware.
 //!
-//! The guest runs in real S-mode. The SEE sets up MACHINE.md's "State at
+//! The guest runs in real S-mode. The SEE sets up book/src/machine.md's "State at
 //! entry", delegates every exception but an S-mode `ecall` and every S-level
 //! interrupt to the guest, and then drives the hart as a visible state
 //! machine (as Firecracker's `vcpu.rs` does):
@@ -11,62 +11,27 @@
 //! ```
 //!
 //! with one small free function per exit reason, each unit-tested with a
-//! synthetic exit. The result of a run is a [`RunReport`]: how the guest
-//! ended (or why it was stopped) and what it cost.
+//! synthetic exit, returning a [`Flow`] the loop acts on. One turn of the
+//! loop is [`Machine::step`], public so that a debugger can run the machine
+//! an exit (or one instruction) at a time and see which handler ran;
+//! [`Machine::run`] is the loop itself. The result of a run is a
+//! [`RunReport`]: how the guest ended (or why it was stopped) and what it
+//! cost.
 
 use std::fmt;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
-use crate::devices::{Console, Ended, NativeDevices};
-use crate::hart::{Csrs, Digest, Exit, Hart, Priv};
+use crate::devices::{Console, DeviceState, Ended, NativeDevices};
+use crate::hart::{Digest, Exit, Hart, HartStats, Priv};
 use crate::image::Image;
+use crate::port::{HartPort, PhysAddr};
+use crate::privileged::Sleep;
 use crate::sbi::{self, Fence, SbiCall, SbiEnv, SbiRet};
 use crate::storm::Storm;
 use crate::trap::{Exception, Interrupt, Trap};
 
-/// What the SEE needs from a hart: the subset of `cpu::hart::Hart`'s API
-/// (ARCHITECTURE.md) that M-mode firmware touches. `Hart` implements it;
-/// tests implement it with a scripted hart that returns synthetic exits.
-pub trait SeeHart {
-    /// Runs guest code until an exit (see [`Exit`]).
-    fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit;
-    /// The integer registers (`x[0]` reads 0).
-    fn regs(&self) -> &[u64; 32];
-    fn regs_mut(&mut self) -> &mut [u64; 32];
-    fn pc(&self) -> u64;
-    fn set_pc(&mut self, pc: u64);
-    fn privilege(&self) -> Priv;
-    fn set_privilege(&mut self, privilege: Priv);
-    fn csrs(&self) -> &Csrs;
-    fn csrs_mut(&mut self) -> &mut Csrs;
-    /// The timer deadline in `time` units; `u64::MAX` = none.
-    fn timecmp(&self) -> u64;
-    fn set_timecmp(&mut self, time: u64);
-    /// `time` (10 MHz, deterministic: retired instructions / 10 + sleeps).
-    fn time(&self) -> u64;
-    /// Moves virtual time forward (a `wfi` that sleeps).
-    fn sleep_until(&mut self, time: u64);
-    /// Retired instructions.
-    fn instret(&self) -> u64;
-    fn digest(&self) -> Digest;
-    fn set_digest(&mut self, on: bool);
-    fn set_trace_insns(&mut self, on: bool);
-    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool;
-    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool;
-    fn ram_range(&self) -> Range<u64>;
-    /// A `fence.i` or `sfence.vma` of everything, as the instruction does
-    /// it, for the SBI's remote fences (RFENCE) on this hart.
-    fn fence(&mut self, fence: Fence);
-    /// How many traps the hart took, by cause (all of them, delegated or
-    /// not), for `--stats`. Causes that never happened may be left out.
-    fn trap_counts(&self) -> Vec<TrapCount>;
-    /// Pages of guest code translated to host code so far, for `--stats`
-    /// (0 for a hart that only interprets).
-    fn translated_pages(&self) -> u64 {
-        0
-    }
-}
+pub use crate::privileged::{MCOUNTEREN, MEDELEG, MIDELEG};
 
 /// How many times one trap cause happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +40,32 @@ pub struct TrapCount {
     pub cause: u64,
     pub name: &'static str,
     pub count: u64,
+}
+
+impl TrapCount {
+    /// The causes that happened, from what a hart counted.
+    pub fn of(stats: &HartStats) -> Vec<TrapCount> {
+        let exceptions = Exception::ALL.iter().map(|&e| TrapCount {
+            cause: e.code(),
+            name: e.name(),
+            count: stats.exceptions[e.code() as usize],
+        });
+        let interrupts = [
+            Interrupt::SupervisorSoftware,
+            Interrupt::SupervisorTimer,
+            Interrupt::SupervisorExternal,
+        ]
+        .into_iter()
+        .map(|i| TrapCount {
+            cause: Trap::Interrupt(i).cause_bits(),
+            name: i.name(),
+            count: stats.interrupts[i.code() as usize],
+        });
+        exceptions
+            .chain(interrupts)
+            .filter(|t| t.count > 0)
+            .collect()
+    }
 }
 
 /// Why the SEE stopped a guest that did not end by itself.
@@ -227,84 +218,83 @@ impl RunReport {
 pub const SLICE: u64 = 1 << 20;
 
 /// The native machine: a hart, its devices, and the SEE.
-pub struct Machine<H: SeeHart> {
+pub struct Machine<H: HartPort = Hart> {
     pub hart: H,
     pub devices: NativeDevices,
     /// Stop after this many retired instructions; 0 = no limit.
     pub max_instructions: u64,
+    /// How the run ended, once it has: the machine runs no further.
+    pub outcome: Option<Outcome>,
 }
 
-/// Every exception is delegated to S-mode except an `ecall` from S-mode
-/// (an SBI call, answered by the SEE) and from M-mode (no guest runs there).
-pub const MEDELEG: u64 = {
-    let mut bits = 0;
-    let mut i = 0;
-    while i < Exception::ALL.len() {
-        bits |= 1 << Exception::ALL[i] as u64;
-        i += 1;
-    }
-    bits & !(1 << Exception::EcallFromS as u64) & !(1 << Exception::EcallFromM as u64)
-};
+/// Which of the firmware's handlers answered an exit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Handler {
+    SbiCall,
+    UnexpectedTrap,
+    Wfi,
+    Budget,
+    Device,
+    TrapStorm,
+    Breakpoint,
+}
 
-/// Every S-level interrupt is delegated: SSIP, STIP, SEIP.
-pub const MIDELEG: u64 = (1 << Interrupt::SupervisorSoftware as u64)
-    | (1 << Interrupt::SupervisorTimer as u64)
-    | (1 << Interrupt::SupervisorExternal as u64);
-
-/// S-mode may read `cycle`, `time` and `instret` (`scounteren` decides for U).
-pub const MCOUNTEREN: u64 = 0b111;
-
-impl<H: SeeHart> Machine<H> {
-    /// A machine with the SEE's M-mode set-up done and the hart in
-    /// MACHINE.md's state at entry, `pc` = `entry`.
-    pub fn new(mut hart: H, console: Console, entry: u64) -> Machine<H> {
-        {
-            let csr = hart.csrs_mut();
-            csr.medeleg = MEDELEG;
-            csr.mideleg = MIDELEG;
-            csr.mcounteren = MCOUNTEREN;
+impl Handler {
+    /// The handler's function name (what a debugger shows).
+    pub fn name(self) -> &'static str {
+        match self {
+            Handler::SbiCall => "handle_sbi_call",
+            Handler::UnexpectedTrap => "handle_unexpected_trap",
+            Handler::Wfi => "handle_wfi",
+            Handler::Budget => "handle_budget_exhausted",
+            Handler::Device => "handle_device",
+            Handler::TrapStorm => "handle_trap_storm",
+            Handler::Breakpoint => "handle_breakpoint",
         }
-        hart.set_privilege(Priv::Supervisor);
-        hart.set_pc(entry);
-        let x = hart.regs_mut();
-        x[10] = 0; // a0: hart id
-        x[11] = 0; // a1: no device tree until `boot` (or the caller) puts one in RAM
-        hart.set_timecmp(u64::MAX);
+    }
+}
+
+/// What one [`Machine::step`] did: the instructions the hart retired, the
+/// exit it stopped with, the handler that answered it, and whether the run
+/// goes on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub retired: u64,
+    pub exit: Exit,
+    pub handler: Handler,
+    pub flow: Flow,
+}
+
+/// Everything a machine is at one instant, to go back to
+/// ([`Machine::snapshot`], [`Machine::restore`]): the hart whole (RAM
+/// included) and the devices' registers. The console's sinks are not in
+/// it: output already printed stays printed, and input is the caller's to
+/// replay (a debugger records what the guest read).
+#[derive(Clone, Debug)]
+pub struct Snapshot<H> {
+    pub hart: H,
+    pub devices: DeviceState,
+    pub outcome: Option<Outcome>,
+}
+
+impl<H: HartPort> Machine<H> {
+    /// A machine with the SEE's M-mode set-up done and the hart in
+    /// book/src/machine.md's state at entry, `pc` = `entry`.
+    pub fn new(mut hart: H, console: Console, entry: u64) -> Machine<H> {
+        let arch = hart.arch_mut();
+        arch.core.csr.medeleg = MEDELEG;
+        arch.core.csr.mideleg = MIDELEG;
+        arch.core.csr.mcounteren = MCOUNTEREN;
+        arch.core.privilege = Priv::Supervisor;
+        arch.pc = entry;
+        arch.x[10] = 0; // a0: hart id
+        arch.x[11] = 0; // a1: no device tree until `boot` (or the caller) puts one in RAM
+        arch.core.timecmp = u64::MAX;
         Machine {
             hart,
             devices: NativeDevices::new(console),
             max_instructions: 0,
-        }
-    }
-
-    /// What the SEE does about one exit of the hart (the debugger, which
-    /// runs the hart itself, calls it for every exit it does not keep).
-    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
-        match exit {
-            // An `ecall` from S-mode is the one exception the SEE keeps
-            // (medeleg bit 9 clear): it is an SBI call to M-mode.
-            Exit::Trap(Trap::Exception {
-                cause: Exception::EcallFromS,
-                ..
-            }) => handle_sbi_call(&mut self.hart, &mut self.devices),
-            // Everything else is delegated natively; a trap here means
-            // the delegation and the hart disagree.
-            Exit::Trap(trap) => handle_unexpected_trap(trap, self.hart.pc()),
-            // `wfi` with no locally enabled interrupt pending: sleep
-            // until the timer can wake the hart, if it ever can.
-            Exit::Wfi => handle_wfi(&mut self.hart),
-            // The slice (or the limit) is used up.
-            Exit::BudgetExhausted => {
-                self.devices.uart.console.flush();
-                handle_budget_exhausted(self.hart.instret(), self.max_instructions)
-            }
-            // The test finisher was written.
-            Exit::Device => handle_device(&self.devices),
-            // The hart saw the same exception at the same pc repeat.
-            Exit::TrapStorm(storm) => handle_trap_storm(storm),
-            // The SEE sets no breakpoints or debug stops (the debugger
-            // keeps those exits for itself).
-            Exit::Breakpoint | Exit::Debug(_) => handle_breakpoint(self.hart.pc()),
+            outcome: None,
         }
     }
 
@@ -318,7 +308,7 @@ impl<H: SeeHart> Machine<H> {
         if addr < ram.start || end > ram.end {
             return false;
         }
-        if !self.hart.write_phys(addr, data) {
+        if !self.hart.write_phys(PhysAddr(addr), data) {
             return false;
         }
         // The zeros up to `mem_size` (`.bss`), a page at a time, written
@@ -329,10 +319,10 @@ impl<H: SeeHart> Machine<H> {
         let mut at = addr + data.len() as u64;
         while at < end {
             let n = (end - at).min(4096 - at % 4096) as usize;
-            if !self.hart.read_phys(at, &mut page[..n]) {
+            if !self.hart.read_phys(PhysAddr(at), &mut page[..n]) {
                 return false;
             }
-            if page[..n] != ZEROS[..n] && !self.hart.write_phys(at, &ZEROS[..n]) {
+            if page[..n] != ZEROS[..n] && !self.hart.write_phys(PhysAddr(at), &ZEROS[..n]) {
                 return false;
             }
             at += n as u64;
@@ -340,41 +330,144 @@ impl<H: SeeHart> Machine<H> {
         true
     }
 
-    /// The budget for the next `hart.run`: a slice, or what is left
+    /// The budget for the next `hart.run`: at most `most`, and what is left
     /// before the instruction limit.
-    fn next_budget(&self) -> u64 {
+    fn budget(&self, most: u64) -> u64 {
         if self.max_instructions == 0 {
-            SLICE
+            most
         } else {
             self.max_instructions
-                .saturating_sub(self.hart.instret())
-                .clamp(1, SLICE)
+                .saturating_sub(self.hart.arch().core.instret)
+                .clamp(1, most)
         }
     }
 
-    /// Runs the guest until it ends or is stopped.
+    /// One turn of the SEE's loop: runs the hart for at most `budget`
+    /// retired instructions (and no further than the instruction limit),
+    /// then answers the exit it stopped with. `budget` 1 runs one guest
+    /// instruction at a time (or takes one interrupt, or answers one SBI
+    /// call). Once the run has ended, every step says so again.
+    pub fn step(&mut self, budget: u64) -> Step {
+        if let Some(outcome) = self.outcome {
+            return Step {
+                retired: 0,
+                exit: Exit::BudgetExhausted,
+                handler: Handler::Budget,
+                flow: Flow::Stop(outcome),
+            };
+        }
+        // Nobody reads the output any more (a closed pipe): end quietly.
+        if self.devices.uart.console.hung_up() {
+            let outcome = Outcome::Stopped(StopReason::OutputClosed);
+            self.outcome = Some(outcome);
+            return Step {
+                retired: 0,
+                exit: Exit::BudgetExhausted,
+                handler: Handler::Budget,
+                flow: Flow::Stop(outcome),
+            };
+        }
+        let before = self.hart.arch().core.instret;
+        let budget = self.budget(budget.max(1));
+        let exit = self.hart.run(&mut self.devices, budget);
+        let retired = self.hart.arch().core.instret - before;
+        let (handler, flow) = self.answer(exit);
+        if let Flow::Stop(outcome) = flow {
+            self.devices.uart.console.flush();
+            self.outcome = Some(outcome);
+        }
+        Step {
+            retired,
+            exit,
+            handler,
+            flow,
+        }
+    }
+
+    /// What the SEE does about one exit of the hart (a debugger that runs
+    /// the hart itself calls it for every exit it does not keep).
+    pub fn handle_exit(&mut self, exit: Exit) -> Flow {
+        self.answer(exit).1
+    }
+
+    /// The handler for `exit`, and what it says.
+    fn answer(&mut self, exit: Exit) -> (Handler, Flow) {
+        match exit {
+            // An `ecall` from S-mode is the one exception the SEE keeps
+            // (medeleg bit 9 clear): it is an SBI call to M-mode.
+            Exit::Trap(Trap::Exception {
+                cause: Exception::EcallFromS,
+                ..
+            }) => (
+                Handler::SbiCall,
+                handle_sbi_call(&mut self.hart, &mut self.devices),
+            ),
+            // Everything else is delegated natively; a trap here means
+            // the delegation and the hart disagree.
+            Exit::Trap(trap) => (
+                Handler::UnexpectedTrap,
+                handle_unexpected_trap(trap, self.hart.arch().pc),
+            ),
+            // `wfi` with no locally enabled interrupt pending: sleep
+            // until the timer can wake the hart, if it ever can.
+            Exit::Wfi => (Handler::Wfi, handle_wfi(&mut self.hart)),
+            // The slice (or the limit) is used up.
+            Exit::BudgetExhausted => {
+                self.devices.uart.console.flush();
+                let instret = self.hart.arch().core.instret;
+                (
+                    Handler::Budget,
+                    handle_budget_exhausted(instret, self.max_instructions),
+                )
+            }
+            // The test finisher was written.
+            Exit::Device => (Handler::Device, handle_device(&self.devices)),
+            // The hart saw the same exception at the same pc repeat.
+            Exit::TrapStorm(storm) => (Handler::TrapStorm, handle_trap_storm(storm)),
+            // The SEE sets no breakpoints or debug stops (a debugger keeps
+            // those exits for itself).
+            Exit::Breakpoint | Exit::Debug(_) => {
+                (Handler::Breakpoint, handle_breakpoint(self.hart.arch().pc))
+            }
+        }
+    }
+
+    /// Runs the guest until it ends or is stopped: [`Machine::step`] a
+    /// slice at a time.
     pub fn run(&mut self) -> RunReport {
         let start = Instant::now();
         let outcome = loop {
-            // Nobody reads the output any more (a closed pipe): end quietly.
-            if self.devices.uart.console.hung_up() {
-                break Outcome::Stopped(StopReason::OutputClosed);
-            }
-            let budget = self.next_budget();
-            let exit = self.hart.run(&mut self.devices, budget);
-            if let Flow::Stop(outcome) = self.handle_exit(exit) {
+            if let Flow::Stop(outcome) = self.step(SLICE).flow {
                 break outcome;
             }
         };
         self.devices.uart.console.flush();
         RunReport {
             outcome,
-            instructions: self.hart.instret(),
-            traps: self.hart.trap_counts(),
+            instructions: self.hart.arch().core.instret,
+            traps: TrapCount::of(&self.hart.stats()),
             digest: self.hart.digest(),
             wall: start.elapsed(),
             translated_pages: self.hart.translated_pages(),
         }
+    }
+}
+
+impl<H: HartPort + Clone> Machine<H> {
+    /// The whole machine as it is now (see [`Snapshot`]).
+    pub fn snapshot(&self) -> Snapshot<H> {
+        Snapshot {
+            hart: self.hart.clone(),
+            devices: self.devices.state(),
+            outcome: self.outcome,
+        }
+    }
+
+    /// Puts the machine back as it was at `snap`.
+    pub fn restore(&mut self, snap: &Snapshot<H>) {
+        self.hart = snap.hart.clone();
+        self.devices.set_state(&snap.devices);
+        self.outcome = snap.outcome;
     }
 }
 
@@ -387,12 +480,12 @@ pub enum Flow {
 
 /// The SBI as the native SEE provides it: over the hart's RAM and timer
 /// and the UART's console.
-struct NativeSbiEnv<'a, H: SeeHart> {
+struct NativeSbiEnv<'a, H: HartPort> {
     hart: &'a mut H,
     devices: &'a mut NativeDevices,
 }
 
-impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
+impl<H: HartPort> SbiEnv for NativeSbiEnv<'_, H> {
     fn console_write(&mut self, bytes: &[u8]) {
         self.devices.uart.console.write(bytes);
     }
@@ -400,16 +493,13 @@ impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
         self.devices.uart.console.read()
     }
     fn set_timer(&mut self, stime: u64) {
-        // SBI spec 6.1: programs the next event and clears the pending
-        // timer interrupt; the hart raises STIP again once time >= stime.
-        self.hart.set_timecmp(stime);
-        self.hart.csrs_mut().mip &= !Interrupt::SupervisorTimer.bit();
+        self.hart.arch_mut().core.set_timer(stime);
     }
     fn end(&mut self, end: Ended) {
         self.devices.sbi_ended.get_or_insert(end);
     }
     fn raise_software_interrupt(&mut self) {
-        self.hart.csrs_mut().mip |= Interrupt::SupervisorSoftware.bit();
+        self.hart.arch_mut().core.csr.mip |= Interrupt::SupervisorSoftware.bit();
     }
     fn fence(&mut self, fence: Fence) {
         self.hart.fence(fence);
@@ -419,10 +509,10 @@ impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
         pa >= ram.start && pa.checked_add(len).is_some_and(|end| end <= ram.end)
     }
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
-        self.hart.read_phys(pa, buf)
+        self.hart.read_phys(PhysAddr(pa), buf)
     }
     fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
-        self.hart.write_phys(pa, data)
+        self.hart.write_phys(PhysAddr(pa), data)
     }
 }
 
@@ -430,11 +520,11 @@ impl<H: SeeHart> SbiEnv for NativeSbiEnv<'_, H> {
 /// a0..a5 = arguments). The results go to a0/a1 and the guest resumes after
 /// the `ecall` (`pc += 4`, as M-mode firmware does with `mepc`), unless the
 /// call ended the guest.
-pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> Flow {
-    let call = SbiCall::from_regs(hart.regs());
-    let pc = hart.pc();
+pub fn handle_sbi_call(hart: &mut impl HartPort, devices: &mut NativeDevices) -> Flow {
+    let call = SbiCall::from_regs(&hart.arch().x);
+    let pc = hart.arch().pc;
     let ret = sbi::handle(call, &mut NativeSbiEnv { hart, devices });
-    tracing::debug!(target: "cpu::sbi", "SBI call at pc {pc:#x}: {call:?} -> {ret}");
+    tracing::debug!(target: "cpu::sbi", "pc {pc:#x}: SBI {call}: {ret}");
     match ret {
         SbiRet::Ended => match devices.ended() {
             Some(end) => Flow::Stop(Outcome::Ended(end)),
@@ -447,22 +537,19 @@ pub fn handle_sbi_call(hart: &mut impl SeeHart, devices: &mut NativeDevices) -> 
         })),
         // HSM hart_suspend (retentive): returns 0 once the hart wakes, and
         // it sleeps as in `wfi`, unless an interrupt enabled in `sie` is
-        // already pending.
+        // already pending ([`handle_wfi`] tells).
         SbiRet::Suspend => {
-            ret.write_to(hart.regs_mut());
-            hart.regs_mut()[0] = 0;
-            hart.set_pc(pc.wrapping_add(4));
-            let csr = hart.csrs();
-            if csr.mip & csr.mie & MIDELEG != 0 {
-                Flow::Continue
-            } else {
-                handle_wfi(hart)
-            }
+            let arch = hart.arch_mut();
+            ret.write_to(&mut arch.x);
+            arch.x[0] = 0;
+            arch.pc = pc.wrapping_add(4);
+            handle_wfi(hart)
         }
         ret => {
-            ret.write_to(hart.regs_mut());
-            hart.regs_mut()[0] = 0;
-            hart.set_pc(hart.pc().wrapping_add(4));
+            let arch = hart.arch_mut();
+            ret.write_to(&mut arch.x);
+            arch.x[0] = 0;
+            arch.pc = arch.pc.wrapping_add(4);
             Flow::Continue
         }
     }
@@ -477,24 +564,19 @@ pub fn handle_unexpected_trap(trap: Trap, pc: u64) -> Flow {
 
 /// `wfi` retired with no locally enabled interrupt pending (privileged spec
 /// 3.3.3: the hart waits for an interrupt enabled in `sie`, whatever
-/// `sstatus.SIE` says). Natively only the timer can still fire: nothing
-/// else runs to set SSIP, and there is no PLIC for SEIP. So: if the timer is
-/// set and enabled, move virtual time to its deadline; otherwise nothing
-/// can ever wake the hart, and the guest is hung.
-pub fn handle_wfi(hart: &mut impl SeeHart) -> Flow {
-    let deadline = hart.timecmp();
-    let timer_enabled = hart.csrs().mie & Interrupt::SupervisorTimer.bit() != 0;
-    let why = if deadline == u64::MAX {
-        "wfi with no timer set and interrupts that can never arrive"
-    } else if !timer_enabled {
-        "wfi with the timer set but its interrupt disabled in sie (STIE = 0), and no other interrupt that can arrive"
-    } else {
-        if hart.time() < deadline {
-            hart.sleep_until(deadline);
+/// `sstatus.SIE` says): sleep until the timer, or hang when nothing can
+/// wake the hart ([`crate::privileged::Core::sleep_in_wfi`], the same rule
+/// the monitor applies to each guest).
+pub fn handle_wfi(hart: &mut impl HartPort) -> Flow {
+    let pc = hart.arch().pc;
+    match hart.arch_mut().core.sleep_in_wfi() {
+        Sleep::Pending => Flow::Continue,
+        Sleep::Slept { ticks, until } => {
+            tracing::debug!(target: "cpu::sbi", "pc {pc:#x}: wfi: sleeps {ticks} ticks, until time {until}");
+            Flow::Continue
         }
-        return Flow::Continue;
-    };
-    Flow::Stop(Outcome::Stopped(StopReason::Hang { pc: hart.pc(), why }))
+        Sleep::Hang { why } => Flow::Stop(Outcome::Stopped(StopReason::Hang { pc, why })),
+    }
 }
 
 /// The budget of one `run` is used up: stop if that was the instruction
@@ -516,10 +598,9 @@ pub fn handle_device(devices: &NativeDevices) -> Flow {
     }
 }
 
-/// The same exception at the same `pc`, over and over, with the trapped
-/// code making no progress (e.g. `stvec` pointing at unmapped memory, a
-/// handler that faults itself): stop the guest and say where, and which
-/// trap began it.
+/// The same exception at the same `pc`, over and over, with nothing
+/// retiring (e.g. `stvec` pointing at unmapped memory): the guest can make
+/// no progress, so stop it and say where.
 pub fn handle_trap_storm(storm: Storm) -> Flow {
     Flow::Stop(Outcome::Stopped(StopReason::TrapStorm(storm)))
 }
@@ -527,115 +608,6 @@ pub fn handle_trap_storm(storm: Storm) -> Flow {
 /// A breakpoint the native SEE never sets.
 pub fn handle_breakpoint(pc: u64) -> Flow {
     Flow::Stop(Outcome::Stopped(StopReason::UnexpectedBreakpoint { pc }))
-}
-
-// ---------------------------------------------------------------------------
-// The real hart
-// ---------------------------------------------------------------------------
-
-/// The [`SeeHart`] accessors that only read or write a field: `x`, `pc`,
-/// `privilege`, `csr` and `timecmp`, named as in [`Hart`]. Used inside an
-/// `impl SeeHart` (for `Hart`, and for the tests' scripted hart).
-macro_rules! see_hart_state_fields {
-    () => {
-        fn regs(&self) -> &[u64; 32] {
-            &self.x
-        }
-        fn regs_mut(&mut self) -> &mut [u64; 32] {
-            &mut self.x
-        }
-        fn pc(&self) -> u64 {
-            self.pc
-        }
-        fn set_pc(&mut self, pc: u64) {
-            self.pc = pc;
-        }
-        fn privilege(&self) -> Priv {
-            self.privilege
-        }
-        fn set_privilege(&mut self, privilege: Priv) {
-            self.privilege = privilege;
-        }
-        fn csrs(&self) -> &Csrs {
-            &self.csr
-        }
-        fn csrs_mut(&mut self) -> &mut Csrs {
-            &mut self.csr
-        }
-        fn timecmp(&self) -> u64 {
-            self.timecmp
-        }
-        fn set_timecmp(&mut self, time: u64) {
-            self.timecmp = time;
-        }
-    };
-}
-
-impl SeeHart for Hart {
-    fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit {
-        Hart::run(self, devices, budget)
-    }
-    see_hart_state_fields!();
-    fn time(&self) -> u64 {
-        Hart::time(self)
-    }
-    fn sleep_until(&mut self, time: u64) {
-        Hart::sleep_until(self, time)
-    }
-    fn instret(&self) -> u64 {
-        Hart::instret(self)
-    }
-    fn digest(&self) -> Digest {
-        self.digest
-    }
-    fn translated_pages(&self) -> u64 {
-        self.translation_stats().0
-    }
-    fn set_digest(&mut self, on: bool) {
-        Hart::set_digest(self, on)
-    }
-    fn set_trace_insns(&mut self, on: bool) {
-        Hart::set_trace_insns(self, on)
-    }
-    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
-        Hart::read_phys(self, pa, buf)
-    }
-    fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
-        Hart::write_phys(self, pa, data)
-    }
-    fn ram_range(&self) -> Range<u64> {
-        Hart::ram_range(self)
-    }
-    fn fence(&mut self, fence: Fence) {
-        match fence {
-            // As the `fence.i` instruction: decoded and translated code goes.
-            Fence::FenceI => self.dc.flush(),
-            Fence::SfenceVma => self.flush_tlb(),
-        }
-    }
-    fn trap_counts(&self) -> Vec<TrapCount> {
-        let stats = self.stats();
-        let exceptions = Exception::ALL.iter().map(|&e| TrapCount {
-            cause: e.code(),
-            name: e.name(),
-            count: stats.exceptions[e.code() as usize],
-        });
-        let interrupts = [
-            Interrupt::SupervisorSoftware,
-            Interrupt::SupervisorTimer,
-            Interrupt::SupervisorExternal,
-        ]
-        .into_iter()
-        .map(|i| TrapCount {
-            cause: Trap::Interrupt(i).cause_bits(),
-            name: i.name(),
-            count: stats.interrupts[i.code() as usize],
-        });
-        exceptions
-            .chain(interrupts)
-            .filter(|t| t.count > 0)
-            .collect()
-    }
 }
 
 /// Why an image cannot boot on a machine of a given RAM size.
@@ -680,7 +652,7 @@ impl Machine<Hart> {
     }
 }
 
-impl<H: SeeHart> Machine<H> {
+impl<H: HartPort> Machine<H> {
     /// Writes the machine's device tree into RAM, clear of `occupied` (the
     /// image), and points `a1` at it, as QEMU and OpenSBI do (book: "State
     /// at entry"). If the image leaves no room, `a1` stays 0 (`trapvisor
@@ -690,8 +662,8 @@ impl<H: SeeHart> Machine<H> {
         let Some(dtb) = crate::fdt::for_image(ram.end - ram.start, occupied) else {
             return;
         };
-        if self.hart.write_phys(dtb.addr, &dtb.blob) {
-            self.hart.regs_mut()[11] = dtb.addr;
+        if self.hart.write_phys(PhysAddr(dtb.addr), &dtb.blob) {
+            self.hart.arch_mut().x[11] = dtb.addr;
         }
     }
 }
@@ -699,6 +671,7 @@ impl<H: SeeHart> Machine<H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::arch::ArchState;
     use crate::devices::{EndHow, SharedBuffer};
     use crate::hart::Devices;
     use crate::sbi::ext;
@@ -711,13 +684,7 @@ mod tests {
     struct ScriptHart {
         exits: VecDeque<Exit>,
         step: u64,
-        x: [u64; 32],
-        pc: u64,
-        privilege: Priv,
-        csr: Csrs,
-        timecmp: u64,
-        instret: u64,
-        slept: u64,
+        arch: ArchState,
         ram: Vec<u8>,
         budgets: Vec<u64>,
         /// Device stores to make during a run: (which call, pa, size, value).
@@ -728,26 +695,36 @@ mod tests {
 
     impl ScriptHart {
         fn new(exits: impl IntoIterator<Item = Exit>) -> ScriptHart {
+            let mut core = crate::privileged::Core::reset();
+            core.privilege = Priv::User;
+            core.csr.mstatus = 0;
             ScriptHart {
                 exits: exits.into_iter().collect(),
                 step: 10,
-                x: [0; 32],
-                pc: 0,
-                privilege: Priv::User,
-                csr: Csrs::default(),
-                timecmp: u64::MAX,
-                instret: 0,
-                slept: 0,
+                arch: ArchState::new(core),
                 ram: vec![0; 0x1000],
                 budgets: Vec::new(),
                 stores: Vec::new(),
                 fences: Vec::new(),
             }
         }
+
+        fn time(&self) -> u64 {
+            self.arch.core.time()
+        }
     }
 
-    impl SeeHart for ScriptHart {
-        fn run(&mut self, devices: &mut NativeDevices, budget: u64) -> Exit {
+    impl HartPort for ScriptHart {
+        fn with_ram(_: u64) -> Result<ScriptHart, crate::ram::RamError> {
+            Ok(ScriptHart::new([]))
+        }
+        fn arch(&self) -> &ArchState {
+            &self.arch
+        }
+        fn arch_mut(&mut self) -> &mut ArchState {
+            &mut self.arch
+        }
+        fn run<D: Devices>(&mut self, devices: &mut D, budget: u64) -> Exit {
             let call = self.budgets.len();
             self.budgets.push(budget);
             for &(when, pa, size, value) in &self.stores {
@@ -757,32 +734,28 @@ mod tests {
             }
             match self.exits.pop_front() {
                 Some(Exit::BudgetExhausted) | None => {
-                    self.instret += budget;
+                    self.arch.core.instret += budget;
                     Exit::BudgetExhausted
                 }
                 Some(exit) => {
-                    self.instret += self.step.min(budget);
+                    self.arch.core.instret += self.step.min(budget);
                     exit
                 }
             }
         }
-        see_hart_state_fields!();
-        fn time(&self) -> u64 {
-            (self.instret + self.slept) / 10
-        }
-        fn sleep_until(&mut self, time: u64) {
-            self.slept = time * 10 - self.instret;
-        }
-        fn instret(&self) -> u64 {
-            self.instret
+        fn retire_emulated(&mut self, _bits: u32) {
+            self.arch.core.instret += 1;
         }
         fn digest(&self) -> Digest {
             Digest::new()
         }
+        fn restore_digest(&mut self, _: Digest) {}
         fn set_digest(&mut self, _on: bool) {}
         fn set_trace_insns(&mut self, _on: bool) {}
-        fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
-            let at = ram_offsets(pa, buf.len());
+        fn set_translation(&mut self, _on: bool) {}
+        fn flush_tlb(&mut self) {}
+        fn read_phys(&self, pa: PhysAddr, buf: &mut [u8]) -> bool {
+            let at = ram_offsets(pa.0, buf.len());
             match at.and_then(|r| self.ram.get(r)) {
                 Some(src) => {
                     buf.copy_from_slice(src);
@@ -794,8 +767,8 @@ mod tests {
         fn fence(&mut self, fence: Fence) {
             self.fences.push(fence);
         }
-        fn write_phys(&mut self, pa: u64, data: &[u8]) -> bool {
-            let at = ram_offsets(pa, data.len());
+        fn write_phys(&mut self, pa: PhysAddr, data: &[u8]) -> bool {
+            let at = ram_offsets(pa.0, data.len());
             match at.and_then(|r| self.ram.get_mut(r)) {
                 Some(dst) => {
                     dst.copy_from_slice(data);
@@ -804,11 +777,8 @@ mod tests {
                 None => false,
             }
         }
-        fn ram_range(&self) -> Range<u64> {
+        fn ram_range(&self) -> std::ops::Range<u64> {
             RAM..RAM + self.ram.len() as u64
-        }
-        fn trap_counts(&self) -> Vec<TrapCount> {
-            Vec::new()
         }
     }
 
@@ -837,13 +807,16 @@ mod tests {
     #[test]
     fn entry_state_delegates_all_but_s_ecall_and_runs_in_s_mode() {
         let (m, _) = machine([]);
-        assert_eq!(m.hart.pc, RAM + 0x100);
-        assert_eq!(m.hart.privilege, Priv::Supervisor);
-        assert_eq!(m.hart.csr.medeleg, 0xb1ff, "all but causes 9 and 11");
-        assert_eq!(m.hart.csr.mideleg, 0x222);
-        assert_eq!(m.hart.csr.mcounteren, 0b111);
-        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 0));
-        assert_eq!(m.hart.timecmp, u64::MAX);
+        assert_eq!(m.hart.arch.pc, RAM + 0x100);
+        assert_eq!(m.hart.arch.core.privilege, Priv::Supervisor);
+        assert_eq!(
+            m.hart.arch.core.csr.medeleg, 0xb1ff,
+            "all but causes 9 and 11"
+        );
+        assert_eq!(m.hart.arch.core.csr.mideleg, 0x222);
+        assert_eq!(m.hart.arch.core.csr.mcounteren, 0b111);
+        assert_eq!((m.hart.arch.x[10], m.hart.arch.x[11]), (0, 0));
+        assert_eq!(m.hart.arch.core.timecmp, u64::MAX);
     }
 
     #[test]
@@ -860,44 +833,44 @@ mod tests {
     #[test]
     fn sbi_call_answers_in_a0_a1_and_steps_past_the_ecall() {
         let (mut m, _) = machine([]);
-        m.hart.x[17] = ext::BASE;
-        m.hart.x[16] = 0;
-        let pc = m.hart.pc;
+        m.hart.arch.x[17] = ext::BASE;
+        m.hart.arch.x[16] = 0;
+        let pc = m.hart.arch.pc;
         assert_eq!(handle_sbi_call(&mut m.hart, &mut m.devices), Flow::Continue);
-        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 0x0200_0000));
-        assert_eq!(m.hart.pc, pc + 4);
+        assert_eq!((m.hart.arch.x[10], m.hart.arch.x[11]), (0, 0x0200_0000));
+        assert_eq!(m.hart.arch.pc, pc + 4);
     }
 
     #[test]
     fn sbi_console_write_reaches_the_uart_console() {
         let (mut m, out) = machine([]);
         m.hart.ram[0..3].copy_from_slice(b"ok\n");
-        m.hart.x[17] = ext::DBCN;
-        m.hart.x[10] = 3;
-        m.hart.x[11] = RAM;
+        m.hart.arch.x[17] = ext::DBCN;
+        m.hart.arch.x[10] = 3;
+        m.hart.arch.x[11] = RAM;
         handle_sbi_call(&mut m.hart, &mut m.devices);
-        assert_eq!((m.hart.x[10], m.hart.x[11]), (0, 3));
+        assert_eq!((m.hart.arch.x[10], m.hart.arch.x[11]), (0, 3));
         assert_eq!(out.contents(), b"ok\r\n");
     }
 
     #[test]
     fn sbi_set_timer_sets_the_deadline_and_clears_stip() {
         let (mut m, _) = machine([]);
-        m.hart.csr.mip = Interrupt::SupervisorTimer.bit();
-        m.hart.x[17] = ext::TIME;
-        m.hart.x[10] = 5000;
+        m.hart.arch.core.csr.mip = Interrupt::SupervisorTimer.bit();
+        m.hart.arch.x[17] = ext::TIME;
+        m.hart.arch.x[10] = 5000;
         handle_sbi_call(&mut m.hart, &mut m.devices);
-        assert_eq!(m.hart.timecmp, 5000);
-        assert_eq!(m.hart.csr.mip, 0);
+        assert_eq!(m.hart.arch.core.timecmp, 5000);
+        assert_eq!(m.hart.arch.core.csr.mip, 0);
     }
 
     #[test]
     fn sbi_shutdown_stops_with_the_reason_code_and_leaves_pc() {
         let (mut m, _) = machine([]);
-        m.hart.x[17] = ext::SRST;
-        m.hart.x[10] = 0;
-        m.hart.x[11] = 1;
-        let pc = m.hart.pc;
+        m.hart.arch.x[17] = ext::SRST;
+        m.hart.arch.x[10] = 0;
+        m.hart.arch.x[11] = 1;
+        let pc = m.hart.arch.pc;
         let flow = handle_sbi_call(&mut m.hart, &mut m.devices);
         assert_eq!(
             flow,
@@ -906,7 +879,7 @@ mod tests {
                 how: EndHow::SbiShutdown
             }))
         );
-        assert_eq!(m.hart.pc, pc);
+        assert_eq!(m.hart.arch.pc, pc);
     }
 
     #[test]
@@ -927,7 +900,7 @@ mod tests {
     #[test]
     fn wfi_without_timer_is_a_hang() {
         let mut hart = ScriptHart::new([]);
-        hart.pc = 0x8020_0010;
+        hart.arch.pc = 0x8020_0010;
         let Flow::Stop(outcome) = handle_wfi(&mut hart) else {
             panic!("must stop");
         };
@@ -941,7 +914,7 @@ mod tests {
     #[test]
     fn wfi_with_timer_disabled_in_sie_is_a_hang() {
         let mut hart = ScriptHart::new([]);
-        hart.timecmp = 1000;
+        hart.arch.core.timecmp = 1000;
         let flow = handle_wfi(&mut hart);
         assert!(matches!(
             flow,
@@ -952,12 +925,12 @@ mod tests {
     #[test]
     fn wfi_with_timer_sleeps_to_the_deadline() {
         let mut hart = ScriptHart::new([]);
-        hart.instret = 100;
-        hart.timecmp = 1000;
-        hart.csr.mie = Interrupt::SupervisorTimer.bit();
+        hart.arch.core.instret = 100;
+        hart.arch.core.timecmp = 1000;
+        hart.arch.core.csr.mie = Interrupt::SupervisorTimer.bit();
         assert_eq!(handle_wfi(&mut hart), Flow::Continue);
         assert_eq!(hart.time(), 1000);
-        assert_eq!(hart.instret, 100, "sleeping retires nothing");
+        assert_eq!(hart.arch.core.instret, 100, "sleeping retires nothing");
         // Already past the deadline: no time travel backwards.
         assert_eq!(handle_wfi(&mut hart), Flow::Continue);
         assert_eq!(hart.time(), 1000);
@@ -1035,14 +1008,14 @@ mod tests {
     #[test]
     fn run_loop_answers_sbi_calls_until_the_finisher_ends_it() {
         let (mut m, out) = machine([ecall(), Exit::BudgetExhausted, Exit::Device]);
-        m.hart.x[17] = ext::LEGACY_CONSOLE_PUTCHAR;
-        m.hart.x[10] = u64::from(b'A');
+        m.hart.arch.x[17] = ext::LEGACY_CONSOLE_PUTCHAR;
+        m.hart.arch.x[10] = u64::from(b'A');
         m.hart.stores.push((0, 0x1000_0000, 1, u64::from(b'B')));
         m.hart.stores.push((2, 0x10_0000, 4, 0x0007_3333));
         let report = m.run();
         assert_eq!(report.outcome.exit_status(), 7);
         assert_eq!(out.contents(), b"BA");
-        assert_eq!(m.hart.pc, RAM + 0x104, "one ecall stepped over");
+        assert_eq!(m.hart.arch.pc, RAM + 0x104, "one ecall stepped over");
         assert_eq!(m.hart.budgets.len(), 3);
     }
 
@@ -1062,11 +1035,11 @@ mod tests {
     #[test]
     fn run_loop_sleeps_through_wfi_then_hangs_when_nothing_can_wake() {
         let (mut m, _) = machine([Exit::Wfi, Exit::Wfi]);
-        m.hart.timecmp = 1_000_000;
-        m.hart.csr.mie = Interrupt::SupervisorTimer.bit();
+        m.hart.arch.core.timecmp = 1_000_000;
+        m.hart.arch.core.csr.mie = Interrupt::SupervisorTimer.bit();
         m.hart.exits.insert(1, ecall()); // the guest cancels its timer:
-        m.hart.x[17] = ext::TIME;
-        m.hart.x[10] = u64::MAX;
+        m.hart.arch.x[17] = ext::TIME;
+        m.hart.arch.x[10] = u64::MAX;
         let report = m.run();
         assert_eq!(report.outcome.exit_status(), status::HANG);
         assert!(m.hart.time() >= 1_000_000, "slept to the first deadline");
@@ -1167,7 +1140,7 @@ mod tests {
             };
             let (console, _) = Console::buffered(b"");
             let mut m = Machine::boot(&image, 4 << 20, console).expect("fits");
-            assert_eq!(m.hart.pc, RAM + 0x20_0000);
+            assert_eq!(m.hart.arch.pc, RAM + 0x20_0000);
             let report = m.run();
             assert_eq!(report.outcome.exit_status(), 0, "{}", report.outcome);
             assert_eq!(report.instructions, 1);

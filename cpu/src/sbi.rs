@@ -1,4 +1,4 @@
-//! The Supervisor Binary Interface subset of MACHINE.md (RISC-V SBI
+//! The Supervisor Binary Interface subset of book/src/machine.md (RISC-V SBI
 //! specification v2.0): what an `ecall` from S-mode asks the firmware for.
 //!
 //! Two halves, so the native SEE and the monitor's hypercalls share one
@@ -71,14 +71,9 @@ pub enum SbiError {
     AlreadyAvailable = -6,
 }
 
-/// What a remote fence asks of the harts it names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Fence {
-    /// `fence.i`: instruction fetches see earlier stores.
-    FenceI,
-    /// `sfence.vma`: cached address translations go.
-    SfenceVma,
-}
+/// What a remote fence asks of the harts it names: the instruction's
+/// fence of everything ([`crate::isa::Fence`]).
+pub use crate::isa::Fence;
 
 /// One decoded SBI call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,6 +217,118 @@ impl SbiCall {
     /// `x[10..16]` = a0..a5) of a hart that executed `ecall`.
     pub fn from_regs(x: &[u64; 32]) -> SbiCall {
         SbiCall::decode(x[17], x[16], [x[10], x[11], x[12], x[13], x[14], x[15]])
+    }
+}
+
+/// A byte as a student reads it in a trace: `'A'`, `'\n'`, `0x07`.
+fn byte_text(b: u8) -> String {
+    if b.is_ascii_graphic() || b == b' ' || matches!(b, b'\n' | b'\r' | b'\t') {
+        format!("'{}'", b.escape_ascii())
+    } else {
+        format!("{b:#04x}")
+    }
+}
+
+/// A hart mask as a trace line shows it (SBI spec 3.1): every hart for a
+/// base of -1, else the mask and its base.
+struct HartMask(u64, u64);
+
+impl std::fmt::Display for HartMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            HartMask(_, u64::MAX) => write!(f, "every hart"),
+            HartMask(mask, 0) => write!(f, "harts {mask:#b}"),
+            HartMask(mask, base) => write!(f, "harts {mask:#b} from hart {base}"),
+        }
+    }
+}
+
+/// The call as a trace line shows it: the SBI spec's name for the
+/// function and its arguments in words (`set_timer(at time 100071)`).
+impl std::fmt::Display for SbiCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use SbiCall::*;
+        match *self {
+            GetSpecVersion => write!(f, "get_spec_version"),
+            GetImplId => write!(f, "get_impl_id"),
+            GetImplVersion => write!(f, "get_impl_version"),
+            ProbeExtension { ext } => write!(f, "probe_extension({ext:#x})"),
+            GetMvendorid => write!(f, "get_mvendorid"),
+            GetMarchid => write!(f, "get_marchid"),
+            GetMimpid => write!(f, "get_mimpid"),
+            SetTimer { stime } => write!(f, "set_timer(at time {stime})"),
+            SystemReset { kind, reason } => {
+                write!(f, "system_reset(type {kind}, reason {reason})")
+            }
+            ConsoleWrite {
+                num_bytes,
+                addr_lo,
+                addr_hi,
+            } => {
+                write!(f, "debug_console_write({num_bytes} bytes from {addr_lo:#x}")?;
+                if addr_hi != 0 {
+                    write!(f, ", high address {addr_hi:#x}")?;
+                }
+                write!(f, ")")
+            }
+            ConsoleRead {
+                num_bytes,
+                addr_lo,
+                addr_hi,
+            } => {
+                write!(
+                    f,
+                    "debug_console_read(up to {num_bytes} bytes to {addr_lo:#x}"
+                )?;
+                if addr_hi != 0 {
+                    write!(f, ", high address {addr_hi:#x}")?;
+                }
+                write!(f, ")")
+            }
+            ConsoleWriteByte { byte } => {
+                write!(f, "debug_console_write_byte({})", byte_text(byte))
+            }
+            SendIpi {
+                hart_mask,
+                hart_mask_base,
+            } => write!(f, "send_ipi({})", HartMask(hart_mask, hart_mask_base)),
+            RemoteFence {
+                fence,
+                hart_mask,
+                hart_mask_base,
+            } => {
+                let name = match fence {
+                    Fence::FenceI => "remote_fence_i",
+                    Fence::SfenceVma => "remote_sfence_vma",
+                };
+                write!(f, "{name}({})", HartMask(hart_mask, hart_mask_base))
+            }
+            HartStart {
+                hartid,
+                start_addr,
+                opaque,
+            } => write!(
+                f,
+                "hart_start(hart {hartid} at {start_addr:#x}, opaque {opaque:#x})"
+            ),
+            HartStop => write!(f, "hart_stop"),
+            HartGetStatus { hartid } => write!(f, "hart_get_status(hart {hartid})"),
+            HartSuspend {
+                suspend_type,
+                resume_addr,
+                opaque,
+            } => write!(
+                f,
+                "hart_suspend(type {suspend_type:#x}, resume at {resume_addr:#x}, opaque {opaque:#x})"
+            ),
+            LegacySetTimer { stime } => write!(f, "legacy set_timer(at time {stime})"),
+            LegacyPutchar { byte } => write!(f, "legacy console_putchar({})", byte_text(byte)),
+            LegacyGetchar => write!(f, "legacy console_getchar"),
+            LegacyShutdown => write!(f, "legacy shutdown"),
+            Unsupported { ext, func } => {
+                write!(f, "extension {ext:#x} function {func} (not implemented)")
+            }
+        }
     }
 }
 

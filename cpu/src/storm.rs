@@ -7,7 +7,7 @@
 //! forgets to set `sp` (each entry pushes below the last, so the fault
 //! address moves but the `pc` does not), or a handler that returns to the
 //! faulting instruction without fixing anything. trapvisor stops such a
-//! guest (MACHINE.md "Exit status"), and must never stop one that traps a
+//! guest (book/src/machine.md "How a run ends"), and must never stop one that traps a
 //! lot but gets somewhere: system-call loops, demand paging, timer
 //! interrupts, each with a trap return in between.
 //!

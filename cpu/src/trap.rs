@@ -2,7 +2,7 @@
 //!
 //! An instruction that cannot complete returns a [`Trap`]; which privilege
 //! level takes it (`medeleg`/`mideleg`) and where it lands (`stvec`) are
-//! small pure functions in the hart.
+//! small pure functions of the privileged core ([`crate::privileged`]).
 
 /// Synchronous exception causes (privileged spec, table 3.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -126,7 +126,7 @@ fn run_op(op: Op, a: u64, b: u64, imm: i32, reference: bool) -> u64 {
     let mut h = hart_with(&p);
     h.set_reference_mode(reference);
     assert_eq!(run_to_exit(&mut h), HALT);
-    h.x[7]
+    h.arch.x[7]
 }
 
 proptest! {

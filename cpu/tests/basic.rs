@@ -20,9 +20,9 @@ fn sum_program() -> Asm {
 fn sums_a_loop_and_stops_at_ecall() {
     let mut h = hart_with(&sum_program());
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[10], 5050);
+    assert_eq!(h.arch.x[10], 5050);
     assert_eq!(h.instret(), 2 + 300);
-    assert_eq!(h.pc, CODE + 20);
+    assert_eq!(h.arch.pc, CODE + 20);
 }
 
 #[test]
@@ -42,7 +42,7 @@ fn budget_is_exact() {
     }
     assert_eq!(h.instret(), 302);
     assert!(total <= 302);
-    assert_eq!(h.x[10], 5050);
+    assert_eq!(h.arch.x[10], 5050);
 }
 
 #[test]
@@ -50,7 +50,7 @@ fn reference_mode_agrees() {
     let mut h = hart_with(&sum_program());
     h.set_reference_mode(true);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[10], 5050);
+    assert_eq!(h.arch.x[10], 5050);
     assert_eq!(h.instret(), 302);
 }
 
@@ -67,8 +67,8 @@ fn loads_and_stores_through_ram() {
         .sys(Op::Ecall);
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[7], 0x5566_7788);
-    assert_eq!(h.x[8], 0x11);
-    assert_eq!(h.x[9], 0x5566);
-    assert_eq!(h.x[10], 0x1122_3344_5566_7788);
+    assert_eq!(h.arch.x[7], 0x5566_7788);
+    assert_eq!(h.arch.x[8], 0x11);
+    assert_eq!(h.arch.x[9], 0x5566);
+    assert_eq!(h.arch.x[10], 0x1122_3344_5566_7788);
 }

@@ -107,18 +107,18 @@ fn build(s: &Setup, way: Way) -> Hart {
     let mut h = hart_with(&a);
     run_as(&mut h, way);
     for (i, r) in s.regs.iter().enumerate().skip(1) {
-        h.x[i] = *r;
+        h.arch.x[i] = *r;
     }
-    h.privilege = if s.user { Priv::User } else { Priv::Supervisor };
-    h.csr.medeleg = s.medeleg;
-    h.csr.mideleg = s.mideleg;
-    h.csr.mie = s.mie;
-    h.csr.mip = s.mip;
-    h.csr.mstatus |= s.mstatus;
-    h.csr.stvec = s.stvec;
-    h.csr.mcounteren = s.counteren.0;
-    h.csr.scounteren = s.counteren.1;
-    h.timecmp = s.timecmp;
+    h.arch.core.privilege = if s.user { Priv::User } else { Priv::Supervisor };
+    h.arch.core.csr.medeleg = s.medeleg;
+    h.arch.core.csr.mideleg = s.mideleg;
+    h.arch.core.csr.mie = s.mie;
+    h.arch.core.csr.mip = s.mip;
+    h.arch.core.csr.mstatus |= s.mstatus;
+    h.arch.core.csr.stvec = s.stvec;
+    h.arch.core.csr.mcounteren = s.counteren.0;
+    h.arch.core.csr.scounteren = s.counteren.1;
+    h.arch.core.timecmp = s.timecmp;
     if let Some(pages) = &s.paging {
         // Identity-map the first 24 pages of RAM with mostly-sane flags,
         // then scribble random flags over some of them.
@@ -143,13 +143,13 @@ fn drive(h: &mut Hart, budget: u64) -> Vec<(Exit, u64, u64)> {
         let before = h.instret();
         let exit = h.run(&mut Dev, budget);
         assert!(h.instret() - before <= budget, "over budget");
-        seen.push((exit, h.pc, h.instret()));
+        seen.push((exit, h.arch.pc, h.instret()));
         match exit {
             Exit::Trap(Trap::Exception { .. }) => {
                 h.retire_emulated(0);
-                h.pc = h.pc.wrapping_add(4);
+                h.arch.pc = h.arch.pc.wrapping_add(4);
             }
-            Exit::Trap(Trap::Interrupt(i)) => h.csr.mip &= !i.bit(),
+            Exit::Trap(Trap::Interrupt(i)) => h.arch.core.csr.mip &= !i.bit(),
             Exit::Wfi => h.sleep_until(h.time() + 5),
             Exit::TrapStorm(_) => break,
             Exit::BudgetExhausted | Exit::Breakpoint | Exit::Device | Exit::Debug(_) => {}
@@ -168,10 +168,10 @@ proptest! {
             let mut fast = build(&s, way);
             let a = drive(&mut fast, s.budget);
             prop_assert_eq!(&a, &b, "{:?}", way);
-            prop_assert_eq!(fast.x, slow.x, "{:?}", way);
-            prop_assert_eq!(fast.pc, slow.pc);
-            prop_assert_eq!(fast.privilege, slow.privilege);
-            prop_assert_eq!(&fast.csr, &slow.csr);
+            prop_assert_eq!(fast.arch.x, slow.arch.x, "{:?}", way);
+            prop_assert_eq!(fast.arch.pc, slow.arch.pc);
+            prop_assert_eq!(fast.arch.core.privilege, slow.arch.core.privilege);
+            prop_assert_eq!(&fast.arch.core.csr, &slow.arch.core.csr);
             prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);
         }
     }
@@ -232,16 +232,16 @@ proptest! {
             let mut h = hart_with(&a);
             run_as(&mut h, way);
             for (i, r) in regs.iter().enumerate() {
-                h.x[i + 1] = *r as u64;
+                h.arch.x[i + 1] = *r as u64;
             }
             h.set_digest(digest);
-            h.x[5] = CODE + 4 * pad as u64;
-            h.x[6] = words[store_words.0] as u64;
-            h.x[7] = words[store_words.1] as u64;
+            h.arch.x[5] = CODE + 4 * pad as u64;
+            h.arch.x[6] = words[store_words.0] as u64;
+            h.arch.x[7] = words[store_words.1] as u64;
             delegate_like_native(&mut h);
-            h.csr.stvec = CODE + 4 * pad as u64;
-            h.csr.mie = S_INTERRUPTS;
-            h.timecmp = timecmp;
+            h.arch.core.csr.stvec = CODE + 4 * pad as u64;
+            h.arch.core.csr.mie = S_INTERRUPTS;
+            h.arch.core.timecmp = timecmp;
             h
         };
         let mut slow = setup(Way::Reference);
@@ -250,8 +250,8 @@ proptest! {
             let mut fast = setup(way);
             let a = drive(&mut fast, budget);
             prop_assert_eq!(&a, &b, "{:?}", way);
-            prop_assert_eq!(fast.x, slow.x, "{:?}", way);
-            prop_assert_eq!(fast.pc, slow.pc);
+            prop_assert_eq!(fast.arch.x, slow.arch.x, "{:?}", way);
+            prop_assert_eq!(fast.arch.pc, slow.arch.pc);
             prop_assert_eq!(fast.instret(), slow.instret());
             prop_assert_eq!(fast.digest, slow.digest);
             prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);

@@ -21,9 +21,9 @@ fn counting_loop(n: usize) -> Asm {
 fn timer_interrupt_at_exactly_the_deadline() {
     for deadline_time in [1u64, 7, 20] {
         let mut h = hart_with_handler(&counting_loop(300));
-        h.csr.mie = STIP;
-        h.csr.mstatus |= SSTATUS_SIE;
-        h.timecmp = deadline_time;
+        h.arch.core.csr.mie = STIP;
+        h.arch.core.csr.mstatus |= SSTATUS_SIE;
+        h.arch.core.timecmp = deadline_time;
         // Slice the run into odd budgets: the result must not depend on it.
         loop {
             match run(&mut h, 3) {
@@ -34,12 +34,12 @@ fn timer_interrupt_at_exactly_the_deadline() {
                 }
             }
         }
-        assert_eq!(h.pc, HANDLER);
-        assert_eq!(h.csr.scause, 1 << 63 | 5);
+        assert_eq!(h.arch.pc, HANDLER);
+        assert_eq!(h.arch.core.csr.scause, 1 << 63 | 5);
         // time = instret / 10 reaches the deadline after 10 × t retired.
-        assert_eq!(h.x[5], 10 * deadline_time);
-        assert_eq!(h.csr.sepc, CODE + 4 * 10 * deadline_time);
-        assert_ne!(h.csr.mip & STIP, 0, "STIP stays until set_timer");
+        assert_eq!(h.arch.x[5], 10 * deadline_time);
+        assert_eq!(h.arch.core.csr.sepc, CODE + 4 * 10 * deadline_time);
+        assert_ne!(h.arch.core.csr.mip & STIP, 0, "STIP stays until set_timer");
     }
 }
 
@@ -48,14 +48,14 @@ fn wfi_then_sleep_until_wakes_on_the_timer() {
     let mut a = Asm::new();
     a.sys(Op::Wfi).sys(Op::Ecall);
     let mut h = hart_with_handler(&a);
-    h.csr.mie = STIP;
-    h.csr.mstatus |= SSTATUS_SIE;
-    h.timecmp = 1000;
+    h.arch.core.csr.mie = STIP;
+    h.arch.core.csr.mstatus |= SSTATUS_SIE;
+    h.arch.core.timecmp = 1000;
     assert_eq!(run_to_exit(&mut h), Exit::Wfi);
-    h.sleep_until(h.timecmp);
+    h.sleep_until(h.arch.core.timecmp);
     assert_eq!(h.time(), 1000);
     run_to_handler(&mut h);
-    assert_eq!(h.csr.sepc, CODE + 4);
+    assert_eq!(h.arch.core.csr.sepc, CODE + 4);
     assert_eq!(h.instret(), 1);
 }
 
@@ -80,7 +80,7 @@ fn stores_into_cached_code_and_fence_i() {
         a.i(Op::Addi, 5, 5, 1).i(Op::Jalr, 0, 1, 0);
         let mut h = hart_with(&a);
         assert_eq!(run_to_exit(&mut h), HALT);
-        assert_eq!(h.x[5], 101, "fence.i {with_fence}");
+        assert_eq!(h.arch.x[5], 101, "fence.i {with_fence}");
     }
     // A page that was written as data before it ran as code: the store
     // translations made while it was data must not let a later store into
@@ -96,7 +96,10 @@ fn stores_into_cached_code_and_fence_i() {
     a.sys(Op::Ecall);
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[5], 101, "the second call runs the stored instruction");
+    assert_eq!(
+        h.arch.x[5], 101,
+        "the second call runs the stored instruction"
+    );
     // The host's write_phys is seen too.
     let mut a = Asm::new();
     a.i(Op::Addi, 5, 5, 1).sys(Op::Ecall);
@@ -104,9 +107,9 @@ fn stores_into_cached_code_and_fence_i() {
     assert_eq!(run_to_exit(&mut h), HALT);
     let new = encode(&Insn::new(Op::Addi, 5, 5, 0, 10));
     assert!(h.write_phys(CODE, &new.to_le_bytes()));
-    h.pc = CODE;
+    h.arch.pc = CODE;
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[5], 11);
+    assert_eq!(h.arch.x[5], 11);
 }
 
 #[test]
@@ -139,16 +142,16 @@ fn lr_sc_and_amos() {
         let mut h = hart_with(&a);
         h.set_reference_mode(reference);
         assert_eq!(run_to_exit(&mut h), HALT);
-        assert_eq!(h.x[8], 0x7fff_ffff);
-        assert_eq!(h.x[9], 0xffff_ffff_8000_0000);
-        assert_eq!(h.x[10], 0);
-        assert_eq!(h.x[11], 0, "sc.d succeeded");
-        assert_eq!(h.x[12], 1, "sc.d without reservation failed");
-        assert_eq!(h.x[13], 1);
-        assert_eq!(h.x[14], 0);
-        assert_eq!(h.x[16], 0x7fff_ffff);
-        assert_eq!(h.x[17], -5i64 as u64, "min stored -5");
-        assert_eq!(h.x[18], 0xffff_ffff_ffff_fffb, "maxu keeps 0xfffffffb");
+        assert_eq!(h.arch.x[8], 0x7fff_ffff);
+        assert_eq!(h.arch.x[9], 0xffff_ffff_8000_0000);
+        assert_eq!(h.arch.x[10], 0);
+        assert_eq!(h.arch.x[11], 0, "sc.d succeeded");
+        assert_eq!(h.arch.x[12], 1, "sc.d without reservation failed");
+        assert_eq!(h.arch.x[13], 1);
+        assert_eq!(h.arch.x[14], 0);
+        assert_eq!(h.arch.x[16], 0x7fff_ffff);
+        assert_eq!(h.arch.x[17], -5i64 as u64, "min stored -5");
+        assert_eq!(h.arch.x[18], 0xffff_ffff_ffff_fffb, "maxu keeps 0xfffffffb");
     }
     // A trap to the host between LR and SC leaves the reservation to the
     // host; a host write elsewhere keeps it, one over it ends it.
@@ -164,9 +167,9 @@ fn lr_sc_and_amos() {
     assert!(h.reservation().is_some());
     assert!(h.write_phys(DATA + 4, &[1]));
     assert!(h.reservation().is_none());
-    h.pc += 4;
+    h.arch.pc += 4;
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[11], 1);
+    assert_eq!(h.arch.x[11], 1);
 }
 
 /// A UART-ish device at 0x1000_0000 and a finisher at 0x10_0000.
@@ -206,12 +209,12 @@ fn devices_through_bare_and_paged_mappings() {
     let mut dev = Dev::default();
     assert_eq!(h.run(&mut dev, 1000), Exit::Device);
     assert_eq!(
-        h.pc,
+        h.arch.pc,
         CODE + 4 * (a.words.len() as u64 - 1),
         "past the store"
     );
     assert_eq!(dev.stores, vec![(0x1000_0000, 1, b'A' as u64)]);
-    assert_eq!(h.x[7], 0x61);
+    assert_eq!(h.arch.x[7], 0x61);
     // Paged: the UART mapped at 0x4000_0000.
     let mut a = Asm::new();
     a.li(5, 0x4000_0000)
@@ -261,12 +264,12 @@ fn breakpoints_stop_before_and_resume_through() {
     let mut h: Hart = hart_with(&counting_loop(10));
     h.set_breakpoints(&[CODE + 12, CODE + 20]);
     assert_eq!(run_to_exit(&mut h), Exit::Breakpoint);
-    assert_eq!((h.pc, h.x[5]), (CODE + 12, 3));
+    assert_eq!((h.arch.pc, h.arch.x[5]), (CODE + 12, 3));
     assert_eq!(run_to_exit(&mut h), Exit::Breakpoint);
-    assert_eq!((h.pc, h.x[5]), (CODE + 20, 5));
+    assert_eq!((h.arch.pc, h.arch.x[5]), (CODE + 20, 5));
     h.set_breakpoints(&[]);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[5], 10);
+    assert_eq!(h.arch.x[5], 10);
 }
 
 #[test]
@@ -290,7 +293,7 @@ fn a_store_into_a_loops_branch_is_seen() {
         .i(Op::Jalr, 0, 10, 0);
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!((h.x[11], h.x[1]), (3, 10));
+    assert_eq!((h.arch.x[11], h.arch.x[1]), (3, 10));
 }
 
 /// The debugger's hooks (`cpu::debug`): events, breakpoints on their own
@@ -333,7 +336,7 @@ mod debug_hooks {
                 assert_eq!(stepped.events(), i);
                 let exit = stepped.run_events(&mut NoDevices, 1);
                 assert_eq!(exit, Exit::BudgetExhausted, "event {i}");
-                if stepped.pc == HANDLER {
+                if stepped.arch.pc == HANDLER {
                     trapped += 1;
                 }
             }
@@ -350,14 +353,14 @@ mod debug_hooks {
         // events run the 30 instructions and leave it pending; the 31st
         // is the interrupt's entry.
         let mut h = hart_with_handler(&counting_loop(100));
-        h.csr.mie = STIP;
-        h.csr.mstatus |= SSTATUS_SIE;
-        h.timecmp = 3;
+        h.arch.core.csr.mie = STIP;
+        h.arch.core.csr.mstatus |= SSTATUS_SIE;
+        h.arch.core.timecmp = 3;
         assert_eq!(h.run_events(&mut NoDevices, 30), Exit::BudgetExhausted);
-        assert_eq!((h.instret(), h.pc), (30, CODE + 120));
-        assert_ne!(h.csr.mip & STIP, 0, "pending, not taken");
+        assert_eq!((h.instret(), h.arch.pc), (30, CODE + 120));
+        assert_ne!(h.arch.core.csr.mip & STIP, 0, "pending, not taken");
         assert_eq!(h.run_events(&mut NoDevices, 1), Exit::BudgetExhausted);
-        assert_eq!((h.instret(), h.pc, h.events()), (30, HANDLER, 31));
+        assert_eq!((h.instret(), h.arch.pc, h.events()), (30, HANDLER, 31));
     }
 
     #[test]
@@ -368,7 +371,7 @@ mod debug_hooks {
         h.set_translation(true);
         h.set_breakpoints(&[HANDLER]);
         assert_eq!(run_to_exit(&mut h), Exit::Breakpoint);
-        assert_eq!((h.pc, h.x[5]), (HANDLER, 5000));
+        assert_eq!((h.arch.pc, h.arch.x[5]), (HANDLER, 5000));
         assert!(
             h.translation_stats().0 > 0,
             "the loop's page was translated"
@@ -388,12 +391,12 @@ mod debug_hooks {
             let store = CODE + 4 * (store_loop(0).words.len() as u64 - 5);
             h.set_breakpoints(&[store]);
             // A run from the breakpoint itself runs its instruction.
-            let skipped = u64::from(h.pc == store);
+            let skipped = u64::from(h.arch.pc == store);
             let mut hits = 0;
             loop {
                 match h.run_events(&mut NoDevices, u64::MAX) {
                     Exit::Breakpoint => {
-                        assert_eq!(h.pc, store);
+                        assert_eq!(h.arch.pc, store);
                         hits += 1;
                     }
                     e => {
@@ -428,8 +431,8 @@ mod debug_hooks {
                     Exit::Debug(DebugEvent::Watch(hit)) => {
                         assert!(hit.write && !hit.read);
                         assert_eq!((hit.va, hit.size), (DATA, 8));
-                        assert_eq!(read_u64(&h, DATA), h.x[5], "the store completed");
-                        assert_eq!(h.pc, hit.pc + 4);
+                        assert_eq!(read_u64(&h, DATA), h.arch.x[5], "the store completed");
+                        assert_eq!(h.arch.pc, hit.pc + 4);
                         writes += 1;
                     }
                     e => {
@@ -457,7 +460,7 @@ mod debug_hooks {
                 tval: 0x10
             }))
         );
-        assert_eq!(h.pc, HANDLER);
+        assert_eq!(h.arch.pc, HANDLER);
     }
 
     #[test]

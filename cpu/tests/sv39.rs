@@ -20,7 +20,7 @@ fn paged(a: &Asm, code_flags: u64, data_flags: u64) -> (Hart, Pages, u64) {
     p.map(&mut h, HANDLER, HANDLER, V | X | R | A, 0);
     let data_pte = p.map(&mut h, VDATA, DATA, data_flags, 0);
     p.enable(&mut h);
-    h.pc = VCODE;
+    h.arch.pc = VCODE;
     (h, p, data_pte)
 }
 
@@ -39,7 +39,7 @@ fn translates_and_sets_a_then_d() {
     let (mut h, _, pte) = paged(&a, V | R | X | A, V | R | W);
     write_u64(&mut h, DATA + 16, 0xabcd);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.pc, VCODE + 4 * (a.words.len() as u64 - 1));
+    assert_eq!(h.arch.pc, VCODE + 4 * (a.words.len() as u64 - 1));
     assert_eq!(read_u64(&h, DATA + 24), 0xabcd);
     assert_eq!(read_u64(&h, pte) & (A | D), A | D);
     // Only a load: A but not D.
@@ -103,12 +103,16 @@ fn permission_faults() {
     for (flags, privilege, mstatus, cause, pc) in cases {
         let code_flags = V | X | A | if privilege == Priv::User { U } else { 0 };
         let (mut h, _, _) = paged(&a, code_flags, flags);
-        h.privilege = privilege;
-        h.csr.mstatus |= mstatus;
+        h.arch.core.privilege = privilege;
+        h.arch.core.csr.mstatus |= mstatus;
         run_to_handler(&mut h);
-        assert_eq!(h.csr.scause, cause.code(), "flags {flags:#x} {privilege:?}");
-        assert_eq!(h.csr.sepc, pc, "flags {flags:#x}");
-        assert_eq!(h.csr.stval & !0xf, (VDATA + 16) & !0xf);
+        assert_eq!(
+            h.arch.core.csr.scause,
+            cause.code(),
+            "flags {flags:#x} {privilege:?}"
+        );
+        assert_eq!(h.arch.core.csr.sepc, pc, "flags {flags:#x}");
+        assert_eq!(h.arch.core.csr.stval & !0xf, (VDATA + 16) & !0xf);
     }
 }
 
@@ -116,20 +120,26 @@ fn permission_faults() {
 fn sum_lets_s_mode_load_user_pages_but_never_execute_them() {
     let a = load_store_prog();
     let (mut h, _, _) = paged(&a, V | X | A, V | R | W | U);
-    h.csr.mstatus |= SSTATUS_SUM;
+    h.arch.core.csr.mstatus |= SSTATUS_SUM;
     assert_eq!(run_to_exit(&mut h), HALT);
     // S-mode fetch from a U page: a fault, SUM or not.
     let (mut h, _, _) = paged(&a, V | X | U | A, V | R | W);
-    h.csr.mstatus |= SSTATUS_SUM;
+    h.arch.core.csr.mstatus |= SSTATUS_SUM;
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::InstructionPageFault.code());
-    assert_eq!(h.csr.stval, VCODE);
-    assert_eq!(h.csr.sepc, VCODE);
+    assert_eq!(
+        h.arch.core.csr.scause,
+        Exception::InstructionPageFault.code()
+    );
+    assert_eq!(h.arch.core.csr.stval, VCODE);
+    assert_eq!(h.arch.core.csr.sepc, VCODE);
     // U-mode fetch from an S page.
     let (mut h, _, _) = paged(&a, V | X | A, V | R | W | U);
-    h.privilege = Priv::User;
+    h.arch.core.privilege = Priv::User;
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::InstructionPageFault.code());
+    assert_eq!(
+        h.arch.core.csr.scause,
+        Exception::InstructionPageFault.code()
+    );
 }
 
 #[test]
@@ -137,10 +147,10 @@ fn mxr_makes_execute_only_pages_readable() {
     let mut a = Asm::new();
     a.li(5, VDATA).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
     let (mut h, _, _) = paged(&a, V | X | A, V | X);
-    h.csr.mstatus |= SSTATUS_MXR;
+    h.arch.core.csr.mstatus |= SSTATUS_MXR;
     write_u64(&mut h, DATA, 77);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[6], 77);
+    assert_eq!(h.arch.x[6], 77);
 }
 
 #[test]
@@ -155,14 +165,14 @@ fn superpages_and_their_alignment() {
     h.flush_tlb();
     write_u64(&mut h, DATA, 99);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[6], 99);
+    assert_eq!(h.arch.x[6], 99);
     // A 2 MiB page whose PPN is not 2 MiB aligned: a page fault.
     let (mut h, mut p, _) = paged(&a, V | X | R | A, V | R);
     p.map(&mut h, 0x2_0000_0000, CODE + 0x1000, V | R | A, 1);
     h.flush_tlb();
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
-    assert_eq!(h.csr.stval, 0x2_0000_0000 + (DATA - CODE));
+    assert_eq!(h.arch.core.csr.scause, Exception::LoadPageFault.code());
+    assert_eq!(h.arch.core.csr.stval, 0x2_0000_0000 + (DATA - CODE));
 }
 
 #[test]
@@ -171,8 +181,8 @@ fn non_canonical_addresses_fault_and_pte_outside_ram_is_an_access_fault() {
     a.li(5, 1 << 40).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
     let (mut h, _, _) = paged(&a, V | X | R | A, V | R);
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
-    assert_eq!(h.csr.stval, 1 << 40);
+    assert_eq!(h.arch.core.csr.scause, Exception::LoadPageFault.code());
+    assert_eq!(h.arch.core.csr.stval, 1 << 40);
     // A non-leaf PTE pointing outside RAM.
     let mut a = Asm::new();
     a.li(5, 0x1_0000_0000).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
@@ -180,13 +190,13 @@ fn non_canonical_addresses_fault_and_pte_outside_ram_is_an_access_fault() {
     write_u64(&mut h, p.root + 4 * 8, (0x1000u64 >> 12) << 10 | V);
     h.flush_tlb();
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::LoadAccessFault.code());
+    assert_eq!(h.arch.core.csr.scause, Exception::LoadAccessFault.code());
     // A non-leaf PTE with A set is reserved: a page fault.
     let (mut h, p, _) = paged(&a, V | X | R | A, V | R);
     write_u64(&mut h, p.root + 4 * 8, (PT >> 12) << 10 | V | A);
     h.flush_tlb();
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::LoadPageFault.code());
+    assert_eq!(h.arch.core.csr.scause, Exception::LoadPageFault.code());
 }
 
 #[test]
@@ -205,9 +215,9 @@ fn sfence_vma_and_satp_writes_flush_the_tlb() {
     write_u64(&mut h, DATA + 0x1000, 2);
     assert_eq!(run_to_exit(&mut h), HALT);
     p.map(&mut h, VDATA, DATA + 0x1000, V | R | A, 0);
-    h.pc += 4;
+    h.arch.pc += 4;
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!((h.x[6], h.x[7]), (1, 2));
+    assert_eq!((h.arch.x[6], h.arch.x[7]), (1, 2));
     // satp WARL: Sv48 is ignored, Bare switches paging off.
     let mut a = Asm::new();
     a.li(5, 0).csr(Op::Csrrw, 0, 0x180, 5).sys(Op::Ecall);
@@ -215,15 +225,18 @@ fn sfence_vma_and_satp_writes_flush_the_tlb() {
     // After satp = 0 the next fetch is at VCODE + 8, untranslated: outside
     // RAM, an access fault.
     run_to_handler(&mut h);
-    assert_eq!(h.csr.satp, 0);
-    assert_eq!(h.csr.scause, Exception::InstructionAccessFault.code());
-    assert_eq!(h.csr.sepc, VCODE + 8);
+    assert_eq!(h.arch.core.csr.satp, 0);
+    assert_eq!(
+        h.arch.core.csr.scause,
+        Exception::InstructionAccessFault.code()
+    );
+    assert_eq!(h.arch.core.csr.sepc, VCODE + 8);
     // An unsupported mode is ignored entirely.
     let mut a = Asm::new();
     a.li(5, 9 << 60).csr(Op::Csrrw, 0, 0x180, 5).sys(Op::Ecall);
     let (mut h, p, _) = paged(&a, V | X | R | A, V | R | A);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.csr.satp, 8 << 60 | p.root >> 12);
+    assert_eq!(h.arch.core.csr.satp, 8 << 60 | p.root >> 12);
 }
 
 #[test]
@@ -239,8 +252,8 @@ fn u_mode_runs_paged_code_as_under_the_monitor() {
         .b(Op::Bne, 7, 0, -16)
         .sys(Op::Ecall);
     let (mut h, _, pte) = paged(&a, V | X | U | A, V | R | W | U);
-    h.privilege = Priv::User;
-    h.csr.medeleg = 0;
+    h.arch.core.privilege = Priv::User;
+    h.arch.core.csr.medeleg = 0;
     assert_eq!(run_to_exit(&mut h), exc(Exception::EcallFromU, 0));
     assert_eq!(read_u64(&h, DATA), 300);
     assert_eq!(read_u64(&h, pte) & (A | D), A | D);

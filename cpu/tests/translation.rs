@@ -55,23 +55,23 @@ fn drive(h: &mut Hart, host: &Host) -> Vec<Seen> {
     let mut restart = host.restart.as_ref();
     let mut timer = host.timer.iter();
     let mut next_deadline = |h: &mut Hart| {
-        h.csr.mip &= !STIP;
-        h.timecmp = timer.next().map_or(u64::MAX, |d| h.time() + d);
+        h.arch.core.csr.mip &= !STIP;
+        h.arch.core.timecmp = timer.next().map_or(u64::MAX, |d| h.time() + d);
     };
     for _ in 0..host.runs {
         let before = h.instret();
         let exit = h.run(&mut cpu::hart::NoDevices, host.budget);
         assert!(h.instret() - before <= host.budget, "over budget");
-        seen.push((exit, h.pc, h.instret()));
+        seen.push((exit, h.arch.pc, h.instret()));
         match exit {
             Exit::Trap(Trap::Exception {
                 cause: Exception::EcallFromS,
                 ..
-            }) if h.pc == host.end => match restart.take() {
+            }) if h.arch.pc == host.end => match restart.take() {
                 Some((pc, regs)) => {
-                    h.pc = *pc;
+                    h.arch.pc = *pc;
                     for (i, r) in regs.iter().enumerate() {
-                        h.x[i + 1] = *r;
+                        h.arch.x[i + 1] = *r;
                     }
                 }
                 None => break,
@@ -80,14 +80,14 @@ fn drive(h: &mut Hart, host: &Host) -> Vec<Seen> {
             Exit::Trap(Trap::Exception {
                 cause: Exception::EcallFromS,
                 ..
-            }) if h.pc == HANDLER => {
+            }) if h.arch.pc == HANDLER => {
                 next_deadline(h);
-                h.pc = h.csr.sepc;
-                h.csr.mstatus |= SSTATUS_SIE;
+                h.arch.pc = h.arch.core.csr.sepc;
+                h.arch.core.csr.mstatus |= SSTATUS_SIE;
             }
             Exit::Trap(Trap::Exception { .. }) => {
                 h.retire_emulated(0);
-                h.pc = h.pc.wrapping_add(4);
+                h.arch.pc = h.arch.pc.wrapping_add(4);
             }
             Exit::Trap(Trap::Interrupt(_)) => next_deadline(h),
             Exit::BudgetExhausted => {}
@@ -135,10 +135,10 @@ fn ways_against(
             let seen = drive(way, &mut h);
             Outcome {
                 seen,
-                x: h.x,
-                pc: h.pc,
+                x: h.arch.x,
+                pc: h.arch.pc,
                 instret: h.instret(),
-                csr: h.csr.clone(),
+                csr: h.arch.core.csr.clone(),
                 digest: h.digest,
                 ram: ram(&h),
                 translated: h.translation_stats().0,
@@ -624,9 +624,9 @@ fn pieces_hart(pieces: &[Piece], regs: &[u64], way: Way) -> (Hart, u64) {
         .collect();
     assert!(h.write_phys(DATA, &data));
     for (i, r) in regs.iter().enumerate() {
-        h.x[i + 1] = *r;
+        h.arch.x[i + 1] = *r;
     }
-    h.pc = MAIN;
+    h.arch.pc = MAIN;
     (h, end)
 }
 
@@ -738,10 +738,10 @@ fn every_operation_on_every_pair_of_edge_values() {
                 h.set_translation_warmup(1);
             }
             for (i, v) in EDGES.iter().enumerate() {
-                h.x[i + 1] = *v;
+                h.arch.x[i + 1] = *v;
             }
-            h.x[17] = DATA + 1024;
-            h.pc = EDGE_CODE;
+            h.arch.x[17] = DATA + 1024;
+            h.arch.pc = EDGE_CODE;
             seen.extend(drive(h, &host));
         }
         seen
@@ -871,11 +871,11 @@ fn run_smc(s: &Smc, first: u64) -> Result<(Vec<Outcome>, u64), String> {
             h.set_translation_warmup(w);
         }
         h.set_digest(s.digest);
-        h.x[1] = s.n;
-        h.x[5] = CODE + 4 * target as u64;
-        h.x[6] = new as u64;
-        h.x[7] = s.at;
-        h.x[8] = (new ^ a.words[target]) as u64;
+        h.arch.x[1] = s.n;
+        h.arch.x[5] = CODE + 4 * target as u64;
+        h.arch.x[6] = new as u64;
+        h.arch.x[7] = s.at;
+        h.arch.x[8] = (new ^ a.words[target]) as u64;
         h
     };
     let mut host = Host::new(s.budget, end);
@@ -1046,17 +1046,17 @@ fn sv39_hart(s: &Sv39, way: Way) -> (Hart, u64) {
     }
     p.root = PT;
     p.enable(&mut h);
-    h.x[5] = WIN;
-    h.x[14] = WIN + 0x1800;
-    h.x[15] = ALIAS;
-    h.x[16] = WIN + 0x3000;
-    h.x[6] = s.n;
-    h.x[7] = s.switch;
-    h.x[8] = s.rewrite;
-    h.x[9] = 8 << 60 | ROOT2 >> 12;
+    h.arch.x[5] = WIN;
+    h.arch.x[14] = WIN + 0x1800;
+    h.arch.x[15] = ALIAS;
+    h.arch.x[16] = WIN + 0x3000;
+    h.arch.x[6] = s.n;
+    h.arch.x[7] = s.switch;
+    h.arch.x[8] = s.rewrite;
+    h.arch.x[9] = 8 << 60 | ROOT2 >> 12;
     // Page 1 of the window moves to a page of its own.
-    h.x[10] = slots[s.in_second as usize][1];
-    h.x[11] = ((DATA + 0x20000) >> 12) << 10 | V | R | W | ad;
+    h.arch.x[10] = slots[s.in_second as usize][1];
+    h.arch.x[11] = ((DATA + 0x20000) >> 12) << 10 | V | R | W | ad;
     (h, end)
 }
 
@@ -1146,18 +1146,18 @@ fn timer_hart(t: &Timer, way: Way) -> (Hart, u64) {
     let mut h = hart_with_handler(&Asm::new());
     run_as(&mut h, way);
     assert!(h.write_phys(start, &a.bytes()));
-    h.pc = start;
+    h.arch.pc = start;
     // About 40000 instructions.
-    h.x[1] = 40_000 / (t.body.len() as u64 + 3);
-    h.x[5] = DATA;
-    h.x[6] = start;
-    h.csr.mie = S_INTERRUPTS;
+    h.arch.x[1] = 40_000 / (t.body.len() as u64 + 3);
+    h.arch.x[5] = DATA;
+    h.arch.x[6] = start;
+    h.arch.core.csr.mie = S_INTERRUPTS;
     if t.delegated {
-        h.csr.mstatus |= SSTATUS_SIE;
+        h.arch.core.csr.mstatus |= SSTATUS_SIE;
     } else {
-        h.csr.mideleg = 0;
+        h.arch.core.csr.mideleg = 0;
     }
-    h.timecmp = t.timecmp;
+    h.arch.core.timecmp = t.timecmp;
     h.set_digest(t.digest);
     (h, end)
 }

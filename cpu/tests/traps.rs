@@ -9,10 +9,10 @@ use cpu::isa::{encode, Insn, Op};
 use cpu::trap::{Exception, Interrupt, Trap};
 
 fn expect_delegated(h: &cpu::hart::Hart, cause: Exception, epc: u64, tval: u64) {
-    assert_eq!(h.csr.scause, cause.code(), "scause");
-    assert_eq!(h.csr.sepc, epc, "sepc");
-    assert_eq!(h.csr.stval, tval, "stval");
-    assert_eq!(h.privilege, Priv::Supervisor);
+    assert_eq!(h.arch.core.csr.scause, cause.code(), "scause");
+    assert_eq!(h.arch.core.csr.sepc, epc, "sepc");
+    assert_eq!(h.arch.core.csr.stval, tval, "stval");
+    assert_eq!(h.arch.core.privilege, Priv::Supervisor);
 }
 
 #[test]
@@ -20,13 +20,13 @@ fn illegal_instruction_stval_is_the_bits() {
     let mut a = Asm::new();
     a.li(5, 1).word(0xffff_ffff);
     let mut h = hart_with_handler(&a);
-    h.csr.mstatus |= SSTATUS_SIE;
+    h.arch.core.csr.mstatus |= SSTATUS_SIE;
     run_to_handler(&mut h);
     expect_delegated(&h, Exception::IllegalInstruction, CODE + 4, 0xffff_ffff);
     // SPP = S, SPIE = old SIE, SIE = 0.
-    assert_ne!(h.csr.mstatus & SSTATUS_SPP, 0);
-    assert_ne!(h.csr.mstatus & SSTATUS_SPIE, 0);
-    assert_eq!(h.csr.mstatus & SSTATUS_SIE, 0);
+    assert_ne!(h.arch.core.csr.mstatus & SSTATUS_SPP, 0);
+    assert_ne!(h.arch.core.csr.mstatus & SSTATUS_SPIE, 0);
+    assert_eq!(h.arch.core.csr.mstatus & SSTATUS_SIE, 0);
     assert_eq!(h.instret(), 1, "a trapping instruction does not retire");
 }
 
@@ -41,11 +41,11 @@ fn ebreak_stval_is_zero_and_ecall_from_u_is_delegated() {
     let mut a = Asm::new();
     a.sys(Op::Ecall);
     let mut h = hart_with_handler(&a);
-    h.privilege = Priv::User;
-    h.csr.mstatus |= SSTATUS_SPP;
+    h.arch.core.privilege = Priv::User;
+    h.arch.core.csr.mstatus |= SSTATUS_SPP;
     run_to_handler(&mut h);
     expect_delegated(&h, Exception::EcallFromU, CODE, 0);
-    assert_eq!(h.csr.mstatus & SSTATUS_SPP, 0, "SPP = U");
+    assert_eq!(h.arch.core.csr.mstatus & SSTATUS_SPP, 0, "SPP = U");
 }
 
 #[test]
@@ -53,11 +53,11 @@ fn undelegated_traps_leave_everything_to_the_host() {
     let mut a = Asm::new();
     a.li(5, 7).word(0);
     let mut h = hart_with(&a);
-    h.csr.stvec = HANDLER;
-    let before = h.csr.clone();
+    h.arch.core.csr.stvec = HANDLER;
+    let before = h.arch.core.csr.clone();
     assert_eq!(run_to_exit(&mut h), exc(Exception::IllegalInstruction, 0));
-    assert_eq!(h.pc, CODE + 4);
-    assert_eq!(h.csr, before, "nothing written");
+    assert_eq!(h.arch.pc, CODE + 4);
+    assert_eq!(h.arch.core.csr, before, "nothing written");
     assert_eq!(h.stats().to_host, 1);
     assert_eq!(h.stats().exceptions[2], 1);
 }
@@ -70,7 +70,7 @@ fn misaligned_jump_targets_trap_at_the_jump() {
     let mut h = hart_with_handler(&a);
     run_to_handler(&mut h);
     expect_delegated(&h, Exception::InstructionMisaligned, CODE + 4, CODE + 10);
-    assert_eq!(h.x[1], 0, "rd not written");
+    assert_eq!(h.arch.x[1], 0, "rd not written");
 
     // jalr: bit 0 is cleared, bit 1 traps.
     let mut a = Asm::new();
@@ -138,9 +138,9 @@ fn misaligned_ram_accesses_complete() {
         .sys(Op::Ecall);
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.x[7], 0x0102_0304_0506_0708);
-    assert_eq!(h.x[8], 0x0405_0607);
-    assert_eq!(h.x[9], 0x0506);
+    assert_eq!(h.arch.x[7], 0x0102_0304_0506_0708);
+    assert_eq!(h.arch.x[8], 0x0405_0607);
+    assert_eq!(h.arch.x[9], 0x0506);
     assert_eq!(read_u64(&h, DATA + 0xffd), 0x0102_0304_0506_0708);
     // Misaligned across the end of RAM: a fault, and nothing written.
     let end = RAM_BASE + RAM;
@@ -148,8 +148,8 @@ fn misaligned_ram_accesses_complete() {
     a.li(5, end - 4).li(6, -1i64 as u64).s(Op::Sd, 6, 5, 0);
     let mut h = hart_with_handler(&a);
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, Exception::StoreAccessFault.code());
-    assert_eq!(h.csr.stval, end, "the portion that faulted");
+    assert_eq!(h.arch.core.csr.scause, Exception::StoreAccessFault.code());
+    assert_eq!(h.arch.core.csr.stval, end, "the portion that faulted");
     let mut b = [0u8; 4];
     assert!(h.read_phys(end - 4, &mut b));
     assert_eq!(b, [0; 4]);
@@ -169,8 +169,8 @@ fn misaligned_amo_lr_sc_raise_misaligned() {
         a.li(5, DATA + 2).word(encode(&insn));
         let mut h = hart_with_handler(&a);
         run_to_handler(&mut h);
-        assert_eq!(h.csr.scause, cause.code(), "{insn:?}");
-        assert_eq!(h.csr.stval, DATA + 2);
+        assert_eq!(h.arch.core.csr.scause, cause.code(), "{insn:?}");
+        assert_eq!(h.arch.core.csr.stval, DATA + 2);
     }
 }
 
@@ -184,20 +184,20 @@ fn vectored_stvec_only_for_interrupts() {
         vec.sys(Op::Ecall);
     }
     assert!(h.write_phys(HANDLER, &vec.bytes()));
-    h.csr.stvec = HANDLER | 1;
-    h.csr.mie = SSIP;
-    h.csr.mip = SSIP;
-    h.csr.mstatus |= SSTATUS_SIE;
+    h.arch.core.csr.stvec = HANDLER | 1;
+    h.arch.core.csr.mie = SSIP;
+    h.arch.core.csr.mip = SSIP;
+    h.arch.core.csr.mstatus |= SSTATUS_SIE;
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!(h.pc, HANDLER + 4, "SSI: base + 4 × 1");
-    assert_eq!(h.csr.scause, 1 << 63 | 1);
-    assert_eq!(h.csr.sepc, CODE);
-    assert_eq!(h.csr.stval, 0);
+    assert_eq!(h.arch.pc, HANDLER + 4, "SSI: base + 4 × 1");
+    assert_eq!(h.arch.core.csr.scause, 1 << 63 | 1);
+    assert_eq!(h.arch.core.csr.sepc, CODE);
+    assert_eq!(h.arch.core.csr.stval, 0);
     // An exception goes to the base even in vectored mode.
     let mut a = Asm::new();
     a.sys(Op::Ebreak);
     let mut h = hart_with_handler(&a);
-    h.csr.stvec = HANDLER | 1;
+    h.arch.core.csr.stvec = HANDLER | 1;
     run_to_handler(&mut h);
 }
 
@@ -208,24 +208,24 @@ fn interrupt_priority_and_enables() {
         a.li(5, 1);
     }
     let mut h = hart_with_handler(&a);
-    h.csr.mie = S_INTERRUPTS;
-    h.csr.mip = S_INTERRUPTS;
+    h.arch.core.csr.mie = S_INTERRUPTS;
+    h.arch.core.csr.mip = S_INTERRUPTS;
     // S-mode with SIE = 0: masked.
     assert_eq!(run(&mut h, 2), Exit::BudgetExhausted);
-    assert_eq!(h.pc, CODE + 8);
+    assert_eq!(h.arch.pc, CODE + 8);
     // U-mode: always enabled; SEI first.
-    h.privilege = Priv::User;
+    h.arch.core.privilege = Priv::User;
     run_to_handler(&mut h);
-    assert_eq!(h.csr.scause, 1 << 63 | 9);
+    assert_eq!(h.arch.core.csr.scause, 1 << 63 | 9);
     // Not delegated: the host's, even from S with SIE = 0.
     let mut h = hart_with(&a);
-    h.csr.mie = STIP;
-    h.csr.mip = STIP;
+    h.arch.core.csr.mie = STIP;
+    h.arch.core.csr.mip = STIP;
     assert_eq!(
         run_to_exit(&mut h),
         Exit::Trap(Trap::Interrupt(Interrupt::SupervisorTimer))
     );
-    assert_eq!(h.pc, CODE);
+    assert_eq!(h.arch.pc, CODE);
 }
 
 #[test]
@@ -309,15 +309,15 @@ fn privileged_instructions_illegal_for_the_guest() {
         let mut a = Asm::new();
         a.li(6, 1).word(w);
         let mut h = hart_with(&a);
-        h.privilege = p;
-        h.csr.mstatus |= mstatus;
-        h.csr.mcounteren = 7;
+        h.arch.core.privilege = p;
+        h.arch.core.csr.mstatus |= mstatus;
+        h.arch.core.csr.mcounteren = 7;
         assert_eq!(
             run_to_exit(&mut h),
             exc(Exception::IllegalInstruction, w as u64),
             "{w:#x} in {p:?}"
         );
-        assert_eq!(h.pc, CODE + 4);
+        assert_eq!(h.arch.pc, CODE + 4);
     }
 }
 
@@ -329,14 +329,14 @@ fn sret_returns_and_restores() {
     user.li(5, 42).sys(Op::Ecall);
     let mut h = hart_with_handler(&a);
     assert!(h.write_phys(DATA, &user.bytes()));
-    h.csr.sepc = DATA | 2; // sepc[1] reads as 0 with IALIGN = 32
-    h.csr.mstatus |= SSTATUS_SPIE;
+    h.arch.core.csr.sepc = DATA | 2; // sepc[1] reads as 0 with IALIGN = 32
+    h.arch.core.csr.mstatus |= SSTATUS_SPIE;
     run_to_handler(&mut h);
-    assert_eq!(h.x[5], 42);
+    assert_eq!(h.arch.x[5], 42);
     expect_delegated(&h, Exception::EcallFromU, DATA + 4, 0);
     // sret set SIE from SPIE = 1, SPIE = 1; the trap then moved SIE to SPIE.
-    assert_ne!(h.csr.mstatus & SSTATUS_SPIE, 0);
-    assert_eq!(h.csr.mstatus & SSTATUS_SIE, 0);
+    assert_ne!(h.arch.core.csr.mstatus & SSTATUS_SPIE, 0);
+    assert_eq!(h.arch.core.csr.mstatus & SSTATUS_SIE, 0);
 }
 
 #[test]
@@ -345,13 +345,13 @@ fn wfi_sleeps_or_falls_through() {
     a.sys(Op::Wfi).sys(Op::Ecall);
     let mut h = hart_with(&a);
     assert_eq!(run_to_exit(&mut h), Exit::Wfi);
-    assert_eq!(h.pc, CODE + 4);
+    assert_eq!(h.arch.pc, CODE + 4);
     assert_eq!(h.instret(), 1);
     // Pending and enabled in sie (even with SIE = 0): a nop.
     let mut h = hart_with(&a);
     delegate_like_native(&mut h);
-    h.csr.mie = SSIP;
-    h.csr.mip = SSIP;
+    h.arch.core.csr.mie = SSIP;
+    h.arch.core.csr.mip = SSIP;
     assert_eq!(run_to_exit(&mut h), HALT);
 }
 
@@ -383,13 +383,16 @@ fn sstatus_sie_sip_satp_stvec_warl() {
     delegate_like_native(&mut h);
     assert_eq!(run_to_exit(&mut h), HALT);
     let want = SSTATUS_SIE | SSTATUS_SPIE | SSTATUS_SPP | SSTATUS_SUM | SSTATUS_MXR | 2 << 32;
-    assert_eq!(h.x[6], want);
-    assert_eq!(h.x[7], S_INTERRUPTS);
-    assert_eq!(h.x[8], SSIP, "only SSIP is writable");
-    assert_eq!(h.x[10], 0);
-    assert_eq!(h.x[12], 0);
-    assert_eq!(h.x[13], DATA | 1);
-    assert_eq!(h.csr.mstatus & (MSTATUS_TVM | MSTATUS_TSR | MSTATUS_TW), 0);
+    assert_eq!(h.arch.x[6], want);
+    assert_eq!(h.arch.x[7], S_INTERRUPTS);
+    assert_eq!(h.arch.x[8], SSIP, "only SSIP is writable");
+    assert_eq!(h.arch.x[10], 0);
+    assert_eq!(h.arch.x[12], 0);
+    assert_eq!(h.arch.x[13], DATA | 1);
+    assert_eq!(
+        h.arch.core.csr.mstatus & (MSTATUS_TVM | MSTATUS_TSR | MSTATUS_TW),
+        0
+    );
 }
 
 #[test]
@@ -402,12 +405,15 @@ fn counters_follow_mcounteren_and_scounteren() {
         .csr(Op::Csrrs, 8, 0xc03, 0)
         .sys(Op::Ecall);
     let mut h = hart_with(&a);
-    h.csr.mcounteren = u32::MAX as u64;
+    h.arch.core.csr.mcounteren = u32::MAX as u64;
     for _ in 0..25 {
         h.retire_emulated(0x13);
     }
     assert_eq!(run_to_exit(&mut h), HALT);
-    assert_eq!((h.x[5], h.x[6], h.x[7], h.x[8]), (25, 2, 27, 0));
+    assert_eq!(
+        (h.arch.x[5], h.arch.x[6], h.arch.x[7], h.arch.x[8]),
+        (25, 2, 27, 0)
+    );
     // From S without mcounteren: illegal.
     let mut h = hart_with(&a);
     assert_eq!(
@@ -416,9 +422,9 @@ fn counters_follow_mcounteren_and_scounteren() {
     );
     // From U: needs scounteren too (here: time only).
     let mut h = hart_with(&a);
-    h.privilege = Priv::User;
-    h.csr.mcounteren = 7;
-    h.csr.scounteren = 2;
+    h.arch.core.privilege = Priv::User;
+    h.arch.core.csr.mcounteren = 7;
+    h.arch.core.csr.scounteren = 2;
     assert_eq!(
         run_to_exit(&mut h),
         exc(Exception::IllegalInstruction, a.words[0] as u64)
@@ -426,9 +432,9 @@ fn counters_follow_mcounteren_and_scounteren() {
     let mut b = Asm::new();
     b.csr(Op::Csrrs, 6, 0xc01, 0).sys(Op::Ecall);
     let mut h = hart_with(&b);
-    h.privilege = Priv::User;
-    h.csr.mcounteren = 7;
-    h.csr.scounteren = 2;
+    h.arch.core.privilege = Priv::User;
+    h.arch.core.csr.mcounteren = 7;
+    h.arch.core.csr.scounteren = 2;
     assert_eq!(run_to_exit(&mut h), exc(Exception::EcallFromU, 0));
 }
 
@@ -439,7 +445,7 @@ fn trap_storm_is_reported() {
     a.word(0);
     let mut h = hart_with(&a);
     delegate_like_native(&mut h);
-    h.csr.stvec = CODE;
+    h.arch.core.csr.stvec = CODE;
     match run_to_exit(&mut h) {
         Exit::TrapStorm(storm) => {
             assert_eq!(storm.pc, CODE);
@@ -456,8 +462,8 @@ fn trap_storm_is_reported() {
     let mut h = hart_with(&a);
     delegate_like_native(&mut h);
     assert!(h.write_phys(HANDLER, &handler.bytes()));
-    h.csr.stvec = HANDLER;
-    h.csr.mstatus |= SSTATUS_SPP;
+    h.arch.core.csr.stvec = HANDLER;
+    h.arch.core.csr.mstatus |= SSTATUS_SPP;
     assert!(matches!(
         run_to_exit(&mut h),
         Exit::TrapStorm(cpu::storm::Storm { pc: CODE, .. })
@@ -475,10 +481,10 @@ fn trap_storm_is_reported() {
         .csr(Op::Csrrw, 0, 0x141, 5)
         .sys(Op::Sret);
     let mut h = hart_with(&a);
-    h.csr.medeleg = 1 << 2;
+    h.arch.core.csr.medeleg = 1 << 2;
     assert!(h.write_phys(HANDLER, &handler.bytes()));
-    h.csr.stvec = HANDLER;
-    h.csr.mstatus |= SSTATUS_SPP;
+    h.arch.core.csr.stvec = HANDLER;
+    h.arch.core.csr.mstatus |= SSTATUS_SPP;
     assert_eq!(run_to_exit(&mut h), HALT);
     assert_eq!(h.stats().exceptions[2], 1020);
 }

@@ -12,8 +12,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cpu::csr::{SSTATUS_READ_MASK, SSTATUS_SPP, S_INTERRUPTS};
-use cpu::debug::{DebugEvent, DebugStops, HartState};
+use cpu::debug::{DebugEvent, DebugStops};
 use cpu::devices::{ByteSource, Console, Ended, Finisher, UartState};
+use cpu::hart::HartState;
 use cpu::hart::{Exit, Hart, Priv, RAM_BASE};
 use cpu::image::Image;
 use cpu::machine::{BootError, Flow, Machine, Outcome};
@@ -227,13 +228,13 @@ impl NativeTarget {
     /// The SEE answers the SBI call the hart stopped at.
     fn sbi_call(&mut self, exit: Exit) -> RunEvent {
         let hart = &self.machine.hart;
-        let (pc, privilege) = (hart.pc, hart.privilege);
-        let call = SbiCall::from_regs(&hart.x);
-        *self.counts.sbi.entry(hart.x[17]).or_default() += 1;
+        let (pc, privilege) = (hart.arch.pc, hart.arch.core.privilege);
+        let call = SbiCall::from_regs(&hart.arch.x);
+        *self.counts.sbi.entry(hart.arch.x[17]).or_default() += 1;
         match self.machine.handle_exit(exit) {
             Flow::Stop(outcome) => self.end(outcome),
             Flow::Continue => {
-                let x = &self.machine.hart.x;
+                let x = &self.machine.hart.arch.x;
                 let ret = if is_legacy(&call) {
                     SbiRet::Legacy(x[10])
                 } else {
@@ -304,22 +305,22 @@ impl Target for NativeTarget {
     }
 
     fn regs(&self) -> [u64; 32] {
-        let mut x = self.machine.hart.x;
+        let mut x = self.machine.hart.arch.x;
         x[0] = 0;
         x
     }
 
     fn pc(&self) -> u64 {
-        self.machine.hart.pc
+        self.machine.hart.arch.pc
     }
 
     fn privilege(&self) -> Priv {
-        self.machine.hart.privilege
+        self.machine.hart.arch.core.privilege
     }
 
     fn csrs(&self) -> Vec<CsrRow> {
         let h = &self.machine.hart;
-        let c = &h.csr;
+        let c = &h.arch.core.csr;
         let row = |name, value| CsrRow {
             name,
             value,
@@ -342,12 +343,12 @@ impl Target for NativeTarget {
             // The firmware's: what it delegates, and the SBI timer.
             row("medeleg", c.medeleg),
             row("mideleg", c.mideleg),
-            row("stimecmp", h.timecmp),
+            row("stimecmp", h.arch.core.timecmp),
         ]
     }
 
     fn satp(&self) -> u64 {
-        self.machine.hart.csr.satp
+        self.machine.hart.arch.core.csr.satp
     }
 
     fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
@@ -356,7 +357,7 @@ impl Target for NativeTarget {
 
     fn translate(&self, va: u64) -> Translation {
         let hart = &self.machine.hart;
-        let guest = walk::walk(hart.csr.satp, va, |pa| {
+        let guest = walk::walk(hart.arch.core.csr.satp, va, |pa| {
             let mut b = [0u8; 8];
             hart.read_phys(pa, &mut b).then(|| u64::from_le_bytes(b))
         });
@@ -432,13 +433,13 @@ impl Target for NativeTarget {
                 Exit::Breakpoint => {
                     return RunEvent::Breakpoint {
                         guest: 0,
-                        pc: m.hart.pc,
+                        pc: m.hart.arch.pc,
                     }
                 }
                 Exit::Debug(DebugEvent::Watch(hit)) => return RunEvent::Watch { guest: 0, hit },
                 Exit::Debug(DebugEvent::Privileged) => return RunEvent::Privileged { guest: 0 },
                 Exit::Debug(DebugEvent::Trapped(trap)) => {
-                    let c = &m.hart.csr;
+                    let c = &m.hart.arch.core.csr;
                     let from = if c.mstatus & SSTATUS_SPP != 0 {
                         Priv::Supervisor
                     } else {
@@ -451,7 +452,7 @@ impl Target for NativeTarget {
                         privilege: from,
                         kind: TrapKind::Taken {
                             trap,
-                            handler: m.hart.pc,
+                            handler: m.hart.arch.pc,
                         },
                         pc_label: None,
                         to_label: None,
@@ -462,8 +463,8 @@ impl Target for NativeTarget {
                     ..
                 }) => return self.sbi_call(exit),
                 Exit::Wfi => {
-                    let pc = m.hart.pc.wrapping_sub(4);
-                    let privilege = m.hart.privilege;
+                    let pc = m.hart.arch.pc.wrapping_sub(4);
+                    let privilege = m.hart.arch.core.privilege;
                     match m.handle_exit(exit) {
                         Flow::Stop(o) => return self.end(o),
                         Flow::Continue => {

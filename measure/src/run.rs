@@ -133,7 +133,7 @@ fn identity_sv39(m: &mut Machine<cpu::hart::Hart>, memory: u64) {
         let pte = ((gib << 30) >> 12) << 10 | LEAF;
         m.hart.write_phys(root + gib * 8, &pte.to_le_bytes());
     }
-    m.hart.csr.satp = 8 << 60 | root >> 12;
+    m.hart.arch.core.csr.satp = 8 << 60 | root >> 12;
     m.hart.flush_tlb();
 }
 

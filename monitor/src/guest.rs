@@ -38,6 +38,9 @@ impl FillGuard {
 #[derive(Debug)]
 pub struct Guest {
     pub name: String,
+    /// The `guest` span its events are logged in (`--trace` prefixes them
+    /// with its name).
+    pub span: tracing::Span,
     pub vcpu: Vcpu,
     pub ram: GuestRam,
     pub shadow: ShadowMmu,
@@ -67,5 +70,45 @@ impl From<&cpu::image::Image> for crate::GuestImage {
                 .map(|s| (s.addr, s.data.clone(), s.mem_size))
                 .collect(),
         }
+    }
+}
+
+/// Everything about a guest a snapshot keeps besides its memory (which is
+/// the hart's): its virtual hart, shadow bookkeeping, devices' state,
+/// counters and guards ([`crate::Session::snapshot`]).
+#[derive(Clone, Debug)]
+pub struct GuestState {
+    pub vcpu: crate::vcpu::Vcpu,
+    pub shadow: ShadowMmu,
+    pub devices: cpu::devices::DeviceState,
+    pub stats: GuestStats,
+    pub end: Option<End>,
+    pub storm: StormWatch,
+    pub fills: FillGuard,
+}
+
+impl Guest {
+    /// What a snapshot keeps of this guest.
+    pub fn state(&self) -> GuestState {
+        GuestState {
+            vcpu: self.vcpu.clone(),
+            shadow: self.shadow.clone(),
+            devices: self.devices.bus.state(),
+            stats: self.stats.clone(),
+            end: self.end,
+            storm: self.storm.clone(),
+            fills: self.fills.clone(),
+        }
+    }
+
+    /// Puts back what [`Guest::state`] took.
+    pub fn set_state(&mut self, s: &GuestState) {
+        self.vcpu = s.vcpu.clone();
+        self.shadow = s.shadow.clone();
+        self.devices.bus.set_state(&s.devices);
+        self.stats = s.stats.clone();
+        self.end = s.end;
+        self.storm = s.storm.clone();
+        self.fills = s.fills.clone();
     }
 }

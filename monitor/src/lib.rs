@@ -3,51 +3,59 @@
 //!
 //! Every guest, its kernel included, runs in real U-mode with nothing
 //! delegated, so every trap leaves the guest and comes here. The monitor
-//! keeps each guest's virtual hart ([`vcpu`]), handles each exit by its
-//! reason ([`exits`]), runs guests through page tables it owns
+//! keeps each guest's virtual hart ([`vcpu`]: the same architectural state
+//! as the real hart, run by the same privileged core), handles each exit by
+//! its reason ([`exits`]), runs guests through page tables it owns
 //! ([`shadow`]), gives each its own devices ([`vdev`]) and shares the hart
 //! between them ([`scheduler`]). A guest cannot tell: its stream of retired
 //! instructions and its console output are the same natively, alone under
-//! the monitor, and beside other guests (MACHINE.md "Under the monitor").
+//! the monitor, and beside other guests (the book's "The machine").
+//!
+//! The run loop is a state machine with public steps ([`Session`]): boot
+//! the guests ([`Monitor::start`]), then [`Session::step`] one exit at a
+//! time, each step saying which guest ran, what exit happened, which
+//! handler answered and what it changed; [`Monitor::run`] is that loop:
 //!
 //! ```text
 //! loop {
 //!     pick a guest (scheduler), switch it onto the hart
-//!     while its quantum lasts:
+//!     while its quantum lasts:                      <- one Session::step each
 //!         tick its virtual timer, inject a virtual interrupt if one is due
 //!         hart.run(min(quantum left, instructions until its deadline))
-//!         handle the exit (exits::handle)
+//!         handle the exit (exits::handle), act on what the handler did
 //! }
 //! ```
 #![forbid(unsafe_code)]
 
 pub mod exits;
 pub mod guest;
-pub mod host;
 pub mod memory;
 pub mod scheduler;
+#[cfg(test)]
+pub mod scripted;
+pub mod session;
 pub mod shadow;
 pub mod stats;
 pub mod vcpu;
 pub mod vdev;
 
 use std::fmt;
-use std::io::Write;
 use std::marker::PhantomData;
 
 use cpu::devices::{Console, Ended};
 use cpu::hart::RAM_BASE;
+use cpu::port::HartPort;
 use cpu::storm::{Storm, StormWatch};
 
-use exits::Log;
 use guest::{FillGuard, Guest};
-use host::HostHart;
 use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
 use shadow::ShadowMmu;
 use stats::{GuestReport, GuestStats};
 use vcpu::Vcpu;
 use vdev::VirtualDevices;
+
+pub use session::{CsrChange, Session, SessionSnapshot, Step};
 
 /// How a guest's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,20 +159,21 @@ pub const DEFAULT_SHADOW_FRAMES: u64 = 128;
 pub const MAX_GUEST_MEMORY: u64 = 64 << 30;
 
 /// The monitor: add guests, then [`Monitor::run`] them side by side on
-/// one hart of type `H`.
+/// one hart of type `H` (or [`Monitor::start`] a [`Session`] and step it).
 pub struct Monitor<H = cpu::hart::Hart> {
     specs: Vec<GuestSpec>,
     scheduler: Box<dyn Scheduler>,
-    trace: Option<Box<dyn Write + Send>>,
     shadow_frames: u64,
     /// Whether each guest's trace digest is computed (see [`Monitor::set_digest`]).
     digest: bool,
     /// Whether the hart translates hot code (see [`Monitor::set_translation`]).
     translation: bool,
+    /// Whether every instruction is traced (see [`Monitor::set_trace_insns`]).
+    trace_insns: bool,
     hart: PhantomData<H>,
 }
 
-impl<H: HostHart> Default for Monitor<H> {
+impl<H: HartPort> Default for Monitor<H> {
     fn default() -> Self {
         Monitor::new()
     }
@@ -177,15 +186,15 @@ struct Layout {
     guests: Vec<(GuestRam, MachPhys, u64)>,
 }
 
-impl<H: HostHart> Monitor<H> {
+impl<H: HartPort> Monitor<H> {
     pub fn new() -> Monitor<H> {
         Monitor {
             specs: Vec::new(),
             scheduler: Box::new(RoundRobin::default()),
-            trace: None,
             shadow_frames: DEFAULT_SHADOW_FRAMES,
             digest: false,
             translation: true,
+            trace_insns: false,
             hart: PhantomData,
         }
     }
@@ -199,9 +208,12 @@ impl<H: HostHart> Monitor<H> {
         self.scheduler = s;
     }
 
-    /// Sends a line per exit, saying what the monitor did, to `out`.
-    pub fn set_trace(&mut self, out: Box<dyn Write + Send>) {
-        self.trace = Some(out);
+    /// A `tracing` event per instruction each guest retires (`--trace
+    /// insn`), in the guest's span. (What the monitor does at each exit is
+    /// always logged through `tracing`, target `monitor`: whoever installs
+    /// a subscriber sees it.)
+    pub fn set_trace_insns(&mut self, on: bool) {
+        self.trace_insns = on;
     }
 
     /// Computes each guest's trace digest (a hash of every instruction it
@@ -262,19 +274,21 @@ impl<H: HostHart> Monitor<H> {
         self.layout().map(|l| l.total)
     }
 
-    /// Builds the machine and loads every guest.
-    fn boot(&mut self) -> Result<(H, Vec<Guest>), MonitorError> {
+    /// Builds the machine and loads every guest: a [`Session`] ready to
+    /// run, `quantum` instructions per turn (the scheduler may scale it).
+    pub fn start(&mut self, quantum: u64) -> Result<Session<H>, MonitorError> {
         if self.specs.is_empty() {
             return Err(MonitorError::NoGuests);
         }
         let layout = self.layout()?;
         let mut hart =
-            H::deprivileged(layout.total).map_err(|source| MonitorError::MachineMemory {
+            deprivileged::<H>(layout.total).map_err(|source| MonitorError::MachineMemory {
                 guests: self.specs.len(),
                 source,
             })?;
         hart.set_digest(self.digest);
         hart.set_translation(self.translation);
+        hart.set_trace_insns(self.trace_insns);
         let mut guests = Vec::new();
         for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
             for (addr, data, mem_size) in &spec.image.segments {
@@ -288,13 +302,12 @@ impl<H: HostHart> Monitor<H> {
                 let m = ram
                     .translate(GuestPhys(*addr), data.len() as u64)
                     .ok_or_else(outside)?;
-                hart.write_phys(m.0, data);
+                hart.write_phys(m, data);
             }
             let mut vcpu = Vcpu::new(spec.image.entry);
             // a0 = hart id 0, a1 = the device tree of its own machine, in
-            // its own RAM, where the native SEE puts it (book: "State at
-            // entry"); 0 if its image leaves no room.
-            vcpu.x = [0; 32];
+            // its own RAM, where the native firmware puts it (book: "State
+            // at entry"); 0 if its image leaves no room.
             let occupied: Vec<_> = spec
                 .image
                 .segments
@@ -305,12 +318,13 @@ impl<H: HostHart> Monitor<H> {
                 .collect();
             if let Some(dtb) = cpu::fdt::for_image(ram.size, &occupied) {
                 if let Some(m) = ram.translate(GuestPhys(dtb.addr), dtb.blob.len() as u64) {
-                    hart.write_phys(m.0, &dtb.blob);
-                    vcpu.x[11] = dtb.addr;
+                    hart.write_phys(m, &dtb.blob);
+                    vcpu.arch.x[11] = dtb.addr;
                 }
             }
             let shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
             guests.push(Guest {
+                span: tracing::debug_span!("guest", name = %spec.name),
                 name: spec.name,
                 vcpu,
                 ram,
@@ -323,138 +337,40 @@ impl<H: HostHart> Monitor<H> {
                 fills: FillGuard::default(),
             });
         }
-        Ok((hart, guests))
+        let scheduler = std::mem::replace(&mut self.scheduler, Box::new(RoundRobin::default()));
+        Ok(Session::new(
+            hart,
+            guests,
+            scheduler,
+            quantum.max(1),
+            self.digest,
+        ))
     }
 
     /// Runs every guest until all have ended, `quantum` instructions at a
-    /// time (the scheduler may scale it), and reports on each.
+    /// time (the scheduler may scale it), and reports on each: the loop of
+    /// [`Session::step_turn`] (a turn at a time: the same run as
+    /// [`Session::step`]'s, exit by exit, without describing each).
     pub fn run(&mut self, quantum: u64) -> Result<Vec<GuestReport>, MonitorError> {
-        let (mut hart, mut guests) = self.boot()?;
-        let quantum = quantum.max(1);
-        let mut log = Log {
-            on: self.trace.is_some(),
-            lines: Vec::new(),
-        };
-        let mut current: Option<usize> = None;
-        let mut ready = Vec::with_capacity(guests.len());
-        loop {
-            ready.clear();
-            ready.extend((0..guests.len()).filter(|&i| guests[i].end.is_none()));
-            if ready.is_empty() {
-                break;
-            }
-            let (i, q) = self.scheduler.next(&ready, quantum);
-            let i = if guests.get(i).is_some_and(|g| g.end.is_none()) {
-                i
-            } else {
-                ready[0]
-            };
-            // A world switch (and its TLB flush) only when another guest
-            // gets the hart: a guest that keeps it pays nothing per quantum
-            // beyond this loop (no flush, no allocation, no digest unless
-            // asked for).
-            if current != Some(i) {
-                if let Some(c) = current {
-                    switch_out(&mut guests[c], &mut hart);
-                }
-                switch_in(&mut guests[i], &mut hart);
-                current = Some(i);
-                log.say(|| "switched onto the hart".into());
-            }
-            run_slice(&mut guests[i], &mut hart, q, &mut log);
-            if guests[i].devices.console().hung_up() {
-                for g in guests.iter_mut().filter(|g| g.end.is_none()) {
-                    g.end = Some(End::OutputClosed);
-                }
-            }
-            if guests[i].end.is_some() {
-                switch_out(&mut guests[i], &mut hart);
-                current = None;
-            }
-            self.emit(i, &guests[i].name, &mut log);
-        }
-        if let Some(t) = &mut self.trace {
-            let _ = t.flush();
-        }
-        let digest = self.digest;
-        Ok(guests.into_iter().map(|g| report(g, digest)).collect())
-    }
-
-    fn emit(&mut self, i: usize, name: &str, log: &mut Log) {
-        if let Some(t) = &mut self.trace {
-            for line in log.lines.drain(..) {
-                let _ = writeln!(t, "guest {i} ({name}): {line}");
-            }
-        }
+        let mut session = self.start(quantum)?;
+        while session.step_turn().is_some() {}
+        Ok(session.finish())
     }
 }
 
-/// Puts guest `g` on the hart: its registers, `pc`, digest and the root of
-/// the page tables for its current virtual mode.
-pub fn switch_in<H: HostHart>(g: &mut Guest, hart: &mut H) {
-    for r in 1..32u8 {
-        hart.set_x(r, g.vcpu.x[r as usize]);
-    }
-    hart.set_pc(g.vcpu.pc);
-    hart.set_guest_digest(g.vcpu.digest);
-    hart.set_reservation(g.vcpu.reservation);
-    g.shadow.force_activate(hart, &g.vcpu);
-    g.stats.world_switches += 1;
-}
-
-/// Takes guest `g` off the hart, parking its state in its vcpu.
-pub fn switch_out<H: HostHart>(g: &mut Guest, hart: &mut H) {
-    for r in 1..32u8 {
-        g.vcpu.x[r as usize] = hart.x(r);
-    }
-    g.vcpu.pc = hart.pc();
-    g.vcpu.digest = hart.guest_digest();
-    g.vcpu.reservation = hart.reservation();
-    g.devices.console().flush();
-}
-
-/// Runs the loaded guest for up to `quantum` instructions (emulated ones
-/// and exits count too), handling each exit.
-pub fn run_slice<H: HostHart>(g: &mut Guest, hart: &mut H, quantum: u64, log: &mut Log) {
-    let mut left = quantum;
-    while g.end.is_none() && left > 0 {
-        // The timer comparator, then interrupt delivery, as the hart does
-        // before each instruction.
-        g.vcpu.tick();
-        if let Some(irq) = g.vcpu.pending_interrupt() {
-            exits::reflect::inject(g, hart, irq, log);
-        }
-        let limit_left = g.max_instructions.saturating_sub(g.vcpu.retired);
-        if limit_left == 0 {
-            g.end = Some(End::InstructionLimit(g.max_instructions));
-            log.say(|| "instruction limit reached: guest stopped".into());
-            break;
-        }
-        // Stop exactly where the virtual timer will fire.
-        let to_timer = if g.vcpu.stip {
-            u64::MAX
-        } else {
-            g.vcpu.until_deadline()
-        };
-        let budget = left.min(limit_left).min(to_timer).max(1);
-        let before = g.vcpu.retired;
-        let start = hart.instret();
-        let exit = hart.run(budget);
-        g.vcpu.retired += hart.instret().wrapping_sub(start);
-        exits::handle(g, hart, exit, log);
-        let used = (g.vcpu.retired - before).max(1);
-        left = left.saturating_sub(used);
-    }
-}
-
-/// What guest `g` did; its digest only if it was computed.
-fn report(g: Guest, digest: bool) -> GuestReport {
-    GuestReport {
-        name: g.name,
-        end: g.end.unwrap_or(End::Hang),
-        retired: g.vcpu.retired,
-        emulated: g.vcpu.emulated,
-        digest: digest.then_some(g.vcpu.digest),
-        stats: g.stats,
-    }
+/// A hart for the monitor: `ram_size` bytes of machine memory, nothing
+/// delegated, no counters for U-mode, no timer, no devices, U-mode; the
+/// digest off until asked for. Every trap then leaves `run` as an
+/// [`cpu::hart::Exit::Trap`], and the monitor decides what the guest sees.
+pub fn deprivileged<H: HartPort>(ram_size: u64) -> Result<H, cpu::ram::RamError> {
+    let mut hart = H::with_ram(ram_size)?;
+    let core = &mut hart.arch_mut().core;
+    core.csr.medeleg = 0;
+    core.csr.mideleg = 0;
+    core.csr.mcounteren = 0;
+    core.csr.mie = 0;
+    core.privilege = cpu::hart::Priv::User;
+    core.timecmp = u64::MAX;
+    hart.set_digest(false);
+    Ok(hart)
 }

@@ -18,15 +18,15 @@ pub const MEGAPAGE: u64 = 2 << 20;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct GuestPhys(pub u64);
 
-/// A machine-physical address: a byte of the real hart's RAM.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct MachPhys(pub u64);
-
-impl MachPhys {
-    pub fn checked_add(self, off: u64) -> Option<MachPhys> {
-        self.0.checked_add(off).map(MachPhys)
+impl std::fmt::LowerHex for GuestPhys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::LowerHex::fmt(&self.0, f)
     }
 }
+
+/// A machine-physical address: a byte of the real hart's RAM (the hart's
+/// own physical address, which its port takes).
+pub use cpu::port::PhysAddr as MachPhys;
 
 /// One guest's RAM: `size` bytes seen at [`RAM_BASE`], backed by machine
 /// memory at `base`.

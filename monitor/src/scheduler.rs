@@ -5,11 +5,23 @@
 //! interrupts and spins still gives the hart back. The policy sits behind
 //! [`Scheduler`] so a course exercise can plug in another.
 
-/// A scheduling policy.
-pub trait Scheduler {
+/// A scheduling policy. Any `Clone` type can be one (a snapshot of the
+/// monitor keeps a copy of the policy's state).
+pub trait Scheduler: CloneScheduler {
     /// Picks the next guest among `ready` (indices of guests that have not
     /// ended, never empty) and its quantum, given the default `quantum`.
     fn next(&mut self, ready: &[usize], quantum: u64) -> (usize, u64);
+}
+
+/// A boxed copy of a scheduler (implemented for every `Clone` one).
+pub trait CloneScheduler {
+    fn clone_box(&self) -> Box<dyn Scheduler>;
+}
+
+impl<S: Scheduler + Clone + 'static> CloneScheduler for S {
+    fn clone_box(&self) -> Box<dyn Scheduler> {
+        Box::new(self.clone())
+    }
 }
 
 /// Round robin: each ready guest in turn, one quantum each.

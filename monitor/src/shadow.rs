@@ -9,8 +9,9 @@
 //! - virtual `satp` = Sv39: **shadow tables**, one per virtual mode (the
 //!   U bit, SUM and MXR give S and U different rights on the same page),
 //!   filled lazily: a real page fault makes the monitor walk the guest's own
-//!   tables in software exactly as the hart would (privileged spec 4.3.2),
-//!   setting the guest's A and D bits, and either install the translation
+//!   tables with the hart's own walk ([`cpu::sv39::walk`], privileged spec
+//!   4.3.2) under the guest's virtual privileged state, setting the guest's
+//!   A and D bits, and either install the translation
 //!   (read-only until the first write, so that D is set at the right store)
 //!   or reflect the guest's own page fault. Shadows are dropped on
 //!   `sfence.vma`, on `satp` writes and when SUM or MXR change.
@@ -19,46 +20,25 @@
 //! and performed on the guest's virtual devices (`exits::mmio`).
 
 use cpu::hart::Priv;
-/// The kind of access that faulted: the hart's own, with the page fault,
-/// access fault and misaligned exceptions each kind raises.
-pub use cpu::mmu::Access;
+use cpu::port::HartPort;
+use cpu::privileged::Core;
+use cpu::sv39::{self, PhysMem, Update};
 use cpu::trap::Trap;
 
-use crate::host::HostHart;
+/// The kind of access that faulted: the hart's own, with the page fault,
+/// access fault and misaligned exceptions each kind raises.
+pub use cpu::sv39::Access;
+
 use crate::memory::{GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use crate::vcpu::Vcpu;
 
-/// PTE bits (privileged spec 4.3.1).
-pub mod pte {
-    pub const V: u64 = 1 << 0;
-    pub const R: u64 = 1 << 1;
-    pub const W: u64 = 1 << 2;
-    pub const X: u64 = 1 << 3;
-    pub const U: u64 = 1 << 4;
-    pub const G: u64 = 1 << 5;
-    pub const A: u64 = 1 << 6;
-    pub const D: u64 = 1 << 7;
-    /// Bits 63..54: Svnapot, Svpbmt and reserved; not implemented, so a
-    /// PTE with any of them set is a page fault.
-    pub const RESERVED: u64 = 0x3ff << 54;
-    /// The physical page number field.
-    pub const PPN_MASK: u64 = ((1 << 44) - 1) << 10;
-}
+/// PTE bits (privileged spec 4.3.1): the hart's own.
+pub use cpu::sv39::pte;
 
-/// Whether a guest-physical page holds a device (MACHINE.md memory map).
+/// Whether a guest-physical page holds a device (the machine's memory map).
 pub fn is_device_page(gpa: GuestPhys) -> bool {
     let page = gpa.0 & !(PAGE - 1);
     page == 0x0010_0000 || page == 0x1000_0000
-}
-
-/// What the guest's own page tables say about one access.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Walk {
-    /// Allowed: the guest-physical address, and the rights the shadow may
-    /// give the whole page in the current virtual mode.
-    Ok { gpa: GuestPhys, rights: u64 },
-    /// The guest takes this exception (page fault or access fault).
-    Fault(Trap),
 }
 
 /// What the monitor did about a real page fault.
@@ -76,121 +56,53 @@ pub enum Fault {
     Mmio(GuestPhys),
 }
 
-/// The virtual-memory context a walk happens in.
-#[derive(Clone, Copy, Debug)]
-pub struct Context {
-    pub satp_root: u64,
-    pub mode: Priv,
-    pub sum: bool,
-    pub mxr: bool,
+/// A guest's RAM as the physical memory its page tables live in: what the
+/// hart's Sv39 walk ([`cpu::sv39::walk`]) reads the guest's PTEs from, and
+/// writes A and D back to. Guest-physical addresses outside the guest's
+/// RAM read nothing (the walk's access fault).
+pub struct GuestMemory<'a, H> {
+    pub ram: &'a GuestRam,
+    pub hart: &'a mut H,
 }
 
-impl Context {
-    pub fn of(vcpu: &Vcpu) -> Context {
-        Context {
-            satp_root: vcpu.satp_root(),
-            mode: vcpu.mode,
-            sum: vcpu.sum(),
-            mxr: vcpu.mxr(),
+impl<H: HartPort> PhysMem for GuestMemory<'_, H> {
+    fn read_pte(&self, gpa: u64) -> Option<u64> {
+        let mpa = self.ram.translate(GuestPhys(gpa), 8)?;
+        read_u64(self.hart, mpa)
+    }
+
+    fn write_pte(&mut self, gpa: u64, pte: u64) -> bool {
+        match self.ram.translate(GuestPhys(gpa), 8) {
+            Some(mpa) => write_u64(self.hart, mpa, pte),
+            None => false,
         }
     }
 }
 
-fn read_u64<H: HostHart>(hart: &H, pa: MachPhys) -> Option<u64> {
+fn read_u64<H: HartPort>(hart: &H, pa: MachPhys) -> Option<u64> {
     let mut b = [0u8; 8];
-    hart.read_phys(pa.0, &mut b).then(|| u64::from_le_bytes(b))
+    hart.read_phys(pa, &mut b).then(|| u64::from_le_bytes(b))
 }
 
-fn write_u64<H: HostHart>(hart: &mut H, pa: MachPhys, v: u64) -> bool {
-    hart.write_phys(pa.0, &v.to_le_bytes())
+fn write_u64<H: HartPort>(hart: &mut H, pa: MachPhys, v: u64) -> bool {
+    hart.write_phys(pa, &v.to_le_bytes())
 }
 
-/// Walks the guest's Sv39 tables for `va` (privileged spec 4.3.2),
-/// honouring U, SUM and MXR for the current virtual mode. With `update`,
-/// sets A (and D for a store) in the guest's leaf PTE, as the hart's
-/// hardware A/D update does.
-pub fn walk<H: HostHart>(
-    hart: &mut H,
-    ram: &GuestRam,
-    cx: Context,
-    va: u64,
-    access: Access,
-    update: bool,
-) -> Walk {
-    let fault = Walk::Fault(access.page_fault(va));
-    // Bits 63..39 must all equal bit 38.
-    if ((va as i64) << 25 >> 25) as u64 != va {
-        return fault;
-    }
-    let mut table = cx.satp_root;
-    let mut level = 2usize;
-    loop {
-        let idx = (va >> (12 + 9 * level)) & 0x1ff;
-        let pte_gpa = GuestPhys(table + idx * 8);
-        let Some(pte_pa) = ram.translate(pte_gpa, 8) else {
-            return Walk::Fault(access.access_fault(va));
-        };
-        let Some(pte) = read_u64(hart, pte_pa) else {
-            return Walk::Fault(access.access_fault(va));
-        };
-        if pte & pte::V == 0 || (pte & pte::R == 0 && pte & pte::W != 0) {
-            return fault;
-        }
-        if pte & pte::RESERVED != 0 {
-            return fault;
-        }
-        let ppn = (pte & pte::PPN_MASK) >> 10;
-        if pte & (pte::R | pte::X) == 0 {
-            // A pointer to the next level.
-            if level == 0 || pte & (pte::A | pte::D | pte::U) != 0 {
-                return fault;
-            }
-            level -= 1;
-            table = ppn << 12;
-            continue;
-        }
-        // A leaf: check the rights of the current mode.
-        let (r, w, x, u) = (
-            pte & pte::R != 0,
-            pte & pte::W != 0,
-            pte & pte::X != 0,
-            pte & pte::U != 0,
-        );
-        let (data_ok, exec_ok) = match cx.mode {
-            Priv::User => (u, u),
-            _ => (!u || cx.sum, !u),
-        };
-        let readable = data_ok && (r || (cx.mxr && x));
-        let writable = data_ok && w;
-        let executable = exec_ok && x;
-        let allowed = match access {
-            Access::Fetch => executable,
-            Access::Load => readable,
-            Access::Store => writable,
-        };
-        if !allowed {
-            return fault;
-        }
-        // A superpage's low PPN fields must be zero.
-        let low = (1u64 << (9 * level)) - 1;
-        if ppn & low != 0 {
-            return fault;
-        }
-        let mut new = pte | pte::A;
-        if access == Access::Store {
-            new |= pte::D;
-        }
-        if update && new != pte && !write_u64(hart, pte_pa, new) {
-            return Walk::Fault(access.access_fault(va));
-        }
-        let page_off = va & ((PAGE << (9 * level)) - 1);
-        let gpa = GuestPhys((ppn << 12) | page_off);
-        let dirty = new & pte::D != 0;
-        let rights = (if readable { pte::R } else { 0 })
-            | (if writable && dirty { pte::W } else { 0 })
-            | (if executable { pte::X } else { 0 });
-        return Walk::Ok { gpa, rights };
-    }
+/// The rights the shadow may give the whole page of leaf `pte` (A/D as the
+/// walk left them) in the guest's current virtual mode: what the hart's
+/// own permission check ([`cpu::sv39::leaf_allows`]) allows, and writes
+/// only once D is set, so that the first store to a clean page faults and
+/// sets D at the right instruction.
+pub fn shadow_rights(core: &Core, pte: u64) -> u64 {
+    let allows = |acc| sv39::leaf_allows(core, pte, acc);
+    let dirty = pte & pte::D != 0;
+    (if allows(Access::Load) { pte::R } else { 0 })
+        | (if allows(Access::Store) && dirty {
+            pte::W
+        } else {
+            0
+        })
+        | (if allows(Access::Fetch) { pte::X } else { 0 })
 }
 
 /// One guest's real page tables, in the monitor's reserve.
@@ -230,7 +142,7 @@ impl ShadowMmu {
     /// Builds the Bare-mode table for `ram` in the reserve starting at
     /// `pool` (`frames` frames, at least `bare_frames + 3`). `ram.base` must
     /// be megapage-aligned.
-    pub fn new<H: HostHart>(hart: &mut H, ram: &GuestRam, pool: MachPhys, frames: u64) -> Self {
+    pub fn new<H: HartPort>(hart: &mut H, ram: &GuestRam, pool: MachPhys, frames: u64) -> Self {
         let mut mmu = ShadowMmu {
             pool,
             frames,
@@ -251,18 +163,18 @@ impl ShadowMmu {
         MachPhys(self.pool.0 + n * PAGE)
     }
 
-    fn alloc<H: HostHart>(&mut self, hart: &mut H) -> Option<MachPhys> {
+    fn alloc<H: HartPort>(&mut self, hart: &mut H) -> Option<MachPhys> {
         if self.next >= self.frames {
             return None;
         }
         let f = self.frame(self.next);
         self.next += 1;
-        hart.write_phys(f.0, &ZERO_PAGE).then_some(f)
+        hart.write_phys(f, &ZERO_PAGE).then_some(f)
     }
 
     /// Maps guest RAM with megapages, and the last partial megapage with
     /// base pages.
-    fn build_bare<H: HostHart>(&mut self, hart: &mut H, ram: &GuestRam) {
+    fn build_bare<H: HartPort>(&mut self, hart: &mut H, ram: &GuestRam) {
         let Some(root) = self.alloc(hart) else { return };
         let mut off = 0;
         while off < ram.size {
@@ -290,7 +202,7 @@ impl ShadowMmu {
 
     /// The table the PTE for `va` at `level` of `table` points to,
     /// allocating it if the PTE is invalid.
-    fn next_table<H: HostHart>(
+    fn next_table<H: HartPort>(
         &mut self,
         hart: &mut H,
         table: MachPhys,
@@ -307,11 +219,11 @@ impl ShadowMmu {
     }
 
     /// The real `satp` for the guest's current virtual mode and `satp`.
-    pub fn root_satp<H: HostHart>(&mut self, hart: &mut H, vcpu: &Vcpu) -> u64 {
-        let root = if !vcpu.paging() {
+    pub fn root_satp<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) -> u64 {
+        let root = if !vcpu.core().paging() {
             self.frame(0)
         } else {
-            let slot = if vcpu.mode == Priv::User {
+            let slot = if vcpu.core().privilege == Priv::User {
                 self.u_root
             } else {
                 self.s_root
@@ -326,7 +238,7 @@ impl ShadowMmu {
                             self.alloc(hart).unwrap_or(self.frame(0))
                         }
                     };
-                    if vcpu.mode == Priv::User {
+                    if vcpu.core().privilege == Priv::User {
                         self.u_root = Some(r);
                     } else {
                         self.s_root = Some(r);
@@ -340,19 +252,29 @@ impl ShadowMmu {
 
     /// Points the real MMU at the right root for the guest's current state.
     /// (Switching between a guest's virtual modes changes the root.)
-    pub fn activate<H: HostHart>(&mut self, hart: &mut H, vcpu: &Vcpu) {
+    pub fn activate<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         let satp = self.root_satp(hart, vcpu);
         if satp != self.active {
-            hart.set_satp(satp);
+            // The real MMU walks the monitor's tables for this guest now.
+            hart.arch_mut().core.csr.satp = satp;
+            hart.flush_tlb();
             self.active = satp;
         }
     }
 
     /// Like [`ShadowMmu::activate`], whatever the hart ran before (a world
     /// switch: another guest's translations are in the TLB).
-    pub fn force_activate<H: HostHart>(&mut self, hart: &mut H, vcpu: &Vcpu) {
+    pub fn force_activate<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         self.active = 0;
         self.activate(hart, vcpu);
+    }
+
+    /// Drops every shadow translation without touching the hart (the
+    /// guest is off it: the next [`ShadowMmu::force_activate`] points the
+    /// real MMU at the new root).
+    pub fn forget(&mut self) {
+        self.drop_shadows();
+        self.active = 0;
     }
 
     fn drop_shadows(&mut self) {
@@ -364,7 +286,7 @@ impl ShadowMmu {
 
     /// Drops every shadow translation (`sfence.vma`, a `satp` write, a
     /// change of SUM or MXR) and re-points the real MMU.
-    pub fn flush<H: HostHart>(&mut self, hart: &mut H, vcpu: &Vcpu) {
+    pub fn flush<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         self.drop_shadows();
         self.activate(hart, vcpu);
         hart.flush_tlb();
@@ -372,7 +294,7 @@ impl ShadowMmu {
 
     /// Installs `va`'s page → `mpa`'s page with `rights` in the current
     /// mode's shadow; `false` if the reserve is used up.
-    fn install<H: HostHart>(
+    fn install<H: HartPort>(
         &mut self,
         hart: &mut H,
         vcpu: &Vcpu,
@@ -394,7 +316,7 @@ impl ShadowMmu {
 
     /// Handles a real page fault at `va` for `access` while the guest runs:
     /// decides what the guest would have seen natively.
-    pub fn handle_fault<H: HostHart>(
+    pub fn handle_fault<H: HartPort>(
         &mut self,
         hart: &mut H,
         ram: &GuestRam,
@@ -402,7 +324,7 @@ impl ShadowMmu {
         va: u64,
         access: Access,
     ) -> Fault {
-        if !vcpu.paging() {
+        if !vcpu.core().paging() {
             // Bare: all of RAM is mapped, so this is a device or nothing.
             let gpa = GuestPhys(va);
             if is_device_page(gpa) && access != Access::Fetch {
@@ -410,9 +332,11 @@ impl ShadowMmu {
             }
             return Fault::Reflect(access.access_fault(va));
         }
-        let (gpa, rights) = match walk(hart, ram, Context::of(vcpu), va, access, true) {
-            Walk::Ok { gpa, rights } => (gpa, rights),
-            Walk::Fault(t) => return Fault::Reflect(t),
+        let core = vcpu.core();
+        let mut mem = GuestMemory { ram, hart };
+        let (gpa, rights) = match sv39::walk(&mut mem, core, va, access, Update::AccessedDirty) {
+            Ok(leaf) => (GuestPhys(leaf.pa), shadow_rights(core, leaf.pte)),
+            Err(t) => return Fault::Reflect(t),
         };
         let Some(mpa) = ram.translate(GuestPhys(gpa.0 & !(PAGE - 1)), PAGE) else {
             if is_device_page(gpa) && access != Access::Fetch {
@@ -431,24 +355,5 @@ impl ShadowMmu {
         hart.flush_tlb();
         self.fills += 1;
         Fault::Filled { va, gpa, rights }
-    }
-
-    /// Translates a guest virtual address for the monitor's own use
-    /// (fetching an instruction, reading an SBI buffer): no A/D updates,
-    /// `None` if the guest could not access it.
-    pub fn translate<H: HostHart>(
-        hart: &mut H,
-        ram: &GuestRam,
-        vcpu: &Vcpu,
-        va: u64,
-        access: Access,
-    ) -> Option<GuestPhys> {
-        if !vcpu.paging() {
-            return Some(GuestPhys(va));
-        }
-        match walk(hart, ram, Context::of(vcpu), va, access, false) {
-            Walk::Ok { gpa, .. } => Some(gpa),
-            Walk::Fault(_) => None,
-        }
     }
 }

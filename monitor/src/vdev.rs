@@ -1,5 +1,5 @@
 //! Each guest's virtual devices: its own UART and test finisher, at the
-//! addresses of MACHINE.md, modelled by the very same code as the native
+//! addresses of book/src/machine.md, modelled by the very same code as the native
 //! machine's ([`cpu::devices`]). The monitor only reaches them through a
 //! decoded MMIO access (`exits::mmio`) or an SBI console call.
 

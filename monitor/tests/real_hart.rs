@@ -177,7 +177,6 @@ fn a_masked_spinner_does_not_stop_the_others() {
 #[test]
 #[ignore]
 fn speed_ratio() {
-    use monitor::host::HostHart;
     let n = 20_000_000;
     let mut code = chatty(0);
     // s0 = n (0x1312d00), too wide for addi's immediate.
@@ -187,15 +186,15 @@ fn speed_ratio() {
     // Natively: the hart in S-mode running the loop part directly.
     let mut h = cpu::hart::Hart::new(4 << 20);
     h.write_phys(BASE, &bytes);
-    h.privilege = cpu::hart::Priv::Supervisor;
+    h.arch.core.privilege = cpu::hart::Priv::Supervisor;
     // Like the monitor below, and like `trapvisor run` without `--stats`:
     // no digest.
     h.set_digest(false);
     // A warm-up pass, then the timed one.
     let mut native = std::time::Duration::ZERO;
     for _ in 0..2 {
-        h.pc = BASE + 9 * 4;
-        h.x[8] = n as u64;
+        h.arch.pc = BASE + 9 * 4;
+        h.arch.x[8] = n as u64;
         let t = std::time::Instant::now();
         let _ = h.run(&mut cpu::hart::NoDevices, 2 * n as u64 + 1);
         native = t.elapsed();
@@ -206,7 +205,6 @@ fn speed_ratio() {
     let t = std::time::Instant::now();
     let r = m.run(1_000_000).unwrap();
     let virt = t.elapsed();
-    let _ = HostHart::instret(&h);
     println!(
         "native {native:?}, virtualized {virt:?} ({} instructions): virtualized/native speed = {:.3}",
         r[0].retired,

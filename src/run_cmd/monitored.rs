@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use cpu::devices::{Console, EndHow, Hangup, HangupWriter};
+use cpu::devices::{Console, EndHow, Hangup};
 use cpu::machine::{status, Outcome};
 use monitor::stats::GuestReport;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
@@ -157,10 +157,6 @@ impl<W: Write> Drop for PrefixedLines<W> {
 /// Runs `files` under the monitor and reports on each guest.
 pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode {
     let bad_input = ExitCode::from(status::BAD_INPUT);
-    if trace == Some(Trace::Insn) {
-        say!("trapvisor: --trace insn is for native runs; under the monitor use --trace (every exit and what the monitor did)");
-        return bad_input;
-    }
     // Every guest is checked before any runs.
     let mut guests = Vec::new();
     for file in files {
@@ -202,9 +198,10 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     // computed only when `--stats` will print it.
     m.set_digest(args.stats.is_some());
     m.set_translation(!args.interpret);
-    if trace.is_some() {
-        m.set_trace(Box::new(HangupWriter::new(io::stderr(), hangup.clone())));
-    }
+    // Every exit and what the monitor did, each line with its guest's name
+    // (`--trace`); every instruction too (`--trace insn`).
+    super::init_tracing(trace, true, &hangup);
+    m.set_trace_insns(trace == Some(Trace::Insn));
     let max_instructions = match args.max_instructions {
         0 => u64::MAX,
         n => n,

@@ -1,6 +1,6 @@
 # mmio-misaligned.s: misaligned loads and stores to the devices. Each one
 # raises an access fault (load 5, store 7, stval = the first address that
-# is not RAM), natively and under the monitor alike (MACHINE.md "The
+# is not RAM), natively and under the monitor alike (book/src/machine.md "The
 # hart"): the device never sees a partial or a whole access. The handler
 # prints '0' + scause, counts a wrong stval, and skips the instruction.
 #

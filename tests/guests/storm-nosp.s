@@ -1,5 +1,5 @@
 # storm-nosp.s: a trap handler that forgets to set up its stack. sp is 0
-# at entry (MACHINE.md), so the handler's first push stores to
+# at entry (book/src/machine.md), so the handler's first push stores to
 # 0xfffffffffffffff0, which is nothing: a store access fault, which enters
 # the handler again, one frame lower each time. The fault address moves,
 # the pc and the cause do not, and the handler never returns: a trap

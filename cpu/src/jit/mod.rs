@@ -1,6 +1,6 @@
 //! Binary translation: hot pages of guest code become x86-64 host code.
 //!
-//! The fast loop (`Lane::run` in [`crate::exec`]) still pays for every guest
+//! The fast loop (`Lane::run` in `engine.rs`) still pays for every guest
 //! instruction with a dispatch: read the slot, jump through a table, read
 //! the operands' register numbers. A translated page has none of that: each
 //! guest instruction is a few host instructions with its registers and

@@ -1,7 +1,7 @@
 //! Translation of one page of pre-decoded slots into x86-64 code.
 //!
 //! Each word of the page becomes a short sequence of host instructions that
-//! does exactly what the fast loop ([`crate::exec`]'s `Lane::run`) does for
+//! does exactly what the fast loop (`engine.rs`'s `Lane::run`) does for
 //! its slot, with the same exits: where the fast loop would stop at a slot,
 //! the translated code stops at that word, with nothing of it retired, and
 //! returns its index for the run loop to carry on from. So a run does the
@@ -30,7 +30,7 @@
 //! **The digest.** Translated for a hart with the trace digest on (`--stats`),
 //! each word also adds itself to the digest once it cannot stop any more
 //! (after its TLB or alignment checks, before it jumps), as
-//! [`crate::hart::Digest::step`] does: `r8` holds the hash, `r9` the page's
+//! [`crate::digest::Digest::step`] does: `r8` holds the hash, `r9` the page's
 //! virtual address, `r10` the multiplier, and `rsi`, `rdi` are its scratch;
 //! so code translated with the digest keeps every guest register in memory.
 //!
@@ -52,7 +52,7 @@
 
 use super::x64::{at, at_index, Alu, Asm, Cond, Fixup, Shift, R, W};
 use crate::dcache::{Reg, Slot, XOp, FAR, SLOTS_PER_PAGE};
-use crate::isa;
+use crate::isa::{self, Kind};
 
 /// The most instructions that run between two checks of `left`; the code
 /// is entered only with more than this left.
@@ -138,7 +138,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.alu_reg(W::Q, Alu::Add, K, R::Rsi);
     a.load(W::Q, HASH, at(FRAME, F_HASH));
     a.load(W::Q, FPAGE, at(FRAME, F_FPAGE));
-    a.mov_imm(PRIME, crate::hart::Digest::PRIME);
+    a.mov_imm(PRIME, crate::digest::Digest::PRIME);
     a.load(W::Q, CTX, at(FRAME, F_CTX));
     a.load(W::Q, R::Rax, at(FRAME, F_TABLE));
     a.jmp_mem(at(R::Rax, 8 * ENTRY as i32));
@@ -373,7 +373,7 @@ impl Translator {
         a.lea(R::Rsi, at(FPAGE, 4 * i as i32));
         a.mov_imm(
             R::Rdi,
-            (bits as u64).wrapping_mul(crate::hart::Digest::SPREAD),
+            (bits as u64).wrapping_mul(crate::digest::Digest::SPREAD),
         );
         a.alu_reg(W::Q, Alu::Xor, R::Rsi, R::Rdi);
         a.alu_reg(W::Q, Alu::Xor, HASH, R::Rsi);
@@ -448,17 +448,19 @@ impl Translator {
         }
     }
 
-    fn word(&mut self, i: usize, s: Slot, bits: u32) {
+    /// Translates word `i` (slot `s`, raw bits `bits`); `false` if its
+    /// code is only a stop (the slot is one, or has no translation).
+    fn word(&mut self, i: usize, s: Slot, bits: u32) -> bool {
+        // The decode cache's stops (undecoded, the page's end, illegal,
+        // `Slow`: the operations up to `Slow`), most of a page's words.
+        if s.op as u8 <= XOp::Slow as u8 {
+            self.jump(To::Stub(i));
+            return false;
+        }
         // A jump or branch retires before it jumps, anything else once it
         // has done its work (a `jalr` after its alignment check).
-        let jumps = matches!(
-            s.op,
-            XOp::J | XOp::Jal | XOp::Beq | XOp::Bne | XOp::Blt | XOp::Bge | XOp::Bltu | XOp::Bgeu
-        );
-        let stops = matches!(
-            s.op,
-            XOp::Undecoded | XOp::Fetch | XOp::Illegal | XOp::Slow | XOp::Jalr | XOp::Jr
-        );
+        let jumps = s.op.jumps_relative();
+        let stops = matches!(s.op, XOp::Jalr | XOp::Jr);
         if jumps {
             self.step(i, bits);
         }
@@ -518,7 +520,6 @@ impl Translator {
             }};
         }
         match s.op {
-            XOp::Undecoded | XOp::Fetch | XOp::Illegal | XOp::Slow => self.jump(To::Stub(i)),
             XOp::Nop => {}
             XOp::Li => put_imm(a, &al, s.rd, imm),
             XOp::Auipc => {
@@ -549,34 +550,28 @@ impl Translator {
                 let next = self.a.len() as i64;
                 self.a.patch(skip, next);
             }
-            XOp::Lb | XOp::Lh | XOp::Lw | XOp::Ld | XOp::Lbu | XOp::Lhu | XOp::Lwu => {
-                let n = match s.op {
-                    XOp::Lb | XOp::Lbu => 1,
-                    XOp::Lh | XOp::Lhu => 2,
-                    XOp::Lw | XOp::Lwu => 4,
-                    _ => 8,
+            op if matches!(op.kind(), Some(Kind::Load { .. })) => {
+                let Some((n, signed)) = op.kind().and_then(Kind::memory) else {
+                    return false;
                 };
                 self.translate_va(i, s, n, TLB_R);
                 let al = self.alloc;
                 let a = &mut self.a;
                 let m = at_index(RAM, R::Rax, 1, 0);
-                match s.op {
-                    XOp::Lb => a.load_i8(R::Rax, m),
-                    XOp::Lbu => a.load_u8(R::Rax, m),
-                    XOp::Lh => a.load_i16(R::Rax, m),
-                    XOp::Lhu => a.load_u16(R::Rax, m),
-                    XOp::Lw => a.load_i32(R::Rax, m),
-                    XOp::Lwu => a.load(W::D, R::Rax, m),
+                match (n, signed) {
+                    (1, true) => a.load_i8(R::Rax, m),
+                    (1, false) => a.load_u8(R::Rax, m),
+                    (2, true) => a.load_i16(R::Rax, m),
+                    (2, false) => a.load_u16(R::Rax, m),
+                    (4, true) => a.load_i32(R::Rax, m),
+                    (4, false) => a.load(W::D, R::Rax, m),
                     _ => a.load(W::Q, R::Rax, m),
                 }
                 put(a, &al, s.rd, R::Rax);
             }
-            XOp::Sb | XOp::Sh | XOp::Sw | XOp::Sd => {
-                let n = match s.op {
-                    XOp::Sb => 1,
-                    XOp::Sh => 2,
-                    XOp::Sw => 4,
-                    _ => 8,
+            op if matches!(op.kind(), Some(Kind::Store { .. })) => {
+                let Some((n, _)) = op.kind().and_then(Kind::memory) else {
+                    return false;
                 };
                 self.translate_va(i, s, n, TLB_W);
                 let al = self.alloc;
@@ -649,10 +644,17 @@ impl Translator {
             }
             XOp::Div | XOp::Divu | XOp::Rem | XOp::Remu => self.divide(s, W::Q),
             XOp::Divw | XOp::Divuw | XOp::Remw | XOp::Remuw => self.divide(s, W::D),
+            // Any operation without a translation here: stop, for the
+            // fast loop and the reference executor to run it.
+            _ => {
+                self.jump(To::Stub(i));
+                return false;
+            }
         }
         if !jumps && !stops {
             self.step(i, bits);
         }
+        true
     }
 
     /// The RAM offset of `x[rs1] + imm` for an `n`-byte access, in `rax`,
@@ -778,5 +780,37 @@ impl Translator {
             a.sext32(R::Rax, R::Rax);
         }
         put(a, &al, s.rd, R::Rax);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dcache::XOp;
+    use crate::isa::TABLE;
+
+    /// Every operation the fast loop runs has a translation, and nothing
+    /// else does: a row added to the table with a fast kind but no
+    /// translation fails here (it would still run, but always stop
+    /// translated code).
+    #[test]
+    fn every_operation_the_fast_loop_runs_is_translated() {
+        let own = [XOp::Nop, XOp::Li, XOp::J, XOp::Jr, XOp::Slow, XOp::Illegal];
+        for op in own.into_iter().chain(TABLE.iter().map(|s| XOp::of(s.op))) {
+            let mut t = Translator {
+                a: Asm::default(),
+                fixups: Vec::new(),
+                digest: false,
+                alloc: Alloc::default(),
+            };
+            let slot = Slot {
+                op,
+                rd: Reg::new(5),
+                rs1: Reg::new(6),
+                rs2: Reg::new(7),
+                imm: 8,
+            };
+            assert_eq!(t.word(0, slot, 0), op.runs_fast(), "{op:?}");
+        }
     }
 }

@@ -90,15 +90,15 @@ impl Asm {
 pub fn hart_with(asm: &Asm) -> Hart {
     let mut h = Hart::new(RAM);
     assert!(h.write_phys(CODE, &asm.bytes()));
-    h.pc = CODE;
-    h.privilege = Priv::Supervisor;
+    h.arch.pc = CODE;
+    h.arch.core.privilege = Priv::Supervisor;
     h
 }
 
 /// Delegation as the native SEE sets it.
 pub fn delegate_like_native(h: &mut Hart) {
-    h.csr.medeleg = 0xffff & !(1 << 9) & !(1 << 11);
-    h.csr.mideleg = cpu::csr::S_INTERRUPTS;
+    h.arch.core.csr.medeleg = 0xffff & !(1 << 9) & !(1 << 11);
+    h.arch.core.csr.mideleg = cpu::csr::S_INTERRUPTS;
 }
 
 pub fn run(h: &mut Hart, budget: u64) -> Exit {
@@ -146,14 +146,14 @@ pub fn hart_with_handler(asm: &Asm) -> Hart {
     let mut handler = Asm::new();
     handler.sys(Op::Ecall);
     assert!(h.write_phys(HANDLER, &handler.bytes()));
-    h.csr.stvec = HANDLER;
+    h.arch.core.csr.stvec = HANDLER;
     h
 }
 
 /// Runs and expects the delegated trap to have reached `HANDLER`.
 pub fn run_to_handler(h: &mut Hart) {
-    assert_eq!(run_to_exit(h), HALT, "pc {:#x}", h.pc);
-    assert_eq!(h.pc, HANDLER);
+    assert_eq!(run_to_exit(h), HALT, "pc {:#x}", h.arch.pc);
+    assert_eq!(h.arch.pc, HANDLER);
 }
 
 pub const V: u64 = 1;
@@ -203,7 +203,7 @@ impl Pages {
 
     /// Turns Sv39 on with this root.
     pub fn enable(&self, h: &mut Hart) {
-        h.csr.satp = 8 << 60 | self.root >> 12;
+        h.arch.core.csr.satp = 8 << 60 | self.root >> 12;
         h.flush_tlb();
     }
 }

@@ -4,93 +4,83 @@
 //!
 //! A misaligned device access is not performed: natively it raises an
 //! access fault (load 5, store 7, `stval` = the first address that is not
-//! RAM), so the guest takes that fault here too (MACHINE.md "The hart").
+//! RAM), so the guest takes that fault here too (the book's "The machine").
 
-use cpu::isa::{self, Op};
+use cpu::exec::extend;
+use cpu::isa::{self, Kind};
+use cpu::port::HartPort;
 
-use super::{fetch, reflect, retire, Log};
+use super::{fetch, reflect, retire, Action, Handled};
 use crate::guest::Guest;
-use crate::host::HostHart;
 use crate::memory::GuestPhys;
 use crate::shadow::Access;
 use crate::stats::Emulated;
-
-/// The width in bytes and signedness of a load, or the width of a store.
-fn width(op: Op) -> Option<(u8, bool)> {
-    Some(match op {
-        Op::Lb => (1, true),
-        Op::Lh => (2, true),
-        Op::Lw => (4, true),
-        Op::Ld => (8, true),
-        Op::Lbu => (1, false),
-        Op::Lhu => (2, false),
-        Op::Lwu => (4, false),
-        Op::Sb => (1, false),
-        Op::Sh => (2, false),
-        Op::Sw => (4, false),
-        Op::Sd => (8, false),
-        _ => return None,
-    })
-}
+use crate::End;
 
 /// Performs the faulting access at `va` (guest-physical `gpa`) on the
-/// guest's virtual devices, as the hart would on real ones. An access
-/// nothing answers, a misaligned one, or one by an instruction devices
-/// don't take (an AMO), is the guest's access fault at `va`.
+/// guest's virtual devices, as the hart would on real ones, with the width
+/// the instruction's table row gives ([`Kind::memory`]). An access nothing
+/// answers, a misaligned one, or one by an instruction devices don't take
+/// (an AMO), is the guest's access fault at `va`.
 ///
 /// `va` is where the real hart's access faulted: for a misaligned access
 /// that is the first byte the shadow tables do not map, which may lie on
 /// the instruction's second page; natively `stval` is that byte too.
-pub fn emulate_mmio<H: HostHart>(
+pub fn emulate_mmio<H: HartPort>(
     g: &mut Guest,
     hart: &mut H,
     access: Access,
     va: u64,
     gpa: GuestPhys,
-    log: &mut Log,
-) {
+) -> Handled {
     let fault = access.access_fault(va);
     let Some(bits) = fetch(g, hart) else {
-        return reflect::reflect(g, hart, fault, log);
+        return reflect::reflect(g, hart, fault);
     };
     let Ok(insn) = isa::decode(bits) else {
-        return reflect::reflect(g, hart, fault, log);
+        return reflect::reflect(g, hart, fault);
     };
-    let Some((size, signed)) = width(insn.op) else {
-        return reflect::reflect(g, hart, fault, log);
+    let kind = insn.op.kind();
+    let Some((size, signed)) = kind.memory() else {
+        return reflect::reflect(g, hart, fault);
     };
-    let address = hart.x(insn.rs1).wrapping_add(insn.imm as i64 as u64);
+    let arch = hart.arch();
+    let pc = arch.pc;
+    let address = arch.xr(insn.rs1).wrapping_add(insn.imm as i64 as u64);
     if address & (u64::from(size) - 1) != 0 {
-        return reflect::reflect(g, hart, fault, log);
+        return reflect::reflect(g, hart, fault);
     }
-    let is_store = insn.op.format() == isa::Format::S;
-    if is_store {
-        let value = hart.x(insn.rs2);
+    if let Kind::Store { .. } = kind {
+        let value = arch.xr(insn.rs2);
         if g.devices.store(gpa.0, size, value).is_none() {
-            return reflect::reflect(g, hart, fault, log);
+            return reflect::reflect(g, hart, fault);
         }
         retire(g, hart, bits, Emulated::MmioStore);
-        log.say(|| format!("store of {value:#x} ({size} bytes) to device {:#x}: performed on the virtual device", gpa.0));
+        tracing::debug!(
+            target: "monitor",
+            "pc {pc:#x}: {size}-byte store of {value:#x} to device {gpa:#x}: performed on the virtual device"
+        );
         if let Some(end) = g.devices.ended() {
-            g.end = Some(crate::End::Guest(end));
+            return Handled::new("emulate_mmio", Action::End(End::Guest(end)));
         }
+        Handled::new("emulate_mmio", Action::Emulated(Emulated::MmioStore))
     } else {
         let Some(raw) = g.devices.load(gpa.0, size) else {
-            return reflect::reflect(g, hart, fault, log);
+            return reflect::reflect(g, hart, fault);
         };
-        let shift = 64 - 8 * size as u32;
-        let value = if signed {
-            (((raw << shift) as i64) >> shift) as u64
+        let bits_wide = 8 * u64::from(size);
+        let raw = if bits_wide == 64 {
+            raw
         } else {
-            (raw << shift) >> shift
+            raw & ((1 << bits_wide) - 1)
         };
-        hart.set_x(insn.rd, value);
+        let value = extend(raw, u64::from(size), signed);
+        hart.arch_mut().set_x(insn.rd, value);
         retire(g, hart, bits, Emulated::MmioLoad);
-        log.say(|| {
-            format!(
-                "load ({size} bytes) from device {:#x}: virtual device answers {value:#x}",
-                gpa.0
-            )
-        });
+        tracing::debug!(
+            target: "monitor",
+            "pc {pc:#x}: {size}-byte load from device {gpa:#x}: the virtual device answers {value:#x}"
+        );
+        Handled::new("emulate_mmio", Action::Emulated(Emulated::MmioLoad))
     }
 }

@@ -1,5 +1,6 @@
 //! Exit handlers: one per reason the real hart hands a guest back to the
-//! monitor, each a small free function that can be fed a synthetic exit.
+//! monitor, each a small free function that can be fed a synthetic exit,
+//! and each returning what it did ([`Handled`]) for the run loop to act on.
 //!
 //! | the hart says | because natively the guest... | handler |
 //! |---|---|---|
@@ -9,6 +10,12 @@
 //! | `ecall` from virtual U-mode, `ebreak`, misaligned AMO, ... | ...would have trapped to `stvec` | [`reflect::reflect`] |
 //! | page fault | ...would have hit in its TLB, faulted, or touched a device | [`page_fault`] → `shadow`, [`mmio::emulate_mmio`] or [`reflect::reflect`] |
 //! | budget used up | (a quantum or the run-up to its timer ended) | nothing here: the run loop ticks the timer and asks the scheduler |
+//!
+//! Each handler is a call into the privileged core the real hart runs
+//! natively (`cpu::privileged`: the guest's `csrw`, `sret`, `wfi` and trap
+//! entry are the same functions, run on the guest's virtual state), plus
+//! what only a monitor does: drop or fill shadow tables, retire the
+//! instruction on the guest's behalf, log a line.
 //!
 //! An emulated instruction *retires*: `pc` moves past it, the guest's
 //! instruction count and trace digest include it ([`retire`]), exactly as
@@ -22,38 +29,75 @@ pub mod sfence;
 pub mod sret;
 pub mod wfi;
 
-use cpu::hart::{Exit, Priv};
-use cpu::isa::{self, Op};
+use cpu::hart::Exit;
+use cpu::isa::{self, Kind, Op};
+use cpu::port::HartPort;
+use cpu::storm::Storm;
+use cpu::sv39::{self, Update};
 use cpu::trap::{Exception, Trap};
 
 use crate::guest::Guest;
-use crate::host::HostHart;
-use crate::shadow::{Access, Fault, ShadowMmu};
+use crate::memory::GuestPhys;
+use crate::shadow::{Access, Fault, GuestMemory};
 use crate::stats::{Emulated, ExitReason};
 use crate::End;
 
-/// Lines of `--trace` output, produced only when tracing is on.
-#[derive(Debug, Default)]
-pub struct Log {
-    pub on: bool,
-    pub lines: Vec<String>,
+/// What a handler did: which handler it was, what it did, and whether it
+/// dropped the guest's shadow tables. The run loop acts on it (a guest
+/// whose run ends is scheduled no more); a debugger shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Handled {
+    /// The handler that ran (its function's name).
+    pub handler: &'static str,
+    pub action: Action,
+    /// Whether the guest's shadow tables were dropped.
+    pub shadow_flushed: bool,
 }
 
-impl Log {
-    /// Records what the monitor did (the closure runs only when tracing).
-    pub fn say(&mut self, line: impl FnOnce() -> String) {
-        if self.on {
-            self.lines.push(line());
+/// What an exit came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing (the budget ran out; or an exit the monitor never gives a
+    /// cause for).
+    Nothing,
+    /// The instruction was performed for the guest and retired.
+    Emulated(Emulated),
+    /// The guest takes this trap itself: it entered its `stvec`.
+    Reflected(Trap),
+    /// A shadow translation was installed: the instruction runs again.
+    ShadowFilled {
+        va: u64,
+        gpa: GuestPhys,
+        rights: u64,
+    },
+    /// The guest's run ends.
+    End(End),
+}
+
+impl Handled {
+    fn new(handler: &'static str, action: Action) -> Handled {
+        Handled {
+            handler,
+            action,
+            shadow_flushed: false,
         }
+    }
+
+    fn flushed(mut self, flushed: bool) -> Handled {
+        self.shadow_flushed = flushed;
+        self
     }
 }
 
 /// Handles one exit of the loaded guest `g`.
-pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Log) {
-    match exit {
+pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled {
+    match *exit {
         // The quantum, or the instructions up to the guest's timer deadline,
         // are used up: the run loop ticks the virtual timer and schedules.
-        Exit::BudgetExhausted => g.stats.exit(ExitReason::Budget),
+        Exit::BudgetExhausted => {
+            g.stats.exit(ExitReason::Budget);
+            Handled::new("budget", Action::Nothing)
+        }
         // A privileged instruction from real U-mode, or a CSR the real
         // hart's U-mode may not touch.
         Exit::Trap(Trap::Exception {
@@ -61,7 +105,7 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
             tval,
         }) => {
             g.stats.exit(ExitReason::IllegalInstruction);
-            illegal_instruction(g, hart, tval, log);
+            illegal_instruction(g, hart, tval)
         }
         // The real hart only ever runs U-mode, so every ecall says
         // "from U": the virtual mode tells hypercall from system call.
@@ -70,14 +114,12 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
             ..
         }) => {
             g.stats.exit(ExitReason::Ecall);
-            if g.vcpu.mode == Priv::Supervisor {
-                sbi::hypercall(g, hart, log);
-            } else {
-                let trap = Trap::Exception {
-                    cause: Exception::EcallFromU,
-                    tval: 0,
-                };
-                reflect::reflect(g, hart, trap, log);
+            match g.vcpu.core().ecall() {
+                Trap::Exception {
+                    cause: Exception::EcallFromS,
+                    ..
+                } => sbi::hypercall(g, hart),
+                trap => reflect::reflect(g, hart, trap),
             }
         }
         Exit::Trap(Trap::Exception {
@@ -88,139 +130,157 @@ pub fn handle<H: HostHart>(g: &mut Guest, hart: &mut H, exit: Exit, log: &mut Lo
             tval,
         }) => {
             g.stats.exit(ExitReason::PageFault);
-            page_fault(g, hart, cause, tval, log);
+            page_fault(g, hart, cause, tval)
         }
         // Everything else (breakpoints, misaligned AMOs and jumps, ...)
         // the guest takes itself, exactly as natively.
         Exit::Trap(trap @ Trap::Exception { .. }) => {
             g.stats.exit(ExitReason::OtherException);
-            reflect::reflect(g, hart, trap, log);
+            reflect::reflect(g, hart, trap)
         }
         // Nothing on the real hart raises interrupts under the monitor
         // (no timer, no devices): virtual ones are injected by the run loop.
-        Exit::Trap(Trap::Interrupt(_)) => g.stats.exit(ExitReason::Other),
-        // The hart let a U-mode `wfi` retire: it sleeps as natively.
+        Exit::Trap(Trap::Interrupt(_)) => {
+            g.stats.exit(ExitReason::Other);
+            Handled::new("none", Action::Nothing)
+        }
+        // The real hart never lets a U-mode `wfi` retire, and enters no
+        // trap itself under the monitor, so it never sees a storm (if it
+        // did, the trap was not taken: handle it like any other; the
+        // guest's own storms are judged by `Guest::storm`).
         Exit::Wfi => {
             g.stats.exit(ExitReason::Wfi);
-            wfi::sleep(g, log);
+            wfi::sleep(g, hart)
         }
-        // (The real hart enters no trap itself under the monitor, so it
-        // never sees a storm; if it did, the trap was not taken: handle it
-        // like any other. The guest's own storms are judged by
-        // `Guest::storm` on the traps it takes virtually.)
-        Exit::TrapStorm(storm) => handle(g, hart, Exit::Trap(storm.trap), log),
-        // No breakpoints, debug stops or devices are given to the hart
-        // under the monitor.
-        Exit::Breakpoint | Exit::Device | Exit::Debug(_) => g.stats.exit(ExitReason::Other),
+        Exit::TrapStorm(storm) => handle(g, hart, &Exit::Trap(storm.trap)),
+        // No breakpoints, debug stops or devices are given to the hart by
+        // the monitor (a debugger keeps those exits for itself).
+        Exit::Breakpoint | Exit::Device | Exit::Debug(_) => {
+            g.stats.exit(ExitReason::Other);
+            Handled::new("none", Action::Nothing)
+        }
     }
 }
 
-/// Moves the guest past an instruction the monitor performed for it: `pc`
-/// advances, and the instruction counts and enters the digest as natively.
-pub fn retire<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, kind: Emulated) {
+/// Moves the guest past an instruction the monitor performed for it: the
+/// instruction counts and enters the digest as natively, then `pc`
+/// advances.
+pub fn retire<H: HartPort>(g: &mut Guest, hart: &mut H, bits: u32, kind: Emulated) {
     hart.retire_emulated(bits);
-    hart.set_pc(hart.pc().wrapping_add(4));
-    g.vcpu.retired += 1;
+    let arch = hart.arch_mut();
+    arch.pc = arch.pc.wrapping_add(4);
+    g.vcpu.arch.core.instret += 1;
     g.vcpu.emulated += 1;
     g.stats.emulated(kind);
 }
 
 /// The instruction word at the guest's `pc`, read through its own
 /// translation (for decoding a trapped access).
-pub fn fetch<H: HostHart>(g: &Guest, hart: &mut H) -> Option<u32> {
-    let gpa = ShadowMmu::translate(hart, &g.ram, &g.vcpu, hart.pc(), Access::Fetch)?;
+pub fn fetch<H: HartPort>(g: &Guest, hart: &mut H) -> Option<u32> {
+    let pc = hart.arch().pc;
+    let gpa = guest_translate(g, hart, pc, Access::Fetch).ok()?;
     let mpa = g.ram.translate(gpa, 4)?;
     let mut b = [0u8; 4];
-    hart.read_phys(mpa.0, &mut b).then(|| u32::from_le_bytes(b))
+    hart.read_phys(mpa, &mut b).then(|| u32::from_le_bytes(b))
+}
+
+/// The guest-physical address of guest virtual address `va` for `acc`,
+/// through the guest's own tables under its virtual privileged state, for
+/// the monitor's own use: no A/D updates, no side effect at all.
+pub fn guest_translate<H: HartPort>(
+    g: &Guest,
+    hart: &mut H,
+    va: u64,
+    acc: Access,
+) -> Result<GuestPhys, Trap> {
+    let core = g.vcpu.core();
+    if !core.paging() {
+        return Ok(GuestPhys(va));
+    }
+    let mut mem = GuestMemory { ram: &g.ram, hart };
+    sv39::walk(&mut mem, core, va, acc, Update::Nothing).map(|leaf| GuestPhys(leaf.pa))
 }
 
 /// An illegal instruction in real U-mode: emulate it if the guest's
-/// virtual mode may run it, otherwise it is the guest's own trap.
-pub fn illegal_instruction<H: HostHart>(g: &mut Guest, hart: &mut H, tval: u64, log: &mut Log) {
+/// virtual mode may run it (the privileged core says), otherwise it is the
+/// guest's own trap.
+pub fn illegal_instruction<H: HartPort>(g: &mut Guest, hart: &mut H, tval: u64) -> Handled {
     let bits = if tval != 0 {
         tval as u32
     } else {
         fetch(g, hart).unwrap_or(0)
     };
     let emulated = match isa::decode(bits) {
-        Ok(insn) => match insn.op {
-            Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci => {
-                csr::emulate_csr(g, hart, insn, bits, log)
-            }
-            Op::Sret if g.vcpu.mode == Priv::Supervisor => sret::emulate_sret(g, hart, bits, log),
-            Op::Wfi if g.vcpu.mode == Priv::Supervisor => wfi::emulate_wfi(g, hart, bits, log),
-            Op::SfenceVma if g.vcpu.mode == Priv::Supervisor => {
-                sfence::emulate_sfence_vma(g, hart, insn, bits, log)
-            }
-            _ => false,
+        Ok(insn) => match insn.op.kind() {
+            Kind::Csr => csr::emulate_csr(g, hart, insn, bits),
+            Kind::System => match insn.op {
+                Op::Sret => sret::emulate_sret(g, hart, bits),
+                Op::Wfi => wfi::emulate_wfi(g, hart, bits),
+                Op::SfenceVma => sfence::emulate_sfence_vma(g, hart, bits),
+                _ => Err(Trap::illegal_instruction(bits)),
+            },
+            _ => Err(Trap::illegal_instruction(bits)),
         },
-        Err(_) => false,
+        Err(_) => Err(Trap::illegal_instruction(bits)),
     };
-    if !emulated {
-        reflect::reflect(g, hart, Trap::illegal_instruction(bits), log);
-    }
+    emulated.unwrap_or_else(|trap| reflect::reflect(g, hart, trap))
 }
 
 /// A real page fault: the shadow tables lacked a translation. Either the
 /// guest's own tables allow the access (fill the shadow and retry), or they
 /// don't (the guest's own fault), or the address is a device (emulate).
-pub fn page_fault<H: HostHart>(
-    g: &mut Guest,
-    hart: &mut H,
-    cause: Exception,
-    va: u64,
-    log: &mut Log,
-) {
+pub fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u64) -> Handled {
     let Some(access) = Access::of_page_fault(cause) else {
-        return;
+        return Handled::new("page_fault", Action::Nothing);
     };
+    let pc = hart.arch().pc;
     match g.shadow.handle_fault(hart, &g.ram, &g.vcpu, va, access) {
         Fault::Filled { va, gpa, rights } => {
             g.stats.shadow_filled += 1;
-            let pc = hart.pc();
-            if g.fills.fill(pc, va, g.vcpu.retired) {
+            if g.fills.fill(pc, va, g.vcpu.retired()) {
                 let trap = Trap::Exception { cause, tval: va };
-                log.say(|| {
-                    format!("{trap} at {pc:#x}: shadow fills make no progress, guest stopped")
-                });
-                g.end = Some(End::TrapStorm(cpu::storm::Storm {
+                tracing::debug!(
+                    target: "monitor",
+                    "pc {pc:#x}: {trap}: shadow fills make no progress, guest stopped"
+                );
+                let storm = Storm {
                     trap,
                     pc,
                     first: trap,
                     first_pc: pc,
-                }));
-                return;
+                };
+                return Handled::new("page_fault", Action::End(End::TrapStorm(storm)));
             }
-            log.say(|| {
-                format!(
-                    "{} at {va:#x}: guest tables map it to {:#x} ({}), shadow filled",
-                    cause.name(),
-                    gpa.0,
-                    rights_str(rights)
-                )
-            });
+            tracing::debug!(
+                target: "monitor",
+                "pc {pc:#x}: {} at {va:#x}: the guest's tables map it to {gpa:#x} ({}): shadow filled",
+                cause.name(),
+                rights_str(rights)
+            );
+            Handled::new("page_fault", Action::ShadowFilled { va, gpa, rights })
         }
         Fault::Reflect(trap) => {
             g.stats.shadow_reflected += 1;
-            reflect::reflect(g, hart, trap, log);
+            reflect::reflect(g, hart, trap)
         }
-        Fault::Mmio(gpa) => mmio::emulate_mmio(g, hart, access, va, gpa, log),
+        Fault::Mmio(gpa) => mmio::emulate_mmio(g, hart, access, va, gpa),
     }
 }
 
 fn rights_str(r: u64) -> String {
-    use crate::shadow::pte;
+    use cpu::sv39::pte;
     [(pte::R, 'r'), (pte::W, 'w'), (pte::X, 'x')]
         .iter()
         .map(|&(b, c)| if r & b != 0 { c } else { '-' })
         .collect()
 }
 
-/// The instruction's text for a trace line.
+/// The instruction's text for a trace line: its mnemonic, with the CSR it
+/// names.
 pub fn text(bits: u32) -> String {
     match isa::decode(bits) {
-        Ok(i) => match i.op.format() {
-            isa::Format::Csr | isa::Format::CsrI => {
+        Ok(i) => match i.op.kind() {
+            Kind::Csr => {
                 let name = isa::csr_name(i.csr()).unwrap_or_else(|| format!("{:#x}", i.csr()));
                 format!("{} {name}", i.op)
             }

@@ -1,38 +1,34 @@
 //! Emulating `sret` from virtual S-mode (privileged spec 3.3.2, "Trap-Return
 //! Instructions"): the guest's kernel returns from a trap.
 
-use cpu::hart::Priv;
+use cpu::port::HartPort;
+use cpu::trap::Trap;
 
-use super::{retire, Log};
+use super::{retire, Action, Handled};
 use crate::guest::Guest;
-use crate::host::HostHart;
 use crate::stats::Emulated;
-use crate::vcpu::sstatus;
 
-/// `sret`: privilege ← SPP, SIE ← SPIE, SPIE ← 1, SPP ← U, pc ← sepc. The
-/// new virtual mode may need the other shadow root. Always legal in S-mode
-/// (the host never sets TSR).
-pub fn emulate_sret<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &mut Log) -> bool {
-    let v = &mut g.vcpu;
-    let to = if v.sstatus & sstatus::SPP != 0 {
-        Priv::Supervisor
-    } else {
-        Priv::User
-    };
-    let sie = if v.sstatus & sstatus::SPIE != 0 {
-        sstatus::SIE
-    } else {
-        0
-    };
-    v.sstatus = (v.sstatus & !(sstatus::SIE | sstatus::SPP)) | sie | sstatus::SPIE;
-    v.mode = to;
-    let target = v.read_sepc();
+/// `sret`, as the guest's virtual hart runs it
+/// ([`cpu::privileged::Core::sret`]: privilege ← SPP, SIE ← SPIE, SPIE ← 1,
+/// SPP ← U; illegal in U-mode). It retires, ends the reservation and the
+/// trap handler (for trap-storm detection), and the new virtual mode may
+/// need the other shadow root. `Err` is the guest's illegal instruction.
+pub fn emulate_sret<H: HartPort>(g: &mut Guest, hart: &mut H, bits: u32) -> Result<Handled, Trap> {
+    let target = g.vcpu.arch.core.sret(bits)?;
+    let pc = hart.arch().pc;
     retire(g, hart, bits, Emulated::Sret);
-    // `sret` ends the reservation, as natively.
-    hart.set_reservation(None);
-    g.storm.returned(g.vcpu.retired);
-    hart.set_pc(target);
+    let arch = hart.arch_mut();
+    arch.reservation = None;
+    arch.pc = target;
+    g.storm.returned(g.vcpu.retired());
     g.shadow.activate(hart, &g.vcpu);
-    log.say(|| format!("sret: virtual mode <- {to:?}, pc <- sepc {target:#x}"));
-    true
+    tracing::debug!(
+        target: "monitor",
+        "pc {pc:#x}: sret: virtual mode <- {}, pc <- sepc {target:#x}",
+        g.vcpu.core().privilege.letter()
+    );
+    Ok(Handled::new(
+        "emulate_sret",
+        Action::Emulated(Emulated::Sret),
+    ))
 }

@@ -1,43 +1,50 @@
 //! Emulating `wfi` (privileged spec 3.3.3): the guest waits for an
 //! interrupt, and its virtual clock jumps to its timer deadline.
 
-use super::{retire, Log};
+use cpu::port::HartPort;
+use cpu::privileged::Sleep;
+use cpu::trap::Trap;
+
+use super::{retire, Action, Handled};
 use crate::guest::Guest;
-use crate::host::HostHart;
 use crate::stats::Emulated;
-use crate::vcpu::STIP;
 use crate::End;
 
-/// `wfi` from virtual S-mode: it retires, then the guest sleeps.
-pub fn emulate_wfi<H: HostHart>(g: &mut Guest, hart: &mut H, bits: u32, log: &mut Log) -> bool {
+/// `wfi` from virtual S-mode (illegal in U-mode, as
+/// [`cpu::privileged::Core::check_wfi`] says): it retires, then the guest
+/// sleeps. `Err` is the guest's illegal instruction.
+pub fn emulate_wfi<H: HartPort>(g: &mut Guest, hart: &mut H, bits: u32) -> Result<Handled, Trap> {
+    g.vcpu.core().check_wfi(bits)?;
+    let pc = hart.arch().pc;
     retire(g, hart, bits, Emulated::Wfi);
-    sleep(g, log);
-    true
+    let slept = sleep_at(g, pc);
+    Ok(match slept.action {
+        Action::End(_) => slept,
+        _ => Handled::new("emulate_wfi", Action::Emulated(Emulated::Wfi)),
+    })
 }
 
-/// After a `wfi` retired (privileged spec 3.3.3: it waits for an interrupt
-/// enabled in `sie`, whatever `sstatus.SIE` says): with one already
-/// pending the hart does not sleep. Otherwise only the guest's timer can
-/// still wake it (no other guest can set its SSIP, there is no PLIC): if the
-/// timer is set and enabled, virtual time moves to the deadline (or as far
-/// as the clock goes, for a deadline `time` never reaches); if not,
-/// nothing can ever wake the guest and it hangs (as the native SEE says).
-pub fn sleep(g: &mut Guest, log: &mut Log) {
-    let v = &mut g.vcpu;
-    if v.wakeup_pending() {
-        log.say(|| "wfi: an interrupt is already pending, no sleep".into());
-        return;
+/// After a `wfi` retired: the guest sleeps, or hangs, by the rule the
+/// native firmware applies ([`cpu::privileged::Core::sleep_in_wfi`]): with
+/// an interrupt already pending it does not sleep; otherwise only its timer
+/// can still wake it (no other guest can set its SSIP, there is no PLIC).
+pub fn sleep<H: HartPort>(g: &mut Guest, hart: &mut H) -> Handled {
+    let pc = hart.arch().pc.wrapping_sub(4);
+    sleep_at(g, pc)
+}
+
+pub(crate) fn sleep_at(g: &mut Guest, pc: u64) -> Handled {
+    match g.vcpu.arch.core.sleep_in_wfi() {
+        Sleep::Pending => {
+            tracing::debug!(target: "monitor", "pc {pc:#x}: wfi: an interrupt is already pending, no sleep");
+        }
+        Sleep::Slept { ticks, until } => {
+            tracing::debug!(target: "monitor", "pc {pc:#x}: wfi: sleeps {ticks} ticks, until virtual time {until}");
+        }
+        Sleep::Hang { why } => {
+            tracing::debug!(target: "monitor", "pc {pc:#x}: {why}: the guest hangs");
+            return Handled::new("sleep", Action::End(End::Hang));
+        }
     }
-    if v.deadline == u64::MAX || v.sie & STIP == 0 {
-        log.say(|| "wfi with nothing that can ever wake the guest: it hangs".into());
-        g.end = Some(End::Hang);
-        return;
-    }
-    // To the deadline, or to the end of the clock if `time` never reaches
-    // it (as the hart's `sleep_until`).
-    let ticks = v.until_deadline().min(u64::MAX - v.clock());
-    v.slept = v.slept.saturating_add(ticks);
-    v.tick();
-    let t = v.time();
-    log.say(|| format!("wfi: sleeps {ticks} ticks, virtual time <- {t}"));
+    Handled::new("sleep", Action::Nothing)
 }
