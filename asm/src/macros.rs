@@ -81,6 +81,32 @@ fn scrub_inner(text: &str, want_map: bool) -> (String, Vec<usize>) {
             if want_map {
                 map.extend(start..i);
             }
+        } else if c == b'\'' {
+            // gas's scrubber (app.c, LEX_IS_ONECHAR_QUOTE) turns a
+            // character constant into its decimal value before a macro
+            // sees its arguments: `P ' '` passes `32`, `P '='` is no
+            // keyword argument. The closing quote is optional.
+            let start = i;
+            match crate::lexer::char_escape(b, i + 1) {
+                Some((v, next)) => {
+                    i = next;
+                    if b.get(i) == Some(&b'\'') {
+                        i += 1;
+                    }
+                    let digits = v.to_string();
+                    out.extend_from_slice(digits.as_bytes());
+                    if want_map {
+                        map.extend(std::iter::repeat_n(start, digits.len()));
+                    }
+                }
+                None => {
+                    out.push(c);
+                    if want_map {
+                        map.push(i);
+                    }
+                    i += 1;
+                }
+            }
         } else if is_white(c) {
             let start = i;
             while i < b.len() && is_white(b[i]) {
@@ -621,6 +647,16 @@ mod tests {
             .unwrap_err()
             .1
             .contains("mix"));
+    }
+
+    #[test]
+    fn character_constants_are_numbers_before_arguments_split() {
+        assert_eq!(scrub("' '"), "32");
+        assert_eq!(scrub("'=', 'a"), "61,97");
+        assert_eq!(scrub("'\\n'"), "10");
+        assert_eq!(scrub("\"'x'\""), "\"'x'\"");
+        let p = params("ch");
+        assert_eq!(parse_args(&scrub("'='"), &p, false, None).unwrap(), ["61"]);
     }
 
     #[test]

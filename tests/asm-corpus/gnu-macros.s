@@ -102,3 +102,13 @@ lab:    .word   x&0
         .noaltmacro
         .balign 4
         ret
+
+# A character constant as an argument is its number (gas scrubs it
+# before the arguments split): a blank or '=' is no separator.
+        .macro  LICH ch
+        li      a0, \ch
+        .endm
+        LICH    ' '
+        LICH    'a'
+        LICH    '='
+        LICH    '\n'
