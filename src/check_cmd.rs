@@ -5,8 +5,9 @@
 //!
 //! The submission is assembled, run the ways the exercise asks (natively,
 //! under the monitor, beside other guests), each run in-process with the
-//! trace digest on, and every check is printed with PASS or FAIL, what
-//! was seen, and the exercise's hint. Exit status: 0 only when every check
+//! trace digest on, or stepped through by a debugger script whose
+//! transcript is compared, and every check is printed with PASS or FAIL,
+//! what was seen, and the exercise's hint. Exit status: 0 only when every check
 //! of every submission passes, 1 otherwise, 2 for bad input (an exercise
 //! or submission that cannot be read, a mistake in `check.toml`). A
 //! submission that does not assemble is not bad input: it fails every
@@ -17,6 +18,7 @@
 
 mod expr;
 pub mod spec;
+mod transcript;
 
 use std::io::{self, Write};
 use std::panic::{self, AssertUnwindSafe};
@@ -28,12 +30,14 @@ use clap::Args as ClapArgs;
 use cpu::devices::{BufferInput, Console, NoInput, SharedBuffer};
 use cpu::image::Image;
 use cpu::machine::{status, Machine};
+use debugger::native::NativeTarget;
+use debugger::session::Session;
 use monitor::{GuestImage, GuestSpec, Monitor};
 use serde_json::{json, Value};
 
 use crate::run_cmd::{self, monitored};
 use crate::stats_json;
-use spec::{Check, Kind, Run, Spec};
+use spec::{Check, DebugScript, Kind, Run, Spec};
 
 /// The value of `--json`'s `schema` field, and its version.
 pub const SCHEMA: &str = "trapvisor-check";
@@ -141,29 +145,33 @@ fn exercise_dir(exercise: &str, course: &Path) -> Result<PathBuf, String> {
 }
 
 /// Assembles (or loads) the submission. Includes the submission makes
-/// are looked for next to it, then in the exercise's `include_dir`.
+/// are looked for next to it, then in the exercise's `include_dir` (the
+/// assembler's `-I`).
 fn load_submission(path: &Path, include_dir: Option<&Path>) -> Result<Image, String> {
-    let memory = 128 << 20;
-    let Some(dir) = include_dir else {
-        return run_cmd::load_guest(path, memory)
-            .map(|g| g.image)
-            .map_err(|e| e.to_string());
+    let options = asm::Options {
+        include_dirs: include_dir.map(Path::to_path_buf).into_iter().collect(),
+        ..asm::Options::default()
     };
-    // The assembler looks for an include next to the including file,
-    // then next to the main file, then in the current directory: the
-    // include directory is made the current directory while it runs.
-    let abs = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let here = std::env::current_dir().map_err(|e| format!("current directory: {e}"))?;
-    std::env::set_current_dir(dir).map_err(|e| format!("include_dir {}: {e}", dir.display()))?;
-    let loaded = run_cmd::load_guest(&abs, memory);
-    let _ = std::env::set_current_dir(&here);
-    match loaded {
-        Ok(g) => Ok(g.image),
-        // Messages name the file as the user gave it.
-        Err(e) => Err(e
-            .to_string()
-            .replace(&abs.display().to_string(), &path.display().to_string())),
-    }
+    run_cmd::load_guest_with(path, 128 << 20, &options)
+        .map(|g| g.image)
+        .map_err(|e| e.to_string())
+}
+
+/// A submission, read: a program's image, or a file of answers (a JSON
+/// object of them, from `answers.toml`).
+pub enum Submission {
+    Program(Image),
+    Answers(Value),
+}
+
+/// Reads a file of answers: TOML `name = value` lines (numbers, strings,
+/// booleans). An error is the student's, shown like an assembler's.
+fn load_answers(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    let table: toml::Table = toml::from_str(&text)
+        .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    serde_json::to_value(table).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// What one run of a submission gave.
@@ -175,16 +183,20 @@ struct RunResult {
 }
 
 /// Runs `run` with `submission` in the submission's places.
-fn execute(run: &Run, submission: &Image, sub_path: &Path) -> Result<RunResult, String> {
+fn execute(run: &Run, submission: &Submission, sub_path: &Path) -> Result<RunResult, String> {
     let mut images = Vec::new();
     let mut files = Vec::new();
     for g in &run.guests {
-        match g {
-            None => {
-                images.push(submission.clone());
+        match (g, submission) {
+            (None, Submission::Program(image)) => {
+                images.push(image.clone());
                 files.push(sub_path.to_path_buf());
             }
-            Some(p) => {
+            (None, Submission::Answers(_)) => {
+                // The exercise's parser keeps answers out of runs.
+                return Err("answers cannot run".into());
+            }
+            (Some(p), _) => {
                 let guest = run_cmd::load_guest(p, run.memory).map_err(|e| e.to_string())?;
                 images.push(guest.image);
                 files.push(p.clone());
@@ -250,6 +262,8 @@ pub struct Outcome {
     /// What was seen, when it says more than PASS/FAIL.
     pub detail: String,
     pub hint: Option<String>,
+    /// A debugger check's transcript (shown when it fails).
+    pub transcript: Option<String>,
 }
 
 /// The guest object `g` of a run's document.
@@ -288,12 +302,122 @@ fn figure(r: &RunResult, g: usize, name: &str) -> Result<Value, String> {
     expr::lookup(guest_of(r, g)?, &keys).cloned()
 }
 
-fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -> Outcome {
+/// What a `stat` assertion reads: the guest's figures, and the
+/// submission's answers as `answer.NAME`.
+fn scope(guest: &Value, submission: &Submission) -> Value {
+    match (guest, submission) {
+        (Value::Object(figures), Submission::Answers(answers)) => {
+            let mut all = figures.clone();
+            all.insert(spec::ANSWER_PATH.into(), answers.clone());
+            Value::Object(all)
+        }
+        _ => guest.clone(),
+    }
+}
+
+/// Whether a check can step through `run` in the debugger: natively, yes;
+/// under the monitor, not yet (`trapvisor debug` debugs one guest
+/// natively for now). When it can, this is the one place to change, and
+/// [`debug_transcript`] makes a monitor target where it makes a native one.
+pub fn debuggable(run: &Run) -> Result<(), String> {
+    if run.monitor {
+        return Err("debugging under the monitor is not available yet \
+             (trapvisor debug runs one guest natively for now): \
+             give the check a native run, such as run = \"native\""
+            .into());
+    }
+    Ok(())
+}
+
+/// The name the submission has in a debugger transcript, whatever its
+/// file is called, so that one expected transcript fits every student.
+pub const DEBUG_NAME: &str = "submission";
+
+/// Runs `script` over the submission in the debugger, set up as `run`
+/// says (memory, instruction limit, input, translation), and returns the
+/// transcript: what `trapvisor debug --batch -x SCRIPT` prints, stdout and
+/// stderr together.
+fn debug_transcript(
+    run: &Run,
+    image: &Image,
+    sub_path: &Path,
+    script: &DebugScript,
+) -> Result<String, String> {
+    debuggable(run)?;
+    let transcript = panic::catch_unwind(AssertUnwindSafe(|| -> Result<String, String> {
+        let program = crate::debug_cmd::program_of(DEBUG_NAME, sub_path, image);
+        let input = Box::new(BufferInput::new(run.input.clone()));
+        let mut target = NativeTarget::boot(program, image, run.memory, input)
+            .map_err(|e| format!("{}: {e}", sub_path.display()))?;
+        target.machine().max_instructions = run.max_instructions;
+        target.machine().hart.set_translation(!run.interpret);
+        let mut session = Session::new(target);
+        debugger::line::transcript(&mut session, &script.text)
+    }))
+    .map_err(|p| {
+        let why = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        format!("trapvisor crashed debugging it (a trapvisor bug, please report it): {why}")
+    })??;
+    Ok(transcript)
+}
+
+fn evaluate(
+    check: &Check,
+    spec: &Spec,
+    results: &[Result<RunResult, String>],
+    submission: &Submission,
+    path: &Path,
+) -> Outcome {
+    match (&check.kind, submission) {
+        (Kind::Debug(script), Submission::Program(image)) => {
+            evaluate_debug(check, &spec.runs[check.targets[0].run], image, path, script)
+        }
+        _ => evaluate_runs(check, spec, results, submission),
+    }
+}
+
+/// A debugger check: the transcript of its script over the submission.
+fn evaluate_debug(
+    check: &Check,
+    run: &Run,
+    image: &Image,
+    submission: &Path,
+    script: &DebugScript,
+) -> Outcome {
+    let outcome = |passed: bool, detail: String, transcript: Option<String>| Outcome {
+        description: check.description.clone(),
+        passed,
+        detail,
+        hint: check.hint.clone(),
+        transcript,
+    };
+    match debug_transcript(run, image, submission, script) {
+        Err(e) => outcome(false, e, None),
+        Ok(got) => match transcript::compare(&script.expected, &got) {
+            Ok(()) => outcome(true, String::new(), None),
+            Err(m) => outcome(false, m.to_string(), Some(got)),
+        },
+    }
+}
+
+/// A check over the results of the runs it names (and the answers, when
+/// the submission is answers).
+fn evaluate_runs(
+    check: &Check,
+    spec: &Spec,
+    results: &[Result<RunResult, String>],
+    submission: &Submission,
+) -> Outcome {
     let outcome = |passed: bool, detail: String| Outcome {
         description: check.description.clone(),
         passed,
         detail,
         hint: check.hint.clone(),
+        transcript: None,
     };
     let mut runs = Vec::new();
     for t in &check.targets {
@@ -346,7 +470,7 @@ fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -
                 },
             )
         }
-        Kind::Stat(a) => match guest_of(res, g).and_then(|v| a.eval(v)) {
+        Kind::Stat(a) => match guest_of(res, g).and_then(|v| a.eval(&scope(v, submission))) {
             Ok((held, values)) => outcome(held, values),
             Err(e) => outcome(false, e),
         },
@@ -378,6 +502,10 @@ fn evaluate(check: &Check, spec: &Spec, results: &[Result<RunResult, String>]) -
             }
             outcome(differ.is_empty(), differ.join("; "))
         }
+        Kind::Debug(_) => outcome(
+            false,
+            "a debugger script steps through a program: the submission is answers".into(),
+        ),
     }
 }
 
@@ -408,17 +536,28 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
                 .map_err(|e| format!("{} (run `{}` of the exercise)", e, run.name))?;
         }
     }
-    let image = match load_submission(submission, spec.include_dir.as_deref()) {
-        Ok(image) => image,
+    let loaded = if spec.answers {
+        load_answers(submission).map(Submission::Answers)
+    } else {
+        load_submission(submission, spec.include_dir.as_deref()).map(Submission::Program)
+    };
+    let sub = match loaded {
+        Ok(sub) => sub,
         Err(e) => {
+            let why = if spec.answers {
+                "the answers could not be read"
+            } else {
+                "the submission did not assemble"
+            };
             let outcomes = spec
                 .checks
                 .iter()
                 .map(|c| Outcome {
                     description: c.description.clone(),
                     passed: false,
-                    detail: "the submission did not assemble".into(),
+                    detail: why.into(),
                     hint: c.hint.clone(),
+                    transcript: None,
                 })
                 .collect();
             return Ok(Graded {
@@ -428,27 +567,25 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
             });
         }
     };
-    // Each run the checks use, once.
-    let results: Vec<Result<RunResult, String>> = spec
-        .runs
-        .iter()
-        .enumerate()
-        .map(|(k, run)| {
-            if spec
-                .checks
-                .iter()
-                .any(|c| c.targets.iter().any(|t| t.run == k))
-            {
-                execute(run, &image, submission)
-            } else {
-                Err("not needed".into())
-            }
-        })
-        .collect();
+    // Each run the checks use, once (a debugger check makes its own).
+    let results: Vec<Result<RunResult, String>> =
+        spec.runs
+            .iter()
+            .enumerate()
+            .map(|(k, run)| {
+                if spec.checks.iter().any(|c| {
+                    !matches!(c.kind, Kind::Debug(_)) && c.targets.iter().any(|t| t.run == k)
+                }) {
+                    execute(run, &sub, submission)
+                } else {
+                    Err("not needed".into())
+                }
+            })
+            .collect();
     let outcomes = spec
         .checks
         .iter()
-        .map(|c| evaluate(c, spec, &results))
+        .map(|c| evaluate(c, spec, &results, &sub, submission))
         .collect();
     Ok(Graded {
         submission: submission.to_path_buf(),
@@ -458,8 +595,8 @@ pub fn grade(spec: &Spec, submission: &Path) -> Result<Graded, String> {
 }
 
 /// The submissions a path stands for: itself, or a directory's `.s`/`.S`
-/// files, sorted.
-fn submissions(path: &Path) -> Result<Vec<PathBuf>, String> {
+/// files (`.toml` files for answers), sorted.
+fn submissions(path: &Path, answers: bool) -> Result<Vec<PathBuf>, String> {
     if !path.is_dir() {
         if !path.exists() {
             return Err(format!("{}: no such file or directory", path.display()));
@@ -471,12 +608,19 @@ fn submissions(path: &Path) -> Result<Vec<PathBuf>, String> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("s" | "S"))
+            let ext = p.extension().and_then(|e| e.to_str());
+            p.is_file()
+                && if answers {
+                    ext == Some("toml")
+                } else {
+                    matches!(ext, Some("s" | "S"))
+                }
         })
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!("{}: no .s or .S files to grade", path.display()));
+        let what = if answers { ".toml" } else { ".s or .S" };
+        return Err(format!("{}: no {what} files to grade", path.display()));
     }
     Ok(files)
 }
@@ -491,7 +635,12 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
         spec.number
     )?;
     if let Some(e) = &g.error {
-        writeln!(out, "  the submission does not assemble:")?;
+        let why = if spec.answers {
+            "the answers cannot be read"
+        } else {
+            "the submission does not assemble"
+        };
+        writeln!(out, "  {why}:")?;
         for line in e.lines() {
             writeln!(out, "    {line}")?;
         }
@@ -503,6 +652,9 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
             write!(out, " ({})", o.detail)?;
         }
         writeln!(out)?;
+        if let (false, Some(t)) = (o.passed, &o.transcript) {
+            print_transcript(out, t)?;
+        }
         if let (false, Some(h)) = (o.passed, &o.hint) {
             writeln!(out, "        hint: {}", h.trim())?;
         }
@@ -513,6 +665,27 @@ fn print_text(out: &mut impl Write, spec: &Spec, name: &str, g: &Graded) -> io::
         g.passed(),
         g.outcomes.len() - g.passed()
     )
+}
+
+/// The most lines of a failed debugger check's transcript the text report
+/// shows (`--json` has all of it).
+const TRANSCRIPT_LINES: usize = 40;
+
+/// A failed debugger check's transcript, indented under it.
+fn print_transcript(out: &mut impl Write, t: &str) -> io::Result<()> {
+    writeln!(out, "        the debugger printed:")?;
+    let lines: Vec<&str> = t.lines().collect();
+    for line in lines.iter().take(TRANSCRIPT_LINES) {
+        writeln!(out, "        | {line}")?;
+    }
+    if lines.len() > TRANSCRIPT_LINES {
+        writeln!(
+            out,
+            "        | ... ({} more lines: --json has them all)",
+            lines.len() - TRANSCRIPT_LINES
+        )?;
+    }
+    Ok(())
 }
 
 fn to_json(spec: &Spec, name: &str, graded: &[Graded]) -> Value {
@@ -530,6 +703,7 @@ fn to_json(spec: &Spec, name: &str, graded: &[Graded]) -> Value {
                     "passed": o.passed,
                     "detail": o.detail,
                     "hint": o.hint,
+                    "transcript": o.transcript,
                 })).collect::<Vec<_>>(),
             })
         })
@@ -633,7 +807,7 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return bad(e),
     };
-    let files = match submissions(submission) {
+    let files = match submissions(submission, spec.answers) {
         Ok(f) => f,
         Err(e) => return bad(e),
     };
@@ -680,9 +854,10 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 /// The reference solution of exercise `name`: `solutions/NAME.s` (or
-/// `.S`) in the course directory, kept apart from what students get.
+/// `.S`, or `.toml` for answers) in the course directory, kept apart from
+/// what students get.
 pub fn solution(course: &Path, name: &str) -> Option<PathBuf> {
-    ["s", "S"]
+    ["s", "S", "toml"]
         .iter()
         .map(|ext| course.join("solutions").join(format!("{name}.{ext}")))
         .find(|p| p.is_file())

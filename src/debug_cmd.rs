@@ -87,6 +87,28 @@ pub struct DebugArgs {
     /// pages written); more memory, closer snapshots.
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub history_memory: u64,
+
+    /// Serve GDB's remote protocol on [HOST:]PORT (loopback unless HOST
+    /// is given) instead of reading commands: attach with gdb-multiarch's
+    /// `target remote :PORT`.
+    #[arg(long, value_name = "[HOST:]PORT", conflicts_with = "tui")]
+    pub gdb: Option<String>,
+
+    /// As QEMU's -s: --gdb 127.0.0.1:1234.
+    #[arg(short = 's', conflicts_with_all = ["gdb", "tui"])]
+    pub gdb_default: bool,
+
+    /// As QEMU's -S: with --gdb or -s, the guests wait at their first
+    /// instruction for the debugger (without it they run until one
+    /// connects).
+    #[arg(short = 'S')]
+    pub wait_for_gdb: bool,
+
+    /// A full-screen terminal interface: code, registers, CSRs, memory,
+    /// traps, consoles and guests in panes, single keys for stepping, and
+    /// the command line of the line interface at the bottom.
+    #[arg(long, conflicts_with = "batch")]
+    pub tui: bool,
 }
 
 fn bad_input(message: &str) -> ExitCode {
@@ -108,6 +130,17 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             Err(e) => return bad_input(&e),
         }
     }
+    let gdb = match (&args.gdb, args.gdb_default) {
+        (Some(spec), _) => match debugger::gdb::listen_address(spec) {
+            Ok(a) => Some(a),
+            Err(e) => return bad_input(&e),
+        },
+        (None, true) => Some(format!("127.0.0.1:{}", debugger::gdb::DEFAULT_PORT)),
+        (None, false) => None,
+    };
+    if args.wait_for_gdb && gdb.is_none() {
+        return bad_input("-S waits for a debugger: give it with -s or --gdb [HOST:]PORT");
+    }
     let input: Box<dyn ByteSource> = match &args.input {
         None => Box::new(NoInput),
         Some(p) => match std::fs::read(p) {
@@ -124,12 +157,19 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         }
     }
     if args.monitor || guests.len() > 1 {
-        return bad_input(
-            "debugging under the monitor is not available yet: debug one guest natively (without --monitor)",
-        );
+        let how = if args.tui {
+            " (with --tui too)"
+        } else if gdb.is_some() {
+            " (with --gdb or -s too)"
+        } else {
+            ""
+        };
+        return bad_input(&format!(
+            "debugging under the monitor is not available yet{how}: debug one guest natively (without --monitor)"
+        ));
     }
     let guest = &guests[0];
-    let program = program_of(&names[0], &args.files[0], &guest.image);
+    let program = program_with_lines(&names[0], &args.files[0], &guest.image, &args.asm.options());
     let mut target = match NativeTarget::boot(program, &guest.image, args.memory, input) {
         Ok(t) => t,
         Err(e) => return bad_input(&format!("{}: {e}", guest.name)),
@@ -141,13 +181,163 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         args.history_memory as usize,
         debugger::history::INITIAL_SPACING,
     );
+    if let Some(addr) = gdb {
+        return serve_gdb(&mut session, args, &scripts, &addr, &args.files[0]);
+    }
+    if args.tui {
+        return tui(&mut session, &scripts);
+    }
     drive(&mut session, args, &scripts)
 }
 
-/// What the debugger knows of a guest program: its symbols, and the line
-/// table of an assembly source.
-fn program_of(name: &str, _path: &std::path::Path, image: &cpu::image::Image) -> Program {
+/// `--tui`: the full-screen interface (the scripts first, their output in
+/// its output pane).
+fn tui<T: Target>(session: &mut Session<T>, scripts: &[Vec<ScriptLine>]) -> ExitCode {
+    if !io::stdin().is_terminal() || !io::stdout().is_terminal() {
+        return bad_input("--tui needs a terminal (for a script, leave --tui out)");
+    }
+    match debugger::tui::terminal::run(session, scripts) {
+        Ok(code) => exit(code),
+        Err(e) => {
+            eprintln!("trapvisor: --tui: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--gdb`, `-s`: the scripts first (their transcript on standard
+/// output), then debuggers, one after the other, until one kills the
+/// guests.
+fn serve_gdb<T: Target>(
+    session: &mut Session<T>,
+    args: &DebugArgs,
+    scripts: &[Vec<ScriptLine>],
+    addr: &str,
+    file: &std::path::Path,
+) -> ExitCode {
+    let listener = match std::net::TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) if e.kind() == io::ErrorKind::AddrInUse => {
+            return bad_input(&format!(
+            "--gdb {addr}: the port is in use (by another trapvisor, or a QEMU started with -s?): \
+                 give another with --gdb PORT, or --gdb 127.0.0.1:0 for any free one"
+        ))
+        }
+        Err(e) => return bad_input(&format!("--gdb {addr}: cannot listen there: {e}")),
+    };
+    if !scripts.is_empty() {
+        let out: Sink = Rc::new(RefCell::new(io::stdout()));
+        let err: Sink = Rc::new(RefCell::new(io::stderr()));
+        let mut ui = LineUi::new(session, out, err);
+        for lines in scripts {
+            if let Control::Quit(code) = ui.script(session, lines) {
+                return exit(code);
+            }
+        }
+    }
+    let mut log = io::stderr();
+    if let Ok(at) = listener.local_addr() {
+        eprint!("{}", attach_hint(file, &at.to_string()));
+    }
+    match debugger::gdb::serve(
+        session,
+        &listener,
+        args.wait_for_gdb,
+        Box::new(io::stdout()),
+        &mut log,
+    ) {
+        Ok(()) => exit(0),
+        Err(e) => {
+            eprintln!("trapvisor: --gdb {addr}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// How to attach gdb-multiarch to the stub at `at` for the guest `file`:
+/// GDB needs the guest's symbols from an ELF file, which `trapvisor asm -g`
+/// makes from an assembly source.
+fn attach_hint(file: &std::path::Path, at: &str) -> String {
+    let is_asm = matches!(file.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+    // A stub listening on every address is reached on loopback here.
+    let at = at
+        .replace("0.0.0.0:", "127.0.0.1:")
+        .replace("[::]:", "[::1]:");
+    let (make, elf) = if is_asm {
+        let elf = file.with_extension("elf");
+        (
+            format!(
+                "trapvisor asm -g {} -o {} && ",
+                file.display(),
+                elf.display()
+            ),
+            elf,
+        )
+    } else {
+        (String::new(), file.to_path_buf())
+    };
+    format!(
+        "trapvisor: attach from another terminal with: {make}gdb-multiarch -q {} -ex 'target remote {at}'\n",
+        elf.display()
+    )
+}
+
+/// What the debugger knows of a guest program from its image: its
+/// symbols. Symbols only: `check` names every submission alike in its transcripts,
+/// so they must not name the student's file.
+pub(crate) fn program_of(
+    name: &str,
+    _path: &std::path::Path,
+    image: &cpu::image::Image,
+) -> Program {
     Program::from_image(name, image)
+}
+
+/// What `trapvisor debug` knows of a guest program: [`program_of`], and the
+/// line table of an assembly source.
+///
+/// An assembly source is assembled once more for its line table (the
+/// image was built from the same text with the same options, so the
+/// addresses agree; its warnings were printed the first time). A source
+/// file that cannot be read back leaves its lines out; an ELF guest has no
+/// line table (`list` and `break FILE:LINE` say so).
+fn program_with_lines(
+    name: &str,
+    path: &std::path::Path,
+    image: &cpu::image::Image,
+    opts: &asm::Options,
+) -> Program {
+    use debugger::program::{LineEntry, SourceFile};
+    let program = program_of(name, path, image);
+    let is_asm = matches!(path.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+    let Some(out) = is_asm
+        .then(|| asm::assemble_file_with(path, opts).ok())
+        .flatten()
+    else {
+        return program;
+    };
+    let files: Vec<SourceFile> = out
+        .files
+        .iter()
+        .map(|f| SourceFile {
+            path: f.clone(),
+            lines: std::fs::read_to_string(f)
+                .map(|t| t.lines().map(String::from).collect())
+                .unwrap_or_default(),
+        })
+        .collect();
+    // Data rows too: `x` at a string names its `.asciz` line.
+    let lines = out
+        .lines
+        .iter()
+        .filter(|e| (e.file as usize) < files.len())
+        .map(|e| LineEntry {
+            addr: e.addr,
+            file: e.file as usize,
+            line: e.line,
+        })
+        .collect();
+    program.with_lines(lines, files)
 }
 
 /// Runs the scripts, then the terminal or standard input.

@@ -422,3 +422,212 @@ fn stats_json_has_every_figure() {
     assert_eq!(m["guests"][1]["name"], "hello");
     assert_eq!(m["guests"][1]["monitor"]["emulated"]["mmio_store"], 78);
 }
+
+/// A debugger check steps through the submission natively and compares
+/// the transcript; a failing one shows where and what the debugger
+/// printed; one that asks for the monitor is refused before anything runs.
+#[test]
+fn check_compares_debugger_transcripts() {
+    let s = Scratch::new("debug");
+    let ex = s.0.join("ex");
+    std::fs::create_dir_all(&ex).unwrap();
+    let timer = root().join("guest-programs/timer.s");
+    std::fs::copy(&timer, s.0.join("timer.s")).unwrap();
+    std::fs::copy(root().join("guest-programs/hello.s"), s.0.join("hello.s")).unwrap();
+    let lib = root().join("guest-programs/lib");
+    std::os::unix::fs::symlink(&lib, s.0.join("lib")).unwrap();
+    let spec = "title = \"Third tick\"\nchapter = \"time-sharing\"\nnumber = 9\n\
+        [[check]]\ndescription = \"the third tick interrupts wait\"\n\
+        debug = '''\ncatch trap timer\nignore 1 2\ncontinue\nprint $sepc == wait + 28\n'''\n\
+        transcript = '''\n...\ntick 2\nCatchpoint 1 (trap): supervisor timer interrupt at [..] <wait+28> in S-mode[..]\n\
+        => [..]\n(tv) print $sepc == wait + 28\n$1 = 1\n'''\n\
+        hint = \"the third tick\"\n";
+    std::fs::write(ex.join("check.toml"), spec).unwrap();
+    let (code, stdout, stderr) = check::check(&["ex", "timer.s"], &s.0);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("PASS  the third tick interrupts wait"),
+        "{stdout}"
+    );
+
+    // hello.s takes no timer interrupt: the transcript ends without one.
+    let (code, stdout, _) = check::check(&["ex", "hello.s"], &s.0);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("FAIL  the third tick interrupts wait (no line of the transcript from its line 1 on matches expected line 2 \"tick 2\")"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("        the debugger printed:\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "        | trapvisor debug: submission natively, stopped at the first instruction."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("        | Hello from trapvisor!\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("        hint: the third tick\n"),
+        "{stdout}"
+    );
+    let (_, json, _) = check::check(&["ex", "hello.s", "--json"], &s.0);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let t = doc["submissions"][0]["checks"][0]["transcript"]
+        .as_str()
+        .unwrap();
+    assert!(t.contains("(tv) print $sepc == wait + 28\n"), "{t}");
+
+    // A bad command is named with its line; the monitor is not there yet.
+    std::fs::write(
+        ex.join("check.toml"),
+        spec.replace("ignore 1 2", "frobnicate 1 2"),
+    )
+    .unwrap();
+    let (code, _, stderr) = check::check(&["ex", "timer.s"], &s.0);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("ex/check.toml: check 1: debug:2: Undefined command: \"frobnicate\""),
+        "{stderr}"
+    );
+    std::fs::write(
+        ex.join("check.toml"),
+        spec.replace("[[check]]\n", "[[check]]\nrun = \"monitor\"\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = check::check(&["ex", "timer.s"], &s.0);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "check 1: debug: run `monitor`: debugging under the monitor is not available yet"
+        ),
+        "{stderr}"
+    );
+}
+
+/// An answers exercise grades predictions against the figures of runs of
+/// its own guests: a class of answer files into a CSV, a missing answer
+/// named, a file that is not TOML shown like an assembler's error.
+#[test]
+fn check_grades_answers_against_the_figures() {
+    let s = Scratch::new("answers");
+    let ex = s.0.join("ex");
+    std::fs::create_dir_all(&ex).unwrap();
+    let syscall = root().join("guest-programs/syscall.s");
+    std::fs::write(
+        ex.join("check.toml"),
+        format!(
+            "title = \"Count\"\nchapter = \"protection\"\nnumber = 3\nsubmission = \"answers\"\n\
+             [[run]]\nname = \"syscall\"\nmonitor = true\nguests = [{syscall:?}]\n\
+             [[check]]\ndescription = \"sret\"\nstat = \"answer.sret == monitor.emulated.sret\"\n\
+             [[check]]\ndescription = \"uart\"\n\
+             stat = \"answer.uart == monitor.emulated.mmio_load + monitor.emulated.mmio_store\"\n\
+             hint = \"two exits a byte\"\n"
+        ),
+    )
+    .unwrap();
+    let class = s.0.join("class");
+    std::fs::create_dir_all(&class).unwrap();
+    std::fs::write(class.join("ada.toml"), "sret = 6\nuart = 912\n").unwrap();
+    std::fs::write(class.join("bob.toml"), "sret = 6\nuart = 456\n").unwrap();
+    std::fs::write(class.join("cyd.toml"), "sret = 6\n").unwrap();
+    std::fs::write(class.join("dan.toml"), "sret = six\n").unwrap();
+    std::fs::write(class.join("notes.s"), "not graded\n").unwrap();
+    let (code, stdout, stderr) = check::check(&["ex", "class", "--csv", "-"], &s.0);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("class/bob.toml: Count (protection exercise 3, ex)\n  PASS  sret (answer.sret = 6, monitor.emulated.sret = 6)\n  FAIL  uart (answer.uart = 456, monitor.emulated.mmio_load = 456, monitor.emulated.mmio_store = 456, monitor.emulated.mmio_load + monitor.emulated.mmio_store = 912)\n        hint: two exits a byte\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("FAIL  uart (no answer `uart` in the submission (it answers sret))"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  the answers cannot be read:\n    class/dan.toml: "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("1 of 4 submissions passed every check"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "submission,assembled,passed,total,sret,uart\n\
+         class/ada.toml,yes,2,2,pass,pass\n\
+         class/bob.toml,yes,1,2,pass,fail\n\
+         class/cyd.toml,yes,1,2,pass,fail\n\
+         class/dan.toml,no,0,2,fail,fail\n"
+        ),
+        "{stdout}"
+    );
+
+    // Answers cannot run, and programs have no answers.
+    std::fs::write(
+        ex.join("check.toml"),
+        "title = \"T\"\nchapter = \"c\"\nnumber = 1\nsubmission = \"answers\"\n\
+         [[run]]\nname = \"r\"\nguests = [\"submission\"]\n[[check]]\nstat = \"answer.x == 1\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = check::check(&["ex", "class"], &s.0);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("the submission is answers, not a program"),
+        "{stderr}"
+    );
+    std::fs::write(
+        ex.join("check.toml"),
+        "title = \"T\"\nchapter = \"c\"\nnumber = 1\n[[check]]\nstat = \"answer.x == 1\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = check::check(&["ex", "class"], &s.0);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("give the exercise submission = \"answers\""),
+        "{stderr}"
+    );
+}
+
+/// A submission anywhere finds the course's include files (the exercise's
+/// include_dir is the assembler's -I), and the current directory is
+/// left alone.
+#[test]
+fn check_finds_includes_through_the_exercise() {
+    let s = Scratch::new("include");
+    std::fs::copy(
+        root().join("course/solutions/getting-started/count.s"),
+        s.0.join("mine.s"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = check::check(
+        &[
+            "getting-started/count",
+            "mine.s",
+            "--course",
+            root().join("course").to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(stdout.starts_with("mine.s: Print a number"), "{stdout}");
+    std::fs::write(
+        s.0.join("typo.s"),
+        "        .include \"lib/consol.inc\"\n_start: j _start\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = check::check(
+        &[
+            "getting-started/count",
+            "typo.s",
+            "--course",
+            root().join("course").to_str().unwrap(),
+        ],
+        &s.0,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("    typo.s:1:18: "), "{stdout}");
+}

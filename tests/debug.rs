@@ -14,6 +14,7 @@ use cpu::image::Image;
 use debugger::command::{parse, Command as Cmd};
 use debugger::line::transcript;
 use debugger::native::NativeTarget;
+use debugger::output::{Reply, StopReason};
 use debugger::program::Program;
 use debugger::session::Session;
 use debugger::target::Target;
@@ -224,6 +225,48 @@ mod reverse {
         assert_eq!(s.position(), 0);
     }
 
+    /// A breakpoint on a trap handler stops each time a trap enters it,
+    /// and one that a snapshot boundary lands on stops too: every hit is
+    /// found forwards and backwards, however the history is spaced.
+    #[test]
+    fn breakpoints_where_traps_and_snapshots_land_stop() {
+        let path = root().join("guest-programs/syscall.s");
+        for spacing in [1 << 22, 97, 3, 1] {
+            let mut s = native_session(&path, b"");
+            s.set_history(1 << 30, spacing);
+            exec(&mut s, "break trap_entry");
+            exec(&mut s, "break u_puts");
+            let mut forward = Vec::new();
+            loop {
+                let replies = s.execute(&parse("continue").unwrap()).unwrap();
+                let Some(Reply::Stop(stop)) = replies.last() else {
+                    panic!("no stop")
+                };
+                match stop.reason {
+                    StopReason::Breakpoint { number, .. } => forward.push((number, s.position())),
+                    _ => break,
+                }
+            }
+            // u_puts three times, each followed by its write system
+            // call, and three other system calls.
+            let numbers: Vec<u32> = forward.iter().map(|&(n, _)| n).collect();
+            assert_eq!(numbers, [2, 1, 1, 2, 1, 1, 2, 1, 1], "spacing {spacing}");
+            let mut backward = Vec::new();
+            loop {
+                let replies = s.execute(&parse("reverse-continue").unwrap()).unwrap();
+                let Some(Reply::Stop(stop)) = replies.last() else {
+                    panic!("no stop")
+                };
+                match stop.reason {
+                    StopReason::Breakpoint { number, .. } => backward.push((number, s.position())),
+                    _ => break,
+                }
+            }
+            backward.reverse();
+            assert_eq!(backward, forward, "spacing {spacing}");
+        }
+    }
+
     /// The instructor's exercise: stop at the third timer interrupt.
     #[test]
     fn the_third_timer_interrupt() {
@@ -364,6 +407,121 @@ mod cli {
         assert_eq!(out.status.code(), Some(1));
     }
 
+    /// An assembly source brings its line table: stops name the line,
+    /// `break FILE:LINE` and `list` work. An ELF file has none, and says so.
+    #[test]
+    fn a_source_guest_has_its_lines() {
+        let script = script_file("lines.tv", "break syscall.s:53\ncontinue\nlist\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg(root().join("guest-programs/syscall.s"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for line in [
+            "syscall.s:50:\t        la      sp, kstack_top\n=> 0x80200000 <_start>:",
+            "Breakpoint 1 at 0x80200014 <_start+20>: file syscall.s, line 53",
+            "Breakpoint 1, 0x80200014 <_start+20>\nsyscall.s:53:\t        csrw    sie, zero",
+            "53\t        csrw    sie, zero               # we use no interrupts\n54\t",
+        ] {
+            assert!(text.contains(line), "{line:?} not in:\n{text}");
+        }
+        let elf = std::env::temp_dir().join(format!("trapvisor-lines-{}.elf", std::process::id()));
+        std::fs::write(
+            &elf,
+            asm::assemble_file(&root().join("guest-programs/syscall.s"))
+                .unwrap()
+                .elf,
+        )
+        .unwrap();
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg(&elf)
+            .output()
+            .unwrap();
+        std::fs::remove_file(&elf).unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("No line table for"));
+    }
+
+    /// The full-screen view and the GDB stub debug one guest natively;
+    /// under the monitor they say so in one line, before anything runs.
+    #[test]
+    fn the_front_ends_refuse_the_monitor_in_one_line() {
+        for front in [&["--tui"][..], &["--gdb", "127.0.0.1:0"], &["-s", "-S"]] {
+            let out = trapvisor()
+                .arg("debug")
+                .args(front)
+                .arg("--monitor")
+                .arg(root().join("guest-programs/hello.s"))
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{front:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with(
+                    "trapvisor: debugging under the monitor is not available yet (with --"
+                ),
+                "{err}"
+            );
+            assert!(out.stdout.is_empty());
+        }
+    }
+
+    /// A port someone else holds is bad input, with what to do instead;
+    /// a stub that listens says how to attach gdb-multiarch to it.
+    #[test]
+    fn a_busy_port_is_told_and_a_listening_stub_says_how_to_attach() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = taken.local_addr().unwrap().port();
+        let out = trapvisor()
+            .args(["debug", "-S", "--gdb", &port.to_string()])
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("--gdb 127.0.0.1:{port}: the port is in use"))
+                && err.contains("--gdb 127.0.0.1:0 for any free one"),
+            "{err}"
+        );
+        drop(taken);
+
+        let mut child = trapvisor()
+            .args(["debug", "-S", "--gdb", "127.0.0.1:0"])
+            .arg(root().join("guest-programs/hello.s"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        let mut second = String::new();
+        std::io::BufRead::read_line(&mut err, &mut first).unwrap();
+        std::io::BufRead::read_line(&mut err, &mut second).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let hello = root().join("guest-programs/hello");
+        assert!(
+            first.starts_with(&format!(
+                "trapvisor: attach from another terminal with: trapvisor asm -g {} -o {}.elf && gdb-multiarch -q {}.elf -ex 'target remote 127.0.0.1:",
+                root().join("guest-programs/hello.s").display(),
+                hello.display(),
+                hello.display()
+            )),
+            "{first}"
+        );
+        assert!(
+            second.starts_with("trapvisor: waiting for a debugger on 127.0.0.1:"),
+            "{second}"
+        );
+    }
+
     #[test]
     fn bad_guests_are_bad_input() {
         let out = trapvisor()
@@ -454,5 +612,592 @@ mod cli {
             2,
             "the edited command and its recall:\n{text}"
         );
+    }
+}
+
+/// The full-screen interface: what the screen shows after keys, drawn on
+/// ratatui's test backend and read back as text.
+mod tui {
+    use super::*;
+    use debugger::tui::{Mode, Pane, Tui};
+    use ratatui::backend::TestBackend;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::style::Color;
+    use ratatui::Terminal;
+
+    fn syscall() -> Session<NativeTarget> {
+        native_session(&root().join("guest-programs/syscall.s"), b"")
+    }
+
+    /// The screen as lines of text, and the terminal (for styles).
+    fn screen(
+        t: &Tui,
+        s: &Session<NativeTarget>,
+        w: u16,
+        h: u16,
+    ) -> (Vec<String>, Terminal<TestBackend>) {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        term.draw(|f| t.draw(f, s)).unwrap();
+        let buf = term.backend().buffer().clone();
+        let lines = (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_string()
+            })
+            .collect();
+        (lines, term)
+    }
+
+    fn key(c: KeyCode) -> KeyEvent {
+        let m = if matches!(c, KeyCode::Char(ch) if ch.is_ascii_uppercase()) {
+            KeyModifiers::SHIFT
+        } else {
+            KeyModifiers::NONE
+        };
+        KeyEvent::new(c, m)
+    }
+
+    fn keys(t: &mut Tui, s: &mut Session<NativeTarget>, text: &str) {
+        for c in text.chars() {
+            let code = if c == '\n' {
+                KeyCode::Enter
+            } else {
+                KeyCode::Char(c)
+            };
+            t.key(s, key(code));
+        }
+    }
+
+    fn find<'a>(lines: &'a [String], what: &str) -> &'a String {
+        lines
+            .iter()
+            .find(|l| l.contains(what))
+            .unwrap_or_else(|| panic!("no {what:?} on the screen:\n{}", lines.join("\n")))
+    }
+
+    #[test]
+    fn the_first_screen_at_80x24() {
+        let mut s = syscall();
+        let t = Tui::new(&mut s);
+        let (lines, _) = screen(&t, &s, 80, 24);
+        assert_eq!(lines.len(), 24);
+        assert!(
+            lines[0].contains("syscall · native · event 0 · S-mode · pc 0x80200000 <_start>"),
+            "{}",
+            lines[0]
+        );
+        find(&lines, "=> 80200000  auipc sp,0x3");
+        find(&lines, "_start:");
+        // The side slot names the panes it can show, registers first.
+        find(&lines, "2regs 3csrs 4mem 5traps 6cons 7guests");
+        find(
+            &lines,
+            "trapvisor debug: syscall natively, stopped at the first instruction.",
+        );
+        // The keys for the common moves are on the screen; with one
+        // guest there is no next guest, without a line table no source.
+        let keys = &lines[23];
+        for k in ["s step", "n next", "c cont", "r back", "b break", ": cmd"] {
+            assert!(keys.contains(k), "{keys}");
+        }
+        assert!(!keys.contains("g guest") && !keys.contains("v "), "{keys}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    #[test]
+    fn a_step_shows_what_it_changed() {
+        let mut s = syscall();
+        let mut t = Tui::new(&mut s);
+        keys(&mut t, &mut s, "s");
+        let (lines, term) = screen(&t, &s, 80, 24);
+        find(&lines, "(tv) stepi");
+        find(&lines, "sp         0x0 -> 0x80203000");
+        find(&lines, "=> 80200004  add sp,sp,256");
+        assert!(lines[0].contains("event 1"));
+        // sp's value is highlighted, and only it.
+        let buf = term.backend().buffer();
+        let (y, row) = lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.contains("sp  80203000"))
+            .expect("sp on screen");
+        let x = row.find("80203000").unwrap();
+        let x = row[..x].chars().count() as u16;
+        assert_eq!(buf[(x, y as u16)].bg, Color::Yellow);
+        let (y, row) = lines
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.contains("gp  00000000"))
+            .expect("gp on screen");
+        let x = row[..row.find("gp  ").unwrap() + 4].chars().count() as u16;
+        assert_ne!(buf[(x, y as u16)].bg, Color::Yellow);
+        // Back: the state before, the highlight on what going back changed.
+        keys(&mut t, &mut s, "r");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        assert!(lines[0].contains("event 0"), "{}", lines[0]);
+        find(&lines, "(tv) reverse-stepi");
+    }
+
+    #[test]
+    fn breakpoints_at_the_cursor_and_the_trap_log() {
+        let mut s = syscall();
+        let mut t = Tui::new(&mut s);
+        // Two lines down, a breakpoint; again, and it is gone.
+        t.key(&mut s, key(KeyCode::Down));
+        t.key(&mut s, key(KeyCode::Down));
+        keys(&mut t, &mut s, "b");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "Breakpoint 1 at 0x80200008 <_start+8>");
+        find(&lines, "●80200008");
+        keys(&mut t, &mut s, "b");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "(tv) delete 1");
+        assert!(!lines.iter().any(|l| l.contains("●")));
+        // A typed command, then c: the guest stops in the trap handler.
+        keys(&mut t, &mut s, ":break trap_entry\n");
+        assert_eq!(t.mode, Mode::Command);
+        t.key(&mut s, key(KeyCode::Esc));
+        keys(&mut t, &mut s, "c");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "Breakpoint 2, 0x80200064 <trap_entry>");
+        find(&lines, "=>●80200064  csrrw t6,sscratch,t6");
+        // The trap log names the handler; the console has the kernel's line.
+        keys(&mut t, &mut s, "5");
+        assert_eq!(t.focus, Pane::Traps);
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "5traps 6cons");
+        find(&lines, "environment call from U-mode");
+        find(&lines, "<trap_entry>");
+        keys(&mut t, &mut s, "6");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(
+            &lines,
+            "kernel: trap vector set; entering user mode with sret",
+        );
+        keys(&mut t, &mut s, "7");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "* 0 syscall      running");
+    }
+
+    /// The command line takes the line interface's commands, with the
+    /// same output: the output pane holds the line interface's
+    /// transcript of the same commands.
+    #[test]
+    fn typed_commands_print_what_the_line_interface_prints() {
+        let script = "stepi\nbreak u_puts\ncontinue\ninfo registers sp a0\nx/4xw $sp\nnexti\nreverse-stepi 3\ninfo csrs sstatus\ninfo traps\nprint $a0 + 1\nbreak nosuch\n";
+        let mut s = syscall();
+        let mut t = Tui::new(&mut s);
+        keys(&mut t, &mut s, ":");
+        keys(&mut t, &mut s, script);
+        let mut line = syscall();
+        let expected = transcript(&mut line, script).unwrap();
+        assert_eq!(t.transcript(), expected);
+        // Enter on an empty line repeats a step, as at a terminal.
+        keys(&mut t, &mut s, "si\n\n");
+        let steps =
+            t.transcript().matches("(tv) si\n").count() + t.transcript().matches("(tv) \n").count();
+        assert_eq!(steps, 2);
+        assert_eq!(s.position(), line.position() + 2);
+        keys(&mut t, &mut s, "x/2xg $sp\n");
+        // And the memory pane looks where x looked.
+        t.key(&mut s, key(KeyCode::Esc));
+        keys(&mut t, &mut s, "4");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "4mem 5traps");
+        let sp = s.target().regs()[2];
+        find(&lines, &format!("{sp:08x}  "));
+    }
+
+    #[test]
+    fn a_large_terminal_shows_every_pane() {
+        let mut s = syscall();
+        let mut t = Tui::new(&mut s);
+        keys(&mut t, &mut s, "sss");
+        let (lines, _) = screen(&t, &s, 160, 50);
+        for title in [
+            "1 code",
+            "2 registers",
+            "3 csrs",
+            "4 memory",
+            "5 traps",
+            "6 console",
+            "7 guests",
+            "8 output",
+        ] {
+            find(&lines, title);
+        }
+        find(&lines, "sstatus");
+        find(&lines, "stvec      0000000000000000");
+        // Zoom shows one pane on the whole screen.
+        keys(&mut t, &mut s, "z");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        assert!(!lines
+            .iter()
+            .any(|l| l.contains("8 output") || l.contains("(tv) stepi")));
+        // Too small a terminal is told, not garbled.
+        let (lines, _) = screen(&t, &s, 40, 10);
+        assert!(lines.join(" ").contains("needs at least 60x16"));
+    }
+
+    /// A session whose program has the assembler's line table.
+    fn syscall_with_lines() -> Session<NativeTarget> {
+        use debugger::program::{LineEntry, SourceFile};
+        let path = root().join("guest-programs/syscall.s");
+        let out = asm::assemble_file(&path).unwrap();
+        let image = Image::from_elf(&out.elf, RAM_BASE..RAM_BASE + MEMORY).unwrap();
+        let files = out
+            .files
+            .iter()
+            .map(|f| SourceFile {
+                path: f.clone(),
+                lines: std::fs::read_to_string(f)
+                    .unwrap_or_else(|e| panic!("{f}: {e}"))
+                    .lines()
+                    .map(String::from)
+                    .collect(),
+            })
+            .collect();
+        let lines = out
+            .lines
+            .iter()
+            .map(|e| LineEntry {
+                addr: e.addr,
+                file: e.file as usize,
+                line: e.line,
+            })
+            .collect();
+        let program = Program::from_image("syscall", &image).with_lines(lines, files);
+        Session::new(NativeTarget::boot(program, &image, MEMORY, Box::new(NoInput)).unwrap())
+    }
+
+    /// With a line table the code pane is the `.s` source: the line of
+    /// `pc` marked, `b` on a line a breakpoint at its first instruction,
+    /// `v` the disassembly and back.
+    #[test]
+    fn the_source_pane_follows_pc_through_the_s_file() {
+        let mut s = syscall_with_lines();
+        let mut t = Tui::new(&mut s);
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "source syscall.s");
+        assert!(lines[23].contains("b break v asm : cmd"), "{}", lines[23]);
+        find(&lines, "=>   50         la      sp, kstack_top");
+        find(&lines, "  51         la      t0, trap_entry");
+        // `la` is two instructions: a step stays on its line.
+        keys(&mut t, &mut s, "s");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>   50         la      sp, kstack_top");
+        keys(&mut t, &mut s, "s");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>   51         la      t0, trap_entry");
+        // The cursor two lines down, a breakpoint there, continue to it.
+        t.key(&mut s, key(KeyCode::Down));
+        t.key(&mut s, key(KeyCode::Down));
+        keys(&mut t, &mut s, "b");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(
+            &lines,
+            "Breakpoint 1 at 0x80200014 <_start+20>: file syscall.s:53",
+        );
+        find(&lines, " ●  53         csrw    sie, zero");
+        keys(&mut t, &mut s, "c");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>●  53         csrw    sie, zero");
+        // v: the disassembly of the same place, and back to the source.
+        keys(&mut t, &mut s, "v");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "=>●80200014  csrw sie,zero");
+        assert!(lines[23].contains("v source"), "{}", lines[23]);
+        keys(&mut t, &mut s, "v");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        find(&lines, "source syscall.s");
+    }
+
+    #[test]
+    fn panes_resize_and_q_quits() {
+        let mut s = syscall();
+        let mut t = Tui::new(&mut s);
+        let width_of_code = |lines: &[String]| lines[1].find('┐').unwrap_or(0);
+        let (before, _) = screen(&t, &s, 80, 24);
+        keys(&mut t, &mut s, "++");
+        let (after, _) = screen(&t, &s, 80, 24);
+        assert!(width_of_code(&after) > width_of_code(&before));
+        assert_eq!(t.quit, None);
+        keys(&mut t, &mut s, "q");
+        assert_eq!(t.quit, Some(0));
+    }
+}
+
+/// The GDB remote stub, spoken to over loopback TCP by a client written
+/// here (no gdb needed): registers, CSRs and `priv`, breakpoints, steps
+/// both ways, `monitor`, refused writes, and a second debugger finding
+/// the guest where the first one left it after sending garbage.
+mod gdb_protocol {
+    use super::*;
+    use std::cell::RefCell;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    struct Client(TcpStream);
+
+    impl Client {
+        fn connect(addr: std::net::SocketAddr) -> Client {
+            let s = TcpStream::connect(addr).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            Client(s)
+        }
+
+        fn send(&mut self, packet: &str) {
+            let sum = packet.bytes().fold(0u8, |a, b| a.wrapping_add(b));
+            write!(self.0, "${packet}#{sum:02x}").unwrap();
+        }
+
+        fn byte(&mut self) -> u8 {
+            let mut b = [0u8];
+            self.0.read_exact(&mut b).expect("a byte from the stub");
+            b[0]
+        }
+
+        /// The next packet's body (acknowledged).
+        fn packet(&mut self) -> String {
+            while self.byte() != b'$' {}
+            // Run-length encoding (`X*N`: N - 29 more X) and escapes
+            // (`}` then the byte xor 0x20), as the protocol allows.
+            let mut body: Vec<u8> = Vec::new();
+            loop {
+                match self.byte() {
+                    b'#' => break,
+                    b'}' => {
+                        let b = self.byte();
+                        body.push(b ^ 0x20);
+                    }
+                    b'*' => {
+                        let n = self.byte() - 29;
+                        let last = *body.last().expect("a run after a byte");
+                        body.extend(std::iter::repeat_n(last, usize::from(n)));
+                    }
+                    b => body.push(b),
+                }
+            }
+            self.byte();
+            self.byte();
+            self.0.write_all(b"+").unwrap();
+            String::from_utf8(body).unwrap()
+        }
+
+        fn ask(&mut self, packet: &str) -> String {
+            self.send(packet);
+            self.packet()
+        }
+
+        /// A `qRcmd`: the text of its `O` packets.
+        fn monitor(&mut self, cmd: &str) -> String {
+            let hex: String = cmd.bytes().map(|b| format!("{b:02x}")).collect();
+            self.send(&format!("qRcmd,{hex}"));
+            let mut text = Vec::new();
+            loop {
+                let p = self.packet();
+                match p.strip_prefix('O') {
+                    Some(h) if p != "OK" => {
+                        for i in (0..h.len()).step_by(2) {
+                            text.push(u8::from_str_radix(&h[i..i + 2], 16).unwrap());
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            String::from_utf8(text).unwrap()
+        }
+    }
+
+    fn le64(hex: &str) -> u64 {
+        let mut v = 0u64;
+        for i in (0..16).step_by(2).rev() {
+            v = v << 8 | u64::from_str_radix(&hex[i..i + 2], 16).unwrap();
+        }
+        v
+    }
+
+    fn pc(c: &mut Client) -> u64 {
+        let g = c.ask("g");
+        assert_eq!(g.len(), 33 * 16, "x0..x31 and pc: {g}");
+        le64(&g[32 * 16..])
+    }
+
+    fn debugger_session(addr: std::net::SocketAddr) {
+        let mut c = Client::connect(addr);
+        let features = c.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=riscv");
+        for f in ["qXfer:features:read+", "ReverseStep+", "ReverseContinue+"] {
+            assert!(features.contains(f), "{features}");
+        }
+        let xml = c.ask("qXfer:features:read:target.xml:0,ffff");
+        assert!(
+            xml.contains("org.gnu.gdb.riscv.csr") && xml.contains("name=\"sstatus\""),
+            "{xml}"
+        );
+        assert!(xml.contains("name=\"priv\" bitsize=\"64\" type=\"int\" regnum=\"4161\""));
+        assert!(c.ask("?").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0000);
+        // priv (4161 = 0x1041): S-mode; stvec (65 + 0x105 = 0x146) not set yet.
+        assert_eq!(le64(&c.ask("p1041")), 1);
+        assert_eq!(le64(&c.ask("p146")), 0);
+        assert!(
+            c.ask("qfThreadInfo").contains("p01.01"),
+            "one guest, one thread"
+        );
+        // A breakpoint on the trap handler, and continue: stops there.
+        assert_eq!(c.ask("Z0,80200064,4"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(
+            stop.starts_with("T05") && stop.contains("swbreak"),
+            "{stop}"
+        );
+        assert_eq!(pc(&mut c), 0x8020_0064);
+        assert_eq!(le64(&c.ask("p146")), 0x8020_0064, "stvec is the handler");
+        // scause (0x142 + 65 = 0x183): an ecall from U-mode.
+        assert_eq!(le64(&c.ask("p183")), 8);
+        assert_eq!(c.ask("z0,80200064,4"), "OK");
+        // A step, and a step back.
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0068);
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0064);
+        // A write watchpoint stops before the store (GDB steps it), a
+        // hardware breakpoint says so.
+        assert_eq!(c.ask("Z2,80202008,8"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(stop.contains("watch:80202008"), "{stop}");
+        assert_eq!(pc(&mut c), 0x8020_0068, "sd ra,8(t6): not run yet");
+        assert_eq!(c.ask("z2,80202008,8"), "OK");
+        assert_eq!(c.ask("Z1,802002ac,4"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(stop.contains("hwbreak"), "{stop}");
+        assert_eq!(pc(&mut c), 0x8020_02ac, "sys_exit");
+        assert_eq!(c.ask("z1,802002ac,4"), "OK");
+        assert!(
+            c.ask("bc").contains("replaylog:begin"),
+            "no breakpoint left: back to the start"
+        );
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert!(c.ask("Z0,80200064,4") == "OK" && c.ask("vCont;c").contains("swbreak"));
+        assert_eq!(c.ask("z0,80200064,4"), "OK");
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0064);
+        // Memory through the guest's page tables; writes are refused.
+        let m = c.ask("m80200064,4");
+        assert_eq!(m.len(), 8, "{m}");
+        assert!(c.ask("M80200064,4:00000000").starts_with('E'));
+        assert!(c.ask("P1=0000000000000000").starts_with('E'));
+        assert_eq!(c.ask("m80200064,4"), m, "the refused write changed nothing");
+        // monitor reaches the line interface's commands.
+        let exits = c.monitor("exits");
+        assert_eq!(
+            exits, "No exits yet for syscall.\n",
+            "the kernel has not called the firmware yet"
+        );
+        let csrs = c.monitor("csrs sstatus scause");
+        assert!(
+            csrs.contains("scause     0x0000000000000008  environment call from U-mode"),
+            "{csrs}"
+        );
+        assert!(c.monitor("translate $sp").contains("satp is Bare"));
+        assert!(c.monitor("guests").contains("syscall"));
+        assert!(c.monitor("stepi").contains("GDB's own commands"));
+        assert!(
+            c.monitor("frobnicate").contains("Undefined command"),
+            "unknown monitor commands say so"
+        );
+        // Garbage: a bad checksum, then bytes that are no packet at all.
+        c.0.write_all(b"$g#00").unwrap();
+        c.0.write_all(&[0xff, 0x00, b'#', b'$', b'$', 0x7f])
+            .unwrap();
+        drop(c);
+        // Connections that send nothing but noise, then leave.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20 {
+            let mut noise = TcpStream::connect(addr).unwrap();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let bytes: Vec<u8> = (0..1 + seed % 64)
+                .map(|i| (seed.rotate_left(i as u32 * 5) >> 3) as u8)
+                .collect();
+            let _ = noise.write_all(&bytes);
+        }
+
+        // The next debugger finds the guest where the first one left it.
+        let mut c = Client::connect(addr);
+        assert_eq!(pc(&mut c), 0x8020_0064);
+        assert!(
+            c.ask("vCont;c").starts_with("T09"),
+            "the end is a stop (SIGKILL), as rr reports it"
+        );
+        assert_eq!(pc(&mut c), 0x8020_0348, "shutdown's ecall");
+        // ... from which it goes back: no breakpoint is left, so to the start.
+        let back = c.ask("bc");
+        assert!(back.contains("replaylog:begin"), "{back}");
+        assert_eq!(pc(&mut c), 0x8020_0000);
+        assert_eq!(c.ask("D"), "OK");
+        drop(c);
+
+        let mut c = Client::connect(addr);
+        assert_eq!(pc(&mut c), 0x8020_0000);
+        c.send("k");
+    }
+
+    #[test]
+    fn a_debugger_steps_breaks_goes_back_and_the_next_one_finds_the_guest() {
+        let mut s = native_session(&root().join("guest-programs/syscall.s"), b"");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| debugger_session(addr));
+            if r.is_err() {
+                // Let the server go whatever happened.
+                if let Ok(mut s) = TcpStream::connect(addr) {
+                    let _ = s.write_all(b"$k#6b");
+                }
+            }
+            r
+        });
+        let console: Rc<RefCell<Vec<u8>>> = Rc::default();
+        struct Out(Rc<RefCell<Vec<u8>>>);
+        impl Write for Out {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.borrow_mut().extend_from_slice(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut log = Vec::new();
+        debugger::gdb::serve(
+            &mut s,
+            &listener,
+            true,
+            Box::new(Out(console.clone())),
+            &mut log,
+        )
+        .unwrap();
+        if let Err(e) = client.join().unwrap() {
+            std::panic::resume_unwind(e);
+        }
+        let log = String::from_utf8(log).unwrap();
+        assert_eq!(log.matches("debugger connected").count(), 23, "{log}");
+        assert!(
+            log.contains("debugger connection ended"),
+            "garbage ends the connection: {log}"
+        );
+        assert!(log.contains("debugger detached"), "{log}");
+        assert!(log.contains("the debugger killed the guests"), "{log}");
+        let console = String::from_utf8(console.borrow().clone()).unwrap();
+        assert!(console.starts_with("kernel: trap vector set"), "{console}");
+        assert!(console.contains("user: system call 99 failed, as it should"));
     }
 }

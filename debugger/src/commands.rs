@@ -199,19 +199,7 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
                 counts: s.target().exit_counts(g),
             })
         }
-        Command::InfoTraps(n) => {
-            let now = s.position();
-            let n = n.unwrap_or(10) as usize;
-            let mut recent: Vec<_> = s
-                .traps
-                .range(..=now)
-                .rev()
-                .take(n)
-                .map(|(_, r)| r.clone())
-                .collect();
-            recent.reverse();
-            one(Reply::Traps(recent))
-        }
+        Command::InfoTraps(n) => one(Reply::Traps(s.recent_traps(n.unwrap_or(10) as usize))),
         Command::InfoHistory => one(Reply::History {
             now: s.position(),
             info: s.history.info(),

@@ -246,7 +246,8 @@ impl<T: Target> Session<T> {
         self.target.focus()
     }
 
-    pub(crate) fn program(&self) -> &Program {
+    /// The focused guest's program.
+    pub fn program(&self) -> &Program {
         self.target.program(self.focus())
     }
 
@@ -258,8 +259,8 @@ impl<T: Target> Session<T> {
     // --- memory and names -------------------------------------------------
 
     /// Reads the focused guest's memory at virtual address `va`, through
-    /// its page tables.
-    pub(crate) fn read_virt(&self, va: u64, buf: &mut [u8]) -> bool {
+    /// its page tables; false if any byte is not mapped or not RAM.
+    pub fn read_virt(&self, va: u64, buf: &mut [u8]) -> bool {
         let mut done = 0;
         while done < buf.len() {
             let a = va.wrapping_add(done as u64);
@@ -287,12 +288,13 @@ impl<T: Target> Session<T> {
     }
 
     /// `<symbol+off>` text for an address in the focused guest.
-    pub(crate) fn label(&self, addr: u64) -> Option<String> {
+    pub fn label(&self, addr: u64) -> Option<String> {
         self.program().label(addr)
     }
 
-    /// The instruction at `addr`, ready to show.
-    pub(crate) fn insn_line(&self, addr: u64) -> InsnLine {
+    /// The instruction at `addr` in the focused guest, ready to show
+    /// (marked if it is where `pc` is or has an enabled breakpoint).
+    pub fn insn_line(&self, addr: u64) -> InsnLine {
         let bits = self.read_u32(addr);
         let text = match bits {
             Some(b) => self.insn_text(b, addr),
@@ -328,7 +330,8 @@ impl<T: Target> Session<T> {
         text
     }
 
-    pub(crate) fn source_line(&self, addr: u64) -> Option<SourceLine> {
+    /// The source line `addr` came from, if the program has a line table.
+    pub fn source_line(&self, addr: u64) -> Option<SourceLine> {
         let p = self.program();
         let loc = p.location(addr)?;
         Some(SourceLine {
@@ -397,6 +400,60 @@ impl<T: Target> Session<T> {
             kind,
         });
         number
+    }
+
+    /// A breakpoint at virtual address `addr` of guest `guest`, as a front
+    /// end sets one (GDB's `Z0`/`Z1` packets): its number, for
+    /// [`Session::remove_point`] and `info breakpoints`.
+    pub fn insert_breakpoint(&mut self, guest: usize, addr: u64) -> u32 {
+        self.add_point(false, None, PointKind::Break { guest, addr })
+    }
+
+    /// A watchpoint on `len` bytes at virtual address `va` of guest
+    /// `guest` (GDB's `Z2`..`Z4`): its number. As `watch` does, a write
+    /// watchpoint stops only where the value changes.
+    pub fn insert_watchpoint(&mut self, guest: usize, kind: WatchKind, va: u64, len: u64) -> u32 {
+        let what = Watched::Memory { va, len };
+        let old = self.watched_value(guest, &what);
+        self.add_point(
+            false,
+            None,
+            PointKind::Watch {
+                guest,
+                kind,
+                what,
+                old,
+            },
+        )
+    }
+
+    /// Deletes breakpoint, watchpoint or catchpoint `number`; false if
+    /// there is none.
+    pub fn remove_point(&mut self, number: u32) -> bool {
+        let before = self.points.len();
+        self.points.retain(|p| p.number != number);
+        self.points.len() != before
+    }
+
+    /// The value of an expression (registers, CSRs, symbols, memory) in
+    /// the focused guest.
+    pub fn evaluate(&self, e: &Expr) -> Result<u64> {
+        Ok(e.eval(&SessionScope(self))?)
+    }
+
+    /// The last `n` traps and exits logged up to now, oldest first (what
+    /// `info traps N` shows).
+    pub fn recent_traps(&self, n: usize) -> Vec<TrapRecord> {
+        let now = self.position();
+        let mut recent: Vec<_> = self
+            .traps
+            .range(..=now)
+            .rev()
+            .take(n)
+            .map(|(_, r)| r.clone())
+            .collect();
+        recent.reverse();
+        recent
     }
 
     /// What the target must stop at for the enabled points and `goals`.
@@ -808,6 +865,9 @@ impl<T: Target> Session<T> {
     pub(crate) fn run_forward(&mut self, run: &Run) -> StopReason {
         let stops = self.stops(run);
         self.refresh_watches();
+        // The command starts where the user stands: a breakpoint there
+        // lets that instruction run first.
+        let mut last = None;
         loop {
             if self.observer.interrupted() {
                 return StopReason::Interrupted;
@@ -820,9 +880,16 @@ impl<T: Target> Session<T> {
             if let Some(u) = run.until {
                 budget = budget.min(u.saturating_sub(pos));
             }
-            let ev = self.target.run(budget, &stops);
-            self.history.passed(&mut self.target);
-            self.flush_console();
+            let ev = match self.breakpoint_skipped(&stops, last.as_ref()) {
+                Some(ev) => ev,
+                None => {
+                    let ev = self.target.run(budget, &stops);
+                    self.history.passed(&mut self.target);
+                    self.flush_console();
+                    ev
+                }
+            };
+            last = Some(ev.clone());
             match self.judge(&ev, run, true) {
                 Verdict::Go => {
                     if matches!(ev, RunEvent::Ended { .. }) && self.all_ended() {
@@ -864,6 +931,29 @@ impl<T: Target> Session<T> {
                 }
             }
         }
+    }
+
+    /// A breakpoint the next [`Target::run`] would pass over: the target
+    /// never stops at the `pc` it starts from, which is right where the
+    /// user stands (`last` is `None`, the start of a command) or where the
+    /// last event was that breakpoint, but not after a trap entered a
+    /// handler, an SBI call returned or a slice ended at a snapshot
+    /// boundary: there the breakpoint is this event. (Only the focused
+    /// guest's `pc` is known: under the monitor, when it has the hart.)
+    fn breakpoint_skipped(&self, stops: &Stops, last: Option<&RunEvent>) -> Option<RunEvent> {
+        match last? {
+            RunEvent::Breakpoint { .. } | RunEvent::Ended { .. } => return None,
+            _ => {}
+        }
+        let guest = self.focus();
+        if self.target.current() != Some(guest) || self.target.ended(guest).is_some() {
+            return None;
+        }
+        let pc = self.target.pc();
+        stops
+            .breakpoints
+            .contains(&(guest, pc))
+            .then_some(RunEvent::Breakpoint { guest, pc })
     }
 
     fn all_ended(&self) -> bool {
@@ -1290,11 +1380,19 @@ impl<T: Target> Session<T> {
                 found = Some((self.position(), reason));
             }
         }
+        let mut last = Some(here);
         while self.position() < hi {
             let pos = self.position();
             let budget = (hi - pos).min(self.history.next_boundary(pos) - pos);
-            let ev = self.target.run(budget, &stops);
-            self.history.passed(&mut self.target);
+            let ev = match self.breakpoint_skipped(&stops, last.as_ref()) {
+                Some(ev) => ev,
+                None => {
+                    let ev = self.target.run(budget, &stops);
+                    self.history.passed(&mut self.target);
+                    ev
+                }
+            };
+            last = Some(ev.clone());
             let now = self.position();
             match self.judge(&ev, run, false) {
                 Verdict::Stop { reason, before } => {

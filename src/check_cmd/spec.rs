@@ -3,10 +3,17 @@
 //! instructors in the book ("The instructor's guide"); every mistake in a
 //! file is reported with the file's name before anything runs.
 //!
+//! An exercise's submission is a program (an assembly source, run as the
+//! exercise's runs say) or, with `submission = "answers"`, a file of
+//! answers (`answers.toml`: `name = value` lines) that the checks compare
+//! with the figures of runs of the exercise's own guests, as
+//! `answer.NAME` in a `stat` assertion: a prediction made before running,
+//! graded against what trapvisor then measures.
+//!
 //! A check's kind is the one key that names what it checks (`status`,
 //! `output`, `output_file`, `output_contains`, `output_matches`, `stat`,
-//! `same`); adding a kind is adding a key here and its evaluation in
-//! [`super::evaluate`].
+//! `same`, `debug`/`debug_file`); adding a kind is adding a key here and
+//! its evaluation in [`super::evaluate`].
 
 use std::path::{Path, PathBuf};
 
@@ -28,8 +35,8 @@ struct RawSpec {
     title: String,
     chapter: String,
     number: u32,
-    #[serde(default = "default_starter")]
-    starter: String,
+    submission: Option<String>,
+    starter: Option<String>,
     include_dir: Option<String>,
     max_instructions: Option<u64>,
     #[serde(default, rename = "run")]
@@ -38,9 +45,13 @@ struct RawSpec {
     checks: Vec<RawCheck>,
 }
 
-fn default_starter() -> String {
-    "starter.s".into()
-}
+/// What `submission = "answers"` names, and the starter it defaults to.
+pub const ANSWERS: &str = "answers";
+const ANSWERS_STARTER: &str = "answers.toml";
+const PROGRAM_STARTER: &str = "starter.s";
+
+/// The namespace of a submission's answers in a `stat` assertion.
+pub const ANSWER_PATH: &str = "answer";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +84,11 @@ struct RawCheck {
     output_matches: Option<String>,
     stat: Option<String>,
     same: Option<Vec<String>>,
+    debug: Option<String>,
+    debug_file: Option<String>,
+    // What a debugger script must print: with `debug` or `debug_file`.
+    transcript: Option<String>,
+    transcript_file: Option<String>,
 }
 
 /// One way of running the submission.
@@ -109,6 +125,21 @@ pub enum Kind {
     /// such as `digest` or `monitor.exits.page_fault`) are equal in every
     /// run named.
     Same(Vec<String>),
+    /// A debugger script run over the submission: its transcript matches
+    /// `expected` ([`super::transcript`]'s rules).
+    Debug(DebugScript),
+}
+
+/// A `debug` check's script and the transcript it must print.
+#[derive(Clone, Debug)]
+pub struct DebugScript {
+    /// Where the script is, for messages: its file (relative to the
+    /// exercise), or `check N` for an inline one.
+    pub name: String,
+    /// The script, every line of it checked to be a command.
+    pub text: String,
+    pub lines: Vec<debugger::line::ScriptLine>,
+    pub expected: String,
 }
 
 #[derive(Clone, Debug)]
@@ -135,6 +166,8 @@ pub struct Spec {
     pub title: String,
     pub chapter: String,
     pub number: u32,
+    /// The submission is a file of answers, not a program.
+    pub answers: bool,
     pub starter: PathBuf,
     pub include_dir: Option<PathBuf>,
     pub runs: Vec<Run>,
@@ -153,42 +186,71 @@ pub fn load(dir: &Path) -> Result<Spec, String> {
 pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
     let raw: RawSpec = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
     let max = raw.max_instructions.unwrap_or(DEFAULT_MAX_INSTRUCTIONS);
-    // `native` and `monitor` are always there unless redefined.
-    let mut runs = vec![
-        Run {
-            name: "native".into(),
-            monitor: false,
-            guests: vec![None],
-            quantum: crate::run_cmd::DEFAULT_QUANTUM,
-            memory: 128 << 20,
-            max_instructions: max,
-            interpret: false,
-            input: Vec::new(),
-        },
-        Run {
-            name: "monitor".into(),
-            monitor: true,
-            guests: vec![None],
-            quantum: crate::run_cmd::DEFAULT_QUANTUM,
-            memory: 128 << 20,
-            max_instructions: max,
-            interpret: false,
-            input: Vec::new(),
-        },
-    ];
+    let answers = match raw.submission.as_deref() {
+        None | Some("program") => false,
+        Some(ANSWERS) => true,
+        Some(other) => {
+            return Err(format!(
+                "submission = \"{other}\": a submission is a \"program\" (the default) or \"{ANSWERS}\""
+            ))
+        }
+    };
+    // `native` and `monitor` are always there unless redefined (for a
+    // program: answers are checked against runs of the exercise's guests).
+    let mut runs = if answers {
+        Vec::new()
+    } else {
+        vec![
+            Run {
+                name: "native".into(),
+                monitor: false,
+                guests: vec![None],
+                quantum: crate::run_cmd::DEFAULT_QUANTUM,
+                memory: 128 << 20,
+                max_instructions: max,
+                interpret: false,
+                input: Vec::new(),
+            },
+            Run {
+                name: "monitor".into(),
+                monitor: true,
+                guests: vec![None],
+                quantum: crate::run_cmd::DEFAULT_QUANTUM,
+                memory: 128 << 20,
+                max_instructions: max,
+                interpret: false,
+                input: Vec::new(),
+            },
+        ]
+    };
     for r in raw.runs {
         let guests: Vec<Option<PathBuf>> = match r.guests {
+            None if answers => {
+                return Err(format!(
+                    "run `{}`: an answers exercise runs guests of its own: give guests = [...]",
+                    r.name
+                ))
+            }
             None => vec![None],
             Some(g) => g
                 .into_iter()
                 .map(|g| (g != SUBMISSION).then(|| dir.join(g)))
                 .collect(),
         };
-        if !guests.iter().any(Option::is_none) {
+        if answers && guests.iter().any(Option::is_none) {
+            return Err(format!(
+                "run `{}`: the submission is answers, not a program: \"{SUBMISSION}\" cannot run",
+                r.name
+            ));
+        }
+        if !answers && !guests.iter().any(Option::is_none) {
             return Err(format!(
                 "run `{}`: its guests must include \"{SUBMISSION}\"",
                 r.name
             ));
+        }
+        if guests.is_empty() {
+            return Err(format!("run `{}`: guests = [] runs nothing", r.name));
         }
         if guests.len() > 1 && !r.monitor {
             return Err(format!(
@@ -226,6 +288,12 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
     if raw.checks.is_empty() {
         return Err("no [[check]]: an exercise needs at least one".into());
     }
+    if answers && runs.is_empty() {
+        return Err(format!(
+            "an answers exercise checks answers against runs of its own guests: \
+             add a [[run]] with guests = [...] (\"{SUBMISSION}\" is answers, not a program)"
+        ));
+    }
     let mut checks = Vec::new();
     for (k, c) in raw.checks.into_iter().enumerate() {
         let n = k + 1;
@@ -238,11 +306,19 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             c.output_matches.is_some(),
             c.stat.is_some(),
             c.same.is_some(),
+            c.debug.is_some(),
+            c.debug_file.is_some(),
         ];
         if kinds.iter().filter(|&&k| k).count() != 1 {
             return Err(at("give exactly one of status, output, output_file, \
-                 output_contains, output_matches, stat, same"
+                 output_contains, output_matches, stat, same, debug, debug_file"
                 .into()));
+        }
+        let is_debug = c.debug.is_some() || c.debug_file.is_some();
+        if !is_debug && (c.transcript.is_some() || c.transcript_file.is_some()) {
+            return Err(at(
+                "`transcript` goes with `debug` or `debug_file` (a debugger script)".into(),
+            ));
         }
         let (runs_named, kind, auto): (Vec<String>, Kind, String) = if let Some(same) = c.same {
             let names = c.runs.clone().ok_or_else(|| {
@@ -266,7 +342,11 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                     "`runs` goes with `same`; this check takes one `run`".into()
                 ));
             }
-            let run = c.run.clone().unwrap_or_else(|| "native".into());
+            // By default a program's native run; an answers exercise's
+            // first run.
+            let first = runs.first().map_or("native", |r| r.name.as_str());
+            let default = if answers { first } else { "native" };
+            let run = c.run.clone().unwrap_or_else(|| default.into());
             let (kind, what) = if let Some(s) = c.status {
                 (Kind::Status(s), format!("exit status {s}"))
             } else if let Some(o) = c.output {
@@ -292,7 +372,39 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                 (Kind::OutputMatches(re), format!("output matches /{p}/"))
             } else if let Some(s) = c.stat {
                 let a = Assertion::parse(&s).map_err(|e| at(format!("stat: {e}")))?;
-                (Kind::Stat(a), s)
+                if !answers && a.reads(ANSWER_PATH) {
+                    return Err(at(format!(
+                        "stat: `{ANSWER_PATH}.` names a submission's answers: \
+                         give the exercise submission = \"{ANSWERS}\""
+                    )));
+                }
+                (
+                    Kind::Stat(a),
+                    s.split_whitespace().collect::<Vec<_>>().join(" "),
+                )
+            } else if is_debug {
+                if answers {
+                    return Err(at(
+                        "a debugger script steps through a program: the submission is answers"
+                            .into(),
+                    ));
+                }
+                let script = debug_script(dir, n, c.debug, c.debug_file)?;
+                let expected = match (c.transcript, c.transcript_file) {
+                    (Some(t), None) => t,
+                    (None, Some(f)) => {
+                        let path = dir.join(&f);
+                        std::fs::read_to_string(&path)
+                            .map_err(|e| at(format!("transcript_file {}: {e}", path.display())))?
+                    }
+                    _ => {
+                        return Err(at("a debugger script needs what it must print: \
+                             give exactly one of transcript, transcript_file"
+                            .into()))
+                    }
+                };
+                let what = describe_script(&script);
+                (Kind::Debug(DebugScript { expected, ..script }), what)
             } else {
                 unreachable!("one kind was checked to be present")
             };
@@ -326,6 +438,10 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
             }
             targets.push(Target { run, guest });
         }
+        if matches!(kind, Kind::Debug(_)) {
+            let run = &runs[targets[0].run];
+            super::debuggable(run).map_err(|e| at(format!("debug: run `{}`: {e}", run.name)))?;
+        }
         checks.push(Check {
             description: c.description.unwrap_or(auto),
             hint: c.hint,
@@ -337,11 +453,65 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
         title: raw.title,
         chapter: raw.chapter,
         number: raw.number,
-        starter: dir.join(raw.starter),
+        answers,
+        starter: dir.join(raw.starter.as_deref().unwrap_or(if answers {
+            ANSWERS_STARTER
+        } else {
+            PROGRAM_STARTER
+        })),
         include_dir: raw.include_dir.map(|d| dir.join(d)),
         runs,
         checks,
     })
+}
+
+/// Reads a `debug` check's script (inline, or a file of the exercise)
+/// and parses every line of it, as `trapvisor debug -x` does.
+fn debug_script(
+    dir: &Path,
+    n: usize,
+    inline: Option<String>,
+    file: Option<String>,
+) -> Result<DebugScript, String> {
+    let (name, text) = match (inline, file) {
+        (Some(text), _) => (format!("check {n}: debug"), text),
+        (None, Some(f)) => {
+            let path = dir.join(&f);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("check {n}: debug_file {}: {e}", path.display()))?;
+            (f, text)
+        }
+        (None, None) => unreachable!("one kind was checked to be present"),
+    };
+    let lines = debugger::line::parse_script(&name, &text)?;
+    if lines.is_empty() {
+        return Err(format!("{name}: the script has no commands"));
+    }
+    Ok(DebugScript {
+        name,
+        text,
+        lines,
+        expected: String::new(),
+    })
+}
+
+/// A debug check's description: its script's commands, when they are few
+/// enough to read on one line, else its file (or first and last command).
+fn describe_script(script: &DebugScript) -> String {
+    let all: Vec<&str> = script.lines.iter().map(|l| l.text.as_str()).collect();
+    let joined = all.join("; ");
+    if joined.len() <= 60 {
+        return format!("debugger: {joined}");
+    }
+    if !script.name.starts_with("check ") {
+        return format!("debugger: the script {}", script.name);
+    }
+    format!(
+        "debugger: {}; ... ({} commands); {}",
+        all[0],
+        all.len(),
+        all[all.len() - 1]
+    )
 }
 
 #[cfg(test)]
@@ -397,6 +567,61 @@ mod tests {
             "{HEAD}[[check]]\nruns = [\"native\", \"monitor:1\"]\nsame = [\"output\"]\n"
         ))
         .contains("guest 1: run `monitor` has 1 guest(s)"));
+    }
+
+    #[test]
+    fn debugger_checks() {
+        let s = parse_ok(&format!(
+            "{HEAD}[[check]]\ndebug = '''\n# the third tick\ncatch trap timer\nignore 1 2\ncontinue\n'''\n\
+             transcript = '''\n...\n$1 = [..]\n'''\n"
+        ));
+        let Kind::Debug(d) = &s.checks[0].kind else {
+            panic!("{:?}", s.checks[0].kind)
+        };
+        assert_eq!(d.lines.len(), 3);
+        assert_eq!(d.expected, "...\n$1 = [..]\n");
+        assert_eq!(
+            s.checks[0].description,
+            "native: debugger: catch trap timer; ignore 1 2; continue"
+        );
+        // A long script is described by its ends.
+        let long = "stepi\n".repeat(20);
+        let s = parse_ok(&format!(
+            "{HEAD}[[check]]\ndebug = '''\n{long}info registers a0\n'''\ntranscript = \"x\"\n"
+        ));
+        assert_eq!(
+            s.checks[0].description,
+            "native: debugger: stepi; ... (21 commands); info registers a0"
+        );
+        // A bad command is named with its line before anything runs.
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug = '''\nstepi\nfrobnicate\n'''\ntranscript = \"\"\n"
+        ))
+        .contains("check 1: debug:2: "));
+        assert!(parse_err(&format!("{HEAD}[[check]]\ndebug = \"stepi\"\n"))
+            .contains("give exactly one of transcript, transcript_file"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\nstatus = 0\ntranscript = \"x\"\n"
+        ))
+        .contains("`transcript` goes with `debug`"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug = \"# nothing\"\ntranscript = \"\"\n"
+        ))
+        .contains("the script has no commands"));
+        assert!(parse_err(&format!(
+            "{HEAD}[[check]]\ndebug_file = \"none.tv\"\ntranscript = \"\"\n"
+        ))
+        .contains("check 1: debug_file ex/none.tv"));
+        // Under the monitor: not yet, and the message says so.
+        let e = parse_err(&format!(
+            "{HEAD}[[check]]\nrun = \"monitor\"\ndebug = \"stepi\"\ntranscript = \"\"\n"
+        ));
+        assert!(
+            e.contains(
+                "check 1: debug: run `monitor`: debugging under the monitor is not available yet"
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -6,8 +6,11 @@
 
 use super::{Handler, Program, DATA_SIZE};
 
-/// Each found pair, by name: the programs and the quantum.
-pub(super) const PAIRS: &[(&str, fn() -> (Program, Program, u64))] = &[
+/// A found pair, as made: its two programs and the quantum.
+pub(super) type MakePair = fn() -> (Program, Program, u64);
+
+/// Each found pair, by name.
+pub(super) const PAIRS: &[(&str, MakePair)] = &[
     (
         "timer_deadline_past_the_clock",
         timer_deadline_past_the_clock,

@@ -5,8 +5,9 @@
 # printing routines (putc, puts, put_dec, put_hex): `.include` it in your
 # .text, after defining UART, UART_LSR and LSR_THRE, and give the program
 # a stack (la sp, stack_top) before you call them. The include is found
-# when your file sits in guest-programs/ (next to lib/), or in a directory
-# with a copy of guest-programs/lib.
+# when your file sits in guest-programs/ (next to lib/), or when you say
+# where lib/ is: trapvisor run -I guest-programs count.s (trapvisor check
+# does that for you).
 
         .equ UART,      0x10000000      # 16550 UART registers
         .equ UART_LSR,  5               #   line status register

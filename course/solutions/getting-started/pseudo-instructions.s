@@ -1,0 +1,32 @@
+# first.s with `li t1, 0x3333 | (3 << 16)` written out as the two
+# instructions it assembles to. (Reference solution of Getting started,
+# exercise 4.)
+
+        .equ UART,      0x10000000      # 16550 UART registers
+        .equ UART_LSR,  5               #   line status register
+        .equ LSR_THRE,  0x20            #   "transmitter ready" bit
+        .equ FINISHER,  0x100000        # test finisher device
+
+        .text
+        .globl _start
+_start:
+        la      a0, message             # a0 = next byte to send
+1:      lbu     t1, 0(a0)
+        beqz    t1, 3f                  # NUL: done
+        li      t0, UART
+2:      lbu     t2, UART_LSR(t0)        # wait until the UART can take a byte
+        andi    t2, t2, LSR_THRE
+        beqz    t2, 2b
+        sb      t1, 0(t0)               # send it
+        addi    a0, a0, 1
+        j       1b
+
+3:      li      t0, FINISHER            # power off: 0x3333 | code << 16
+        lui     t1, 0x33                # t1 = 0x33 << 12 = 0x33000
+        addiw   t1, t1, 0x333           # t1 = 0x33000 + 0x333 = 0x33333
+        sw      t1, 0(t0)
+4:      j       4b                      # (never reached)
+
+        .section .rodata
+message:
+        .asciz  "my first guest\n"
