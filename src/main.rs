@@ -18,6 +18,7 @@ macro_rules! say {
 mod asm_cmd;
 mod bench_cmd;
 mod check_cmd;
+mod classify_cmd;
 mod debug_cmd;
 mod disasm_cmd;
 mod dtb_cmd;
@@ -50,6 +51,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
     Bench(bench_cmd::BenchArgs),
+    /// Classify every instruction and CSR by running it in S- and U-mode (Popek–Goldberg), with the theorems' verdicts
+    Classify(classify_cmd::ClassifyArgs),
     /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
     Debug(debug_cmd::DebugArgs),
 }
@@ -63,5 +66,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Debug(args) => debug_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
+        Command::Classify(args) => classify_cmd::run(&args),
     }
 }
