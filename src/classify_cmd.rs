@@ -110,8 +110,10 @@ fn merged(rows: &[Row]) -> Vec<(String, &Row)> {
     let same = |a: &Row, b: &Row| {
         (a.in_s, a.in_u, a.class(), &a.user) == (b.in_s, b.in_u, b.class(), &b.user)
     };
-    // (stem, first number, last number, the first row)
-    let mut out: Vec<(&str, Option<(u32, u32)>, &Row)> = Vec::new();
+    /// A name's stem, the first and last number merged so far, the first
+    /// row.
+    type Entry<'a> = (&'a str, Option<(u32, u32)>, &'a Row);
+    let mut out: Vec<Entry> = Vec::new();
     for r in rows {
         let (stem, n) = split(&r.name);
         let at = out.len().saturating_sub(2);

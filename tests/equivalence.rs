@@ -230,16 +230,28 @@ fn on_the_leaky_isa_trap_and_emulate_is_not_equivalent() {
         "natively the leaky machine is the standard one for an S-mode kernel"
     );
     let standard = monitored_on(std::slice::from_ref(&path), 10_000, true, Isa::Standard);
-    assert_eq!(standard[0], reference, "standard ISA: the monitor is equivalent");
+    assert_eq!(
+        standard[0], reference,
+        "standard ISA: the monitor is equivalent"
+    );
     let leaky = monitored_on(std::slice::from_ref(&path), 10_000, true, Isa::Leaky).remove(0);
     assert_eq!(leaky.status, 0, "{}", leaky.console);
     assert_ne!(leaky.digest, reference.digest);
     let lines = |console: &str| -> Vec<String> {
-        console.lines().skip(1).map(|l| l.rsplit(' ').next().unwrap_or("").to_owned()).collect()
+        console
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(' ').next().unwrap_or("").to_owned())
+            .collect()
     };
     // What the kernel printed: SUM, interrupts taken after enabling, and
     // taken inside the masked critical section.
-    assert_eq!(lines(&reference.console), ["1", "1", "0"], "{}", reference.console);
+    assert_eq!(
+        lines(&reference.console),
+        ["1", "1", "0"],
+        "{}",
+        reference.console
+    );
     assert_eq!(lines(&leaky.console), ["0", "0", "1"], "{}", leaky.console);
     assert!(
         leaky.console.contains("SPP = 0, SUM = 0"),

@@ -618,8 +618,7 @@ fn classify_row(lab: &mut Lab, kind: RowKind, name: String, full: bool) -> Row {
             grid.push(by_control);
         }
         // The privilege level: the same state in S and in U.
-        for c in 0..2 {
-            let (s, u) = (&grid[0][c], &grid[1][c]);
+        for (s, u) in grid[0].iter().zip(&grid[1]) {
             if s.ran() && u.ran() && mode_differs(s, u) {
                 row.note_behaviour(
                     false,
@@ -753,7 +752,10 @@ mod tests {
         assert_eq!(class("add"), "innocuous");
         assert_eq!(class("ld"), "innocuous");
         assert_eq!(class("ecall"), "innocuous");
-        assert_eq!(class("sret"), "privileged, control- and behaviour-sensitive");
+        assert_eq!(
+            class("sret"),
+            "privileged, control- and behaviour-sensitive"
+        );
         assert!(class("csrr sstatus").starts_with("privileged"));
         assert!(class("csrw sstatus").starts_with("privileged, control"));
         assert_eq!(class("sfence.vma"), "privileged, control-sensitive");
