@@ -31,6 +31,7 @@ macro_rules! out {
 mod asm_cmd;
 mod bench_cmd;
 mod check_cmd;
+mod classify_cmd;
 mod debug_cmd;
 mod disasm_cmd;
 mod dtb_cmd;
@@ -63,6 +64,8 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
     Bench(bench_cmd::BenchArgs),
+    /// Classify every instruction and CSR by running it in S- and U-mode (Popek–Goldberg), with the theorems' verdicts
+    Classify(classify_cmd::ClassifyArgs),
     /// Debug a guest running natively: step, break, watch and look, forwards and backwards (under the monitor: not available yet)
     Debug(debug_cmd::DebugArgs),
 }
@@ -76,5 +79,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench_cmd::run(&args),
         Command::Debug(args) => debug_cmd::run(&args),
         Command::Check(args) => check_cmd::run(&args),
+        Command::Classify(args) => classify_cmd::run(&args),
     }
 }

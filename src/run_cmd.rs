@@ -32,6 +32,7 @@ use cpu::devices::{ByteSource, Console, Hangup, HangupWriter};
 use cpu::hart::RAM_BASE;
 use cpu::image::{Image, ImageError};
 use cpu::machine::{status, Machine, Outcome, RunReport, StopReason};
+use cpu::privileged::Isa;
 
 use crate::stats_json;
 
@@ -109,6 +110,15 @@ pub struct RunArgs {
     /// instruction is interpreted anyway: the trace needs each one.)
     #[arg(long)]
     pub interpret: bool,
+
+    /// The machine: `standard` (the RISC-V privileged architecture), or
+    /// `leaky`, the Popek–Goldberg lab's variant with x86's flaws: in
+    /// U-mode, reading `sstatus` does not trap and returns the real one,
+    /// and a write to `sstatus` that would change only SIE is silently
+    /// dropped. Natively a guest kernel (in S-mode) sees no difference;
+    /// under the monitor (where it runs in U-mode) it does.
+    #[arg(long, value_name = "standard|leaky", default_value_t = Isa::Standard)]
+    pub isa: Isa,
 
     /// Log every trap to stderr (`--trace`), or every instruction with its
     /// disassembly too (`--trace insn`, natively only). Under the monitor:
@@ -510,6 +520,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
     machine.hart.set_digest(args.stats.is_some());
     machine.hart.set_translation(!args.interpret);
     machine.hart.set_trace_insns(trace == Some(Trace::Insn));
+    machine.set_isa(args.isa);
     let result = machine.run();
     report(&guest, file, &result, args.stats);
     ExitCode::from(result.outcome.exit_status())
@@ -539,6 +550,7 @@ mod tests {
             max_instructions: DEFAULT_MAX_INSTRUCTIONS,
             stats: None,
             interpret: false,
+            isa: Isa::Standard,
             trace: trace.map(str::to_owned),
             asm: Default::default(),
         }

@@ -29,6 +29,7 @@ use cpu::devices::Console;
 use cpu::hart::{Digest, RAM_BASE};
 use cpu::image::Image;
 use cpu::machine::{Machine, Outcome};
+use cpu::privileged::Isa;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 #[path = "equivalence/random_programs.rs"]
@@ -46,6 +47,7 @@ const PROGRAMS: &[&str] = &[
     "paging",
     "timeshare",
     "batch",
+    "sensitive",
 ];
 
 /// What a run shows of one guest.
@@ -75,9 +77,15 @@ fn image(path: &Path) -> Image {
 }
 
 fn native(path: &Path) -> Seen {
+    native_on(path, Isa::Standard)
+}
+
+/// `path` run natively on the machine variant `isa`.
+fn native_on(path: &Path, isa: Isa) -> Seen {
     let (console, out) = Console::buffered(b"");
     let mut machine = Machine::boot(&image(path), MEMORY, console)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    machine.set_isa(isa);
     machine.max_instructions = MAX_INSTRUCTIONS;
     machine.hart.set_digest(true);
     let report = machine.run();
@@ -104,8 +112,14 @@ fn status(end: &End) -> u8 {
 /// Runs `paths` side by side under the monitor, computing digests if
 /// `digest`; what each guest showed.
 fn monitored(paths: &[PathBuf], quantum: u64, digest: bool) -> Vec<Seen> {
+    monitored_on(paths, quantum, digest, Isa::Standard)
+}
+
+/// [`monitored`] on the machine variant `isa`.
+fn monitored_on(paths: &[PathBuf], quantum: u64, digest: bool, isa: Isa) -> Vec<Seen> {
     let mut m: Monitor = Monitor::new();
     m.set_digest(digest);
+    m.set_isa(isa);
     let mut outs = Vec::new();
     for path in paths {
         let (console, out) = Console::buffered(b"");
@@ -197,6 +211,53 @@ equivalent! {
     paging_is_equivalent => "paging",
     timeshare_is_equivalent => "timeshare",
     batch_is_equivalent => "batch",
+    sensitive_is_equivalent => "sensitive",
+}
+
+/// The Popek–Goldberg lab's broken theorem, run: on `--isa leaky`, a
+/// kernel's own `csrr sstatus`, `csrsi sstatus, SIE` and `csrci sstatus,
+/// SIE` do not trap when the monitor deprivileges it to U-mode, so
+/// sensitive.s sees the monitor's sstatus and its interrupt masking fails;
+/// natively (in S-mode) the leaky machine runs it as the standard one.
+#[test]
+fn on_the_leaky_isa_trap_and_emulate_is_not_equivalent() {
+    let path = program("sensitive.s");
+    let reference = native_on(&path, Isa::Standard);
+    assert_eq!(reference.status, 0, "{}", reference.console);
+    assert_eq!(
+        native_on(&path, Isa::Leaky),
+        reference,
+        "natively the leaky machine is the standard one for an S-mode kernel"
+    );
+    let standard = monitored_on(std::slice::from_ref(&path), 10_000, true, Isa::Standard);
+    assert_eq!(
+        standard[0], reference,
+        "standard ISA: the monitor is equivalent"
+    );
+    let leaky = monitored_on(std::slice::from_ref(&path), 10_000, true, Isa::Leaky).remove(0);
+    assert_eq!(leaky.status, 0, "{}", leaky.console);
+    assert_ne!(leaky.digest, reference.digest);
+    let lines = |console: &str| -> Vec<String> {
+        console
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(' ').next().unwrap_or("").to_owned())
+            .collect()
+    };
+    // What the kernel printed: SUM, interrupts taken after enabling, and
+    // taken inside the masked critical section.
+    assert_eq!(
+        lines(&reference.console),
+        ["1", "1", "0"],
+        "{}",
+        reference.console
+    );
+    assert_eq!(lines(&leaky.console), ["0", "0", "1"], "{}", leaky.console);
+    assert!(
+        leaky.console.contains("SPP = 0, SUM = 0"),
+        "the monitor's own sstatus leaked: {}",
+        leaky.console
+    );
 }
 
 /// Every top-level guest program is covered by a test above.

@@ -14,6 +14,7 @@
 //! | `jit`, `engine` | the translator; the engine (fast loop, run blocks) |
 //! | `hart`, `port`, `debug` | the hart: `step`, `run`, and what a host may do; the port hosts drive a hart through; what a debugger adds (events, breakpoints, watches, dirty pages, the state as a value) |
 //! | `sbi`, `machine`, `image`, `disasm` | the firmware's SBI, the native machine, ELF loading, disassembly |
+//! | `classify` | Popek and Goldberg's classes of the instructions, found by running each on a hart |
 // `unsafe` is denied everywhere but in the two fast-path RAM accesses of the
 // TLB (`mmu.rs`: `tlb_load`, `tlb_store`), the slot read of the fast loop
 // (`engine.rs`: `Lane::run`), the translator's executable memory
@@ -31,6 +32,7 @@
 #[macro_use]
 pub mod isa;
 pub mod arch;
+pub mod classify;
 pub mod csr;
 mod dcache;
 pub mod debug;

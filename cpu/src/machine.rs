@@ -298,6 +298,14 @@ impl<H: HartPort> Machine<H> {
         }
     }
 
+    /// Makes the machine the ISA variant `isa` ([`crate::privileged::Isa`]:
+    /// the standard privileged architecture, or the leaky one of the
+    /// Popek–Goldberg lab). A guest kernel in S-mode sees no difference;
+    /// its U-mode code does.
+    pub fn set_isa(&mut self, isa: crate::privileged::Isa) {
+        self.hart.arch_mut().core.isa = isa;
+    }
+
     /// Copies a loadable segment into RAM, zero-filling up to `mem_size`.
     /// False if it does not fit in RAM (the image loader checks first).
     pub fn load_segment(&mut self, addr: u64, data: &[u8], mem_size: u64) -> bool {

@@ -108,10 +108,62 @@ pub enum Sleep {
     Hang { why: &'static str },
 }
 
+/// Which machine the privileged core is: the standard RISC-V privileged
+/// architecture, or a variant with x86's flaws that no trap-and-emulate
+/// monitor can virtualize (the Popek–Goldberg lab, `--isa leaky`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Isa {
+    /// Every access to an S-level CSR from U-mode is an illegal
+    /// instruction (privileged spec 2.1): sensitive ⊆ privileged.
+    #[default]
+    Standard,
+    /// As standard, except two U-mode accesses to `sstatus` that do not
+    /// trap, after x86's:
+    /// - reading it (a Zicsr instruction that writes nothing: `csrr`, i.e.
+    ///   `csrrs rd, sstatus, x0`) returns the real `sstatus`, as PUSHF and
+    ///   SMSW reveal privileged state;
+    /// - a write that would change no field but `SIE` is silently dropped
+    ///   (the old value still goes to `rd`), as POPF ignores the interrupt
+    ///   flag in user mode.
+    Leaky,
+}
+
+impl Isa {
+    /// Both variants, standard first.
+    pub const ALL: [Isa; 2] = [Isa::Standard, Isa::Leaky];
+
+    /// Its name on the command line (`--isa standard|leaky`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Standard => "standard",
+            Isa::Leaky => "leaky",
+        }
+    }
+}
+
+impl std::fmt::Display for Isa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Isa {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Isa, String> {
+        Isa::ALL
+            .into_iter()
+            .find(|isa| isa.name() == s)
+            .ok_or_else(|| format!("unknown ISA variant `{s}` (standard or leaky)"))
+    }
+}
+
 /// The privileged state of one hart: its privilege level, its CSRs, and its
 /// clock. See the module documentation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Core {
+    /// The machine variant: how U-mode accesses to `sstatus` behave.
+    pub isa: Isa,
     pub privilege: Priv,
     pub csr: Csrs,
     /// Retired instructions (`instret`, and `cycle`).
@@ -134,6 +186,7 @@ impl Core {
     /// delegated, every other CSR 0, no timer.
     pub fn reset() -> Core {
         Core {
+            isa: Isa::Standard,
             privilege: Priv::Supervisor,
             csr: Csrs {
                 mstatus: MSTATUS_RESET,
@@ -513,6 +566,9 @@ impl Core {
             Op::Csrrw | Op::Csrrwi => (i.rd != 0, true),
             _ => (true, i.rs1 != 0),
         };
+        if let Some(access) = self.leak(i, src, write) {
+            return Ok(access);
+        }
         // A csrrw with rd = x0 does not read (the write checks access).
         let old = if read {
             self.csr_read(csr)
@@ -534,6 +590,29 @@ impl Core {
             None
         };
         Ok(CsrAccess { old, write })
+    }
+
+    /// [`Isa::Leaky`]'s two flaws, for a U-mode Zicsr instruction on
+    /// `sstatus` (`write`: whether it writes): a read returns the real
+    /// `sstatus`, and a write that would change no writable field but `SIE`
+    /// is dropped, returning the old value. `None`: the instruction runs
+    /// by the standard rules (here, in U-mode: it is illegal).
+    fn leak(&self, i: &Insn, src: u64, write: bool) -> Option<CsrAccess> {
+        if self.isa != Isa::Leaky || self.privilege != Priv::User || i.csr() != addr::SSTATUS {
+            return None;
+        }
+        let old = self.csr.mstatus & SSTATUS_READ_MASK;
+        if write {
+            let new = match i.op {
+                Op::Csrrw | Op::Csrrwi => src,
+                Op::Csrrs | Op::Csrrsi => old | src,
+                _ => old & !src,
+            };
+            if (old ^ new) & SSTATUS_WRITE_MASK & !csr::SSTATUS_SIE != 0 {
+                return None;
+            }
+        }
+        Some(CsrAccess { old, write: None })
     }
 
     /// The S-level CSRs as S-mode software reads them, and the privilege

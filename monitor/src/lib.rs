@@ -45,6 +45,7 @@ use std::marker::PhantomData;
 use cpu::devices::{Console, Ended};
 use cpu::hart::RAM_BASE;
 use cpu::port::HartPort;
+use cpu::privileged::Isa;
 use cpu::storm::{Storm, StormWatch};
 
 use guest::{FillGuard, Guest};
@@ -170,6 +171,8 @@ pub struct Monitor<H = cpu::hart::Hart> {
     translation: bool,
     /// Whether every instruction is traced (see [`Monitor::set_trace_insns`]).
     trace_insns: bool,
+    /// The machine variant, real and virtual (see [`Monitor::set_isa`]).
+    isa: Isa,
     hart: PhantomData<H>,
 }
 
@@ -195,6 +198,7 @@ impl<H: HartPort> Monitor<H> {
             digest: false,
             translation: true,
             trace_insns: false,
+            isa: Isa::Standard,
             hart: PhantomData,
         }
     }
@@ -230,6 +234,16 @@ impl<H: HartPort> Monitor<H> {
     /// to the instruction and exit, only slower.
     pub fn set_translation(&mut self, on: bool) {
         self.translation = on;
+    }
+
+    /// The ISA variant of the machine ([`Isa`]): of the real hart the
+    /// guests run on, and of each guest's virtual hart (the machine it
+    /// believes it has). On [`Isa::Leaky`] a guest kernel, deprivileged to
+    /// real U-mode, reads the real `sstatus` instead of trapping, and its
+    /// `csrci sstatus, 2` is dropped instead of emulated: trap-and-emulate
+    /// no longer gives the native run (Popek–Goldberg's Theorem 1 fails).
+    pub fn set_isa(&mut self, isa: Isa) {
+        self.isa = isa;
     }
 
     /// Frames of shadow page tables per guest (at least 8).
@@ -289,6 +303,7 @@ impl<H: HartPort> Monitor<H> {
         hart.set_digest(self.digest);
         hart.set_translation(self.translation);
         hart.set_trace_insns(self.trace_insns);
+        hart.arch_mut().core.isa = self.isa;
         let mut guests = Vec::new();
         for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
             for (addr, data, mem_size) in &spec.image.segments {
@@ -305,6 +320,7 @@ impl<H: HartPort> Monitor<H> {
                 hart.write_phys(m, data);
             }
             let mut vcpu = Vcpu::new(spec.image.entry);
+            vcpu.arch.core.isa = self.isa;
             // a0 = hart id 0, a1 = the device tree of its own machine, in
             // its own RAM, where the native firmware puts it (book: "State
             // at entry"); 0 if its image leaves no room.

@@ -198,6 +198,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     // computed only when `--stats` will print it.
     m.set_digest(args.stats.is_some());
     m.set_translation(!args.interpret);
+    m.set_isa(args.isa);
     // Every exit and what the monitor did, each line with its guest's name
     // (`--trace`); every instruction too (`--trace insn`).
     super::init_tracing(trace, true, &hangup);
