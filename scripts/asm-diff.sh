@@ -4,9 +4,12 @@
 # Every guest program (guest-programs/**/*.s, *.S), every guest of
 # `trapvisor bench` (measure/guests/*.s, GCC's own output among them) and
 # every file of the corpus (tests/asm-corpus/*.s, *.S) is built twice: with
-#   riscv64-unknown-elf-gcc -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax
+#   riscv64-unknown-elf-gcc -march=MARCH -mabi=lp64 -mno-relax
 #     -nostdlib -nostartfiles -T guest-programs/link.ld
-# and with `trapvisor asm`. The .text, .rodata and .data bytes and the
+# and with `trapvisor asm --march MARCH`, for each MARCH of $ASM_DIFF_MARCH
+# (default: rv64ima_zicsr_zifencei, then rv64imac_zicsr_zifencei, where
+# both write compressed instructions, relax branches and jumps to their
+# compressed forms and pad alignment with c.nop). The .text, .rodata and .data bytes and the
 # section addresses must be identical, and so must the DWARF line tables
 # both write with -g (each instruction's line; objdump --dwarf=decodedline).
 # One line per file, then "N passed, M failed"; the exit status is
@@ -48,21 +51,27 @@ describe() { # elf outdir
     done
 }
 
+# shellcheck disable=SC2206
+marches=(${ASM_DIFF_MARCH:-rv64ima_zicsr_zifencei rv64imac_zicsr_zifencei})
+
 pass=0
 fail=0
+for march in "${marches[@]}"; do
 for f in "${files[@]}"; do
-    name=${f//\//_}
+    name=${f//\//_}-$march
+    shown=$f
+    [ "$march" = rv64ima_zicsr_zifencei ] || shown="$f ($march)"
     mkdir -p "$tmp/$name/gnu" "$tmp/$name/tv"
     # shellcheck disable=SC2207
     flags=($(head -5 "$f" | sed -n 's/.*asm-diff-flags: *//p') "${extra[@]}")
-    if ! "${PREFIX}gcc" -g -march=rv64ima_zicsr_zifencei -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
+    if ! "${PREFIX}gcc" -g -march="$march" -mabi=lp64 -mno-relax -nostdlib -nostartfiles \
         -T "$LD_SCRIPT" -Wl,--no-warn-rwx-segments -Wa,-I"$(dirname "$f")" "${flags[@]}" "$f" -o "$tmp/$name/gnu.elf" 2> "$tmp/$name/gnu.err"; then
-        echo "FAIL $f: GNU toolchain rejects it: $(head -3 "$tmp/$name/gnu.err")"
+        echo "FAIL $shown: GNU toolchain rejects it: $(head -3 "$tmp/$name/gnu.err")"
         fail=$((fail + 1))
         continue
     fi
-    if ! "$TV" asm -g "${flags[@]}" "$f" -o "$tmp/$name/tv.elf" 2> "$tmp/$name/tv.err"; then
-        echo "FAIL $f: trapvisor asm rejects it: $(head -3 "$tmp/$name/tv.err")"
+    if ! "$TV" asm -g --march "$march" "${flags[@]}" "$f" -o "$tmp/$name/tv.elf" 2> "$tmp/$name/tv.err"; then
+        echo "FAIL $shown: trapvisor asm rejects it: $(head -3 "$tmp/$name/tv.err")"
         fail=$((fail + 1))
         continue
     fi
@@ -87,12 +96,13 @@ for f in "${files[@]}"; do
         why="$why line tables differ: $(diff "$tmp/$name/gnu.lines" "$tmp/$name/tv.lines" | grep '^[<>]' | head -4 | tr '\n' ' ')"
     fi
     if [ -z "$why" ]; then
-        echo "ok   $f"
+        echo "ok   $shown"
         pass=$((pass + 1))
     else
-        echo "FAIL $f:$why"
+        echo "FAIL $shown:$why"
         fail=$((fail + 1))
     fi
+done
 done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,8 +1,8 @@
 //! `trapvisor asm FILE.s [-o FILE.elf] [-g] [-I DIR] [-D NAME[=VALUE]]`:
 //! assemble a guest to an ELF executable with the built-in assembler
 //! (`-g`: with DWARF line information for gdb).
-//! The `-I`/`-D` flags ([`AsmFlags`]) are the same wherever trapvisor
-//! assembles a source (`run`, `disasm`).
+//! The `-I`/`-D`/`--march` flags ([`AsmFlags`]) are the same wherever
+//! trapvisor assembles a source (`run`, `disasm`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -39,6 +39,16 @@ pub struct AsmFlags {
     /// NAME=VALUE, as GCC's -D
     #[arg(short = 'D', value_name = "NAME[=VALUE]")]
     pub define: Vec<String>,
+    /// The ISA, as GNU as's -march: rv64ima_zicsr_zifencei (the default)
+    /// or rv64imac_zicsr_zifencei, whose C extension writes instructions
+    /// compressed where GNU as does (the hart does not execute compressed
+    /// instructions yet; the default becomes rv64imac when it does)
+    #[arg(long, value_name = "ISA", value_parser = parse_march)]
+    pub march: Option<bool>,
+}
+
+fn parse_march(s: &str) -> Result<bool, String> {
+    asm::parse_march(s)
 }
 
 impl AsmFlags {
@@ -53,6 +63,7 @@ impl AsmFlags {
                     None => (d.clone(), None),
                 })
                 .collect(),
+            compressed: self.march.unwrap_or(false),
             ..asm::Options::default()
         }
     }

@@ -2,8 +2,10 @@
 //!
 //! FILE is an ELF executable, or an assembly source (`.s`, `.S`) that is
 //! assembled first. The output matches `riscv64-unknown-elf-objdump -d` for
-//! an RV64IMA program: addresses, raw bits, `<symbol>:` labels, targets and
-//! address comments with `<symbol+0x..>`.
+//! an RV64IMA or RV64IMAC program (compressed parcels are listed as
+//! instructions when the ELF's `.riscv.attributes`, or without them its
+//! `EF_RISCV_RVC` flag, say the ISA has C): addresses, raw bits, `<symbol>:`
+//! labels, targets and address comments with `<symbol+0x..>`.
 //!
 //! Any other file is a raw image, as `trapvisor run` loads it: all of it is
 //! listed as code from `0x8020_0000`, as `objdump -D -b binary -m
@@ -53,8 +55,9 @@ fn listing(path: &Path, opts: &asm::Options) -> Result<String, String> {
     }
     let sections = image::code_sections(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let symbols = image::symbols(&elf).map_err(|e| format!("{shown}: {e}"))?;
+    let compressed = image::has_compressed(&elf).map_err(|e| format!("{shown}: {e}"))?;
     let mut out = format!("\n{shown}:     file format elf64-littleriscv\n\n");
-    let mut listing = Listing::new(&symbols);
+    let mut listing = Listing::new(&symbols).with_compressed(compressed);
     for section in &sections {
         listing.section(&mut out, &section.name, section.addr, &section.data);
     }
@@ -69,7 +72,11 @@ fn raw_listing(path: &Path, bytes: &[u8]) -> Result<String, String> {
     image::Image::from_raw(bytes, image::RAW_LOAD_ADDR..u64::MAX)
         .map_err(|e| format!("{shown}: {e}"))?;
     let mut out = format!("\n{shown}:     file format binary\n\n");
-    Listing::new(&[]).section(&mut out, ".data", image::RAW_LOAD_ADDR, bytes);
+    // objdump reads a raw image as rv64gc: compressed parcels are
+    // instructions.
+    Listing::new(&[])
+        .with_compressed(true)
+        .section(&mut out, ".data", image::RAW_LOAD_ADDR, bytes);
     Ok(out)
 }
 

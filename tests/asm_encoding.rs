@@ -159,3 +159,140 @@ fn li_matches_gnu_as() {
         ("li a0, 0x10000000000", &[0x0010051b, 0x02851513]),
     ]);
 }
+
+/// With the C extension (`Options::compressed`, `--march
+/// rv64imac_zicsr_zifencei`): the `.text` GNU as 2.40 + ld give for
+/// `-march=rv64imac_zicsr_zifencei` (`scripts/asm-diff.sh` checks whole
+/// programs): its size, and its last (at most 10) bytes as half-words.
+#[test]
+fn compressed_forms_match_gnu_as() {
+    let cases: &[(&str, usize, &[u16])] = &[
+        ("nop", 2, &[0x0001]),
+        ("mv a0, a1", 2, &[0x852e]),
+        ("mv a0, zero", 4, &[0x0513, 0x0000]),
+        ("li a0, -32", 2, &[0x5501]),
+        ("li a0, 0x12345678", 8, &[0x5537, 0x1234, 0x051b, 0x6785]),
+        ("addi sp, sp, -16", 2, &[0x1141]),
+        ("addi a0, sp, 8", 2, &[0x0028]),
+        ("add a0, a0, 0", 2, &[0x0501]),
+        ("add a0, a1, a0", 2, &[0x952e]),
+        ("sext.w s0, s0", 2, &[0x2401]),
+        ("ld ra, 8(sp)", 2, &[0x60a2]),
+        ("sd ra, 8(sp)", 2, &[0xe406]),
+        ("lw a0, 4(a1)", 2, &[0x41c8]),
+        ("srli a0, a0, 63", 2, &[0x917d]),
+        ("and s0, s1, s0", 2, &[0x8c65]),
+        ("ret", 2, &[0x8082]),
+        ("jr a0", 2, &[0x8502]),
+        ("jalr t0", 2, &[0x9282]),
+        ("jalr ra, 0(a0)", 4, &[0x00e7, 0x0005]),
+        ("ebreak", 2, &[0x9002]),
+        ("unimp", 2, &[0x0000]),
+        ("lui a0, %hi(0x1000)", 4, &[0x1537, 0x0000]),
+        ("beqz a0, _start", 2, &[0xc101]),
+        ("bnez t0, _start", 4, &[0x9063, 0x0002]),
+        ("j _start", 2, &[0xa001]),
+        ("jal zero, _start", 4, &[0x006f, 0x0000]),
+        (
+            "1: .rept 200; addi t1, t2, 1; .endr; beqz a0, 1b",
+            804,
+            &[0x0013, 0x8313, 0x0013, 0x00e3, 0xce05],
+        ),
+        (
+            "1: .rept 1100; addi t1, t2, 1; .endr; bnez s0, 1b",
+            4406,
+            &[0x8313, 0x0013, 0xc019, 0xe06f, 0xecff],
+        ),
+        (
+            "1: .rept 600; addi t1, t2, 1; .endr; j 1b",
+            2404,
+            &[0x0013, 0x8313, 0x0013, 0xf06f, 0xea0f],
+        ),
+        (
+            "addi a0, a0, 1; .align 3; addi a0, a0, 1",
+            16,
+            &[0x0000, 0x0505, 0x0001, 0x0013, 0x0000],
+        ),
+        (
+            ".option norvc; addi a0, a0, 1; .option rvc; addi a0, a0, 1",
+            6,
+            &[0x0513, 0x0015, 0x0505],
+        ),
+        (
+            ".option push; .option norvc; li a0, 1; .option pop; li a0, 1",
+            6,
+            &[0x0513, 0x0010, 0x4505],
+        ),
+        (
+            ".option arch, -c; ret; .option arch, +c; ret",
+            6,
+            &[0x8067, 0x0000, 0x8082],
+        ),
+    ];
+    let opts = Options {
+        compressed: true,
+        ..Options::default()
+    };
+    let mut failures = Vec::new();
+    for &(line, size, tail) in cases {
+        // One statement a line (the cases are written with `; `).
+        let src = format!("_start: {}\n", line.replace("; ", "\n"));
+        let out = assemble_source("test.s", &src, &opts).unwrap_or_else(|e| panic!("{src}\n{e}"));
+        let text = &out.section(".text").expect(".text").data;
+        let halves: Vec<u16> = text[text.len().saturating_sub(10)..]
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+            .collect();
+        if text.len() != size || halves != tail {
+            failures.push(format!(
+                "`{line}`: got {} bytes ending {halves:04x?}, GNU as gives {size} ending {tail:04x?}",
+                text.len()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_default_isa_has_no_compressed_instructions() {
+    let out = assemble("_start: ret\n.option rvc\nret\n");
+    // `ret` 32-bit, then c.jr ra once `.option rvc` turned C on, then a
+    // c.nop to the 4-byte alignment `.text` has without C (GNU as's bytes);
+    // the ELF says so in its header (EF_RISCV_RVC).
+    assert_eq!(
+        out.section(".text").expect(".text").data,
+        [0x67, 0x80, 0x00, 0x00, 0x82, 0x80, 0x01, 0x00]
+    );
+    assert_eq!(out.elf[48] & 1, 1, "e_flags has EF_RISCV_RVC");
+    assert_eq!(assemble("_start: ret\n").elf[48] & 1, 0);
+}
+
+#[test]
+fn march_strings_are_checked() {
+    assert_eq!(asm::parse_march("rv64imac_zicsr_zifencei"), Ok(true));
+    assert_eq!(asm::parse_march("rv64ima_zicsr_zifencei"), Ok(false));
+    assert_eq!(asm::parse_march("RV64IC"), Ok(true));
+    for bad in [
+        "rv32imac",
+        "rv64gc",
+        "rv64imafdc",
+        "rv64icm",
+        "rv64imac_zba",
+        "imac",
+    ] {
+        let e = asm::parse_march(bad).expect_err(bad);
+        assert!(e.contains(bad), "{e}");
+    }
+}
+
+#[test]
+fn option_pop_without_push_and_unknown_arch_are_errors() {
+    let opts = Options::default();
+    let e = assemble_source("t.s", "_start: .option pop\n", &opts).expect_err("pop");
+    assert!(e.to_string().contains("t.s:1:"), "{e}");
+    let e = assemble_source("t.s", "_start:\n .option arch, +f\n", &opts).expect_err("+f");
+    assert!(
+        e.to_string().contains("t.s:2:") && e.to_string().contains("`f`"),
+        "{e}"
+    );
+}

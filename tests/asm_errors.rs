@@ -272,7 +272,7 @@ fn student_messages() {
         ),
         (
             "_start: c.addi a0, 1",
-            "t.s:1:9: `c.addi` needs the C (compressed instructions) extension, which this machine does not have (it is RV64IMA)",
+            "t.s:1:9: `c.addi`: compressed instructions are not written by their `c.` names here; write the base instruction (`addi`), which is compressed where GNU as compresses it when the C extension is on (`--march rv64imac_zicsr_zifencei` or `.option rvc`)",
         ),
         (
             "_start: vadd.vv v1, v2, v3",

@@ -194,6 +194,10 @@ pub enum Field {
     Csr,
     Uimm5,
     Data(u8),
+    /// The offset of a compressed branch (`c.beqz`/`c.bnez`, ±256 bytes).
+    Cb,
+    /// The offset of `c.j` (±2 KiB).
+    Cj,
 }
 
 /// How the value written is computed from the expression.
@@ -368,7 +372,6 @@ pub struct Asm {
     expanded_lines: u64,
     expanded_bytes: u64,
     altmacro: bool,
-    option_depth: u32,
     /// `.exitm` ended the frame the current line came from.
     line_abort: bool,
     commons: Vec<CommonSym>,
@@ -385,18 +388,52 @@ pub struct Asm {
     /// Error lines already reported (one error per statement).
     stop: bool,
     /// Conditional branches (by ordinal) that take the long form: an
-    /// inverted branch over a `jal` (decided by [`Asm::branches_to_grow`]).
-    pub long_branches: std::collections::HashSet<u32>,
+    /// inverted branch over a `jal`; with C, a compressed branch or jump
+    /// that does not reach becomes its 4-byte form, or the inverted
+    /// compressed branch over a `jal` (6 bytes). Lengths by branch ordinal,
+    /// decided by [`Asm::branches_to_grow`]; a branch not listed has its
+    /// shortest form.
+    pub branch_lens: HashMap<u32, u8>,
+    /// The C extension is on here (`--march` with c, `.option rvc`).
+    pub rvc: bool,
+    /// C was on somewhere (the ELF header's `EF_RISCV_RVC`).
+    pub rvc_used: bool,
+    /// `.option push` saves `rvc` here, `.option pop` restores it.
+    option_stack: Vec<bool>,
+    /// Which compressed forms the instruction being assembled may take,
+    /// from how it is spelled.
+    spelling: Spelling,
     /// Every conditional branch to a target, in order.
     branches: Vec<BranchRec>,
 }
 
-/// A conditional branch, for relaxation.
+/// A branch or jump to a label, for relaxation.
 struct BranchRec {
     chunk: u16,
     off: u64,
     expr: ExprId,
-    long: bool,
+    /// `j` (unconditional), not a conditional branch.
+    jump: bool,
+    /// It has a compressed form (`c.j`, `c.beqz`, `c.bnez`).
+    rvc: bool,
+    /// Its length in bytes in this pass.
+    len: u8,
+}
+
+/// GNU as picks a compressed form by the mnemonic as written, not only by
+/// the instruction it means (binutils' opcode table lists compressed rows
+/// per mnemonic): `jalr ra,0(a0)`, `jal zero,L` and `mv a0,zero` are never
+/// compressed, though `jalr a0`, `j L` and `li a0,0` are the same
+/// instructions; `add a0,a0,0` is the HINT `c.addi a0,0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spelling {
+    /// Whatever [`cpu::rvc::compress`] picks.
+    Any,
+    /// Never compressed.
+    Never,
+    /// `add rd,rs,imm`: only `c.addi` (with 0 too), `c.addi4spn`,
+    /// `c.addi16sp`.
+    AddImm,
 }
 
 /// Pass-1 values: labels are relative to their input section.
@@ -547,6 +584,21 @@ fn split_commas(toks: &[Token]) -> Vec<&[Token]> {
     out
 }
 
+/// What GNU as may compress an instruction spelled `name ops` to (see
+/// [`Spelling`]).
+fn spelling(line: &str, name: &str, ops: &[&[Token]]) -> Spelling {
+    let is_reg = |op: &[Token]| matches!(op, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)).is_some());
+    let is_zero = |op: &[Token]| matches!(op, [t] if t.kind == Tok::Ident && reg_by_name(tok_text(line, t)) == Some(0));
+    match name {
+        // Only `jalr rs` and `jr rs` have compressed rows.
+        "jalr" | "jr" if ops.len() == 1 && is_reg(ops[0]) => Spelling::Any,
+        "jalr" | "jr" | "jal" => Spelling::Never,
+        "mv" if ops.len() == 2 && is_zero(ops[1]) => Spelling::Never,
+        "add" if ops.len() == 3 && !is_reg(ops[2]) => Spelling::AddImm,
+        _ => Spelling::Any,
+    }
+}
+
 fn sext12(v: i64) -> i64 {
     ((v & 0xfff) ^ 0x800) - 0x800
 }
@@ -590,13 +642,22 @@ pub fn field_value(
         Field::Shamt(bits) => range(0, (1 << bits) - 1, "shift amount"),
         Field::Csr => range(0, 4095, "CSR number"),
         Field::Uimm5 => range(0, 31, "immediate"),
-        Field::B | Field::J => {
-            let reach = if field == Field::B { 1 << 12 } else { 1 << 20 };
-            let what = if field == Field::B { "branch" } else { "jump" };
+        Field::B | Field::J | Field::Cb | Field::Cj => {
+            let reach = match field {
+                Field::B => 1 << 12,
+                Field::J => 1 << 20,
+                Field::Cb => 1 << 8,
+                _ => 1 << 11,
+            };
+            let what = if matches!(field, Field::B | Field::Cb) {
+                "branch"
+            } else {
+                "jump"
+            };
             if !(-reach..reach).contains(&v) {
                 Err(format!(
-                    "{what} target {value:#x} out of range ({v:+} bytes from pc {pc:#x}; {name} reaches ±{} KiB)",
-                    reach / 1024
+                    "{what} target {value:#x} out of range ({v:+} bytes from pc {pc:#x}; {name} reaches ±{} bytes)",
+                    reach
                 ))
             } else if v & 1 != 0 {
                 Err(format!("{what} target {value:#x} is not 2-byte aligned"))
@@ -620,6 +681,15 @@ pub fn field_value(
             }
         }
     }
+}
+
+/// Writes the offset `value` into the compressed branch or jump `parcel`.
+pub fn patch_compressed(parcel: u16, value: i64) -> u16 {
+    let Some(mut insn) = cpu::rvc::expand(parcel).and_then(|w| isa::decode(w).ok()) else {
+        return parcel;
+    };
+    insn.imm = value as i32;
+    cpu::rvc::compress(isa::encode(&insn)).unwrap_or(parcel)
 }
 
 /// Writes `value` into the instruction `word` (a field of `field`).
@@ -663,7 +733,10 @@ impl Asm {
             expanded_lines: 0,
             expanded_bytes: 0,
             altmacro: false,
-            option_depth: 0,
+            option_stack: Vec::new(),
+            rvc: false,
+            rvc_used: false,
+            spelling: Spelling::Any,
             line_abort: false,
             commons: Vec::new(),
             unknown_li: Vec::new(),
@@ -671,7 +744,7 @@ impl Asm {
             line_marks: Vec::new(),
             origin: (0, 0),
             stop: false,
-            long_branches: Default::default(),
+            branch_lens: Default::default(),
             branches: Vec::new(),
         };
         // GNU as creates these three first, in this order; `.text` is
@@ -1842,7 +1915,37 @@ impl Asm {
             return Err((at, "instruction in .bss".into()));
         }
         let w = isa::encode(&insn);
-        self.emit_code(&w.to_le_bytes(), at)
+        self.emit_word(w, at)
+    }
+
+    /// An instruction word, compressed where GNU as would write it
+    /// compressed (C on, and the spelling allows it).
+    fn emit_word(&mut self, w: u32, at: u32) -> PResult<()> {
+        match self.compressed_form(w) {
+            Some(p) => self.emit_code(&p.to_le_bytes(), at),
+            None => self.emit_code(&w.to_le_bytes(), at),
+        }
+    }
+
+    fn compressed_form(&self, w: u32) -> Option<u16> {
+        if !self.rvc {
+            return None;
+        }
+        match self.spelling {
+            Spelling::Any => cpu::rvc::compress(w),
+            Spelling::Never => None,
+            Spelling::AddImm => {
+                let i = isa::decode(w).ok()?;
+                if i.rd != 0 && i.rs1 == i.rd && (-32..32).contains(&i.imm) {
+                    // binutils' `add d,CU,Co` row: c.addi, 0 included.
+                    let v = i.imm as u16;
+                    return Some(0x0001 | (i.rd as u16) << 7 | (v >> 5 & 1) << 12 | (v & 31) << 2);
+                }
+                let p = cpu::rvc::compress(w)?;
+                let name = cpu::rvc::row(p)?.name;
+                matches!(name, "c.addi4spn" | "c.addi16sp").then_some(p)
+            }
+        }
     }
 
     /// Emits `insn` with its immediate (field `field`) from `imm`: now if
@@ -1856,7 +1959,14 @@ impl Asm {
                 let v =
                     field_value(field, imm.reloc, v, 0, Some(insn.op)).map_err(|m| (imm.at, m))?;
                 let w = patch(isa::encode(&insn), field, v);
-                return self.emit_code(&w.to_le_bytes(), imm.at).and_then(|()| {
+                // GNU as compresses only an instruction whose operands are
+                // plain constants (no %hi/%lo).
+                let emitted = if imm.reloc == Reloc::Abs {
+                    self.emit_word(w, imm.at)
+                } else {
+                    self.emit_code(&w.to_le_bytes(), imm.at)
+                };
+                return emitted.and_then(|()| {
                     if self.chunks[self.cur as usize].class == Class::Bss {
                         Err((imm.at, "instruction in .bss".into()))
                     } else {
@@ -1885,7 +1995,26 @@ impl Asm {
         if field == Field::Uimm5 {
             insn.rs1 = 0;
         }
-        self.emit_insn(insn, imm.at)
+        // Filled in later: never compressed (GNU as compresses only what
+        // it knows at this point).
+        self.emit_code(&isa::encode(&insn).to_le_bytes(), imm.at)
+    }
+
+    /// A fixup for the instruction about to be emitted here.
+    fn push_fixup(&mut self, l: LineRef, field: Field, imm: Imm, op: Option<Op>) {
+        let (chunk, off) = (self.cur, self.here());
+        self.fixups.push(Fixup {
+            chunk,
+            off,
+            field,
+            reloc: imm.reloc,
+            expr: imm.expr,
+            at: Where {
+                line: l,
+                at: imm.at,
+            },
+            op,
+        });
     }
 
     fn emit_data(&mut self, l: LineRef, size: u8, e: ExprId, at: u32) -> PResult<()> {
@@ -1923,6 +2052,7 @@ impl Asm {
         if !align.is_power_of_two() || align > 1 << 32 {
             return Err((at, format!("alignment {align} is not a power of two")));
         }
+        let min_insn = if self.rvc { 2 } else { 4 };
         let c = self.chunk();
         c.align = c.align.max(align);
         let pad = c.size.wrapping_neg() & (align - 1);
@@ -1931,8 +2061,9 @@ impl Asm {
         }
         if c.class == Class::Text && fill.is_none() {
             // GNU as (riscv_frag_align_code): code is never aligned to
-            // less than an instruction, so such a request pads nothing.
-            if align <= 4 {
+            // less than an instruction (2 bytes with C, else 4), so such a
+            // request pads nothing.
+            if align <= min_insn {
                 return Ok(());
             }
             let end = c.size + pad;
@@ -2096,20 +2227,52 @@ impl Asm {
                     };
                 }
             }
-            ".size" | ".file" | ".ident" | ".attribute" | ".cfi_startproc" | ".cfi_endproc"
-            | ".addrsig" | ".loc" => {}
+            ".attribute" => {
+                // `.attribute arch, "rv64i2p1_m2p0_a2p1_c2p0"` (or tag 5)
+                // sets the ISA as `.option arch` does: GNU as turns C on or
+                // off by it (GCC writes one at the top of its output).
+                let ops = ops();
+                let tag = ops.first().map(|o| {
+                    let (a, b) = (o[0].start as usize, o[o.len() - 1].end as usize);
+                    line[a..b].trim().to_ascii_lowercase()
+                });
+                if matches!(tag.as_deref(), Some("arch" | "tag_riscv_arch" | "5")) {
+                    if let Some([t]) = ops.get(1) {
+                        if t.kind == Tok::Str {
+                            let mut b = Vec::new();
+                            unescape(tok_text(line, t), &mut b);
+                            let arch = String::from_utf8_lossy(&b).into_owned();
+                            let c = cpu::image::arch_has_extension(&arch, 'c');
+                            self.rvc = c;
+                            self.rvc_used |= c;
+                        }
+                    }
+                }
+            }
+            ".size" | ".file" | ".ident" | ".cfi_startproc" | ".cfi_endproc" | ".addrsig"
+            | ".loc" => {}
             ".option" => {
                 let word = args.first().map(|t| tok_text(line, t)).unwrap_or("");
                 match word {
-                    "push" => self.option_depth += 1,
-                    "pop" => {
-                        if self.option_depth == 0 {
+                    "push" => {
+                        if self.option_stack.len() >= 1 << 16 {
+                            return Err((arg_at, ".option push nested too deep".into()));
+                        }
+                        self.option_stack.push(self.rvc);
+                    }
+                    "pop" => match self.option_stack.pop() {
+                        Some(rvc) => self.rvc = rvc,
+                        None => {
                             return Err((arg_at, ".option pop without .option push".into()));
                         }
-                        self.option_depth -= 1;
+                    },
+                    "rvc" => {
+                        self.rvc = true;
+                        self.rvc_used = true;
                     }
-                    "rvc" | "norvc" | "relax" | "norelax" | "pic" | "nopic" | "arch"
-                    | "csr-check" | "no-csr-check" => {}
+                    "norvc" => self.rvc = false,
+                    "arch" => self.option_arch(line, &args[1..], arg_at)?,
+                    "relax" | "norelax" | "pic" | "nopic" | "csr-check" | "no-csr-check" => {}
                     _ => return Err((arg_at, format!("unknown .option `{word}`"))),
                 }
             }
@@ -2409,6 +2572,46 @@ impl Asm {
         Ok(())
     }
 
+    /// `.option arch, +c` / `-c` / `rv64imac_zicsr_zifencei` (a list of
+    /// `+ext`/`-ext`, or a whole ISA string): only C can change here, the
+    /// other extensions this machine has are accepted and stay.
+    fn option_arch(&mut self, line: &str, args: &[Token], at: u32) -> PResult<()> {
+        let Some(comma) = args.first().filter(|t| t.kind == Tok::Punct(b',')) else {
+            return Err((
+                at,
+                "expected `.option arch, +ext` or `.option arch, ISA`".into(),
+            ));
+        };
+        let end = args.last().map_or(comma.end, |t| t.end) as usize;
+        let text = line.get(comma.end as usize..end).unwrap_or("");
+        for item in text.split(',').map(str::trim) {
+            let (sign, ext) = match item.as_bytes().first() {
+                Some(b'+') => (Some(true), &item[1..]),
+                Some(b'-') => (Some(false), &item[1..]),
+                _ => (None, item),
+            };
+            match (sign, ext.trim()) {
+                (Some(on), "c") => {
+                    self.rvc = on;
+                    self.rvc_used |= on;
+                }
+                (Some(true), "i" | "m" | "a" | "zicsr" | "zifencei") => {}
+                (Some(_), other) => {
+                    return Err((
+                        at,
+                        format!("extension `{other}` cannot be turned on or off here (this machine is rv64ima_zicsr_zifencei, with or without c)"),
+                    ))
+                }
+                (None, isa) => {
+                    let c = crate::parse_march(isa).map_err(|m| (at, m))?;
+                    self.rvc = c;
+                    self.rvc_used |= c;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn section(&mut self, line: &str, args: &[Token], arg_at: u32) -> PResult<()> {
         let ops = split_commas(args);
         let Some(first) = ops.first().filter(|o| !o.is_empty()) else {
@@ -2700,6 +2903,14 @@ impl Asm {
     ) -> PResult<()> {
         let Some(mn) = lookup(name) else {
             let lower = name.to_ascii_lowercase();
+            if let Some(base) = lower.strip_prefix("c.") {
+                return Err((
+                    first.start,
+                    format!(
+                        "`{name}`: compressed instructions are not written by their `c.` names here; write the base instruction (`{base}`), which is compressed where GNU as compresses it when the C extension is on (`--march rv64imac_zicsr_zifencei` or `.option rvc`)"
+                    ),
+                ));
+            }
             if let Some(ext) = mnemonics::extension_of(&lower) {
                 return Err((
                     first.start,
@@ -2740,12 +2951,15 @@ impl Asm {
                 format!("wrong operands for `{name}` (expected {syntax})"),
             )
         };
-        match mn {
+        self.spelling = spelling(line, &name.to_ascii_lowercase(), &ops);
+        let r = match mn {
             Mnemonic::Real { op, aqrl } => self.real(l, line, op, aqrl, &ops, &count_err, &op_at),
             Mnemonic::Pseudo(p) => {
                 self.pseudo(l, line, name, p, &ops, &count_err, &op_at, first.start)
             }
-        }
+        };
+        self.spelling = Spelling::Any;
+        r
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -3065,14 +3279,52 @@ impl Asm {
             ));
         }
         let index = self.branches.len() as u32;
-        let long = self.long_branches.contains(&index);
+        // binutils' `beqz Cs,Cp` and `beq Cs,Cz,Cp` rows (and `bnez`,
+        // `bne`): a branch on x8-x15 against zero, to a label.
+        let constant = matches!(self.eval1(imm.expr), Ok(Val::Abs(_)));
+        let rvc = self.rvc
+            && !constant
+            && matches!(op, Op::Beq | Op::Bne)
+            && rs2 == 0
+            && (8..16).contains(&rs1);
+        let len = self
+            .branch_lens
+            .get(&index)
+            .copied()
+            .unwrap_or(if rvc { 2 } else { 4 });
         self.branches.push(BranchRec {
             chunk: self.cur,
             off: self.here(),
             expr: imm.expr,
-            long,
+            jump: false,
+            rvc,
+            len,
         });
-        if long {
+        if self.chunk().class == Class::Bss {
+            return Err((imm.at, "instruction in .bss".into()));
+        }
+        let pcrel = Imm {
+            reloc: Reloc::Pcrel,
+            ..imm
+        };
+        if len == 2 || len == 6 {
+            let (bop, off) = match (len, op) {
+                (2, _) => (op, 0),
+                (_, Op::Beq) => (Op::Bne, 6),
+                _ => (Op::Beq, 6),
+            };
+            let w = isa::encode(&Insn::new(bop, 0, rs1, 0, off));
+            let p = cpu::rvc::compress(w).unwrap_or(0);
+            if len == 2 {
+                self.push_fixup(l, Field::Cb, pcrel, None);
+                return self.emit_code(&p.to_le_bytes(), imm.at);
+            }
+            // GNU as (md_convert_frag): the inverted compressed branch
+            // over a `jal`.
+            self.emit_code(&p.to_le_bytes(), imm.at)?;
+            return self.emit_with(l, Insn::new(Op::Jal, 0, 0, 0, 0), Field::J, pcrel);
+        }
+        if len == 8 {
             // GNU as: a branch that may not reach becomes the inverted
             // branch over a `jal` (tc-riscv.c, md_convert_frag).
             let inverted = match op {
@@ -3083,7 +3335,8 @@ impl Asm {
                 Op::Bltu => Op::Bgeu,
                 _ => Op::Bltu,
             };
-            self.emit_insn(Insn::new(inverted, 0, rs1, rs2, 8), imm.at)?;
+            let w = isa::encode(&Insn::new(inverted, 0, rs1, rs2, 8));
+            self.emit_code(&w.to_le_bytes(), imm.at)?;
             return self.emit_with(
                 l,
                 Insn::new(Op::Jal, 0, 0, 0, 0),
@@ -3110,21 +3363,34 @@ impl Asm {
     /// its 4-byte form only if its target is a constant address, or a
     /// label in the same input section within ±4 KiB. The others must be
     /// assembled again in the long form; returns their ordinals.
-    pub fn branches_to_grow(&self) -> Vec<u32> {
+    pub fn branches_to_grow(&self) -> Vec<(u32, u8)> {
         let mut grow = Vec::new();
         for (i, b) in self.branches.iter().enumerate() {
-            if b.long {
-                continue;
-            }
-            let short = match self.eval1(b.expr) {
-                Ok(Val::Abs(_)) => true,
-                Ok(Val::Rel { chunk, off }) => {
-                    chunk == b.chunk && (-4096..4096).contains(&off.wrapping_sub(b.off as i64))
+            // tc-riscv.c, relaxed_branch_length: a compressed form if the
+            // target is in the same section within its reach, else the
+            // 4-byte form within ±4 KiB, else the long form (6 bytes from a
+            // compressed branch in reach of nothing shorter, 8 from any
+            // other; a jump is always in reach of `jal`).
+            let worst = if b.jump { 4 } else { 8 };
+            let need = match self.eval1(b.expr) {
+                Ok(Val::Abs(_)) => b.len,
+                Ok(Val::Rel { chunk, off }) if chunk == b.chunk => {
+                    let d = off.wrapping_sub(b.off as i64);
+                    let rvc_reach = if b.jump { 2048 } else { 256 };
+                    if b.rvc && (-rvc_reach..rvc_reach).contains(&d) {
+                        2
+                    } else if (-4096..4096).contains(&d) {
+                        4
+                    } else if !b.jump && b.rvc {
+                        6
+                    } else {
+                        worst
+                    }
                 }
-                Err(_) => false,
+                _ => worst,
             };
-            if !short {
-                grow.push(i as u32);
+            if need > b.len {
+                grow.push((i as u32, need));
             }
         }
         grow
@@ -3134,6 +3400,32 @@ impl Asm {
         let imm = self.imm(line, target, at)?;
         if imm.reloc != Reloc::Abs {
             return Err((imm.at, "a jump target must be a label or an address".into()));
+        }
+        // binutils' `j Ca` row: `j label` (not `jal zero,label`) may be
+        // `c.j`, relaxed as a branch is.
+        let constant = matches!(self.eval1(imm.expr), Ok(Val::Abs(_)));
+        if self.rvc && rd == 0 && !constant && self.spelling == Spelling::Any {
+            let index = self.branches.len() as u32;
+            let len = self.branch_lens.get(&index).copied().unwrap_or(2);
+            self.branches.push(BranchRec {
+                chunk: self.cur,
+                off: self.here(),
+                expr: imm.expr,
+                jump: true,
+                rvc: true,
+                len,
+            });
+            if len == 2 {
+                if self.chunk().class == Class::Bss {
+                    return Err((imm.at, "instruction in .bss".into()));
+                }
+                let pcrel = Imm {
+                    reloc: Reloc::Pcrel,
+                    ..imm
+                };
+                self.push_fixup(l, Field::Cj, pcrel, Some(Op::Jal));
+                return self.emit_code(&0xa001u16.to_le_bytes(), imm.at);
+            }
         }
         self.emit_with(
             l,
@@ -3206,6 +3498,11 @@ impl Asm {
             }
             P::Unimp => {
                 want(0, "no operands")?;
+                if self.rvc {
+                    // binutils' first `unimp` row: the all-zero parcel,
+                    // a defined illegal instruction (spec 16.6).
+                    return self.emit_code(&[0, 0], at0);
+                }
                 self.emit_insn(Insn::new(Op::Csrrw, 0, 0, 0, 0xc00), at0)
             }
             P::FenceTso => {

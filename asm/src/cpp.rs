@@ -162,6 +162,11 @@ pub fn preprocess(
     for (name, value) in PREDEFINED {
         cpp.define_text(name, value);
     }
+    if opts.compressed {
+        // GCC's for -march=rv64imac_zicsr_zifencei.
+        cpp.define_text("__riscv_c", "2000000");
+        cpp.define_text("__riscv_compressed", "1");
+    }
     for (name, value) in &opts.defines {
         cpp.define_text(name, value.as_deref().unwrap_or("1"));
     }

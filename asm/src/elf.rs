@@ -64,6 +64,7 @@ pub fn write(
     sections: &[Section],
     symbols: &[Symbol],
     debug: &[(&str, Vec<u8>)],
+    rvc: bool,
 ) -> Vec<u8> {
     let present: Vec<usize> = (0..sections.len())
         .filter(|&i| sections[i].size > 0)
@@ -246,9 +247,10 @@ pub fn write(
     put64(&mut eh, entry);
     put64(&mut eh, 64);
     put64(&mut eh, shoff);
-    // e_flags: float ABI soft, no RVC, as GNU ld gives for
-    // -march=rv64ima_zicsr_zifencei -mabi=lp64.
-    put32(&mut eh, 0);
+    // e_flags: float ABI soft, as GNU ld gives for -mabi=lp64, and
+    // EF_RISCV_RVC (1) when the code may hold compressed instructions
+    // (-march with c, or `.option rvc`).
+    put32(&mut eh, u32::from(rvc));
     put16(&mut eh, 64);
     put16(&mut eh, 56);
     put16(&mut eh, phnum as u16);

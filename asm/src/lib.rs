@@ -9,6 +9,14 @@
 //! - Instructions of the machine and the usual pseudo-instructions; an
 //!   instruction of another extension (`fadd.s`, `c.addi`, `vadd.vv`,
 //!   `andn`, ...) is an error that names the extension it needs.
+//! - With the C extension ([`Options::compressed`], `--march
+//!   rv64imac_zicsr_zifencei`, or `.option rvc`/`.option arch, +c`):
+//!   instructions written compressed wherever GNU as writes them
+//!   compressed (the table is `cpu::rvc`; the spellings GNU as treats
+//!   apart are `Spelling` in `assembler.rs`), branches and jumps relaxed to
+//!   `c.beqz`/`c.bnez`/`c.j` as GNU as relaxes them, code alignment padded
+//!   with `c.nop`. The default ISA is rv64ima (no C) until the hart
+//!   executes compressed instructions; then it becomes rv64imac.
 //! - Labels, numeric local labels (`1:` `1b` `1f`), `.equ`/`.set`/`=`
 //!   (in any order: a symbol may be defined through symbols defined later),
 //!   expressions with GNU as's operators and precedence, `%hi`/`%lo`/
@@ -104,6 +112,51 @@ pub struct Options {
     /// `.debug_line`, with a compilation unit for `.text`, so that gdb
     /// shows source lines.
     pub debug_info: bool,
+    /// The ISA has the C extension (`--march rv64imac_zicsr_zifencei`, see
+    /// [`parse_march`]): instructions are written compressed wherever GNU
+    /// as `-march=rv64imac_zicsr_zifencei` writes them compressed, until
+    /// `.option norvc`. Off by default (`rv64ima`) until the hart executes
+    /// compressed instructions.
+    pub compressed: bool,
+}
+
+/// Reads an ISA string as GNU as's `-march` takes it, for the ISAs this
+/// machine can have: `rv64i` with any of `m`, `a`, `c` (in that order, as
+/// the ISA naming rules of the unprivileged spec, chapter 27, require)
+/// and the multi-letter `_zicsr`, `_zifencei`. Returns whether it has C.
+pub fn parse_march(s: &str) -> Result<bool, String> {
+    let lower = s.to_ascii_lowercase();
+    let bad = |why: &str| {
+        Err(format!(
+            "unsupported ISA `{s}`: {why} (this machine is rv64ima_zicsr_zifencei, with or without c)"
+        ))
+    };
+    let Some(rest) = lower.strip_prefix("rv64") else {
+        return bad("it must start with rv64");
+    };
+    let mut parts = rest.split('_');
+    let letters = parts.next().unwrap_or("");
+    let Some(singles) = letters.strip_prefix('i') else {
+        return bad("the base must be i");
+    };
+    let mut last = 0;
+    let mut compressed = false;
+    for c in singles.chars() {
+        let Some(rank) = "mac".find(c).map(|r| r + 1) else {
+            return bad(&format!("no extension `{c}`"));
+        };
+        if rank <= last {
+            return bad("extensions must come in the order m, a, c, each once");
+        }
+        last = rank;
+        compressed |= c == 'c';
+    }
+    for part in parts {
+        if !matches!(part, "zicsr" | "zifencei") {
+            return bad(&format!("no extension `{part}`"));
+        }
+    }
+    Ok(compressed)
 }
 
 impl Default for Options {
@@ -113,6 +166,7 @@ impl Default for Options {
             include_dirs: Vec::new(),
             defines: Vec::new(),
             debug_info: false,
+            compressed: false,
         }
     }
 }
@@ -215,14 +269,24 @@ pub fn assemble_file_with(path: &Path, opts: &Options) -> Result<Output, Errors>
 pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output, Errors> {
     let path = PathBuf::from(name);
     let canon = path.canonicalize().unwrap_or(path);
-    let mut long = std::collections::HashSet::new();
-    // Pass 1, again if some branches must take their long form (rare:
-    // targets in other sections or beyond ±4 KiB). Branches only grow, so
-    // this ends.
+    let mut long = std::collections::HashMap::new();
+    // Pass 1, again if some branches must take a longer form (rare
+    // without C: targets in other sections or beyond ±4 KiB; with C, every
+    // compressed branch or jump whose target is out of its reach).
+    // Branches only grow, so this ends.
     let mut asm = loop {
         let mut asm = Asm::new();
         asm.opts = opts.clone();
-        asm.long_branches = long.clone();
+        asm.rvc = opts.compressed;
+        asm.rvc_used = opts.compressed;
+        if opts.compressed {
+            // GNU as (md_begin): `.text` is aligned to the shortest
+            // instruction, 2 bytes with C.
+            if let Some(text) = asm.chunks.first_mut() {
+                text.align = 2;
+            }
+        }
+        asm.branch_lens = long.clone();
         let file = asm
             .src
             .add_file(name.to_string(), canon.clone(), text.to_string());
@@ -395,7 +459,7 @@ pub fn assemble_source(name: &str, text: &str, opts: &Options) -> Result<Output,
     } else {
         Vec::new()
     };
-    let elf = elf::write(entry, &elf_sections, &elf_symbols, &debug);
+    let elf = elf::write(entry, &elf_sections, &elf_symbols, &debug, asm.rvc_used);
     Ok(Output {
         elf,
         entry,

@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
-use crate::assembler::{field_value, patch, Asm, Class, Def, Field, Reloc, Sym, Where};
+use crate::assembler::{
+    field_value, patch, patch_compressed, Asm, Class, Def, Field, Reloc, Sym, Where,
+};
 use crate::expr::{Env, EvalError, Exprs, Node, Val, MAX_EVAL_DEPTH};
 
 /// One output section, laid out.
@@ -335,6 +337,12 @@ pub fn apply_fixups(asm: &mut Asm, bases: &[u64], resolved: &Resolved) -> Vec<(W
             Field::Data(size) => {
                 if let Some(dst) = c.data.get_mut(off..off + size as usize) {
                     dst.copy_from_slice(&v.to_le_bytes()[..size as usize]);
+                }
+            }
+            Field::Cb | Field::Cj => {
+                if let Some(dst) = c.data.get_mut(off..off + 2) {
+                    let parcel = u16::from_le_bytes([dst[0], dst[1]]);
+                    dst.copy_from_slice(&patch_compressed(parcel, v).to_le_bytes());
                 }
             }
             _ => {

@@ -11,12 +11,26 @@
 //! combination, every fence set, reserved fence fields, and random words
 //! (mostly not instructions). The seed is fixed: the corpus is the same on
 //! every run.
+//!
+//! It also writes `OUT_DIR/corpus-c.s` and `OUT_DIR/ours-c.txt`, for an
+//! RV64IMAC program: every 16-bit parcel (all 49152 of quadrants 0-2, each
+//! as `.insn 2, 0x....`), then sequences that make objdump add `# address`
+//! comments to compressed instructions (`lui`/`auipc`/`c.lui` followed by
+//! `c.addi`, `c.addiw`, compressed and base loads through the same
+//! register).
+//!
+//! And `OUT_DIR/compress.s` with `OUT_DIR/compress-ours.txt`: the base
+//! instruction of every legal compressed parcel and 60,000 random words
+//! (biased to x8-x15 and small immediates), each written as objdump spells
+//! it (branch and jump targets as `.+N`), with what `cpu::rvc::compress`
+//! makes of it (the parcel, or the word kept): GNU as with C must agree.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use cpu::disasm::disasm;
+use cpu::disasm::{disasm, disasm_compressed};
 use cpu::isa::{Format, TABLE};
+use cpu::rvc;
 
 /// xorshift64*: small, deterministic, good enough to spread operand bits.
 struct Rng(u64);
@@ -206,4 +220,101 @@ fn main() {
     write("corpus.s", &source);
     write("ours.txt", &ours);
     eprintln!("disasm_corpus: {} words at {base:#x}", words.len());
+
+    let items = compressed_corpus();
+    let mut source = String::from("\t.text\n\t.globl _start\n_start:\n");
+    let mut ours = String::new();
+    let mut pc = base;
+    for &(bits, len) in &items {
+        if len == 2 {
+            let _ = writeln!(source, "\t.insn 2, 0x{bits:04x}");
+            let _ = writeln!(ours, "{bits:04x}\t{}", disasm_compressed(bits as u16, pc));
+        } else {
+            let _ = writeln!(source, "\t.insn 0x{bits:08x}");
+            let _ = writeln!(ours, "{bits:08x}\t{}", disasm(bits, pc));
+        }
+        pc += len;
+    }
+    write("corpus-c.s", &source);
+    write("ours-c.txt", &ours);
+
+    let mut source = String::from("\t.option rvc\n");
+    let mut ours = String::new();
+    for w in compress_corpus() {
+        let kept = rvc::compress(w).map_or(format!("{w:08x}"), |p| format!("{p:04x}"));
+        let insn = cpu::isa::decode(w).expect("decodable");
+        let mut text = disasm(w, 0);
+        if matches!(insn.op.format(), Format::B | Format::J) {
+            // The target relative to the instruction: `.+N`.
+            let target = format!("{:x}", insn.imm as i64 as u64);
+            if let Some(i) = text.rfind(&target) {
+                text.replace_range(i.., &format!(".{:+}", insn.imm));
+            }
+        }
+        let _ = writeln!(source, "\t{}", text.replace('\t', " "));
+        let _ = writeln!(ours, "{kept}");
+    }
+    write("compress.s", &source);
+    write("compress-ours.txt", &ours);
+    eprintln!(
+        "disasm_corpus: {} compressed-ISA items at {base:#x}",
+        items.len()
+    );
+}
+
+/// Every 16-bit parcel, then address-comment sequences: (bits, length).
+fn compressed_corpus() -> Vec<(u32, u64)> {
+    let mut out: Vec<(u32, u64)> = (0..=0xffffu32)
+        .filter(|p| p & 3 != 3)
+        .map(|p| (p, 2))
+        .collect();
+    let mut rng = Rng(0x5eed_c0de_1234_5678);
+    for _ in 0..3000 {
+        let r = 8 + rng.next() % 8;
+        let hi = rng.next() & 0xffff_f000;
+        let imm6 = (rng.next() % 64) << 2; // a CI immediate's bits 6:2 and 12
+        let ci = |base: u32| base | r << 7 | (imm6 & 0x7c) | (imm6 & 0x80) << 5;
+        // Set the high part: lui, auipc or c.lui.
+        match rng.next() % 3 {
+            0 => out.push((0x37 | r << 7 | hi, 4)),
+            1 => out.push((0x17 | r << 7 | hi, 4)),
+            _ => out.push((ci(0x6001) | 1 << 2, 2)),
+        }
+        // Use it: c.addi, c.addiw, c.ld/c.lw, c.mv, ld, addi.
+        let rp = (r - 8) << 7;
+        match rng.next() % 6 {
+            0 => out.push((ci(0x0001), 2)),
+            1 => out.push((ci(0x2001), 2)),
+            2 => out.push((0x6000 | rp | (rng.next() % 8) << 2, 2)),
+            3 => out.push((0x8002 | r << 7 | 10 << 2, 2)),
+            4 => out.push((0x3003 | r << 7 | r << 15 | (rng.next() & 0xfff) << 20, 4)),
+            _ => out.push((0x13 | r << 7 | r << 15 | (rng.next() & 0xfff) << 20, 4)),
+        }
+    }
+    out
+}
+
+/// Base instructions for the compress check: every legal parcel's
+/// expansion, then random words (no SYSTEM or MISC-MEM: nothing there
+/// compresses but `ebreak`, which the expansions cover).
+fn compress_corpus() -> Vec<u32> {
+    let mut words: Vec<u32> = (0..=0xffffu16).filter_map(rvc::expand).collect();
+    let mut rng = Rng(0x00c0_ffee_1234_5678);
+    let mut n = 0;
+    while n < 60_000 {
+        let mut w = rng.next() | 3;
+        if n % 2 == 0 {
+            // Small immediates.
+            w &= if n % 4 == 0 { 0xffff_ffff } else { 0x03ff_ffff };
+        }
+        if n % 3 == 0 {
+            // rd and rs1 among x8-x15.
+            w = (w & !0x000f_8f80) | ((w >> 7) & 7 | 8) << 7 | ((w >> 15) & 7 | 8) << 15;
+        }
+        if cpu::isa::decode(w).is_ok() && !matches!(w & 0x7f, 0x73 | 0x0f) {
+            words.push(w);
+            n += 1;
+        }
+    }
+    words
 }

@@ -12,6 +12,13 @@
 //! instructions of this ISA print as objdump prints them: `.4byte 0x...`, or
 //! `.2byte 0x...` for a 16-bit parcel (the C extension is not part of it).
 //!
+//! [`disasm_compressed`] prints a 16-bit parcel as objdump prints it in a
+//! program whose ISA has the C extension (`-march=rv64imac_zicsr_zifencei`):
+//! under the name and operands of the instruction it expands to (`c.mv
+//! a0,a1` is `mv a0,a1`, `c.addi sp,-16` is `add sp,sp,-16`, `c.jr ra` is
+//! `ret`), HINTs under their own `c.` names (`c.nop 1`, `c.li zero,1`,
+//! `c.slli64 a0`), the all-zero parcel as `unimp`.
+//!
 //! [`Listing`] lays whole sections out as `objdump -d` does: addresses, raw
 //! bits, `<symbol>:` headers, `<symbol+0x..>` after targets and the
 //! `# address` comments objdump adds after `lui`/`auipc` pairs.
@@ -22,6 +29,7 @@ use std::fmt::Write;
 
 use crate::image::Symbol;
 use crate::isa::{self, Format, Insn, Op, REG_NAMES};
+use crate::rvc;
 
 /// Lays out sections as `objdump -d` does, with a program's symbols:
 ///
@@ -44,6 +52,7 @@ use crate::isa::{self, Format, Insn, Op, REG_NAMES};
 pub struct Listing<'a> {
     symbols: &'a [Symbol],
     addresses: AddressTracker,
+    compressed: bool,
 }
 
 /// objdump does not print runs of zero bytes this long or longer ...
@@ -62,7 +71,16 @@ impl<'a> Listing<'a> {
         Listing {
             symbols,
             addresses: AddressTracker::new(gp),
+            compressed: false,
         }
+    }
+
+    /// Lists 16-bit parcels as compressed instructions (the program's ISA
+    /// has C: [`crate::image::has_compressed`], or a raw image, which
+    /// objdump reads as rv64gc), not as `.2byte`.
+    pub fn with_compressed(mut self, on: bool) -> Listing<'a> {
+        self.compressed = on;
+        self
     }
 
     /// Appends the listing of section `name`, whose `bytes` are loaded at
@@ -153,11 +171,12 @@ impl<'a> Listing<'a> {
                 }
             }
             2 => {
-                let _ = write!(
-                    out,
-                    ".2byte\t0x{:x}",
-                    u16::from_le_bytes([insn[0], insn[1]])
-                );
+                let parcel = u16::from_le_bytes([insn[0], insn[1]]);
+                if self.compressed {
+                    print_compressed(out, parcel, pc, &mut target, Some(&mut self.addresses));
+                } else {
+                    let _ = write!(out, ".2byte\t0x{parcel:x}");
+                }
             }
             8 => {
                 let mut value = [0; 8];
@@ -284,6 +303,110 @@ pub fn disasm(word: u32, pc: u64) -> String {
         None => not_an_instruction(&mut out, word),
     }
     out
+}
+
+/// objdump's text for the 16-bit parcel `parcel` at `pc` in a program
+/// whose ISA has the C extension (branch and jump targets as in
+/// [`disasm`]). Never panics: a reserved or illegal parcel prints as
+/// `.2byte 0x..`, as objdump prints it.
+pub fn disasm_compressed(parcel: u16, pc: u64) -> String {
+    let mut out = String::new();
+    print_compressed(
+        &mut out,
+        parcel,
+        pc,
+        &mut |out, addr| {
+            let _ = write!(out, "{addr:x}");
+        },
+        None,
+    );
+    out
+}
+
+/// How objdump shows a compressed parcel: a base form and the word it is
+/// printed from, or text of its own.
+enum Compressed {
+    Base(Form, u32),
+    Text(String),
+}
+
+/// binutils' rows for the C extension, as objdump 2.40 picks among them:
+/// the base instruction's name and operands for most; `mv` for `c.mv`
+/// (not `add rd,zero,rs2`); `add rd,rd,0` for `c.addi rd,0` and for the
+/// reserved `c.addi16sp` by 0 (0x6101, which objdump still decodes); the
+/// `c.` names of the HINTs that write `x0` or shift by 0.
+fn compressed_form(p: u16) -> Option<Compressed> {
+    let rd = ((p >> 7) & 31) as usize;
+    let rs2 = ((p >> 2) & 31) as usize;
+    let rdp = ((p >> 7) & 7) as usize + 8;
+    let imm = (((p >> 12 & 1) << 5 | (p >> 2 & 31)) as i32) << 26 >> 26;
+    let shamt = imm & 63;
+    let addi = |rd: usize, rs1: usize, imm: i32| {
+        isa::encode(&Insn::new(Op::Addi, rd as u8, rs1 as u8, 0, imm))
+    };
+    let text = |s: String| Some(Compressed::Text(s));
+    if p == 0 {
+        return form("unimp", "").map(|f| Compressed::Base(f, 0));
+    }
+    if p == 0x6101 {
+        return form("add", "d,s,j").map(|f| Compressed::Base(f, addi(2, 2, 0)));
+    }
+    let word = rvc::expand(p)?;
+    let name = rvc::row(p)?.name;
+    if rvc::is_hint(p) {
+        return match name {
+            "c.nop" => text(format!("c.nop\t{imm}")),
+            "c.addi" => form("add", "d,s,j").map(|f| Compressed::Base(f, word)),
+            "c.li" => text(format!("c.li\tzero,{imm}")),
+            "c.lui" => text(format!("c.lui\tzero,0x{:x}", imm & 0xfffff)),
+            "c.slli" if shamt == 0 => text(format!("c.slli64\t{}", REG_NAMES[rd])),
+            "c.slli" => text(format!("c.slli\tzero,0x{shamt:x}")),
+            "c.srli" => text(format!("c.srli64\t{}", REG_NAMES[rdp])),
+            "c.srai" => text(format!("c.srai64\t{}", REG_NAMES[rdp])),
+            "c.mv" => text(format!("c.mv\tzero,{}", REG_NAMES[rs2])),
+            _ => text(format!("c.add\tzero,{}", REG_NAMES[rs2])),
+        };
+    }
+    if name == "c.mv" {
+        return form("mv", "d,s").map(|f| Compressed::Base(f, addi(rd, rs2, 0)));
+    }
+    choose(word).map(|f| Compressed::Base(f, word))
+}
+
+/// Prints a compressed parcel; `addresses` follows objdump's RVC operand
+/// printers (binutils `print_insn_args`, `C` operands): `c.lui` sets the
+/// register's high part, `c.addi` and `c.addiw` with `rd != 0` may print
+/// an address; compressed loads and stores never do.
+fn print_compressed(
+    out: &mut String,
+    parcel: u16,
+    pc: u64,
+    target: &mut dyn FnMut(&mut String, u64),
+    addresses: Option<&mut AddressTracker>,
+) {
+    match compressed_form(parcel) {
+        Some(Compressed::Base(form, word)) => print_insn(out, form, word, pc, target),
+        Some(Compressed::Text(text)) => out.push_str(&text),
+        None => {
+            let _ = write!(out, ".2byte\t0x{parcel:x}");
+        }
+    }
+    let Some(t) = addresses else {
+        return;
+    };
+    let rd = (parcel >> 7) & 31;
+    let imm = (((parcel >> 12 & 1) << 5 | (parcel >> 2 & 31)) as i32) << 26 >> 26;
+    match parcel & 0xe003 {
+        0x6001 if rd != 2 => t.hi[rd as usize] = Some((imm as i64 as u64) << 12),
+        0x0001 if rd != 0 => t.maybe(rd as u32, imm, false),
+        // `c.addiw rd,0` prints as `sext.w`, with no immediate operand.
+        0x2001 if rd != 0 && imm != 0 => t.maybe(rd as u32, imm, true),
+        _ => {}
+    }
+    if let Some(addr) = t.comment.take() {
+        out.push_str(" # ");
+        target(out, addr);
+    }
 }
 
 /// How objdump shows a 32-bit word it cannot disassemble (or the 16-bit
@@ -727,6 +850,81 @@ mod tests {
         for &(word, want) in KNOWN {
             assert_eq!(disasm(word, 0x8020_0000), want, "{word:#010x}");
         }
+    }
+
+    /// Parcels and what objdump 2.40 prints for them at 0x80200000 in an
+    /// rv64imac ELF (`scripts/disasm-diff.sh` checks all 49152).
+    const KNOWN_COMPRESSED: &[(u16, &str)] = &[
+        (0x0000, "unimp"),
+        (0x0001, "nop"),
+        (0x0005, "c.nop\t1"),
+        (0x852e, "mv\ta0,a1"),
+        (0x8006, "c.mv\tzero,ra"),
+        (0x4501, "li\ta0,0"),
+        (0x4005, "c.li\tzero,1"),
+        (0x1141, "add\tsp,sp,-16"),
+        (0x0501, "add\ta0,a0,0"),
+        (0x6101, "add\tsp,sp,0"),
+        (0x7179, "add\tsp,sp,-48"),
+        (0x0028, "add\ta0,sp,8"),
+        (0x6505, "lui\ta0,0x1"),
+        (0x7501, "lui\ta0,0xfffe0"),
+        (0x6005, "c.lui\tzero,0x1"),
+        (0x8082, "ret"),
+        (0x8502, "jr\ta0"),
+        (0x9502, "jalr\ta0"),
+        (0x9002, "ebreak"),
+        (0x952e, "add\ta0,a0,a1"),
+        (0x2505, "addw\ta0,a0,1"),
+        (0x2501, "sext.w\ta0,a0"),
+        (0x0506, "sll\ta0,a0,0x1"),
+        (0x0502, "c.slli64\ta0"),
+        (0x0006, "c.slli\tzero,0x1"),
+        (0x8101, "c.srli64\ta0"),
+        (0x8501, "c.srai64\ta0"),
+        (0x8105, "srl\ta0,a0,0x1"),
+        (0x8d0d, "sub\ta0,a0,a1"),
+        (0x9d2d, "addw\ta0,a0,a1"),
+        (0xe406, "sd\tra,8(sp)"),
+        (0x60a2, "ld\tra,8(sp)"),
+        (0x4188, "lw\ta0,0(a1)"),
+        (0xa001, "j\t80200000"),
+        (0xbffd, "j\t801ffffe"),
+        (0xc111, "beqz\ta0,80200004"),
+        (0xfd6d, "bnez\ta0,801ffffa"),
+        (0x2000, ".2byte\t0x2000"),
+        (0x8002, ".2byte\t0x8002"),
+        (0x9c41, ".2byte\t0x9c41"),
+    ];
+
+    #[test]
+    fn prints_compressed_parcels_as_objdump_does() {
+        for &(parcel, want) in KNOWN_COMPRESSED {
+            assert_eq!(
+                disasm_compressed(parcel, 0x8020_0000),
+                want,
+                "{parcel:#06x}"
+            );
+        }
+    }
+
+    #[test]
+    fn listing_shows_parcels_as_instructions_when_the_isa_has_c() {
+        // c.lui a0,0x1; c.addi a0,8 (objdump follows c.lui into c.addi);
+        // then a parcel with C off.
+        let bytes = [0x05, 0x65, 0x21, 0x05];
+        let mut out = String::new();
+        Listing::new(&[sym("_start", 0x8020_0000)])
+            .with_compressed(true)
+            .section(&mut out, ".text", 0x8020_0000, &bytes);
+        assert!(out.contains("6505                \tlui\ta0,0x1\n"), "{out}");
+        assert!(
+            out.contains("0521                \tadd\ta0,a0,8 # 1008 <"),
+            "{out}"
+        );
+        let mut out = String::new();
+        Listing::new(&[]).section(&mut out, ".text", 0, &bytes);
+        assert!(out.contains(".2byte\t0x6505"), "{out}");
     }
 
     #[test]

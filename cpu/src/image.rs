@@ -357,6 +357,107 @@ pub fn symbols(bytes: &[u8]) -> Result<Vec<Symbol>, ImageError> {
 }
 
 /// Whether `bytes` start with the ELF magic number (`\x7fELF`).
+/// Does the program's ISA have the C extension, as objdump decides it: the
+/// `Tag_RISCV_arch` string of its `.riscv.attributes` (RISC-V ELF psABI,
+/// "Attributes"), as GNU as writes it from `-march`; without that section,
+/// the `EF_RISCV_RVC` flag of its header, which GNU ld and `trapvisor asm`
+/// set for code with compressed instructions. (objdump itself assumes
+/// rv64gc when a file has no attributes; trapvisor's own ELFs have none,
+/// and their flag says what they are.)
+pub fn has_compressed(bytes: &[u8]) -> Result<bool, ImageError> {
+    let elf = Elf::parse(bytes)?;
+    for section in elf.sections.iter() {
+        let name = elf.sections.section_name(LE, section).unwrap_or_default();
+        if name != b".riscv.attributes" {
+            continue;
+        }
+        let data = section
+            .data(LE, bytes)
+            .map_err(|_| malformed("a section lies outside the file"))?;
+        if let Some(arch) = attribute_arch(data) {
+            return Ok(arch_has_extension(&arch, 'c'));
+        }
+    }
+    Ok(elf.header.e_flags(LE) & EF_RISCV_RVC != 0)
+}
+
+/// `e_flags`: the file contains compressed instructions.
+pub const EF_RISCV_RVC: u32 = 1;
+
+/// The `Tag_RISCV_arch` (5) string of a `.riscv.attributes` section:
+/// format version `A`, then subsections (length, vendor `riscv`, then
+/// `Tag_File` with its length and attributes: odd tags take a string,
+/// even ones a ULEB128).
+fn attribute_arch(data: &[u8]) -> Option<String> {
+    let rest = data.strip_prefix(b"A")?;
+    let len = u32::from_le_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+    let sub = rest.get(4..len)?;
+    let vendor_end = sub.iter().position(|&b| b == 0)?;
+    if &sub[..vendor_end] != b"riscv" {
+        return None;
+    }
+    let file = sub.get(vendor_end + 1..)?;
+    if *file.first()? != 1 {
+        return None;
+    }
+    let mut at = 5;
+    let uleb = |at: &mut usize| -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *file.get(*at)?;
+            *at += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    };
+    while at < file.len() {
+        let tag = uleb(&mut at)?;
+        if tag % 2 == 1 {
+            let end = at + file.get(at..)?.iter().position(|&b| b == 0)?;
+            if tag == 5 {
+                return Some(String::from_utf8_lossy(&file[at..end]).into_owned());
+            }
+            at = end + 1;
+        } else {
+            uleb(&mut at)?;
+        }
+    }
+    None
+}
+
+/// Does an ISA string (`rv64i2p1_m2p0_a2p1_c2p0_zicsr2p0`, or
+/// `rv64imac_zicsr`) name the single-letter extension `ext`?
+pub fn arch_has_extension(arch: &str, ext: char) -> bool {
+    let lower = arch.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix("rv64")
+        .or_else(|| lower.strip_prefix("rv32"))
+    else {
+        return false;
+    };
+    for (n, segment) in rest.split('_').enumerate() {
+        let mut chars = segment.chars();
+        let first = chars.next();
+        // Multi-letter extensions (`zicsr`, `svinval`, `xfoo`) after the
+        // first segment.
+        if n > 0 && matches!(first, Some('z' | 's' | 'x')) {
+            continue;
+        }
+        let mut prev_digit = false;
+        for c in segment.chars() {
+            let letter = c.is_ascii_alphabetic() && !(c == 'p' && prev_digit);
+            if letter && (c == ext || (c == 'g' && "imafd".contains(ext))) {
+                return true;
+            }
+            prev_digit = c.is_ascii_digit();
+        }
+    }
+    false
+}
+
 pub fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(&elf::ELFMAG)
 }
@@ -481,5 +582,29 @@ fn machine_name(machine: u16) -> String {
         elf::EM_LOONGARCH => "LoongArch".to_string(),
         elf::EM_NONE => "no machine (EM_NONE)".to_string(),
         other => format!("machine {other} (e_machine)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isa_strings_name_their_single_letter_extensions() {
+        assert!(arch_has_extension(
+            "rv64i2p1_m2p0_a2p1_c2p0_zicsr2p0_zifencei2p0",
+            'c'
+        ));
+        assert!(!arch_has_extension(
+            "rv64i2p1_m2p0_a2p1_zicsr2p0_zifencei2p0",
+            'c'
+        ));
+        assert!(arch_has_extension("rv64imac_zicsr_zifencei", 'c'));
+        assert!(!arch_has_extension("rv64ima_zicsr_zifencei", 'c'));
+        assert!(arch_has_extension("rv64gc", 'c'));
+        assert!(arch_has_extension("rv64g", 'a'));
+        // `c` inside a multi-letter extension is not C.
+        assert!(!arch_has_extension("rv64ima_zicsr_zicbom", 'c'));
+        assert!(!arch_has_extension("x86_64", 'c'));
     }
 }

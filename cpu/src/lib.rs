@@ -48,6 +48,7 @@ pub mod mmu;
 pub mod port;
 pub mod privileged;
 pub mod ram;
+pub mod rvc;
 pub mod sbi;
 pub mod storm;
 pub mod sv39;
