@@ -16,6 +16,38 @@
 //!    instruction limit or its timer deadline (or the step's own limit);
 //! 4. answer the exit ([`crate::exits::handle`]) and act on what the
 //!    handler did: a guest whose run ended is scheduled no more.
+//!
+//! # The API, for a debugger
+//!
+//! - **Running.** [`Session::step`] (one exit, or at most `limit`
+//!   instructions: a limit of 1 single-steps a guest), [`Session::run_exits`]
+//!   (`n` exits), [`Session::run_until`] (until a [`Step`] matches),
+//!   [`Session::step_turn`] (a whole turn, undescribed: the fast way
+//!   [`crate::Monitor::run`] goes). Stepping in any of these ways runs
+//!   exactly the instructions a free run runs (tests/monitor_guests.rs).
+//! - **Events.** Each [`Step`] says which guest ran, whether the scheduler
+//!   switched the hart to it from another (`switched_from`: the world
+//!   switch), the virtual interrupt injected, the instructions retired, the
+//!   exit, the handler that answered it and what it did ([`Handled`]: its
+//!   name, its [`Action`], whether it flushed the shadow tables), the
+//!   virtual CSRs (and mode) it changed, before and after (`changes`, with
+//!   [`Session::set_detail`]), and whether the guest's run ended.
+//! - **Each guest, between steps.** Registers and `pc` ([`Session::regs`],
+//!   [`Session::pc`], [`Session::set_reg`], [`Session::set_pc`], wherever
+//!   they are: on the hart or parked), virtual CSRs as its S-mode reads and
+//!   writes them ([`Session::csr`], [`Session::write_csr`], by the
+//!   privileged core's rules), its virtual mode ([`Session::privilege`]),
+//!   memory by guest-physical address ([`Session::read_guest_phys`],
+//!   [`Session::write_guest_phys`]) and by guest-virtual address through
+//!   its own page tables, without side effects ([`Session::translate`],
+//!   [`Session::read_guest_virt`], [`Session::write_guest_virt`]).
+//! - **Going back.** On the real hart, [`Session::checkpoint`] and
+//!   [`Session::rewind`]: a checkpoint copies every guest's state and the
+//!   hart's but RAM, and of RAM only the pages written since the previous
+//!   checkpoint (the hart's dirty-page record), never whole guest RAM; a
+//!   rewind rewrites only the pages that differ. [`Session::snapshot`] and
+//!   [`Session::restore`] copy the whole hart, RAM included: for scripted
+//!   harts in tests and small machines.
 
 use cpu::arch::Reservation;
 use std::collections::BTreeMap;
