@@ -595,7 +595,9 @@ impl Engine {
             let (Some(&s), Some(&bits)) = (code.slots.get(idx), code.bits.get(idx)) else {
                 continue;
             };
-            let (pc, bits) = match s.op {
+            // `in_page`: it is an instruction of the fetch page (a slot's),
+            // so the next `pc` may be looked up there.
+            let (pc, bits, in_page) = match s.op {
                 XOp::Fetch => {
                     let pc = self.pc_at(st.pc, idx);
                     if pc & 2 == 0 {
@@ -613,8 +615,10 @@ impl Engine {
                     if MODE == Mode::FULL && self.breakpoint_at(pc) {
                         break Stop::Breakpoint;
                     }
+                    // (Not necessarily in the fetch page, which may even be
+                    // another address space's: the next `pc` is looked up.)
                     match mmu.fetch(&st.core, pc) {
-                        Ok(bits) => (pc, bits),
+                        Ok(bits) => (pc, bits, false),
                         Err(t) => break Stop::Trap(t),
                     }
                 }
@@ -626,7 +630,7 @@ impl Engine {
                 // `XOp::Slow` (a compressed instruction at a word among
                 // them), and what the fast loop could not finish (a TLB
                 // miss, a device, a misaligned access or jump target).
-                _ => (self.pc_at(st.pc, idx), crate::rvc::fetched_bits(bits)),
+                _ => (self.pc_at(st.pc, idx), crate::rvc::fetched_bits(bits), true),
             };
             // The reference executor runs it from its bits. A breakpoint's
             // slot is slow; the instrumented loop looked before running the
@@ -656,7 +660,7 @@ impl Engine {
                     // on in it without a lookup when the next `pc`
                     // is there.
                     idx = match slot_in_page(self.fpage, self.fbase, st.pc) {
-                        Some(i) if st.pc & 3 == 0 => i,
+                        Some(i) if in_page && st.pc & 3 == 0 => i,
                         _ => REFETCH,
                     };
                 }

@@ -256,8 +256,7 @@ fn register_value() -> impl Strategy<Value = u64> {
 
 fn program() -> impl Strategy<Value = Program> {
     (
-        prop::collection::vec(body_piece(), 16..300)
-            .prop_map(|pieces| pieces.concat()),
+        prop::collection::vec(body_piece(), 16..300).prop_map(|pieces| pieces.concat()),
         prop::collection::vec(register_value(), 32),
         prop_oneof![
             5 => Just(Handler::Skip),
@@ -630,7 +629,10 @@ fn the_generator_makes_misaligned_device_accesses() {
         }
     }
     assert!(misaligned > 500, "{misaligned} misaligned device accesses");
-    assert!(compressed > 1000, "{compressed} words begin with a compressed instruction");
+    assert!(
+        compressed > 1000,
+        "{compressed} words begin with a compressed instruction"
+    );
     assert!(
         paging > 20 && user > 10,
         "{paging} with Sv39, {user} in U-mode"
