@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use clap::Args;
 use cpu::machine::status;
-use measure::workloads::{self, DEFAULT_GUESTS, MACRO, NANO};
+use measure::workloads::{self, DEFAULT_GUESTS, LINUX, MACRO, NANO};
 use measure::{Plan, Progress, Settings};
 
 #[derive(Args, Debug)]
@@ -29,7 +29,8 @@ Workloads (all of the default ones when none is named):
   nanobenchmarks:  plain call-ret syscall csr-read csr-write sie-toggle uart-read page-fault
                    pte-mod illegal sbi-call timer world-switch   (or `nano` for all)
   macrobenchmarks: c-cpu syscalls page-faults timeshare   (or `macro`);
-                   also crc32 matmul sieve sort when named
+                   also crc32 matmul sieve sort when named;
+                   `linux` with --linux IMAGE (run too when no workload is named)
   scaling:         `scaling` (runs too whenever --guests is given)
 
 Times are the bench thread's CPU time (time spent waiting for a core is not
@@ -59,6 +60,11 @@ pub struct BenchArgs {
     /// against under the monitor, and throughput against guests.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+
+    /// A Linux image for the `linux` macrobenchmark: boot, init, power-off
+    /// (scripts/linux/build.sh builds one and prints its path).
+    #[arg(long, value_name = "IMAGE")]
+    pub linux: Option<PathBuf>,
 
     /// Timed repetitions of every measurement.
     #[arg(long, value_name = "N", default_value_t = 5,
@@ -101,6 +107,22 @@ fn plan(args: &BenchArgs) -> Result<Plan, String> {
     if let Some(g) = &args.guests {
         p.guests = g.0.clone();
     }
+    let named = |w: &str| args.workloads.iter().any(|n| n == w);
+    match &args.linux {
+        Some(path) if args.workloads.is_empty() || named(LINUX.name) => {
+            let guest =
+                crate::run_cmd::load_guest(path, LINUX.memory).map_err(|e| e.to_string())?;
+            p.files.push((&LINUX, guest.image));
+        }
+        None if named(LINUX.name) => {
+            return Err(format!(
+                "the workload `{}` boots the image --linux IMAGE names \
+                 (scripts/linux/build.sh builds one and prints its path)",
+                LINUX.name
+            ))
+        }
+        _ => {}
+    }
     if args.workloads.is_empty() {
         return Ok(p);
     }
@@ -112,6 +134,7 @@ fn plan(args: &BenchArgs) -> Result<Plan, String> {
             "nano" => p.nano = NANO.iter().collect(),
             "macro" => p.macros = MACRO.iter().filter(|m| m.default).collect(),
             "scaling" => scaling = true,
+            name if name == LINUX.name => {}
             name => {
                 if let Some(n) = workloads::nano_named(name) {
                     p.nano.push(n);
@@ -122,7 +145,7 @@ fn plan(args: &BenchArgs) -> Result<Plan, String> {
                         .iter()
                         .map(|n| n.name)
                         .chain(MACRO.iter().map(|m| m.name))
-                        .chain(["nano", "macro", "scaling"])
+                        .chain([LINUX.name, "nano", "macro", "scaling"])
                         .collect();
                     return Err(format!(
                         "unknown workload `{name}`; the workloads are: {}",
@@ -241,6 +264,7 @@ mod tests {
             json: false,
             csv: false,
             plot: None,
+            linux: None,
             reps: 5,
             run_ms: 40,
         }
@@ -280,10 +304,35 @@ mod tests {
         let guests = plan(&args(&["plain"], Some(vec![1, 3]))).unwrap();
         assert_eq!(guests.guests, [1, 3]);
 
+        let e = plan(&args(&["linux"], None)).unwrap_err();
+        assert!(e.contains("--linux IMAGE"), "{e}");
+
         let e = plan(&args(&["syscal"], None)).unwrap_err();
         assert!(
             e.contains("unknown workload `syscal`") && e.contains("syscall"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn linux_runs_the_image_it_names() {
+        let with = |workloads: &[&str], image: &str| {
+            let mut a = args(workloads, None);
+            a.linux = Some(PathBuf::from(image));
+            plan(&a)
+        };
+        let hello = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-programs/hello.s");
+        let names = |p: &Plan| p.files.iter().map(|(w, _)| w.name).collect::<Vec<_>>();
+        // With every default workload, or when named; not when others are.
+        let all = with(&[], hello).unwrap();
+        assert_eq!(names(&all), ["linux"]);
+        assert_eq!(all.macros.len(), 4);
+        let only = with(&["linux"], hello).unwrap();
+        assert_eq!(names(&only), ["linux"]);
+        assert!(only.nano.is_empty() && only.macros.is_empty());
+        assert!(with(&["syscall"], hello).unwrap().files.is_empty());
+        // A file that is not there is bad input, named.
+        let e = with(&["linux"], "no/such/Image").unwrap_err();
+        assert!(e.contains("no/such/Image"), "{e}");
     }
 }

@@ -655,9 +655,13 @@ pub fn field_value(
                 "jump"
             };
             if !(-reach..reach).contains(&v) {
+                let reach = if reach >= 1024 {
+                    format!("{} KiB", reach / 1024)
+                } else {
+                    format!("{reach} bytes")
+                };
                 Err(format!(
-                    "{what} target {value:#x} out of range ({v:+} bytes from pc {pc:#x}; {name} reaches ±{} bytes)",
-                    reach
+                    "{what} target {value:#x} out of range ({v:+} bytes from pc {pc:#x}; {name} reaches ±{reach})"
                 ))
             } else if v & 1 != 0 {
                 Err(format!("{what} target {value:#x} is not 2-byte aligned"))

@@ -37,9 +37,10 @@ pub mod workloads;
 use std::time::Duration;
 
 use clock::Stamp;
+use cpu::image::Image;
 use env::Env;
 use report::{Conditions, NanoReport, Report, SettingsUsed};
-use workloads::{Macro, Nano, Scaling};
+use workloads::{FileMacro, Macro, Nano, Scaling};
 
 /// Why a benchmark could not be measured. Each is a failure of the
 /// benchmark (or of trapvisor), never a number to report.
@@ -97,6 +98,8 @@ impl Default for Settings {
 pub struct Plan {
     pub nano: Vec<&'static Nano>,
     pub macros: Vec<&'static Macro>,
+    /// Whole guests whose images were read from files (the Linux boot).
+    pub files: Vec<(&'static FileMacro, Image)>,
     /// The guest counts of the scaling runs (none: no scaling runs).
     pub guests: Vec<usize>,
     pub scaling: Scaling,
@@ -112,6 +115,7 @@ impl Plan {
         Plan {
             nano: workloads::NANO.iter().collect(),
             macros: workloads::MACRO.iter().filter(|m| m.default).collect(),
+            files: Vec::new(),
             guests: workloads::DEFAULT_GUESTS.to_vec(),
             scaling: workloads::SCALING,
             envs: Env::ALL.to_vec(),
@@ -152,7 +156,8 @@ pub fn measure(plan: &Plan, progress: &mut dyn FnMut(Progress)) -> Result<Report
     if !nano_list.is_empty() && !nano_list.iter().any(|n| n.name == "plain") {
         nano_list.insert(0, &workloads::NANO[0]);
     }
-    let total = nano_list.len() * envs.len() + plan.macros.len() + plan.guests.len();
+    let total =
+        nano_list.len() * envs.len() + plan.macros.len() + plan.files.len() + plan.guests.len();
     let mut done = 0;
     let mut say = |done: usize, doing: &str| progress(Progress { done, total, doing });
 
@@ -179,6 +184,12 @@ pub fn measure(plan: &Plan, progress: &mut dyn FnMut(Progress)) -> Result<Report
     let mut macros = Vec::new();
     for w in &plan.macros {
         macros.push(whole::measure(w, &envs, s, &mut |d| say(done, d))?);
+        done += 1;
+    }
+    for (w, image) in &plan.files {
+        macros.push(whole::measure_file(w, image, &envs, s, &mut |d| {
+            say(done, d)
+        })?);
         done += 1;
     }
     let mut scaling = None;

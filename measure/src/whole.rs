@@ -1,7 +1,9 @@
 //! Macrobenchmarks: whole guests, natively and under the monitor.
 //!
 //! A guest first runs once in every environment to be counted and checked:
-//! it must print exactly its expected output, and retire the same number
+//! it must print exactly its expected output (a guest read from a file,
+//! such as a Linux kernel, has none written down: it must print what it
+//! printed in the first environment), and retire the same number
 //! of instructions everywhere (the equivalence property; a guest that did
 //! not is not measured). Then each repetition runs it once in every
 //! environment, one after the other, each timed on the thread's CPU clock;
@@ -20,7 +22,7 @@ use crate::env::Env;
 use crate::guest;
 use crate::run::{run, Run, Setup};
 use crate::summary::Summary;
-use crate::workloads::Macro;
+use crate::workloads::{FileMacro, Macro};
 use crate::{BenchError, Settings};
 
 /// One macrobenchmark in one environment.
@@ -59,12 +61,18 @@ fn per_million(n: u64, insns: u64) -> f64 {
     n as f64 * 1e6 / insns.max(1) as f64
 }
 
-fn check_run(w: &Macro, env: Env, want: &Counts, r: &Run) -> Result<(), BenchError> {
-    if r.outputs.iter().any(|o| o != w.expected.as_bytes()) {
+fn check_run(
+    what: &str,
+    expected: &[u8],
+    env: Env,
+    want: &Counts,
+    r: &Run,
+) -> Result<(), BenchError> {
+    if r.outputs.iter().any(|o| o != expected) {
         return Err(BenchError::Output {
-            what: w.name.into(),
+            what: what.into(),
             env: env.name(),
-            expected: w.expected.into(),
+            expected: String::from_utf8_lossy(expected).into_owned(),
             got: r
                 .outputs
                 .iter()
@@ -75,7 +83,7 @@ fn check_run(w: &Macro, env: Env, want: &Counts, r: &Run) -> Result<(), BenchErr
     }
     if r.counts != *want {
         return Err(BenchError::Counts {
-            what: w.name.into(),
+            what: what.into(),
             env: env.name(),
             detail: format!("a rerun counted {:?}, the first run {want:?}", r.counts),
         });
@@ -91,17 +99,67 @@ pub fn measure(
     progress: &mut dyn FnMut(&str),
 ) -> Result<MacroReport, BenchError> {
     let image: Image = guest::assemble(&w.source, w.memory)?;
+    let guest = Whole {
+        name: w.name,
+        title: w.title,
+        image: &image,
+        memory: w.memory,
+        expected: Some(w.expected.as_bytes()),
+    };
+    measure_whole(&guest, envs, settings, progress)
+}
+
+/// Measures `w`, whose image was read from a file, in every one of `envs`:
+/// what it prints in the first environment is what it must print in every
+/// run.
+pub fn measure_file(
+    w: &FileMacro,
+    image: &Image,
+    envs: &[Env],
+    settings: &Settings,
+    progress: &mut dyn FnMut(&str),
+) -> Result<MacroReport, BenchError> {
+    let guest = Whole {
+        name: w.name,
+        title: w.title,
+        image,
+        memory: w.memory,
+        expected: None,
+    };
+    measure_whole(&guest, envs, settings, progress)
+}
+
+/// A whole guest to measure.
+struct Whole<'a> {
+    name: &'static str,
+    title: &'static str,
+    image: &'a Image,
+    memory: u64,
+    /// What it must print; `None`: whatever it prints in the first
+    /// environment.
+    expected: Option<&'a [u8]>,
+}
+
+fn measure_whole(
+    w: &Whole,
+    envs: &[Env],
+    settings: &Settings,
+    progress: &mut dyn FnMut(&str),
+) -> Result<MacroReport, BenchError> {
     let setups: Vec<Setup> = envs.iter().map(|&e| Setup::new(e, w.memory)).collect();
     progress(&format!("{}: counting", w.name));
     let mut counts = Vec::new();
+    let mut expected: Option<Vec<u8>> = w.expected.map(<[u8]>::to_vec);
     let mut longest = 0.0f64;
     for s in &setups {
-        let r = run(w.name, &[&image], s)?;
+        let r = run(w.name, &[w.image], s)?;
+        let want = expected.get_or_insert_with(|| r.outputs.first().cloned().unwrap_or_default());
         // The expected output, checked against the counts of this run.
-        check_run(w, s.env, &r.counts, &r)?;
+        check_run(w.name, want, s.env, &r.counts, &r)?;
         longest = longest.max(r.span.time.as_secs_f64());
         counts.push(r.counts);
     }
+    let expected = expected.unwrap_or_default();
     let insns = counts[0].instructions;
     if let Some((env, c)) = envs
         .iter()
@@ -136,8 +194,8 @@ pub fn measure(
         for i in order {
             let mut total = 0.0;
             for _ in 0..k {
-                let r = run(w.name, &[&image], &setups[i])?;
-                check_run(w, envs[i], &counts[i], &r)?;
+                let r = run(w.name, &[w.image], &setups[i])?;
+                check_run(w.name, &expected, envs[i], &counts[i], &r)?;
                 total += r.span.time.as_secs_f64();
             }
             samples[i].push(total / k as f64);
@@ -219,5 +277,44 @@ mod tests {
             e.to_string().contains("instead of\nnot what it prints"),
             "{e}"
         );
+    }
+
+    /// A guest from a file (here the time-sharing kernel, assembled, as if
+    /// read from disk): its output in the first environment is the one
+    /// every run must print.
+    #[test]
+    fn a_guest_from_a_file_prints_the_same_everywhere() {
+        let timeshare = &MACRO[3];
+        let image = guest::assemble(&timeshare.source, timeshare.memory).unwrap();
+        let w = FileMacro {
+            name: "file",
+            title: "a guest from a file",
+            memory: timeshare.memory,
+        };
+        let r = measure_file(&w, &image, &Env::ALL, &QUICK, &mut |_| {})
+            .unwrap_or_else(|e| panic!("{e}"));
+        let built_in = measure(timeshare, &Env::ALL, &QUICK, &mut |_| {}).unwrap();
+        assert_eq!(r.instructions, built_in.instructions);
+        assert_eq!(r.results.len(), 2);
+        assert!(r.results[1].exits_per_million > r.results[0].exits_per_million);
+    }
+
+    /// A guest from a file that does not end with status 0 measured
+    /// nothing.
+    #[test]
+    fn a_guest_from_a_file_that_fails_is_an_error() {
+        let src = guest::Source {
+            path: "fails.s",
+            text: "_start: li t0, 0x100000\n li t1, 0x13333\n sw t1, 0(t0)\n",
+        };
+        let image = guest::assemble(&src, 4 << 20).unwrap();
+        let w = FileMacro {
+            name: "fails",
+            title: "ends with status 1",
+            memory: 4 << 20,
+        };
+        let e = measure_file(&w, &image, &Env::ALL, &QUICK, &mut |_| {}).unwrap_err();
+        assert!(matches!(e, BenchError::Guest { .. }), "{e}");
+        assert!(e.to_string().contains("exit code 1"), "{e}");
     }
 }

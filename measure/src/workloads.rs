@@ -357,6 +357,26 @@ pub const MACRO: [Macro; 8] = [
     },
 ];
 
+/// A whole guest whose image is a file named on the command line, not built
+/// in: a Linux kernel (`scripts/linux/build.sh` builds one and prints its
+/// path). What it prints is not known in advance: it must print the same,
+/// byte for byte, in every environment, and end with status 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileMacro {
+    pub name: &'static str,
+    pub title: &'static str,
+    /// Its RAM.
+    pub memory: u64,
+}
+
+/// Linux boots, runs its init (`scripts/linux/init.c`: processes, exec,
+/// demand paging, copy-on-write, a timer sleep) and powers the machine off.
+pub const LINUX: FileMacro = FileMacro {
+    name: "linux",
+    title: "Linux 6.1: boot, init, power-off (scripts/linux)",
+    memory: 128 << 20,
+};
+
 /// The guest of the scaling runs: the compiled C of `c-cpu`, with its
 /// `iterations` cut down so that one copy retires about 10 M instructions
 /// (5 ms or so).
