@@ -786,9 +786,11 @@ pub fn run(args: &Args) -> ExitCode {
         }
         for (name, dir) in all {
             match spec::load(&dir) {
-                Ok(s) => println!(
+                Ok(s) => out!(
                     "{name:40} {} ({}, exercise {})",
-                    s.title, s.chapter, s.number
+                    s.title,
+                    s.chapter,
+                    s.number
                 ),
                 Err(e) => return bad(e),
             }
@@ -818,9 +820,12 @@ pub fn run(args: &Args) -> ExitCode {
         match grade(&spec, f) {
             Ok(g) => {
                 if !args.json {
-                    let _ = print_text(&mut stdout.lock(), &spec, exercise, &g);
+                    if print_text(&mut stdout.lock(), &spec, exercise, &g).is_err() {
+                        // No reader any more (`| head`): as `out!` does.
+                        return ExitCode::from(status::OUTPUT_CLOSED);
+                    }
                     if class {
-                        println!();
+                        out!();
                     }
                 }
                 graded.push(g);
@@ -830,7 +835,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
     if args.json {
         let doc = to_json(&spec, exercise, &graded);
-        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if let Some(csv) = &args.csv {
         let written = if csv == Path::new("-") {
@@ -844,7 +849,7 @@ pub fn run(args: &Args) -> ExitCode {
     }
     if class && !args.json {
         let all = graded.iter().filter(|g| g.all_passed()).count();
-        println!("{all} of {} submissions passed every check", graded.len());
+        out!("{all} of {} submissions passed every check", graded.len());
     }
     if graded.iter().all(Graded::all_passed) {
         ExitCode::SUCCESS
@@ -878,7 +883,7 @@ fn verify(course: &Path) -> ExitCode {
         let spec = match spec::load(dir) {
             Ok(s) => s,
             Err(e) => {
-                println!("FAIL  {name}: {e}");
+                out!("FAIL  {name}: {e}");
                 problems += 1;
                 continue;
             }
@@ -907,13 +912,13 @@ fn verify(course: &Path) -> ExitCode {
             Ok(_) => {}
         }
         if say.is_empty() {
-            println!("ok    {name}");
+            out!("ok    {name}");
         } else {
             problems += 1;
-            println!("FAIL  {name}: {}", say.join("; "));
+            out!("FAIL  {name}: {}", say.join("; "));
         }
     }
-    println!("{} passed, {problems} failed", all.len() - problems);
+    out!("{} passed, {problems} failed", all.len() - problems);
     if problems == 0 {
         ExitCode::SUCCESS
     } else {

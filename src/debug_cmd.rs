@@ -43,7 +43,8 @@ pub struct DebugArgs {
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 
-    /// Run the guest(s) under the monitor.
+    /// Run the guest(s) under the monitor (not available yet: trapvisor
+    /// says so and exits with status 2).
     #[arg(long)]
     pub monitor: bool,
 

@@ -15,6 +15,19 @@ macro_rules! say {
     }};
 }
 
+/// `println!` for a subcommand's own output, except that a closed stdout (a
+/// pipe whose reader went away, `trapvisor check --list | head -3`) ends
+/// trapvisor quietly with status 141, as a program killed by SIGPIPE, instead
+/// of panicking (status 101).
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout(), $($arg)*).is_err() {
+            std::process::exit(i32::from(cpu::machine::status::OUTPUT_CLOSED));
+        }
+    }};
+}
+
 mod asm_cmd;
 mod bench_cmd;
 mod check_cmd;
@@ -50,7 +63,7 @@ enum Command {
     Run(run_cmd::RunArgs),
     /// Measure what a trap costs: nanobenchmarks, whole guests and many guests, natively and under the monitor
     Bench(bench_cmd::BenchArgs),
-    /// Debug guest(s): step, break, watch and look, forwards and backwards, natively or through the monitor
+    /// Debug a guest running natively: step, break, watch and look, forwards and backwards (under the monitor: not available yet)
     Debug(debug_cmd::DebugArgs),
 }
 

@@ -496,6 +496,27 @@ fn a_closed_output_pipe_ends_the_run_quietly() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
+/// `trapvisor check --list | head -1` and `check --verify | head -1`: once
+/// the reader is gone, check ends quietly with status 141 (as a program
+/// killed by SIGPIPE, and as `run` does) instead of panicking with 101. The
+/// reader (`true`) is gone before trapvisor starts writing: it starts after
+/// a pause, so that its first line already meets a closed pipe.
+#[test]
+fn a_closed_output_pipe_ends_check_quietly() {
+    for args in ["--list", "--verify"] {
+        let script = format!("{{ sleep 1; \"$0\" check {args}; echo \"status $?\" >&2; }} | true");
+        let out = Command::new("sh")
+            .args(["-c", &script, env!("CARGO_BIN_EXE_trapvisor")])
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .expect("sh runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "check {args}: {err}");
+        assert!(err.contains("status 141"), "check {args}: {err}");
+    }
+}
+
 #[test]
 fn assembly_errors_name_file_and_line() {
     let guest = test_guest("bad-syntax.s");
