@@ -3,7 +3,9 @@
 #
 # For every tests/c-guests/*.c (or the .c files given as arguments) this
 # builds an ELF with riscv64-unknown-elf-gcc at each optimisation level (-O2
-# and -O0), with the shared start.S, bss.ld and guest-programs/link.ld, and
+# and -O0) for each ISA (-march=rv64ima_zicsr_zifencei, and
+# rv64imac_zicsr_zifencei: GCC's compressed code, as its default -march
+# makes), with the shared start.S, bss.ld and guest-programs/link.ld, and
 #
 #   - boots it on QEMU's `virt` board with OpenSBI, strips OpenSBI's banner
 #     and checks the rest against NAME.expected (the same file for every
@@ -38,6 +40,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 source "$root/scripts/qemu-boot.sh"
 dir="$root/tests/c-guests"
 levels=(-O2 -O0)
+isas=(rv64ima rv64imac)
 
 update=0
 if [ "${1-}" = --update ]; then
@@ -107,13 +110,14 @@ for src in "${srcs[@]}"; do
     expected="${src%.c}.expected"
     read -r -a extra < <(sed -n 's|^/\* c-diff-cflags: \(.*\) \*/$|\1|p' "$src" | head -n 1)
 
+    for isa in "${isas[@]}"; do
     for level in "${levels[@]}"; do
-        what="$name.c $level"
-        stem="$name${level//-/_}"
+        what="$name.c $level $isa"
+        stem="$name${level//-/_}_$isa"
         work="$tmp/$stem"
 
         if ! riscv64-unknown-elf-gcc "$level" -Wall -Wextra \
-                -march=rv64ima_zicsr_zifencei -mabi=lp64 -mcmodel=medany \
+                -march="${isa}_zicsr_zifencei" -mabi=lp64 -mcmodel=medany \
                 -nostdlib -nostartfiles ${extra[@]+"${extra[@]}"} \
                 -T "$root/guest-programs/link.ld" \
                 "$dir/start.S" "$src" "$dir/bss.ld" -o "$work.elf" 2>"$work.build"; then
@@ -128,7 +132,7 @@ for src in "${srcs[@]}"; do
             continue
         fi
 
-        if [ "$update" -eq 1 ] && [ "$level" = "${levels[0]}" ]; then
+        if [ "$update" -eq 1 ] && [ "$level" = "${levels[0]}" ] && [ "$isa" = "${isas[0]}" ]; then
             cp "$work.qemu" "$expected"
         fi
         if [ ! -f "$expected" ]; then
@@ -180,6 +184,7 @@ for src in "${srcs[@]}"; do
         else
             ok "$what (digest $dt: translated = interpreted = monitor)"
         fi
+    done
     done
 done
 

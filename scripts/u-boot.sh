@@ -53,7 +53,7 @@ printf 'version\nhelp\nbdinfo\npoweroff\n' >"$tmp/input"
 # The lines of U-Boot's output that describe the board, which differ on
 # purpose (book/src/machine.md, "The device tree"): a regex per line, and why.
 BOARD_LINES=(
-    '^CPU: '            "the hart's riscv,isa (QEMU's has F, D, C, H, B...)"
+    '^CPU: '            "the hart's riscv,isa (QEMU's has F, D, H, B...)"
     '^Model: '          "the device tree's model"
     '^Core: '           "how many devices U-Boot found (QEMU: virtio, PCI, flash, RTC...)"
     '^Flash: '          "QEMU has a CFI flash, trapvisor none"

@@ -12,7 +12,10 @@
 use crate::isa::{self, Kind, Op};
 use crate::zeroed::{RamError, ZeroedWords};
 
-/// Slots per page (IALIGN = 32: one per 4-byte word).
+/// Slots per page: one per 4-byte word. An instruction that begins 2 bytes
+/// into a word (compressed code, IALIGN = 16) has no slot: the generic path
+/// fetches and runs it; a compressed instruction at a word is a
+/// [`XOp::Slow`] slot.
 pub(crate) const SLOTS_PER_PAGE: usize = 1024;
 /// Each page's slots are followed by one [`XOp::Fetch`] sentinel, so that
 /// running off the end of a page needs no check on sequential fetch.
@@ -203,10 +206,21 @@ pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
             FAR
         }
     };
+    let slow = slot(XOp::Slow, 0, 0, 0, 0);
+    if bits & 3 != 3 {
+        // A compressed instruction (IALIGN = 16): the next instruction is
+        // 2 bytes on, not in the next slot, so the generic path runs it
+        // (through `crate::rvc::base`, as every engine sees it), and an
+        // illegal parcel is illegal.
+        return if crate::rvc::expand(bits as u16).is_some() {
+            slow
+        } else {
+            slot(XOp::Illegal, 0, 0, 0, 0)
+        };
+    }
     let Ok(i) = isa::decode(bits) else {
         return slot(XOp::Illegal, 0, 0, 0, 0);
     };
-    let slow = slot(XOp::Slow, 0, 0, 0, 0);
     let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
     let op = XOp::of(i.op);
     // An operation that only computes a value for rd: with rd = x0, a nop.
@@ -217,8 +231,10 @@ pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
             slot(op, rd, rs1, rs2, imm)
         }
     };
-    // IALIGN = 32: a jump or taken branch to a target that is not 4-byte
-    // aligned raises a misaligned exception; the generic path handles it.
+    // A jump or taken branch to a target that is not 4-byte aligned (2
+    // bytes on from a word, where only compressed code or a straddling
+    // instruction can be: IALIGN = 16) has no slot: the generic path runs
+    // it.
     let aligned = imm & 3 == 0;
     let s = match i.op.kind() {
         Kind::Alu if i.op == Op::Addi && rs1 == 0 => value(XOp::Li),

@@ -595,55 +595,76 @@ impl Engine {
             let (Some(&s), Some(&bits)) = (code.slots.get(idx), code.bits.get(idx)) else {
                 continue;
             };
-            match s.op {
+            // `in_page`: it is an instruction of the fetch page (a slot's),
+            // so the next `pc` may be looked up there.
+            let (pc, bits, in_page) = match s.op {
                 XOp::Fetch => {
                     let pc = self.pc_at(st.pc, idx);
-                    match self.fetch_page(st, mmu, pc) {
-                        Ok(i) => idx = i,
-                        Err(t) => break Stop::Trap(t),
+                    if pc & 2 == 0 {
+                        match self.fetch_page(st, mmu, pc) {
+                            Ok(i) => idx = i,
+                            Err(t) => break Stop::Trap(t),
+                        }
+                        continue;
                     }
-                }
-                XOp::Undecoded => self.decode_slot(mmu, idx),
-                XOp::Illegal => break Stop::Trap(Trap::illegal_instruction(bits)),
-                // `XOp::Slow`, and what the fast loop could not finish (a
-                // TLB miss, a device, a misaligned access or jump target):
-                // the reference executor runs it from its bits.
-                _ => {
-                    let pc = self.pc_at(st.pc, idx);
-                    // A breakpoint's slot is slow; the instrumented loop
-                    // looked before running the lane.
-                    if MODE != Mode::FULL && self.is_breakpoint(pc) && self.breakpoint_at(pc) {
+                    // An instruction 2 bytes into a word (compressed code,
+                    // IALIGN = 16) has no slot: fetched as `Hart::step`
+                    // fetches it (a 32-bit one may straddle two pages).
+                    st.pc = pc;
+                    idx = REFETCH;
+                    if MODE == Mode::FULL && self.breakpoint_at(pc) {
                         break Stop::Breakpoint;
                     }
-                    st.pc = pc;
-                    st.core.instret = limit - left;
-                    match exec::execute(st, mmu, dev, bits) {
-                        Ok(flow) => {
-                            if MODE == Mode::DIGEST {
-                                hash = Digest::step(hash, pc, bits);
-                            } else if MODE == Mode::FULL {
-                                self.retired(digest, pc, bits);
-                            }
-                            left -= 1;
-                            if flow != Flow::Next || left == 0 {
-                                idx = REFETCH;
-                                break if flow == Flow::Next {
-                                    Stop::Limit
-                                } else {
-                                    Stop::Flow(flow)
-                                };
-                            }
-                            // Nothing the fetch page depends on changed: go
-                            // on in it without a lookup when the next `pc`
-                            // is there.
-                            idx = match slot_in_page(self.fpage, self.fbase, st.pc) {
-                                Some(i) if st.pc & 3 == 0 => i,
-                                _ => REFETCH,
-                            };
-                        }
+                    // (Not necessarily in the fetch page, which may even be
+                    // another address space's: the next `pc` is looked up.)
+                    match mmu.fetch(&st.core, pc) {
+                        Ok(bits) => (pc, bits, false),
                         Err(t) => break Stop::Trap(t),
                     }
                 }
+                XOp::Undecoded => {
+                    self.decode_slot(mmu, idx);
+                    continue;
+                }
+                XOp::Illegal => break Stop::Trap(Trap::illegal_instruction(bits)),
+                // `XOp::Slow` (a compressed instruction at a word among
+                // them), and what the fast loop could not finish (a TLB
+                // miss, a device, a misaligned access or jump target).
+                _ => (self.pc_at(st.pc, idx), crate::rvc::fetched_bits(bits), true),
+            };
+            // The reference executor runs it from its bits. A breakpoint's
+            // slot is slow; the instrumented loop looked before running the
+            // lane (and above, for an instruction without a slot).
+            if MODE != Mode::FULL && self.is_breakpoint(pc) && self.breakpoint_at(pc) {
+                break Stop::Breakpoint;
+            }
+            st.pc = pc;
+            st.core.instret = limit - left;
+            match exec::execute(st, mmu, dev, bits) {
+                Ok(flow) => {
+                    if MODE == Mode::DIGEST {
+                        hash = Digest::step(hash, pc, bits);
+                    } else if MODE == Mode::FULL {
+                        self.retired(digest, pc, bits);
+                    }
+                    left -= 1;
+                    if flow != Flow::Next || left == 0 {
+                        idx = REFETCH;
+                        break if flow == Flow::Next {
+                            Stop::Limit
+                        } else {
+                            Stop::Flow(flow)
+                        };
+                    }
+                    // Nothing the fetch page depends on changed: go
+                    // on in it without a lookup when the next `pc`
+                    // is there.
+                    idx = match slot_in_page(self.fpage, self.fbase, st.pc) {
+                        Some(i) if in_page && st.pc & 3 == 0 => i,
+                        _ => REFETCH,
+                    };
+                }
+                Err(t) => break Stop::Trap(t),
             }
         };
         st.pc = self.pc_at(st.pc, idx);
@@ -821,7 +842,8 @@ impl Engine {
     }
 
     /// Makes the page holding `pc` the current fetch page and returns the
-    /// slot of `pc` (instruction fetch: IALIGN = 32, RAM only).
+    /// slot of `pc`, a 4-byte-aligned address (instruction fetch from RAM
+    /// only; one 2 bytes into a word has no slot, see `run_block`).
     #[cold]
     fn fetch_page(&mut self, st: &ArchState, mmu: &mut Mmu, pc: u64) -> Result<usize, Trap> {
         let ram_off = mmu.fetch_offset(&st.core, pc)?;

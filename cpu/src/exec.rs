@@ -156,17 +156,25 @@ pub enum Flow {
     Device,
 }
 
-/// Runs the instruction `bits` at `st.pc`, with `st.core.instret` up to
-/// date. On success `st.pc` is the next instruction's address and the
-/// instruction has had all its effects (the caller counts it retired); on
-/// a trap nothing has changed.
+/// Runs the instruction fetched at `st.pc` as `bits` (its first 16-bit
+/// parcel in the low half: a 32-bit instruction, or a compressed one in
+/// the low 16 bits, which runs as its base instruction,
+/// [`crate::rvc::base`]), with `st.core.instret` up to date. On success
+/// `st.pc` is the next instruction's address (2 or 4 bytes on, or the
+/// jump's target) and the instruction has had all its effects (the caller
+/// counts it retired); on a trap nothing has changed. An illegal or
+/// reserved compressed parcel is an illegal instruction with `stval` its
+/// 16 bits.
 pub fn execute<D: Devices>(
     st: &mut ArchState,
     mmu: &mut Mmu,
     dev: &mut D,
     bits: u32,
 ) -> Result<Flow, Trap> {
-    match run(st, mmu, dev, bits) {
+    let Some((base, len)) = crate::rvc::base(bits) else {
+        return Err(Trap::illegal_instruction(bits));
+    };
+    match run(st, mmu, dev, base, len) {
         // A watched access stops the run once the instruction is done.
         Ok(Flow::Next | Flow::Recheck) if mmu.hit.is_some() => {
             Ok(mmu.hit.take().map_or(Flow::Recheck, Flow::Watch))
@@ -182,16 +190,19 @@ pub fn execute<D: Devices>(
     }
 }
 
-/// [`execute`] without the watch.
+/// [`execute`] without the watch: the base instruction `bits`, `len`
+/// bytes long as fetched (2 for a compressed one: its link register gets
+/// `pc + 2`, and it retires to `pc + 2`).
 fn run<D: Devices>(
     st: &mut ArchState,
     mmu: &mut Mmu,
     dev: &mut D,
     bits: u32,
+    len: u64,
 ) -> Result<Flow, Trap> {
     let i = isa::decode(bits).map_err(|_| Trap::illegal_instruction(bits))?;
     let pc = st.pc;
-    let next = pc.wrapping_add(4);
+    let next = pc.wrapping_add(len);
     let imm = i.imm as i64 as u64;
     let (a, b) = (st.xr(i.rs1), st.xr(i.rs2));
     let mut flow = Flow::Next;
@@ -209,20 +220,16 @@ fn run<D: Devices>(
             } else {
                 a.wrapping_add(imm) & !1
             };
-            // IALIGN = 32.
-            if target & 3 != 0 {
-                return Err(Access::Fetch.misaligned(target));
-            }
+            // IALIGN = 16 (unprivileged spec 1.2, with C): every target
+            // is 2-byte aligned here (`jal` and branch offsets are even,
+            // `jalr` clears bit 0), so none raises the
+            // instruction-address-misaligned exception.
             st.set_x(i.rd, next);
             new_pc = target;
         }
         Kind::Branch => {
             if taken(i.op, a, b) {
-                let target = pc.wrapping_add(imm);
-                if target & 3 != 0 {
-                    return Err(Access::Fetch.misaligned(target));
-                }
-                new_pc = target;
+                new_pc = pc.wrapping_add(imm);
             }
         }
         Kind::Load { size, signed } => {

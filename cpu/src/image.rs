@@ -98,7 +98,9 @@ pub enum ImageError {
         ram_start: u64,
         ram_end: u64,
     },
-    #[error("entry point {0:#x} is not 4-byte aligned: instructions are 32 bits (IALIGN = 32)")]
+    #[error(
+        "entry point {0:#x} is not 2-byte aligned: instructions are 16 or 32 bits (IALIGN = 16)"
+    )]
     EntryMisaligned(u64),
     #[error(
         "entry point {0:#x} is not in the bytes of any loaded segment: the first instruction \
@@ -286,7 +288,8 @@ fn check_overlaps(segments: &[Segment]) -> Result<(), ImageError> {
 }
 
 /// The entry point is where the hart can fetch the program's first
-/// instruction: in RAM, 4-byte aligned, among a segment's file bytes.
+/// instruction: in RAM, 2-byte aligned (IALIGN = 16), among a segment's
+/// file bytes (its first parcel's).
 fn check_entry(entry: u64, segments: &[Segment], ram: &Range<u64>) -> Result<(), ImageError> {
     if !ram.contains(&entry) {
         return Err(ImageError::EntryOutsideRam {
@@ -295,12 +298,12 @@ fn check_entry(entry: u64, segments: &[Segment], ram: &Range<u64>) -> Result<(),
             ram_end: ram.end,
         });
     }
-    if entry % 4 != 0 {
+    if entry % 2 != 0 {
         return Err(ImageError::EntryMisaligned(entry));
     }
     let loaded = segments.iter().any(|s| match entry.checked_sub(s.addr) {
         Some(at) => at
-            .checked_add(4)
+            .checked_add(2)
             .is_some_and(|end| end <= s.data.len() as u64),
         None => false,
     });

@@ -247,23 +247,39 @@ impl Mmu {
         Ok(pa)
     }
 
-    /// The RAM offset of the instruction at `pc` (instruction fetch:
-    /// IALIGN = 32, from RAM only).
+    /// The RAM offset of the 16-bit parcel at `pc` (instruction fetch:
+    /// IALIGN = 16, from RAM only).
     pub(crate) fn fetch_offset(&mut self, core: &Core, pc: u64) -> Result<usize, Trap> {
-        if pc & 3 != 0 {
+        if pc & 1 != 0 {
             return Err(Access::Fetch.misaligned(pc));
         }
         if let Some(off) = self.tlb_x.lookup(pc, self.ctx) {
             return Ok(off as usize);
         }
         let pa = self.translate(core, pc, Access::Fetch)?;
-        self.ram.offset(pa, 4).ok_or(Access::Fetch.access_fault(pc))
+        self.ram.offset(pa, 2).ok_or(Access::Fetch.access_fault(pc))
     }
 
-    /// Fetches the instruction word at `pc`.
+    /// Fetches the instruction at `pc`: its first parcel in the low 16
+    /// bits, and for a 32-bit instruction (low bits `0b11`, unprivileged
+    /// spec 1.5) its second parcel above, fetched from `pc + 2`, which may
+    /// be on the next page. A fault there is the second parcel's: `stval`
+    /// is its address, `sepc` the instruction's (privileged spec 4.1.9:
+    /// "the virtual address of the portion of the instruction that caused
+    /// the fault"). A compressed instruction's word has 0 above.
     pub(crate) fn fetch(&mut self, core: &Core, pc: u64) -> Result<u32, Trap> {
         let off = self.fetch_offset(core, pc)?;
-        Ok(self.ram.read_u32(off))
+        let lo = self.ram.read_sized(off, 2) as u32;
+        if lo & 3 != 3 {
+            return Ok(lo);
+        }
+        let next = pc.wrapping_add(2);
+        let off = if next & (PAGE_SIZE - 1) != 0 {
+            off + 2
+        } else {
+            self.fetch_offset(core, next)?
+        };
+        Ok(lo | (self.ram.read_sized(off, 2) as u32) << 16)
     }
 
     /// Loads `size` (1, 2, 4 or 8) bytes at `va`, zero-extended: through

@@ -394,7 +394,7 @@ impl Core {
         }
         s |= csr::SSTATUS_SPIE;
         self.csr.mstatus = s;
-        Ok(self.csr.sepc & !3)
+        Ok(self.csr.sepc & !1)
     }
 
     /// `mret` is M-mode's: M-mode is the host, so as guest code it is
@@ -475,8 +475,8 @@ impl Core {
             // No fields implemented: reads 0, writes are ignored.
             addr::SENVCFG => 0,
             addr::SSCRATCH => c.sscratch,
-            // IALIGN = 32: sepc[1] reads as zero (privileged spec 4.1.7).
-            addr::SEPC => c.sepc & !3,
+            // IALIGN = 16: only sepc[0] reads as zero (privileged spec 4.1.7).
+            addr::SEPC => c.sepc & !1,
             addr::SCAUSE => c.scause,
             addr::STVAL => c.stval,
             addr::SIP => c.mip & c.mideleg & S_INTERRUPTS,
@@ -628,7 +628,7 @@ impl Core {
             ("sip", c.mip & c.mideleg & S_INTERRUPTS),
             ("stvec", c.stvec),
             ("sscratch", c.sscratch),
-            ("sepc", c.sepc & !3),
+            ("sepc", c.sepc & !1),
             ("scause", c.scause),
             ("stval", c.stval),
             ("satp", c.satp),

@@ -659,6 +659,45 @@ pub fn expand(parcel: u16) -> Option<u32> {
     Some(isa::encode(&insn))
 }
 
+/// An instruction as fetched, its first parcel in the low 16 bits, as the
+/// base instruction it is and its length in bytes: a 32-bit instruction
+/// (low bits `0b11`, unprivileged spec 1.5) is itself, 4 bytes; a
+/// compressed parcel is its expansion ([`expand`]), 2 bytes, or `None` when
+/// it is illegal or reserved (the illegal-instruction exception, with
+/// `stval` the 16 bits: [`crate::trap::Trap::illegal_instruction`]).
+///
+/// The one place a hart expands compressed instructions: the reference
+/// executor, the decode cache (and so the fast loop and the translator) and
+/// the monitor's emulation all see the base instruction and its length
+/// through it.
+#[inline]
+pub fn base(word: u32) -> Option<(u32, u64)> {
+    if word & 3 == 3 {
+        return Some((word, 4));
+    }
+    // Every parcel's expansion, computed once (0: none, no expansion is 0),
+    // so that code running compressed instructions through the generic
+    // path does not search the rows each time.
+    static EXPANDED: std::sync::OnceLock<Vec<u32>> = std::sync::OnceLock::new();
+    let table = EXPANDED.get_or_init(|| (0..=u16::MAX).map(|p| expand(p).unwrap_or(0)).collect());
+    match table.get(word as u16 as usize) {
+        Some(&w) if w != 0 => Some((w, 2)),
+        _ => None,
+    }
+}
+
+/// The bits of the instruction fetched as `word` (its first parcel in the
+/// low 16 bits): all 32 for a 32-bit instruction, the first 16 for a
+/// compressed one. What the digest, the trace and `stval` record.
+#[inline]
+pub fn fetched_bits(word: u32) -> u32 {
+    if word & 3 == 3 {
+        word
+    } else {
+        word & 0xffff
+    }
+}
+
 /// The compressed parcel GNU as writes for `word` with C enabled, as
 /// objdump spells it, or `None` where it keeps the 32-bit word.
 pub fn compress(word: u32) -> Option<u16> {
@@ -731,6 +770,22 @@ mod tests {
         // but for 0x0000 and 0x6101 (c.addi16sp with nzimm=0, reserved).
         assert_eq!(legal, 38_551);
         assert!(hints > 0 && canonical > 30_000, "{hints} {canonical}");
+    }
+
+    #[test]
+    fn base_is_the_expansion_with_its_length() {
+        for p in 0..=u16::MAX {
+            // Whatever the second parcel: a compressed one ignores it.
+            let word = u32::from(p) | 0xabcd_0000;
+            let want = if p & 3 == 3 {
+                Some((word, 4))
+            } else {
+                expand(p).map(|w| (w, 2))
+            };
+            assert_eq!(base(word), want, "{p:#06x}");
+        }
+        assert_eq!(fetched_bits(0xabcd_4515), 0x4515);
+        assert_eq!(fetched_bits(0x0000_0013), 0x0000_0013);
     }
 
     #[test]

@@ -72,3 +72,80 @@ fn loads_and_stores_through_ram() {
     assert_eq!(h.arch.x[9], 0x5566);
     assert_eq!(h.arch.x[10], 0x1122_3344_5566_7788);
 }
+
+/// Every compressed instruction (RVC: each of the 38,551 legal parcels)
+/// does what its base instruction does: from the same state, the parcel
+/// and its expansion leave the same registers, RAM, CSRs and exit, but
+/// that the parcel is 2 bytes (`pc + 2` instead of `pc + 4` after it, and
+/// in the link register of `c.jal`/`c.jalr`). Run through [`Hart::step`]
+/// and through `run` (the engine), which must agree.
+#[test]
+fn every_compressed_instruction_runs_as_its_base_instruction() {
+    use cpu::hart::{Hart, NoDevices};
+    use cpu::isa::{decode, Kind, Op};
+    // Registers point into the data page (so that loads, stores and jumps
+    // through them mostly work), sp too; the data page has a pattern.
+    let data = CODE + 0x8000;
+    let mut base = hart_with(&Asm::new());
+    for r in 1..32u8 {
+        base.arch.x[r as usize] = data + 0x40 * u64::from(r % 16) + u64::from(r);
+    }
+    base.arch.x[2] = data + 0x100;
+    let pattern: Vec<u8> = (0..4096u32).map(|i| (i * 37 + 11) as u8).collect();
+    assert!(base.write_phys(data, &pattern));
+    let start = base.state();
+    let ram = |h: &Hart| {
+        let mut b = vec![0u8; 4096];
+        assert!(h.read_phys(data, &mut b));
+        b
+    };
+    let (mut c, mut c_run, mut w) = (base.clone(), base.clone(), base.clone());
+    let mut legal = 0;
+    for parcel in 0..=u16::MAX {
+        let Some(word) = cpu::rvc::expand(parcel) else {
+            continue;
+        };
+        legal += 1;
+        for h in [&mut c, &mut c_run, &mut w] {
+            h.set_state(&start);
+            assert!(h.write_phys(data, &pattern));
+        }
+        let mut code = parcel.to_le_bytes().to_vec();
+        code.extend_from_slice(&[0x01, 0x00]); // c.nop after it
+        assert!(c.write_phys(CODE, &code));
+        assert!(c_run.write_phys(CODE, &code));
+        assert!(w.write_phys(CODE, &word.to_le_bytes()));
+        let exit_c = c.step(&mut NoDevices);
+        let exit_run = c_run.run(&mut NoDevices, 1);
+        let exit_w = w.step(&mut NoDevices);
+        let what = format!("{parcel:#06x} = {}", cpu::disasm::disasm(word, CODE));
+        assert_eq!(exit_c, exit_w, "{what}");
+        // The engine's run of one instruction is the step's.
+        let expect_run = exit_c.unwrap_or(Exit::BudgetExhausted);
+        assert_eq!(exit_run, expect_run, "{what}: run");
+        assert_eq!(c_run.state().arch, c.state().arch, "{what}: run");
+        assert_eq!(ram(&c_run), ram(&c), "{what}: run");
+        // The base instruction's `pc + 4` is the parcel's `pc + 2`.
+        let mut want = w.state().arch;
+        if exit_w.is_none() {
+            let i = decode(word).expect("expansions decode");
+            let x = |r: u8| start.arch.x[r as usize];
+            let jumps = match i.op.kind() {
+                Kind::Jal | Kind::Jalr => true,
+                Kind::Branch => cpu::exec::taken(i.op, x(i.rs1), x(i.rs2)),
+                _ => false,
+            };
+            if !jumps {
+                assert_eq!(want.pc, CODE + 4, "{what}");
+                want.pc = CODE + 2;
+            }
+            if matches!(i.op, Op::Jal | Op::Jalr) && i.rd != 0 {
+                want.x[i.rd as usize] = CODE + 2;
+            }
+        }
+        assert_eq!(c.state().arch, want, "{what}");
+        assert_eq!(ram(&c), ram(&w), "{what}");
+        assert_eq!(c.instret(), w.instret(), "{what}");
+    }
+    assert_eq!(legal, 38_551);
+}

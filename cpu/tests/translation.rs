@@ -356,8 +356,8 @@ enum Piece {
     /// `jal rd`.
     Jal(u8, Route),
     /// `jalr rd, imm(base)` (`imm` as far as the route allows); with the
-    /// flag, to a target with bit 1 set instead (misaligned: nothing
-    /// retires, an exception).
+    /// flag, to a target with bit 1 set instead (IALIGN = 16: a compressed
+    /// `c.nop` 2 bytes into the next word, which has no slot).
     Jalr(u8, u8, Route, i32, bool),
     /// A branch on `rs1`, `rs2`; to another page, `link` holds the way
     /// back.
@@ -536,11 +536,14 @@ impl Prog {
                 self.a.insn(Op::Jal, rd, 0, 0, off);
             }
             Piece::Jalr(rd, base, _, _, true) => {
-                // To `base + 2 + 4k`: misaligned, nothing retires.
-                let imm = [2, 3, 6, 10, -2][rd as usize % 5];
+                // To `base + 10` (bit 0 of 11 is dropped): the upper parcel
+                // of the word after the `jalr`, a `c.nop` (the lower one,
+                // the all-zero parcel, never runs).
+                let imm = [10, 11][rd as usize % 2];
                 self.a
                     .insn(Op::Auipc, base, 0, 0, 0)
-                    .i(Op::Jalr, rd, base, imm);
+                    .i(Op::Jalr, rd, base, imm)
+                    .word(0x0001_0000);
             }
             Piece::Jalr(rd, base, Route::Forward, imm, false) => {
                 // `imm` is 0 or 1 here: the low bit is dropped.

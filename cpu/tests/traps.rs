@@ -62,30 +62,134 @@ fn undelegated_traps_leave_everything_to_the_host() {
     assert_eq!(h.stats().exceptions[2], 1);
 }
 
-#[test]
-fn misaligned_jump_targets_trap_at_the_jump() {
-    // jal to pc + 2: IALIGN = 32.
-    let mut a = Asm::new();
-    a.li(5, 1).insn(Op::Jal, 1, 0, 0, 6);
-    let mut h = hart_with_handler(&a);
-    run_to_handler(&mut h);
-    expect_delegated(&h, Exception::InstructionMisaligned, CODE + 4, CODE + 10);
-    assert_eq!(h.arch.x[1], 0, "rd not written");
+/// Two compressed parcels as one word: `lo` at the lower address.
+fn parcels(lo: u16, hi: u16) -> u32 {
+    u32::from(lo) | u32::from(hi) << 16
+}
+const C_NOP: u16 = 0x0001;
+/// `c.li a0, 5`.
+const C_LI_A0_5: u16 = 0x4515;
 
-    // jalr: bit 0 is cleared, bit 1 traps.
+#[test]
+fn jumps_to_2_byte_aligned_targets_run_compressed_code() {
+    // IALIGN = 16: jal to pc + 6 lands 2 bytes into a word, where a
+    // compressed instruction runs; the link is pc + 4.
+    let mut a = Asm::new();
+    a.li(5, 1)
+        .insn(Op::Jal, 1, 0, 0, 6)
+        .word(parcels(C_NOP, C_LI_A0_5))
+        .sys(Op::Ecall);
+    let mut h = hart_with(&a);
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!((h.arch.x[1], h.arch.x[10]), (CODE + 8, 5));
+    assert_eq!(h.arch.pc, CODE + 12);
+    assert_eq!(h.instret(), 3, "li, jal, c.li");
+
+    // jalr: bit 0 is cleared, bit 1 is a target like any other.
     let mut a = Asm::new();
     a.li(6, CODE + 0x103).i(Op::Jalr, 1, 6, 0);
-    let mut h = hart_with_handler(&a);
-    run_to_handler(&mut h);
-    let at = CODE + 4 * (a.words.len() as u64 - 1);
-    expect_delegated(&h, Exception::InstructionMisaligned, at, CODE + 0x102);
+    let jalr_at = CODE + 4 * (a.words.len() as u64 - 1);
+    let mut h = hart_with(&a);
+    let mut there = Asm::new();
+    there.word(parcels(C_NOP, C_LI_A0_5)).sys(Op::Ecall);
+    assert!(h.write_phys(CODE + 0x100, &there.bytes()));
+    assert_eq!(run_to_exit(&mut h), HALT);
+    assert_eq!((h.arch.x[1], h.arch.x[10]), (jalr_at + 4, 5));
 
-    // A taken branch to a misaligned target traps; a not-taken one doesn't.
+    // A taken branch to pc + 2 runs the parcel there.
     let mut a = Asm::new();
-    a.b(Op::Bne, 0, 0, 6).b(Op::Beq, 0, 0, 6);
+    a.b(Op::Beq, 0, 0, 6)
+        .word(parcels(C_NOP, C_NOP))
+        .word(parcels(C_LI_A0_5, 0x0000));
     let mut h = hart_with_handler(&a);
     run_to_handler(&mut h);
-    expect_delegated(&h, Exception::InstructionMisaligned, CODE + 4, CODE + 10);
+    assert_eq!(h.arch.x[10], 5);
+    // The all-zero parcel after it: illegal, stval its 16 bits (0).
+    expect_delegated(&h, Exception::IllegalInstruction, CODE + 10, 0);
+}
+
+#[test]
+fn compressed_parcels_trap_with_their_own_address_and_bits() {
+    // A reserved parcel (c.addi16sp with 0) 2 bytes into a word: sepc is
+    // its address, stval its 16 bits, whichever engine runs it.
+    for (reference, translated) in [(true, false), (false, false), (false, true)] {
+        let mut a = Asm::new();
+        a.word(parcels(C_NOP, 0x6101)).word(0xdead_beef);
+        let mut h = hart_with_handler(&a);
+        h.set_reference_mode(reference);
+        h.set_translation(translated);
+        h.set_translation_warmup(1);
+        run_to_handler(&mut h);
+        expect_delegated(&h, Exception::IllegalInstruction, CODE + 2, 0x6101);
+        assert_eq!(h.instret(), 1);
+    }
+    // `c.ebreak` is a breakpoint (stval 0), at its own address.
+    let mut a = Asm::new();
+    a.word(parcels(C_LI_A0_5, 0x9002));
+    let mut h = hart_with_handler(&a);
+    run_to_handler(&mut h);
+    expect_delegated(&h, Exception::Breakpoint, CODE + 2, 0);
+    // The handler skips a compressed instruction by 2: sepc keeps bit 1.
+    h.arch.core.csr.sepc = CODE + 2;
+    assert_eq!(h.arch.core.csr_read(addr::SEPC).ok(), Some(CODE + 2));
+}
+
+#[test]
+fn an_instruction_straddling_two_pages_fetches_both() {
+    // A 32-bit `addi` whose second parcel is on the next page: it runs
+    // (bare, both pages RAM), then a compressed one.
+    let off = 0xffe;
+    let mut h = hart_with(&Asm::new());
+    let addi = encode(&Insn::new(Op::Addi, 10, 0, 0, 42));
+    let mut code = Vec::new();
+    code.extend_from_slice(&addi.to_le_bytes());
+    code.extend_from_slice(&0x0505u16.to_le_bytes()); // c.addi a0, 1
+    code.extend_from_slice(&encode(&Insn::new(Op::Ecall, 0, 0, 0, 0)).to_le_bytes());
+    assert!(h.write_phys(CODE + off, &code));
+    for reference in [true, false] {
+        let mut h = h.clone();
+        h.set_reference_mode(reference);
+        h.arch.pc = CODE + off;
+        assert_eq!(run_to_exit(&mut h), HALT);
+        assert_eq!(h.arch.x[10], 43);
+        assert_eq!(h.arch.pc, CODE + off + 6);
+    }
+
+    // The last parcel of RAM begins a 32-bit instruction: the fetch of its
+    // second parcel faults, stval its address, sepc the instruction's.
+    let mut h = hart_with_handler(&Asm::new());
+    let end = h.ram_range().end;
+    assert!(h.write_phys(end - 2, &addi.to_le_bytes()[..2]));
+    for reference in [true, false] {
+        let mut h = h.clone();
+        h.set_reference_mode(reference);
+        h.arch.pc = end - 2;
+        run_to_handler(&mut h);
+        expect_delegated(&h, Exception::InstructionAccessFault, end - 2, end);
+    }
+}
+
+#[test]
+fn a_straddling_instruction_takes_the_second_pages_page_fault() {
+    // Sv39: code page at VA 0x1000 maps to CODE, the page after it is not
+    // mapped. A 32-bit instruction at 0x1ffe: instruction page fault,
+    // sepc 0x1ffe, stval 0x2000 (the parcel that faulted).
+    let mut h = hart_with_handler(&Asm::new());
+    let mut pages = Pages::new(&mut h);
+    pages.map(&mut h, 0x1000, CODE + 0x2000, V | R | X | A | D, 0);
+    pages.map(&mut h, HANDLER, HANDLER, V | R | X | A | D, 0);
+    let addi = encode(&Insn::new(Op::Addi, 10, 0, 0, 42));
+    assert!(h.write_phys(CODE + 0x2ffe, &addi.to_le_bytes()[..2]));
+    h.arch.core.csr.satp = 8 << 60 | pages.root >> 12;
+    for reference in [true, false] {
+        let mut h = h.clone();
+        h.set_reference_mode(reference);
+        h.flush_tlb();
+        h.arch.pc = 0x1ffe;
+        run_to_handler(&mut h);
+        expect_delegated(&h, Exception::InstructionPageFault, 0x1ffe, 0x2000);
+        assert_eq!(h.arch.x[10], 0);
+    }
 }
 
 #[test]
@@ -329,7 +433,7 @@ fn sret_returns_and_restores() {
     user.li(5, 42).sys(Op::Ecall);
     let mut h = hart_with_handler(&a);
     assert!(h.write_phys(DATA, &user.bytes()));
-    h.arch.core.csr.sepc = DATA | 2; // sepc[1] reads as 0 with IALIGN = 32
+    h.arch.core.csr.sepc = DATA | 1; // sepc[0] reads as 0 (IALIGN = 16)
     h.arch.core.csr.mstatus |= SSTATUS_SPIE;
     run_to_handler(&mut h);
     assert_eq!(h.arch.x[5], 42);

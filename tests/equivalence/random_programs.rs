@@ -13,9 +13,13 @@
 //! accesses, inside a device and across a RAM page into the UART page under
 //! Sv39, come up all the time); CSR accesses, `ecall`s with SBI function
 //! numbers, `sret`, `wfi`, `sfence.vma`, AMOs, jumps and branches, illegal
-//! words and 16-bit parcels. The trap handler prints `'@' + scause` and
-//! skips the instruction, or (randomly) returns to it, or faults itself:
-//! storms must be equal too. Runs end at the finisher, through SBI, in a
+//! words and 16-bit parcels. Compressed code (RVC) is mixed in: pairs of
+//! compressed parcels, and 32-bit instructions between two of them, so
+//! that they begin 2 bytes into a word (and may straddle a page
+//! boundary); compressed loads and stores through the window and page-edge
+//! registers (x8, x9) reach the devices. The trap handler prints `'@' +
+//! scause` and skips 4 or 2 bytes, or (randomly) returns to the
+//! instruction, or faults itself: storms must be equal too. Runs end at the finisher, through SBI, in a
 //! storm or hang, or at the instruction limit, all compared.
 //!
 //! `cargo test` runs [`CASES`] programs (`RANDOM_PROGRAMS` = another
@@ -87,8 +91,11 @@ fn w(op: Op, rd: u8, rs1: u8, rs2: u8, imm: i32) -> u32 {
 
 #[derive(Clone, Debug)]
 enum Handler {
-    /// Prints `'@' + scause` and skips the instruction.
+    /// Prints `'@' + scause` and skips the instruction (4 bytes on).
     Skip,
+    /// Prints `'@' + scause` and skips 2 bytes (a compressed instruction;
+    /// into the middle of a 32-bit one, anything at all).
+    SkipParcel,
     /// Prints and returns to the same instruction (a storm, unless the
     /// cause goes away).
     Retry,
@@ -188,6 +195,44 @@ fn body_word() -> impl Strategy<Value = u32> {
     ]
 }
 
+/// A compressed parcel (RVC): one GNU as would write for a body word,
+/// a load or store through the window or page-edge register (x8, x9: the
+/// devices under Sv39, and misaligned across a page), or any 16 bits that
+/// are no 32-bit instruction's first parcel (reserved and illegal ones
+/// too).
+fn compressed_parcel() -> impl Strategy<Value = u16> {
+    let mem = (0..4usize, 8u8..16, 0..2usize, 0i32..32).prop_map(|(k, r, base, off)| {
+        let base = [R_WINDOW, R_EDGE][base];
+        let (op, scale) = [(Op::Lw, 4), (Op::Ld, 8), (Op::Sw, 4), (Op::Sd, 8)][k];
+        let imm = off * scale % if scale == 4 { 128 } else { 256 };
+        let word = if k < 2 {
+            w(op, r, base, 0, imm)
+        } else {
+            w(op, 0, base, r, imm)
+        };
+        cpu::rvc::compress(word).unwrap_or(0x0001)
+    });
+    prop_oneof![
+        6 => body_word().prop_map(|word| cpu::rvc::compress(word).unwrap_or(0x0001)),
+        3 => mem,
+        1 => any::<u16>().prop_map(|p| if p & 3 == 3 { p & !1 } else { p }),
+    ]
+}
+
+/// A piece of the body: a word, or compressed code: two compressed
+/// parcels, or a 32-bit word between two of them (so that it begins 2 bytes
+/// into a word).
+fn body_piece() -> impl Strategy<Value = Vec<u32>> {
+    prop_oneof![
+        8 => body_word().prop_map(|word| vec![word]),
+        2 => (compressed_parcel(), compressed_parcel())
+            .prop_map(|(a, b)| vec![u32::from(a) | u32::from(b) << 16]),
+        1 => (compressed_parcel(), body_word(), compressed_parcel()).prop_map(|(a, word, b)| {
+            vec![u32::from(a) | word << 16, word >> 16 | u32::from(b) << 16]
+        }),
+    ]
+}
+
 fn pte_flags() -> impl Strategy<Value = u64> {
     // V R W X U A D, with V, A and D set more often than not.
     (any::<u8>(), 0u8..4).prop_map(|(bits, sel)| {
@@ -203,7 +248,7 @@ fn register_value() -> impl Strategy<Value = u64> {
     prop_oneof![
         any::<u64>(),
         (0u64..DATA_SIZE as u64).prop_map(|o| DATA + o),
-        (0u64..0x400).prop_map(|o| CODE + 4 * o),
+        (0u64..0x800).prop_map(|o| CODE + 2 * o),
         (0u64..0x100).prop_map(|o| UART + o),
         (0u64..64).prop_map(|v| v),
     ]
@@ -211,9 +256,14 @@ fn register_value() -> impl Strategy<Value = u64> {
 
 fn program() -> impl Strategy<Value = Program> {
     (
-        prop::collection::vec(body_word(), 16..300),
+        prop::collection::vec(body_piece(), 16..300).prop_map(|pieces| pieces.concat()),
         prop::collection::vec(register_value(), 32),
-        prop_oneof![6 => Just(Handler::Skip), 1 => Just(Handler::Retry), 1 => Just(Handler::Faulting)],
+        prop_oneof![
+            5 => Just(Handler::Skip),
+            2 => Just(Handler::SkipParcel),
+            1 => Just(Handler::Retry),
+            1 => Just(Handler::Faulting),
+        ],
         prop::option::of((
             prop::option::weighted(0.05, pte_flags()),
             prop::option::weighted(0.05, pte_flags()),
@@ -283,6 +333,11 @@ impl Program {
             Handler::Skip => {
                 h.push(w(Op::Csrrs, 31, 0, 0, 0x141)); // sepc
                 h.push(w(Op::Addi, 31, 31, 0, 4));
+                h.push(w(Op::Csrrw, 0, 31, 0, 0x141));
+            }
+            Handler::SkipParcel => {
+                h.push(w(Op::Csrrs, 31, 0, 0, 0x141)); // sepc
+                h.push(w(Op::Addi, 31, 31, 0, 2));
                 h.push(w(Op::Csrrw, 0, 31, 0, 0x141));
             }
             Handler::Retry => {}
@@ -546,18 +601,19 @@ fn a_timer_deadline_past_the_end_of_the_clock_never_fires() {
 
 /// The generator makes what the tests need often: misaligned device
 /// accesses (through the UART, finisher and page-edge registers), Sv39,
-/// U-mode, every handler.
+/// U-mode, every handler, compressed code.
 #[test]
 fn the_generator_makes_misaligned_device_accesses() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut misaligned, mut paging, mut user) = (0, 0, 0);
+    let (mut misaligned, mut paging, mut user, mut compressed) = (0, 0, 0, 0);
     for _ in 0..100 {
         let p = program().new_tree(&mut runner).unwrap().current();
         paging += usize::from(p.paging.is_some());
         user += usize::from(p.user);
         for &word in &p.body {
+            compressed += usize::from(word & 3 != 3 && cpu::rvc::expand(word as u16).is_some());
             let Ok(i) = cpu::isa::decode(word) else {
                 continue;
             };
@@ -573,6 +629,10 @@ fn the_generator_makes_misaligned_device_accesses() {
         }
     }
     assert!(misaligned > 500, "{misaligned} misaligned device accesses");
+    assert!(
+        compressed > 1000,
+        "{compressed} words begin with a compressed instruction"
+    );
     assert!(
         paging > 20 && user > 10,
         "{paging} with Sv39, {user} in U-mode"

@@ -693,8 +693,8 @@ impl Translator {
             a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
         }
         a.alu_imm(W::Q, Alu::And, R::Rax, -2);
-        // A target that is not 4-byte aligned: the generic executor raises
-        // the exception, with nothing retired.
+        // A target 2 bytes into a word (compressed code) has no slot: the
+        // generic executor runs the jump, with nothing retired here.
         a.test_al(2);
         self.jump_if(Cond::Ne, To::Stub(i));
         self.step(i, bits);

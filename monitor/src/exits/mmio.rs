@@ -37,7 +37,9 @@ pub fn emulate_mmio<H: HartPort>(
     let Some(bits) = fetch(g, hart) else {
         return reflect::reflect(g, hart, fault);
     };
-    let Ok(insn) = isa::decode(bits) else {
+    // A compressed load or store (`c.lw`, `c.sdsp`, ...) is its base
+    // instruction, 2 bytes long (`retire` moves `pc` by that).
+    let Some(insn) = cpu::rvc::base(bits).and_then(|(base, _)| isa::decode(base).ok()) else {
         return reflect::reflect(g, hart, fault);
     };
     let kind = insn.op.kind();

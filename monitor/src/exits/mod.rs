@@ -162,26 +162,38 @@ pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled 
     }
 }
 
-/// Moves the guest past an instruction the monitor performed for it: the
+/// Moves the guest past an instruction the monitor performed for it,
+/// fetched as `bits` (a compressed one in the low 16 bits): the
 /// instruction counts and enters the digest as natively, then `pc`
-/// advances.
+/// advances by its length, 2 or 4 bytes.
 pub fn retire<H: HartPort>(g: &mut Guest, hart: &mut H, bits: u32, kind: Emulated) {
+    let bits = cpu::rvc::fetched_bits(bits);
     hart.retire_emulated(bits);
     let arch = hart.arch_mut();
-    arch.pc = arch.pc.wrapping_add(4);
+    arch.pc = arch.pc.wrapping_add(cpu::isa::parcel_len(bits as u16));
     g.vcpu.arch.core.instret += 1;
     g.vcpu.emulated += 1;
     g.stats.emulated(kind);
 }
 
-/// The instruction word at the guest's `pc`, read through its own
-/// translation (for decoding a trapped access).
+/// The instruction at the guest's `pc`, read through its own translation
+/// (for decoding a trapped access) as the hart fetches it: its first
+/// 16-bit parcel in the low half, and the second, from `pc + 2` (perhaps
+/// on the next page), only for a 32-bit instruction.
 pub fn fetch<H: HartPort>(g: &Guest, hart: &mut H) -> Option<u32> {
     let pc = hart.arch().pc;
-    let gpa = guest_translate(g, hart, pc, Access::Fetch).ok()?;
-    let mpa = g.ram.translate(gpa, 4)?;
-    let mut b = [0u8; 4];
-    hart.read_phys(mpa, &mut b).then(|| u32::from_le_bytes(b))
+    let parcel = |hart: &mut H, va: u64| {
+        let gpa = guest_translate(g, hart, va, Access::Fetch).ok()?;
+        let mpa = g.ram.translate(gpa, 2)?;
+        let mut b = [0u8; 2];
+        hart.read_phys(mpa, &mut b).then(|| u16::from_le_bytes(b))
+    };
+    let lo = parcel(hart, pc)?;
+    if isa::parcel_len(lo) == 2 {
+        return Some(u32::from(lo));
+    }
+    let hi = parcel(hart, pc.wrapping_add(2))?;
+    Some(u32::from(lo) | u32::from(hi) << 16)
 }
 
 /// The guest-physical address of guest virtual address `va` for `acc`,

@@ -169,6 +169,50 @@ fn mmio_store_in_bare_mode_reaches_the_guests_uart() {
     assert_eq!(g.stats.emulated[Emulated::MmioStore as usize], 1);
 }
 
+#[test]
+fn a_compressed_mmio_store_is_decoded_and_advances_pc_by_2() {
+    let (mut g, mut hart, out) = setup();
+    // c.nop; c.sw a1, 0(a0) (its base instruction: sw a1, 0(a0)).
+    let c_sw = cpu::rvc::compress(encode(&Insn::new(Op::Sw, 0, 10, 11, 0))).expect("compresses");
+    let code = [0x0001u16, c_sw, 0x0001];
+    let bytes: Vec<u8> = code.iter().flat_map(|p| p.to_le_bytes()).collect();
+    hart.write_phys(PhysAddr(ENTRY), &bytes);
+    hart.arch.pc = ENTRY + 2;
+    hart.arch.x[10] = 0x1000_0000;
+    hart.arch.x[11] = b'c' as u64;
+    hart.set_digest(true);
+    let mut want = hart.digest;
+    want.update(ENTRY + 2, u32::from(c_sw));
+    let fault = Exit::Trap(Trap::Exception {
+        cause: Exception::StorePageFault,
+        tval: 0x1000_0000,
+    });
+    handle(&mut g, &mut hart, &fault);
+    g.devices.console().flush();
+    assert_eq!(out.contents(), b"c");
+    assert_eq!(hart.arch.pc, ENTRY + 4, "2 bytes on");
+    assert_eq!(hart.digest, want, "its 16 bits in the digest, at its pc");
+    assert_eq!(g.stats.emulated[Emulated::MmioStore as usize], 1);
+}
+
+#[test]
+fn an_mmio_store_straddling_two_pages_is_fetched_from_both() {
+    let (mut g, mut hart, out) = setup();
+    let sb = encode(&Insn::new(Op::Sb, 0, 6, 7, 0));
+    hart.write_phys(PhysAddr(ENTRY + 0xffe), &sb.to_le_bytes());
+    hart.arch.pc = ENTRY + 0xffe;
+    hart.arch.x[6] = 0x1000_0000;
+    hart.arch.x[7] = b'!' as u64;
+    let fault = Exit::Trap(Trap::Exception {
+        cause: Exception::StorePageFault,
+        tval: 0x1000_0000,
+    });
+    handle(&mut g, &mut hart, &fault);
+    g.devices.console().flush();
+    assert_eq!(out.contents(), b"!");
+    assert_eq!(hart.arch.pc, ENTRY + 0x1002);
+}
+
 /// Guest tables: root at +0x1000, L1 at +0x2000, L0 at +0x3000; VA
 /// 0x4000_0000 → `leaf`.
 fn map_one(hart: &mut ScriptedHart, leaf: u64) {
