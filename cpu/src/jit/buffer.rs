@@ -9,8 +9,8 @@ use std::ptr::NonNull;
 /// Size of the mapping (virtual; the host commits only pages written).
 const SIZE: usize = 16 << 20;
 /// Room kept for one page's code (the most a page translates to is about
-/// 1025 words of at most 100 bytes, plus 1025 stops of 10).
-const ROOM: usize = 256 << 10;
+/// 2048 words of at most 100 bytes, plus 2049 stops of 10).
+const ROOM: usize = 512 << 10;
 const HOST_PAGE: usize = 4096;
 
 pub(crate) struct CodeBuf {

@@ -47,7 +47,7 @@ use crate::ram::ZeroedWords;
 
 /// Translated code runs only with more than this many instructions left,
 /// and checks for it at least this often (see [`translate`]).
-pub(crate) const SLACK: u64 = 32;
+pub(crate) const SLACK: u64 = 64;
 /// Entries into a page before it is translated (again).
 pub(crate) const WARM: u32 = 4;
 /// The most instructions the fast loop runs at a time in a page waiting for
