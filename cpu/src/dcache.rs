@@ -568,7 +568,14 @@ mod tests {
             assert!(s.op.is_compressed(), "{parcel:#06x}: {:?}", s.op);
             // The distances of jumps and branches are in parcels, the
             // same whichever the length.
-            assert_eq!(Slot { op: s.op.base(), ..s }, base, "{parcel:#06x}");
+            assert_eq!(
+                Slot {
+                    op: s.op.base(),
+                    ..s
+                },
+                base,
+                "{parcel:#06x}"
+            );
         }
         // All but c.ebreak, the F/D loads and stores (illegal here) and
         // the loads into x0 (HINTs that still access memory)...

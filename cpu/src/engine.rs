@@ -666,7 +666,9 @@ impl Engine {
                     continue;
                 }
                 XOp::Illegal => break Stop::Trap(Trap::illegal_instruction(bits)),
-                XOp::Slow if idx.wrapping_sub(self.fbase) == SLOTS_PER_PAGE - 1 && parcels(bits) == 2 => {
+                XOp::Slow
+                    if idx.wrapping_sub(self.fbase) == SLOTS_PER_PAGE - 1 && parcels(bits) == 2 =>
+                {
                     // A 32-bit instruction in the page's last parcel: its
                     // second half is on the next page, fetched as
                     // `Hart::step` fetches it (which may fault there).
@@ -777,7 +779,10 @@ impl Engine {
         left: u64,
         hash: u64,
     ) -> Option<(usize, u64, u64)> {
-        use crate::jit::translate::{Frame, EXIT_REFETCH};
+        use crate::jit::translate::{Frame, EXIT_REFETCH, MAX_LEFT};
+        // Translated code counts `2 * left` in a host register: it is
+        // given at most `MAX_LEFT`, and the rest is added back.
+        let given = left.min(MAX_LEFT);
         let mut frame = Frame {
             x: st.x.as_mut_ptr(),
             ram: mmu.ram.bytes.as_mut_ptr(),
@@ -786,7 +791,7 @@ impl Engine {
             ctx: mmu.ctx,
             fpage: self.fpage,
             table,
-            left,
+            left: given,
             pc: 0,
             exit: word as u64,
             hash,
@@ -802,7 +807,7 @@ impl Engine {
         unsafe {
             self.jit.run(&mut frame, word)
         };
-        debug_assert!(frame.left > 0 && frame.left <= left);
+        debug_assert!(frame.left > 0 && frame.left <= given);
         let idx = if frame.exit == EXIT_REFETCH {
             st.pc = frame.pc;
             REFETCH
@@ -810,7 +815,7 @@ impl Engine {
             debug_assert!(frame.exit <= SLOTS_PER_PAGE as u64);
             self.fbase + frame.exit as usize
         };
-        Some((idx, frame.left, frame.hash))
+        Some((idx, left - (given - frame.left), frame.hash))
     }
 
     #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]

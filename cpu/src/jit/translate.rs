@@ -73,6 +73,10 @@ use crate::isa::Kind;
 /// is entered only with more than this left.
 pub(crate) const SLACK: u64 = super::SLACK;
 
+/// The most instructions translated code is given at a time ([`Frame::left`]):
+/// it keeps `2 * left` in a 64-bit register, which must not overflow.
+pub(crate) const MAX_LEFT: u64 = 1 << 48;
+
 /// [`Frame::exit`] when the code stopped at `Frame::pc`, outside the page.
 pub(crate) const EXIT_REFETCH: u64 = u32::MAX as u64;
 
@@ -90,7 +94,8 @@ pub(crate) struct Frame {
     pub fpage: u64,
     /// The page's label table: the host address of each word's code.
     pub table: *const u64,
-    /// In: instructions that may retire (more than [`SLACK`]); out: left.
+    /// In: instructions that may retire (more than [`SLACK`], at most
+    /// [`MAX_LEFT`]); out: left.
     pub left: u64,
     /// Out, with `exit == EXIT_REFETCH`: the next `pc`.
     pub pc: u64,
