@@ -111,6 +111,10 @@ struct Lane<'a> {
     fbias: u64,
 }
 
+/// The most instructions the counting by runs of [`Lane::run`] is given at
+/// a time (it counts twice them).
+const MAX_LEFT: u64 = 1 << 62;
+
 /// The most instructions one straight run of slots (no taken jump or
 /// branch) can retire: a page's worth of compressed ones, since its
 /// sentinel ends it.
@@ -162,16 +166,26 @@ impl Lane<'_> {
         // Not EXACT, instructions are counted a straight run at a time: a
         // run from slot `s` to slot `idx` (not run) that retired `c`
         // compressed instructions (1 slot each) and `n - c` 32-bit ones (2
-        // each) spans `idx - s = 2n - c` slots. So each compressed
-        // instruction that falls through moves `run_start` back by one, and
-        // the run is `(idx - run_start) / 2` retired instructions, taken
-        // from `left` when control leaves it (a jump or taken branch at
-        // slot `i`, compressed or not, ends a run of `(i + 2 - run_start)
-        // / 2`). A run of 32-bit code costs nothing more than counting
-        // words did. No run is longer than a page, so with more than
-        // `SLACK` instructions left at the start of each run, `left` cannot
-        // run out within it.
-        let mut run_start = idx;
+        // each) spans `idx - s = 2n - c` slots, so it retired `(idx - (s -
+        // c)) / 2`. One register counts, as translated code's `k` does
+        // (`crate::jit::translate`): `left` holds `k = 2 * left + s - c`
+        // (`left` at the run's start, of at most `MAX_LEFT`; `extra` keeps
+        // the rest). A compressed instruction that falls through subtracts
+        // 1; a jump or taken branch from slot `i` (whatever its length) to
+        // slot `t` ends a run of `(i + 2 - (s - c)) / 2` and starts one at
+        // `t`, so it adds `t - i - 2`; at slot `idx` the instructions left
+        // are `(k - idx) / 2`. A run of 32-bit code costs no more than
+        // counting a slot per word did. No run is longer than a page, so
+        // with more than `SLACK` instructions left at the start of each
+        // run, `left` cannot run out within it.
+        let extra = if EXACT {
+            0
+        } else {
+            left.saturating_sub(MAX_LEFT)
+        };
+        if !EXACT {
+            left = (2 * (left - extra)).wrapping_add(idx as u64);
+        }
         // Control goes to slot `$t` (not the next one).
         macro_rules! go {
             ($t:expr) => {{
@@ -188,9 +202,8 @@ impl Lane<'_> {
                 if EXACT {
                     t
                 } else {
-                    left -= ((idx + 2).wrapping_sub(run_start) / 2) as u64;
-                    if left > SLACK {
-                        run_start = t;
+                    left = left.wrapping_add(t as u64).wrapping_sub(idx as u64 + 2);
+                    if left.wrapping_sub(t as u64) > 2 * SLACK {
                         t
                     } else {
                         // Too near the limit for whole runs: stop at the
@@ -198,7 +211,7 @@ impl Lane<'_> {
                         if t != REFETCH {
                             *pc = pc_of(t);
                         }
-                        run_start = REFETCH;
+                        left = left.wrapping_sub(t as u64);
                         REFETCH
                     }
                 }
@@ -240,7 +253,7 @@ impl Lane<'_> {
             };
             (1) => {{
                 if !EXACT {
-                    run_start = run_start.wrapping_sub(1);
+                    left = left.wrapping_sub(1);
                 }
                 idx + 1
             }};
@@ -308,6 +321,9 @@ impl Lane<'_> {
         // `idx < slots.len()` holds at every slot this loop reads (checked
         // here on entry, kept by `go!` and by the sentinel rule below).
         if idx >= slots.len() || slots.last().map(|s| s.op) != Some(XOp::Fetch) {
+            if !EXACT {
+                left = left.wrapping_sub(idx as u64) / 2 + extra;
+            }
             return LaneStop { idx, left, hash };
         }
         loop {
@@ -414,7 +430,7 @@ impl Lane<'_> {
             }
         }
         if !EXACT {
-            left -= (idx.wrapping_sub(run_start) / 2) as u64;
+            left = left.wrapping_sub(idx as u64) / 2 + extra;
         }
         LaneStop { idx, left, hash }
     }
