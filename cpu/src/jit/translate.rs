@@ -55,11 +55,14 @@
 //! 2)`, one add of a constant. Stopping at word `j` leaves `left = (k - j)
 //! / 2`. (32-bit code pays nothing for this.)
 //!
-//! The code checks that more than [`SLACK`] instructions are left at each
-//! taken jump (`k' - t > 2 * SLACK`) and, on the way through, at the words
-//! whose index is 0 or 1 modulo [`SLACK`] (a chain steps 1 or 2 words, so
-//! it passes one of them in every [`SLACK`] words); otherwise it stops
-//! there, for the exact loop to finish the count. No more than [`SLACK`]
+//! The code checks the count at each taken jump and, on the way through,
+//! at the words whose index is 0 or 1 modulo [`SLACK`] (a chain steps 1 or
+//! 2 words, so it passes one of them in every [`SLACK`] words): at a word
+//! `t`, that more instructions are left than run from `t` before the next
+//! check (`d(t)`, known at translation: at most [`SLACK`], and at most half
+//! that for 32-bit code), `k - t > 2 * d(t)`; otherwise it stops there, for
+//! the exact loop to finish the count (a `jalr` into the page checks for
+//! more than [`SLACK`]). No more than [`SLACK`]
 //! instructions run from one check to the next, so `left` never runs out
 //! between them; and as `SLACK` is small, the exact loop runs few
 //! instructions at the end of each run (under the monitor, a run is a
@@ -312,6 +315,7 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     let mut t = Translator {
         a: Asm::default(),
         fixups: Vec::new(),
+        dist: Vec::new(),
         digest,
         alloc: Alloc::for_page(slots, digest),
     };
@@ -339,6 +343,7 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     let mut done = vec![false; SLOTS_PER_PAGE];
     let mut stop = vec![false; SLOTS_PER_PAGE];
     let slot = |i: usize| slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
+    t.dist = (0..SLOTS_PER_PAGE).map(|i| until_check(&slot, i)).collect();
     for start in 0..SLOTS_PER_PAGE {
         if done[start] {
             continue;
@@ -368,8 +373,9 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
                 break;
             }
             labels[i] = t.a.len();
-            if i % SLACK as usize <= 1 {
-                t.a.alu_imm(W::Q, Alu::Cmp, K, (2 * SLACK as usize + i) as i32);
+            if is_check(i) {
+                let d = t.dist[i];
+                t.a.alu_imm(W::Q, Alu::Cmp, K, (2 * d + i) as i32);
                 t.jump_if(Cond::Be, To::Stub(i));
             }
             let b = bits.get(i).copied().unwrap_or(0);
@@ -407,6 +413,31 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     }
 }
 
+/// Whether the code of word `i` begins with a check of the count.
+fn is_check(i: usize) -> bool {
+    i % SLACK as usize <= 1
+}
+
+/// `d(i)`: the most instructions that run from word `i` (included) before
+/// the next check of the count (a check word, a taken jump, which checks
+/// its target, or a stop, which ends the code): at most [`SLACK`].
+fn until_check(slot: &impl Fn(usize) -> Slot, i: usize) -> usize {
+    let mut n = 0;
+    let mut j = i;
+    while j < SLOTS_PER_PAGE && n < SLACK as usize {
+        let s = slot(j);
+        if s.op as u8 <= XOp::Slow as u8 || (j != i && is_check(j)) {
+            break;
+        }
+        n += 1;
+        if !falls_through(s.op) {
+            break;
+        }
+        j += if s.op.is_compressed() { 1 } else { 2 };
+    }
+    n
+}
+
 /// Whether a translated word of operation `op` may go on to the next
 /// instruction (every one but the unconditional jumps).
 fn falls_through(op: XOp) -> bool {
@@ -416,6 +447,8 @@ fn falls_through(op: XOp) -> bool {
 struct Translator {
     a: Asm,
     fixups: Vec<(Fixup, To)>,
+    /// `d(i)` of each word (see [`until_check`]).
+    dist: Vec<usize>,
     digest: bool,
     alloc: Alloc,
 }
@@ -473,8 +506,8 @@ impl Translator {
         if d != 0 {
             self.a.alu_imm(W::Q, Alu::Add, K, d as i32);
         }
-        self.a
-            .alu_imm(W::Q, Alu::Cmp, K, (2 * SLACK as usize + t) as i32);
+        let d = self.dist.get(t).copied().unwrap_or(SLACK as usize);
+        self.a.alu_imm(W::Q, Alu::Cmp, K, (2 * d + t) as i32);
         self.jump_if(Cond::Be, To::Stub(t));
         self.jump(To::Label(t));
     }
@@ -877,6 +910,7 @@ mod tests {
             let mut t = Translator {
                 a: Asm::default(),
                 fixups: Vec::new(),
+                dist: Vec::new(),
                 digest: false,
                 alloc: Alloc::default(),
             };
