@@ -159,13 +159,12 @@ impl Jit {
     /// What to do with decode-cache page `chunk` of `dc`, entered once
     /// more: run its code, or the fast loop, or translate it now.
     /// `digest`: whether the run adds up the trace digest.
+    #[inline]
     pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize, digest: bool) -> Plan {
-        if !self.on {
-            return Plan::Unmanaged;
-        }
-        // The common case first, without the lookups below (the monitor
-        // comes here after every exit): the page's code is up to date.
-        if dc.flushes() == self.dc_flushes && digest == self.digest {
+        // The common case first, inline, without the lookups of
+        // `plan_slow` (the monitor comes here after every exit): the
+        // page's code is up to date.
+        if self.on && dc.flushes() == self.dc_flushes && digest == self.digest {
             if let Some(PageState {
                 table: Some(t),
                 epoch,
@@ -178,6 +177,15 @@ impl Jit {
                     return Plan::Run(t.as_ptr());
                 }
             }
+        }
+        self.plan_slow(dc, chunk, digest)
+    }
+
+    /// [`Jit::plan`] for a page whose code is missing or stale.
+    #[inline(never)]
+    fn plan_slow(&mut self, dc: &DCache, chunk: usize, digest: bool) -> Plan {
+        if !self.on {
+            return Plan::Unmanaged;
         }
         if dc.flushes() != self.dc_flushes || digest != self.digest {
             self.pages.clear();
