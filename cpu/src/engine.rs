@@ -856,14 +856,12 @@ impl Engine {
     /// enters its fetch page afresh (which marks their slots).
     #[inline(always)]
     fn resume_slot(&self, pc: u64, mmu: &Mmu) -> usize {
-        if pc & 3 != 0
-            || self.fflushes != mmu.ram.code.flushes()
-            || !self.breakpoints.is_empty()
-        {
+        if pc & 3 != 0 || self.fflushes != mmu.ram.code.flushes() || !self.breakpoints.is_empty() {
             return REFETCH;
         }
+        let here = self.fram as u64 | (pc & (PAGE_SIZE - 1));
         match slot_in_page(self.fpage, self.fbase, pc) {
-            Some(idx) if mmu.tlb_x.lookup(pc, mmu.ctx) == Some(self.fram as u64 | (pc & (PAGE_SIZE - 1))) => idx,
+            Some(idx) if mmu.tlb_x.lookup(pc, mmu.ctx) == Some(here) => idx,
             _ => REFETCH,
         }
     }
