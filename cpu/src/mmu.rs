@@ -221,7 +221,7 @@ impl Mmu {
     /// Catches up with what `core` changed: the TLB context, and a new
     /// `satp` (a host changed it without a flush: the address space of
     /// that `satp`, whose entries are kept apart from the old one's).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn sync(&mut self, core: &Core) {
         if core.csr.satp != self.tlb_satp {
             self.switch_space(core.csr.satp);
@@ -230,7 +230,10 @@ impl Mmu {
     }
 
     /// Makes `satp`'s address space the current one: its tag if it has
-    /// one since the last flush, else a fresh one.
+    /// one since the last flush, else a fresh one. (Out of line: `sync`
+    /// runs before every block, this only when a host moved `satp`.)
+    #[cold]
+    #[inline(never)]
     fn switch_space(&mut self, satp: u64) {
         self.tlb_satp = satp;
         self.space = match self.spaces.live.iter().find(|&&(s, _)| s == satp) {
