@@ -303,6 +303,7 @@ fn a_host_satp_switch_keeps_each_tables_translations_apart() {
         let satp_b = 8 << 60 | root_b >> 12;
         let mut load = |h: &mut Hart, satp: u64| {
             h.arch.core.csr.satp = satp;
+            h.arch.x[5] = VDATA;
             h.arch.pc = at_ld;
             assert_eq!(run_to_exit(h), HALT, "{way:?}");
             h.arch.x[6]
