@@ -301,7 +301,7 @@ fn a_host_satp_switch_keeps_each_tables_translations_apart() {
         let root_b = remapped_copy(&mut h, p.root, CODE + 0xc0000, DATA + 0x1000);
         let satp_a = 8 << 60 | p.root >> 12;
         let satp_b = 8 << 60 | root_b >> 12;
-        let mut load = |h: &mut Hart, satp: u64| {
+        let load = |h: &mut Hart, satp: u64| {
             h.arch.core.csr.satp = satp;
             h.arch.x[5] = VDATA;
             h.arch.pc = at_ld;
