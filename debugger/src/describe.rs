@@ -348,7 +348,8 @@ pub fn csr_fields(name: &str, v: u64) -> String {
                 .collect();
             format!("causes {}", causes.join(","))
         }
-        "stimecmp" if v == u64::MAX => "no timer set".into(),
+        "mtimecmp" if v == u64::MAX => "no timer set".into(),
+        "mtimecmp" => format!("timer fires at time {v} (SBI set_timer)"),
         _ => String::new(),
     }
 }

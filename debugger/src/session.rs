@@ -501,12 +501,10 @@ impl<T: Target> Session<T> {
 
     /// The current value of what a watchpoint watches.
     fn watched_value(&self, guest: usize, what: &Watched) -> Vec<u8> {
-        let saved = self.target.focus();
-        debug_assert!(saved == guest || self.several());
         match what {
             Watched::Memory { va, len } => {
                 let mut b = vec![0u8; *len as usize];
-                if self.read_virt(*va, &mut b) {
+                if self.target.read_virt_in(guest, *va, &mut b) {
                     b
                 } else {
                     Vec::new()
@@ -941,15 +939,18 @@ impl<T: Target> Session<T> {
     /// boundary: there the breakpoint is this event. (Only the focused
     /// guest's `pc` is known: under the monitor, when it has the hart.)
     fn breakpoint_skipped(&self, stops: &Stops, last: Option<&RunEvent>) -> Option<RunEvent> {
-        match last? {
+        // The guest the last event left on the hart.
+        let guest = match last? {
             RunEvent::Breakpoint { .. } | RunEvent::Ended { .. } => return None,
-            _ => {}
-        }
-        let guest = self.focus();
+            RunEvent::Trap(rec) => rec.guest,
+            RunEvent::Switch { to, .. } => *to,
+            RunEvent::Watch { guest, .. } | RunEvent::Privileged { guest } => *guest,
+            RunEvent::Done => self.target.current()?,
+        };
         if self.target.current() != Some(guest) || self.target.ended(guest).is_some() {
             return None;
         }
-        let pc = self.target.pc();
+        let pc = self.target.pc_of(guest);
         stops
             .breakpoints
             .contains(&(guest, pc))
@@ -1010,7 +1011,9 @@ impl<T: Target> Session<T> {
                 _ => {}
             }
             if self.target_events() != start {
-                return (last, false);
+                // Its last event may have ended it (an SBI shutdown).
+                let ended = self.target.ended(self.focus()).is_some();
+                return (last, ended);
             }
             if let RunEvent::Ended { .. } = ev {
                 if self.all_ended() {

@@ -164,6 +164,15 @@ pub trait Target {
     /// the hart; natively the only one).
     fn current(&self) -> Option<usize>;
 
+    /// Guest `guest`'s `pc` (natively, the hart's).
+    fn pc_of(&self, guest: usize) -> u64 {
+        let _ = guest;
+        self.pc()
+    }
+    /// Reads guest `guest`'s memory at virtual address `va` through its
+    /// own page tables; false if any byte is not mapped or not RAM.
+    fn read_virt_in(&self, guest: usize, va: u64, buf: &mut [u8]) -> bool;
+
     /// The focused guest's registers (`x[0]` = 0), `pc` and privilege
     /// level (virtual under the monitor).
     fn regs(&self) -> [u64; 32];
