@@ -488,18 +488,18 @@ fn stats_of_native(target: &NativeTarget, file: &std::path::Path, format: StatsF
     use cpu::port::HartPort;
     let hart = target.hart();
     let report = RunReport {
-        outcome: target
-            .outcome()
-            .unwrap_or(cpu::machine::Outcome::Stopped(
-                cpu::machine::StopReason::OutputClosed,
-            )),
+        outcome: target.outcome().unwrap_or(cpu::machine::Outcome::Stopped(
+            cpu::machine::StopReason::OutputClosed,
+        )),
         instructions: hart.instret(),
         traps: TrapCount::of(&hart.stats()),
         digest: hart.digest(),
         wall: std::time::Duration::ZERO,
         translated_pages: hart.translated_pages(),
     };
-    let name = file.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let name = file
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
     let running = target.outcome().is_none();
     match format {
         StatsFormat::Json => {

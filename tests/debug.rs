@@ -13,6 +13,7 @@ use cpu::hart::RAM_BASE;
 use cpu::image::Image;
 use debugger::command::{parse, Command as Cmd};
 use debugger::line::transcript;
+use debugger::monitored::{MonitorOptions, MonitorTarget, MonitoredGuest};
 use debugger::native::NativeTarget;
 use debugger::output::{Reply, StopReason};
 use debugger::program::Program;
@@ -31,13 +32,62 @@ fn root() -> PathBuf {
 /// A session over a guest program, natively, stopped at its first
 /// instruction.
 fn native_session(path: &Path, input: &[u8]) -> Session<NativeTarget> {
-    let elf = asm::assemble_file(path)
+    native_session_with(path, input, false)
+}
+
+/// A guest program's image and its program (symbols), assembled for
+/// RV64IMA, or RV64IMAC with `compressed`.
+fn image_of(path: &Path, compressed: bool) -> (Image, Program) {
+    let opts = asm::Options {
+        compressed,
+        ..asm::Options::default()
+    };
+    let elf = asm::assemble_file_with(path, &opts)
         .unwrap_or_else(|e| panic!("{e}"))
         .elf;
     let image = Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     let program = Program::from_image(&name, &image);
+    (image, program)
+}
+
+/// Guests side by side under the monitor, stopped at the first one's
+/// first instruction, named as `trapvisor debug` names them (`timer`,
+/// `timer#2`, ...); `input` goes to the first.
+fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
+    let mut seen: Vec<String> = Vec::new();
+    let guests = paths
+        .iter()
+        .map(|p| {
+            let (image, mut program) = image_of(p, false);
+            let stem = program.name.clone();
+            let n = seen.iter().filter(|s| **s == stem).count();
+            seen.push(stem.clone());
+            if n > 0 {
+                program.name = format!("{stem}#{}", n + 1);
+            }
+            MonitoredGuest { program, image }
+        })
+        .collect();
+    let options = MonitorOptions {
+        memory: MEMORY,
+        quantum: 2_000,
+        max_instructions: 0,
+        translation: true,
+        digest: false,
+        isa: cpu::privileged::Isa::Standard,
+    };
+    let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
+        Box::new(NoInput)
+    } else {
+        Box::new(BufferInput::new(input))
+    };
+    Session::new(MonitorTarget::boot(guests, options, input).expect("boots"))
+}
+
+fn native_session_with(path: &Path, input: &[u8], compressed: bool) -> Session<NativeTarget> {
+    let (image, program) = image_of(path, compressed);
     let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
         Box::new(NoInput)
     } else {
@@ -75,9 +125,18 @@ mod transcripts {
         for script in &scripts {
             let text = std::fs::read_to_string(script).unwrap();
             let guests = guests_of(&text);
-            assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
-            let mut session = native_session(&guests[0], b"");
-            let got = transcript(&mut session, &text).unwrap_or_else(|e| panic!("{e}"));
+            // `# monitor`: the guests under the monitor; `# march:
+            // rv64imac`: assembled with compressed instructions.
+            let monitored = text.lines().any(|l| l.trim() == "# monitor");
+            let compressed = text.lines().any(|l| l.trim() == "# march: rv64imac");
+            let got = if monitored {
+                assert!(!guests.is_empty(), "{}: `# guest:` lines", script.display());
+                transcript(&mut monitor_session(&guests, b""), &text)
+            } else {
+                assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
+                transcript(&mut native_session_with(&guests[0], b"", compressed), &text)
+            }
+            .unwrap_or_else(|e| panic!("{e}"));
             let expected_path = script.with_extension("expected");
             if bless {
                 std::fs::write(&expected_path, &got).unwrap();
@@ -223,6 +282,89 @@ mod reverse {
         exec(&mut s, "reverse-continue");
         exec(&mut s, "reverse-continue");
         assert_eq!(s.position(), 0);
+    }
+
+    /// Every guest's whole state under the monitor: its events, registers,
+    /// virtual CSRs and console, and the machine's memory (every guest's
+    /// RAM and the shadow tables).
+    fn monitor_state(s: &mut Session<MonitorTarget>) -> Vec<State> {
+        let focus = s.target().focus();
+        let n = s.target().guests().len();
+        let all = (0..n)
+            .map(|g| {
+                s.target_mut().set_focus(g);
+                let mut st = state(s);
+                st.position = s.target().events_of(g);
+                st
+            })
+            .collect();
+        s.target_mut().set_focus(focus);
+        assert_eq!(s.target().focus(), focus);
+        all
+    }
+
+    /// Guests side by side under the monitor, one of them reading input.
+    const MONITORED: [&[&str]; 3] = [
+        &[
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+            "guest-programs/syscall.s",
+        ],
+        &["guest-programs/timeshare.s", "guest-programs/hello.s"],
+        &[
+            "tests/guests/echo.s",
+            "guest-programs/timer.s",
+            "guest-programs/timer.s",
+        ],
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        /// Under the monitor, with several guests: from any point, going
+        /// back N events and forward N again gives every guest the same
+        /// registers, virtual CSRs and console, and the machine the same
+        /// memory; and the state after going back is the one a fresh run
+        /// reaches there. Whichever guest the user looks at.
+        #[test]
+        fn under_the_monitor_back_then_forward_is_the_same_state(
+            set in 0..MONITORED.len(),
+            focus in 0usize..3,
+            at in 1u64..12_000,
+            back in 1u64..4_000,
+            spacing in prop_oneof![Just(16u64), Just(500), Just(1 << 22)],
+        ) {
+            let paths: Vec<PathBuf> = MONITORED[set].iter().map(|p| root().join(p)).collect();
+            let input = b"one\ntwo\nthree\n";
+            let focus = focus % paths.len();
+            let mut s = monitor_session(&paths, input);
+            s.set_history(512 << 20, spacing);
+            exec(&mut s, &format!("guest {focus}"));
+            exec(&mut s, &format!("stepi {at}"));
+            let there = monitor_state(&mut s);
+            let pos = s.position();
+            let back = back.min(pos);
+            exec(&mut s, &format!("reverse-stepi {back}"));
+            let earlier = monitor_state(&mut s);
+            prop_assert_eq!(s.position(), pos - back);
+            let mut fresh = monitor_session(&paths, input);
+            fresh.go_to(pos - back);
+            prop_assert_eq!(&monitor_state(&mut fresh), &earlier);
+            fresh.go_to(pos);
+            prop_assert_eq!(&monitor_state(&mut fresh), &there);
+            // Forward again as a user does: `stepi` counts the events of
+            // the guest looked at (the others run their turns meanwhile),
+            // so the same number of its events brings the machine back to
+            // where it was.
+            let mine = there[focus].position - earlier[focus].position;
+            if mine > 0 {
+                exec(&mut s, &format!("stepi {mine}"));
+            } else {
+                s.go_to(pos);
+            }
+            prop_assert_eq!(s.position(), pos);
+            prop_assert_eq!(monitor_state(&mut s), there);
+        }
     }
 
     /// A breakpoint on a trap handler stops each time a trap enters it,
@@ -447,29 +589,115 @@ mod cli {
         assert!(String::from_utf8_lossy(&out.stderr).contains("No line table for"));
     }
 
-    /// The full-screen view and the GDB stub debug one guest natively;
-    /// under the monitor they say so in one line, before anything runs.
+    /// Two files are debugged under the monitor from the command line, and
+    /// `--stats=json` ends the session with the document `run --stats=json`
+    /// prints, per guest: figures of the part that ran, a guest still
+    /// running marked so, the same figures as a free run for one that
+    /// ended.
     #[test]
-    fn the_front_ends_refuse_the_monitor_in_one_line() {
-        for front in [&["--tui"][..], &["--gdb", "127.0.0.1:0"], &["-s", "-S"]] {
-            let out = trapvisor()
-                .arg("debug")
-                .args(front)
-                .arg("--monitor")
-                .arg(root().join("guest-programs/hello.s"))
-                .output()
-                .unwrap();
-            assert_eq!(out.status.code(), Some(2), "{front:?}");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(err.lines().count(), 1, "{err}");
-            assert!(
-                err.starts_with(
-                    "trapvisor: debugging under the monitor is not available yet (with --"
-                ),
-                "{err}"
-            );
-            assert!(out.stdout.is_empty());
+    fn several_guests_under_the_monitor_and_their_stats() {
+        let script = script_file(
+            "mon.tv",
+            "info guests\ncatch exit sret\ncontinue\ninfo exits\n",
+        );
+        let syscall = root().join("guest-programs/syscall.s");
+        let hello = root().join("guest-programs/hello.s");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&script)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("hello, syscall under the monitor")
+                || text.contains("syscall, hello under the monitor"),
+            "{text}"
+        );
+        assert!(
+            text.contains("illegal instruction: sret -> monitor::exits::sret::emulate_sret"),
+            "{text}"
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(doc["schema"], "trapvisor-stats");
+        assert_eq!(doc["mode"], "monitor");
+        let guests = doc["guests"].as_array().unwrap();
+        assert_eq!(guests.len(), 2);
+        assert_eq!(guests[0]["name"], "syscall");
+        assert_eq!(guests[0]["end"]["kind"], "running");
+        assert_eq!(guests[0]["status"], serde_json::Value::Null);
+        assert_eq!(
+            guests[0]["monitor"]["emulated"]["sret"], 1,
+            "stopped at its first sret's exit"
+        );
+        // The second guest did not run yet: nothing counted, no digest of
+        // another guest's instructions.
+        assert_eq!(guests[1]["instructions"], 0);
+        // A session that runs to the end gives the figures a run gives.
+        let all = script_file("all.tv", "continue\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&all)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let debugged: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let out = trapvisor()
+            .args(["run", "--stats=json", "--quantum", "10000"])
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let ran: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        for k in 0..2 {
+            for field in ["end", "status", "instructions", "digest", "monitor"] {
+                assert_eq!(
+                    debugged["guests"][k][field], ran["guests"][k][field],
+                    "guest {k}: {field}"
+                );
+            }
         }
+        // Natively too.
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&all)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let native: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let out = trapvisor()
+            .args(["run", "--stats=json"])
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let ran: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(native["mode"], "native");
+        for field in ["end", "status", "instructions", "digest", "native"] {
+            assert_eq!(
+                native["guests"][0][field], ran["guests"][0][field],
+                "{field}"
+            );
+        }
+    }
+
+    /// The full-screen view needs a terminal, under the monitor too: said
+    /// in one line, before anything runs.
+    #[test]
+    fn the_tui_needs_a_terminal() {
+        let out = trapvisor()
+            .args(["debug", "--tui", "--monitor"])
+            .arg(root().join("guest-programs/hello.s"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("--tui needs a terminal"), "{err}");
     }
 
     /// A port someone else holds is bad input, with what to do instead;

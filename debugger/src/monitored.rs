@@ -72,6 +72,7 @@ pub struct MonitorOptions {
 /// Everything a snapshot keeps but RAM.
 #[derive(Clone)]
 pub struct MonitorState {
+    slept: Vec<Option<u64>>,
     session: SessionState,
     consoles: Vec<usize>,
     input_pos: usize,
@@ -93,6 +94,9 @@ pub struct MonitorTarget {
     pending: Option<RunEvent>,
     /// Whether each guest's trace digest is computed.
     digest: bool,
+    /// For each guest that slept in `wfi` at its last exit, its events
+    /// then: it sleeps until its timer's interrupt is injected.
+    slept: Vec<Option<u64>>,
 }
 
 impl MonitorTarget {
@@ -131,6 +135,7 @@ impl MonitorTarget {
             consoles.push(log);
             programs.push(g.program);
         }
+        let programs_len = programs.len();
         let mut session = m.start(options.quantum)?;
         session.set_detail(true);
         // The first guest on the hart, at its first instruction: what a
@@ -145,6 +150,7 @@ impl MonitorTarget {
             applied: Stops::default(),
             pending: None,
             digest: options.digest,
+            slept: vec![None; programs_len],
         })
     }
 
@@ -311,18 +317,11 @@ impl MonitorTarget {
         self.session.regs(i).unwrap_or([0; 32])
     }
 
-    /// Whether the guest sits just after a `wfi` it slept in, its timer's
-    /// interrupt not yet injected.
+    /// Whether the guest slept in `wfi` at its last event: its clock went
+    /// on to its timer's deadline, and it waits for its next turn, where
+    /// the interrupt is injected.
     fn sleeping(&self, i: usize) -> bool {
-        let g = self.guest(i);
-        let mut core = g.vcpu.core().clone();
-        core.update_timer();
-        if core.pending_interrupt().is_none() {
-            return false;
-        }
-        let pc = self.pc_of(i).wrapping_sub(4);
-        let mut b = [0u8; 4];
-        self.read_virt_of(i, pc, &mut b) && u32::from_le_bytes(b) == 0x1050_0073
+        self.slept.get(i).copied().flatten() == Some(self.events_of(i))
     }
 
     fn read_virt_of(&self, i: usize, va: u64, buf: &mut [u8]) -> bool {
@@ -477,7 +476,9 @@ impl Target for MonitorTarget {
     }
 
     fn privilege(&self) -> Priv {
-        self.session.privilege(self.focus).unwrap_or(Priv::Supervisor)
+        self.session
+            .privilege(self.focus)
+            .unwrap_or(Priv::Supervisor)
     }
 
     fn csrs(&self) -> Vec<CsrRow> {
@@ -536,12 +537,10 @@ impl Target for MonitorTarget {
     fn translate(&self, va: u64) -> Translation {
         let i = self.focus;
         let guest = self.guest_walk(i, va);
-        let host = guest.result.ok().and_then(|gpa| {
-            self.guest(i)
-                .ram
-                .translate(GuestPhys(gpa), 1)
-                .map(|m| m.0)
-        });
+        let host = guest
+            .result
+            .ok()
+            .and_then(|gpa| self.guest(i).ram.translate(GuestPhys(gpa), 1).map(|m| m.0));
         let hart = self.session.hart();
         let shadow = self.shadow_satp(i).map(|satp| {
             walk::walk(satp, va, |pa| {
@@ -598,7 +597,10 @@ impl Target for MonitorTarget {
             }
         };
         more("  page faults filled in the shadow tables", s.shadow_filled);
-        more("  page faults that were the guest's own", s.shadow_reflected);
+        more(
+            "  page faults that were the guest's own",
+            s.shadow_reflected,
+        );
         more("  traps reflected into the guest", s.reflected);
         more("interrupts injected", s.interrupts);
         more("world switches onto the hart", s.world_switches);
@@ -684,6 +686,11 @@ impl Target for MonitorTarget {
                 Some(exit) => {
                     let budget = step.handled.is_some_and(|h| h.handler == "budget");
                     if !budget {
+                        let slept = step.handled.is_some_and(|h| {
+                            matches!(h.action, Action::Emulated(Emulated::Wfi))
+                                || h.handler == "sleep"
+                        });
+                        self.slept[g] = slept.then(|| self.events_of(g));
                         let rec = self.exit_record(&step, &exit);
                         if step.ended.is_some() {
                             self.pending = Some(self.end_event(g));
@@ -700,6 +707,7 @@ impl Target for MonitorTarget {
 
     fn save(&self) -> MonitorState {
         MonitorState {
+            slept: self.slept.clone(),
             session: self.session.state(),
             consoles: self.consoles.iter().map(ConsoleLog::len).collect(),
             input_pos: self.input.position(),
@@ -708,6 +716,7 @@ impl Target for MonitorTarget {
 
     fn restore(&mut self, s: &MonitorState) {
         self.session.set_state(&s.session);
+        self.slept = s.slept.clone();
         for (c, &len) in self.consoles.iter().zip(&s.consoles) {
             c.truncate(len);
         }

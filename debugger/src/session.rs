@@ -315,8 +315,14 @@ impl<T: Target> Session<T> {
 
     /// objdump's text, with `<symbol>` after a jump or branch target.
     pub(crate) fn insn_text(&self, bits: u32, pc: u64) -> String {
-        let mut text = cpu::disasm::disasm(bits, pc);
-        if let Ok(i) = isa::decode(bits) {
+        // The hart runs compressed code (RV64IMAC): a 16-bit parcel is an
+        // instruction of its own.
+        let mut text = if isa::parcel_len(bits as u16) == 2 {
+            cpu::disasm::disasm_compressed(bits as u16, pc)
+        } else {
+            cpu::disasm::disasm(bits, pc)
+        };
+        if let Some(i) = cpu::rvc::base(bits).and_then(|(w, _)| isa::decode(w).ok()) {
             let target = match i.op {
                 Op::Jal | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
                     Some(pc.wrapping_add(i.imm as i64 as u64))
@@ -1032,31 +1038,34 @@ impl<T: Target> Session<T> {
         let pc = self.target.pc();
         let regs = self.target.regs();
         let bits = self.read_u32(pc);
-        let store = bits.and_then(|b| isa::decode(b).ok()).and_then(|i| {
-            let size = match i.op {
-                Op::Sb => 1,
-                Op::Sh => 2,
-                Op::Sw | Op::ScW => 4,
-                Op::Sd | Op::ScD => 8,
-                op if format!("{op:?}").starts_with("Amo") => {
-                    if format!("{op:?}").ends_with('W') {
-                        4
-                    } else {
-                        8
+        let store = bits
+            .and_then(|b| cpu::rvc::base(b))
+            .and_then(|(w, _)| isa::decode(w).ok())
+            .and_then(|i| {
+                let size = match i.op {
+                    Op::Sb => 1,
+                    Op::Sh => 2,
+                    Op::Sw | Op::ScW => 4,
+                    Op::Sd | Op::ScD => 8,
+                    op if format!("{op:?}").starts_with("Amo") => {
+                        if format!("{op:?}").ends_with('W') {
+                            4
+                        } else {
+                            8
+                        }
                     }
-                }
-                _ => return None,
-            };
-            let imm = if matches!(i.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) {
-                i.imm as i64 as u64
-            } else {
-                0
-            };
-            let addr = regs[i.rs1 as usize & 31].wrapping_add(imm);
-            let mut old = vec![0u8; size];
-            self.read_virt(addr, &mut old)
-                .then_some((addr, size as u64, old))
-        });
+                    _ => return None,
+                };
+                let imm = if matches!(i.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) {
+                    i.imm as i64 as u64
+                } else {
+                    0
+                };
+                let addr = regs[i.rs1 as usize & 31].wrapping_add(imm);
+                let mut old = vec![0u8; size];
+                self.read_virt(addr, &mut old)
+                    .then_some((addr, size as u64, old))
+            });
         Before {
             pc,
             bits,
@@ -1503,8 +1512,7 @@ fn catches(spec: &CatchSpec, rec: &TrapRecord) -> bool {
             e.sbi.is_some() && eid.is_none_or(|id| e.sbi == Some(id))
         }
         (CatchSpec::Exit(reason), TrapKind::Exit(e)) => reason.as_ref().is_none_or(|r| {
-            let want = r.to_ascii_lowercase().replace(['-', '_'], " ");
-            e.reason.to_ascii_lowercase().contains(&want)
+            describe::exit_reason_key(&e.reason).contains(&describe::exit_reason_key(r))
         }),
         _ => false,
     }

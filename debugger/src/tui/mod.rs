@@ -877,7 +877,7 @@ impl Tui {
                 style = style.add_modifier(Modifier::REVERSED);
             }
             lines.push(Line::styled(clip(&text, w), style));
-            addr = addr.wrapping_add(4);
+            addr = addr.wrapping_add(l.bits.map_or(4, |b| cpu::isa::parcel_len(b as u16)));
         }
         let f = s
             .program()
