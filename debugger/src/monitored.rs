@@ -108,6 +108,16 @@ impl MonitorTarget {
         options: MonitorOptions,
         input: Box<dyn ByteSource>,
     ) -> Result<MonitorTarget, MonitorError> {
+        MonitorTarget::boot_with_input_to(guests, options, input, 0)
+    }
+
+    /// [`MonitorTarget::boot`], console input going to guest `reader`.
+    pub fn boot_with_input_to(
+        guests: Vec<MonitoredGuest>,
+        options: MonitorOptions,
+        input: Box<dyn ByteSource>,
+        reader: usize,
+    ) -> Result<MonitorTarget, MonitorError> {
         let input = InputLog::new(input);
         let mut m: Monitor<Hart> = Monitor::new();
         m.set_digest(options.digest);
@@ -117,7 +127,7 @@ impl MonitorTarget {
         let mut programs = Vec::new();
         for (k, g) in guests.into_iter().enumerate() {
             let log = ConsoleLog::default();
-            let guest_input: Box<dyn ByteSource> = if k == 0 {
+            let guest_input: Box<dyn ByteSource> = if k == reader {
                 Box::new(input.clone())
             } else {
                 Box::new(NoInput)
