@@ -858,9 +858,9 @@ mod tui {
     }
 
     /// The screen as lines of text, and the terminal (for styles).
-    fn screen(
+    fn screen<T: Target>(
         t: &Tui,
-        s: &Session<NativeTarget>,
+        s: &Session<T>,
         w: u16,
         h: u16,
     ) -> (Vec<String>, Terminal<TestBackend>) {
@@ -888,10 +888,12 @@ mod tui {
         KeyEvent::new(c, m)
     }
 
-    fn keys(t: &mut Tui, s: &mut Session<NativeTarget>, text: &str) {
+    fn keys<T: Target>(t: &mut Tui, s: &mut Session<T>, text: &str) {
         for c in text.chars() {
             let code = if c == '\n' {
                 KeyCode::Enter
+            } else if c == '\x1b' {
+                KeyCode::Esc
             } else {
                 KeyCode::Char(c)
             };
@@ -933,6 +935,66 @@ mod tui {
         }
         assert!(!keys.contains("g guest") && !keys.contains("v "), "{keys}");
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    /// Under the monitor, three guests: the guests pane with their states
+    /// and exit counts, `g` for the next guest, the virtual CSRs beside
+    /// the real hart's, and the exit log with each handler.
+    #[test]
+    fn three_guests_under_the_monitor_at_80x24() {
+        let paths: Vec<PathBuf> = [
+            "guest-programs/hello.s",
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+        ]
+        .iter()
+        .map(|p| root().join(p))
+        .collect();
+        let mut s = monitor_session(&paths, b"");
+        let mut t = Tui::new(&mut s);
+        keys(&mut t, &mut s, ":catch exit interrupt\n\x1bc7");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        assert!(lines[0].contains("timer · monitor"), "{}", lines[0]);
+        find(
+            &lines,
+            "Catchpoint 1 (exit): exit at 0x80200054 <wait+28> in S-mode: interrupt",
+        );
+        let hello = find(&lines, "0 hello");
+        assert!(
+            hello.contains("638    155"),
+            "638 events, 155 exits: {hello}"
+        );
+        find(&lines, "ended: test finisher");
+        find(&lines, "* 1 timer");
+        find(&lines, "running (on the hart)");
+        find(&lines, "waiting for its turn");
+        assert!(lines[23].contains("g guest"), "{}", lines[23]);
+        // The CSRs: virtual beside real, the shadow satp on the real side.
+        keys(&mut t, &mut s, "3");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        let sstatus = find(&lines, "sstatus");
+        assert!(sstatus.contains("200000120  200000000"), "{sstatus}");
+        // The exit log names each handler.
+        keys(&mut t, &mut s, "5");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        find(&lines, "reflect::inject");
+        // g: the next guest.
+        keys(&mut t, &mut s, "g");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        assert!(lines[0].contains("paging · monitor"), "{}", lines[0]);
+        assert_eq!(s.target().focus(), 2);
     }
 
     #[test]

@@ -617,6 +617,13 @@ impl Target for MonitorTarget {
         out
     }
 
+    fn exits(&self, guest: usize) -> u64 {
+        self.session.guest(guest).map_or(0, |g| {
+            let s = &g.stats;
+            s.exits.iter().sum::<u64>() - s.exits[ExitReason::Budget as usize]
+        })
+    }
+
     fn position(&self) -> u64 {
         self.session.guests().iter().map(guest_events).sum()
     }

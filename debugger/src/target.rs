@@ -194,6 +194,11 @@ pub trait Target {
     fn console(&self, guest: usize) -> Vec<u8>;
     /// How many bytes of it so far.
     fn console_len(&self, guest: usize) -> usize;
+    /// How many times the guest left for M-mode (natively) or for the
+    /// monitor.
+    fn exits(&self, guest: usize) -> u64 {
+        self.exit_counts(guest).iter().map(|(_, n)| n).sum()
+    }
     /// Exit counts (`info exits`): what left the guest for M-mode
     /// (natively) or for the monitor, by reason.
     fn exit_counts(&self, guest: usize) -> Vec<(String, u64)>;
