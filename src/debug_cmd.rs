@@ -504,7 +504,7 @@ fn stats_of_native(target: &NativeTarget, file: &std::path::Path, format: StatsF
             cpu::machine::StopReason::OutputClosed,
         )),
         instructions: hart.instret(),
-        traps: TrapCount::of(&hart.stats()),
+        traps: TrapCount::of(hart.stats()),
         digest: hart.digest(),
         wall: std::time::Duration::ZERO,
         translated_pages: hart.translated_pages(),

@@ -241,8 +241,10 @@ says the old and new values. `watch $sstatus` watches a CSR.", false),
         "catch trap [CAUSE]: a trap the guest takes (CAUSE: a number, or illegal-instruction, \
 ecall, syscall, page-fault, load-page-fault, store-page-fault, instruction-page-fault, \
 access-fault, misaligned, breakpoint, exception, interrupt, timer, software, external).\n\
-catch exit [REASON]: under the monitor, an exit (REASON: illegal instruction, ecall, page \
-fault, interrupt, mmio, wfi, ...).\ncatch switch: the monitor gives the hart to another guest.\n\
+catch exit [REASON]: under the monitor, an exit to the monitor, or one whose trap or handling \
+is REASON: illegal-instruction, ecall, page-fault (instruction-, load-, store-page-fault), \
+exception, interrupt, timer, csr (csr-read, csr-write), counter-read, sret, wfi, sfence, mmio \
+(mmio-load, mmio-store), sbi, hypercall, shadow-fill, reflected, the-guest-ends.\ncatch switch: the monitor gives the hart to another guest.\n\
 catch sbi [EID]: an SBI call (EID: a number, or base, time, srst, dbcn, hsm, putchar, getchar, \
 set_timer, shutdown).\ncatch end: a guest ends.", false),
     cmd!("tcatch", [], "tcatch ...", "A catchpoint deleted when hit.", "As catch, once.", false),

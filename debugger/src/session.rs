@@ -1039,7 +1039,7 @@ impl<T: Target> Session<T> {
         let regs = self.target.regs();
         let bits = self.read_u32(pc);
         let store = bits
-            .and_then(|b| cpu::rvc::base(b))
+            .and_then(cpu::rvc::base)
             .and_then(|(w, _)| isa::decode(w).ok())
             .and_then(|i| {
                 let size = match i.op {
