@@ -1069,7 +1069,8 @@ mod tui {
         );
         keys(&mut t, &mut s, "7");
         let (lines, _) = screen(&t, &s, 80, 24);
-        find(&lines, "* 0 syscall      running");
+        find(&lines, "* 0 syscall         812      0");
+        find(&lines, "      running");
     }
 
     /// The command line takes the line interface's commands, with the
