@@ -636,6 +636,24 @@ mod cli {
         // The second guest did not run yet: nothing counted, no digest of
         // another guest's instructions.
         assert_eq!(guests[1]["instructions"], 0);
+        // As text, each guest's lines as `run --stats` prints them.
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats", "-x"])
+            .arg(&script)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("trapvisor: [syscall] still running at instruction "),
+            "{err}"
+        );
+        assert!(err.contains("trapvisor:   emulated: csr read="), "{err}");
+        assert!(
+            err.contains("trapvisor: [hello] still running at instruction 0"),
+            "{err}"
+        );
         // A session that runs to the end gives the figures a run gives.
         let all = script_file("all.tv", "continue\n");
         let out = trapvisor()

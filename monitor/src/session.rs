@@ -25,6 +25,12 @@
 //!   [`Session::step_turn`] (a whole turn, undescribed: the fast way
 //!   [`crate::Monitor::run`] goes). Stepping in any of these ways runs
 //!   exactly the instructions a free run runs (tests/monitor_guests.rs).
+//!   A limit of 0 only puts the guest whose turn it is on the hart and
+//!   injects a due interrupt (a debugger's event of its own); breakpoints
+//!   and watchpoints a debugger gives the hart end a step unanswered
+//!   (`trapvisor debug`, `debugger::monitored`). [`Session::state`] and
+//!   [`Session::set_state`] are the session but RAM, for a debugger's own
+//!   snapshots.
 //! - **Events.** Each [`Step`] says which guest ran, whether the scheduler
 //!   switched the hart to it from another (`switched_from`: the world
 //!   switch), the virtual interrupt injected, the instructions retired, the
