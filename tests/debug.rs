@@ -452,6 +452,65 @@ mod reverse {
     }
 }
 
+/// Under the monitor the debugger runs the guests exactly as `trapvisor
+/// run --monitor` does, however it stops them: with breakpoints that two
+/// guests share an address of, a watchpoint, catchpoints on exits and
+/// switches, going back and forth, each guest ends with the instructions,
+/// exits, emulations and world switches of a free run.
+#[test]
+fn the_debugger_runs_the_guests_a_free_run_runs() {
+    let paths: Vec<PathBuf> = [
+        "guest-programs/paging.s",
+        "guest-programs/timeshare.s",
+        "guest-programs/syscall.s",
+        "guest-programs/syscall.s",
+    ]
+    .iter()
+    .map(|p| root().join(p))
+    .collect();
+    let mut s = monitor_session(&paths, b"");
+    s.set_history(1 << 30, 5_000);
+    exec(&mut s, "guest 3");
+    exec(&mut s, "break putc");
+    exec(&mut s, "guest 1");
+    exec(&mut s, "watch *0x80203000");
+    exec(&mut s, "catch exit sret");
+    exec(&mut s, "catch switch");
+    for k in 0..400 {
+        exec(
+            &mut s,
+            if k % 7 == 3 {
+                "reverse-continue"
+            } else {
+                "continue"
+            },
+        );
+        exec(&mut s, "stepi 3");
+    }
+    exec(&mut s, "delete");
+    exec(&mut s, "continue");
+    assert!((0..paths.len()).all(|g| s.target().ended(g).is_some()));
+    let debugged = s.target().reports();
+    let mut m: monitor::Monitor = monitor::Monitor::new();
+    for (k, p) in paths.iter().enumerate() {
+        let (image, _) = image_of(p, false);
+        m.add_guest(monitor::GuestSpec {
+            name: format!("{k}"),
+            image: monitor::GuestImage::from(&image),
+            memory: MEMORY,
+            console: cpu::devices::Console::new(Box::new(std::io::sink()), Box::new(NoInput)),
+            max_instructions: u64::MAX,
+        });
+    }
+    let free = m.run(2_000).unwrap();
+    for (d, f) in debugged.iter().zip(&free) {
+        assert_eq!(d.end, f.end, "{}", d.name);
+        assert_eq!(d.retired, f.retired, "{}", d.name);
+        assert_eq!(d.emulated, f.emulated, "{}", d.name);
+        assert_eq!(d.stats, f.stats, "{}", d.name);
+    }
+}
+
 /// Console input is recorded: after going back, the guest reads the same
 /// bytes again, whichever snapshot the history restores.
 #[test]
