@@ -147,7 +147,8 @@ impl MonitorTarget {
         }
         let programs_len = programs.len();
         let mut session = m.start(options.quantum)?;
-        session.set_detail(true);
+        // (What a step changed in the virtual CSRs the session finds itself.)
+        session.set_detail(false);
         // The first guest on the hart, at its first instruction: what a
         // free run does first (no instruction runs).
         session.step(0);
@@ -409,18 +410,20 @@ fn rights_text(r: u64) -> String {
 
 /// A handler's name as a path in the monitor's source.
 fn handler_path(name: &str) -> String {
-    let module = match name {
-        "emulate_csr" => "exits::csr::",
-        "emulate_mmio" => "exits::mmio::",
-        "emulate_sfence_vma" => "exits::sfence::",
-        "emulate_wfi" | "sleep" => "exits::wfi::",
-        "emulate_sret" => "exits::sret::",
-        "hypercall" => "exits::sbi::",
-        "reflect" | "inject" => "exits::reflect::",
-        "page_fault" => "exits::",
-        _ => "",
-    };
-    format!("monitor::{module}{name}")
+    match name {
+        "emulate_csr" => "monitor::exits::csr::emulate_csr",
+        "emulate_mmio" => "monitor::exits::mmio::emulate_mmio",
+        "emulate_sfence_vma" => "monitor::exits::sfence::emulate_sfence_vma",
+        "emulate_wfi" => "monitor::exits::wfi::emulate_wfi",
+        "sleep" => "monitor::exits::wfi::sleep",
+        "emulate_sret" => "monitor::exits::sret::emulate_sret",
+        "hypercall" => "monitor::exits::sbi::hypercall",
+        "reflect" => "monitor::exits::reflect::reflect",
+        "inject" => "monitor::exits::reflect::inject",
+        "page_fault" => "monitor::exits::page_fault",
+        other => return format!("monitor::{other}"),
+    }
+    .to_string()
 }
 
 impl Target for MonitorTarget {

@@ -456,7 +456,7 @@ impl<T: Target> Session<T> {
             .range(..=now)
             .rev()
             .take(n)
-            .map(|(_, r)| r.clone())
+            .map(|(_, r)| self.label_trap(r.clone()))
             .collect();
         recent.reverse();
         recent
@@ -826,8 +826,9 @@ impl<T: Target> Session<T> {
         rec
     }
 
+    /// Logs a trap for `info traps` (named when shown: a guest may exit
+    /// a million times a second).
     fn log_trap(&mut self, rec: TrapRecord) {
-        let rec = self.label_trap(rec);
         self.traps.insert(rec.position, rec);
         while self.traps.len() > TRAP_LOG {
             self.traps.pop_first();
