@@ -255,6 +255,19 @@ impl ShadowMmu {
         SV39 | root.0 >> 12
     }
 
+    /// The real `satp` for the guest's current virtual mode, if its shadow
+    /// root is built yet (a look, for a debugger: nothing is allocated).
+    pub fn shadow_satp(&self, vcpu: &Vcpu) -> Option<u64> {
+        let root = if !vcpu.core().paging() {
+            Some(self.frame(0))
+        } else if vcpu.core().privilege == Priv::User {
+            self.u_root
+        } else {
+            self.s_root
+        };
+        root.map(|r| SV39 | r.0 >> 12)
+    }
+
     /// Points the real MMU at the right root for the guest's current state.
     /// (Switching between a guest's virtual modes changes the root.)
     ///
