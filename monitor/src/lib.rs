@@ -56,7 +56,7 @@ use stats::{GuestReport, GuestStats};
 use vcpu::Vcpu;
 use vdev::VirtualDevices;
 
-pub use session::{CsrChange, Session, SessionSnapshot, Step};
+pub use session::{CsrChange, Session, SessionSnapshot, SessionState, Step};
 
 /// How a guest's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
