@@ -936,7 +936,7 @@ impl Engine {
     /// enters its fetch page afresh (which marks their slots).
     #[inline(always)]
     fn resume_slot(&self, pc: u64, mmu: &Mmu) -> usize {
-        if pc & 3 != 0 || self.fflushes != mmu.ram.code.flushes() || !self.breakpoints.is_empty() {
+        if pc & 1 != 0 || self.fflushes != mmu.ram.code.flushes() || !self.breakpoints.is_empty() {
             return REFETCH;
         }
         let here = self.fram as u64 | (pc & (PAGE_SIZE - 1));
