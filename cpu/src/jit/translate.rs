@@ -343,7 +343,7 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     let mut done = vec![false; SLOTS_PER_PAGE];
     let mut stop = vec![false; SLOTS_PER_PAGE];
     let slot = |i: usize| slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
-    t.dist = (0..SLOTS_PER_PAGE).map(|i| until_check(&slot, i)).collect();
+    t.dist = until_check(&slot);
     for start in 0..SLOTS_PER_PAGE {
         if done[start] {
             continue;
@@ -418,24 +418,28 @@ fn is_check(i: usize) -> bool {
     i % SLACK as usize <= 1
 }
 
-/// `d(i)`: the most instructions that run from word `i` (included) before
-/// the next check of the count (a check word, a taken jump, which checks
-/// its target, or a stop, which ends the code): at most [`SLACK`].
-fn until_check(slot: &impl Fn(usize) -> Slot, i: usize) -> usize {
-    let mut n = 0;
-    let mut j = i;
-    while j < SLOTS_PER_PAGE && n < SLACK as usize {
-        let s = slot(j);
-        if s.op as u8 <= XOp::Slow as u8 || (j != i && is_check(j)) {
-            break;
-        }
-        n += 1;
-        if !falls_through(s.op) {
-            break;
-        }
-        j += if s.op.is_compressed() { 1 } else { 2 };
+/// `d(i)` of each word `i`: the most instructions that run from word `i`
+/// (included) before the next check of the count (a check word, a taken
+/// jump, which checks its target, or a stop, which ends the code): at most
+/// [`SLACK`]. From the page's end back, as `d(i) = 1 + d(next)` along a
+/// chain.
+fn until_check(slot: &impl Fn(usize) -> Slot) -> Vec<usize> {
+    let mut d = vec![0; SLOTS_PER_PAGE];
+    for i in (0..SLOTS_PER_PAGE).rev() {
+        let s = slot(i);
+        d[i] = if s.op as u8 <= XOp::Slow as u8 {
+            0
+        } else {
+            let next = i + if s.op.is_compressed() { 1 } else { 2 };
+            let after = if falls_through(s.op) && next < SLOTS_PER_PAGE && !is_check(next) {
+                d[next]
+            } else {
+                0
+            };
+            (1 + after).min(SLACK as usize)
+        };
     }
-    n
+    d
 }
 
 /// Whether a translated word of operation `op` may go on to the next
