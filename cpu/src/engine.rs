@@ -67,6 +67,10 @@ pub(crate) struct Engine {
     /// page is `fbias + 4 * idx`, one add in the hot loop.
     pub(crate) fbias: u64,
     pub(crate) fram: usize,
+    /// The decode cache's [`crate::dcache::DCache::flushes`] when the fetch
+    /// page was entered (`u64::MAX`: no fetch page yet): its slot numbers
+    /// hold only until the next flush.
+    fflushes: u64,
     /// Translated code for hot pages (see [`crate::jit`]).
     pub(crate) jit: Jit,
     pub(crate) digest_on: bool,
@@ -372,6 +376,7 @@ impl Engine {
             fbase: 1,
             fbias: u64::MAX.wrapping_sub(4),
             fram: 0,
+            fflushes: u64::MAX,
             jit: Jit::new(true),
             digest_on: false,
             trace_on: false,
@@ -522,7 +527,7 @@ impl Engine {
         if left == 0 {
             return Stop::Limit;
         }
-        let mut idx = REFETCH;
+        let mut idx = self.resume_slot(st.pc, mmu);
         let left0 = left;
         let mut hash = digest.hash;
         let stop = loop {
@@ -841,6 +846,26 @@ impl Engine {
         mmu.ram.code.fill(idx, slot, bits);
     }
 
+    /// The slot of `pc` if it is in the fetch page and the page is still
+    /// what [`Engine::fetch_page`] would make it: the fetch TLB still maps
+    /// `pc` to the same RAM page (so the translation, privilege and context
+    /// are unchanged) and the decode cache was not flushed since (so the
+    /// page's slots are still there). Else [`REFETCH`]: look it up. A run
+    /// that resumes where the last one stopped (after an exit the host
+    /// answered) then skips the lookup. With breakpoints set, every run
+    /// enters its fetch page afresh (which marks their slots).
+    #[inline(always)]
+    fn resume_slot(&self, pc: u64, mmu: &Mmu) -> usize {
+        if pc & 3 != 0 || self.fflushes != mmu.ram.code.flushes() || !self.breakpoints.is_empty() {
+            return REFETCH;
+        }
+        let here = self.fram as u64 | (pc & (PAGE_SIZE - 1));
+        match slot_in_page(self.fpage, self.fbase, pc) {
+            Some(idx) if mmu.tlb_x.lookup(pc, mmu.ctx) == Some(here) => idx,
+            _ => REFETCH,
+        }
+    }
+
     /// Makes the page holding `pc` the current fetch page and returns the
     /// slot of `pc`, a 4-byte-aligned address (instruction fetch from RAM
     /// only; one 2 bytes into a word has no slot, see `run_block`).
@@ -861,6 +886,7 @@ impl Engine {
         self.fbase = base;
         self.fbias = self.fpage.wrapping_sub((base as u64) << 2);
         self.fram = page_off;
+        self.fflushes = mmu.ram.code.flushes();
         if !self.breakpoints.is_empty() {
             self.mark_breakpoint_slots(mmu);
         }
