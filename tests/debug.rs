@@ -648,6 +648,50 @@ mod cli {
         assert!(String::from_utf8_lossy(&out.stderr).contains("No line table for"));
     }
 
+    /// Under the monitor each guest has its own sources: `FILE:LINE` names
+    /// the guest whose file it is, from any guest, and the breakpoint is
+    /// that guest's.
+    #[test]
+    fn a_line_of_another_guests_source() {
+        let script = script_file(
+            "other.tv",
+            "break hello.s:46\nlist hello.s:46\ninfo breakpoints\ncontinue\n",
+        );
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&script)
+            .arg("--monitor")
+            .arg(root().join("guest-programs/paging.s"))
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        for line in [
+            "Breakpoint 1 at 0x80200054 <puts+24>: file hello.s, line 46 in guest 1 (hello)",
+            "46\t        sb      t1, UART_THR(t0)        # ...then hand it the character\n47\t",
+            "0x0000000080200054 <puts+24> at hello.s:46 in guest 1 (hello)",
+            "[guest hello]\nBreakpoint 1, 0x80200054 <puts+24>\nhello.s:46:",
+        ] {
+            assert!(text.contains(line), "{line:?} not in:\n{text}");
+        }
+    }
+
+    /// The monitor's summary counts its guests in English.
+    #[test]
+    fn the_monitor_summary_says_guest_or_guests() {
+        let hello = root().join("guest-programs/hello.s");
+        for (files, said) in [(1, "monitor: 1 guest, "), (2, "monitor: 2 guests, ")] {
+            let out = trapvisor()
+                .args(["run", "--monitor", "--stats"])
+                .args(std::iter::repeat_n(&hello, files))
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(said), "{said:?} not in:\n{err}");
+        }
+    }
+
     /// Two files are debugged under the monitor from the command line, and
     /// `--stats=json` ends the session with the document `run --stats=json`
     /// prints, per guest: figures of the part that ran, a guest still
@@ -1126,6 +1170,14 @@ mod tui {
         // A typed command, then c: the guest stops in the trap handler.
         keys(&mut t, &mut s, ":break trap_entry\n");
         assert_eq!(t.mode, Mode::Command);
+        // `:` again, out of habit, opens the same command line.
+        keys(&mut t, &mut s, ":info breakpoints\n");
+        assert!(
+            !t.transcript().contains("Undefined command"),
+            "{}",
+            t.transcript()
+        );
+        assert!(t.transcript().contains("(tv) info breakpoints\n"));
         t.key(&mut s, key(KeyCode::Esc));
         keys(&mut t, &mut s, "c");
         let (lines, _) = screen(&t, &s, 80, 24);
@@ -1587,4 +1639,49 @@ fn disassemble_stops_at_the_top_of_the_address_space() {
         t.contains("   0xfffffffffffffffc:\t(cannot read memory here)"),
         "{t}"
     );
+}
+
+/// Commands that take no argument refuse one, and a register is not a
+/// watchpoint (GDB's `watch $pc` is a software watchpoint; here watch
+/// takes an address or a CSR).
+#[test]
+fn extra_arguments_and_register_watches_are_refused() {
+    use debugger::command::parse;
+    for (line, message) in [
+        (
+            "catch switch 7",
+            "catch switch takes no argument (got \"7\").",
+        ),
+        (
+            "catch end foo",
+            "catch end takes no argument (got \"foo\").",
+        ),
+        (
+            "info guests extra",
+            "info guests takes no argument (got \"extra\").",
+        ),
+        ("kill now", "kill takes no argument (got \"now\")."),
+        (
+            "watch $pc",
+            "Registers cannot be watched ($pc): watch takes an ADDRESS or a $CSR.",
+        ),
+        (
+            "watch $a0",
+            "Registers cannot be watched ($a0): watch takes an ADDRESS or a $CSR.",
+        ),
+    ] {
+        match parse(line) {
+            Err(e) => assert_eq!(e.0, message, "{line}"),
+            Ok(c) => panic!("{line}: accepted as {c:?}"),
+        }
+    }
+    for line in [
+        "catch switch",
+        "catch end",
+        "info guests",
+        "kill",
+        "watch $sstatus",
+    ] {
+        assert!(parse(line).is_ok(), "{line}");
+    }
 }

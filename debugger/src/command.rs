@@ -192,7 +192,7 @@ or exit and its handler, and the next instruction.", true),
 instruction after it, at full speed; breakpoints on the way still stop.", true),
     cmd!("continue", ["c", "cont", "fg"], "continue [N]", "Run at full speed until something stops the guest.",
         "Runs translated code until a breakpoint, watchpoint or catchpoint, the end of the \
-guest, or Ctrl-C. With N, the breakpoint stopped at is ignored N-1 more times.", true),
+guest, or Ctrl-C. With N, the breakpoint, watchpoint or catchpoint stopped at is ignored N-1 more times.", true),
     cmd!("until", ["u"], "until [LOCATION]", "Run until a location, or past the current loop.",
         "Without an argument: like nexti, but a backward jump does not stop (the loop runs to \
 its end). With a location: runs until it is reached or the current function returns.", true),
@@ -435,6 +435,11 @@ fn parse_watch(kind: WatchKind, arg: &str) -> Result<Command, ParseError> {
         ));
     }
     if let Some(name) = arg.strip_prefix('$') {
+        if name == "pc" || cpu::isa::reg_by_name(name).is_some() {
+            return Err(ParseError(format!(
+                "Registers cannot be watched (${name}): watch takes an ADDRESS or a $CSR."
+            )));
+        }
         if is_symbol(name) {
             return Ok(Command::Watch(kind, WatchTarget::Csr(name.to_string())));
         }
@@ -485,6 +490,11 @@ fn parse_catch(temporary: bool, arg: &str) -> Result<Command, ParseError> {
                 )));
             }
             CatchSpec::Exit((!rest.is_empty()).then_some(rest))
+        }
+        "switch" | "end" if !rest.is_empty() => {
+            return Err(ParseError(format!(
+                "catch {what} takes no argument (got \"{rest}\")."
+            )))
         }
         "switch" => CatchSpec::Switch,
         "sbi" => {
@@ -568,6 +578,11 @@ fn parse_info(arg: &str) -> Result<Command, ParseError> {
         "csrs" => Command::InfoCsrs(names()),
         "breakpoints" | "watchpoints" => Command::InfoBreakpoints,
         "translate" => Command::InfoTranslate(Expr::parse(rest)?),
+        "guests" if !rest.is_empty() => {
+            return Err(ParseError(format!(
+                "info guests takes no argument (got \"{rest}\")."
+            )))
+        }
         "guests" => Command::InfoGuests,
         "exits" => Command::InfoExits,
         "traps" => Command::InfoTraps(if rest.is_empty() {
@@ -655,6 +670,11 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
         }),
         "advance" => Command::Advance(parse_location(arg)?),
         "finish" => Command::Finish,
+        "kill" if !arg.is_empty() => {
+            return Err(ParseError(format!(
+                "kill takes no argument (got \"{arg}\")."
+            )))
+        }
         "kill" => Command::Kill,
         "run" => Command::Run,
         "quit" => Command::Quit(if arg.is_empty() {

@@ -100,11 +100,10 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
             location: loc,
             condition,
         } => {
-            let (addr, line) = match loc {
-                Some(l) => location(s, l)?,
-                None => (s.target().pc(), None),
+            let (guest, addr, line) = match loc {
+                Some(l) => location_in(s, l)?,
+                None => (s.focus(), s.target().pc(), None),
             };
-            let guest = s.focus();
             let n = s.add_point(
                 *temporary,
                 condition.clone(),
@@ -116,9 +115,10 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
                 "Breakpoint"
             };
             one(Reply::Message(format!(
-                "{what} {n} at {}{}",
-                addr_text(s, addr),
-                line.map_or(String::new(), |l| format!(": {l}"))
+                "{what} {n} at {}{}{}",
+                addr_text_in(s, guest, addr),
+                line.map_or(String::new(), |l| format!(": {l}")),
+                guest_note(s, guest, false)
             )))
         }
         Command::Delete(ns) => {
@@ -277,28 +277,46 @@ pub(crate) fn addr_text<T: Target>(s: &Session<T>, addr: u64) -> String {
 
 /// A location's address, and its `file, line N` when it is a line.
 fn location<T: Target>(s: &Session<T>, loc: &LocSpec) -> Result<(u64, Option<String>)> {
+    location_in(s, loc).map(|(_, addr, line)| (addr, line))
+}
+
+/// The guest a location names, its address there, and its `file, line N`
+/// when it is a line. `FILE:LINE` names the focused guest's file if it has
+/// one of that name, else the first other guest's that has (under the
+/// monitor each guest is its own program, with its own sources).
+fn location_in<T: Target>(s: &Session<T>, loc: &LocSpec) -> Result<(usize, u64, Option<String>)> {
+    let focus = s.focus();
     let p = s.program();
     match loc {
         LocSpec::Address(e) => {
             let a = e.eval(&SessionScope(s))?;
-            Ok((a, p.location_text(a).map(|l| format!("file {l}"))))
+            Ok((focus, a, p.location_text(a).map(|l| format!("file {l}"))))
         }
         LocSpec::Line { file, line } => {
-            if p.lines.is_empty() {
+            let found = file.as_deref().and_then(|name| {
+                std::iter::once(focus)
+                    .chain((0..s.target().guests().len()).filter(|&g| g != focus))
+                    .find_map(|g| s.target().program(g).file_named(name).map(|f| (g, f)))
+            });
+            if p.lines.is_empty() && found.is_none() {
                 return Err(CmdError(format!(
                     "No line table for {}: it was not assembled from source by trapvisor. Break at a symbol or *ADDRESS.",
                     p.name
                 )));
             }
-            let f = match file {
-                Some(name) => p
-                    .file_named(name)
-                    .ok_or_else(|| CmdError(format!("No source file named {name}.")))?,
-                None => p
-                    .location(s.target().pc())
-                    .or_else(|| p.location(p.entry))
-                    .map_or(0, |l| l.file),
+            let (g, f) = match (file, found) {
+                (_, Some(found)) => found,
+                (Some(name), None) => {
+                    return Err(CmdError(format!("No source file named {name}.")));
+                }
+                (None, None) => (
+                    focus,
+                    p.location(s.target().pc())
+                        .or_else(|| p.location(p.entry))
+                        .map_or(0, |l| l.file),
+                ),
             };
+            let p = s.target().program(g);
             let (addr, at) = p.address_of_line(f, *line).ok_or_else(|| {
                 CmdError(format!(
                     "Line {line} is out of range for \"{}\": no code there or after it.",
@@ -306,8 +324,26 @@ fn location<T: Target>(s: &Session<T>, loc: &LocSpec) -> Result<(u64, Option<Str
                 ))
             })?;
             let name = p.files.get(f).map_or("", |f| short_path(&f.path));
-            Ok((addr, Some(format!("file {name}, line {at}"))))
+            Ok((g, addr, Some(format!("file {name}, line {at}"))))
         }
+    }
+}
+
+/// `0x80200054 <puts+24>` named in guest `guest`'s program.
+fn addr_text_in<T: Target>(s: &Session<T>, guest: usize, addr: u64) -> String {
+    match s.target().program(guest).label(addr) {
+        Some(l) => format!("{addr:#x} <{l}>"),
+        None => format!("{addr:#x}"),
+    }
+}
+
+/// ` in guest 1 (hello)` when there are several guests, and `guest` is
+/// not the focused one or `always` (a listing of every guest's points).
+fn guest_note<T: Target>(s: &Session<T>, guest: usize, always: bool) -> String {
+    if s.several() && (always || guest != s.focus()) {
+        format!(" in guest {guest} ({})", s.guest_name(guest))
+    } else {
+        String::new()
     }
 }
 
@@ -702,16 +738,20 @@ fn breakpoints<T: Target>(s: &Session<T>) -> Vec<BreakRow> {
         .iter()
         .map(|p| {
             let (kind, address, what) = match &p.kind {
-                PointKind::Break { addr, .. } => {
-                    let what = match (s.label(*addr), s.program().location_text(*addr)) {
+                PointKind::Break { guest, addr } => {
+                    let p = s.target().program(*guest);
+                    let what = match (p.label(*addr), p.location_text(*addr)) {
                         (Some(l), Some(f)) => format!("<{l}> at {f}"),
                         (Some(l), None) => format!("<{l}>"),
                         (None, Some(f)) => format!("at {f}"),
                         (None, None) => String::new(),
                     };
-                    ("breakpoint", Some(*addr), what)
+                    let what = what + &guest_note(s, *guest, true);
+                    ("breakpoint", Some(*addr), what.trim_start().to_string())
                 }
-                PointKind::Watch { kind, what, .. } => (
+                PointKind::Watch {
+                    guest, kind, what, ..
+                } => (
                     match kind {
                         WatchKind::Write => "hw watchpoint",
                         WatchKind::Read => "read watchpoint",
@@ -721,7 +761,7 @@ fn breakpoints<T: Target>(s: &Session<T>) -> Vec<BreakRow> {
                     match what {
                         Watched::Memory { va, len } => format!("*{va:#x} ({len} bytes)"),
                         Watched::Csr { name, .. } => format!("${name}"),
-                    },
+                    } + &guest_note(s, *guest, true),
                 ),
                 PointKind::Catch(spec) => ("catchpoint", None, catch_text(spec)),
             };
@@ -1096,15 +1136,28 @@ fn disassemble<T: Target>(
 }
 
 fn list<T: Target>(s: &mut Session<T>, spec: Option<&ListSpec>) -> Result<Vec<Reply>> {
-    let g = s.focus();
-    let p = s.program();
+    let focus = s.focus();
+    // `list` goes on in the guest it last listed (`list hello.s:40` from
+    // another guest lists hello's file).
+    let g = match (spec, s.last_list) {
+        (Some(ListSpec::At(_)), _) | (_, None) => focus,
+        (_, Some((lg, ..))) => lg,
+    };
+    let (g, at) = match spec {
+        Some(ListSpec::At(loc)) => {
+            let (g, addr, _) = location_in(s, loc)?;
+            (g, Some(addr))
+        }
+        _ => (g, None),
+    };
+    let p = s.target().program(g);
     if p.lines.is_empty() {
         return Err(CmdError(format!(
             "No line table for {}: it was not assembled from source by trapvisor (use disassemble, or x/10i $pc).",
             p.name
         )));
     }
-    let pc_loc = p.location(s.target().pc());
+    let pc_loc = (g == focus).then(|| p.location(s.target().pc())).flatten();
     let (file, first) = match spec {
         None => match s.last_list {
             Some((lg, f, _, last)) if lg == g => (f, last + 1),
@@ -1119,16 +1172,15 @@ fn list<T: Target>(s: &mut Session<T>, spec: Option<&ListSpec>) -> Result<Vec<Re
             Some((lg, f, first, _)) if lg == g => (f, first.saturating_sub(10).max(1)),
             _ => return Err(CmdError::new("No lines listed yet.")),
         },
-        Some(ListSpec::At(loc)) => {
-            let (addr, _) = location(s, loc)?;
-            let p = s.program();
+        Some(ListSpec::At(_)) => {
+            let addr = at.unwrap_or(0);
             let l = p
                 .location(addr)
                 .ok_or_else(|| CmdError(format!("No source line for {addr:#x}.")))?;
             (l.file, l.line.saturating_sub(5).max(1))
         }
     };
-    let p = s.program();
+    let p = s.target().program(g);
     let f = p
         .files
         .get(file)

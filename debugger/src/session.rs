@@ -175,7 +175,8 @@ pub struct Session<T: Target> {
     shown: Vec<usize>,
     observer: Box<dyn Observer>,
     killed: bool,
-    /// The breakpoint the last stop was at (for `continue N`).
+    /// The breakpoint, watchpoint or catchpoint the last stop was at (for
+    /// `continue N`).
     last_break: Option<u32>,
 }
 
@@ -252,7 +253,7 @@ impl<T: Target> Session<T> {
     }
 
     /// Whether commands refer to several guests (names shown in stops).
-    fn several(&self) -> bool {
+    pub(crate) fn several(&self) -> bool {
         self.target.guests().len() > 1
     }
 
@@ -611,6 +612,7 @@ impl<T: Target> Session<T> {
                             let name = *name;
                             if counting {
                                 self.points[i].hits += 1;
+                                self.last_break = Some(number);
                             }
                             let value = self.csr_value(name).unwrap_or(0);
                             return Verdict::StepThenStop(StopReason::Watch {
@@ -724,7 +726,10 @@ impl<T: Target> Session<T> {
                     p.ignore -= 1;
                     continue;
                 }
+                let number = p.number;
+                self.last_break = Some(number);
             }
+            let p = &self.points[i];
             return Verdict::Stop {
                 reason: StopReason::Watch {
                     number: p.number,
@@ -774,7 +779,10 @@ impl<T: Target> Session<T> {
                     p.ignore -= 1;
                     continue;
                 }
+                let number = p.number;
+                self.last_break = Some(number);
             }
+            let p = &self.points[i];
             return Verdict::Stop {
                 reason: StopReason::Watch {
                     number: p.number,
@@ -806,6 +814,7 @@ impl<T: Target> Session<T> {
                     p.ignore -= 1;
                     continue;
                 }
+                self.last_break = Some(number);
             }
             return Some(Verdict::Stop {
                 reason: StopReason::Catch {

@@ -272,8 +272,9 @@ fn summarize(reports: &[GuestReport], stats: bool, wall: std::time::Duration) {
             0.0
         };
         say!(
-            "trapvisor: monitor: {} guests, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS (with the trace digest)",
-            reports.len()
+            "trapvisor: monitor: {} guest{}, {total} instructions, wall time {secs:.3} s, {mips:.1} MIPS (with the trace digest)",
+            reports.len(),
+            if reports.len() == 1 { "" } else { "s" }
         );
     }
 }

@@ -436,6 +436,9 @@ impl Tui {
                 self.input.clear();
                 self.caret = 0;
             }
+            // The command line stays open after a command; `:` on an
+            // empty line is the key that opened it, not a command.
+            KeyCode::Char(':') if self.input.is_empty() => {}
             KeyCode::Char('a') if ctrl => self.caret = 0,
             KeyCode::Char('e') if ctrl => self.caret = self.input.chars().count(),
             KeyCode::Char(c) if !ctrl => {
