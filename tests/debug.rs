@@ -367,6 +367,59 @@ mod reverse {
         }
     }
 
+    /// `continue` with no catchpoint or CSR watch lets the monitor go
+    /// past exits quietly (the target logs them raw); with a catchpoint
+    /// that never stops (its condition is 0) every exit comes back to the
+    /// session one by one. Both runs reach the same state, `info traps`
+    /// shows the same exits (named the same), and going back and forward
+    /// again shows them the same.
+    #[test]
+    fn continue_logs_the_same_exits_quietly_or_one_by_one() {
+        let paths: Vec<PathBuf> = [
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+            "guest-programs/syscall.s",
+        ]
+        .iter()
+        .map(|p| root().join(p))
+        .collect();
+        let input = b"one\ntwo\n";
+        let run = |loud: bool| {
+            let mut s = monitor_session(&paths, input);
+            s.set_history(512 << 20, 500);
+            if loud {
+                exec(&mut s, "catch exit");
+                exec(&mut s, "condition 1 0");
+            }
+            exec(&mut s, "guest 2");
+            exec(&mut s, "break sys_write");
+            exec(&mut s, "guest 0");
+            exec(&mut s, "continue");
+            exec(&mut s, "continue");
+            let mut seen = vec![(s.position(), s.recent_traps(300), monitor_state(&mut s))];
+            exec(&mut s, if loud { "delete 2" } else { "delete 1" });
+            exec(&mut s, "continue");
+            seen.push((s.position(), s.recent_traps(2_000), monitor_state(&mut s)));
+            // (Going back is quiet either way: no catchpoint looks there.)
+            let quiet = s.target().quiet_traps(u64::MAX, 10).len();
+            exec(&mut s, "reverse-stepi 1234");
+            seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
+            exec(&mut s, "stepi 600");
+            seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
+            (seen, quiet)
+        };
+        let (quiet, logged_quietly) = run(false);
+        let (loud, logged_loudly) = run(true);
+        assert!(logged_quietly > 0, "the quiet run logged no exit itself");
+        assert_eq!(logged_loudly, 0, "a catchpoint leaves nothing quiet");
+        assert!(quiet[1].1.len() > 1_000, "{} exits", quiet[1].1.len());
+        for (q, l) in quiet.iter().zip(&loud) {
+            assert_eq!(q.0, l.0);
+            assert_eq!(q.1, l.1);
+            assert_eq!(q.2, l.2);
+        }
+    }
+
     /// A breakpoint on a trap handler stops each time a trap enters it,
     /// and one that a snapshot boundary lands on stops too: every hit is
     /// found forwards and backwards, however the history is spaced.
