@@ -56,6 +56,15 @@ fn image_of(path: &Path, compressed: bool) -> (Image, Program) {
 /// first instruction, named as `trapvisor debug` names them (`timer`,
 /// `timer#2`, ...); `input` goes to the first.
 fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
+    monitor_session_with(paths, input, cpu::privileged::Isa::Standard)
+}
+
+/// [`monitor_session`] on a hart implementing `isa`.
+fn monitor_session_with(
+    paths: &[PathBuf],
+    input: &[u8],
+    isa: cpu::privileged::Isa,
+) -> Session<MonitorTarget> {
     let mut seen: Vec<String> = Vec::new();
     let guests = paths
         .iter()
@@ -76,7 +85,7 @@ fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
         max_instructions: 0,
         translation: true,
         digest: false,
-        isa: cpu::privileged::Isa::Standard,
+        isa,
     };
     let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
         Box::new(NoInput)
@@ -129,9 +138,15 @@ mod transcripts {
             // rv64imac`: assembled with compressed instructions.
             let monitored = text.lines().any(|l| l.trim() == "# monitor");
             let compressed = text.lines().any(|l| l.trim() == "# march: rv64imac");
+            // `# isa: leaky`: under the monitor, on the leaky hart.
+            let isa = if text.lines().any(|l| l.trim() == "# isa: leaky") {
+                cpu::privileged::Isa::Leaky
+            } else {
+                cpu::privileged::Isa::Standard
+            };
             let got = if monitored {
                 assert!(!guests.is_empty(), "{}: `# guest:` lines", script.display());
-                transcript(&mut monitor_session(&guests, b""), &text)
+                transcript(&mut monitor_session_with(&guests, b"", isa), &text)
             } else {
                 assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
                 transcript(&mut native_session_with(&guests[0], b"", compressed), &text)
