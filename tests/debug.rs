@@ -1053,6 +1053,51 @@ mod tui {
             .unwrap_or_else(|| panic!("no {what:?} on the screen:\n{}", lines.join("\n")))
     }
 
+    /// With compressed code the code pane starts on an instruction
+    /// boundary, wherever pc is: every address it lists is one decoding
+    /// from `_start` reaches, never the middle of an instruction.
+    #[test]
+    fn the_code_pane_keeps_to_instruction_boundaries_in_compressed_code() {
+        let mut s = native_session_with(&root().join("tests/debug/rvc-calls.s"), b"", true);
+        let mut boundaries = std::collections::BTreeSet::new();
+        let mut a = 0x8020_0000u64;
+        while a < 0x8020_1000 {
+            boundaries.insert(a);
+            a += s
+                .insn_line(a)
+                .bits
+                .map_or(4, |b| cpu::isa::parcel_len(b as u16));
+        }
+        let mut odd_starts = 0;
+        while s.target().ended(0).is_none() {
+            exec(&mut s, "stepi");
+            let t = Tui::new(&mut s);
+            let (lines, _) = screen(&t, &s, 100, 30);
+            let shown: Vec<u64> = lines
+                .iter()
+                .filter_map(|l| {
+                    let l = l.strip_prefix("│").unwrap_or(l);
+                    let rest = l.get(3..)?.trim_start_matches('●').trim_start();
+                    let hex = rest.split_whitespace().next()?;
+                    (hex.len() == 8).then(|| u64::from_str_radix(hex, 16).ok())?
+                })
+                .filter(|a| (0x8020_0000..0x8020_1000).contains(a))
+                .collect();
+            assert!(shown.len() > 3, "{lines:#?}");
+            for a in &shown {
+                assert!(
+                    boundaries.contains(a),
+                    "{a:#x} is mid-instruction:\n{lines:#?}"
+                );
+            }
+            odd_starts += usize::from(shown[0] % 4 != 0);
+        }
+        assert!(
+            odd_starts > 0,
+            "the pane never started at a 2-byte boundary"
+        );
+    }
+
     #[test]
     fn the_first_screen_at_80x24() {
         let mut s = syscall();
