@@ -408,7 +408,12 @@ mod reverse {
             }
             exec(&mut s, "guest 2");
             exec(&mut s, "break sys_write");
+            // Where a reflected trap resumes: a breakpoint there stops
+            // after the exit, before the handler's first instruction.
+            exec(&mut s, "tbreak trap_entry");
             exec(&mut s, "guest 0");
+            exec(&mut s, "continue");
+            let at_handler = (s.position(), s.target().pc_of(2));
             exec(&mut s, "continue");
             exec(&mut s, "continue");
             let mut seen = vec![(s.position(), s.recent_traps(300), monitor_state(&mut s))];
@@ -421,10 +426,16 @@ mod reverse {
             seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
             exec(&mut s, "stepi 600");
             seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
-            (seen, quiet)
+            (seen, quiet, at_handler)
         };
-        let (quiet, logged_quietly) = run(false);
-        let (loud, logged_loudly) = run(true);
+        let (quiet, logged_quietly, handler_quietly) = run(false);
+        let (loud, logged_loudly, handler_loudly) = run(true);
+        let trap_entry = monitor_session(&paths, b"")
+            .target()
+            .program(2)
+            .symbol("trap_entry");
+        assert_eq!(Some(handler_quietly.1), trap_entry);
+        assert_eq!(handler_quietly, handler_loudly);
         assert!(logged_quietly > 0, "the quiet run logged no exit itself");
         assert_eq!(logged_loudly, 0, "a catchpoint leaves nothing quiet");
         assert!(quiet[1].1.len() > 1_000, "{} exits", quiet[1].1.len());

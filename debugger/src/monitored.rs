@@ -332,6 +332,20 @@ impl MonitorTarget {
         }
     }
 
+    /// A breakpoint where guest `g` resumes after a trap a quiet run went
+    /// past: it stops there, before the instruction runs, as it does after
+    /// a trap the session is told (`Session`'s `breakpoint_skipped`).
+    fn breakpoint_after_trap(&self, g: usize, stops: &Stops) -> Option<RunEvent> {
+        if stops.breakpoints.is_empty() || self.session.on_hart() != Some(g) {
+            return None;
+        }
+        let pc = self.pc_of(g);
+        stops
+            .breakpoints
+            .contains(&(g, pc))
+            .then_some(RunEvent::Breakpoint { guest: g, pc })
+    }
+
     /// Logs an exit or injection a quiet run goes past.
     fn log_quiet(&mut self, q: Quiet) {
         // A run again over positions logged before (after going back):
@@ -792,6 +806,9 @@ impl Target for MonitorTarget {
                     if let Some(sw) = switch {
                         return sw;
                     }
+                    if let Some(bp) = self.breakpoint_after_trap(g, stops) {
+                        return bp;
+                    }
                     continue;
                 }
                 let ev = RunEvent::Trap(q.record());
@@ -852,6 +869,9 @@ impl Target for MonitorTarget {
                             self.log_quiet(q);
                             if step.ended.is_some() {
                                 return self.end_event(g);
+                            }
+                            if let Some(bp) = self.breakpoint_after_trap(g, stops) {
+                                return bp;
                             }
                             continue;
                         }

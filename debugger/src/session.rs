@@ -1510,6 +1510,11 @@ pub(crate) fn priv_name(p: Priv) -> &'static str {
 
 /// Which fields of a CSR changed, in words.
 fn field_changes(name: &str, old: u64, new: u64) -> String {
+    if name == "scause" {
+        // The cause of the trap just taken; the old value is only the
+        // last one's (or its reset value, 0, before any: not a cause).
+        return describe::csr_fields(name, new);
+    }
     let (a, b) = (
         describe::csr_fields(name, old),
         describe::csr_fields(name, new),
