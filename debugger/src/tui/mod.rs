@@ -1316,21 +1316,6 @@ fn wrap(s: &str, w: usize, indent: usize) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_lines_wrap_with_an_indent() {
-        assert_eq!(wrap("short", 10, 2), ["short"]);
-        assert_eq!(
-            wrap("abcdefghijklmnopqrstuvwxyz", 10, 2),
-            ["abcdefghij", "  klmnopqr", "  stuvwxyz"]
-        );
-        assert_eq!(clip("héllo", 2), "hé");
-    }
-}
-
 /// Where the code pane starts: up to `before` instructions before
 /// `centre`, on instruction boundaries. With compressed code (2- and
 /// 4-byte instructions) an address counted back from `centre` may fall
@@ -1374,4 +1359,19 @@ fn window_start<T: Target>(s: &Session<T>, centre: u64, before: usize) -> u64 {
         return centre;
     }
     seen.front().copied().unwrap_or(centre)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_wrap_with_an_indent() {
+        assert_eq!(wrap("short", 10, 2), ["short"]);
+        assert_eq!(
+            wrap("abcdefghijklmnopqrstuvwxyz", 10, 2),
+            ["abcdefghij", "  klmnopqr", "  stuvwxyz"]
+        );
+        assert_eq!(clip("héllo", 2), "hé");
+    }
 }
