@@ -40,8 +40,9 @@ use crate::stats_json;
 
 #[derive(Args, Debug)]
 pub struct DebugArgs {
-    /// The guest(s): assembly sources (.s, or .S) or RISC-V ELF64
-    /// executables. Two or more imply --monitor.
+    /// The guest(s): assembly sources (.s, or .S), RISC-V ELF64
+    /// executables, or raw images (loaded at 0x80200000, as `run` loads
+    /// them). Two or more imply --monitor.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 

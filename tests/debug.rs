@@ -1693,3 +1693,22 @@ mod gdb_protocol {
         assert!(console.contains("user: system call 99 failed, as it should"));
     }
 }
+
+/// A disassembly range that ends at the top of the address space is
+/// listed up to there: the listing does not wrap around to 0 and start
+/// over (which never ended), and a range that wraps lists nothing.
+#[test]
+fn disassemble_stops_at_the_top_of_the_address_space() {
+    let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
+    let t = transcript(
+        &mut s,
+        "disassemble 0xfffffffffffffff0,0xffffffffffffffff\ndisassemble 0xfffffffffffffff0,+32\n",
+    )
+    .unwrap();
+    let unreadable = t.matches("(cannot read memory here)").count();
+    assert_eq!(unreadable, 4, "{t}");
+    assert!(
+        t.contains("   0xfffffffffffffffc:\t(cannot read memory here)"),
+        "{t}"
+    );
+}

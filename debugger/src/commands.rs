@@ -1041,10 +1041,10 @@ fn disassemble<T: Target>(
                 format!(
                     "Dump of assembler code from {:#x} to {:#x}:",
                     pc.saturating_sub(16),
-                    pc + 24
+                    pc.saturating_add(24)
                 ),
                 pc.saturating_sub(16),
-                pc + 24,
+                pc.saturating_add(24),
             ),
         },
         (Some(e), None) => {
@@ -1080,8 +1080,14 @@ fn disassemble<T: Target>(
     let mut a = from & !1;
     while a < to {
         let line = s.insn_line(a);
-        a += line.bits.map_or(4, insn_len);
+        // The range may end at the top of the address space: stop there
+        // rather than wrap around to 0 and start over.
+        let next = a.checked_add(line.bits.map_or(4, insn_len));
         lines.push(line);
+        match next {
+            Some(n) => a = n,
+            None => break,
+        }
     }
     Ok(vec![Reply::Code {
         title: Some(title),

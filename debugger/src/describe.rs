@@ -310,7 +310,7 @@ impl TrapFilter {
             .map(|e| e.code().to_string())
             .collect();
         Some(Err(format!(
-            "No trap has cause {text}: the exception codes are {} (an interrupt is its scause,              such as 0x8000000000000005 for the timer, or a name: timer, software, external)",
+            "No trap has cause {text}: the exception codes are {} (an interrupt is its scause, such as 0x8000000000000005 for the timer, or a name: timer, software, external)",
             codes.join(", ")
         )))
     }
