@@ -321,11 +321,11 @@ EOF
 gdb_batch "$tmp/five.gdb" "$tmp/five.txt"
 [ -n "${GDB_MONITOR_TRANSCRIPT:-}" ] && cp "$tmp/five.txt" "$GDB_MONITOR_TRANSCRIPT"
 five=$tmp/five.txt
-check "$five" "* 1    Thread 1.1 (syscall, running)                0x0000000080200000 in _start ()"
+check "$five" "* 1    Thread 1.1 (syscall, running (on the hart))  0x0000000080200000 in _start ()"
 check "$five" "  2    Thread 1.2 (syscall#2, waiting for its turn) 0x0000000080200000 in _start ()"
 check "$five" "  3    Thread 1.3 (syscall#3, waiting for its turn) 0x0000000080200000 in _start ()"
 check "$five" "Thread 1 hit Breakpoint 1, 0x0000000080200274 in sys_getpid ()"
-check "$five" "* 1    Thread 1.1 (syscall, running)                0x0000000080200274 in sys_getpid ()"
+check "$five" "* 1    Thread 1.1 (syscall, running (on the hart))  0x0000000080200274 in sys_getpid ()"
 check "$five" "a7             0x2	2"
 check "$five" "\$1 = 0x200000000"
 check "$five" "\$2 = 1"

@@ -69,6 +69,14 @@ pub struct DebugArgs {
     #[arg(long)]
     pub interpret: bool,
 
+    /// The privileged ISA the hart implements, as for `run`: `standard`,
+    /// or `leaky` (the Popek–Goldberg lab's variant: in U-mode, reading
+    /// `sstatus` does not trap and returns the real one, and a write that
+    /// would change only SIE is dropped). Natively a guest kernel sees no
+    /// difference; under the monitor it does.
+    #[arg(long, value_name = "standard|leaky", default_value_t = cpu::privileged::Isa::Standard)]
+    pub isa: cpu::privileged::Isa,
+
     /// Run the debugger commands in FILE first (may be given several
     /// times); their transcript is deterministic.
     #[arg(short = 'x', long = "command", value_name = "FILE")]
@@ -195,7 +203,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             max_instructions: args.max_instructions,
             translation: !args.interpret,
             digest: args.stats.is_some(),
-            isa: cpu::privileged::Isa::Standard,
+            isa: args.isa,
         };
         let target = match MonitorTarget::boot(list, options, input) {
             Ok(t) => t,
@@ -221,6 +229,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
     target.machine().max_instructions = args.max_instructions;
     target.machine().hart.set_translation(!args.interpret);
     target.machine().hart.set_digest(args.stats.is_some());
+    target.machine().set_isa(args.isa);
     let mut session = Session::new(target);
     session.set_history(
         args.history_memory as usize,

@@ -56,6 +56,15 @@ fn image_of(path: &Path, compressed: bool) -> (Image, Program) {
 /// first instruction, named as `trapvisor debug` names them (`timer`,
 /// `timer#2`, ...); `input` goes to the first.
 fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
+    monitor_session_with(paths, input, cpu::privileged::Isa::Standard)
+}
+
+/// [`monitor_session`] on a hart implementing `isa`.
+fn monitor_session_with(
+    paths: &[PathBuf],
+    input: &[u8],
+    isa: cpu::privileged::Isa,
+) -> Session<MonitorTarget> {
     let mut seen: Vec<String> = Vec::new();
     let guests = paths
         .iter()
@@ -76,7 +85,7 @@ fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
         max_instructions: 0,
         translation: true,
         digest: false,
-        isa: cpu::privileged::Isa::Standard,
+        isa,
     };
     let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
         Box::new(NoInput)
@@ -129,9 +138,15 @@ mod transcripts {
             // rv64imac`: assembled with compressed instructions.
             let monitored = text.lines().any(|l| l.trim() == "# monitor");
             let compressed = text.lines().any(|l| l.trim() == "# march: rv64imac");
+            // `# isa: leaky`: under the monitor, on the leaky hart.
+            let isa = if text.lines().any(|l| l.trim() == "# isa: leaky") {
+                cpu::privileged::Isa::Leaky
+            } else {
+                cpu::privileged::Isa::Standard
+            };
             let got = if monitored {
                 assert!(!guests.is_empty(), "{}: `# guest:` lines", script.display());
-                transcript(&mut monitor_session(&guests, b""), &text)
+                transcript(&mut monitor_session_with(&guests, b"", isa), &text)
             } else {
                 assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
                 transcript(&mut native_session_with(&guests[0], b"", compressed), &text)
@@ -364,6 +379,70 @@ mod reverse {
             }
             prop_assert_eq!(s.position(), pos);
             prop_assert_eq!(monitor_state(&mut s), there);
+        }
+    }
+
+    /// `continue` with no catchpoint or CSR watch lets the monitor go
+    /// past exits quietly (the target logs them raw); with a catchpoint
+    /// that never stops (its condition is 0) every exit comes back to the
+    /// session one by one. Both runs reach the same state, `info traps`
+    /// shows the same exits (named the same), and going back and forward
+    /// again shows them the same.
+    #[test]
+    fn continue_logs_the_same_exits_quietly_or_one_by_one() {
+        let paths: Vec<PathBuf> = [
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+            "guest-programs/syscall.s",
+        ]
+        .iter()
+        .map(|p| root().join(p))
+        .collect();
+        let input = b"one\ntwo\n";
+        let run = |loud: bool| {
+            let mut s = monitor_session(&paths, input);
+            s.set_history(512 << 20, 500);
+            if loud {
+                exec(&mut s, "catch exit");
+                exec(&mut s, "condition 1 0");
+            }
+            exec(&mut s, "guest 2");
+            exec(&mut s, "break sys_write");
+            // Where a reflected trap resumes: a breakpoint there stops
+            // after the exit, before the handler's first instruction.
+            exec(&mut s, "tbreak trap_entry");
+            exec(&mut s, "guest 0");
+            exec(&mut s, "continue");
+            let at_handler = (s.position(), s.target().pc_of(2));
+            exec(&mut s, "continue");
+            exec(&mut s, "continue");
+            let mut seen = vec![(s.position(), s.recent_traps(300), monitor_state(&mut s))];
+            exec(&mut s, if loud { "delete 2" } else { "delete 1" });
+            exec(&mut s, "continue");
+            seen.push((s.position(), s.recent_traps(2_000), monitor_state(&mut s)));
+            // (Going back is quiet either way: no catchpoint looks there.)
+            let quiet = s.target().quiet_traps(u64::MAX, 10).len();
+            exec(&mut s, "reverse-stepi 1234");
+            seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
+            exec(&mut s, "stepi 600");
+            seen.push((s.position(), s.recent_traps(50), monitor_state(&mut s)));
+            (seen, quiet, at_handler)
+        };
+        let (quiet, logged_quietly, handler_quietly) = run(false);
+        let (loud, logged_loudly, handler_loudly) = run(true);
+        let trap_entry = monitor_session(&paths, b"")
+            .target()
+            .program(2)
+            .symbol("trap_entry");
+        assert_eq!(Some(handler_quietly.1), trap_entry);
+        assert_eq!(handler_quietly, handler_loudly);
+        assert!(logged_quietly > 0, "the quiet run logged no exit itself");
+        assert_eq!(logged_loudly, 0, "a catchpoint leaves nothing quiet");
+        assert!(quiet[1].1.len() > 1_000, "{} exits", quiet[1].1.len());
+        for (q, l) in quiet.iter().zip(&loud) {
+            assert_eq!(q.0, l.0);
+            assert_eq!(q.1, l.1);
+            assert_eq!(q.2, l.2);
         }
     }
 
@@ -1027,6 +1106,51 @@ mod tui {
             .iter()
             .find(|l| l.contains(what))
             .unwrap_or_else(|| panic!("no {what:?} on the screen:\n{}", lines.join("\n")))
+    }
+
+    /// With compressed code the code pane starts on an instruction
+    /// boundary, wherever pc is: every address it lists is one decoding
+    /// from `_start` reaches, never the middle of an instruction.
+    #[test]
+    fn the_code_pane_keeps_to_instruction_boundaries_in_compressed_code() {
+        let mut s = native_session_with(&root().join("tests/debug/rvc-calls.s"), b"", true);
+        let mut boundaries = std::collections::BTreeSet::new();
+        let mut a = 0x8020_0000u64;
+        while a < 0x8020_1000 {
+            boundaries.insert(a);
+            a += s
+                .insn_line(a)
+                .bits
+                .map_or(4, |b| cpu::isa::parcel_len(b as u16));
+        }
+        let mut odd_starts = 0;
+        while s.target().ended(0).is_none() {
+            exec(&mut s, "stepi");
+            let t = Tui::new(&mut s);
+            let (lines, _) = screen(&t, &s, 100, 30);
+            let shown: Vec<u64> = lines
+                .iter()
+                .filter_map(|l| {
+                    let l = l.strip_prefix("│").unwrap_or(l);
+                    let rest = l.get(3..)?.trim_start_matches('●').trim_start();
+                    let hex = rest.split_whitespace().next()?;
+                    (hex.len() == 8).then(|| u64::from_str_radix(hex, 16).ok())?
+                })
+                .filter(|a| (0x8020_0000..0x8020_1000).contains(a))
+                .collect();
+            assert!(shown.len() > 3, "{lines:#?}");
+            for a in &shown {
+                assert!(
+                    boundaries.contains(a),
+                    "{a:#x} is mid-instruction:\n{lines:#?}"
+                );
+            }
+            odd_starts += usize::from(shown[0] % 4 != 0);
+        }
+        assert!(
+            odd_starts > 0,
+            "the pane never started at a 2-byte boundary"
+        );
     }
 
     #[test]

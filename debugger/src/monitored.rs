@@ -31,7 +31,9 @@ use cpu::devices::{ByteSource, Console, NoInput};
 use cpu::hart::{Exit, Hart, Priv};
 use cpu::image::Image;
 use cpu::trap::{Exception, Interrupt, Trap};
-use monitor::exits::Action;
+use std::collections::VecDeque;
+
+use monitor::exits::{Action, Handled};
 use monitor::guest::Guest;
 use monitor::memory::GuestPhys;
 use monitor::stats::{Emulated, ExitReason, GuestReport};
@@ -41,7 +43,7 @@ use crate::native::{ConsoleLog, InputLog};
 use crate::program::Program;
 use crate::target::{
     CsrRow, ExitRecord, GuestInfo, GuestState, RunEvent, Stops, Target, Translation, TrapKind,
-    TrapRecord,
+    TrapRecord, TRAP_LOG,
 };
 use crate::walk;
 
@@ -97,6 +99,72 @@ pub struct MonitorTarget {
     /// For each guest that slept in `wfi` at its last exit, its events
     /// then: it sleeps until its timer's interrupt is injected.
     slept: Vec<Option<u64>>,
+    /// The exits and injections a run with [`Stops::quiet_traps`] went
+    /// past, oldest first, as raw copies (named only when `info traps` or
+    /// the trap pane shows them): at most [`TRAP_LOG`].
+    quiet: VecDeque<Quiet>,
+}
+
+/// An exit or an injection a run went past without telling it
+/// ([`Stops::quiet_traps`]): what its [`TrapRecord`] is made of, copied
+/// when it happened (a guest may exit a million times a second; this is
+/// the whole cost of one).
+#[derive(Clone, Copy, Debug)]
+enum Quiet {
+    Exit {
+        position: u64,
+        guest: usize,
+        exit: Exit,
+        exit_pc: u64,
+        exit_mode: Priv,
+        handled: Option<Handled>,
+        /// `a7` after a hypercall (the SBI extension it called).
+        sbi: Option<u64>,
+        resume: u64,
+    },
+    Injection {
+        position: u64,
+        guest: usize,
+        irq: Interrupt,
+        /// Where the guest was (its `sepc` after the injection) and the
+        /// mode it came from.
+        pc: u64,
+        from: Priv,
+        resume: u64,
+    },
+}
+
+impl Quiet {
+    fn position(&self) -> u64 {
+        match self {
+            Quiet::Exit { position, .. } | Quiet::Injection { position, .. } => *position,
+        }
+    }
+
+    fn record(&self) -> TrapRecord {
+        match *self {
+            Quiet::Exit {
+                position,
+                guest,
+                exit,
+                exit_pc,
+                exit_mode,
+                handled,
+                sbi,
+                resume,
+            } => exit_record(
+                position, guest, &exit, exit_pc, exit_mode, handled, sbi, resume,
+            ),
+            Quiet::Injection {
+                position,
+                guest,
+                irq,
+                pc,
+                from,
+                resume,
+            } => injection_record(position, guest, irq, pc, from, resume),
+        }
+    }
 }
 
 impl MonitorTarget {
@@ -162,6 +230,7 @@ impl MonitorTarget {
             pending: None,
             digest: options.digest,
             slept: vec![None; programs_len],
+            quiet: VecDeque::new(),
         })
     }
 
@@ -227,8 +296,8 @@ impl MonitorTarget {
         self.applied = stops.clone();
     }
 
-    /// The injection of a step, as a trap record.
-    fn injection(&self, step: &Step, irq: Interrupt) -> TrapRecord {
+    /// The injection of a step, its raw parts.
+    fn injection(&self, step: &Step, irq: Interrupt) -> Quiet {
         let g = self.guest(step.guest);
         let c = &g.vcpu.core().csr;
         let from = if c.mstatus & SSTATUS_SPP != 0 {
@@ -236,92 +305,62 @@ impl MonitorTarget {
         } else {
             Priv::User
         };
-        let resume = self.pc_of(step.guest);
-        TrapRecord {
+        Quiet::Injection {
             position: self.position(),
             guest: step.guest,
+            irq,
             pc: c.sepc,
-            privilege: from,
-            kind: TrapKind::Exit(ExitRecord {
-                trap: Trap::Interrupt(irq),
-                reason: format!("interrupt: {} injected", irq.name()),
-                sbi: None,
-                handler: "monitor::exits::reflect::inject".into(),
-                changes: vec![format!(
-                    "injected {} (its sip bit was pending, enabled in sie): the guest enters its stvec",
-                    irq.name()
-                )],
-                resume,
-            }),
-            pc_label: None,
-            to_label: None,
+            from,
+            resume: self.pc_of(step.guest),
         }
     }
 
-    /// The exit a step answered, as a trap record.
-    fn exit_record(&self, step: &Step, exit: &Exit) -> TrapRecord {
+    /// The exit a step answered, its raw parts.
+    fn exit_of(&self, step: &Step, exit: &Exit) -> Quiet {
         let handled = step.handled;
-        let trap = match exit {
-            Exit::Trap(t) => *t,
-            Exit::TrapStorm(storm) => storm.trap,
-            _ => Trap::illegal_instruction(0x1050_0073),
-        };
-        let base = match exit {
-            Exit::Wfi => "wfi",
-            Exit::Trap(Trap::Exception { cause, .. }) => match cause {
-                Exception::IllegalInstruction => ExitReason::IllegalInstruction.name(),
-                Exception::EcallFromU | Exception::EcallFromS => ExitReason::Ecall.name(),
-                Exception::InstructionPageFault
-                | Exception::LoadPageFault
-                | Exception::StorePageFault => cause.name(),
-                _ => "exception",
-            },
-            _ => "other",
-        };
-        let mut changes = Vec::new();
-        let what = match handled.map(|h| h.action) {
-            Some(Action::Emulated(e)) => emulated_name(e).to_string(),
-            Some(Action::Reflected(t)) => format!("reflected to the guest ({})", t.name()),
-            Some(Action::ShadowFilled { va, gpa, rights }) => {
-                changes.push(format!(
-                    "shadow: filled {:#x} -> guest-physical {:#x} ({})",
-                    va & !0xfff,
-                    gpa.0 & !0xfff,
-                    rights_text(rights)
-                ));
-                "shadow fill".into()
-            }
-            Some(Action::End(end)) => format!("the guest ends ({end})"),
-            Some(Action::Nothing) | None => String::new(),
-        };
-        let reason = if what.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}: {what}")
-        };
-        // The virtual CSRs it changed the session shows itself, field by
-        // field (they are the guest's CSRs as the debugger reads them).
-        if handled.is_some_and(|h| h.shadow_flushed) {
-            changes.push("shadow: every shadow entry dropped (refilled on demand)".into());
-        }
         let sbi = (handled.is_some_and(|h| h.handler == "hypercall"))
             .then(|| self.regs_of(step.guest)[17]);
-        TrapRecord {
+        Quiet::Exit {
             position: self.position(),
             guest: step.guest,
-            pc: step.exit_pc,
-            privilege: step.exit_mode,
-            kind: TrapKind::Exit(ExitRecord {
-                trap,
-                reason,
-                sbi,
-                handler: handled.map_or("none".into(), |h| handler_path(h.handler)),
-                changes,
-                resume: self.pc_of(step.guest),
-            }),
-            pc_label: None,
-            to_label: None,
+            exit: *exit,
+            exit_pc: step.exit_pc,
+            exit_mode: step.exit_mode,
+            handled,
+            sbi,
+            resume: self.pc_of(step.guest),
         }
+    }
+
+    /// A breakpoint where guest `g` resumes after a trap a quiet run went
+    /// past: it stops there, before the instruction runs, as it does after
+    /// a trap the session is told (`Session`'s `breakpoint_skipped`).
+    fn breakpoint_after_trap(&self, g: usize, stops: &Stops) -> Option<RunEvent> {
+        if stops.breakpoints.is_empty() || self.session.on_hart() != Some(g) {
+            return None;
+        }
+        let pc = self.pc_of(g);
+        stops
+            .breakpoints
+            .contains(&(g, pc))
+            .then_some(RunEvent::Breakpoint { guest: g, pc })
+    }
+
+    /// Logs an exit or injection a quiet run goes past.
+    fn log_quiet(&mut self, q: Quiet) {
+        // A run again over positions logged before (after going back):
+        // what is logged from here on is this run's.
+        while self
+            .quiet
+            .back()
+            .is_some_and(|b| b.position() >= q.position())
+        {
+            self.quiet.pop_back();
+        }
+        if self.quiet.len() == TRAP_LOG {
+            self.quiet.pop_front();
+        }
+        self.quiet.push_back(q);
     }
 
     fn regs_of(&self, i: usize) -> [u64; 32] {
@@ -382,6 +421,109 @@ impl MonitorTarget {
             guest,
             how: self.ended(guest).unwrap_or_default(),
         }
+    }
+}
+
+/// An injection, as a trap record.
+fn injection_record(
+    position: u64,
+    guest: usize,
+    irq: Interrupt,
+    pc: u64,
+    from: Priv,
+    resume: u64,
+) -> TrapRecord {
+    TrapRecord {
+        position,
+        guest,
+        pc,
+        privilege: from,
+        kind: TrapKind::Exit(ExitRecord {
+            trap: Trap::Interrupt(irq),
+            reason: format!("interrupt: {} injected", irq.name()),
+            sbi: None,
+            handler: "monitor::exits::reflect::inject".into(),
+            changes: vec![format!(
+                "injected {} (its sip bit was pending, enabled in sie): the guest enters its stvec",
+                irq.name()
+            )],
+            resume,
+        }),
+        pc_label: None,
+        to_label: None,
+    }
+}
+
+/// An exit and what answered it, as a trap record.
+#[allow(clippy::too_many_arguments)]
+fn exit_record(
+    position: u64,
+    guest: usize,
+    exit: &Exit,
+    exit_pc: u64,
+    exit_mode: Priv,
+    handled: Option<Handled>,
+    sbi: Option<u64>,
+    resume: u64,
+) -> TrapRecord {
+    let trap = match exit {
+        Exit::Trap(t) => *t,
+        Exit::TrapStorm(storm) => storm.trap,
+        _ => Trap::illegal_instruction(0x1050_0073),
+    };
+    let base = match exit {
+        Exit::Wfi => "wfi",
+        Exit::Trap(Trap::Exception { cause, .. }) => match cause {
+            Exception::IllegalInstruction => ExitReason::IllegalInstruction.name(),
+            Exception::EcallFromU | Exception::EcallFromS => ExitReason::Ecall.name(),
+            Exception::InstructionPageFault
+            | Exception::LoadPageFault
+            | Exception::StorePageFault => cause.name(),
+            _ => "exception",
+        },
+        _ => "other",
+    };
+    let mut changes = Vec::new();
+    let what = match handled.map(|h| h.action) {
+        Some(Action::Emulated(e)) => emulated_name(e).to_string(),
+        Some(Action::Reflected(t)) => format!("reflected to the guest ({})", t.name()),
+        Some(Action::ShadowFilled { va, gpa, rights }) => {
+            changes.push(format!(
+                "shadow: filled {:#x} -> guest-physical {:#x} ({})",
+                va & !0xfff,
+                gpa.0 & !0xfff,
+                rights_text(rights)
+            ));
+            "shadow fill".into()
+        }
+        Some(Action::End(end)) => format!("the guest ends ({end})"),
+        Some(Action::Nothing) | None => String::new(),
+    };
+    let reason = if what.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}: {what}")
+    };
+    // The virtual CSRs it changed the session shows itself, field by
+    // field (they are the guest's CSRs as the debugger reads them).
+    if handled.is_some_and(|h| h.shadow_flushed) {
+        changes.push("shadow: every shadow entry dropped (refilled on demand)".into());
+    }
+    TrapRecord {
+        position,
+        guest,
+        pc: exit_pc,
+        privilege: exit_mode,
+        kind: TrapKind::Exit(ExitRecord {
+            trap,
+            reason,
+            sbi,
+            handler: handled.map_or("none".into(), |h| handler_path(h.handler)),
+            changes,
+            resume,
+        }),
+        pc_label: None,
+        to_label: None,
     }
 }
 
@@ -658,7 +800,18 @@ impl Target for MonitorTarget {
                 .switched_from
                 .map(|from| RunEvent::Switch { from, to: g });
             if let Some(irq) = first.injected {
-                let ev = RunEvent::Trap(self.injection(&first, irq));
+                let q = self.injection(&first, irq);
+                if stops.quiet_traps {
+                    self.log_quiet(q);
+                    if let Some(sw) = switch {
+                        return sw;
+                    }
+                    if let Some(bp) = self.breakpoint_after_trap(g, stops) {
+                        return bp;
+                    }
+                    continue;
+                }
+                let ev = RunEvent::Trap(q.record());
                 return match switch {
                     Some(sw) => {
                         self.pending = Some(ev);
@@ -711,11 +864,21 @@ impl Target for MonitorTarget {
                                 || h.handler == "sleep"
                         });
                         self.slept[g] = slept.then(|| self.events_of(g));
-                        let rec = self.exit_record(&step, &exit);
+                        let q = self.exit_of(&step, &exit);
+                        if stops.quiet_traps {
+                            self.log_quiet(q);
+                            if step.ended.is_some() {
+                                return self.end_event(g);
+                            }
+                            if let Some(bp) = self.breakpoint_after_trap(g, stops) {
+                                return bp;
+                            }
+                            continue;
+                        }
                         if step.ended.is_some() {
                             self.pending = Some(self.end_event(g));
                         }
-                        return RunEvent::Trap(rec);
+                        return RunEvent::Trap(q.record());
                     }
                     if step.ended.is_some() {
                         return self.end_event(g);
@@ -742,6 +905,18 @@ impl Target for MonitorTarget {
         }
         self.input.set_position(s.input_pos);
         self.pending = None;
+        let now = self.position();
+        while self.quiet.back().is_some_and(|q| q.position() > now) {
+            self.quiet.pop_back();
+        }
+    }
+
+    fn quiet_traps(&self, upto: u64, n: usize) -> Vec<TrapRecord> {
+        let end = self.quiet.partition_point(|q| q.position() <= upto);
+        self.quiet
+            .range(end.saturating_sub(n)..end)
+            .map(Quiet::record)
+            .collect()
     }
 
     fn page_count(&self) -> usize {

@@ -7,8 +7,11 @@
 //! at each snapshot boundary of the history; between slices the session
 //! takes the snapshot, shows new console output and looks for Ctrl-C.
 //! Every trap, SBI call or exit comes back to the session (it logs each
-//! one for `info traps`, and catchpoints stop there); breakpoints and
-//! watchpoints come back where they hit.
+//! one for `info traps`, and catchpoints stop there), unless no catchpoint
+//! or CSR watch looks at them: then the target goes past them quietly,
+//! logging each as a raw copy named only when `info traps` or the trap
+//! pane shows it ([`Stops::quiet_traps`]). Breakpoints and watchpoints
+//! come back where they hit.
 //!
 //! **Backward.** `reverse-stepi N` is "go to position − N": restore the
 //! nearest snapshot before it and run forward to it. `reverse-continue`
@@ -30,13 +33,11 @@ use crate::expr::{Expr, Scope};
 use crate::history::{History, DEFAULT_BUDGET};
 use crate::output::{Change, InsnLine, Reply, SourceLine, StepDone, Stop, StopReason};
 use crate::program::Program;
-use crate::target::{RunEvent, Stops, Target, TrapKind, TrapRecord};
+use crate::target::{RunEvent, Stops, Target, TrapKind, TrapRecord, TRAP_LOG};
 
 /// The most events one slice runs before the session looks at Ctrl-C and
 /// the console again.
 const SLICE: u64 = 1 << 24;
-/// Traps kept for `info traps`.
-const TRAP_LOG: usize = 100_000;
 
 /// A command that failed, with the message to show.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -452,15 +453,42 @@ impl<T: Target> Session<T> {
     /// `info traps N` shows).
     pub fn recent_traps(&self, n: usize) -> Vec<TrapRecord> {
         let now = self.position();
+        // Those the session was told, and those the target went past
+        // quietly (one run's or the other's: the same at a position).
         let mut recent: Vec<_> = self
             .traps
             .range(..=now)
             .rev()
             .take(n)
-            .map(|(_, r)| self.label_trap(r.clone()))
+            .map(|(_, r)| r.clone())
             .collect();
-        recent.reverse();
+        recent.extend(self.target.quiet_traps(now, n));
+        recent.sort_by_key(|r| r.position);
+        recent.dedup_by_key(|r| r.position);
+        let skip = recent.len().saturating_sub(n);
         recent
+            .into_iter()
+            .skip(skip)
+            .map(|r| self.label_trap(r))
+            .collect()
+    }
+
+    /// Whether a run may let the target go past traps and exits quietly
+    /// ([`Stops::quiet_traps`]): nothing in it looks at them but the log.
+    fn quiet(&self, run: &Run) -> bool {
+        !run.user
+            || !self.points.iter().any(|p| {
+                p.enabled
+                    && matches!(
+                        p.kind,
+                        PointKind::Catch(
+                            CatchSpec::Trap(..) | CatchSpec::Exit(_) | CatchSpec::Sbi(_)
+                        ) | PointKind::Watch {
+                            what: Watched::Csr { .. },
+                            ..
+                        }
+                    )
+            })
     }
 
     /// What the target must stop at for the enabled points and `goals`.
@@ -877,7 +905,10 @@ impl<T: Target> Session<T> {
     /// Runs until `run` says to stop: its position, a goal, a user's point
     /// (with `run.user`), the end, or Ctrl-C. Returns the reason.
     pub(crate) fn run_forward(&mut self, run: &Run) -> StopReason {
-        let stops = self.stops(run);
+        let stops = Stops {
+            quiet_traps: self.quiet(run),
+            ..self.stops(run)
+        };
         self.refresh_watches();
         // The command starts where the user stands: a breakpoint there
         // lets that instruction run first.
@@ -1330,7 +1361,10 @@ impl<T: Target> Session<T> {
             until: Some(pos),
             ..Run::default()
         };
-        let stops = self.stops(&run);
+        let stops = Stops {
+            quiet_traps: true,
+            ..self.stops(&run)
+        };
         while self.position() < pos {
             let now = self.position();
             let budget = (pos - now).min(self.history.next_boundary(now) - now);
@@ -1388,7 +1422,10 @@ impl<T: Target> Session<T> {
     /// Runs from here to `hi`, noting the last place before `end` where
     /// `run` would stop.
     fn scan(&mut self, run: &Run, hi: u64, end: u64) -> Option<(u64, StopReason)> {
-        let stops = self.stops(run);
+        let stops = Stops {
+            quiet_traps: self.quiet(run),
+            ..self.stops(run)
+        };
         self.refresh_watches();
         let mut found = None;
         // A breakpoint where the scan starts: the run would not report it.
@@ -1482,6 +1519,11 @@ pub(crate) fn priv_name(p: Priv) -> &'static str {
 
 /// Which fields of a CSR changed, in words.
 fn field_changes(name: &str, old: u64, new: u64) -> String {
+    if name == "scause" {
+        // The cause of the trap just taken; the old value is only the
+        // last one's (or its reset value, 0, before any: not a cause).
+        return describe::csr_fields(name, new);
+    }
     let (a, b) = (
         describe::csr_fields(name, old),
         describe::csr_fields(name, new),

@@ -29,7 +29,17 @@ pub struct Stops {
     pub watches: Vec<(usize, Watch)>,
     /// Report every change of privileged state (CSR watches need it).
     pub privileged: bool,
+    /// Traps and exits need not come back one by one (no catchpoint or
+    /// CSR watch looks at them): a target may log them itself, cheaply,
+    /// for [`Target::quiet_traps`], and run on. (Under the monitor, where
+    /// a guest may exit a million times a second, `continue` then runs
+    /// exits at the monitor's own pace.)
+    pub quiet_traps: bool,
 }
+
+/// Traps and exits kept for `info traps` (by the session, and by a target
+/// for the ones it went past quietly).
+pub const TRAP_LOG: usize = 100_000;
 
 /// How a guest is doing.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -210,6 +220,14 @@ pub trait Target {
     /// debugger. A breakpoint where a guest is stopped does not stop it
     /// again: that instruction runs first.
     fn run(&mut self, events: u64, stops: &Stops) -> RunEvent;
+    /// The last `n` (at most) traps and exits at positions up to `upto`
+    /// that runs with [`Stops::quiet_traps`] went past without telling,
+    /// oldest first; forgotten from a position the target goes back
+    /// before. (A target that tells every one logs none.)
+    fn quiet_traps(&self, upto: u64, n: usize) -> Vec<TrapRecord> {
+        let _ = (upto, n);
+        Vec::new()
+    }
 
     /// The architectural state but RAM.
     fn save(&self) -> Self::State;

@@ -717,10 +717,13 @@ impl<T: Target> ThreadExtraInfo for Stub<'_, T> {
         let Some(g) = guests.get(guest(tid)) else {
             return Ok(0);
         };
+        // As `info guests` says it.
+        let on_hart = guests.len() > 1 && self.session.target().current() == Some(guest(tid));
         let state = match &g.state {
+            GuestState::Running if on_hart => "running (on the hart)".to_string(),
             GuestState::Running => "running".to_string(),
             GuestState::Waiting => "waiting for its turn".to_string(),
-            GuestState::Sleeping => "asleep in wfi".to_string(),
+            GuestState::Sleeping => "sleeping in wfi".to_string(),
             GuestState::Ended(how) => format!("ended: {how}"),
         };
         let text = format!("{}, {state}", g.name);

@@ -849,14 +849,7 @@ impl Tui {
         }
         let pc = s.target().pc();
         let centre = self.cursor.unwrap_or(pc);
-        let before = (h / 3) as u64;
-        let mut addr = centre.wrapping_sub(4 * before) & !3;
-        // Not before the start of what the program loaded.
-        if let Some(r) = s.program().extents.iter().find(|r| r.contains(&centre)) {
-            if addr < r.start || addr > centre {
-                addr = r.start & !3;
-            }
-        }
+        let mut addr = window_start(s, centre, h / 3);
         let mut lines = Vec::new();
         while lines.len() < h {
             let l = s.insn_line(addr);
@@ -1324,6 +1317,51 @@ fn wrap(s: &str, w: usize, indent: usize) -> Vec<String> {
         i += n;
     }
     out
+}
+
+/// Where the code pane starts: up to `before` instructions before
+/// `centre`, on instruction boundaries. With compressed code (2- and
+/// 4-byte instructions) an address counted back from `centre` may fall
+/// mid-instruction, so the boundaries are found by decoding forward from
+/// a known one: the nearest symbol at or below `centre` within what the
+/// program loaded (or that extent's start), and if that is far back or
+/// unknown, `centre` itself.
+fn window_start<T: Target>(s: &Session<T>, centre: u64, before: usize) -> u64 {
+    /// How far back a symbol may be to decode from.
+    const REACH: u64 = 4096;
+    if before == 0 {
+        return centre;
+    }
+    let p = s.program();
+    let Some(extent) = p.extents.iter().find(|r| r.contains(&centre)) else {
+        return centre;
+    };
+    let from = p
+        .symbols_below(centre)
+        .map(|sym| sym.addr)
+        .find(|&a| a >= extent.start)
+        .unwrap_or(extent.start);
+    if centre - from > REACH {
+        return centre;
+    }
+    let mut seen = std::collections::VecDeque::with_capacity(before + 1);
+    let mut addr = from;
+    while addr < centre {
+        if seen.len() == before {
+            seen.pop_front();
+        }
+        seen.push_back(addr);
+        let len = s
+            .read_u32(addr)
+            .map_or(4, |b| cpu::isa::parcel_len(b as u16));
+        addr += len;
+    }
+    if addr != centre {
+        // `centre` is not on the boundaries decoded from there: it starts
+        // the pane.
+        return centre;
+    }
+    seen.front().copied().unwrap_or(centre)
 }
 
 #[cfg(test)]
