@@ -1,3 +1,20 @@
+# paging-pv.s: paging.s, paravirtualized (book: "Alternatives").
+#
+# The same kernel and process, printing the same lines, natively and under
+# every strategy of the monitor. At boot it asks the SBI for trapvisor's PV
+# interface (lib/pv.inc). Natively, and under `--strategy trap` or `bt`,
+# there is none, and it runs paging.s's privileged instructions. Under
+# `--strategy pv` its trap path reads and writes sscratch, sepc, scause,
+# stval and sstatus.SUM in the shared page, returns with pv_sret, and
+# writes page-table entries in a batch with pv_mmu_update, which also does
+# the sfence.vma: the page tables at boot are one hypercall, each demand
+# page another.
+#
+#   trapvisor run guest-programs/paging-pv.s                    natively
+#   trapvisor run --strategy pv --stats guest-programs/paging-pv.s
+#
+# What follows is paging.s's own description.
+#
 # paging.s: virtual memory with Sv39 page tables, and demand paging.
 #
 # With paging on, every address a program uses is virtual: the hart
@@ -68,6 +85,7 @@
 # The trap frame (slot n = xn, slot 0 = pc) and the macros that fill and
 # empty it, as in syscall.s.
         .include "lib/trap-frame.inc"
+        .include "lib/pv.inc"           # the PV interface (constants, macros)
 
         .text
         .globl _start
@@ -78,6 +96,7 @@ _start:
         csrw    sie, zero               # no interrupts
         la      t0, user_frame
         csrw    sscratch, t0
+        call    pv_init                 # PV interface there? (pv_on)
 
         la      a0, msg_build
         call    puts
@@ -86,6 +105,8 @@ _start:
         # Paging on: satp = Sv39 mode | physical page number of the root.
         # The kernel is mapped at the same virtual addresses as its physical
         # ones ("identity map"), so the next instruction is still found.
+        call    flush_ptes              # the page-table entries in (pv: the
+                                        # batch, in one hypercall)
         la      t0, root_table
         srli    t0, t0, 12
         li      t1, SATP_SV39
@@ -104,6 +125,44 @@ _start:
         li      t0, SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SUM
         csrc    sstatus, t0             # sret goes to U-mode; user pages are
         j       return_to_user          # off limits to the kernel for now
+
+# set_pte(a0 = address of a PTE, a1 = its new value): natively a store;
+# under pv the write joins the batch that flush_ptes hands to
+# pv_mmu_update. Clobbers t0, t1.
+set_pte:
+        la      t0, pv_on
+        ld      t0, 0(t0)
+        bnez    t0, 1f
+        sd      a1, 0(a0)
+        ret
+1:      la      t0, pte_batch_n
+        ld      t1, 0(t0)
+        addi    t1, t1, 1
+        sd      t1, 0(t0)
+        addi    t1, t1, -1
+        slli    t1, t1, 4               # 16 bytes an entry
+        la      t0, pte_batch
+        add     t0, t0, t1
+        sd      a0, 0(t0)               # (address, value)
+        sd      a1, 8(t0)
+        ret
+
+# flush_ptes: the PTE writes so far take effect, and every cached
+# translation is forgotten: natively sfence.vma, under pv one pv_mmu_update
+# of the whole batch. Clobbers a0, a1, a2, a6, a7, t0.
+flush_ptes:
+        la      t0, pv_on
+        ld      t0, 0(t0)
+        bnez    t0, 1f
+        sfence.vma
+        ret
+1:      la      a0, pte_batch
+        la      t0, pte_batch_n
+        ld      a1, 0(t0)
+        sd      zero, 0(t0)
+        li      a2, 1                   # and sfence.vma
+        PV_CALL PV_MMU_UPDATE
+        ret
 
 # make_pte(a0 = physical address, a1 = flags) -> a0 = PTE
 make_pte:
@@ -126,7 +185,9 @@ build_page_tables:
         li      a0, 0x80000000
         li      a1, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
         call    make_pte
-        sd      a0, 2*8(s0)
+        mv      a1, a0
+        addi    a0, s0, 2*8
+        call    set_pte
         la      a0, msg_map_kernel
         call    puts
 
@@ -134,13 +195,17 @@ build_page_tables:
         mv      a0, s1
         li      a1, PTE_V               # not a leaf: a pointer
         call    make_pte
-        sd      a0, 0*8(s0)
+        mv      a1, a0
+        addi    a0, s0, 0*8
+        call    set_pte
 
         # mid[0x80]: the UART at 0x10000000 (VPN[1] = 0x80), a megapage.
         li      a0, UART
         li      a1, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
         call    make_pte
-        sd      a0, 0x80*8(s1)
+        mv      a1, a0
+        addi    a0, s1, 0x80*8
+        call    set_pte
         la      a0, msg_map_uart
         call    puts
 
@@ -148,13 +213,17 @@ build_page_tables:
         mv      a0, s2
         li      a1, PTE_V
         call    make_pte
-        sd      a0, 2*8(s1)
+        mv      a1, a0
+        addi    a0, s1, 2*8
+        call    set_pte
 
         # leaf[0]: 0x400000 -> the process's code page.
         la      a0, user_code_page
         li      a1, PTE_V | PTE_R | PTE_X | PTE_U | PTE_A
         call    make_pte
-        sd      a0, 0*8(s2)
+        mv      a1, a0
+        addi    a0, s2, 0*8
+        call    set_pte
         la      a0, msg_map_code
         call    puts
 
@@ -162,7 +231,9 @@ build_page_tables:
         la      a0, user_stack_page
         li      a1, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
         call    make_pte
-        sd      a0, 2*8(s2)
+        mv      a1, a0
+        addi    a0, s2, 2*8
+        call    set_pte
         la      a0, msg_map_stack
         call    puts
 
@@ -179,11 +250,13 @@ build_page_tables:
         .balign 4
 trap_entry:
         csrrw   t6, sscratch, t6        # t6 = frame, sscratch = process's t6
+                                        # (a CSR instruction under pv too:
+                                        # no register is free to load with)
         SAVE_X1_TO_X30                  # x1 .. x30 into the frame (lib/trap-frame.inc)
-        csrr    t0, sscratch
+        PV_CSRR t0, sscratch, PV_SSCRATCH
         sd      t0, 31*8(t6)
-        csrw    sscratch, t6
-        csrr    t0, sepc
+        PV_CSRW sscratch, t6, PV_SSCRATCH, t0
+        PV_CSRR t0, sepc, PV_SEPC
         sd      t0, TF_PC(t6)
 
         la      sp, kstack_top
@@ -191,12 +264,23 @@ trap_entry:
         call    handle_trap
 
 return_to_user:
-        csrr    t6, sscratch
+        PV_CSRR t6, sscratch, PV_SSCRATCH
         ld      t0, TF_PC(t6)
-        csrw    sepc, t0
+        PV_CSRW sepc, t0, PV_SEPC, t1
+        la      t0, pv_on
+        ld      t0, 0(t0)
+        bnez    t0, 1f
         LOAD_X1_TO_X30                  # x1 .. x30 from the frame (lib/trap-frame.inc)
         ld      x31, 31*8(t6)
         sret
+1:      la      t0, pv_shared           # pv_sret restores a6 and a7 from
+        ld      t1, 16*8(t6)            # the shared page: the process's go there
+        sd      t1, PV_A6(t0)
+        ld      t1, 17*8(t6)
+        sd      t1, PV_A7(t0)
+        LOAD_X1_TO_X30
+        ld      x31, 31*8(t6)
+        PV_CALL PV_SRET                 # does not come back here
 
 # ---------------------------------------------------------------------------
 # handle_trap(a0 = the process's frame)
@@ -208,7 +292,7 @@ handle_trap:
         sd      s1, 16(sp)
         mv      s0, a0                  # s0 = frame
 
-        csrr    t0, scause
+        PV_CSRR t0, scause, PV_SCAUSE
         li      t1, SCAUSE_LOAD_PF
         beq     t0, t1, page_fault
         li      t1, SCAUSE_STORE_PF
@@ -233,13 +317,19 @@ sys_write:
         # use the process's page table (it is the only one), but S-mode may
         # only touch U pages while sstatus.SUM is set: so set it just for
         # the copy. (A real kernel would also check the address range.)
-        li      t0, SSTATUS_SUM
-        csrs    sstatus, t0
+        # (Under pv, in the shared page's sstatus: the monitor takes it in
+        # at the next exit, at the latest the first access to the buffer.)
+        PV_CSRR t0, sstatus, PV_SSTATUS
+        li      t1, SSTATUS_SUM
+        or      t0, t0, t1
+        PV_CSRW sstatus, t0, PV_SSTATUS, t1
         ld      a0, TF_A0(s0)
         ld      a1, TF_A1(s0)
         call    write_bytes
-        li      t0, SSTATUS_SUM
-        csrc    sstatus, t0
+        PV_CSRR t0, sstatus, PV_SSTATUS
+        li      t1, ~SSTATUS_SUM
+        and     t0, t0, t1
+        PV_CSRW sstatus, t0, PV_SSTATUS, t1
         ld      t0, TF_A1(s0)
         sd      t0, TF_A0(s0)
         j       handle_trap_done
@@ -260,7 +350,7 @@ sys_exit:
         j       shutdown
 
 page_fault:
-        csrr    s1, stval               # s1 = the virtual address
+        PV_CSRR s1, stval, PV_STVAL     # s1 = the virtual address
         li      t0, HEAP_START          # only the heap is demand-paged
         bltu    s1, t0, bad_trap
         li      t0, HEAP_END
@@ -284,13 +374,14 @@ page_fault:
         # leaf_table[VPN[0]] = the new page, user read/write.
         li      a1, PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D
         call    make_pte
+        mv      a1, a0
         srli    t0, s1, 12
         andi    t0, t0, 511             # VPN[0]
         slli    t0, t0, 3
-        la      t1, leaf_table
-        add     t1, t1, t0
-        sd      a0, 0(t1)
-        sfence.vma s1, zero             # drop any stale translation of it
+        la      a0, leaf_table
+        add     a0, a0, t0
+        call    set_pte
+        call    flush_ptes              # drop any stale translation of it
 
         la      t0, nfaults
         ld      t1, 0(t0)
@@ -300,8 +391,8 @@ page_fault:
         # "kernel: load page fault at 0x...: mapped a fresh zeroed page"
         la      a0, msg_fault
         call    puts
+        PV_CSRR t0, scause, PV_SCAUSE
         la      a0, msg_load
-        csrr    t0, scause
         li      t1, SCAUSE_LOAD_PF
         beq     t0, t1, 2f
         la      a0, msg_store
@@ -317,11 +408,11 @@ page_fault:
 bad_trap:                               # anything else kills the process
         la      a0, msg_bad
         call    puts
-        csrr    a0, scause
+        PV_CSRR a0, scause, PV_SCAUSE
         call    put_dec
         la      a0, msg_bad_stval
         call    puts
-        csrr    a0, stval
+        PV_CSRR a0, stval, PV_STVAL
         call    put_hex
         li      a0, 10
         call    putc
@@ -347,6 +438,7 @@ shutdown:
 # Kernel console output on the UART (mapped at its physical address).
 
         .include "lib/console.inc"      # putc, write_bytes, puts, put_dec, put_hex
+        .include "lib/pv-init.inc"      # pv_init, pv_on, pv_shared
 
 # ===========================================================================
 # The process. This page is mapped at virtual address 0x400000, not where
@@ -423,6 +515,7 @@ msg_bad_stval:  .asciz ", stval "
         .balign 8
 next_free_page: .dword page_pool        # the page pool's first free page
 nfaults:        .dword 0
+pte_batch_n:    .dword 0                # PTE writes waiting for flush_ptes (pv)
 
         .bss
         .balign PAGE_SIZE
@@ -433,5 +526,7 @@ user_stack_page: .space PAGE_SIZE
 page_pool:      .space 4 * PAGE_SIZE    # free pages for demand paging
 page_pool_end:
 user_frame:     .space TF_SIZE
+        .balign 16
+pte_batch:      .space 16 * 16          # (address, value) pairs, for pv_mmu_update
         .space  4096
 kstack_top:
