@@ -91,25 +91,100 @@ pub struct Translator {
     tails: BTreeSet<u64>,
 }
 
+/// What the translation does with an instruction the scan reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Role {
+    /// Copied as it is: it runs on the hart.
+    Copied,
+    /// Sensitive: a call into the monitor, which performs it on the
+    /// virtual state.
+    Patched,
+    /// An indirect jump (`jalr`, `c.jr`, `c.jalr`): a call into the
+    /// monitor, which performs it and scans from its target first, so that
+    /// no code runs that the scan has not seen.
+    Jump,
+    /// Overlaps a call's zero parcel (code that jumps into the middle of
+    /// other code): a call into the monitor, which runs it once from the
+    /// original page.
+    Step,
+}
+
 /// One translated page.
 #[derive(Clone, Debug)]
 struct Page {
     /// Its copy in the translation cache.
     frame: MachPhys,
-    /// Instruction starts the scan has reached (one bit per parcel).
-    scanned: [u64; (PAGE / 2 / 64) as usize],
-    /// Offsets of the sensitive instructions (calls into the monitor).
-    patched: BTreeSet<u16>,
+    /// The copy's bytes as last written.
+    copy: Box<[u8]>,
+    /// Every instruction the scan reached: offset → (length, role).
+    insns: BTreeMap<u16, (u8, Role)>,
+    /// Whether the first parcel holds another instruction's second half
+    /// (see [`Translator::tails`]).
+    tail: bool,
 }
 
 impl Page {
     fn scanned(&self, off: u64) -> bool {
-        let i = (off / 2) as usize;
-        self.scanned[i / 64] >> (i % 64) & 1 != 0
+        self.insns.contains_key(&(off as u16))
     }
-    fn mark(&mut self, off: u64) {
-        let i = (off / 2) as usize;
-        self.scanned[i / 64] |= 1 << (i % 64);
+
+    fn role(&self, off: u64) -> Option<Role> {
+        self.insns.get(&(off as u16)).map(|&(_, r)| r)
+    }
+
+    /// Every copied instruction whose second parcel would be a call's zero
+    /// parcel becomes a call too (to step), until none is left; then the
+    /// copy: zero at each call's first parcel and where nothing was
+    /// reached, the original elsewhere. Writes the parcels that changed.
+    fn settle<H: HartPort>(&mut self, hart: &mut H, code: &[u8]) -> u64 {
+        let mut stepped = 0;
+        loop {
+            let zero: BTreeSet<u16> = self
+                .insns
+                .iter()
+                .filter(|(_, &(_, r))| r != Role::Copied)
+                .map(|(&o, _)| o)
+                .collect();
+            let victims: Vec<u16> = self
+                .insns
+                .iter()
+                .filter(|(&o, &(len, r))| r == Role::Copied && len == 4 && zero.contains(&(o + 2)))
+                .map(|(&o, _)| o)
+                .collect();
+            if victims.is_empty() {
+                break;
+            }
+            for o in victims {
+                if let Some(e) = self.insns.get_mut(&o) {
+                    e.1 = Role::Step;
+                    stepped += 1;
+                }
+            }
+        }
+        let mut new = vec![0u8; PAGE as usize];
+        if self.tail {
+            new[..2].copy_from_slice(&code[..2]);
+        }
+        for (&o, &(len, role)) in &self.insns {
+            let o = o as usize;
+            let end = (o + len as usize).min(PAGE as usize);
+            if role == Role::Copied {
+                new[o..end].copy_from_slice(&code[o..end]);
+            }
+        }
+        for (&o, &(_, role)) in &self.insns {
+            if role != Role::Copied {
+                let o = o as usize;
+                new[o..o + 2].copy_from_slice(&[0, 0]);
+            }
+        }
+        for k in (0..PAGE as usize).step_by(2) {
+            if new[k..k + 2] != self.copy[k..k + 2] {
+                hart.write_phys(MachPhys(self.frame.0 + k as u64), &new[k..k + 2]);
+            }
+        }
+        self.copy = new.into_boxed_slice();
+        stepped
     }
 }
 
@@ -141,7 +216,13 @@ impl Translator {
     pub fn patched(&self, gpage: u64) -> Vec<u16> {
         self.pages
             .get(&gpage)
-            .map(|p| p.patched.iter().copied().collect())
+            .map(|p| {
+                p.insns
+                    .iter()
+                    .filter(|(_, &(_, r))| r == Role::Patched)
+                    .map(|(&o, _)| o)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -211,42 +292,107 @@ fn translated_pc_page<H: HartPort>(g: &Guest, hart: &mut H) -> Option<u64> {
 
 /// An illegal instruction with `stval` 0 from virtual S-mode: a zero
 /// parcel of a translation. A patched instruction is performed (with the
-/// patched ones right after it); an entry the scan had not reached is
-/// scanned from (the instruction then runs again, from the extended
-/// translation). `None`: a genuine illegal instruction, for the usual
-/// handler.
+/// patched ones right after it), an indirect jump too, an instruction
+/// overlapping a call runs once from the original page; an entry the scan
+/// had not reached is scanned from (the instruction then runs again, from
+/// the extended translation). `None`: a genuine illegal instruction, for
+/// the usual handler.
 fn call<H: HartPort>(g: &mut Guest, hart: &mut H) -> Option<Handled> {
     let gpage = translated_pc_page(g, hart)?;
     let pc = hart.arch().pc;
     let off = pc & (PAGE - 1);
-    let page = translator(g)?.pages.get(&gpage)?;
-    if page.patched.contains(&(off as u16)) {
-        g.stats.strategy.bt_calls += 1;
-        return Some(perform(g, hart, gpage));
-    }
-    if page.scanned(off) {
+    let role = translator(g)?.pages.get(&gpage)?.role(off);
+    match role {
+        Some(Role::Patched) => {
+            g.stats.strategy.bt_calls += 1;
+            Some(perform(g, hart, gpage))
+        }
+        Some(Role::Jump) => {
+            g.stats.strategy.bt_calls += 1;
+            Some(jump(g, hart))
+        }
+        Some(Role::Step) => {
+            g.stats.strategy.bt_calls += 1;
+            let va = pc;
+            let original = g.ram.translate(GuestPhys(gpage), PAGE)?;
+            let rights = pte::R | pte::X;
+            Some(step_original(g, hart, va, original, rights))
+        }
         // The original itself is illegal: the guest's own trap.
-        return None;
+        Some(Role::Copied) => None,
+        None => {
+            extend(g, hart, gpage, off);
+            Some(Handled {
+                handler: "bt_extend",
+                action: Action::Nothing,
+                shadow_flushed: false,
+            })
+        }
     }
+}
+
+/// Scans `gpage` from offset `off` of the guest's `pc`'s page.
+fn extend<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, off: u64) {
+    let pc = hart.arch().pc;
     let ram = g.ram;
-    let t = translator(g)?;
+    let Some(t) = translator(g) else { return };
     let mut stats = StrategyStats::default();
     let tail = scan(t, hart, &ram, gpage, off, pc, &mut stats);
-    if let Some(va2) = tail {
-        carry_tail(g, hart, va2);
-    }
     g.stats.strategy.bt_scanned += stats.bt_scanned;
     g.stats.strategy.bt_patched += stats.bt_patched;
     g.stats.strategy.bt_extended += 1;
+    if let Some(va2) = tail {
+        carry_tail(g, hart, va2);
+    }
     tracing::debug!(
         target: "monitor",
         "pc {pc:#x}: bt: an entry the scan had not reached: translation of {gpage:#x} extended"
     );
-    Some(Handled {
-        handler: "bt_extend",
+}
+
+/// Before the guest runs: if it is to run translated code from an entry
+/// the scan has not reached (the target of an `sret`, a trap vector, an
+/// indirect jump the monitor performed), the scan goes on from there
+/// first. (An entry in the middle of an instruction the scan saw would
+/// otherwise run that instruction's bytes unscanned.)
+pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
+    let Some(gpage) = translated_pc_page(g, hart) else {
+        return;
+    };
+    let off = hart.arch().pc & (PAGE - 1);
+    let scanned = translator(g)
+        .and_then(|t| t.pages.get(&gpage))
+        .is_some_and(|p| p.scanned(off));
+    if !scanned {
+        extend(g, hart, gpage, off);
+    }
+}
+
+/// An indirect jump (`jalr`, `c.jr`, `c.jalr`), performed: the link,
+/// then `pc` = the target, as the hart does it (unprivileged spec 2.5;
+/// the target's bit 0 cleared); the instruction retires.
+fn jump<H: HartPort>(g: &mut Guest, hart: &mut H) -> Handled {
+    let Some((word, insn, len)) = exits::fetch(g, hart).and_then(|w| {
+        let (base, len) = cpu::rvc::base(w)?;
+        Some((w, isa::decode(base).ok()?, len))
+    }) else {
+        return exits::illegal_instruction(g, hart, 0);
+    };
+    let arch = hart.arch();
+    let pc = arch.pc;
+    let target = arch.xr(insn.rs1).wrapping_add(insn.imm as i64 as u64) & !1;
+    hart.retire_emulated(cpu::rvc::fetched_bits(word));
+    let arch = hart.arch_mut();
+    arch.set_x(insn.rd, pc.wrapping_add(len));
+    arch.pc = target;
+    g.vcpu.arch.core.instret += 1;
+    g.vcpu.emulated += 1;
+    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: indirect jump to {target:#x}");
+    Handled {
+        handler: "bt_jump",
         action: Action::Nothing,
         shadow_flushed: false,
-    })
+    }
 }
 
 /// Performs the patched instruction at the guest's `pc`, then, in the same
@@ -273,7 +419,7 @@ fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64) -> Handled {
         let off = (hart.arch().pc & (PAGE - 1)) as u16;
         let next_is_csr = translator(g)
             .and_then(|t| t.pages.get(&gpage))
-            .is_some_and(|p| p.patched.contains(&off));
+            .is_some_and(|p| p.role(u64::from(off)) == Some(Role::Patched));
         let csr = next_is_csr
             && exits::fetch(g, hart)
                 .and_then(|bits| isa::decode(bits).ok())
@@ -314,6 +460,9 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
     let gpage = gpa.0 & !(PAGE - 1);
     let original = g.ram.translate(GuestPhys(gpage), PAGE)?;
     let pc = hart.arch().pc;
+    let pc_page = exits::guest_translate(g, hart, pc, Access::Fetch)
+        .ok()
+        .map(|p| p.0 & !(PAGE - 1));
     let ram = g.ram;
     let mut flush = false;
     let mut tail = None;
@@ -341,6 +490,17 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
             g.stats.strategy.bt_patched += stats.bt_patched;
             (frame, rights & pte::X)
         } else if t.is_translated(gpage) {
+            if supervisor && pc_page == Some(gpage) {
+                // A load or store of the page the instruction itself is
+                // fetched from: the copy cannot be both executable and
+                // read as the original. The instruction (a load or store,
+                // not sensitive) runs once from the original page.
+                if access == Access::Store {
+                    t.pages.remove(&gpage);
+                    g.stats.strategy.bt_invalidated += 1;
+                }
+                return Some(step_original(g, hart, va, original, rights));
+            }
             if access == Access::Store {
                 // The guest writes to its code: the translation is stale.
                 t.pages.remove(&gpage);
@@ -370,14 +530,70 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
     }
     g.stats.shadow_filled += 1;
     if g.fills.fill(pc, va, g.vcpu.retired()) {
-        // The usual handler's guard: a fill that makes no progress.
-        return None;
+        // The usual handler's guard: fills that make no progress would be
+        // a monitor bug looping forever; the guest is stopped instead.
+        let trap = Trap::Exception { cause, tval: va };
+        let storm = cpu::storm::Storm {
+            trap,
+            pc,
+            first: trap,
+            first_pc: pc,
+        };
+        return Some(Handled {
+            handler: "bt_page_fault",
+            action: Action::End(crate::End::TrapStorm(storm)),
+            shadow_flushed: flush,
+        });
     }
     Some(Handled {
         handler: "bt_page_fault",
         action: Action::ShadowFilled { va, gpa, rights },
         shadow_flushed: flush,
     })
+}
+
+/// Runs the instruction at the guest's `pc` (a load or store of its own
+/// code page, in virtual S-mode) once on the hart, from the original page
+/// (`original`, mapped at the instruction's and the access's virtual
+/// pages with `rights` and execute), then drops those mappings again. Its
+/// exit, if it did not simply retire, is answered as any other.
+fn step_original<H: HartPort>(
+    g: &mut Guest,
+    hart: &mut H,
+    va: u64,
+    original: MachPhys,
+    rights: u64,
+) -> Handled {
+    let pc = hart.arch().pc;
+    g.shadow.flush(hart, &g.vcpu);
+    let mapped = g.shadow.map(hart, &g.vcpu, pc, original, rights | pte::X)
+        && g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
+    if !mapped {
+        return Handled {
+            handler: "bt_step",
+            action: Action::Nothing,
+            shadow_flushed: true,
+        };
+    }
+    g.stats.strategy.bt_steps += 1;
+    let start = hart.arch().core.instret;
+    let exit = hart.run(&mut cpu::devices::NoDevices, 1);
+    let retired = hart.arch().core.instret.wrapping_sub(start);
+    g.vcpu.arch.core.instret += retired;
+    // The original page is executable no more.
+    g.shadow.flush(hart, &g.vcpu);
+    tracing::debug!(
+        target: "monitor",
+        "pc {pc:#x}: bt: access at {va:#x} to the instruction's own code page: run once from the original"
+    );
+    match exit {
+        Exit::BudgetExhausted => Handled {
+            handler: "bt_step",
+            action: Action::Nothing,
+            shadow_flushed: true,
+        },
+        exit => exits::handle(g, hart, &exit),
+    }
 }
 
 /// The translation of `gpage` (made if there is none), scanned from
@@ -401,8 +617,9 @@ fn translate<H: HartPort>(
             gpage,
             Page {
                 frame,
-                scanned: [0; (PAGE / 2 / 64) as usize],
-                patched: BTreeSet::new(),
+                copy: vec![0u8; PAGE as usize].into_boxed_slice(),
+                insns: BTreeMap::new(),
+                tail: false,
             },
         );
         stats.bt_pages += 1;
@@ -422,20 +639,19 @@ fn translate<H: HartPort>(
     (t.pages.get(&gpage).map_or(MachPhys(0), |p| p.frame), tail)
 }
 
-/// Copies `gpage`'s first parcel (another instruction's second half)
-/// into its translation, unless a patched instruction starts there.
+/// `gpage`'s first parcel is another instruction's second half: its
+/// translation carries it (unless a call starts there).
 fn copy_tail<H: HartPort>(t: &mut Translator, hart: &mut H, ram: &GuestRam, gpage: u64) {
-    let Some(page) = t.pages.get(&gpage) else {
+    let Some(page) = t.pages.get_mut(&gpage) else {
         return;
     };
-    if page.patched.contains(&0) {
-        return;
-    }
-    let mut b = [0u8; 2];
-    if let Some(m) = ram.translate(GuestPhys(gpage), 2) {
-        if hart.read_phys(m, &mut b) {
-            hart.write_phys(page.frame, &b);
-        }
+    let mut code = [0u8; PAGE as usize];
+    let ok = ram
+        .translate(GuestPhys(gpage), PAGE)
+        .is_some_and(|m| hart.read_phys(m, &mut code));
+    if ok && page.role(0).is_none_or(|r| r == Role::Copied) {
+        page.tail = true;
+        page.settle(hart, &code);
     }
 }
 
@@ -465,7 +681,6 @@ fn scan<H: HartPort>(
         if off >= PAGE || page.scanned(off) {
             continue;
         }
-        page.mark(off);
         stats.bt_scanned += 1;
         let o = off as usize;
         let lo = u16::from_le_bytes([code[o], code[o + 1]]);
@@ -481,14 +696,16 @@ fn scan<H: HartPort>(
         };
         let base = cpu::rvc::base(word).map(|(b, _)| b);
         let insn = base.and_then(|b| isa::decode(b).ok());
-        if len == 4 && straddler != Some(off) && base.is_some_and(sensitive) {
-            page.patched.insert(off as u16);
-            stats.bt_patched += 1;
-            // Left zero: a call into the monitor.
-        } else {
-            let n = if straddler == Some(off) { 2 } else { len as usize };
-            hart.write_phys(MachPhys(page.frame.0 + off), &code[o..o + n]);
-        }
+        let whole = straddler != Some(off);
+        let role = match insn {
+            Some(_) if whole && base.is_some_and(sensitive) => {
+                stats.bt_patched += 1;
+                Role::Patched
+            }
+            Some(i) if i.op.kind() == Kind::Jalr => Role::Jump,
+            _ => Role::Copied,
+        };
+        page.insns.insert(off as u16, (len as u8, role));
         let Some(i) = insn else { continue };
         let next = off + len;
         let target = |imm: i64| (off as i64).wrapping_add(imm);
@@ -518,6 +735,7 @@ fn scan<H: HartPort>(
             _ => work.push(next),
         }
     }
+    stats.bt_steps += page.settle(hart, &code);
     // An instruction reaching into the next page: its second half runs
     // from that page's translation, which must carry it.
     straddler.map(|_| vpage.wrapping_add(PAGE))

@@ -107,6 +107,9 @@ pub struct StrategyStats {
     pub bt_invalidated: u64,
     /// bt: translations found to miss an entry point and extended.
     pub bt_extended: u64,
+    /// bt: loads and stores of the page their own instruction is on, run
+    /// once from the original page (the copy is execute-only).
+    pub bt_steps: u64,
     /// pv: hypercalls of the trapvisor PV extension.
     pub pv_hypercalls: u64,
     /// pv: page-table entries written by `pv_mmu_update`.
@@ -126,7 +129,9 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
 /// Just before the guest runs on the hart again (after any interrupt was
 /// injected).
 pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
-    if let GuestStrategy::Pv(_) = g.strategy {
-        pv::publish(g, hart);
+    match g.strategy {
+        GuestStrategy::Trap => {}
+        GuestStrategy::Bt(_) => bt::before_run(g, hart),
+        GuestStrategy::Pv(_) => pv::publish(g, hart),
     }
 }
