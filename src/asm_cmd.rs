@@ -13,7 +13,8 @@ use clap::Args;
 pub struct AsmArgs {
     /// Assembly source (`.s`, or `.S` with the C preprocessor)
     pub input: PathBuf,
-    /// Output ELF file (default: the input with `.elf`)
+    /// Output ELF file (default: the input with `.elf`; `-`: standard
+    /// output, which must not be a terminal)
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Address of `.text`
@@ -103,9 +104,31 @@ pub fn run(args: AsmArgs) -> ExitCode {
     let path = args
         .output
         .unwrap_or_else(|| args.input.with_extension("elf"));
+    if path.as_os_str() == "-" {
+        return write_stdout(&out.elf);
+    }
     if let Err(e) = std::fs::write(&path, &out.elf) {
         eprintln!("{}: cannot write: {e}", path.display());
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
+}
+
+/// `-o -`: the ELF on standard output, for a pipe or a redirection; a
+/// terminal would only show garbage, so that is refused.
+fn write_stdout(elf: &[u8]) -> ExitCode {
+    use std::io::{IsTerminal, Write};
+    let mut stdout = std::io::stdout().lock();
+    if stdout.is_terminal() {
+        eprintln!("-o -: standard output is a terminal: redirect it to a file or a pipe");
+        return ExitCode::from(2);
+    }
+    match stdout.write_all(elf).and_then(|()| stdout.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
+        Err(e) => {
+            eprintln!("-o -: cannot write to standard output: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

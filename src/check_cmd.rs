@@ -168,7 +168,7 @@ pub enum Submission {
 /// booleans). An error is the student's, shown like an assembler's.
 fn load_answers(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        .map_err(|e| format!("{}: cannot read: {}", path.display(), crate::io_reason(&e)))?;
     let table: toml::Table = toml::from_str(&text)
         .map_err(|e| format!("{}: {}", path.display(), e.to_string().trim_end()))?;
     serde_json::to_value(table).map_err(|e| format!("{}: {e}", path.display()))

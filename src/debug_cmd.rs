@@ -124,7 +124,13 @@ pub fn run(args: &DebugArgs) -> ExitCode {
     for path in &args.scripts {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) => return bad_input(&format!("{}: cannot read: {e}", path.display())),
+            Err(e) => {
+                return bad_input(&format!(
+                    "{}: cannot read: {}",
+                    path.display(),
+                    crate::io_reason(&e)
+                ))
+            }
         };
         match parse_script(&path.display().to_string(), &text) {
             Ok(lines) => scripts.push(lines),
@@ -146,7 +152,13 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         None => Box::new(NoInput),
         Some(p) => match std::fs::read(p) {
             Ok(bytes) => Box::new(BufferInput::new(bytes)),
-            Err(e) => return bad_input(&format!("{}: cannot read: {e}", p.display())),
+            Err(e) => {
+                return bad_input(&format!(
+                    "{}: cannot read: {}",
+                    p.display(),
+                    crate::io_reason(&e)
+                ))
+            }
         },
     };
     let names = run_cmd::monitored::guest_names(&args.files);

@@ -36,7 +36,7 @@ pub fn run(args: &Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(message) => {
-            say!("trapvisor disasm: {message}");
+            say!("trapvisor: {message}");
             ExitCode::from(2)
         }
     }

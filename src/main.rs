@@ -82,3 +82,22 @@ fn main() -> ExitCode {
         Command::Classify(args) => classify_cmd::run(&args),
     }
 }
+
+/// Why a file the user named could not be read, in the same words for
+/// every command (and the assembler's): "no such file", "permission
+/// denied", "is a directory", without Rust's `(os error N)`.
+fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::NotFound => "no such file".into(),
+        ErrorKind::PermissionDenied => "permission denied".into(),
+        ErrorKind::IsADirectory => "is a directory".into(),
+        _ => {
+            let text = e.to_string();
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_lowercase(),
+                None => text,
+            }
+        }
+    }
+}

@@ -239,7 +239,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Why a guest file cannot be run. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {}", path.display(), crate::io_reason(source))]
     Read { path: PathBuf, source: io::Error },
     #[error("{0}")]
     Assembly(asm::Errors),
@@ -414,7 +414,7 @@ pub fn console_input(
         if path.exists() {
             return HostInput::file(&path)
                 .map(|input| Box::new(input) as Box<dyn ByteSource>)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()));
+                .map_err(|e| format!("{}: cannot read: {}", path.display(), crate::io_reason(&e)));
         }
     }
     Ok(if first {

@@ -163,6 +163,23 @@ fn errors_in_macros_name_the_body_line() {
 }
 
 #[test]
+fn errors_in_macros_name_the_invoking_line_too() {
+    // As GNU as's "macro invoked from here": with a macro used many
+    // times, the student learns which use is wrong.
+    let src = ".macro M r\n  addx \\r, \\r, 1\n.endm\n nop\n M a0\n";
+    let e = assemble_source("t.s", src, &Options::default()).unwrap_err();
+    assert_eq!(e.headlines(), ["t.s:2:3: unknown instruction `addx`"]);
+    assert!(
+        e.to_string()
+            .ends_with("\nt.s:5: note: macro invoked from here"),
+        "{e}"
+    );
+    // A line outside any macro has no such note.
+    let e = assemble_source("t.s", " addx a0, a0, 1\n", &Options::default()).unwrap_err();
+    assert!(!e.to_string().contains("invoked"), "{e}");
+}
+
+#[test]
 fn errors_in_included_files_name_that_file() {
     let dir = std::env::temp_dir().join(format!("trapvisor-asm-err-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
@@ -437,6 +454,18 @@ fn resource_bombs_end_with_an_error() {
             "fill.s",
             ".fill 1000000000, 8, 0\n".into(),
             "fill.s:1:7: size is too large (over 1 GiB)",
+        ),
+        (
+            // GNU as pads the section to 4 GiB; a guest could not hold it,
+            // and allocating it ran the host out of memory.
+            "balign.s",
+            "nop\n.balign 0x100000000\n".into(),
+            "balign.s:2:9: alignment 4294967296 is too large (over 1 GiB)",
+        ),
+        (
+            "p2align.s",
+            ".p2align 31\nnop\n".into(),
+            "p2align.s:1:10: alignment 2147483648 is too large (over 1 GiB)",
         ),
     ];
     let mut wrong = Vec::new();

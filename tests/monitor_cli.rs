@@ -447,3 +447,31 @@ mod bench {
         assert_eq!(bench(&["--reps", "0"]).status.code(), Some(2));
     }
 }
+
+#[test]
+fn a_missing_file_reads_the_same_for_every_command() {
+    for args in [
+        &["run", "no-such-guest.s"][..],
+        &["run", "--monitor", "no-such-guest.s"],
+        &["asm", "no-such-guest.s"],
+        &["disasm", "no-such-guest.s"],
+        &["debug", "-x", "no-such-guest.s", "guest-programs/hello.s"],
+    ] {
+        let out = trapvisor(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("no-such-guest.s: cannot read: no such file\n"),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn asm_dash_o_dash_writes_the_elf_to_standard_output() {
+    let out = trapvisor(&["asm", "guest-programs/hello.s", "-o", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout.starts_with(b"\x7fELF"), "an ELF on stdout");
+    assert!(!std::path::Path::new("-").exists(), "no file named `-`");
+}

@@ -815,12 +815,28 @@ impl Asm {
             .files
             .get(w.line.file as usize)
             .map_or_else(String::new, |f| f.name.clone());
+        // A line of a macro body is named by its own place (where the
+        // caret points) and by the invocation in the student's file.
+        let invoked_from = self
+            .frames
+            .iter()
+            .find_map(|f| f.origin)
+            .filter(|o| (o.file, o.line) != (w.line.file, w.line.line))
+            .map(|o| {
+                let name = self
+                    .src
+                    .files
+                    .get(o.file as usize)
+                    .map_or("", |f| f.name.as_str());
+                format!("{name}:{}", o.line)
+            });
         Error {
             file,
             line: w.line.line,
             col,
             message,
             source_line: text.to_string(),
+            invoked_from,
         }
     }
 
@@ -2055,6 +2071,12 @@ impl Asm {
     fn align_to(&mut self, align: u64, fill: Option<u8>, max: Option<u64>, at: u32) -> PResult<()> {
         if !align.is_power_of_two() || align > 1 << 32 {
             return Err((at, format!("alignment {align} is not a power of two")));
+        }
+        // The section is padded to its alignment at the end too (GNU as
+        // does), so an alignment over the size limit is refused even where
+        // it pads nothing yet: no guest has RAM to hold it.
+        if align > MAX_SIZE {
+            return Err((at, format!("alignment {align} is too large (over 1 GiB)")));
         }
         let min_insn = if self.rvc { 2 } else { 4 };
         let c = self.chunk();

@@ -14,6 +14,9 @@ pub struct Error {
     pub message: String,
     /// The text of the line (after macro and `#define` substitution), if any.
     pub source_line: String,
+    /// For a line of a macro body: the line that invoked the macro
+    /// (`file:line`), as GNU as's "macro invoked from here".
+    pub invoked_from: Option<String>,
 }
 
 impl Error {
@@ -25,6 +28,7 @@ impl Error {
             col: 0,
             message: message.into(),
             source_line: String::new(),
+            invoked_from: None,
         }
     }
 }
@@ -43,6 +47,9 @@ impl fmt::Display for Error {
             let line = self.source_line.replace('\t', " ");
             let pad = " ".repeat(self.col.saturating_sub(1) as usize);
             write!(f, "\n    {line}\n    {pad}^")?;
+        }
+        if let Some(at) = &self.invoked_from {
+            write!(f, "\n{at}: note: macro invoked from here")?;
         }
         Ok(())
     }
@@ -106,6 +113,7 @@ mod tests {
             col: 5,
             message: "unknown instruction `addx`".into(),
             source_line: "    addx a0, a0, 1".into(),
+            invoked_from: None,
         };
         assert_eq!(
             e.to_string(),

@@ -508,6 +508,7 @@ pub fn assemble_insn(text: &str, pc: u64) -> Result<u32, Error> {
                 text_chunk.size
             ),
             source_line: text.to_string(),
+            invoked_from: None,
         }),
     }
 }

@@ -178,7 +178,7 @@ pub struct Spec {
 pub fn load(dir: &Path) -> Result<Spec, String> {
     let file = dir.join("check.toml");
     let text = std::fs::read_to_string(&file)
-        .map_err(|e| format!("{}: cannot read: {e}", file.display()))?;
+        .map_err(|e| format!("{}: cannot read: {}", file.display(), crate::io_reason(&e)))?;
     parse(dir, &text).map_err(|e| format!("{}: {e}", file.display()))
 }
 
