@@ -360,7 +360,7 @@ impl<H: HartPort> Monitor<H> {
                 }
             }
             let mut shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
-            let strategy = match self.strategy {
+            let guest_strategy = match self.strategy {
                 Strategy::Trap => GuestStrategy::Trap,
                 Strategy::Bt => {
                     shadow.lazy_bare = true;
@@ -372,14 +372,20 @@ impl<H: HartPort> Monitor<H> {
                 Strategy::Pv => GuestStrategy::Pv(strategy::pv::Paravirt::default()),
             };
             guests.push(Guest {
-                strategy,
+                strategy: guest_strategy,
                 span: tracing::debug_span!("guest", name = %spec.name),
                 name: spec.name,
                 vcpu,
                 ram,
                 shadow,
                 devices: VirtualDevices::new(spec.console),
-                stats: GuestStats::default(),
+                stats: GuestStats {
+                    strategy: strategy::StrategyStats {
+                        strategy: self.strategy,
+                        ..Default::default()
+                    },
+                    ..GuestStats::default()
+                },
                 end: None,
                 max_instructions: spec.max_instructions,
                 storm: StormWatch::default(),

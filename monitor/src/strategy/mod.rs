@@ -89,6 +89,8 @@ impl GuestStrategy {
 /// `trap`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StrategyStats {
+    /// The guest's strategy.
+    pub strategy: Strategy,
     /// bt: code pages translated (a page translated again after its
     /// translation was dropped counts again).
     pub bt_pages: u64,
