@@ -189,7 +189,6 @@ fn monitor_guest(r: &GuestReport, file: &Path, status: u8) -> Value {
                 "calls": s.strategy.bt_calls,
                 "exits_saved": s.strategy.bt_exits_saved,
                 "translations_dropped": s.strategy.bt_invalidated,
-                "extended": s.strategy.bt_extended,
                 "stepped": s.strategy.bt_steps,
             },
             "pv": {

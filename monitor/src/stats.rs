@@ -151,8 +151,8 @@ impl fmt::Display for GuestReport {
         if st.bt_pages > 0 {
             write!(
                 f,
-                "\n  binary translation: {} pages translated, {} instructions scanned, {} patched, {} calls into the monitor, {} exits saved, {} translations dropped, {} extended",
-                st.bt_pages, st.bt_scanned, st.bt_patched, st.bt_calls, st.bt_exits_saved, st.bt_invalidated, st.bt_extended
+                "\n  binary translation: {} pages translated, {} instructions scanned, {} patched, {} calls into the monitor, {} exits saved, {} translations dropped, {} run from the original",
+                st.bt_pages, st.bt_scanned, st.bt_patched, st.bt_calls, st.bt_exits_saved, st.bt_invalidated, st.bt_steps
             )?;
         }
         if st.pv_hypercalls > 0 {

@@ -7,10 +7,9 @@
 //! **What runs.** The real hart fetches a guest's virtual S-mode code
 //! only from *translations*: for each guest-physical page of code, a copy
 //! in the monitor's translation cache (machine memory out of the guest's
-//! reach) that starts as all zeros, and into which the scan writes every
-//! instruction it reaches, unchanged, except the sensitive ones, which
-//! stay zero: the all-zero parcel is an illegal instruction (unprivileged
-//! spec 16.6), so the hart calls into the monitor there, and the monitor
+//! reach) in which every sensitive instruction starts with a zero parcel:
+//! the all-zero parcel is an illegal instruction (unprivileged spec
+//! 16.6), so the hart calls into the monitor there, and the monitor
 //! performs the original instruction on the guest's virtual state, by the
 //! privileged core's rules, exactly as trap-and-emulate would have if it
 //! had trapped. The copy keeps every instruction at its address, so `pc`,
@@ -22,13 +21,17 @@
 //! translation only makes the call explicit), on `--isa leaky` it is what
 //! makes `csrr sstatus` and `csrci sstatus, SIE` reach the monitor.
 //!
-//! **How code is found.** A block at a time, from an entry point: the scan
-//! follows the fall-through, branch and `jal` targets and the word after a
-//! call, inside the page (as a translator of x86 must: instructions have
-//! no fixed alignment once compressed ones are in). An entry the scan did
-//! not reach (a trap vector, a return, a `jr` target) is still zero in the
-//! copy, so the hart calls into the monitor there too, and the scan goes
-//! on from it: the translation is extended, never guessed.
+//! **How code is found.** It is not: a page is translated whole, every
+//! 2-byte position scanned as if an instruction started there, since
+//! code may be entered anywhere (an indirect jump, a trap vector, a return
+//! into the middle of another instruction: x86 translators face the same,
+//! as instructions have no fixed alignment once compressed ones are in).
+//! So the copy is the original page with a zero parcel at the start of
+//! each sensitive "instruction", real or not, and indirect jumps run on
+//! the hart. Where a zero parcel would be the second half of an
+//! instruction, that instruction is a call too (it would run something
+//! else), and so is one reaching into the next page: the monitor runs it
+//! once from the original page.
 //!
 //! **How the shadow page tables enforce it.** In virtual S-mode a guest
 //! page is executable only as its translation (a fetch fault translates
@@ -86,9 +89,6 @@ pub struct Translator {
     used: u64,
     /// Translated pages by guest-physical page address.
     pages: BTreeMap<u64, Page>,
-    /// Guest-physical pages whose first parcel is the second half of an
-    /// instruction that starts on the page before: their copy has it.
-    tails: BTreeSet<u64>,
 }
 
 /// What the translation does with an instruction the scan reached.
@@ -99,13 +99,10 @@ enum Role {
     /// Sensitive: a call into the monitor, which performs it on the
     /// virtual state.
     Patched,
-    /// An indirect jump (`jalr`, `c.jr`, `c.jalr`): a call into the
-    /// monitor, which performs it and scans from its target first, so that
-    /// no code runs that the scan has not seen.
-    Jump,
-    /// Overlaps a call's zero parcel (code that jumps into the middle of
-    /// other code): a call into the monitor, which runs it once from the
-    /// original page.
+    /// Would run into a call's zero parcel (its second half is another
+    /// instruction's first: code entered in the middle of other code), or
+    /// reaches into the next page: a call into the monitor, which runs it
+    /// once from the original page.
     Step,
 }
 
@@ -116,26 +113,19 @@ struct Page {
     frame: MachPhys,
     /// The copy's bytes as last written.
     copy: Box<[u8]>,
-    /// Every instruction the scan reached: offset → (length, role).
+    /// What starts at each parcel: offset → (length, role).
     insns: BTreeMap<u16, (u8, Role)>,
-    /// Whether the first parcel holds another instruction's second half
-    /// (see [`Translator::tails`]).
-    tail: bool,
 }
 
 impl Page {
-    fn scanned(&self, off: u64) -> bool {
-        self.insns.contains_key(&(off as u16))
-    }
-
     fn role(&self, off: u64) -> Option<Role> {
         self.insns.get(&(off as u16)).map(|&(_, r)| r)
     }
 
     /// Every copied instruction whose second parcel would be a call's zero
     /// parcel becomes a call too (to step), until none is left; then the
-    /// copy: zero at each call's first parcel and where nothing was
-    /// reached, the original elsewhere. Writes the parcels that changed.
+    /// copy: the original, with each call's first parcel zero. Writes the
+    /// parcels that changed.
     fn settle<H: HartPort>(&mut self, hart: &mut H, code: &[u8]) -> u64 {
         let mut stepped = 0;
         loop {
@@ -161,17 +151,7 @@ impl Page {
                 }
             }
         }
-        let mut new = vec![0u8; PAGE as usize];
-        if self.tail {
-            new[..2].copy_from_slice(&code[..2]);
-        }
-        for (&o, &(len, role)) in &self.insns {
-            let o = o as usize;
-            let end = (o + len as usize).min(PAGE as usize);
-            if role == Role::Copied {
-                new[o..end].copy_from_slice(&code[o..end]);
-            }
-        }
+        let mut new = code.to_vec();
         for (&o, &(_, role)) in &self.insns {
             if role != Role::Copied {
                 let o = o as usize;
@@ -197,7 +177,6 @@ impl Translator {
             frames,
             used: 0,
             pages: BTreeMap::new(),
-            tails: BTreeSet::new(),
         }
     }
 
@@ -292,106 +271,24 @@ fn translated_pc_page<H: HartPort>(g: &Guest, hart: &mut H) -> Option<u64> {
 
 /// An illegal instruction with `stval` 0 from virtual S-mode: a zero
 /// parcel of a translation. A patched instruction is performed (with the
-/// patched ones right after it), an indirect jump too, an instruction
-/// overlapping a call runs once from the original page; an entry the scan
-/// had not reached is scanned from (the instruction then runs again, from
-/// the extended translation). `None`: a genuine illegal instruction, for
+/// patched ones right after it); an instruction that overlaps a call runs
+/// once from the original page. `None`: a genuine illegal instruction, for
 /// the usual handler.
 fn call<H: HartPort>(g: &mut Guest, hart: &mut H) -> Option<Handled> {
     let gpage = translated_pc_page(g, hart)?;
     let pc = hart.arch().pc;
     let off = pc & (PAGE - 1);
-    let role = translator(g)?.pages.get(&gpage)?.role(off);
-    match role {
-        Some(Role::Patched) => {
+    match translator(g)?.pages.get(&gpage)?.role(off)? {
+        Role::Patched => {
             g.stats.strategy.bt_calls += 1;
             Some(perform(g, hart, gpage))
         }
-        Some(Role::Jump) => {
+        Role::Step => {
             g.stats.strategy.bt_calls += 1;
-            Some(jump(g, hart))
-        }
-        Some(Role::Step) => {
-            g.stats.strategy.bt_calls += 1;
-            let va = pc;
-            let original = g.ram.translate(GuestPhys(gpage), PAGE)?;
-            let rights = pte::R | pte::X;
-            Some(step_original(g, hart, va, original, rights))
+            Some(step_original(g, hart, None))
         }
         // The original itself is illegal: the guest's own trap.
-        Some(Role::Copied) => None,
-        None => {
-            extend(g, hart, gpage, off);
-            Some(Handled {
-                handler: "bt_extend",
-                action: Action::Nothing,
-                shadow_flushed: false,
-            })
-        }
-    }
-}
-
-/// Scans `gpage` from offset `off` of the guest's `pc`'s page.
-fn extend<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, off: u64) {
-    let pc = hart.arch().pc;
-    let ram = g.ram;
-    let Some(t) = translator(g) else { return };
-    let mut stats = StrategyStats::default();
-    let tail = scan(t, hart, &ram, gpage, off, pc, &mut stats);
-    g.stats.strategy.bt_scanned += stats.bt_scanned;
-    g.stats.strategy.bt_patched += stats.bt_patched;
-    g.stats.strategy.bt_extended += 1;
-    if let Some(va2) = tail {
-        carry_tail(g, hart, va2);
-    }
-    tracing::debug!(
-        target: "monitor",
-        "pc {pc:#x}: bt: an entry the scan had not reached: translation of {gpage:#x} extended"
-    );
-}
-
-/// Before the guest runs: if it is to run translated code from an entry
-/// the scan has not reached (the target of an `sret`, a trap vector, an
-/// indirect jump the monitor performed), the scan goes on from there
-/// first. (An entry in the middle of an instruction the scan saw would
-/// otherwise run that instruction's bytes unscanned.)
-pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
-    let Some(gpage) = translated_pc_page(g, hart) else {
-        return;
-    };
-    let off = hart.arch().pc & (PAGE - 1);
-    let scanned = translator(g)
-        .and_then(|t| t.pages.get(&gpage))
-        .is_some_and(|p| p.scanned(off));
-    if !scanned {
-        extend(g, hart, gpage, off);
-    }
-}
-
-/// An indirect jump (`jalr`, `c.jr`, `c.jalr`), performed: the link,
-/// then `pc` = the target, as the hart does it (unprivileged spec 2.5;
-/// the target's bit 0 cleared); the instruction retires.
-fn jump<H: HartPort>(g: &mut Guest, hart: &mut H) -> Handled {
-    let Some((word, insn, len)) = exits::fetch(g, hart).and_then(|w| {
-        let (base, len) = cpu::rvc::base(w)?;
-        Some((w, isa::decode(base).ok()?, len))
-    }) else {
-        return exits::illegal_instruction(g, hart, 0);
-    };
-    let arch = hart.arch();
-    let pc = arch.pc;
-    let target = arch.xr(insn.rs1).wrapping_add(insn.imm as i64 as u64) & !1;
-    hart.retire_emulated(cpu::rvc::fetched_bits(word));
-    let arch = hart.arch_mut();
-    arch.set_x(insn.rd, pc.wrapping_add(len));
-    arch.pc = target;
-    g.vcpu.arch.core.instret += 1;
-    g.vcpu.emulated += 1;
-    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: indirect jump to {target:#x}");
-    Handled {
-        handler: "bt_jump",
-        action: Action::Nothing,
-        shadow_flushed: false,
+        Role::Copied => None,
     }
 }
 
@@ -465,7 +362,6 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
         .map(|p| p.0 & !(PAGE - 1));
     let ram = g.ram;
     let mut flush = false;
-    let mut tail = None;
     let (mpa, rights) = {
         let t = translator(g)?;
         if access == Access::Fetch && supervisor {
@@ -479,12 +375,8 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
             // A page becomes code: no shadow may keep a writable mapping
             // of it.
             flush |= fresh;
-            // A fetch of the second half of an instruction that starts on
-            // the page before is no entry point.
-            let entry = (pc & !(PAGE - 1) == va & !(PAGE - 1)).then_some(va & (PAGE - 1));
             let mut stats = StrategyStats::default();
-            let (frame, t2) = translate(t, hart, &ram, gpage, entry, va, &mut stats);
-            tail = t2;
+            let frame = translate(t, hart, &ram, gpage, &mut stats);
             g.stats.strategy.bt_pages += stats.bt_pages;
             g.stats.strategy.bt_scanned += stats.bt_scanned;
             g.stats.strategy.bt_patched += stats.bt_patched;
@@ -499,7 +391,7 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
                     t.pages.remove(&gpage);
                     g.stats.strategy.bt_invalidated += 1;
                 }
-                return Some(step_original(g, hart, va, original, rights));
+                return Some(step_original(g, hart, Some((va, original, rights))));
             }
             if access == Access::Store {
                 // The guest writes to its code: the translation is stale.
@@ -519,9 +411,6 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
             (original, rights & !(if supervisor { pte::X } else { 0 }))
         }
     };
-    if let Some(va2) = tail {
-        carry_tail(g, hart, va2);
-    }
     if flush {
         g.shadow.flush(hart, &g.vcpu);
     }
@@ -552,22 +441,31 @@ fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u6
     })
 }
 
-/// Runs the instruction at the guest's `pc` (a load or store of its own
-/// code page, in virtual S-mode) once on the hart, from the original page
-/// (`original`, mapped at the instruction's and the access's virtual
-/// pages with `rights` and execute), then drops those mappings again. Its
-/// exit, if it did not simply retire, is answered as any other.
+/// Runs the instruction at the guest's `pc` once on the hart from the
+/// original code (its page, and the next one if it reaches into it,
+/// mapped executable; and `access`'s page: a load or store of the
+/// instruction's own code page, mapped with its rights), then drops those
+/// mappings again. Its exit, if it did not simply retire, is answered as
+/// any other. (The instruction is no sensitive one: those are performed by
+/// the monitor.)
 fn step_original<H: HartPort>(
     g: &mut Guest,
     hart: &mut H,
-    va: u64,
-    original: MachPhys,
-    rights: u64,
+    access: Option<(u64, MachPhys, u64)>,
 ) -> Handled {
     let pc = hart.arch().pc;
     g.shadow.flush(hart, &g.vcpu);
-    let mapped = g.shadow.map(hart, &g.vcpu, pc, original, rights | pte::X)
-        && g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
+    let mut mapped = true;
+    for va in [pc, pc.wrapping_add(2)] {
+        let gpa = exits::guest_translate(g, hart, va, Access::Fetch);
+        let page = gpa.ok().and_then(|p| g.ram.translate(GuestPhys(p.0 & !(PAGE - 1)), PAGE));
+        if let Some(m) = page {
+            mapped &= g.shadow.map(hart, &g.vcpu, va, m, pte::R | pte::X);
+        }
+    }
+    if let Some((va, original, rights)) = access {
+        mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
+    }
     if !mapped {
         return Handled {
             handler: "bt_step",
@@ -580,12 +478,9 @@ fn step_original<H: HartPort>(
     let exit = hart.run(&mut cpu::devices::NoDevices, 1);
     let retired = hart.arch().core.instret.wrapping_sub(start);
     g.vcpu.arch.core.instret += retired;
-    // The original page is executable no more.
+    // The original pages are executable no more.
     g.shadow.flush(hart, &g.vcpu);
-    tracing::debug!(
-        target: "monitor",
-        "pc {pc:#x}: bt: access at {va:#x} to the instruction's own code page: run once from the original"
-    );
+    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original");
     match exit {
         Exit::BudgetExhausted => Handled {
             handler: "bt_step",
@@ -596,162 +491,63 @@ fn step_original<H: HartPort>(
     }
 }
 
-/// The translation of `gpage` (made if there is none), scanned from
-/// `entry` (an offset in the page; `None` for a fetch of an instruction's
-/// second half, at `va`); returns its frame, and where the second half of
-/// an instruction that reaches into the next page is.
+/// The translation of `gpage` (made if there is none: every parcel of the
+/// page scanned); returns its frame.
 fn translate<H: HartPort>(
     t: &mut Translator,
     hart: &mut H,
     ram: &GuestRam,
     gpage: u64,
-    entry: Option<u64>,
-    va: u64,
     stats: &mut StrategyStats,
-) -> (MachPhys, Option<u64>) {
-    if !t.pages.contains_key(&gpage) {
-        let frame = MachPhys(t.cache.0 + t.used * PAGE);
-        t.used += 1;
-        hart.write_phys(frame, &ZERO_PAGE);
-        t.pages.insert(
-            gpage,
-            Page {
-                frame,
-                copy: vec![0u8; PAGE as usize].into_boxed_slice(),
-                insns: BTreeMap::new(),
-                tail: false,
-            },
-        );
-        stats.bt_pages += 1;
-        if t.tails.contains(&gpage) {
-            copy_tail(t, hart, ram, gpage);
-        }
-        tracing::debug!(target: "monitor", "bt: page {gpage:#x} translated");
+) -> MachPhys {
+    if let Some(p) = t.pages.get(&gpage) {
+        return p.frame;
     }
-    let tail = match entry {
-        Some(off) => scan(t, hart, ram, gpage, off, va, stats),
-        None => {
-            t.tails.insert(gpage);
-            copy_tail(t, hart, ram, gpage);
-            None
-        }
-    };
-    (t.pages.get(&gpage).map_or(MachPhys(0), |p| p.frame), tail)
-}
-
-/// `gpage`'s first parcel is another instruction's second half: its
-/// translation carries it (unless a call starts there).
-fn copy_tail<H: HartPort>(t: &mut Translator, hart: &mut H, ram: &GuestRam, gpage: u64) {
-    let Some(page) = t.pages.get_mut(&gpage) else {
-        return;
+    let frame = MachPhys(t.cache.0 + t.used * PAGE);
+    t.used += 1;
+    hart.write_phys(frame, &ZERO_PAGE);
+    let mut page = Page {
+        frame,
+        copy: vec![0u8; PAGE as usize].into_boxed_slice(),
+        insns: BTreeMap::new(),
     };
     let mut code = [0u8; PAGE as usize];
-    let ok = ram
+    let read = ram
         .translate(GuestPhys(gpage), PAGE)
         .is_some_and(|m| hart.read_phys(m, &mut code));
-    if ok && page.role(0).is_none_or(|r| r == Role::Copied) {
-        page.tail = true;
-        page.settle(hart, &code);
+    if read {
+        scan(&mut page, &code, stats);
+        stats.bt_steps += page.settle(hart, &code);
     }
+    stats.bt_pages += 1;
+    tracing::debug!(target: "monitor", "bt: page {gpage:#x} translated");
+    t.pages.insert(gpage, page);
+    frame
 }
 
-/// Scans `gpage` (fetched at virtual page `va & !(PAGE-1)`) from offset
-/// `entry`, following control flow inside the page, writing each
-/// instruction reached into the translation, unchanged, or leaving it zero
-/// (a call into the monitor) if it is sensitive.
-fn scan<H: HartPort>(
-    t: &mut Translator,
-    hart: &mut H,
-    ram: &GuestRam,
-    gpage: u64,
-    entry: u64,
-    va: u64,
-    stats: &mut StrategyStats,
-) -> Option<u64> {
-    let mut code = [0u8; PAGE as usize];
-    let m = ram.translate(GuestPhys(gpage), PAGE)?;
-    if !hart.read_phys(m, &mut code) {
-        return None;
-    }
-    let vpage = va & !(PAGE - 1);
-    let mut straddler = None;
-    let page = t.pages.get_mut(&gpage)?;
-    let mut work = vec![entry & !1];
-    while let Some(off) = work.pop() {
-        if off >= PAGE || page.scanned(off) {
-            continue;
-        }
-        stats.bt_scanned += 1;
-        let o = off as usize;
-        let lo = u16::from_le_bytes([code[o], code[o + 1]]);
+/// Scans every parcel of `code` as the start of an instruction (code may
+/// be entered anywhere: by an indirect jump, a trap vector, a return into
+/// the middle of another instruction), and gives each its role: patched if
+/// it is sensitive, a step if it reaches into the next page, copied
+/// otherwise.
+fn scan(page: &mut Page, code: &[u8], stats: &mut StrategyStats) {
+    for off in (0..PAGE as usize).step_by(2) {
+        let lo = u16::from_le_bytes([code[off], code[off + 1]]);
         let len = isa::parcel_len(lo);
-        let word = if len == 2 {
-            u32::from(lo)
-        } else if o + 4 <= PAGE as usize {
-            u32::from_le_bytes([code[o], code[o + 1], code[o + 2], code[o + 3]])
+        let role = if len == 2 {
+            Role::Copied
+        } else if off + 4 > PAGE as usize {
+            Role::Step
         } else {
-            // The instruction's second half is on the next page.
-            straddler = Some(off);
-            u32::from(lo)
-        };
-        let base = cpu::rvc::base(word).map(|(b, _)| b);
-        let insn = base.and_then(|b| isa::decode(b).ok());
-        let whole = straddler != Some(off);
-        let role = match insn {
-            Some(_) if whole && base.is_some_and(sensitive) => {
+            let word = u32::from_le_bytes([code[off], code[off + 1], code[off + 2], code[off + 3]]);
+            if sensitive(word) {
                 stats.bt_patched += 1;
                 Role::Patched
+            } else {
+                Role::Copied
             }
-            Some(i) if i.op.kind() == Kind::Jalr => Role::Jump,
-            _ => Role::Copied,
         };
+        stats.bt_scanned += 1;
         page.insns.insert(off as u16, (len as u8, role));
-        let Some(i) = insn else { continue };
-        let next = off + len;
-        let target = |imm: i64| (off as i64).wrapping_add(imm);
-        match i.op.kind() {
-            Kind::Branch => {
-                work.push(next);
-                let to = target(i64::from(i.imm));
-                if (0..PAGE as i64).contains(&to) {
-                    work.push(to as u64);
-                }
-            }
-            Kind::Jal => {
-                if i.rd != 0 {
-                    work.push(next);
-                }
-                let to = target(i64::from(i.imm));
-                if (0..PAGE as i64).contains(&to) {
-                    work.push(to as u64);
-                }
-            }
-            Kind::Jalr => {
-                if i.rd != 0 {
-                    work.push(next);
-                }
-            }
-            Kind::System if matches!(i.op, Op::Sret | Op::Mret) => {}
-            _ => work.push(next),
-        }
-    }
-    stats.bt_steps += page.settle(hart, &code);
-    // An instruction reaching into the next page: its second half runs
-    // from that page's translation, which must carry it.
-    straddler.map(|_| vpage.wrapping_add(PAGE))
-}
-
-/// A straddling instruction's second half is at virtual address `va2`:
-/// the page it is fetched from gets it in its translation (now if it has
-/// one, else when it is made).
-fn carry_tail<H: HartPort>(g: &mut Guest, hart: &mut H, va2: u64) {
-    let Ok(gpa) = exits::guest_translate(g, hart, va2, Access::Fetch) else {
-        return;
-    };
-    let ram = g.ram;
-    if let Some(t) = translator(g) {
-        let gpage = gpa.0 & !(PAGE - 1);
-        t.tails.insert(gpage);
-        copy_tail(t, hart, &ram, gpage);
     }
 }

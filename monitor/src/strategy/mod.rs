@@ -94,7 +94,8 @@ pub struct StrategyStats {
     /// bt: code pages translated (a page translated again after its
     /// translation was dropped counts again).
     pub bt_pages: u64,
-    /// bt: instructions scanned.
+    /// bt: parcels scanned as instruction starts (every one of each page
+    /// translated).
     pub bt_scanned: u64,
     /// bt: sensitive instructions found and replaced by a call into the
     /// monitor.
@@ -107,8 +108,6 @@ pub struct StrategyStats {
     pub bt_exits_saved: u64,
     /// bt: translations dropped because the guest wrote to its code.
     pub bt_invalidated: u64,
-    /// bt: translations found to miss an entry point and extended.
-    pub bt_extended: u64,
     /// bt: loads and stores of the page their own instruction is on, run
     /// once from the original page (the copy is execute-only).
     pub bt_steps: u64,
@@ -133,7 +132,7 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
 pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
     match g.strategy {
         GuestStrategy::Trap => {}
-        GuestStrategy::Bt(_) => bt::before_run(g, hart),
+        GuestStrategy::Bt(_) => {}
         GuestStrategy::Pv(_) => pv::publish(g, hart),
     }
 }
