@@ -706,11 +706,32 @@ mod tests {
             c.isa = isa;
             for (i, bits) in &cases {
                 let before = c.clone();
-                let got = c.csr_instruction(i, *bits, if i.rs1 == 6 { real ^ 2 } else { u64::from(i.rs1) });
+                let got = c.csr_instruction(
+                    i,
+                    *bits,
+                    if i.rs1 == 6 {
+                        real ^ 2
+                    } else {
+                        u64::from(i.rs1)
+                    },
+                );
                 if leaks {
-                    assert_eq!(got, Ok(CsrAccess { old: real, write: None }), "{isa}: {:?}", i.op);
+                    assert_eq!(
+                        got,
+                        Ok(CsrAccess {
+                            old: real,
+                            write: None
+                        }),
+                        "{isa}: {:?}",
+                        i.op
+                    );
                 } else {
-                    assert_eq!(got, Err(Trap::illegal_instruction(*bits)), "{isa}: {:?}", i.op);
+                    assert_eq!(
+                        got,
+                        Err(Trap::illegal_instruction(*bits)),
+                        "{isa}: {:?}",
+                        i.op
+                    );
                 }
                 assert_eq!(c, before, "{isa}: {:?} changed nothing", i.op);
             }
@@ -723,7 +744,10 @@ mod tests {
             );
             // Another S CSR traps on both.
             let (i, bits) = csr(Op::Csrrs, 5, 0, addr::SSCRATCH);
-            assert_eq!(c.csr_instruction(&i, bits, 0), Err(Trap::illegal_instruction(bits)));
+            assert_eq!(
+                c.csr_instruction(&i, bits, 0),
+                Err(Trap::illegal_instruction(bits))
+            );
         }
         // In S-mode the leaky machine is the standard one.
         let mut s = Core::under_see();

@@ -166,7 +166,15 @@ mod tests {
     #[test]
     fn every_built_in_source_assembles_and_parameters_are_set_by_symbol() {
         for src in [
-            NANO, SYSCALLS, PAGEFAULTS, CBENCH, TIMESHARE, TIMESHARE_PV, CRC32, MATMUL, SIEVE,
+            NANO,
+            SYSCALLS,
+            PAGEFAULTS,
+            CBENCH,
+            TIMESHARE,
+            TIMESHARE_PV,
+            CRC32,
+            MATMUL,
+            SIEVE,
             SORT,
         ] {
             assemble(&src, 16 << 20).unwrap_or_else(|e| panic!("{e}"));

@@ -523,8 +523,18 @@ fn same_four_ways(a: &Program, b: &Program, quantum: u64) -> Result<(), TestCase
     let alone = monitored_as(&[&ia], 10_000, Virt::Bt);
     prop_assert_eq!(&alone[0], &reference, "alone under bt vs natively");
     let pair = monitored_as(&[&ia, &ib], quantum, Virt::Bt);
-    prop_assert_eq!(&pair[0], &reference, "beside another under bt, quantum {}", quantum);
-    prop_assert_eq!(&pair[1], &other, "the other one under bt, quantum {}", quantum);
+    prop_assert_eq!(
+        &pair[0],
+        &reference,
+        "beside another under bt, quantum {}",
+        quantum
+    );
+    prop_assert_eq!(
+        &pair[1],
+        &other,
+        "the other one under bt, quantum {}",
+        quantum
+    );
     Ok(())
 }
 
@@ -647,4 +657,3 @@ fn the_generator_makes_misaligned_device_accesses() {
         "{paging} with Sv39, {user} in U-mode"
     );
 }
-

@@ -67,7 +67,10 @@ fn check_bt(name: &str) {
         let reference = native_on(&path, isa);
         assert!(reference.retired > 0, "{rel}: nothing retired natively");
         let (seen, report) = alone(&rel, isa, Strategy::Bt);
-        assert_eq!(seen, reference, "{rel} on {isa}: alone under bt vs natively");
+        assert_eq!(
+            seen, reference,
+            "{rel} on {isa}: alone under bt vs natively"
+        );
         assert!(
             report.stats.strategy.bt_pages > 0,
             "{rel}: its kernel code was translated"
@@ -184,7 +187,8 @@ f:      li      a0, 1
 /// Exits that leave the hardware for the kernel's privileged work:
 /// emulations (illegal instruction) and calls (ecall).
 fn kernel_exits(r: &GuestReport) -> u64 {
-    r.stats.exits[ExitReason::IllegalInstruction as usize] + r.stats.exits[ExitReason::Ecall as usize]
+    r.stats.exits[ExitReason::IllegalInstruction as usize]
+        + r.stats.exits[ExitReason::Ecall as usize]
 }
 
 /// The PV kernels print the originals' lines natively and under every
@@ -209,7 +213,10 @@ fn the_pv_kernels_print_what_the_originals_print_with_fewer_exits() {
         assert_eq!(trap, native, "{pv}: under trap it runs as natively");
         let (_, pv_report) = alone(&pv_rel, Isa::Standard, Strategy::Pv);
         let (_, orig_report) = alone(&orig_rel, Isa::Standard, Strategy::Trap);
-        assert!(pv_report.stats.strategy.pv_hypercalls > 0, "{pv} used the interface");
+        assert!(
+            pv_report.stats.strategy.pv_hypercalls > 0,
+            "{pv} used the interface"
+        );
         assert_eq!(trap_report.stats.strategy.pv_hypercalls, 0);
         assert!(
             2 * kernel_exits(&pv_report) < kernel_exits(&orig_report),
@@ -229,10 +236,22 @@ fn the_pv_kernels_print_what_the_originals_print_with_fewer_exits() {
 /// trap-and-emulate: every guest program's native run, beside PV kernels.
 #[test]
 fn under_pv_an_unmodified_guest_runs_as_natively() {
-    for name in ["hello", "syscall", "timer", "paging", "timeshare", "batch", "sensitive"] {
+    for name in [
+        "hello",
+        "syscall",
+        "timer",
+        "paging",
+        "timeshare",
+        "batch",
+        "sensitive",
+    ] {
         let rel = format!("{name}.s");
         let reference = native_on(&program(&rel), Isa::Standard);
-        let paths = [program(&rel), program("timeshare-pv.s"), program("paging-pv.s")];
+        let paths = [
+            program(&rel),
+            program("timeshare-pv.s"),
+            program("paging-pv.s"),
+        ];
         let (seen, _) = run(&paths, 97, Isa::Standard, Strategy::Pv).remove(0);
         assert_eq!(seen, reference, "{rel} under pv beside the PV kernels");
     }

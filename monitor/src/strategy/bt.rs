@@ -56,7 +56,6 @@
 //! translated there). This one changes what the guest's sensitive
 //! instructions do, so that they do what they do natively.
 
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use cpu::hart::{Exit, Priv};
@@ -210,9 +209,7 @@ impl Translator {
 /// translation replaces by a call into the monitor.
 pub fn sensitive(bits: u32) -> bool {
     match isa::decode(bits) {
-        Ok(i) => {
-            i.op.kind() == Kind::Csr || matches!(i.op, Op::Sret | Op::Wfi | Op::SfenceVma)
-        }
+        Ok(i) => i.op.kind() == Kind::Csr || matches!(i.op, Op::Sret | Op::Wfi | Op::SfenceVma),
         Err(_) => false,
     }
 }
@@ -337,7 +334,12 @@ fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64) -> Handled {
 /// A real page fault under binary translation's shadow rules (see the
 /// module documentation). `None`: the guest's own fault, a device, or an
 /// address outside its RAM, for the usual handler.
-fn page_fault<H: HartPort>(g: &mut Guest, hart: &mut H, cause: Exception, va: u64) -> Option<Handled> {
+fn page_fault<H: HartPort>(
+    g: &mut Guest,
+    hart: &mut H,
+    cause: Exception,
+    va: u64,
+) -> Option<Handled> {
     let access = Access::of_page_fault(cause)?;
     let core = g.vcpu.core();
     let supervisor = core.privilege == Priv::Supervisor;
@@ -454,40 +456,54 @@ fn step_original<H: HartPort>(
     access: Option<(u64, MachPhys, u64)>,
 ) -> Handled {
     let pc = hart.arch().pc;
-    g.shadow.flush(hart, &g.vcpu);
-    let mut mapped = true;
+    let mut pages = Vec::new();
     for va in [pc, pc.wrapping_add(2)] {
         let gpa = exits::guest_translate(g, hart, va, Access::Fetch);
-        let page = gpa.ok().and_then(|p| g.ram.translate(GuestPhys(p.0 & !(PAGE - 1)), PAGE));
-        if let Some(m) = page {
-            mapped &= g.shadow.map(hart, &g.vcpu, va, m, pte::R | pte::X);
+        let gpage = gpa.ok().map(|p| p.0 & !(PAGE - 1));
+        if let Some(gp) = gpage {
+            if let Some(m) = g.ram.translate(GuestPhys(gp), PAGE) {
+                pages.push((va, gp, m));
+            }
         }
     }
+    let mut mapped = true;
     if let Some((va, original, rights)) = access {
         mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
     }
-    if !mapped {
-        return Handled {
-            handler: "bt_step",
-            action: Action::Nothing,
-            shadow_flushed: true,
+    for &(va, _, m) in &pages {
+        mapped &= g.shadow.map(hart, &g.vcpu, va, m, pte::R | pte::X);
+    }
+    let exit = if mapped {
+        g.stats.strategy.bt_steps += 1;
+        let start = hart.arch().core.instret;
+        let exit = hart.run(&mut cpu::devices::NoDevices, 1);
+        let retired = hart.arch().core.instret.wrapping_sub(start);
+        g.vcpu.arch.core.instret += retired;
+        Some(exit)
+    } else {
+        None
+    };
+    // The original pages are executable no more: back to the translations.
+    if let Some((va, original, rights)) = access {
+        g.shadow.map(hart, &g.vcpu, va, original, rights & !pte::X);
+    }
+    for &(va, gp, m) in &pages {
+        let frame = translator(g)
+            .and_then(|t| t.pages.get(&gp))
+            .map(|p| p.frame);
+        match frame {
+            Some(f) => g.shadow.map(hart, &g.vcpu, va, f, pte::X),
+            None => g.shadow.map(hart, &g.vcpu, va, m, pte::R),
         };
     }
-    g.stats.strategy.bt_steps += 1;
-    let start = hart.arch().core.instret;
-    let exit = hart.run(&mut cpu::devices::NoDevices, 1);
-    let retired = hart.arch().core.instret.wrapping_sub(start);
-    g.vcpu.arch.core.instret += retired;
-    // The original pages are executable no more.
-    g.shadow.flush(hart, &g.vcpu);
     tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original");
     match exit {
-        Exit::BudgetExhausted => Handled {
+        Some(Exit::BudgetExhausted) | None => Handled {
             handler: "bt_step",
             action: Action::Nothing,
-            shadow_flushed: true,
+            shadow_flushed: false,
         },
-        exit => exits::handle(g, hart, &exit),
+        Some(exit) => exits::handle(g, hart, &exit),
     }
 }
 

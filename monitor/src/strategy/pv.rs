@@ -210,12 +210,7 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
                         shadow_flushed: false,
                     })
                 }
-                Err(_) => Some(finish(
-                    hart,
-                    pc,
-                    error(ERR_DENIED, 0),
-                    "pv_sret refused",
-                )),
+                Err(_) => Some(finish(hart, pc, error(ERR_DENIED, 0), "pv_sret refused")),
             }
         }
         fid::SET_TIMER => {
@@ -243,7 +238,12 @@ fn mmu_update<H: HartPort>(
     flags: u64,
 ) -> Handled {
     if n > MAX_UPDATES {
-        return finish(hart, pc, SbiRet::err(SbiError::InvalidParam), "pv_mmu_update");
+        return finish(
+            hart,
+            pc,
+            SbiRet::err(SbiError::InvalidParam),
+            "pv_mmu_update",
+        );
     }
     let mut done = 0;
     for k in 0..n {
@@ -266,14 +266,7 @@ fn mmu_update<H: HartPort>(
                 hart.write_phys(m, value);
                 done += 1;
             }
-            None => {
-                return finish(
-                    hart,
-                    pc,
-                    error(ERR_INVALID_ADDRESS, done),
-                    "pv_mmu_update",
-                )
-            }
+            None => return finish(hart, pc, error(ERR_INVALID_ADDRESS, done), "pv_mmu_update"),
         }
     }
     g.stats.strategy.pv_pte_updates += done;
@@ -299,4 +292,3 @@ fn finish<H: HartPort>(hart: &mut H, pc: u64, ret: SbiRet, what: &'static str) -
         shadow_flushed: false,
     }
 }
-
