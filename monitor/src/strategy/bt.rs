@@ -467,11 +467,12 @@ fn step_original<H: HartPort>(
         }
     }
     let mut mapped = true;
-    if let Some((va, original, rights)) = access {
-        mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
-    }
     for &(va, _, m) in &pages {
         mapped &= g.shadow.map(hart, &g.vcpu, va, m, pte::R | pte::X);
+    }
+    // Last: the access's page may be the instruction's, with its rights.
+    if let Some((va, original, rights)) = access {
+        mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
     }
     let exit = if mapped {
         g.stats.strategy.bt_steps += 1;
