@@ -16,8 +16,14 @@
 # 4. `-s -S` as QEMU spells it, on 127.0.0.1:1234: the attach hint, then
 #    gdb's `target remote :1234`, `info registers`, `x/4xw`, `x/2i`,
 #    stepi, kill (or, when port 1234 is taken, the message that says so).
+# 5. Under the monitor, three guests: three threads in `info threads`,
+#    break at a symbol, continue, `info registers`, `p $sstatus`, stepi,
+#    reverse-stepi, `thread 3`, `monitor guests`, `monitor exits`,
+#    `monitor csrs` (virtual beside real), `monitor translate` (with the
+#    shadow entry), detach.
 #
-# The transcript of session 1 is left in $GDB_TRANSCRIPT when it is set.
+# The transcript of session 1 is left in $GDB_TRANSCRIPT when it is set,
+# that of session 5 in $GDB_MONITOR_TRANSCRIPT.
 # Prints `ok`/`FAIL` per check, then `N passed, M failed`; exits non-zero
 # if anything failed. Needs cargo, gdb-multiarch and qemu-system-riscv64.
 
@@ -277,6 +283,65 @@ else
     check "$tmp/status3.txt" "2"
     check "$tmp/log3.txt" "trapvisor: --gdb 127.0.0.1:1234: the port is in use"
 fi
+
+# --- 5. under the monitor: three guests, three threads ------------------------
+"$tv" debug -S --gdb 127.0.0.1:0 "$guest" "$guest" "$guest" >"$tmp/console5.txt" 2>"$tmp/log5.txt" &
+m_pid=$!
+pids+=("$m_pid")
+mport=
+for _ in $(seq 100); do
+    mport=$(sed -n 's/.*waiting for a debugger on 127\.0\.0\.1:\([0-9]*\) .*/\1/p' "$tmp/log5.txt" | head -1)
+    [ -n "$mport" ] && break
+    sleep 0.1
+done
+cat >"$tmp/five.gdb" <<EOF
+set pagination off
+set confirm off
+target remote 127.0.0.1:$mport
+info threads
+break sys_getpid
+continue
+info threads
+info registers pc sp a7
+p/x \$sstatus
+p \$priv
+stepi
+x/i \$pc
+reverse-stepi
+p \$pc
+thread 3
+p \$pc
+thread 1
+monitor guests
+monitor exits
+monitor csrs sstatus satp
+monitor translate 0x80200274
+detach
+EOF
+gdb_batch "$tmp/five.gdb" "$tmp/five.txt"
+[ -n "${GDB_MONITOR_TRANSCRIPT:-}" ] && cp "$tmp/five.txt" "$GDB_MONITOR_TRANSCRIPT"
+five=$tmp/five.txt
+check "$five" "* 1    Thread 1.1 (syscall, running)                0x0000000080200000 in _start ()"
+check "$five" "  2    Thread 1.2 (syscall#2, waiting for its turn) 0x0000000080200000 in _start ()"
+check "$five" "  3    Thread 1.3 (syscall#3, waiting for its turn) 0x0000000080200000 in _start ()"
+check "$five" "Thread 1 hit Breakpoint 1, 0x0000000080200274 in sys_getpid ()"
+check "$five" "* 1    Thread 1.1 (syscall, running)                0x0000000080200274 in sys_getpid ()"
+check "$five" "a7             0x2	2"
+check "$five" "\$1 = 0x200000000"
+check "$five" "\$2 = 1"
+check "$five" "=> 0x802003ac <puts>:	add	sp,sp,-16"
+check "$five" "\$3 = (void (*)()) 0x80200274 <sys_getpid+12>"
+check "$five" "[Switching to thread 3 (Thread 1.3)]"
+check "$five" "\$4 = (void (*)()) 0x80200000 <_start>"
+check "$five" "* 0    syscall          2170          2168          running (on the hart)"
+check "$five" "  1    syscall#2        0             0             waiting for its turn"
+check "$five" "  1  world switches onto the hart"
+check "$five" "           guest (virtual)     hart (real)"
+check "$five" "satp       0x0000000000000000  0x8000000000098000  Bare (no translation)"
+check "$five" "  -> host-physical 0x80200274 (where the monitor keeps this guest's RAM)"
+check "$five" "  shadow page table (what the hart really walks):"
+check "$five" "[Inferior 1 (process 1) detached]"
+kill "$m_pid" 2>/dev/null
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -8,7 +8,7 @@
 # that quitting gives the terminal back (exit status 0).
 #
 # The 80x24 screen after the breakpoint is left in $TUI_SCREEN when it is
-# set. Prints `ok`/`FAIL` per check, then `N passed, M failed`; exits
+# set, the monitor's guests screen in $TUI_MONITOR_SCREEN. Prints `ok`/`FAIL` per check, then `N passed, M failed`; exits
 # non-zero if anything failed. Needs cargo and tmux; without tmux (which
 # .ci/run installs when it can) it says SKIP and exits 0.
 
@@ -134,6 +134,58 @@ check "sstatus"
 keys q
 wait_for "[exit status" || true
 screen quit
+check "[exit status 0]"
+
+# --- under the monitor: three guests ---------------------------------------
+t kill-session -t tv 2>/dev/null
+t new-session -d -s tv -x 80 -y 24 \
+    "$tv debug --tui guest-programs/hello.s guest-programs/timer.s guest-programs/paging.s; echo \"[exit status \$?]\"; sleep 60"
+wait_for "s step" || true
+screen mon-start
+check "hello · monitor · event 0 · S-mode · pc 0x80200000 <_start>"
+check "g guest"
+
+keys : "catch exit interrupt" Enter
+keys Escape
+keys c
+wait_for "Catchpoint 1 (exit)" || true
+keys 7
+screen mon-guests
+[ -n "${TUI_MONITOR_SCREEN:-}" ] && cp "$last" "$TUI_MONITOR_SCREEN"
+check "timer · monitor"
+check "Catchpoint 1 (exit): exit at 0x80200054 <wait+28> in S-mode: interrupt: supervis"
+check "0 hello           638    155"
+check "ended: test finisher: pass"
+check "* 1 timer"
+check "running (on the hart)"
+check "waiting for its turn"
+
+keys 3
+screen mon-csrs
+check "virtual            real"
+check "sstatus           200000120  200000000"
+
+keys 5
+screen mon-traps
+check "reflect::inject"
+
+keys r
+wait_for "(tv) reverse-stepi" || true
+keys s
+wait_for "sepc       0x0 -> 0x80200054" || true
+screen mon-step
+check "sepc       0x0 -> 0x80200054"
+check "scause     0x0 -> 0x8000000000000005"
+
+keys g
+wait_for "paging · monitor" || true
+screen mon-next
+check "paging · monitor"
+check "[Switching to guest 2 (paging)]"
+
+keys q
+wait_for "[exit status" || true
+screen mon-quit
 check "[exit status 0]"
 
 echo "$passed passed, $failed failed"

@@ -42,8 +42,8 @@ pub struct AsmFlags {
     pub define: Vec<String>,
     /// The ISA, as GNU as's -march: rv64ima_zicsr_zifencei (the default)
     /// or rv64imac_zicsr_zifencei, whose C extension writes instructions
-    /// compressed where GNU as does (the hart does not execute compressed
-    /// instructions yet; the default becomes rv64imac when it does)
+    /// compressed where GNU as does (the hart runs both: ELF files GCC
+    /// built for rv64imac run as they are)
     #[arg(long, value_name = "ISA", value_parser = parse_march)]
     pub march: Option<bool>,
 }

@@ -315,20 +315,6 @@ fn scope(guest: &Value, submission: &Submission) -> Value {
     }
 }
 
-/// Whether a check can step through `run` in the debugger: natively, yes;
-/// under the monitor, not yet (`trapvisor debug` debugs one guest
-/// natively for now). When it can, this is the one place to change, and
-/// [`debug_transcript`] makes a monitor target where it makes a native one.
-pub fn debuggable(run: &Run) -> Result<(), String> {
-    if run.monitor {
-        return Err("debugging under the monitor is not available yet \
-             (trapvisor debug runs one guest natively for now): \
-             give the check a native run, such as run = \"native\""
-            .into());
-    }
-    Ok(())
-}
-
 /// The name the submission has in a debugger transcript, whatever its
 /// file is called, so that one expected transcript fits every student.
 pub const DEBUG_NAME: &str = "submission";
@@ -343,8 +329,10 @@ fn debug_transcript(
     sub_path: &Path,
     script: &DebugScript,
 ) -> Result<String, String> {
-    debuggable(run)?;
     let transcript = panic::catch_unwind(AssertUnwindSafe(|| -> Result<String, String> {
+        if run.monitor {
+            return monitored_transcript(run, image, sub_path, script);
+        }
         let program = crate::debug_cmd::program_of(DEBUG_NAME, sub_path, image);
         let input = Box::new(BufferInput::new(run.input.clone()));
         let mut target = NativeTarget::boot(program, image, run.memory, input)
@@ -363,6 +351,64 @@ fn debug_transcript(
         format!("trapvisor crashed debugging it (a trapvisor bug, please report it): {why}")
     })??;
     Ok(transcript)
+}
+
+/// [`debug_transcript`] under the monitor: the run's guests side by side,
+/// the submission (named [`DEBUG_NAME`], reading the run's input) among
+/// them, and the debugger looking at it first.
+fn monitored_transcript(
+    run: &Run,
+    image: &Image,
+    sub_path: &Path,
+    script: &DebugScript,
+) -> Result<String, String> {
+    use debugger::monitored::{MonitorOptions, MonitorTarget, MonitoredGuest};
+    let mut files = Vec::new();
+    let mut images = Vec::new();
+    for g in &run.guests {
+        match g {
+            None => {
+                files.push(sub_path.to_path_buf());
+                images.push(image.clone());
+            }
+            Some(p) => {
+                let guest = run_cmd::load_guest(p, run.memory).map_err(|e| e.to_string())?;
+                files.push(p.clone());
+                images.push(guest.image);
+            }
+        }
+    }
+    let names = monitored::guest_names(&files);
+    let sub = run.submission_index();
+    let guests = images
+        .into_iter()
+        .zip(names.iter().zip(&files))
+        .enumerate()
+        .map(|(k, (image, (name, file)))| {
+            let name = if k == sub { DEBUG_NAME } else { name.as_str() };
+            MonitoredGuest {
+                program: crate::debug_cmd::program_of(name, file, &image),
+                image,
+            }
+        })
+        .collect();
+    let options = MonitorOptions {
+        memory: run.memory,
+        quantum: run.quantum,
+        max_instructions: run.max_instructions,
+        translation: !run.interpret,
+        digest: false,
+        isa: cpu::privileged::Isa::Standard,
+    };
+    // The input is the submission's: the target gives it to its first
+    // guest, so the submission goes first when it is not.
+    let input = Box::new(BufferInput::new(run.input.clone()));
+    let target = MonitorTarget::boot_with_input_to(guests, options, input, sub)
+        .map_err(|e| format!("{}: {e}", sub_path.display()))?;
+    let mut session = Session::new(target);
+    use debugger::target::Target as _;
+    session.target_mut().set_focus(sub);
+    debugger::line::transcript(&mut session, &script.text)
 }
 
 fn evaluate(

@@ -27,24 +27,27 @@ use clap::Args;
 use cpu::devices::{BufferInput, ByteSource, NoInput};
 use cpu::machine::status;
 use debugger::line::{parse_script, Control, LineUi, ScriptLine, Sink, PROMPT};
+use debugger::monitored::{MonitorOptions, MonitorTarget, MonitoredGuest};
 use debugger::native::NativeTarget;
 use debugger::program::Program;
 use debugger::session::Session;
 use debugger::target::Target;
 
 use crate::run_cmd::{
-    self, load_guest_with, parse_size, DEFAULT_MAX_INSTRUCTIONS, DEFAULT_QUANTUM,
+    self, load_guest_with, parse_size, StatsFormat, DEFAULT_MAX_INSTRUCTIONS, DEFAULT_QUANTUM,
 };
+use crate::stats_json;
 
 #[derive(Args, Debug)]
 pub struct DebugArgs {
-    /// The guest(s): assembly sources (.s, or .S) or RISC-V ELF64
-    /// executables. Two or more imply --monitor.
+    /// The guest(s): assembly sources (.s, or .S), RISC-V ELF64
+    /// executables, or raw images (loaded at 0x80200000, as `run` loads
+    /// them). Two or more imply --monitor.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
 
-    /// Run the guest(s) under the monitor (not available yet: trapvisor
-    /// says so and exits with status 2).
+    /// Run the guest(s) under the monitor (implied by two or more files):
+    /// every exit, its handler and what it changed become visible.
     #[arg(long)]
     pub monitor: bool,
 
@@ -104,6 +107,15 @@ pub struct DebugArgs {
     /// connects).
     #[arg(short = 'S')]
     pub wait_for_gdb: bool,
+
+    /// At the end of the session, each guest's figures as `trapvisor run
+    /// --stats` gives them, on stderr; `--stats=json`: one JSON document
+    /// (schema `trapvisor-stats`, as `run --stats=json`; a guest still
+    /// running has end kind `running`, and wall time and MIPS are 0: a
+    /// debugger's pace is the user's).
+    #[arg(long, value_name = "json", num_args = 0..=1, require_equals = true,
+          default_missing_value = "text", value_enum)]
+    pub stats: Option<StatsFormat>,
 
     /// A full-screen terminal interface: code, registers, CSRs, memory,
     /// traps, consoles and guests in panes, single keys for stepping, and
@@ -170,16 +182,35 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         }
     }
     if args.monitor || guests.len() > 1 {
-        let how = if args.tui {
-            " (with --tui too)"
-        } else if gdb.is_some() {
-            " (with --gdb or -s too)"
-        } else {
-            ""
+        let mut list = Vec::new();
+        for ((guest, name), file) in guests.iter().zip(&names).zip(&args.files) {
+            list.push(MonitoredGuest {
+                program: program_with_lines(name, file, &guest.image, &args.asm.options()),
+                image: guest.image.clone(),
+            });
+        }
+        let options = MonitorOptions {
+            memory: args.memory,
+            quantum: args.quantum,
+            max_instructions: args.max_instructions,
+            translation: !args.interpret,
+            digest: args.stats.is_some(),
+            isa: cpu::privileged::Isa::Standard,
         };
-        return bad_input(&format!(
-            "debugging under the monitor is not available yet{how}: debug one guest natively (without --monitor)"
-        ));
+        let target = match MonitorTarget::boot(list, options, input) {
+            Ok(t) => t,
+            Err(e) => return bad_input(&e.to_string()),
+        };
+        let mut session = Session::new(target);
+        session.set_history(
+            args.history_memory as usize,
+            debugger::history::INITIAL_SPACING,
+        );
+        let code = front_end(&mut session, args, &scripts, gdb.as_deref());
+        if let Some(format) = args.stats {
+            stats_of_monitor(session.target(), &args.files, format);
+        }
+        return code;
     }
     let guest = &guests[0];
     let program = program_with_lines(&names[0], &args.files[0], &guest.image, &args.asm.options());
@@ -189,18 +220,33 @@ pub fn run(args: &DebugArgs) -> ExitCode {
     };
     target.machine().max_instructions = args.max_instructions;
     target.machine().hart.set_translation(!args.interpret);
+    target.machine().hart.set_digest(args.stats.is_some());
     let mut session = Session::new(target);
     session.set_history(
         args.history_memory as usize,
         debugger::history::INITIAL_SPACING,
     );
+    let code = front_end(&mut session, args, &scripts, gdb.as_deref());
+    if let Some(format) = args.stats {
+        stats_of_native(session.target(), &args.files[0], format);
+    }
+    code
+}
+
+/// The front end the options ask for, over `session`.
+fn front_end<T: Target>(
+    session: &mut Session<T>,
+    args: &DebugArgs,
+    scripts: &[Vec<ScriptLine>],
+    gdb: Option<&str>,
+) -> ExitCode {
     if let Some(addr) = gdb {
-        return serve_gdb(&mut session, args, &scripts, &addr, &args.files[0]);
+        return serve_gdb(session, args, scripts, addr, &args.files[0]);
     }
     if args.tui {
-        return tui(&mut session, &scripts);
+        return tui(session, scripts);
     }
-    drive(&mut session, args, &scripts)
+    drive(session, args, scripts)
 }
 
 /// `--tui`: the full-screen interface (the scripts first, their output in
@@ -446,4 +492,86 @@ fn piped<T: Target>(session: &mut Session<T>, ui: &mut LineUi) -> Control {
         }
     }
     Control::Go
+}
+
+/// `--stats` at the end of a native session: the guest's figures, as
+/// `trapvisor run --stats` prints them.
+fn stats_of_native(target: &NativeTarget, file: &std::path::Path, format: StatsFormat) {
+    use cpu::machine::{RunReport, TrapCount};
+    use cpu::port::HartPort;
+    let hart = target.hart();
+    let report = RunReport {
+        outcome: target.outcome().unwrap_or(cpu::machine::Outcome::Stopped(
+            cpu::machine::StopReason::OutputClosed,
+        )),
+        instructions: hart.instret(),
+        traps: TrapCount::of(hart.stats()),
+        digest: hart.digest(),
+        wall: std::time::Duration::ZERO,
+        translated_pages: hart.translated_pages(),
+    };
+    let name = file
+        .file_stem()
+        .map_or(String::new(), |s| s.to_string_lossy().into_owned());
+    let running = target.outcome().is_none();
+    match format {
+        StatsFormat::Json => {
+            let mut doc = stats_json::native(&name, file, &report);
+            if running {
+                stats_json::still_running(&mut doc, 0, hart.instret());
+            }
+            say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        StatsFormat::Text => {
+            let end = if running {
+                format!("still running at instruction {}", hart.instret())
+            } else {
+                report.outcome.to_string()
+            };
+            say!("trapvisor: [{name}] {end}");
+            for line in report.stats_text().lines() {
+                if !line.starts_with("wall time") {
+                    say!("trapvisor: {line}");
+                }
+            }
+        }
+    }
+}
+
+/// `--stats` at the end of a session under the monitor: each guest's
+/// figures, as `trapvisor run --monitor --stats` prints them.
+fn stats_of_monitor(target: &MonitorTarget, files: &[PathBuf], format: StatsFormat) {
+    let reports = target.reports();
+    let running: Vec<usize> = target
+        .session()
+        .guests()
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| g.end.is_none())
+        .map(|(i, _)| i)
+        .collect();
+    match format {
+        StatsFormat::Json => {
+            let mut doc = stats_json::monitor(&reports, files, std::time::Duration::ZERO);
+            for &i in &running {
+                stats_json::still_running(&mut doc, i, reports[i].retired);
+            }
+            say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+        StatsFormat::Text => {
+            for (i, r) in reports.iter().enumerate() {
+                for (k, line) in r.to_string().lines().enumerate() {
+                    if k == 0 && running.contains(&i) {
+                        say!(
+                            "trapvisor: [{}] still running at instruction {}",
+                            r.name,
+                            r.retired
+                        );
+                    } else {
+                        say!("trapvisor: {line}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -66,7 +66,7 @@ enum Command {
     Bench(bench_cmd::BenchArgs),
     /// Classify every instruction and CSR by running it in S- and U-mode (Popek–Goldberg), with the theorems' verdicts
     Classify(classify_cmd::ClassifyArgs),
-    /// Debug a guest running natively: step, break, watch and look, forwards and backwards (under the monitor: not available yet)
+    /// Debug guests natively or under the monitor: step, break, watch and look, forwards and backwards, each exit a step
     Debug(debug_cmd::DebugArgs),
 }
 

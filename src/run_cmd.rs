@@ -132,8 +132,9 @@ pub struct RunArgs {
     pub strategy: Option<monitor::Strategy>,
 
     /// Log every trap to stderr (`--trace`), or every instruction with its
-    /// disassembly too (`--trace insn`, natively only). Under the monitor:
-    /// every exit and what the monitor did about it.
+    /// disassembly too (`--trace insn`). Under the monitor: every exit and
+    /// what the monitor did about it (with `insn`, each guest's
+    /// instructions too, prefixed with its name).
     #[arg(long, value_name = "insn", num_args = 0..=1, default_missing_value = "traps")]
     pub trace: Option<String>,
 

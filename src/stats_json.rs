@@ -224,6 +224,20 @@ pub fn monitor(reports: &[GuestReport], files: &[impl AsRef<Path>], wall: Durati
     })
 }
 
+/// Marks guest `k` of a document as still running (`trapvisor debug
+/// --stats=json` when the session ends before the guest does): its `end`
+/// is of kind `running`, with no code, and its `status` null.
+pub fn still_running(doc: &mut Value, k: usize, instructions: u64) {
+    if let Some(g) = doc.get_mut("guests").and_then(|g| g.get_mut(k)) {
+        g["end"] = end_object(
+            "running",
+            None,
+            format!("still running when the debugger left, at instruction {instructions}"),
+        );
+        g["status"] = Value::Null;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

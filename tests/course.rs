@@ -424,8 +424,8 @@ fn stats_json_has_every_figure() {
 }
 
 /// A debugger check steps through the submission natively and compares
-/// the transcript; a failing one shows where and what the debugger
-/// printed; one that asks for the monitor is refused before anything runs.
+/// the transcript, natively and under the monitor; a failing one shows
+/// where and what the debugger printed.
 #[test]
 fn check_compares_debugger_transcripts() {
     let s = Scratch::new("debug");
@@ -482,7 +482,7 @@ fn check_compares_debugger_transcripts() {
         .unwrap();
     assert!(t.contains("(tv) print $sepc == wait + 28\n"), "{t}");
 
-    // A bad command is named with its line; the monitor is not there yet.
+    // A bad command is named with its line.
     std::fs::write(
         ex.join("check.toml"),
         spec.replace("ignore 1 2", "frobnicate 1 2"),
@@ -494,18 +494,23 @@ fn check_compares_debugger_transcripts() {
         stderr.contains("ex/check.toml: check 1: debug:2: Undefined command: \"frobnicate\""),
         "{stderr}"
     );
-    std::fs::write(
-        ex.join("check.toml"),
-        spec.replace("[[check]]\n", "[[check]]\nrun = \"monitor\"\n"),
-    )
-    .unwrap();
-    let (code, _, stderr) = check::check(&["ex", "timer.s"], &s.0);
-    assert_eq!(code, 2);
+    // Under the monitor: the interrupt is injected, an exit the debugger
+    // shows with its handler.
+    let monitored = "title = \"Third tick\"\nchapter = \"time-sharing\"\nnumber = 9\n\
+        [[check]]\nrun = \"monitor\"\ndescription = \"the third tick is injected at wait\"\n\
+        debug = '''\ncatch exit interrupt\nignore 1 2\ncontinue\nprint $sepc == wait + 28\ninfo exits\n'''\n\
+        transcript = '''\ntrapvisor debug: submission under the monitor, stopped at the first instruction.[..]\n...\n\
+        tick 2\n\
+        Catchpoint 1 (exit): exit at [..] <wait+28> in S-mode: interrupt: supervisor timer interrupt injected -> monitor::exits::reflect::inject; resumes at [..] <trap_entry>\n\
+        => [..]\n(tv) print $sepc == wait + 28\n$1 = 1\n(tv) info exits\nExits of submission:\n...\n[..]3  interrupts injected\n...\n'''\n";
+    std::fs::write(ex.join("check.toml"), monitored).unwrap();
+    let (code, stdout, stderr) = check::check(&["ex", "timer.s"], &s.0);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let (code, stdout, _) = check::check(&["ex", "hello.s"], &s.0);
+    assert_eq!(code, 1, "{stdout}");
     assert!(
-        stderr.contains(
-            "check 1: debug: run `monitor`: debugging under the monitor is not available yet"
-        ),
-        "{stderr}"
+        stdout.contains("        | trapvisor debug: submission under the monitor"),
+        "{stdout}"
     );
 }
 

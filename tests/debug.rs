@@ -13,6 +13,7 @@ use cpu::hart::RAM_BASE;
 use cpu::image::Image;
 use debugger::command::{parse, Command as Cmd};
 use debugger::line::transcript;
+use debugger::monitored::{MonitorOptions, MonitorTarget, MonitoredGuest};
 use debugger::native::NativeTarget;
 use debugger::output::{Reply, StopReason};
 use debugger::program::Program;
@@ -31,13 +32,62 @@ fn root() -> PathBuf {
 /// A session over a guest program, natively, stopped at its first
 /// instruction.
 fn native_session(path: &Path, input: &[u8]) -> Session<NativeTarget> {
-    let elf = asm::assemble_file(path)
+    native_session_with(path, input, false)
+}
+
+/// A guest program's image and its program (symbols), assembled for
+/// RV64IMA, or RV64IMAC with `compressed`.
+fn image_of(path: &Path, compressed: bool) -> (Image, Program) {
+    let opts = asm::Options {
+        compressed,
+        ..asm::Options::default()
+    };
+    let elf = asm::assemble_file_with(path, &opts)
         .unwrap_or_else(|e| panic!("{e}"))
         .elf;
     let image = Image::from_elf(&elf, RAM_BASE..RAM_BASE + MEMORY)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let name = path.file_stem().unwrap().to_string_lossy().into_owned();
     let program = Program::from_image(&name, &image);
+    (image, program)
+}
+
+/// Guests side by side under the monitor, stopped at the first one's
+/// first instruction, named as `trapvisor debug` names them (`timer`,
+/// `timer#2`, ...); `input` goes to the first.
+fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
+    let mut seen: Vec<String> = Vec::new();
+    let guests = paths
+        .iter()
+        .map(|p| {
+            let (image, mut program) = image_of(p, false);
+            let stem = program.name.clone();
+            let n = seen.iter().filter(|s| **s == stem).count();
+            seen.push(stem.clone());
+            if n > 0 {
+                program.name = format!("{stem}#{}", n + 1);
+            }
+            MonitoredGuest { program, image }
+        })
+        .collect();
+    let options = MonitorOptions {
+        memory: MEMORY,
+        quantum: 2_000,
+        max_instructions: 0,
+        translation: true,
+        digest: false,
+        isa: cpu::privileged::Isa::Standard,
+    };
+    let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
+        Box::new(NoInput)
+    } else {
+        Box::new(BufferInput::new(input))
+    };
+    Session::new(MonitorTarget::boot(guests, options, input).expect("boots"))
+}
+
+fn native_session_with(path: &Path, input: &[u8], compressed: bool) -> Session<NativeTarget> {
+    let (image, program) = image_of(path, compressed);
     let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
         Box::new(NoInput)
     } else {
@@ -75,9 +125,18 @@ mod transcripts {
         for script in &scripts {
             let text = std::fs::read_to_string(script).unwrap();
             let guests = guests_of(&text);
-            assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
-            let mut session = native_session(&guests[0], b"");
-            let got = transcript(&mut session, &text).unwrap_or_else(|e| panic!("{e}"));
+            // `# monitor`: the guests under the monitor; `# march:
+            // rv64imac`: assembled with compressed instructions.
+            let monitored = text.lines().any(|l| l.trim() == "# monitor");
+            let compressed = text.lines().any(|l| l.trim() == "# march: rv64imac");
+            let got = if monitored {
+                assert!(!guests.is_empty(), "{}: `# guest:` lines", script.display());
+                transcript(&mut monitor_session(&guests, b""), &text)
+            } else {
+                assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
+                transcript(&mut native_session_with(&guests[0], b"", compressed), &text)
+            }
+            .unwrap_or_else(|e| panic!("{e}"));
             let expected_path = script.with_extension("expected");
             if bless {
                 std::fs::write(&expected_path, &got).unwrap();
@@ -225,6 +284,89 @@ mod reverse {
         assert_eq!(s.position(), 0);
     }
 
+    /// Every guest's whole state under the monitor: its events, registers,
+    /// virtual CSRs and console, and the machine's memory (every guest's
+    /// RAM and the shadow tables).
+    fn monitor_state(s: &mut Session<MonitorTarget>) -> Vec<State> {
+        let focus = s.target().focus();
+        let n = s.target().guests().len();
+        let all = (0..n)
+            .map(|g| {
+                s.target_mut().set_focus(g);
+                let mut st = state(s);
+                st.position = s.target().events_of(g);
+                st
+            })
+            .collect();
+        s.target_mut().set_focus(focus);
+        assert_eq!(s.target().focus(), focus);
+        all
+    }
+
+    /// Guests side by side under the monitor, one of them reading input.
+    const MONITORED: [&[&str]; 3] = [
+        &[
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+            "guest-programs/syscall.s",
+        ],
+        &["guest-programs/timeshare.s", "guest-programs/hello.s"],
+        &[
+            "tests/guests/echo.s",
+            "guest-programs/timer.s",
+            "guest-programs/timer.s",
+        ],
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, .. ProptestConfig::default() })]
+
+        /// Under the monitor, with several guests: from any point, going
+        /// back N events and forward N again gives every guest the same
+        /// registers, virtual CSRs and console, and the machine the same
+        /// memory; and the state after going back is the one a fresh run
+        /// reaches there. Whichever guest the user looks at.
+        #[test]
+        fn under_the_monitor_back_then_forward_is_the_same_state(
+            set in 0..MONITORED.len(),
+            focus in 0usize..3,
+            at in 1u64..12_000,
+            back in 1u64..4_000,
+            spacing in prop_oneof![Just(16u64), Just(500), Just(1 << 22)],
+        ) {
+            let paths: Vec<PathBuf> = MONITORED[set].iter().map(|p| root().join(p)).collect();
+            let input = b"one\ntwo\nthree\n";
+            let focus = focus % paths.len();
+            let mut s = monitor_session(&paths, input);
+            s.set_history(512 << 20, spacing);
+            exec(&mut s, &format!("guest {focus}"));
+            exec(&mut s, &format!("stepi {at}"));
+            let there = monitor_state(&mut s);
+            let pos = s.position();
+            let back = back.min(pos);
+            exec(&mut s, &format!("reverse-stepi {back}"));
+            let earlier = monitor_state(&mut s);
+            prop_assert_eq!(s.position(), pos - back);
+            let mut fresh = monitor_session(&paths, input);
+            fresh.go_to(pos - back);
+            prop_assert_eq!(&monitor_state(&mut fresh), &earlier);
+            fresh.go_to(pos);
+            prop_assert_eq!(&monitor_state(&mut fresh), &there);
+            // Forward again as a user does: `stepi` counts the events of
+            // the guest looked at (the others run their turns meanwhile),
+            // so the same number of its events brings the machine back to
+            // where it was.
+            let mine = there[focus].position - earlier[focus].position;
+            if mine > 0 {
+                exec(&mut s, &format!("stepi {mine}"));
+            } else {
+                s.go_to(pos);
+            }
+            prop_assert_eq!(s.position(), pos);
+            prop_assert_eq!(monitor_state(&mut s), there);
+        }
+    }
+
     /// A breakpoint on a trap handler stops each time a trap enters it,
     /// and one that a snapshot boundary lands on stops too: every hit is
     /// found forwards and backwards, however the history is spaced.
@@ -307,6 +449,65 @@ mod reverse {
         exec(&mut again, &format!("stepi {}", here.position));
         assert_eq!(state(&again), here);
         let _ = Cmd::Kill;
+    }
+}
+
+/// Under the monitor the debugger runs the guests exactly as `trapvisor
+/// run --monitor` does, however it stops them: with breakpoints that two
+/// guests share an address of, a watchpoint, catchpoints on exits and
+/// switches, going back and forth, each guest ends with the instructions,
+/// exits, emulations and world switches of a free run.
+#[test]
+fn the_debugger_runs_the_guests_a_free_run_runs() {
+    let paths: Vec<PathBuf> = [
+        "guest-programs/paging.s",
+        "guest-programs/timeshare.s",
+        "guest-programs/syscall.s",
+        "guest-programs/syscall.s",
+    ]
+    .iter()
+    .map(|p| root().join(p))
+    .collect();
+    let mut s = monitor_session(&paths, b"");
+    s.set_history(1 << 30, 5_000);
+    exec(&mut s, "guest 3");
+    exec(&mut s, "break putc");
+    exec(&mut s, "guest 1");
+    exec(&mut s, "watch *0x80203000");
+    exec(&mut s, "catch exit sret");
+    exec(&mut s, "catch switch");
+    for k in 0..400 {
+        exec(
+            &mut s,
+            if k % 7 == 3 {
+                "reverse-continue"
+            } else {
+                "continue"
+            },
+        );
+        exec(&mut s, "stepi 3");
+    }
+    exec(&mut s, "delete");
+    exec(&mut s, "continue");
+    assert!((0..paths.len()).all(|g| s.target().ended(g).is_some()));
+    let debugged = s.target().reports();
+    let mut m: monitor::Monitor = monitor::Monitor::new();
+    for (k, p) in paths.iter().enumerate() {
+        let (image, _) = image_of(p, false);
+        m.add_guest(monitor::GuestSpec {
+            name: format!("{k}"),
+            image: monitor::GuestImage::from(&image),
+            memory: MEMORY,
+            console: cpu::devices::Console::new(Box::new(std::io::sink()), Box::new(NoInput)),
+            max_instructions: u64::MAX,
+        });
+    }
+    let free = m.run(2_000).unwrap();
+    for (d, f) in debugged.iter().zip(&free) {
+        assert_eq!(d.end, f.end, "{}", d.name);
+        assert_eq!(d.retired, f.retired, "{}", d.name);
+        assert_eq!(d.emulated, f.emulated, "{}", d.name);
+        assert_eq!(d.stats, f.stats, "{}", d.name);
     }
 }
 
@@ -447,29 +648,133 @@ mod cli {
         assert!(String::from_utf8_lossy(&out.stderr).contains("No line table for"));
     }
 
-    /// The full-screen view and the GDB stub debug one guest natively;
-    /// under the monitor they say so in one line, before anything runs.
+    /// Two files are debugged under the monitor from the command line, and
+    /// `--stats=json` ends the session with the document `run --stats=json`
+    /// prints, per guest: figures of the part that ran, a guest still
+    /// running marked so, the same figures as a free run for one that
+    /// ended.
     #[test]
-    fn the_front_ends_refuse_the_monitor_in_one_line() {
-        for front in [&["--tui"][..], &["--gdb", "127.0.0.1:0"], &["-s", "-S"]] {
-            let out = trapvisor()
-                .arg("debug")
-                .args(front)
-                .arg("--monitor")
-                .arg(root().join("guest-programs/hello.s"))
-                .output()
-                .unwrap();
-            assert_eq!(out.status.code(), Some(2), "{front:?}");
-            let err = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(err.lines().count(), 1, "{err}");
-            assert!(
-                err.starts_with(
-                    "trapvisor: debugging under the monitor is not available yet (with --"
-                ),
-                "{err}"
-            );
-            assert!(out.stdout.is_empty());
+    fn several_guests_under_the_monitor_and_their_stats() {
+        let script = script_file(
+            "mon.tv",
+            "info guests\ncatch exit sret\ncontinue\ninfo exits\n",
+        );
+        let syscall = root().join("guest-programs/syscall.s");
+        let hello = root().join("guest-programs/hello.s");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&script)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(
+            text.contains("hello, syscall under the monitor")
+                || text.contains("syscall, hello under the monitor"),
+            "{text}"
+        );
+        assert!(
+            text.contains("illegal instruction: sret -> monitor::exits::sret::emulate_sret"),
+            "{text}"
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(doc["schema"], "trapvisor-stats");
+        assert_eq!(doc["mode"], "monitor");
+        let guests = doc["guests"].as_array().unwrap();
+        assert_eq!(guests.len(), 2);
+        assert_eq!(guests[0]["name"], "syscall");
+        assert_eq!(guests[0]["end"]["kind"], "running");
+        assert_eq!(guests[0]["status"], serde_json::Value::Null);
+        assert_eq!(
+            guests[0]["monitor"]["emulated"]["sret"], 1,
+            "stopped at its first sret's exit"
+        );
+        // The second guest did not run yet: nothing counted, no digest of
+        // another guest's instructions.
+        assert_eq!(guests[1]["instructions"], 0);
+        // As text, each guest's lines as `run --stats` prints them.
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats", "-x"])
+            .arg(&script)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("trapvisor: [syscall] still running at instruction "),
+            "{err}"
+        );
+        assert!(err.contains("trapvisor:   emulated: csr read="), "{err}");
+        assert!(
+            err.contains("trapvisor: [hello] still running at instruction 0"),
+            "{err}"
+        );
+        // A session that runs to the end gives the figures a run gives.
+        let all = script_file("all.tv", "continue\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&all)
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let debugged: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let out = trapvisor()
+            .args(["run", "--stats=json", "--quantum", "10000"])
+            .arg(&syscall)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let ran: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        for k in 0..2 {
+            for field in ["end", "status", "instructions", "digest", "monitor"] {
+                assert_eq!(
+                    debugged["guests"][k][field], ran["guests"][k][field],
+                    "guest {k}: {field}"
+                );
+            }
         }
+        // Natively too.
+        let out = trapvisor()
+            .args(["debug", "--batch", "--stats=json", "-x"])
+            .arg(&all)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let native: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        let out = trapvisor()
+            .args(["run", "--stats=json"])
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let ran: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+        assert_eq!(native["mode"], "native");
+        for field in ["end", "status", "instructions", "digest", "native"] {
+            assert_eq!(
+                native["guests"][0][field], ran["guests"][0][field],
+                "{field}"
+            );
+        }
+    }
+
+    /// The full-screen view needs a terminal, under the monitor too: said
+    /// in one line, before anything runs.
+    #[test]
+    fn the_tui_needs_a_terminal() {
+        let out = trapvisor()
+            .args(["debug", "--tui", "--monitor"])
+            .arg(root().join("guest-programs/hello.s"))
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains("--tui needs a terminal"), "{err}");
     }
 
     /// A port someone else holds is bad input, with what to do instead;
@@ -630,9 +935,9 @@ mod tui {
     }
 
     /// The screen as lines of text, and the terminal (for styles).
-    fn screen(
+    fn screen<T: Target>(
         t: &Tui,
-        s: &Session<NativeTarget>,
+        s: &Session<T>,
         w: u16,
         h: u16,
     ) -> (Vec<String>, Terminal<TestBackend>) {
@@ -660,10 +965,12 @@ mod tui {
         KeyEvent::new(c, m)
     }
 
-    fn keys(t: &mut Tui, s: &mut Session<NativeTarget>, text: &str) {
+    fn keys<T: Target>(t: &mut Tui, s: &mut Session<T>, text: &str) {
         for c in text.chars() {
             let code = if c == '\n' {
                 KeyCode::Enter
+            } else if c == '\x1b' {
+                KeyCode::Esc
             } else {
                 KeyCode::Char(c)
             };
@@ -705,6 +1012,66 @@ mod tui {
         }
         assert!(!keys.contains("g guest") && !keys.contains("v "), "{keys}");
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    /// Under the monitor, three guests: the guests pane with their states
+    /// and exit counts, `g` for the next guest, the virtual CSRs beside
+    /// the real hart's, and the exit log with each handler.
+    #[test]
+    fn three_guests_under_the_monitor_at_80x24() {
+        let paths: Vec<PathBuf> = [
+            "guest-programs/hello.s",
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+        ]
+        .iter()
+        .map(|p| root().join(p))
+        .collect();
+        let mut s = monitor_session(&paths, b"");
+        let mut t = Tui::new(&mut s);
+        keys(&mut t, &mut s, ":catch exit interrupt\n\x1bc7");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        assert!(lines[0].contains("timer · monitor"), "{}", lines[0]);
+        find(
+            &lines,
+            "Catchpoint 1 (exit): exit at 0x80200054 <wait+28> in S-mode: interrupt",
+        );
+        let hello = find(&lines, "0 hello");
+        assert!(
+            hello.contains("638    155"),
+            "638 events, 155 exits: {hello}"
+        );
+        find(&lines, "ended: test finisher");
+        find(&lines, "* 1 timer");
+        find(&lines, "running (on the hart)");
+        find(&lines, "waiting for its turn");
+        assert!(lines[23].contains("g guest"), "{}", lines[23]);
+        // The CSRs: virtual beside real, the shadow satp on the real side.
+        keys(&mut t, &mut s, "3");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        let sstatus = find(&lines, "sstatus");
+        assert!(sstatus.contains("200000120  200000000"), "{sstatus}");
+        // The exit log names each handler.
+        keys(&mut t, &mut s, "5");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        find(&lines, "reflect::inject");
+        // g: the next guest.
+        keys(&mut t, &mut s, "g");
+        let (lines, _) = screen(&t, &s, 80, 24);
+        if std::env::var_os("SHOW_SCREEN").is_some() {
+            eprintln!("{}", lines.join("\n"));
+        }
+        assert!(lines[0].contains("paging · monitor"), "{}", lines[0]);
+        assert_eq!(s.target().focus(), 2);
     }
 
     #[test]
@@ -779,7 +1146,8 @@ mod tui {
         );
         keys(&mut t, &mut s, "7");
         let (lines, _) = screen(&t, &s, 80, 24);
-        find(&lines, "* 0 syscall      running");
+        find(&lines, "* 0 syscall         812      0");
+        find(&lines, "      running");
     }
 
     /// The command line takes the line interface's commands, with the
@@ -1200,4 +1568,23 @@ mod gdb_protocol {
         assert!(console.starts_with("kernel: trap vector set"), "{console}");
         assert!(console.contains("user: system call 99 failed, as it should"));
     }
+}
+
+/// A disassembly range that ends at the top of the address space is
+/// listed up to there: the listing does not wrap around to 0 and start
+/// over (which never ended), and a range that wraps lists nothing.
+#[test]
+fn disassemble_stops_at_the_top_of_the_address_space() {
+    let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
+    let t = transcript(
+        &mut s,
+        "disassemble 0xfffffffffffffff0,0xffffffffffffffff\ndisassemble 0xfffffffffffffff0,+32\n",
+    )
+    .unwrap();
+    let unreadable = t.matches("(cannot read memory here)").count();
+    assert_eq!(unreadable, 4, "{t}");
+    assert!(
+        t.contains("   0xfffffffffffffffc:\t(cannot read memory here)"),
+        "{t}"
+    );
 }

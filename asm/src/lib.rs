@@ -115,8 +115,7 @@ pub struct Options {
     /// The ISA has the C extension (`--march rv64imac_zicsr_zifencei`, see
     /// [`parse_march`]): instructions are written compressed wherever GNU
     /// as `-march=rv64imac_zicsr_zifencei` writes them compressed, until
-    /// `.option norvc`. Off by default (`rv64ima`) until the hart executes
-    /// compressed instructions.
+    /// `.option norvc`. Off by default (`rv64ima`).
     pub compressed: bool,
 }
 

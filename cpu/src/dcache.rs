@@ -1,6 +1,11 @@
 //! The decoded-instruction cache: for each 4 KiB RAM page that has run code,
-//! 1024 slots holding the instruction at each word, pre-decoded into the
-//! executor's own compact form ([`Slot`]) on first execution.
+//! 2048 slots holding the instruction that begins at each 2-byte parcel
+//! (IALIGN = 16, unprivileged spec 1.5: with the C extension an
+//! instruction may begin at any even address), pre-decoded into the
+//! executor's own compact form ([`Slot`]) on first execution. A 32-bit
+//! instruction at slot `i` is followed by the one at slot `i + 2`, a
+//! compressed one by slot `i + 1`; the slot in the middle of a 32-bit
+//! instruction is decoded only if something jumps there.
 //!
 //! The cache is indexed by physical page, so it survives `satp` writes and
 //! is shared by every mapping of a page. It stays coherent with RAM: every
@@ -12,19 +17,16 @@
 use crate::isa::{self, Kind, Op};
 use crate::zeroed::{RamError, ZeroedWords};
 
-/// Slots per page: one per 4-byte word. An instruction that begins 2 bytes
-/// into a word (compressed code, IALIGN = 16) has no slot: the generic path
-/// fetches and runs it; a compressed instruction at a word is a
-/// [`XOp::Slow`] slot.
-pub(crate) const SLOTS_PER_PAGE: usize = 1024;
+/// Slots per page: one per 2-byte parcel.
+pub(crate) const SLOTS_PER_PAGE: usize = 2048;
 /// Each page's slots are followed by one [`XOp::Fetch`] sentinel, so that
 /// running off the end of a page needs no check on sequential fetch.
 pub(crate) const CHUNK: usize = SLOTS_PER_PAGE + 1;
 /// Slot 0 of the cache is a [`XOp::Fetch`] sentinel too: "pc is not in
 /// the cache, look it up" (after jumps off the page and generic ops).
 pub(crate) const REFETCH: usize = 0;
-/// Most pages the cache holds before it is dropped and refilled (24 MiB of
-/// slots): a guest that runs code everywhere cannot make the host allocate
+/// Most pages the cache holds before it is dropped and refilled (48 MiB of
+/// slots and bits): a guest that runs code everywhere cannot make the host allocate
 /// without bound.
 const MAX_PAGES: usize = 2048;
 /// `page_map` value of a page without decoded code (0, so that the map of
@@ -40,7 +42,9 @@ const NO_CODE: u32 = 0;
 /// ([`XOp::Slow`]), and refinements that let the fast paths do less
 /// (`addi rd, x0, imm` and `lui` are [`XOp::Li`]; anything writing only
 /// `x0` is [`XOp::Nop`], so that no fast-path operation ever writes `x0`;
-/// `jal x0` is [`XOp::J`], `jalr x0` is [`XOp::Jr`]).
+/// `jal x0` is [`XOp::J`], `jalr x0` is [`XOp::Jr`]); after them, the
+/// compressed forms the fast paths run ([`XOp::base`]: the same operation,
+/// 2 bytes long).
 macro_rules! xops {
     ($( $op:ident $fmt:ident $kind:ident $(($($arg:literal),*))?; )*) => {
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +63,32 @@ macro_rules! xops {
             J,
             Jr,
             $($op,)*
+            // The compressed instructions (RV64C, unprivileged spec 16)
+            // as the operations they expand to.
+            CNop,
+            CLi,
+            CJ,
+            CJr,
+            CJalr,
+            CAddi,
+            CAddiw,
+            CSlli,
+            CSrli,
+            CSrai,
+            CAndi,
+            CAdd,
+            CSub,
+            CXor,
+            COr,
+            CAnd,
+            CAddw,
+            CSubw,
+            CBeq,
+            CBne,
+            CLw,
+            CLd,
+            CSw,
+            CSd,
         }
 
         impl XOp {
@@ -74,7 +104,7 @@ macro_rules! xops {
             /// The table operation this slot runs (`None` for the decode
             /// cache's own operations).
             pub(crate) fn op(self) -> Option<Op> {
-                match self {
+                match self.base() {
                     $(XOp::$op => Some(Op::$op),)*
                     _ => None,
                 }
@@ -84,7 +114,62 @@ macro_rules! xops {
 }
 fast_rows!(xops);
 
+/// Each compressed slot operation and the one it runs.
+pub(crate) const COMPRESSED: [(XOp, XOp); 24] = [
+    (XOp::CNop, XOp::Nop),
+    (XOp::CLi, XOp::Li),
+    (XOp::CJ, XOp::J),
+    (XOp::CJr, XOp::Jr),
+    (XOp::CJalr, XOp::Jalr),
+    (XOp::CAddi, XOp::Addi),
+    (XOp::CAddiw, XOp::Addiw),
+    (XOp::CSlli, XOp::Slli),
+    (XOp::CSrli, XOp::Srli),
+    (XOp::CSrai, XOp::Srai),
+    (XOp::CAndi, XOp::Andi),
+    (XOp::CAdd, XOp::Add),
+    (XOp::CSub, XOp::Sub),
+    (XOp::CXor, XOp::Xor),
+    (XOp::COr, XOp::Or),
+    (XOp::CAnd, XOp::And),
+    (XOp::CAddw, XOp::Addw),
+    (XOp::CSubw, XOp::Subw),
+    (XOp::CBeq, XOp::Beq),
+    (XOp::CBne, XOp::Bne),
+    (XOp::CLw, XOp::Lw),
+    (XOp::CLd, XOp::Ld),
+    (XOp::CSw, XOp::Sw),
+    (XOp::CSd, XOp::Sd),
+];
+
 impl XOp {
+    /// The operation a compressed slot operation runs (itself for the
+    /// others).
+    #[inline]
+    pub(crate) fn base(self) -> XOp {
+        if (self as u8) < XOp::CNop as u8 {
+            return self;
+        }
+        COMPRESSED
+            .iter()
+            .find(|&&(c, _)| c == self)
+            .map_or(self, |&(_, b)| b)
+    }
+
+    /// The compressed form of a slot operation, if the fast paths run it.
+    fn compressed(self) -> Option<XOp> {
+        COMPRESSED
+            .iter()
+            .find(|&&(_, b)| b == self)
+            .map(|&(c, _)| c)
+    }
+
+    /// Whether the slot is a compressed instruction the fast paths run.
+    #[inline(always)]
+    pub(crate) fn is_compressed(self) -> bool {
+        self as u8 >= XOp::CNop as u8
+    }
+
     /// How the slot's table operation runs (`None` for the decode cache's
     /// own operations).
     pub(crate) fn kind(self) -> Option<Kind> {
@@ -94,13 +179,36 @@ impl XOp {
     /// Whether [`predecode`] puts this operation in a slot for the fast
     /// paths to run (every other table operation is [`XOp::Slow`] there).
     pub(crate) fn runs_fast(self) -> bool {
-        matches!(self, XOp::Nop | XOp::Li | XOp::J | XOp::Jr) || self.op().is_some()
+        matches!(self.base(), XOp::Nop | XOp::Li | XOp::J | XOp::Jr) || self.op().is_some()
     }
 
     /// Whether the slot jumps or branches to a target its decode computed
     /// (`jal`, `j` and the conditional branches).
     pub(crate) fn jumps_relative(self) -> bool {
-        self == XOp::J || matches!(self.kind(), Some(Kind::Jal | Kind::Branch))
+        self.base() == XOp::J || matches!(self.kind(), Some(Kind::Jal | Kind::Branch))
+    }
+}
+
+/// The immediate of the `jal` (or `c.j`) whose raw bits are `bits`, for
+/// a [`FAR`] slot.
+pub(crate) fn far_j_imm(bits: u32) -> i32 {
+    crate::rvc::base(bits).map_or(0, |(word, _)| isa::j_imm(word))
+}
+
+/// The immediate of the branch (or `c.beqz`, `c.bnez`) whose raw bits are
+/// `bits`, for a [`FAR`] slot.
+pub(crate) fn far_b_imm(bits: u32) -> i32 {
+    crate::rvc::base(bits).map_or(0, |(word, _)| isa::b_imm(word))
+}
+
+/// The length, in slots (parcels), of the instruction whose raw bits (its
+/// first parcel in the low 16) are `bits`.
+#[inline]
+pub(crate) fn parcels(bits: u32) -> usize {
+    if bits & 3 == 3 {
+        2
+    } else {
+        1
     }
 }
 
@@ -188,8 +296,13 @@ pub(crate) const FETCH: Slot = Slot {
     ..UNDECODED
 };
 
-/// Pre-decodes `bits`, found at byte `page_off` of its page, by its row's
-/// [`Kind`].
+/// Pre-decodes the instruction `bits` (its first parcel in the low 16
+/// bits), found at byte `page_off` of its page, by its row's [`Kind`]. A
+/// compressed instruction is decoded as the base instruction it expands to
+/// ([`crate::rvc::base`], as every engine sees it), then given the
+/// compressed form of its slot operation, or [`XOp::Slow`] where it has
+/// none; a 32-bit instruction in the page's last parcel straddles into the
+/// next page and is [`XOp::Slow`] (the generic path fetches it whole).
 pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
     let slot = |op, rd: u8, rs1: u8, rs2: u8, imm: i32| Slot {
         op,
@@ -198,27 +311,23 @@ pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
         rs2: Reg::new(rs2),
         imm,
     };
+    let slow = slot(XOp::Slow, 0, 0, 0, 0);
+    let Some((word, len)) = crate::rvc::base(bits) else {
+        // An illegal or reserved parcel.
+        return slot(XOp::Illegal, 0, 0, 0, 0);
+    };
+    if len == 4 && page_off as usize + 4 > PAGE_BYTES {
+        return slow;
+    }
     // `jal` and branches: the target as a distance in slots, or FAR.
     let near = |imm: i32| {
-        if (0..4096).contains(&(page_off as i64 + imm as i64)) {
-            imm >> 2
+        if (0..PAGE_BYTES as i64).contains(&(page_off as i64 + imm as i64)) {
+            imm >> 1
         } else {
             FAR
         }
     };
-    let slow = slot(XOp::Slow, 0, 0, 0, 0);
-    if bits & 3 != 3 {
-        // A compressed instruction (IALIGN = 16): the next instruction is
-        // 2 bytes on, not in the next slot, so the generic path runs it
-        // (through `crate::rvc::base`, as every engine sees it), and an
-        // illegal parcel is illegal.
-        return if crate::rvc::expand(bits as u16).is_some() {
-            slow
-        } else {
-            slot(XOp::Illegal, 0, 0, 0, 0)
-        };
-    }
-    let Ok(i) = isa::decode(bits) else {
+    let Ok(i) = isa::decode(word) else {
         return slot(XOp::Illegal, 0, 0, 0, 0);
     };
     let (rd, rs1, rs2, imm) = (i.rd, i.rs1, i.rs2, i.imm);
@@ -231,22 +340,16 @@ pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
             slot(op, rd, rs1, rs2, imm)
         }
     };
-    // A jump or taken branch to a target that is not 4-byte aligned (2
-    // bytes on from a word, where only compressed code or a straddling
-    // instruction can be: IALIGN = 16) has no slot: the generic path runs
-    // it.
-    let aligned = imm & 3 == 0;
     let s = match i.op.kind() {
         Kind::Alu if i.op == Op::Addi && rs1 == 0 => value(XOp::Li),
         Kind::Alu => value(op),
         Kind::Lui => value(XOp::Li),
         Kind::Auipc => value(op),
-        Kind::Jal if !aligned => slow,
         Kind::Jal if rd == 0 => slot(XOp::J, 0, 0, 0, near(imm)),
         Kind::Jal => slot(op, rd, 0, 0, near(imm)),
         Kind::Jalr if rd == 0 => slot(XOp::Jr, 0, rs1, 0, imm),
         Kind::Jalr => slot(op, rd, rs1, 0, imm),
-        Kind::Branch if aligned => slot(op, 0, rs1, rs2, near(imm)),
+        Kind::Branch => slot(op, 0, rs1, rs2, near(imm)),
         // Loads into x0 still access memory (and may fault): generic path.
         Kind::Load { .. } if rd != 0 => slot(op, rd, rs1, 0, imm),
         Kind::Store { .. } => slot(op, 0, rs1, rs2, imm),
@@ -255,8 +358,17 @@ pub(crate) fn predecode(bits: u32, page_off: u64) -> Slot {
         _ => slow,
     };
     debug_assert!(s.op.runs_fast() || s.op == XOp::Slow);
+    if len == 2 && s.op != XOp::Slow {
+        return match s.op.compressed() {
+            Some(op) => Slot { op, ..s },
+            None => slow,
+        };
+    }
     s
 }
+
+/// Bytes in a page.
+const PAGE_BYTES: usize = 4096;
 
 /// The cache: slots of all cached pages in one `Vec`, and for each RAM page
 /// the index of its first slot (or [`NO_CODE`]).
@@ -356,13 +468,21 @@ impl DCache {
         }
     }
 
+    /// Resets the slots of the instructions that a store of `len` bytes at
+    /// RAM offset `off` changes: those beginning in it, and a 32-bit one
+    /// beginning in the parcel before it.
     #[cold]
     pub(crate) fn invalidate(&mut self, off: usize, len: usize) {
-        let (first, last) = (off >> 2, (off + len.max(1) - 1) >> 2);
-        for word in first..=last {
-            let page = word / SLOTS_PER_PAGE;
+        let (first, last) = (off >> 1, (off + len.max(1) - 1) >> 1);
+        for parcel in first.saturating_sub(1)..=last {
+            let page = parcel / SLOTS_PER_PAGE;
             if let Some(chunk) = self.chunk_of(page) {
-                let i = 1 + chunk * CHUNK + word % SLOTS_PER_PAGE;
+                let i = 1 + chunk * CHUNK + parcel % SLOTS_PER_PAGE;
+                if parcel < first && self.bits.get(i).is_some_and(|&b| parcels(b) == 1) {
+                    // A compressed instruction (or none decoded) before
+                    // the store: not changed.
+                    continue;
+                }
                 if let Some(s) = self.slots.get_mut(i) {
                     if s.op != XOp::Undecoded {
                         if let Some(e) = self.epochs.get_mut(chunk) {
@@ -416,5 +536,74 @@ impl DCache {
     /// How many times the cache was dropped.
     pub(crate) fn flushes(&self) -> u64 {
         self.flushes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every legal compressed parcel whose base instruction the fast paths
+    /// run is decoded as the compressed form of that operation, with the
+    /// same operands (so compressed code runs as fast as 32-bit code); the
+    /// others are slow, and an illegal parcel is illegal.
+    #[test]
+    fn compressed_parcels_get_the_fast_slots_of_their_base_instructions() {
+        let mut fast = 0;
+        for parcel in 0..=u16::MAX {
+            if parcel & 3 == 3 {
+                continue;
+            }
+            let s = predecode(u32::from(parcel), 0x800);
+            let Some(word) = crate::rvc::expand(parcel) else {
+                assert_eq!(s.op, XOp::Illegal, "{parcel:#06x}");
+                continue;
+            };
+            let base = predecode(word, 0x800);
+            if base.op == XOp::Slow {
+                assert_eq!(s.op, XOp::Slow, "{parcel:#06x}");
+                continue;
+            }
+            fast += 1;
+            assert!(s.op.is_compressed(), "{parcel:#06x}: {:?}", s.op);
+            // The distances of jumps and branches are in parcels, the
+            // same whichever the length.
+            assert_eq!(
+                Slot {
+                    op: s.op.base(),
+                    ..s
+                },
+                base,
+                "{parcel:#06x}"
+            );
+        }
+        // All but c.ebreak, the F/D loads and stores (illegal here) and
+        // the loads into x0 (HINTs that still access memory)...
+        assert!(fast > 36_000, "{fast}");
+    }
+
+    /// A store resets the slots of the instructions it changes: one that
+    /// begins in it, and a 32-bit one that begins in the parcel before it
+    /// (not a compressed one there).
+    #[test]
+    fn a_store_resets_the_instructions_it_overlaps() {
+        let mut dc = DCache::new(4).expect("small");
+        let base = dc.page(1);
+        let addi = 0x0010_0093; // addi x1, x0, 1
+        let c_nop = 0x0001;
+        for (i, bits) in [addi, 0, c_nop, addi, 0].into_iter().enumerate() {
+            dc.fill(base + i, predecode(bits, 2 * i as u64), bits);
+        }
+        let decoded = |dc: &DCache| {
+            (0..5)
+                .map(|i| dc.slots[base + i].op != XOp::Undecoded)
+                .collect::<Vec<_>>()
+        };
+        // A byte into the second half of the first `addi`: it is reset.
+        dc.store(4096 + 2, 1);
+        assert_eq!(decoded(&dc), [false, false, true, true, true]);
+        // A byte of the parcel after the c.nop: the c.nop stays.
+        dc.store(4096 + 6, 1);
+        assert_eq!(decoded(&dc), [false, false, true, false, true]);
     }
 }

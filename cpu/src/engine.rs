@@ -3,9 +3,10 @@
 //! execute one instruction through [`crate::exec::execute`]), and is tested
 //! against it:
 //!
-//! - the **decode cache** ([`crate::dcache`]) keeps each word of a code page
-//!   pre-decoded into an 8-byte [`Slot`], so an instruction is decoded once,
-//!   not every time it runs;
+//! - the **decode cache** ([`crate::dcache`]) keeps the instruction at each
+//!   2-byte parcel of a code page pre-decoded into an 8-byte [`Slot`], so an
+//!   instruction is decoded once, not every time it runs (compressed ones
+//!   as the base instruction they expand to);
 //! - the **fast loop** ([`Lane::run`]) runs slots with one `match` per
 //!   instruction, registers, slots, RAM and TLB borrowed apart from the rest
 //!   of the hart, and hands back whatever needs the whole hart (a new page,
@@ -19,11 +20,13 @@
 //! digest (ARCHITECTURE.md, "The hot path" and "Binary translation").
 
 use crate::arch::ArchState;
-use crate::dcache::{predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE, UNDECODED};
+use crate::dcache::{
+    parcels, predecode, Slot, XOp, CHUNK, FAR, REFETCH, SLOTS_PER_PAGE, UNDECODED,
+};
 use crate::devices::Devices;
 use crate::digest::Digest;
 use crate::exec::{self, alu, extend, taken, Flow};
-use crate::isa::{self, Op};
+use crate::isa::Op;
 use crate::jit::{Jit, Plan};
 use crate::mmu::{narrow, tlb_load, tlb_store, widen, Mmu, TlbEntries, PAGE_SIZE};
 use crate::trap::Trap;
@@ -63,10 +66,14 @@ pub(crate) struct Engine {
     /// The current fetch page: virtual address, first slot, RAM offset.
     pub(crate) fpage: u64,
     pub(crate) fbase: usize,
-    /// `fpage - 4 * fbase` (wrapping): the pc of slot `idx` of the fetch
-    /// page is `fbias + 4 * idx`, one add in the hot loop.
+    /// `fpage - 2 * fbase` (wrapping): the pc of slot `idx` of the fetch
+    /// page is `fbias + 2 * idx`, one add in the hot loop.
     pub(crate) fbias: u64,
     pub(crate) fram: usize,
+    /// The decode cache's [`crate::dcache::DCache::flushes`] when the fetch
+    /// page was entered (`u64::MAX`: no fetch page yet): its slot numbers
+    /// hold only until the next flush.
+    fflushes: u64,
     /// Translated code for hot pages (see [`crate::jit`]).
     pub(crate) jit: Jit,
     pub(crate) digest_on: bool,
@@ -108,8 +115,13 @@ struct Lane<'a> {
     fbias: u64,
 }
 
+/// The most instructions the counting by runs of [`Lane::run`] is given at
+/// a time (it counts twice them).
+const MAX_LEFT: u64 = 1 << 62;
+
 /// The most instructions one straight run of slots (no taken jump or
-/// branch) can retire: a page's worth, since its sentinel ends it.
+/// branch) can retire: a page's worth of compressed ones, since its
+/// sentinel ends it.
 const SLACK: u64 = SLOTS_PER_PAGE as u64;
 
 /// Where the fast loop stopped: the slot it did not run (or the one after
@@ -130,9 +142,10 @@ impl Lane<'_> {
     ///
     /// Only a slot index and a countdown are carried from one instruction
     /// to the next: `pc` is derived from the index when an instruction needs
-    /// it, sequential fetch is `idx + 1` (each page's slots end with a
-    /// sentinel that looks up the next page), and a jump or branch within
-    /// the page moves the index by a distance computed at decode.
+    /// it, sequential fetch is `idx + 2` (`idx + 1` after a compressed
+    /// instruction; each page's slots end with a sentinel that looks up the
+    /// next page), and a jump or branch within the page moves the index by
+    /// a distance computed at decode.
     #[inline(never)]
     fn run<const MODE: u8, const EXACT: bool>(
         self,
@@ -153,13 +166,30 @@ impl Lane<'_> {
             fbase,
             fbias,
         } = self;
-        let pc_of = |idx: usize| fbias.wrapping_add((idx as u64) << 2);
-        // Not EXACT, instructions are counted a straight run at a time: the
-        // run from `run_start` is `idx - run_start` retired instructions,
-        // taken from `left` when control leaves it. No run is longer than a
-        // page, so with more than `SLACK` instructions left at the start of
-        // each run, `left` cannot run out within it.
-        let mut run_start = idx;
+        let pc_of = |idx: usize| fbias.wrapping_add((idx as u64) << 1);
+        // Not EXACT, instructions are counted a straight run at a time: a
+        // run from slot `s` to slot `idx` (not run) that retired `c`
+        // compressed instructions (1 slot each) and `n - c` 32-bit ones (2
+        // each) spans `idx - s = 2n - c` slots, so it retired `(idx - (s -
+        // c)) / 2`. One register counts, as translated code's `k` does
+        // (`crate::jit::translate`): `left` holds `k = 2 * left + s - c`
+        // (`left` at the run's start, of at most `MAX_LEFT`; `extra` keeps
+        // the rest). A compressed instruction that falls through subtracts
+        // 1; a jump or taken branch from slot `i` (whatever its length) to
+        // slot `t` ends a run of `(i + 2 - (s - c)) / 2` and starts one at
+        // `t`, so it adds `t - i - 2`; at slot `idx` the instructions left
+        // are `(k - idx) / 2`. A run of 32-bit code costs no more than
+        // counting a slot per word did. No run is longer than a page, so
+        // with more than `SLACK` instructions left at the start of each
+        // run, `left` cannot run out within it.
+        let extra = if EXACT {
+            0
+        } else {
+            left.saturating_sub(MAX_LEFT)
+        };
+        if !EXACT {
+            left = (2 * (left - extra)).wrapping_add(idx as u64);
+        }
         // Control goes to slot `$t` (not the next one).
         macro_rules! go {
             ($t:expr) => {{
@@ -176,9 +206,8 @@ impl Lane<'_> {
                 if EXACT {
                     t
                 } else {
-                    left -= (idx + 1 - run_start) as u64;
-                    if left > SLACK {
-                        run_start = t;
+                    left = left.wrapping_add(t as u64).wrapping_sub(idx as u64 + 2);
+                    if left.wrapping_sub(t as u64) > 2 * SLACK {
                         t
                     } else {
                         // Too near the limit for whole runs: stop at the
@@ -186,7 +215,7 @@ impl Lane<'_> {
                         if t != REFETCH {
                             *pc = pc_of(t);
                         }
-                        run_start = REFETCH;
+                        left = left.wrapping_sub(t as u64);
                         REFETCH
                     }
                 }
@@ -207,7 +236,7 @@ impl Lane<'_> {
                 }
             }};
         }
-        // The slot of `target` (4-byte aligned) after a `jalr`.
+        // The slot of `target` (2-byte aligned) after a `jalr`.
         macro_rules! jump_abs {
             ($target:expr) => {{
                 let target: u64 = $target;
@@ -220,54 +249,85 @@ impl Lane<'_> {
                 }
             }};
         }
+        // The slot after a 32-bit instruction (`next!(2)`) or a compressed
+        // one (`next!(1)`) that falls through.
+        macro_rules! next {
+            (2) => {
+                idx + 2
+            };
+            (1) => {{
+                if !EXACT {
+                    left = left.wrapping_sub(1);
+                }
+                idx + 1
+            }};
+        }
         macro_rules! rr {
-            ($s:expr, $op:ident) => {{
+            ($s:expr, $op:ident, $len:tt) => {{
                 let s = $s;
                 x[s.rd as usize] = alu(Op::$op, x[s.rs1 as usize], x[s.rs2 as usize]);
-                idx + 1
+                next!($len)
             }};
         }
         macro_rules! ri {
-            ($s:expr, $op:ident) => {{
+            ($s:expr, $op:ident, $len:tt) => {{
                 let s = $s;
                 x[s.rd as usize] = alu(Op::$op, x[s.rs1 as usize], s.imm as i64 as u64);
-                idx + 1
+                next!($len)
             }};
         }
         macro_rules! br {
-            ($s:expr, $op:ident) => {{
+            ($s:expr, $op:ident, $len:tt) => {{
                 let s = $s;
                 if taken(Op::$op, x[s.rs1 as usize], x[s.rs2 as usize]) {
-                    jump_rel!(s, isa::b_imm)
+                    jump_rel!(s, crate::dcache::far_b_imm)
                 } else {
-                    idx + 1
+                    next!($len)
                 }
             }};
         }
         macro_rules! ld {
-            ($s:expr, $n:literal, $signed:literal) => {{
+            ($s:expr, $n:literal, $signed:literal, $len:tt) => {{
                 let s = $s;
                 let va = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64);
                 let Some(b) = tlb_load::<$n>(ram, tlb_r, ctx, va) else {
                     break;
                 };
                 x[s.rd as usize] = extend(u64::from_le_bytes(widen(b)), $n, $signed);
-                idx + 1
+                next!($len)
             }};
         }
         macro_rules! st {
-            ($s:expr, $n:literal) => {{
+            ($s:expr, $n:literal, $len:tt) => {{
                 let s = $s;
                 let va = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64);
                 if !tlb_store::<$n>(ram, tlb_w, ctx, va, narrow(x[s.rs2 as usize])) {
                     break;
                 }
-                idx + 1
+                next!($len)
+            }};
+        }
+        // `jalr` (`$len` 2) or `c.jalr` (1): the link is the next pc.
+        macro_rules! jalr {
+            ($s:expr, $len:literal) => {{
+                let s = $s;
+                let target = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
+                x[s.rd as usize] = pc_of(idx + $len);
+                jump_abs!(target)
+            }};
+        }
+        macro_rules! jr {
+            ($s:expr) => {{
+                let s = $s;
+                jump_abs!(x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1)
             }};
         }
         // `idx < slots.len()` holds at every slot this loop reads (checked
         // here on entry, kept by `go!` and by the sentinel rule below).
         if idx >= slots.len() || slots.last().map(|s| s.op) != Some(XOp::Fetch) {
+            if !EXACT {
+                left = left.wrapping_sub(idx as u64) / 2 + extra;
+            }
             return LaneStop { idx, left, hash };
         }
         loop {
@@ -286,62 +346,77 @@ impl Lane<'_> {
             // row's kind and format.
             macro_rules! arm {
                 (Alu R $op:ident) => {
-                    rr!(s, $op)
+                    rr!(s, $op, 2)
                 };
                 (Alu $f:ident $op:ident) => {
-                    ri!(s, $op)
+                    ri!(s, $op, 2)
                 };
                 (Branch $f:ident $op:ident) => {
-                    br!(s, $op)
+                    br!(s, $op, 2)
                 };
                 (Load($n:literal, $signed:literal) $f:ident $op:ident) => {
-                    ld!(s, $n, $signed)
+                    ld!(s, $n, $signed, 2)
                 };
                 (Store($n:literal) $f:ident $op:ident) => {
-                    st!(s, $n)
+                    st!(s, $n, 2)
                 };
                 (Auipc $f:ident $op:ident) => {{
                     x[s.rd as usize] = pc_of(idx).wrapping_add(s.imm as i64 as u64);
-                    idx + 1
+                    idx + 2
                 }};
                 (Jal $f:ident $op:ident) => {{
-                    x[s.rd as usize] = pc_of(idx).wrapping_add(4);
-                    jump_rel!(s, isa::j_imm)
+                    x[s.rd as usize] = pc_of(idx + 2);
+                    jump_rel!(s, crate::dcache::far_j_imm)
                 }};
-                (Jalr $f:ident $op:ident) => {{
-                    let target = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
-                    if target & 2 != 0 {
-                        break;
-                    }
-                    x[s.rd as usize] = pc_of(idx).wrapping_add(4);
-                    jump_abs!(target)
-                }};
+                (Jalr $f:ident $op:ident) => {
+                    jalr!(s, 2)
+                };
                 ($kind:ident $f:ident $op:ident) => {
                     break
                 };
             }
-            // One arm per slot operation: the decode cache's own, then one per
-            // row of the instruction table.
-            // One arm per slot operation: the decode cache's own, then one
-            // per row of the table the fast paths run.
+            // One arm per slot operation: the decode cache's own, one per
+            // row of the table the fast paths run, then the compressed
+            // forms (the operation they expand to, 1 slot long).
             macro_rules! dispatch {
                 ($( $op:ident $fmt:ident $kind:ident $(($($arg:literal),*))?; )*) => {
                     match s.op {
                         XOp::Fetch | XOp::Undecoded | XOp::Illegal | XOp::Slow => break,
-                        XOp::Nop => idx + 1,
+                        XOp::Nop => idx + 2,
                         XOp::Li => {
                             x[s.rd as usize] = s.imm as i64 as u64;
-                            idx + 1
+                            idx + 2
                         }
-                        XOp::J => jump_rel!(s, isa::j_imm),
-                        XOp::Jr => {
-                            let target = x[s.rs1 as usize].wrapping_add(s.imm as i64 as u64) & !1;
-                            if target & 2 != 0 {
-                                break;
-                            }
-                            jump_abs!(target)
-                        }
+                        XOp::J => jump_rel!(s, crate::dcache::far_j_imm),
+                        XOp::Jr => jr!(s),
                         $( XOp::$op => arm!($kind $(($($arg),*))? $fmt $op), )*
+                        XOp::CNop => next!(1),
+                        XOp::CLi => {
+                            x[s.rd as usize] = s.imm as i64 as u64;
+                            next!(1)
+                        }
+                        XOp::CJ => jump_rel!(s, crate::dcache::far_j_imm),
+                        XOp::CJr => jr!(s),
+                        XOp::CJalr => jalr!(s, 1),
+                        XOp::CAddi => ri!(s, Addi, 1),
+                        XOp::CAddiw => ri!(s, Addiw, 1),
+                        XOp::CSlli => ri!(s, Slli, 1),
+                        XOp::CSrli => ri!(s, Srli, 1),
+                        XOp::CSrai => ri!(s, Srai, 1),
+                        XOp::CAndi => ri!(s, Andi, 1),
+                        XOp::CAdd => rr!(s, Add, 1),
+                        XOp::CSub => rr!(s, Sub, 1),
+                        XOp::CXor => rr!(s, Xor, 1),
+                        XOp::COr => rr!(s, Or, 1),
+                        XOp::CAnd => rr!(s, And, 1),
+                        XOp::CAddw => rr!(s, Addw, 1),
+                        XOp::CSubw => rr!(s, Subw, 1),
+                        XOp::CBeq => br!(s, Beq, 1),
+                        XOp::CBne => br!(s, Bne, 1),
+                        XOp::CLw => ld!(s, 4, true, 1),
+                        XOp::CLd => ld!(s, 8, true, 1),
+                        XOp::CSw => st!(s, 4, 1),
+                        XOp::CSd => st!(s, 8, 1),
                     }
                 };
             }
@@ -359,7 +434,7 @@ impl Lane<'_> {
             }
         }
         if !EXACT {
-            left -= (idx - run_start) as u64;
+            left = left.wrapping_sub(idx as u64) / 2 + extra;
         }
         LaneStop { idx, left, hash }
     }
@@ -370,8 +445,9 @@ impl Engine {
         Engine {
             fpage: u64::MAX,
             fbase: 1,
-            fbias: u64::MAX.wrapping_sub(4),
+            fbias: u64::MAX.wrapping_sub(2),
             fram: 0,
+            fflushes: u64::MAX,
             jit: Jit::new(true),
             digest_on: false,
             trace_on: false,
@@ -438,17 +514,17 @@ impl Engine {
             if off >= PAGE_SIZE {
                 break;
             }
-            if off & 3 != 0 {
+            if off & 1 != 0 {
                 continue;
             }
-            let idx = self.fbase + (off >> 2) as usize;
+            let idx = self.fbase + (off >> 1) as usize;
             let code = &mut mmu.ram.code;
             if code.slots.get(idx).is_some_and(|s| s.op != XOp::Slow) {
                 let bits = code.bits.get(idx).copied().unwrap_or(0);
                 let decoded = code.slots.get(idx).is_some_and(|s| *s != UNDECODED);
                 // Reset first (a decoded slot's reset drops stale
                 // translated code), then fill as slow.
-                code.invalidate(self.fram + off as usize, 4);
+                code.invalidate(self.fram + off as usize, 2);
                 if decoded {
                     code.fill(idx, SLOW, bits);
                 }
@@ -522,7 +598,7 @@ impl Engine {
         if left == 0 {
             return Stop::Limit;
         }
-        let mut idx = REFETCH;
+        let mut idx = self.resume_slot(st.pc, mmu);
         let left0 = left;
         let mut hash = digest.hash;
         let stop = loop {
@@ -600,37 +676,37 @@ impl Engine {
             let (pc, bits, in_page) = match s.op {
                 XOp::Fetch => {
                     let pc = self.pc_at(st.pc, idx);
-                    if pc & 2 == 0 {
-                        match self.fetch_page(st, mmu, pc) {
-                            Ok(i) => idx = i,
-                            Err(t) => break Stop::Trap(t),
-                        }
-                        continue;
-                    }
-                    // An instruction 2 bytes into a word (compressed code,
-                    // IALIGN = 16) has no slot: fetched as `Hart::step`
-                    // fetches it (a 32-bit one may straddle two pages).
-                    st.pc = pc;
-                    idx = REFETCH;
-                    if MODE == Mode::FULL && self.breakpoint_at(pc) {
-                        break Stop::Breakpoint;
-                    }
-                    // (Not necessarily in the fetch page, which may even be
-                    // another address space's: the next `pc` is looked up.)
-                    match mmu.fetch(&st.core, pc) {
-                        Ok(bits) => (pc, bits, false),
+                    match self.fetch_page(st, mmu, pc) {
+                        Ok(i) => idx = i,
                         Err(t) => break Stop::Trap(t),
                     }
+                    continue;
                 }
                 XOp::Undecoded => {
                     self.decode_slot(mmu, idx);
                     continue;
                 }
                 XOp::Illegal => break Stop::Trap(Trap::illegal_instruction(bits)),
-                // `XOp::Slow` (a compressed instruction at a word among
-                // them), and what the fast loop could not finish (a TLB
-                // miss, a device, a misaligned access or jump target).
-                _ => (self.pc_at(st.pc, idx), crate::rvc::fetched_bits(bits), true),
+                XOp::Slow
+                    if idx.wrapping_sub(self.fbase) == SLOTS_PER_PAGE - 1 && parcels(bits) == 2 =>
+                {
+                    // A 32-bit instruction in the page's last parcel: its
+                    // second half is on the next page, fetched as
+                    // `Hart::step` fetches it (which may fault there).
+                    let pc = self.pc_at(st.pc, idx);
+                    if MODE == Mode::FULL && self.breakpoint_at(pc) {
+                        break Stop::Breakpoint;
+                    }
+                    st.pc = pc;
+                    idx = REFETCH;
+                    match mmu.fetch(&st.core, pc) {
+                        Ok(bits) => (pc, bits, false),
+                        Err(t) => break Stop::Trap(t),
+                    }
+                }
+                // `XOp::Slow`, and what the fast loop could not finish (a
+                // TLB miss, a device, a misaligned access).
+                _ => (self.pc_at(st.pc, idx), bits, true),
             };
             // The reference executor runs it from its bits. A breakpoint's
             // slot is slow; the instrumented loop looked before running the
@@ -660,7 +736,7 @@ impl Engine {
                     // on in it without a lookup when the next `pc`
                     // is there.
                     idx = match slot_in_page(self.fpage, self.fbase, st.pc) {
-                        Some(i) if in_page && st.pc & 3 == 0 => i,
+                        Some(i) if in_page => i,
                         _ => REFETCH,
                     };
                 }
@@ -724,7 +800,10 @@ impl Engine {
         left: u64,
         hash: u64,
     ) -> Option<(usize, u64, u64)> {
-        use crate::jit::translate::{Frame, EXIT_REFETCH};
+        use crate::jit::translate::{Frame, EXIT_REFETCH, MAX_LEFT};
+        // Translated code counts `2 * left` in a host register: it is
+        // given at most `MAX_LEFT`, and the rest is added back.
+        let given = left.min(MAX_LEFT);
         let mut frame = Frame {
             x: st.x.as_mut_ptr(),
             ram: mmu.ram.bytes.as_mut_ptr(),
@@ -733,7 +812,7 @@ impl Engine {
             ctx: mmu.ctx,
             fpage: self.fpage,
             table,
-            left,
+            left: given,
             pc: 0,
             exit: word as u64,
             hash,
@@ -749,7 +828,7 @@ impl Engine {
         unsafe {
             self.jit.run(&mut frame, word)
         };
-        debug_assert!(frame.left > 0 && frame.left <= left);
+        debug_assert!(frame.left > 0 && frame.left <= given);
         let idx = if frame.exit == EXIT_REFETCH {
             st.pc = frame.pc;
             REFETCH
@@ -757,7 +836,7 @@ impl Engine {
             debug_assert!(frame.exit <= SLOTS_PER_PAGE as u64);
             self.fbase + frame.exit as usize
         };
-        Some((idx, frame.left, frame.hash))
+        Some((idx, left - (given - frame.left), frame.hash))
     }
 
     #[cfg(not(all(target_arch = "x86_64", unix, not(miri))))]
@@ -780,14 +859,14 @@ impl Engine {
         if idx == REFETCH {
             pc
         } else {
-            self.fbias.wrapping_add((idx as u64) << 2)
+            self.fbias.wrapping_add((idx as u64) << 1)
         }
     }
 
-    /// Decodes the slots of the fetch page that code from word `start` can
+    /// Decodes the slots of the fetch page that code from slot `start` can
     /// reach without leaving the page or jumping through a register: the
-    /// fall-through path, branch and `jal` targets, and the word after a
-    /// call or a generic instruction (which may return there). A page is
+    /// fall-through path, branch and `jal` targets, and the instruction after
+    /// a call or a generic instruction (which may return there). A page is
     /// then translated a whole loop or function at a time, not only the
     /// words run so far.
     fn decode_ahead(&mut self, mmu: &mut Mmu, start: usize) {
@@ -813,7 +892,7 @@ impl Engine {
                         .then(|| w.checked_add_signed(imm as isize))
                         .flatten()
                 };
-                match s.op {
+                match s.op.base() {
                     XOp::Illegal | XOp::Jr | XOp::Fetch | XOp::Undecoded => break,
                     XOp::J => {
                         work.extend(near(s.imm));
@@ -822,17 +901,23 @@ impl Engine {
                     op if op.jumps_relative() => work.extend(near(s.imm)),
                     _ => {}
                 }
-                w += 1;
+                w += mmu.ram.code.bits.get(idx).map_or(2, |&b| parcels(b));
             }
         }
     }
 
-    /// Fills slot `idx` (of the current fetch page) from RAM.
+    /// Fills slot `idx` (of the current fetch page) from RAM: its bits are
+    /// the instruction's as fetched ([`crate::rvc::fetched_bits`]; only the
+    /// first parcel of one that straddles into the next page).
     #[cold]
     fn decode_slot(&mut self, mmu: &mut Mmu, idx: usize) {
-        let page_off = (idx.wrapping_sub(self.fbase) << 2) & (PAGE_SIZE as usize - 1);
-        let bits = mmu.ram.read_u32(self.fram + page_off);
-        let pc = self.fbias.wrapping_add((idx as u64) << 2);
+        let page_off = (idx.wrapping_sub(self.fbase) << 1) & (PAGE_SIZE as usize - 1);
+        let bits = if page_off + 4 <= PAGE_SIZE as usize {
+            crate::rvc::fetched_bits(mmu.ram.read_u32(self.fram + page_off))
+        } else {
+            mmu.ram.read_sized(self.fram + page_off, 2) as u32
+        };
+        let pc = self.fbias.wrapping_add((idx as u64) << 1);
         let slot = if self.is_breakpoint(pc) {
             SLOW
         } else {
@@ -841,9 +926,28 @@ impl Engine {
         mmu.ram.code.fill(idx, slot, bits);
     }
 
+    /// The slot of `pc` if it is in the fetch page and the page is still
+    /// what [`Engine::fetch_page`] would make it: the fetch TLB still maps
+    /// `pc` to the same RAM page (so the translation, privilege and context
+    /// are unchanged) and the decode cache was not flushed since (so the
+    /// page's slots are still there). Else [`REFETCH`]: look it up. A run
+    /// that resumes where the last one stopped (after an exit the host
+    /// answered) then skips the lookup. With breakpoints set, every run
+    /// enters its fetch page afresh (which marks their slots).
+    #[inline(always)]
+    fn resume_slot(&self, pc: u64, mmu: &Mmu) -> usize {
+        if pc & 1 != 0 || self.fflushes != mmu.ram.code.flushes() || !self.breakpoints.is_empty() {
+            return REFETCH;
+        }
+        let here = self.fram as u64 | (pc & (PAGE_SIZE - 1));
+        match slot_in_page(self.fpage, self.fbase, pc) {
+            Some(idx) if mmu.tlb_x.lookup(pc, mmu.ctx) == Some(here) => idx,
+            _ => REFETCH,
+        }
+    }
+
     /// Makes the page holding `pc` the current fetch page and returns the
-    /// slot of `pc`, a 4-byte-aligned address (instruction fetch from RAM
-    /// only; one 2 bytes into a word has no slot, see `run_block`).
+    /// slot of `pc` (instruction fetch from RAM only).
     #[cold]
     fn fetch_page(&mut self, st: &ArchState, mmu: &mut Mmu, pc: u64) -> Result<usize, Trap> {
         let ram_off = mmu.fetch_offset(&st.core, pc)?;
@@ -859,12 +963,13 @@ impl Engine {
         }
         self.fpage = pc & !(PAGE_SIZE - 1);
         self.fbase = base;
-        self.fbias = self.fpage.wrapping_sub((base as u64) << 2);
+        self.fbias = self.fpage.wrapping_sub((base as u64) << 1);
         self.fram = page_off;
+        self.fflushes = mmu.ram.code.flushes();
         if !self.breakpoints.is_empty() {
             self.mark_breakpoint_slots(mmu);
         }
-        Ok(base + ((pc & (PAGE_SIZE - 1)) >> 2) as usize)
+        Ok(base + ((pc & (PAGE_SIZE - 1)) >> 1) as usize)
     }
 }
 
@@ -873,7 +978,7 @@ impl Engine {
 #[inline(always)]
 fn slot_in_page(fpage: u64, fbase: usize, pc: u64) -> Option<usize> {
     let off = pc.wrapping_sub(fpage);
-    (off < PAGE_SIZE).then(|| fbase + (off >> 2) as usize)
+    (off < PAGE_SIZE).then(|| fbase + (off >> 1) as usize)
 }
 
 #[cfg(test)]

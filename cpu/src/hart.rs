@@ -215,6 +215,7 @@ impl Hart {
     /// Catches up with what the last instruction or the host changed: the
     /// MMU's view of privilege, `SUM`, `MXR` and `satp`, and the timer (a
     /// debugger that stops at privileged changes stops when it fires).
+    #[inline(always)]
     fn catch_up(&mut self) -> Option<Exit> {
         self.mmu.sync(&self.arch.core);
         let stip = self.arch.core.csr.mip & STIP;

@@ -441,14 +441,31 @@ pub fn parcel_len(parcel: u16) -> u64 {
     }
 }
 
-/// For each major opcode (low 7 bits), the table rows that may match.
-fn buckets() -> &'static [Vec<Op>; 128] {
-    static BUCKETS: OnceLock<[Vec<Op>; 128]> = OnceLock::new();
+/// The bucket of a word: its major opcode (low 7 bits) and `funct3` (bits
+/// 14:12), the fields nearly every row's mask includes.
+#[inline(always)]
+fn bucket_of(w: u32) -> usize {
+    (w & 0x7f | (w >> 5) & 0x380) as usize
+}
+
+/// For each major opcode and `funct3`, the table rows that may match, in
+/// table order (a row whose mask leaves `funct3` free, such as `lui`, is in
+/// all eight of its opcode's buckets). Most buckets hold one row, so that
+/// decoding a word compares it with one or two rows rather than with every
+/// row of its opcode (eleven for SYSTEM, which the monitor decodes at every
+/// privileged instruction it emulates).
+fn buckets() -> &'static [Vec<&'static Spec>] {
+    static BUCKETS: OnceLock<Vec<Vec<&'static Spec>>> = OnceLock::new();
     BUCKETS.get_or_init(|| {
-        let mut b: [Vec<Op>; 128] = std::array::from_fn(|_| Vec::new());
+        let mut b: Vec<Vec<&'static Spec>> = vec![Vec::new(); 1024];
         for spec in TABLE {
             debug_assert_eq!(spec.mask & 0x7f, 0x7f);
-            b[(spec.matches & 0x7f) as usize].push(spec.op);
+            for funct3 in 0..8u32 {
+                let w = spec.matches & !0x7000 | funct3 << 12;
+                if w & spec.mask == spec.matches {
+                    b[bucket_of(w)].push(spec);
+                }
+            }
         }
         b
     })
@@ -487,10 +504,9 @@ pub(crate) fn j_imm(w: u32) -> i32 {
 /// Decodes a 32-bit instruction word. Every word either decodes or is
 /// reported [`Illegal`]; nothing panics.
 pub fn decode(w: u32) -> Result<Insn, Illegal> {
-    let spec = buckets()[(w & 0x7f) as usize]
-        .iter()
-        .map(|&op| op.spec())
-        .find(|s| w & s.mask == s.matches)
+    let spec = buckets()
+        .get(bucket_of(w))
+        .and_then(|rows| rows.iter().find(|s| w & s.mask == s.matches))
         .ok_or(Illegal(w))?;
     let rd = bits(w, 11, 7) as u8;
     let rs1 = bits(w, 19, 15) as u8;

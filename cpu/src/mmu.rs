@@ -106,14 +106,34 @@ impl Tlb {
     }
 }
 
-/// The TLB context of `core`'s privilege, `SUM` and `MXR`.
-pub(crate) fn context(core: &Core) -> u64 {
+/// The TLB context of `core`'s privilege, `SUM` and `MXR` (bits 3 to 6),
+/// in address space `space` (bits 7 to 11, see [`Spaces`]).
+pub(crate) fn context(core: &Core, space: u64) -> u64 {
     let p = match core.privilege {
         Priv::User => 0,
         Priv::Supervisor => 1,
         Priv::Machine => 3,
     };
-    (p | ((core.sum() as u64) << 2) | ((core.mxr() as u64) << 3)) << CTX_SHIFT
+    (p | ((core.sum() as u64) << 2) | ((core.mxr() as u64) << 3) | space << 4) << CTX_SHIFT
+}
+
+/// Address spaces the TLBs tell apart, each by a tag in its entries'
+/// context (so the context still fits below a page address).
+const SPACES: u64 = 32;
+
+/// Which `satp` each address-space tag stands for. A `satp` that changes
+/// without a flush (a host that moves the hart between page tables it
+/// keeps itself, such as the monitor's shadow tables for each guest and
+/// each virtual mode) only changes the tag new entries get and old ones
+/// must match: going back to a `satp` finds its entries still there,
+/// unless a flush came in between. A flush retires every tag at once by
+/// handing out fresh ones; entries are only wiped when the tags run out.
+#[derive(Clone, Debug)]
+pub(crate) struct Spaces {
+    /// The live tags: (`satp`, tag), since the last flush.
+    live: Vec<(u64, u64)>,
+    /// Tags handed out since the TLBs were last wiped.
+    used: u64,
 }
 
 /// The hart's memory: RAM with its decode cache, and the TLBs in front.
@@ -123,10 +143,13 @@ pub struct Mmu {
     pub(crate) tlb_x: Tlb,
     pub(crate) tlb_r: Tlb,
     pub(crate) tlb_w: Tlb,
-    /// The TLB context of the current privilege/SUM/MXR.
+    /// The TLB context of the current privilege/SUM/MXR and address space.
     pub(crate) ctx: u64,
-    /// The `satp` the TLB was filled under.
+    /// The `satp` the TLB is being filled under now.
     pub(crate) tlb_satp: u64,
+    /// The current address space's tag, and the others' ([`Spaces`]).
+    space: u64,
+    spaces: Spaces,
     /// Watched ranges (a debugger's, [`crate::debug`]): their pages get no
     /// TLB entry for the watched kind of access.
     pub(crate) watches: Vec<Watch>,
@@ -143,8 +166,13 @@ impl Mmu {
             tlb_x: Tlb::new(),
             tlb_r: Tlb::new(),
             tlb_w: Tlb::new(),
-            ctx: context(core),
+            ctx: context(core, 0),
             tlb_satp: core.csr.satp,
+            space: 0,
+            spaces: Spaces {
+                live: vec![(core.csr.satp, 0)],
+                used: 1,
+            },
             watches: Vec::new(),
             hit: None,
         })
@@ -191,23 +219,56 @@ impl Mmu {
     }
 
     /// Catches up with what `core` changed: the TLB context, and a new
-    /// `satp` (the TLB was filled under the old one).
-    #[inline]
+    /// `satp` (a host changed it without a flush: the address space of
+    /// that `satp`, whose entries are kept apart from the old one's).
+    #[inline(always)]
     pub(crate) fn sync(&mut self, core: &Core) {
-        self.ctx = context(core);
         if core.csr.satp != self.tlb_satp {
-            self.flush(core.csr.satp);
+            self.switch_space(core.csr.satp);
         }
+        self.ctx = context(core, self.space);
+    }
+
+    /// Makes `satp`'s address space the current one: its tag if it has
+    /// one since the last flush, else a fresh one. (Out of line: `sync`
+    /// runs before every block, this only when a host moved `satp`.)
+    #[cold]
+    #[inline(never)]
+    fn switch_space(&mut self, satp: u64) {
+        self.tlb_satp = satp;
+        self.space = match self.spaces.live.iter().find(|&&(s, _)| s == satp) {
+            Some(&(_, tag)) => tag,
+            None => self.new_space(satp),
+        };
+        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | self.space << (4 + CTX_SHIFT);
+    }
+
+    /// A tag no entry has, for `satp`; when every tag has been handed out
+    /// the TLBs are wiped and the tags start again.
+    fn new_space(&mut self, satp: u64) -> u64 {
+        if self.spaces.used == SPACES {
+            self.tlb_x.flush();
+            self.tlb_r.flush();
+            self.tlb_w.flush();
+            self.spaces.used = 0;
+            self.spaces.live.clear();
+        }
+        let tag = self.spaces.used;
+        self.spaces.used += 1;
+        self.spaces.live.push((satp, tag));
+        tag
     }
 
     /// Forgets every cached translation (after `sfence.vma`, a `satp`
     /// write, or the host editing page tables); `satp` is the one the TLB
-    /// will now be filled under.
+    /// will now be filled under. Every address space's entries go: each
+    /// gets a fresh tag when next used, so that no entry matches them.
     pub(crate) fn flush(&mut self, satp: u64) {
-        self.tlb_x.flush();
-        self.tlb_r.flush();
-        self.tlb_w.flush();
+        self.spaces.live.clear();
+        let tag = self.new_space(satp);
         self.tlb_satp = satp;
+        self.space = tag;
+        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | tag << (4 + CTX_SHIFT);
     }
 
     /// Translates `va` for an access of kind `acc` under `core`, walking the

@@ -3,7 +3,8 @@
 //! with random page tables: the host never panics, every `run` returns within
 //! its budget, and the fast path (interpreted, and with pages translated to
 //! host code as soon as they run) and the generic executor (reference mode)
-//! agree on everything a guest or host can see.
+//! agree on everything a guest or host can see; the same for streams of
+//! parcels (compressed instructions, 32-bit ones at any parcel).
 mod common;
 use common::*;
 use cpu::csr::S_INTERRUPTS;
@@ -240,6 +241,157 @@ proptest! {
             h.arch.x[7] = words[store_words.1] as u64;
             delegate_like_native(&mut h);
             h.arch.core.csr.stvec = CODE + 4 * pad as u64;
+            h.arch.core.csr.mie = S_INTERRUPTS;
+            h.arch.core.timecmp = timecmp;
+            h
+        };
+        let mut slow = setup(Way::Reference);
+        let b = drive(&mut slow, budget);
+        for way in WAYS.into_iter().skip(1) {
+            let mut fast = setup(way);
+            let a = drive(&mut fast, budget);
+            prop_assert_eq!(&a, &b, "{:?}", way);
+            prop_assert_eq!(fast.arch.x, slow.arch.x, "{:?}", way);
+            prop_assert_eq!(fast.arch.pc, slow.arch.pc);
+            prop_assert_eq!(fast.instret(), slow.instret());
+            prop_assert_eq!(fast.digest, slow.digest);
+            prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Compressed code (IALIGN = 16): the decode cache's slot per parcel, the
+// fast loop's and the translator's compressed operations and their count
+// of retired instructions, against the reference executor.
+
+/// Packs a parcel stream into the words `Asm` writes (the last one padded
+/// with an illegal 0 parcel).
+fn pack(parcels: &[u16]) -> Vec<u32> {
+    parcels
+        .chunks(2)
+        .map(|p| u32::from(p[0]) | u32::from(p.get(1).copied().unwrap_or(0)) << 16)
+        .collect()
+}
+
+/// The parcels of one instruction: a legal compressed one, a 32-bit one of
+/// the table split in two (so that 32-bit instructions begin at any
+/// parcel), or a random parcel.
+fn parcels() -> impl Strategy<Value = Vec<u16>> {
+    prop_oneof![
+        4 => any::<u16>().prop_filter_map("not a legal compressed parcel", |p| {
+            cpu::rvc::expand(p).map(|_| vec![p])
+        }),
+        2 => word().prop_map(|w| vec![w as u16, (w >> 16) as u16]),
+        1 => any::<u16>().prop_map(|p| vec![p]),
+    ]
+}
+
+/// A random stream as [`setup`]'s, but of parcels, after `pad` `c.nop`s
+/// (so that it begins at any parcel, and some streams straddle the first
+/// page's end).
+fn compressed_setup() -> impl Strategy<Value = Setup> {
+    (
+        setup(),
+        prop::collection::vec(parcels(), 16..900),
+        prop_oneof![0usize..8, 1990usize..2048],
+    )
+        .prop_map(|(mut s, stream, pad)| {
+            let mut p = vec![0x0001u16; pad];
+            p.extend(stream.into_iter().flatten());
+            s.code = pack(&p);
+            s
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn random_compressed_streams_are_safe_and_fast_equals_reference(s in compressed_setup()) {
+        let mut slow = build(&s, Way::Reference);
+        let b = drive(&mut slow, s.budget);
+        for way in [Way::Interpret, Way::Translate] {
+            let mut fast = build(&s, way);
+            let a = drive(&mut fast, s.budget);
+            prop_assert_eq!(&a, &b, "{:?}", way);
+            prop_assert_eq!(fast.arch.x, slow.arch.x, "{:?}", way);
+            prop_assert_eq!(fast.arch.pc, slow.arch.pc);
+            prop_assert_eq!(fast.arch.core.privilege, slow.arch.core.privilege);
+            prop_assert_eq!(&fast.arch.core.csr, &slow.arch.core.csr);
+            prop_assert!(ram(&fast) == ram(&slow), "RAM differs ({:?})", way);
+        }
+    }
+}
+
+/// One instruction of a tight loop on `x8`..`x11` (the registers compressed
+/// instructions name): `addi`, `add`, `sub`, a conditional branch, a `jal`
+/// or `jalr`-free jump, compressed where GNU as would compress it (`c`) or
+/// 32-bit; jump distances in parcels, so that some land in the middle of a
+/// 32-bit instruction; and `sh`/`sw` of `x6`/`x7` (parcels) into the loop
+/// at `x5`, rewriting a compressed instruction or half of a 32-bit one.
+fn c_loop_insn() -> impl Strategy<Value = Vec<u16>> {
+    use cpu::isa::Op;
+    let reg = || 8u8..12;
+    let branch = prop_oneof![Just(Op::Beq), Just(Op::Bne), Just(Op::Blt), Just(Op::Bgeu)];
+    let word = prop_oneof![
+        4 => (reg(), -8i32..8).prop_map(|(rd, imm)| encode(&Insn::new(Op::Addi, rd, rd, 0, imm))),
+        2 => (reg(), reg()).prop_map(|(rd, rs2)| encode(&Insn::new(Op::Add, rd, rd, rs2, 0))),
+        1 => (reg(), reg()).prop_map(|(rd, rs2)| encode(&Insn::new(Op::Sub, rd, rd, rs2, 0))),
+        1 => (reg(), reg()).prop_map(|(rd, rs2)| encode(&Insn::new(Op::Add, rd, 0, rs2, 0))),
+        4 => (branch, reg(), prop_oneof![Just(0u8), reg()], -16i32..16)
+            .prop_map(|(op, rs1, rs2, k)| encode(&Insn::new(op, 0, rs1, rs2, 2 * k))),
+        1 => (-8i32..8).prop_map(|k| encode(&Insn::new(Op::Jal, 0, 0, 0, 2 * k))),
+        1 => (6u8..8, 0i32..64).prop_map(|(rs2, k)| encode(&Insn::new(Op::Sh, 0, 5, rs2, 2 * k))),
+        1 => (6u8..8, 0i32..32).prop_map(|(rs2, k)| encode(&Insn::new(Op::Sw, 0, 5, rs2, 4 * k))),
+    ];
+    (word, prop::bool::weighted(0.7)).prop_map(|(w, c)| match cpu::rvc::compress(w) {
+        Some(p) if c => vec![p],
+        _ => vec![w as u16, (w >> 16) as u16],
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+    #[test]
+    fn compressed_loops_and_parcel_rewrites_match_the_reference(
+        code in prop::collection::vec(c_loop_insn(), 8..48),
+        regs in prop::collection::vec(-3i64..4, 4),
+        timecmp in prop_oneof![Just(u64::MAX), 0u64..40, 0u64..400],
+        budget in prop_oneof![1u64..64, 900u64..3000],
+        stores in (0usize..6, 0usize..6),
+        pad in prop_oneof![0usize..4, 2010usize..2048],
+        digest in any::<bool>(),
+    ) {
+        use cpu::isa::Op;
+        // Parcels the stores may write: compressed loop bodies, a branch, a
+        // jump, an illegal parcel, and a 32-bit instruction's first half.
+        let c = |w: u32| cpu::rvc::compress(w).expect("compressible") as u64;
+        let words = [
+            c(encode(&Insn::new(Op::Addi, 8, 8, 0, 1))),
+            c(encode(&Insn::new(Op::Bne, 0, 9, 0, -2))),
+            c(encode(&Insn::new(Op::Add, 10, 10, 11, 0))),
+            c(encode(&Insn::new(Op::Jal, 0, 0, 0, 6))),
+            0,
+            encode(&Insn::new(Op::Addi, 9, 9, 0, 3)) as u64 & 0xffff,
+        ];
+        let mut parcels = vec![0x0001u16; pad];
+        parcels.extend(code.iter().flatten());
+        let ecall = encode(&Insn::new(Op::Ecall, 0, 0, 0, 0));
+        parcels.extend([ecall as u16, (ecall >> 16) as u16]);
+        let setup = |way: Way| {
+            let mut a = Asm::new();
+            a.words = pack(&parcels);
+            let mut h = hart_with(&a);
+            run_as(&mut h, way);
+            for (i, r) in regs.iter().enumerate() {
+                h.arch.x[i + 8] = *r as u64;
+            }
+            h.set_digest(digest);
+            h.arch.x[5] = CODE + 2 * pad as u64;
+            h.arch.x[6] = words[stores.0];
+            h.arch.x[7] = words[stores.1];
+            delegate_like_native(&mut h);
+            h.arch.core.csr.stvec = CODE + 2 * pad as u64;
             h.arch.core.csr.mie = S_INTERRUPTS;
             h.arch.core.timecmp = timecmp;
             h

@@ -259,3 +259,76 @@ fn u_mode_runs_paged_code_as_under_the_monitor() {
     assert_eq!(read_u64(&h, pte) & (A | D), A | D);
     let _ = Exit::BudgetExhausted;
 }
+
+/// A copy of the tables at `root` in which `VDATA` maps to `pa` instead:
+/// new root, level-1 and level-0 tables at `at` (the rest shared).
+fn remapped_copy(h: &mut Hart, root: u64, at: u64, pa: u64) -> u64 {
+    let mut table = root;
+    let mut copy = at;
+    for level in (0..=2u32).rev() {
+        let mut page = [0u8; 4096];
+        assert!(h.read_phys(table, &mut page));
+        assert!(h.write_phys(copy, &page));
+        let slot = ((VDATA >> (12 + 9 * level)) & 0x1ff) * 8;
+        let pte = read_u64(h, table + slot);
+        if level == 0 {
+            write_u64(h, copy + slot, (pa >> 12) << 10 | (pte & 0x3ff));
+        } else {
+            write_u64(h, copy + slot, ((copy + 0x1000) >> 12) << 10 | V);
+            table = (pte >> 10) << 12;
+            copy += 0x1000;
+        }
+    }
+    at
+}
+
+/// A host that moves the hart between page tables by writing `satp`
+/// itself, without a flush (as the monitor moves it between guests' shadow
+/// tables), gets each table's translations, never another's from the TLB;
+/// and a flush forgets every table's, not only the current one's. With
+/// more tables than the TLB tells apart (ASIDs make each `satp` another
+/// address space), the same.
+#[test]
+fn a_host_satp_switch_keeps_each_tables_translations_apart() {
+    let mut a = Asm::new();
+    a.li(5, VDATA).i(Op::Ld, 6, 5, 0).sys(Op::Ecall);
+    let at_ld = VCODE + 4 * (a.words.len() as u64 - 2);
+    for way in WAYS {
+        let (mut h, p, _) = paged(&a, V | X | R | A, V | R | A);
+        run_as(&mut h, way);
+        write_u64(&mut h, DATA, 1);
+        write_u64(&mut h, DATA + 0x1000, 2);
+        let root_b = remapped_copy(&mut h, p.root, CODE + 0xc0000, DATA + 0x1000);
+        let satp_a = 8 << 60 | p.root >> 12;
+        let satp_b = 8 << 60 | root_b >> 12;
+        let load = |h: &mut Hart, satp: u64| {
+            h.arch.core.csr.satp = satp;
+            h.arch.x[5] = VDATA;
+            h.arch.pc = at_ld;
+            assert_eq!(run_to_exit(h), HALT, "{way:?}");
+            h.arch.x[6]
+        };
+        for round in 0..3 {
+            assert_eq!(load(&mut h, satp_a), 1, "{way:?} round {round}: A");
+            assert_eq!(load(&mut h, satp_b), 2, "{way:?} round {round}: B");
+        }
+        // B's leaf now points at A's frame: after a flush (made while A
+        // is current), B sees it.
+        remapped_copy(&mut h, p.root, CODE + 0xc0000, DATA);
+        h.arch.core.csr.satp = satp_a;
+        h.flush_tlb();
+        assert_eq!(load(&mut h, satp_b), 1, "{way:?}: B after the flush");
+        // Forty address spaces (ASIDs 0..40) over A's tables and B's,
+        // B's leaf alternating between the two frames with a flush.
+        for asid in 0..40u64 {
+            let want_b = 1 + asid % 2;
+            remapped_copy(&mut h, p.root, CODE + 0xc0000, DATA + 0x1000 * (want_b - 1));
+            h.flush_tlb();
+            for _ in 0..2 {
+                assert_eq!(load(&mut h, satp_a | asid << 44), 1, "{way:?} asid {asid}");
+                let got = load(&mut h, satp_b | asid << 44);
+                assert_eq!(got, want_b, "{way:?} asid {asid}: B");
+            }
+        }
+    }
+}

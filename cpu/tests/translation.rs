@@ -799,6 +799,63 @@ fn a_hot_loop_is_translated_by_default_and_runs_the_same() {
     }
 }
 
+/// A hot loop of compressed code (as GNU as compresses it, with a 32-bit
+/// instruction at a parcel between two words, and a branch into the middle
+/// of a 32-bit one that is never taken) is translated and runs the same,
+/// with budgets large enough to count by runs (a translated run counts
+/// `2 * left`: the largest budget, "no limit", must not overflow it), and
+/// a budget ending every few hundred instructions.
+#[test]
+fn a_hot_compressed_loop_is_translated_and_counts_exactly() {
+    let c = |op, rd, rs1, rs2, imm| {
+        let w = enc(op, rd, rs1, rs2, imm);
+        let p = cpu::rvc::compress(w).expect("compressible");
+        u32::from(p)
+    };
+    // Parcels: li x8, n (32-bit: lui+addiw would compress; addi does not
+    // fit), then the loop.
+    let mut parcels: Vec<u16> = Vec::new();
+    let word = |p: &mut Vec<u16>, w: u32| p.extend([w as u16, (w >> 16) as u16]);
+    word(&mut parcels, enc(Op::Lui, 8, 0, 0, 30 << 12)); // x8 = 122880
+    let top = parcels.len();
+    parcels.push(c(Op::Addi, 9, 9, 0, 3) as u16); // c.addi x9, 3
+    word(&mut parcels, enc(Op::Xori, 10, 9, 0, 0x155)); // at a parcel
+    parcels.push(c(Op::Add, 11, 11, 10, 0) as u16); // c.add x11, x10
+    word(&mut parcels, enc(Op::Blt, 0, 11, 0, -4)); // into the xori's middle (x11 >= 0)
+    parcels.push(c(Op::Addi, 8, 8, 0, -1) as u16); // c.addi x8, -1
+    let back = 2 * (top as i32 - parcels.len() as i32);
+    parcels.push(c(Op::Bne, 0, 8, 0, back) as u16); // c.bnez x8, top
+    let end = CODE + 2 * parcels.len() as u64;
+    word(&mut parcels, enc(Op::Ecall, 0, 0, 0, 0));
+    if parcels.len() % 2 == 1 {
+        parcels.push(0);
+    }
+    let mut a = Asm::new();
+    a.words = parcels
+        .chunks(2)
+        .map(|p| u32::from(p[0]) | u32::from(p[1]) << 16)
+        .collect();
+    for budget in [u64::MAX, 1 << 40, 300_000, 7777] {
+        let mut host = Host::new(budget, end);
+        host.runs = 200;
+        let outs = three_ways(
+            |way| {
+                let mut h = hart_with(&a);
+                run_as(&mut h, way);
+                h
+            },
+            |_, h| drive(h, &host),
+        )
+        .unwrap();
+        let last = outs[0].seen.last().copied();
+        assert_eq!(last.map(|s| s.0), Some(HALT), "budget {budget}");
+        assert_eq!(outs[0].instret, 1 + 6 * 122_880, "budget {budget}");
+        if cfg!(all(target_arch = "x86_64", unix)) {
+            assert!(outs[2].translated > 0, "not translated (budget {budget})");
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Self-modifying code.
 

@@ -241,8 +241,10 @@ says the old and new values. `watch $sstatus` watches a CSR.", false),
         "catch trap [CAUSE]: a trap the guest takes (CAUSE: a number, or illegal-instruction, \
 ecall, syscall, page-fault, load-page-fault, store-page-fault, instruction-page-fault, \
 access-fault, misaligned, breakpoint, exception, interrupt, timer, software, external).\n\
-catch exit [REASON]: under the monitor, an exit (REASON: illegal instruction, ecall, page \
-fault, interrupt, mmio, wfi, ...).\ncatch switch: the monitor gives the hart to another guest.\n\
+catch exit [REASON]: under the monitor, an exit to the monitor, or one whose trap or handling \
+is REASON: illegal-instruction, ecall, page-fault (instruction-, load-, store-page-fault), \
+exception, interrupt, timer, csr (csr-read, csr-write), counter-read, sret, wfi, sfence, mmio \
+(mmio-load, mmio-store), sbi, hypercall, shadow-fill, reflected, the-guest-ends.\ncatch switch: the monitor gives the hart to another guest.\n\
 catch sbi [EID]: an SBI call (EID: a number, or base, time, srst, dbcn, hsm, putchar, getchar, \
 set_timer, shutdown).\ncatch end: a guest ends.", false),
     cmd!("tcatch", [], "tcatch ...", "A catchpoint deleted when hit.", "As catch, once.", false),
@@ -464,15 +466,26 @@ fn parse_catch(temporary: bool, arg: &str) -> Result<Command, ParseError> {
             if rest.is_empty() {
                 CatchSpec::Trap(TrapFilter::Any, String::new())
             } else {
-                let f = TrapFilter::parse(&rest).ok_or_else(|| {
-                    ParseError(format!(
-                        "Unknown trap cause \"{rest}\": give a number or a name (see help catch)."
-                    ))
-                })?;
+                let f = TrapFilter::parse(&rest)
+                    .ok_or_else(|| {
+                        ParseError(format!(
+                            "Unknown trap cause \"{rest}\": give a number or a name (see help catch)."
+                        ))
+                    })?
+                    .map_err(|e| ParseError(format!("{e}.")))?;
                 CatchSpec::Trap(f, rest)
             }
         }
-        "exit" => CatchSpec::Exit((!rest.is_empty()).then_some(rest)),
+        "exit" => {
+            let key = crate::describe::exit_reason_key(&rest);
+            if !rest.is_empty() && !crate::describe::EXIT_REASONS.contains(&key.as_str()) {
+                return Err(ParseError(format!(
+                    "Unknown exit reason \"{rest}\": one of {} (see help catch).",
+                    crate::describe::EXIT_REASONS.join(", ")
+                )));
+            }
+            CatchSpec::Exit((!rest.is_empty()).then_some(rest))
+        }
         "switch" => CatchSpec::Switch,
         "sbi" => {
             if rest.is_empty() {
@@ -971,6 +984,10 @@ mod tests {
         assert!(e("x/4q $sp").contains("Invalid format letter 'q'"));
         assert!(e("catch fish").contains("Undefined catch command"));
         assert!(e("catch trap nonsense").contains("Unknown trap cause"));
+        assert!(e("catch trap 9999").contains("No trap has cause 9999"));
+        assert!(e("catch exit mmio-loads").contains("Unknown exit reason \"mmio-loads\""));
+        assert!(parse("catch exit store-page-fault").is_ok());
+        assert!(parse("catch exit sfence").is_ok());
         assert!(e("info").contains("must be followed"));
         assert!(e("info zz").contains("Undefined info command"));
         assert!(e("b wait if").contains("Argument required"));

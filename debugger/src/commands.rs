@@ -82,7 +82,7 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
         })))),
         Command::ReverseFinish => {
             let f = frame(s)?;
-            let call = f.ret.wrapping_sub(4);
+            let call = call_before(s, f.ret).unwrap_or(f.ret.wrapping_sub(4));
             s.say(&format!("Run back to call of {}", f.function));
             let stop = s.reverse_search(&Run {
                 goals: vec![Goal {
@@ -331,14 +331,10 @@ fn function_starts<T: Target>(s: &Session<T>) -> Vec<u64> {
     starts.extend(p.symbols.iter().filter(|s| s.size > 0).map(|s| s.addr));
     for r in &p.extents {
         let mut prev: Option<(u64, cpu::isa::Insn)> = None;
-        let mut a = r.start & !3;
-        while a + 4 <= r.end {
-            let mut b = [0u8; 4];
-            let insn = s
-                .target()
-                .read_phys(a, &mut b)
-                .then(|| isa::decode(u32::from_le_bytes(b)).ok())
-                .flatten();
+        let mut a = r.start & !1;
+        while a + 2 <= r.end {
+            let found = insn_at_phys(s, a);
+            let insn = found.map(|(i, _)| i);
             if let Some(i) = insn {
                 if i.op == Op::Jal && i.rd == 1 {
                     starts.push(a.wrapping_add(i.imm as i64 as u64));
@@ -351,7 +347,7 @@ fn function_starts<T: Target>(s: &Session<T>) -> Vec<u64> {
                 }
             }
             prev = insn.map(|i| (a, i));
-            a += 4;
+            a += found.map_or(2, |(_, len)| len);
         }
     }
     starts.sort_unstable();
@@ -369,7 +365,6 @@ fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
     let pc = s.target().pc();
     let regs = s.target().regs();
     let starts = function_starts(s);
-    let decode = |a: u64| s.read_u32(a).and_then(|w| isa::decode(w).ok());
     let control = |op: Op| {
         matches!(
             op,
@@ -385,7 +380,7 @@ fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
         let (mut alloc, mut save) = (None, None);
         let mut a = start;
         while a < pc && a - start < 32 * 4 {
-            let Some(i) = decode(a) else { break };
+            let Some((i, len)) = insn_at(s, a) else { break };
             if control(i.op) {
                 break;
             }
@@ -395,15 +390,21 @@ fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
             if i.op == Op::Sd && i.rs1 == 2 && i.rs2 == 1 && alloc.is_some() {
                 save = Some((a, i.imm as i64 as u64));
             }
-            a += 4;
+            a += len;
         }
-        // Past the epilogue's `addi sp,sp,N`, the frame is gone.
+        // Past the epilogue's `addi sp,sp,N`, the frame is gone: the
+        // instructions from the function's start to `pc` (2 or 4 bytes
+        // each), the last 16 of them looked at backwards.
         let frame_size = alloc.map_or(0, |(_, n)| n);
         let mut popped = false;
-        let mut b = pc;
-        while b > start && pc - b < 16 * 4 {
-            b -= 4;
-            let Some(i) = decode(b) else { break };
+        let mut body = Vec::new();
+        let mut b = start;
+        while b < pc && pc - b < 1 << 16 {
+            let Some((i, len)) = insn_at(s, b) else { break };
+            body.push(i);
+            b += len;
+        }
+        for i in body.iter().rev().take(16) {
             if control(i.op) {
                 break;
             }
@@ -423,7 +424,7 @@ fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
             (regs[2], Some(regs[1]))
         };
         if let Some(ret) = ret {
-            if s.read_u32(ret.wrapping_sub(4)).is_some_and(is_call) {
+            if call_before(s, ret).is_some() {
                 return Ok(Frame {
                     function: addr_text(s, start),
                     ret,
@@ -438,10 +439,75 @@ fn frame<T: Target>(s: &Session<T>) -> Result<Frame> {
     )))
 }
 
-/// Whether `bits` is a call: `jal`/`jalr` linking `ra` (or `t0`, the
-/// alternate link register).
+/// Whether `bits` (a 32-bit instruction, or a compressed one in the low
+/// 16 bits) is a call: `jal`/`jalr` linking `ra` (or `t0`, the alternate
+/// link register), `c.jalr` included.
 fn is_call(bits: u32) -> bool {
-    isa::decode(bits).is_ok_and(|i| matches!(i.op, Op::Jal | Op::Jalr) && (i.rd == 1 || i.rd == 5))
+    cpu::rvc::base(bits)
+        .and_then(|(w, _)| isa::decode(w).ok())
+        .is_some_and(|i| matches!(i.op, Op::Jal | Op::Jalr) && (i.rd == 1 || i.rd == 5))
+}
+
+/// The length in bytes of the instruction whose first parcel is in the low
+/// 16 bits of `bits`: 2 for a compressed one, else 4.
+fn insn_len(bits: u32) -> u64 {
+    isa::parcel_len(bits as u16)
+}
+
+/// The instruction at virtual address `a` of the focused guest (a
+/// compressed one as its base instruction) and its length.
+fn insn_at<T: Target>(s: &Session<T>, a: u64) -> Option<(isa::Insn, u64)> {
+    let mut b = [0u8; 2];
+    if !s.read_virt(a, &mut b) {
+        return None;
+    }
+    let lo = u16::from_le_bytes(b);
+    let word = if isa::parcel_len(lo) == 2 {
+        u32::from(lo)
+    } else {
+        s.read_u32(a)?
+    };
+    let (w, len) = cpu::rvc::base(word)?;
+    isa::decode(w).ok().map(|i| (i, len))
+}
+
+/// The same at physical address `a` (the program's extents, read before
+/// paging is on).
+fn insn_at_phys<T: Target>(s: &Session<T>, a: u64) -> Option<(isa::Insn, u64)> {
+    let mut b = [0u8; 4];
+    let whole = s.target().read_phys(a, &mut b);
+    let mut half = [0u8; 2];
+    if !whole && !s.target().read_phys(a, &mut half) {
+        return None;
+    }
+    let word = if whole {
+        u32::from_le_bytes(b)
+    } else {
+        u32::from(u16::from_le_bytes(half))
+    };
+    if !whole && isa::parcel_len(word as u16) == 4 {
+        return None;
+    }
+    let (w, len) = cpu::rvc::base(word)?;
+    isa::decode(w).ok().map(|i| (i, len))
+}
+
+/// The call that returns to `ret`: a 4-byte call at `ret - 4`, or a
+/// compressed one (`c.jalr`) at `ret - 2`.
+fn call_before<T: Target>(s: &Session<T>, ret: u64) -> Option<u64> {
+    let long = ret.wrapping_sub(4);
+    if s.read_u32(long)
+        .is_some_and(|w| insn_len(w) == 4 && is_call(w))
+    {
+        return Some(long);
+    }
+    let short = ret.wrapping_sub(2);
+    let mut b = [0u8; 2];
+    (s.read_virt(short, &mut b) && {
+        let p = u32::from(u16::from_le_bytes(b));
+        insn_len(p) == 2 && is_call(p)
+    })
+    .then_some(short)
 }
 
 fn nexti<T: Target>(s: &mut Session<T>, n: u64) -> Result<Vec<Reply>> {
@@ -453,7 +519,7 @@ fn nexti<T: Target>(s: &mut Session<T>, n: u64) -> Result<Vec<Reply>> {
                 let sp = s.target().regs()[2];
                 s.run_to_goals(vec![Goal {
                     guest: s.focus(),
-                    addr: pc + 4,
+                    addr: pc + insn_len(bits),
                     sp: Some(sp),
                     what: "after the call",
                 }])?
@@ -480,22 +546,20 @@ fn nexti<T: Target>(s: &mut Session<T>, n: u64) -> Result<Vec<Reply>> {
 /// instruction after it.
 fn until_here<T: Target>(s: &mut Session<T>) -> Result<Vec<Reply>> {
     let pc = s.target().pc();
-    let backward = s
-        .read_u32(pc)
-        .and_then(|w| isa::decode(w).ok())
-        .is_some_and(|i| {
-            matches!(
-                i.op,
-                Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu
-            ) && i.imm < 0
-        });
+    let backward = insn_at(s, pc).map(|(i, _)| i).is_some_and(|i| {
+        matches!(
+            i.op,
+            Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu
+        ) && i.imm < 0
+    });
     if !backward {
         return nexti(s, 1);
     }
+    let len = s.read_u32(pc).map_or(4, insn_len);
     let sp = s.target().regs()[2];
     let mut stop = s.run_to_goals(vec![Goal {
         guest: s.focus(),
-        addr: pc + 4,
+        addr: pc + len,
         sp: Some(sp),
         what: "past the loop",
     }])?;
@@ -511,9 +575,9 @@ fn reverse_nexti<T: Target>(s: &mut Session<T>, n: u64) -> Result<Vec<Reply>> {
         let pc0 = s.target().pc();
         let sp0 = s.target().regs()[2];
         let mut stop = s.reverse_stepi(1);
-        let call = pc0.wrapping_sub(4);
-        let came_back = s.target().pc() != call && s.read_u32(call).is_some_and(is_call);
-        if came_back && stop.reason == StopReason::Step {
+        let call = call_before(s, pc0);
+        let came_back = call.is_some_and(|c| s.target().pc() != c);
+        if let (true, Some(call), StopReason::Step) = (came_back, call, &stop.reason) {
             stop = s.reverse_search(&Run {
                 goals: vec![Goal {
                     guest: s.focus(),
@@ -599,24 +663,22 @@ fn csr_sites<T: Target>(s: &Session<T>, name: &str, kind: WatchKind) -> Vec<u64>
     };
     let mut sites = Vec::new();
     for r in &s.program().extents {
-        let mut a = r.start & !3;
-        while a + 4 <= r.end {
-            let mut b = [0u8; 4];
-            if s.target().read_phys(a, &mut b) {
-                if let Ok(i) = isa::decode(u32::from_le_bytes(b)) {
-                    let csr_op = matches!(
-                        i.op,
-                        Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci
-                    );
-                    if csr_op && i.csr() == num {
-                        let reads = !matches!(i.op, Op::Csrrw | Op::Csrrwi) || i.rd != 0;
-                        if reads || kind == WatchKind::Access {
-                            sites.push(a);
-                        }
+        let mut a = r.start & !1;
+        while a + 2 <= r.end {
+            let found = insn_at_phys(s, a);
+            if let Some((i, _)) = found {
+                let csr_op = matches!(
+                    i.op,
+                    Op::Csrrw | Op::Csrrs | Op::Csrrc | Op::Csrrwi | Op::Csrrsi | Op::Csrrci
+                );
+                if csr_op && i.csr() == num {
+                    let reads = !matches!(i.op, Op::Csrrw | Op::Csrrwi) || i.rd != 0;
+                    if reads || kind == WatchKind::Access {
+                        sites.push(a);
                     }
                 }
             }
-            a += 4;
+            a += found.map_or(2, |(_, len)| len);
         }
     }
     sites
@@ -846,8 +908,8 @@ fn examine<T: Target>(
                 s.last_x = Some((a, f, physical));
                 return Err(CmdError(format!("Cannot access memory at address {a:#x}")));
             }
+            a += line.bits.map_or(4, insn_len);
             lines.push(line);
-            a += 4;
         }
         s.last_x = Some((a, f, physical));
         return Ok(vec![Reply::Code { title: None, lines }]);
@@ -979,10 +1041,10 @@ fn disassemble<T: Target>(
                 format!(
                     "Dump of assembler code from {:#x} to {:#x}:",
                     pc.saturating_sub(16),
-                    pc + 24
+                    pc.saturating_add(24)
                 ),
                 pc.saturating_sub(16),
-                pc + 24,
+                pc.saturating_add(24),
             ),
         },
         (Some(e), None) => {
@@ -1015,10 +1077,17 @@ fn disassemble<T: Target>(
     };
     let to = to.min(from.saturating_add(4 * MAX_FUNCTION));
     let mut lines = Vec::new();
-    let mut a = from & !3;
+    let mut a = from & !1;
     while a < to {
-        lines.push(s.insn_line(a));
-        a += 4;
+        let line = s.insn_line(a);
+        // The range may end at the top of the address space: stop there
+        // rather than wrap around to 0 and start over.
+        let next = a.checked_add(line.bits.map_or(4, insn_len));
+        lines.push(line);
+        match next {
+            Some(n) => a = n,
+            None => break,
+        }
     }
     Ok(vec![Reply::Code {
         title: Some(title),

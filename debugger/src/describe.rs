@@ -243,15 +243,76 @@ pub const TRAP_NAMES: &[(&str, TrapFilter)] = &[
     ),
 ];
 
+/// What `catch exit REASON` may name: why a guest left for the monitor
+/// (the trap), and what the monitor did about it (the handler's work).
+/// A reason matches an exit whose description contains it.
+pub const EXIT_REASONS: &[&str] = &[
+    "illegal instruction",
+    "ecall",
+    "page fault",
+    "instruction page fault",
+    "load page fault",
+    "store page fault",
+    "exception",
+    "interrupt",
+    "timer",
+    "csr",
+    "csr read",
+    "csr write",
+    "counter read",
+    "sret",
+    "wfi",
+    "sfence",
+    "sfence.vma",
+    "mmio",
+    "mmio load",
+    "mmio store",
+    "sbi",
+    "hypercall",
+    "shadow fill",
+    "reflected",
+    "the guest ends",
+];
+
+/// An exit reason as `catch exit` compares it: lower case, `-` and `_`
+/// as spaces, `store/AMO` as `store`.
+pub fn exit_reason_key(text: &str) -> String {
+    text.to_ascii_lowercase()
+        .replace(['-', '_'], " ")
+        .replace("/amo", "")
+}
+
 impl TrapFilter {
-    /// The filter a user named: a name of [`TRAP_NAMES`] or an exception
-    /// code.
-    pub fn parse(text: &str) -> Option<TrapFilter> {
+    /// The filter a user named: a name of [`TRAP_NAMES`], an exception
+    /// code, or an interrupt's `scause` (bit 63 set); `Err` says why a
+    /// number names no trap.
+    pub fn parse(text: &str) -> Option<Result<TrapFilter, String>> {
         let t = text.to_ascii_lowercase();
         if let Some(&(_, f)) = TRAP_NAMES.iter().find(|(n, _)| *n == t) {
-            return Some(f);
+            return Some(Ok(f));
         }
-        crate::expr::parse_number(&t).map(TrapFilter::Exception)
+        let n = crate::expr::parse_number(&t)?;
+        const INTERRUPT: u64 = 1 << 63;
+        let interrupts = [
+            Interrupt::SupervisorSoftware,
+            Interrupt::SupervisorTimer,
+            Interrupt::SupervisorExternal,
+        ];
+        if n & INTERRUPT != 0 {
+            if let Some(i) = interrupts.iter().find(|i| i.code() == n & !INTERRUPT) {
+                return Some(Ok(TrapFilter::Interrupt(*i)));
+            }
+        } else if Exception::ALL.iter().any(|e| e.code() == n) {
+            return Some(Ok(TrapFilter::Exception(n)));
+        }
+        let codes: Vec<String> = Exception::ALL
+            .iter()
+            .map(|e| e.code().to_string())
+            .collect();
+        Some(Err(format!(
+            "No trap has cause {text}: the exception codes are {} (an interrupt is its scause, such as 0x8000000000000005 for the timer, or a name: timer, software, external)",
+            codes.join(", ")
+        )))
     }
 
     pub fn matches(&self, trap: &Trap) -> bool {
@@ -348,7 +409,8 @@ pub fn csr_fields(name: &str, v: u64) -> String {
                 .collect();
             format!("causes {}", causes.join(","))
         }
-        "stimecmp" if v == u64::MAX => "no timer set".into(),
+        "mtimecmp" if v == u64::MAX => "no timer set".into(),
+        "mtimecmp" => format!("timer fires at time {v} (SBI set_timer)"),
         _ => String::new(),
     }
 }
@@ -364,7 +426,7 @@ mod tests {
             tval: 0x1000,
         };
         let timer = Trap::Interrupt(Interrupt::SupervisorTimer);
-        let f = |s| TrapFilter::parse(s).unwrap();
+        let f = |s| TrapFilter::parse(s).unwrap().unwrap();
         assert!(f("page-fault").matches(&pf));
         assert!(f("13").matches(&pf));
         assert!(!f("12").matches(&pf));
@@ -372,6 +434,12 @@ mod tests {
         assert!(f("interrupt").matches(&timer));
         assert!(!f("exception").matches(&timer));
         assert!(TrapFilter::parse("nonsense").is_none());
+        assert!(f("0x8000000000000005").matches(&timer));
+        // A number no trap has is refused, saying which ones exist.
+        let e = TrapFilter::parse("9999").unwrap().unwrap_err();
+        assert!(e.contains("No trap has cause 9999"), "{e}");
+        assert!(e.contains("12, 13, 15"), "{e}");
+        assert!(TrapFilter::parse("10").unwrap().is_err(), "10 is reserved");
     }
 
     #[test]

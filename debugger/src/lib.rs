@@ -8,6 +8,7 @@ pub mod expr;
 pub mod gdb;
 pub mod history;
 pub mod line;
+pub mod monitored;
 pub mod native;
 pub mod output;
 pub mod program;

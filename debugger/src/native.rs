@@ -197,6 +197,11 @@ impl NativeTarget {
         &mut self.machine
     }
 
+    /// How the guest ended, if it did.
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome
+    }
+
     /// The hart.
     pub fn hart(&self) -> &Hart {
         &self.machine.hart
@@ -340,10 +345,12 @@ impl Target for NativeTarget {
             row("time", h.time()),
             row("cycle", h.instret()),
             row("instret", h.instret()),
-            // The firmware's: what it delegates, and the SBI timer.
+            // The firmware's: what it delegates, and the SBI timer's
+            // compare value (the machine has no Sstc: S-mode has no
+            // `stimecmp`, it sets the timer with SBI `set_timer`).
             row("medeleg", c.medeleg),
             row("mideleg", c.mideleg),
-            row("stimecmp", h.arch.core.timecmp),
+            row("mtimecmp", h.arch.core.timecmp),
         ]
     }
 
@@ -517,6 +524,22 @@ impl Target for NativeTarget {
         self.input.set_position(s.input_pos);
         self.outcome = s.outcome;
         self.counts = s.counts.clone();
+    }
+
+    fn read_virt_in(&self, _guest: usize, va: u64, buf: &mut [u8]) -> bool {
+        let mut done = 0;
+        while done < buf.len() {
+            let a = va.wrapping_add(done as u64);
+            let Ok(pa) = self.translate(a).guest.result else {
+                return false;
+            };
+            let n = (PAGE - (a as usize & (PAGE - 1))).min(buf.len() - done);
+            if !self.read_phys(pa, &mut buf[done..done + n]) {
+                return false;
+            }
+            done += n;
+        }
+        true
     }
 
     fn page_count(&self) -> usize {

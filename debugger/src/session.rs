@@ -315,8 +315,14 @@ impl<T: Target> Session<T> {
 
     /// objdump's text, with `<symbol>` after a jump or branch target.
     pub(crate) fn insn_text(&self, bits: u32, pc: u64) -> String {
-        let mut text = cpu::disasm::disasm(bits, pc);
-        if let Ok(i) = isa::decode(bits) {
+        // The hart runs compressed code (RV64IMAC): a 16-bit parcel is an
+        // instruction of its own.
+        let mut text = if isa::parcel_len(bits as u16) == 2 {
+            cpu::disasm::disasm_compressed(bits as u16, pc)
+        } else {
+            cpu::disasm::disasm(bits, pc)
+        };
+        if let Some(i) = cpu::rvc::base(bits).and_then(|(w, _)| isa::decode(w).ok()) {
             let target = match i.op {
                 Op::Jal | Op::Beq | Op::Bne | Op::Blt | Op::Bge | Op::Bltu | Op::Bgeu => {
                     Some(pc.wrapping_add(i.imm as i64 as u64))
@@ -450,7 +456,7 @@ impl<T: Target> Session<T> {
             .range(..=now)
             .rev()
             .take(n)
-            .map(|(_, r)| r.clone())
+            .map(|(_, r)| self.label_trap(r.clone()))
             .collect();
         recent.reverse();
         recent
@@ -501,12 +507,10 @@ impl<T: Target> Session<T> {
 
     /// The current value of what a watchpoint watches.
     fn watched_value(&self, guest: usize, what: &Watched) -> Vec<u8> {
-        let saved = self.target.focus();
-        debug_assert!(saved == guest || self.several());
         match what {
             Watched::Memory { va, len } => {
                 let mut b = vec![0u8; *len as usize];
-                if self.read_virt(*va, &mut b) {
+                if self.target.read_virt_in(guest, *va, &mut b) {
                     b
                 } else {
                     Vec::new()
@@ -822,8 +826,9 @@ impl<T: Target> Session<T> {
         rec
     }
 
+    /// Logs a trap for `info traps` (named when shown: a guest may exit
+    /// a million times a second).
     fn log_trap(&mut self, rec: TrapRecord) {
-        let rec = self.label_trap(rec);
         self.traps.insert(rec.position, rec);
         while self.traps.len() > TRAP_LOG {
             self.traps.pop_first();
@@ -941,15 +946,18 @@ impl<T: Target> Session<T> {
     /// boundary: there the breakpoint is this event. (Only the focused
     /// guest's `pc` is known: under the monitor, when it has the hart.)
     fn breakpoint_skipped(&self, stops: &Stops, last: Option<&RunEvent>) -> Option<RunEvent> {
-        match last? {
+        // The guest the last event left on the hart.
+        let guest = match last? {
             RunEvent::Breakpoint { .. } | RunEvent::Ended { .. } => return None,
-            _ => {}
-        }
-        let guest = self.focus();
+            RunEvent::Trap(rec) => rec.guest,
+            RunEvent::Switch { to, .. } => *to,
+            RunEvent::Watch { guest, .. } | RunEvent::Privileged { guest } => *guest,
+            RunEvent::Done => self.target.current()?,
+        };
         if self.target.current() != Some(guest) || self.target.ended(guest).is_some() {
             return None;
         }
-        let pc = self.target.pc();
+        let pc = self.target.pc_of(guest);
         stops
             .breakpoints
             .contains(&(guest, pc))
@@ -1010,7 +1018,9 @@ impl<T: Target> Session<T> {
                 _ => {}
             }
             if self.target_events() != start {
-                return (last, false);
+                // Its last event may have ended it (an SBI shutdown).
+                let ended = self.target.ended(self.focus()).is_some();
+                return (last, ended);
             }
             if let RunEvent::Ended { .. } = ev {
                 if self.all_ended() {
@@ -1029,31 +1039,34 @@ impl<T: Target> Session<T> {
         let pc = self.target.pc();
         let regs = self.target.regs();
         let bits = self.read_u32(pc);
-        let store = bits.and_then(|b| isa::decode(b).ok()).and_then(|i| {
-            let size = match i.op {
-                Op::Sb => 1,
-                Op::Sh => 2,
-                Op::Sw | Op::ScW => 4,
-                Op::Sd | Op::ScD => 8,
-                op if format!("{op:?}").starts_with("Amo") => {
-                    if format!("{op:?}").ends_with('W') {
-                        4
-                    } else {
-                        8
+        let store = bits
+            .and_then(cpu::rvc::base)
+            .and_then(|(w, _)| isa::decode(w).ok())
+            .and_then(|i| {
+                let size = match i.op {
+                    Op::Sb => 1,
+                    Op::Sh => 2,
+                    Op::Sw | Op::ScW => 4,
+                    Op::Sd | Op::ScD => 8,
+                    op if format!("{op:?}").starts_with("Amo") => {
+                        if format!("{op:?}").ends_with('W') {
+                            4
+                        } else {
+                            8
+                        }
                     }
-                }
-                _ => return None,
-            };
-            let imm = if matches!(i.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) {
-                i.imm as i64 as u64
-            } else {
-                0
-            };
-            let addr = regs[i.rs1 as usize & 31].wrapping_add(imm);
-            let mut old = vec![0u8; size];
-            self.read_virt(addr, &mut old)
-                .then_some((addr, size as u64, old))
-        });
+                    _ => return None,
+                };
+                let imm = if matches!(i.op, Op::Sb | Op::Sh | Op::Sw | Op::Sd) {
+                    i.imm as i64 as u64
+                } else {
+                    0
+                };
+                let addr = regs[i.rs1 as usize & 31].wrapping_add(imm);
+                let mut old = vec![0u8; size];
+                self.read_virt(addr, &mut old)
+                    .then_some((addr, size as u64, old))
+            });
         Before {
             pc,
             bits,
@@ -1500,8 +1513,7 @@ fn catches(spec: &CatchSpec, rec: &TrapRecord) -> bool {
             e.sbi.is_some() && eid.is_none_or(|id| e.sbi == Some(id))
         }
         (CatchSpec::Exit(reason), TrapKind::Exit(e)) => reason.as_ref().is_none_or(|r| {
-            let want = r.to_ascii_lowercase().replace(['-', '_'], " ");
-            e.reason.to_ascii_lowercase().contains(&want)
+            describe::exit_reason_key(&e.reason).contains(&describe::exit_reason_key(r))
         }),
         _ => false,
     }

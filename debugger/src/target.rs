@@ -164,6 +164,15 @@ pub trait Target {
     /// the hart; natively the only one).
     fn current(&self) -> Option<usize>;
 
+    /// Guest `guest`'s `pc` (natively, the hart's).
+    fn pc_of(&self, guest: usize) -> u64 {
+        let _ = guest;
+        self.pc()
+    }
+    /// Reads guest `guest`'s memory at virtual address `va` through its
+    /// own page tables; false if any byte is not mapped or not RAM.
+    fn read_virt_in(&self, guest: usize, va: u64, buf: &mut [u8]) -> bool;
+
     /// The focused guest's registers (`x[0]` = 0), `pc` and privilege
     /// level (virtual under the monitor).
     fn regs(&self) -> [u64; 32];
@@ -185,6 +194,11 @@ pub trait Target {
     fn console(&self, guest: usize) -> Vec<u8>;
     /// How many bytes of it so far.
     fn console_len(&self, guest: usize) -> usize;
+    /// How many times the guest left for M-mode (natively) or for the
+    /// monitor.
+    fn exits(&self, guest: usize) -> u64 {
+        self.exit_counts(guest).iter().map(|(_, n)| n).sum()
+    }
     /// Exit counts (`info exits`): what left the guest for M-mode
     /// (natively) or for the monitor, by reason.
     fn exit_counts(&self, guest: usize) -> Vec<(String, u64)>;

@@ -58,7 +58,7 @@ use strategy::GuestStrategy;
 use vcpu::Vcpu;
 use vdev::VirtualDevices;
 
-pub use session::{CsrChange, Session, SessionSnapshot, Step};
+pub use session::{CsrChange, Session, SessionSnapshot, SessionState, Step};
 pub use strategy::Strategy;
 
 /// How a guest's run ended.

@@ -25,6 +25,12 @@
 //!   [`Session::step_turn`] (a whole turn, undescribed: the fast way
 //!   [`crate::Monitor::run`] goes). Stepping in any of these ways runs
 //!   exactly the instructions a free run runs (tests/monitor_guests.rs).
+//!   A limit of 0 only puts the guest whose turn it is on the hart and
+//!   injects a due interrupt (a debugger's event of its own); breakpoints
+//!   and watchpoints a debugger gives the hart end a step unanswered
+//!   (`trapvisor debug`, `debugger::monitored`). [`Session::state`] and
+//!   [`Session::set_state`] are the session but RAM, for a debugger's own
+//!   snapshots.
 //! - **Events.** Each [`Step`] says which guest ran, whether the scheduler
 //!   switched the hart to it from another (`switched_from`: the world
 //!   switch), the virtual interrupt injected, the instructions retired, the
@@ -81,6 +87,10 @@ pub struct Step {
     /// The exit the hart stopped with (`None`: the step's own limit stopped
     /// it, or the guest ended before it ran).
     pub exit: Option<Exit>,
+    /// Where the guest was when the hart stopped (the instruction that
+    /// trapped), and its virtual mode then.
+    pub exit_pc: u64,
+    pub exit_mode: cpu::hart::Priv,
     /// The handler that answered the exit, and what it did.
     pub handled: Option<Handled>,
     /// Its virtual CSRs and mode that changed in the step, before and
@@ -196,6 +206,15 @@ impl<H: HartPort> Session<H> {
     /// One step: the guest whose turn it is runs until one exit (or at most
     /// `limit` instructions), and the exit is answered. `None` once every
     /// guest has ended.
+    ///
+    /// A limit of 0 runs nothing: the guest whose turn it is gets the hart
+    /// (a world switch if another had it) and a virtual interrupt that is
+    /// due is injected, as every step does first; a debugger counts the
+    /// injection as an event of its own. A breakpoint or watchpoint a
+    /// debugger gave the hart ends a step too (`exit` is that
+    /// [`Exit::Breakpoint`] or [`Exit::Debug`], left unanswered): for the
+    /// quantum it is a step cut short, so the run is the one a free run
+    /// makes.
     pub fn step(&mut self, limit: u64) -> Option<Step> {
         loop {
             let turn = match self.turn {
@@ -219,6 +238,8 @@ impl<H: HartPort> Session<H> {
                 injected: None,
                 retired: 0,
                 exit: None,
+                exit_pc: 0,
+                exit_mode: cpu::hart::Priv::Supervisor,
                 handled: None,
                 changes: Vec::new(),
                 ended: None,
@@ -230,7 +251,8 @@ impl<H: HartPort> Session<H> {
             // Emulated instructions count against the quantum too, and
             // every exit at least one.
             let used = g.vcpu.retired() - retired;
-            let (used, since_exit) = if step.exit.is_some() || step.ended.is_some() {
+            let answered = step.exit.is_some_and(|e| !is_debug_exit(&e));
+            let (used, since_exit) = if answered || step.ended.is_some() {
                 let charged = if turn.since_exit + used == 0 { 1 } else { used };
                 (charged, 0)
             } else {
@@ -614,8 +636,55 @@ impl<H: HartPort> Session<H> {
     }
 }
 
+/// Everything about a session on the real hart but RAM
+/// ([`Session::state`]): the hart's state, every guest's, the scheduler's,
+/// and where the loop was. A debugger keeps RAM itself, page by page.
+pub struct SessionState {
+    hart: HartState,
+    guests: Vec<GuestState>,
+    scheduler: Box<dyn Scheduler>,
+    on_hart: Option<usize>,
+    turn: Option<Turn>,
+}
+
+impl Clone for SessionState {
+    fn clone(&self) -> Self {
+        SessionState {
+            hart: self.hart.clone(),
+            guests: self.guests.clone(),
+            scheduler: self.scheduler.clone_box(),
+            on_hart: self.on_hart,
+            turn: self.turn,
+        }
+    }
+}
+
 /// Checkpoints: going back in time without copying guest RAM.
 impl Session<Hart> {
+    /// The session but RAM, as it is now (a debugger's snapshot: it saves
+    /// the RAM pages written itself, from the hart's dirty-page record).
+    pub fn state(&self) -> SessionState {
+        SessionState {
+            hart: self.hart.state(),
+            guests: self.guests.iter().map(Guest::state).collect(),
+            scheduler: self.scheduler.clone_box(),
+            on_hart: self.on_hart,
+            turn: self.turn,
+        }
+    }
+
+    /// Puts back what [`Session::state`] took (RAM is the caller's to put
+    /// back, through the hart).
+    pub fn set_state(&mut self, s: &SessionState) {
+        self.hart.set_state(&s.hart);
+        for (g, gs) in self.guests.iter_mut().zip(&s.guests) {
+            g.set_state(gs);
+        }
+        self.scheduler = s.scheduler.clone_box();
+        self.on_hart = s.on_hart;
+        self.turn = s.turn;
+    }
+
     /// Remembers the session as it is now, cheaply: the hart's state but
     /// RAM, every guest's state, the scheduler's, and of RAM only the pages
     /// written since the previous checkpoint (the hart's dirty-page record,
@@ -735,6 +804,10 @@ fn run_guest<H: HartPort, const RECORD: bool>(
         }
         return;
     }
+    if RECORD && limit == 0 {
+        // Only the injection: see [`Session::step`].
+        return;
+    }
     crate::strategy::before_run(g, hart);
     // Stop exactly where the virtual timer will fire.
     let budget = left.min(limit_left).min(g.vcpu.until_deadline()).max(1);
@@ -750,8 +823,15 @@ fn run_guest<H: HartPort, const RECORD: bool>(
     g.vcpu.arch.core.instret += retired;
     if RECORD {
         step.retired = retired;
+        step.exit_pc = hart.arch().pc;
+        step.exit_mode = g.vcpu.core().privilege;
         if cut && matches!(exit, Exit::BudgetExhausted) {
             // The step's own limit, not an exit: nothing to answer.
+            return;
+        }
+        if is_debug_exit(&exit) {
+            // A debugger's stop: the debugger's to answer.
+            step.exit = Some(exit);
             return;
         }
     }
@@ -766,6 +846,12 @@ fn run_guest<H: HartPort, const RECORD: bool>(
         step.exit = Some(exit);
         step.handled = Some(handled);
     }
+}
+
+/// Whether the hart stopped for a debugger (a breakpoint or a debug stop
+/// it was given), not for the monitor.
+fn is_debug_exit(exit: &Exit) -> bool {
+    matches!(exit, Exit::Breakpoint | Exit::Debug(_))
 }
 
 /// Runs guest `g`, already on the hart, for up to `quantum` instructions
@@ -795,6 +881,8 @@ fn run_turn<H: HartPort>(g: &mut Guest, hart: &mut H, turn: Turn) {
         injected: None,
         retired: 0,
         exit: None,
+        exit_pc: 0,
+        exit_mode: cpu::hart::Priv::Supervisor,
         handled: None,
         changes: Vec::new(),
         ended: None,

@@ -121,6 +121,10 @@ pub struct ShadowMmu {
     u_root: Option<MachPhys>,
     /// The `satp` the real hart was last given for this guest.
     active: u64,
+    /// Tables were dropped since the real hart's TLB was last flushed for
+    /// this guest: its entries for this guest's roots may be stale (a root
+    /// frame is reused for new tables).
+    stale: bool,
     /// Shadow translations installed / tables dropped.
     pub fills: u64,
     pub flushes: u64,
@@ -155,6 +159,7 @@ impl ShadowMmu {
             s_root: None,
             u_root: None,
             active: 0,
+            stale: false,
             fills: 0,
             flushes: 0,
             lazy_bare: false,
@@ -255,20 +260,43 @@ impl ShadowMmu {
         SV39 | root.0 >> 12
     }
 
+    /// The real `satp` for the guest's current virtual mode, if its shadow
+    /// root is built yet (a look, for a debugger: nothing is allocated).
+    pub fn shadow_satp(&self, vcpu: &Vcpu) -> Option<u64> {
+        let root = if !vcpu.core().paging() {
+            Some(self.frame(0))
+        } else if vcpu.core().privilege == Priv::User {
+            self.u_root
+        } else {
+            self.s_root
+        };
+        root.map(|r| SV39 | r.0 >> 12)
+    }
+
     /// Points the real MMU at the right root for the guest's current state.
     /// (Switching between a guest's virtual modes changes the root.)
+    ///
+    /// Changing roots needs no TLB flush: the real hart keeps each `satp`'s
+    /// translations apart (address-space tags, `cpu::mmu`), and a root's
+    /// tables only ever gain mappings while they live. Only once tables
+    /// were dropped (their frames may come back as other tables) is the
+    /// TLB flushed.
     pub fn activate<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         let satp = self.root_satp(hart, vcpu);
-        if satp != self.active {
+        if satp != self.active || self.stale {
             // The real MMU walks the monitor's tables for this guest now.
             hart.arch_mut().core.csr.satp = satp;
-            hart.flush_tlb();
             self.active = satp;
+        }
+        if self.stale {
+            self.flush_hart(hart);
         }
     }
 
     /// Like [`ShadowMmu::activate`], whatever the hart ran before (a world
-    /// switch: another guest's translations are in the TLB).
+    /// switch: the real `satp` is another guest's). The guest's own
+    /// translations, kept apart by its roots' `satp`, are still good unless
+    /// its tables were dropped while it was off the hart.
     pub fn force_activate<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         self.active = 0;
         self.activate(hart, vcpu);
@@ -276,7 +304,7 @@ impl ShadowMmu {
 
     /// Drops every shadow translation without touching the hart (the
     /// guest is off it: the next [`ShadowMmu::force_activate`] points the
-    /// real MMU at the new root).
+    /// real MMU at the new root and flushes its TLB).
     pub fn forget(&mut self) {
         self.drop_shadows();
         self.active = 0;
@@ -287,14 +315,20 @@ impl ShadowMmu {
         self.u_root = None;
         self.next = self.bare_frames;
         self.flushes += 1;
+        self.stale = true;
+    }
+
+    /// Flushes the real hart's TLB: nothing stale is left in it.
+    fn flush_hart<H: HartPort>(&mut self, hart: &mut H) {
+        hart.flush_tlb();
+        self.stale = false;
     }
 
     /// Drops every shadow translation (`sfence.vma`, a `satp` write, a
-    /// change of SUM or MXR) and re-points the real MMU.
+    /// change of SUM or MXR) and re-points the real MMU (flushing its TLB).
     pub fn flush<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) {
         self.drop_shadows();
         self.activate(hart, vcpu);
-        hart.flush_tlb();
     }
 
     /// Installs `va`'s page → `mpa`'s page with `rights` in the current
@@ -374,7 +408,7 @@ impl ShadowMmu {
             }
             self.activate(hart, vcpu);
         }
-        hart.flush_tlb();
+        self.flush_hart(hart);
         self.fills += 1;
         true
     }

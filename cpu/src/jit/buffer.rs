@@ -9,8 +9,8 @@ use std::ptr::NonNull;
 /// Size of the mapping (virtual; the host commits only pages written).
 const SIZE: usize = 16 << 20;
 /// Room kept for one page's code (the most a page translates to is about
-/// 1025 words of at most 100 bytes, plus 1025 stops of 10).
-const ROOM: usize = 256 << 10;
+/// 2048 words of at most 100 bytes, plus 2049 stops of 10).
+const ROOM: usize = 512 << 10;
 const HOST_PAGE: usize = 4096;
 
 pub(crate) struct CodeBuf {
@@ -137,7 +137,7 @@ impl CodeBuf {
     #[allow(unsafe_code)]
     pub(crate) unsafe fn enter(&self, frame: &mut Frame, word: usize) {
         debug_assert!(word <= crate::dcache::SLOTS_PER_PAGE);
-        debug_assert!(frame.left > translate::SLACK);
+        debug_assert!(frame.left > translate::SLACK && frame.left <= translate::MAX_LEFT);
         // SAFETY: the entry code was emitted by `translate::shared` at
         // `shared.entry` and is executable. It follows the System V ABI
         // (saves and restores the callee-saved registers it uses, touches no
@@ -147,7 +147,7 @@ impl CodeBuf {
         // pointers, which the caller promises valid and exclusive: the
         // registers (indices below 32 built in), RAM at offsets that hit a
         // TLB entry (the same bounds argument as `exec::tlb_load`), and the
-        // label table at an index below 1024 (checked before the jump).
+        // label table at an index below 2048 (checked before the jump).
         unsafe {
             let entry: extern "sysv64" fn(*mut Frame, u64) =
                 std::mem::transmute(self.ptr.as_ptr().add(self.shared.entry));

@@ -47,7 +47,7 @@ use crate::ram::ZeroedWords;
 
 /// Translated code runs only with more than this many instructions left,
 /// and checks for it at least this often (see [`translate`]).
-pub(crate) const SLACK: u64 = 32;
+pub(crate) const SLACK: u64 = 64;
 /// Entries into a page before it is translated (again).
 pub(crate) const WARM: u32 = 4;
 /// The most instructions the fast loop runs at a time in a page waiting for
@@ -80,6 +80,9 @@ struct PageState {
     /// Entries since the last translation while the page was untranslated
     /// or had slots decoded since.
     pending: u32,
+    /// Its RAM page has been translated [`MAX_TRANSLATIONS`] times: the
+    /// fast loop runs it from now on.
+    spent: bool,
 }
 
 /// The translator's cache of one hart.
@@ -156,7 +159,31 @@ impl Jit {
     /// What to do with decode-cache page `chunk` of `dc`, entered once
     /// more: run its code, or the fast loop, or translate it now.
     /// `digest`: whether the run adds up the trace digest.
+    #[inline]
     pub(crate) fn plan(&mut self, dc: &DCache, chunk: usize, digest: bool) -> Plan {
+        // The common case first, inline, without the lookups of
+        // `plan_slow` (the monitor comes here after every exit): the
+        // page's code is up to date.
+        if self.on && dc.flushes() == self.dc_flushes && digest == self.digest {
+            if let Some(PageState {
+                table: Some(t),
+                epoch,
+                decodes,
+                spent: false,
+                ..
+            }) = self.pages.get(chunk)
+            {
+                if (*epoch, *decodes) == dc.page_state(chunk) {
+                    return Plan::Run(t.as_ptr());
+                }
+            }
+        }
+        self.plan_slow(dc, chunk, digest)
+    }
+
+    /// [`Jit::plan`] for a page whose code is missing or stale.
+    #[inline(never)]
+    fn plan_slow(&mut self, dc: &DCache, chunk: usize, digest: bool) -> Plan {
         if !self.on {
             return Plan::Unmanaged;
         }
@@ -250,6 +277,7 @@ impl Jit {
         };
         let table: Box<[u64]> = page.labels.iter().map(|&l| (addr + l) as u64).collect();
         self.translated += 1;
+        let mut spent = false;
         // (TRACE, not DEBUG: `--trace` logs traps, and translation is not one.)
         tracing::trace!(chunk, bytes = page.code.len(), "translated a page");
         if let Some(ram_page) = dc.ram_page(chunk) {
@@ -259,14 +287,16 @@ impl Jit {
                 self.translations = ZeroedWords::new(dc.ram_pages()).ok();
             }
             if let Some(t) = &mut self.translations {
-                let n = t.get(ram_page).unwrap_or(0);
-                t.set(ram_page, n.saturating_add(1));
+                let n = t.get(ram_page).unwrap_or(0).saturating_add(1);
+                t.set(ram_page, n);
+                spent = n >= MAX_TRANSLATIONS;
             }
         }
         let st = &mut self.pages[chunk];
         st.epoch = epoch;
         st.decodes = decodes;
         st.pending = 0;
+        st.spent = spent;
         let ptr = table.as_ptr();
         st.table = Some(table);
         Plan::Run(ptr)

@@ -1,11 +1,21 @@
 //! Translation of one page of pre-decoded slots into x86-64 code.
 //!
-//! Each word of the page becomes a short sequence of host instructions that
-//! does exactly what the fast loop (`engine.rs`'s `Lane::run`) does for
-//! its slot, with the same exits: where the fast loop would stop at a slot,
-//! the translated code stops at that word, with nothing of it retired, and
-//! returns its index for the run loop to carry on from. So a run does the
-//! same thing, to the instruction, translated or not.
+//! Each slot of the page (the instruction at each 2-byte parcel, see
+//! [`crate::dcache`]; "word" below) becomes a short sequence of host
+//! instructions that does exactly what the fast loop (`engine.rs`'s
+//! `Lane::run`) does for it, with the same exits: where the fast loop would
+//! stop at a slot, the translated code stops at that word, with nothing of
+//! it retired, and returns its index for the run loop to carry on from. So a
+//! run does the same thing, to the instruction, translated or not.
+//!
+//! **Layout.** Code is laid out a fall-through chain at a time: a word's
+//! code is followed by the code of the instruction after it (2 slots on
+//! for a 32-bit instruction, 1 for a compressed one), so straight-line
+//! code falls through in host code too; the slot in the middle of a 32-bit
+//! instruction, when decoded (something jumped there), starts a chain of
+//! its own elsewhere, and a chain that runs into code laid out before ends
+//! with a jump to it. A word that is only a stop has no code: its label is
+//! its stop.
 //!
 //! While translated code runs, these host registers hold:
 //!
@@ -15,7 +25,7 @@
 //! | `rbp` | address of the [`Frame`] |
 //! | `r12` | address of RAM |
 //! | `r13`, `r14` | addresses of the load and store TLB entries |
-//! | `r15` | `k = left + run_start` (below) |
+//! | `r15` | `k = 2 * left + run_start` (below) |
 //! | `r11` | the TLB context |
 //!
 //! `rax`, `rcx`, `rdx` are scratch.
@@ -35,16 +45,24 @@
 //! so code translated with the digest keeps every guest register in memory.
 //!
 //! **Counting.** As in the fast loop, instructions are counted one straight
-//! run at a time. If `left` instructions may still retire and the current
-//! run started at word `s`, the code keeps `k = left + s` in `r15`. Then a
-//! taken jump from word `i` to word `t` retires `i + 1 - s` instructions and
-//! starts a run at `t`: `k' = left - (i + 1 - s) + t = k + (t - i - 1)`, one
-//! add of a constant. Stopping at word `j` leaves `left = k - j`.
+//! run at a time, and each compressed instruction that falls through moves
+//! the run's start `s` back by one (so that a run from `s` to word `j`
+//! retired `(j - s) / 2` instructions, 32-bit ones spanning 2 words). If
+//! `left` instructions may still retire, the code keeps `k = 2 * left + s`
+//! in `r15`. A compressed instruction falling through subtracts 1; a taken
+//! jump from word `i` to word `t` retires `(i + 2 - s) / 2` instructions
+//! and starts a run at `t`: `k' = 2 * left - (i + 2 - s) + t = k + (t - i -
+//! 2)`, one add of a constant. Stopping at word `j` leaves `left = (k - j)
+//! / 2`. (32-bit code pays nothing for this.)
 //!
-//! The code checks that more than [`SLACK`] instructions are left at each
-//! taken jump (`k' - t > SLACK`, i.e. `k' > SLACK + t`) and, on the way
-//! through, at every [`SLACK`]-th word of the page; otherwise it stops there,
-//! for the exact loop to finish the count. No more than [`SLACK`]
+//! The code checks the count at each taken jump and, on the way through,
+//! at the words whose index is 0 or 1 modulo [`SLACK`] (a chain steps 1 or
+//! 2 words, so it passes one of them in every [`SLACK`] words): at a word
+//! `t`, that more instructions are left than run from `t` before the next
+//! check (`d(t)`, known at translation: at most [`SLACK`], and at most half
+//! that for 32-bit code), `k - t > 2 * d(t)`; otherwise it stops there, for
+//! the exact loop to finish the count (a `jalr` into the page checks for
+//! more than [`SLACK`]). No more than [`SLACK`]
 //! instructions run from one check to the next, so `left` never runs out
 //! between them; and as `SLACK` is small, the exact loop runs few
 //! instructions at the end of each run (under the monitor, a run is a
@@ -52,11 +70,15 @@
 
 use super::x64::{at, at_index, Alu, Asm, Cond, Fixup, Shift, R, W};
 use crate::dcache::{Reg, Slot, XOp, FAR, SLOTS_PER_PAGE};
-use crate::isa::{self, Kind};
+use crate::isa::Kind;
 
 /// The most instructions that run between two checks of `left`; the code
 /// is entered only with more than this left.
 pub(crate) const SLACK: u64 = super::SLACK;
+
+/// The most instructions translated code is given at a time ([`Frame::left`]):
+/// it keeps `2 * left` in a 64-bit register, which must not overflow.
+pub(crate) const MAX_LEFT: u64 = 1 << 48;
 
 /// [`Frame::exit`] when the code stopped at `Frame::pc`, outside the page.
 pub(crate) const EXIT_REFETCH: u64 = u32::MAX as u64;
@@ -75,7 +97,8 @@ pub(crate) struct Frame {
     pub fpage: u64,
     /// The page's label table: the host address of each word's code.
     pub table: *const u64,
-    /// In: instructions that may retire (more than [`SLACK`]); out: left.
+    /// In: instructions that may retire (more than [`SLACK`], at most
+    /// [`MAX_LEFT`]); out: left.
     pub left: u64,
     /// Out, with `exit == EXIT_REFETCH`: the next `pc`.
     pub pc: u64,
@@ -117,7 +140,7 @@ const SAVED: [R; 6] = [R::Rbx, R::Rbp, R::R12, R::R13, R::R14, R::R15];
 pub(crate) struct Shared {
     /// `extern "sysv64" fn(frame: *mut Frame, start_word: u64)`.
     pub entry: usize,
-    /// Stop at word `rax`: `left = k - rax`.
+    /// Stop at word `rax`: `left = (k - rax) / 2`.
     pub exit_at: usize,
     /// Stop with `r15` already `left` and `rax` the exit.
     pub exit_done: usize,
@@ -135,6 +158,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.load(W::Q, TLB_R, at(FRAME, F_TLB_R));
     a.load(W::Q, TLB_W, at(FRAME, F_TLB_W));
     a.load(W::Q, K, at(FRAME, F_LEFT));
+    a.alu_reg(W::Q, Alu::Add, K, K);
     a.alu_reg(W::Q, Alu::Add, K, R::Rsi);
     a.load(W::Q, HASH, at(FRAME, F_HASH));
     a.load(W::Q, FPAGE, at(FRAME, F_FPAGE));
@@ -144,6 +168,7 @@ pub(crate) fn shared(a: &mut Asm) -> Shared {
     a.jmp_mem(at(R::Rax, 8 * ENTRY as i32));
     let exit_at = a.len();
     a.alu_reg(W::Q, Alu::Sub, K, R::Rax);
+    a.shift_imm(W::Q, Shift::Shr, K, 1);
     let exit_done = a.len();
     a.store(W::Q, at(FRAME, F_LEFT), K);
     a.store(W::Q, at(FRAME, F_EXIT), R::Rax);
@@ -290,6 +315,7 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     let mut t = Translator {
         a: Asm::default(),
         fixups: Vec::new(),
+        dist: Vec::new(),
         digest,
         alloc: Alloc::for_page(slots, digest),
     };
@@ -313,23 +339,60 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
         out
     });
     let mut labels = vec![0; SLOTS_PER_PAGE + 2];
-    for (i, label) in labels.iter_mut().take(SLOTS_PER_PAGE).enumerate() {
-        *label = t.a.len();
-        if i % SLACK as usize == 0 {
-            t.a.alu_imm(W::Q, Alu::Cmp, K, (SLACK as usize + i) as i32);
-            t.jump_if(Cond::Be, To::Stub(i));
+    // Words laid out (or found to be only stops) so far, and the stops.
+    let mut done = vec![false; SLOTS_PER_PAGE];
+    let mut stop = vec![false; SLOTS_PER_PAGE];
+    let slot = |i: usize| slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
+    t.dist = until_check(&slot);
+    for start in 0..SLOTS_PER_PAGE {
+        if done[start] {
+            continue;
         }
-        let s = slots.get(i).copied().unwrap_or(crate::dcache::UNDECODED);
-        let b = bits.get(i).copied().unwrap_or(0);
-        t.word(i, s, b);
+        // The chain of instructions from `start`, as long as they fall
+        // through.
+        let mut i = start;
+        loop {
+            if i >= SLOTS_PER_PAGE {
+                // Falling off the end of the page: stop at the sentinel.
+                t.jump(To::Stub(SLOTS_PER_PAGE));
+                break;
+            }
+            if done[i] {
+                t.jump(To::Label(i));
+                break;
+            }
+            done[i] = true;
+            let s = slot(i);
+            // The decode cache's stops (undecoded, the page's end, illegal,
+            // `Slow`: the operations up to `Slow`), most of a page's words.
+            if s.op as u8 <= XOp::Slow as u8 {
+                stop[i] = true;
+                if i != start {
+                    t.jump(To::Stub(i));
+                }
+                break;
+            }
+            labels[i] = t.a.len();
+            if is_check(i) {
+                let d = t.dist[i];
+                t.a.alu_imm(W::Q, Alu::Cmp, K, (2 * d + i) as i32);
+                t.jump_if(Cond::Be, To::Stub(i));
+            }
+            let b = bits.get(i).copied().unwrap_or(0);
+            if !t.word(i, s, b) || !falls_through(s.op) {
+                break;
+            }
+            i += if s.op.is_compressed() { 1 } else { 2 };
+        }
     }
-    // Falling off the end of the page: stop at the sentinel.
-    t.jump(To::Stub(SLOTS_PER_PAGE));
     let mut stubs = vec![0; SLOTS_PER_PAGE + 1];
     for (i, stub) in stubs.iter_mut().enumerate() {
         *stub = t.a.len();
         t.a.mov_imm(R::Rax, i as u64);
         t.jump(To::OutAt);
+    }
+    for (i, _) in stop.iter().enumerate().filter(|(_, &s)| s) {
+        labels[i] = stubs[i];
     }
     labels[SLOTS_PER_PAGE] = stubs[SLOTS_PER_PAGE];
     labels[ENTRY] = entry;
@@ -350,9 +413,46 @@ pub(crate) fn page(slots: &[Slot], bits: &[u32], base: usize, sh: Shared, digest
     }
 }
 
+/// Whether the code of word `i` begins with a check of the count.
+fn is_check(i: usize) -> bool {
+    i % SLACK as usize <= 1
+}
+
+/// `d(i)` of each word `i`: the most instructions that run from word `i`
+/// (included) before the next check of the count (a check word, a taken
+/// jump, which checks its target, or a stop, which ends the code): at most
+/// [`SLACK`]. From the page's end back, as `d(i) = 1 + d(next)` along a
+/// chain.
+fn until_check(slot: &impl Fn(usize) -> Slot) -> Vec<usize> {
+    let mut d = vec![0; SLOTS_PER_PAGE];
+    for i in (0..SLOTS_PER_PAGE).rev() {
+        let s = slot(i);
+        d[i] = if s.op as u8 <= XOp::Slow as u8 {
+            0
+        } else {
+            let next = i + if s.op.is_compressed() { 1 } else { 2 };
+            let after = if falls_through(s.op) && next < SLOTS_PER_PAGE && !is_check(next) {
+                d[next]
+            } else {
+                0
+            };
+            (1 + after).min(SLACK as usize)
+        };
+    }
+    d
+}
+
+/// Whether a translated word of operation `op` may go on to the next
+/// instruction (every one but the unconditional jumps).
+fn falls_through(op: XOp) -> bool {
+    !matches!(op.base(), XOp::J | XOp::Jal | XOp::Jr | XOp::Jalr)
+}
+
 struct Translator {
     a: Asm,
     fixups: Vec<(Fixup, To)>,
+    /// `d(i)` of each word (see [`until_check`]).
+    dist: Vec<usize>,
     digest: bool,
     alloc: Alloc,
 }
@@ -364,13 +464,13 @@ fn xr(r: Reg) -> super::x64::Mem {
 
 impl Translator {
     /// With the digest on: adds word `i` (raw bits `bits`) to the hash, as
-    /// `Digest::step(hash, fpage + 4 * i, bits)`.
+    /// `Digest::step(hash, fpage + 2 * i, bits)`.
     fn step(&mut self, i: usize, bits: u32) {
         if !self.digest {
             return;
         }
         let a = &mut self.a;
-        a.lea(R::Rsi, at(FPAGE, 4 * i as i32));
+        a.lea(R::Rsi, at(FPAGE, 2 * i as i32));
         a.mov_imm(
             R::Rdi,
             (bits as u64).wrapping_mul(crate::digest::Digest::SPREAD),
@@ -406,12 +506,12 @@ impl Translator {
 
     /// A taken jump from word `i` to in-page word `t`.
     fn jump_near(&mut self, i: usize, t: usize) {
-        let d = t as i64 - i as i64 - 1;
+        let d = t as i64 - i as i64 - 2;
         if d != 0 {
             self.a.alu_imm(W::Q, Alu::Add, K, d as i32);
         }
-        self.a
-            .alu_imm(W::Q, Alu::Cmp, K, (SLACK as usize + t) as i32);
+        let d = self.dist.get(t).copied().unwrap_or(SLACK as usize);
+        self.a.alu_imm(W::Q, Alu::Cmp, K, (2 * d + t) as i32);
         self.jump_if(Cond::Be, To::Stub(t));
         self.jump(To::Label(t));
     }
@@ -425,13 +525,14 @@ impl Translator {
 
     /// Stops after word `i` retired, the next pc already in `Frame::pc`.
     fn exit_far(&mut self, i: usize) {
-        self.a.alu_imm(W::Q, Alu::Sub, K, (i + 1) as i32);
+        self.a.alu_imm(W::Q, Alu::Sub, K, (i + 2) as i32);
+        self.a.shift_imm(W::Q, Shift::Shr, K, 1);
         self.a.mov_imm(R::Rax, EXIT_REFETCH);
         self.jump(To::OutDone);
     }
 
-    /// A jump or taken branch from word `i` by `slots` words ([`FAR`]: by
-    /// the immediate `far_imm` bytes, off the page).
+    /// A jump or taken branch from word `i` by `slots` words (2 bytes each;
+    /// [`FAR`]: by the immediate `far_imm` bytes, off the page).
     fn jump_rel(&mut self, i: usize, slots: i32, far_imm: impl FnOnce() -> i32) {
         let t = i as i64 + slots as i64;
         // Decode puts only in-page distances here; were one not, the jump
@@ -442,9 +543,9 @@ impl Translator {
             let imm = if slots == FAR {
                 far_imm() as i64
             } else {
-                4 * slots as i64
+                2 * slots as i64
             };
-            self.jump_far(i, 4 * i as i64 + imm);
+            self.jump_far(i, 2 * i as i64 + imm);
         }
     }
 
@@ -452,11 +553,19 @@ impl Translator {
     /// code is only a stop (the slot is one, or has no translation).
     fn word(&mut self, i: usize, s: Slot, bits: u32) -> bool {
         // The decode cache's stops (undecoded, the page's end, illegal,
-        // `Slow`: the operations up to `Slow`), most of a page's words.
+        // `Slow`: the operations up to `Slow`).
         if s.op as u8 <= XOp::Slow as u8 {
             self.jump(To::Stub(i));
             return false;
         }
+        // A compressed instruction is the operation it expands to, 2 bytes
+        // long (its link and next word are 2 bytes on), and one that falls
+        // through counts itself (see "Counting").
+        let compressed = s.op.is_compressed();
+        let s = Slot {
+            op: s.op.base(),
+            ..s
+        };
         // A jump or branch retires before it jumps, anything else once it
         // has done its work (a `jalr` after its alignment check).
         let jumps = s.op.jumps_relative();
@@ -523,17 +632,17 @@ impl Translator {
             XOp::Nop => {}
             XOp::Li => put_imm(a, &al, s.rd, imm),
             XOp::Auipc => {
-                self.pc_plus(4 * i as i64 + imm as i64);
+                self.pc_plus(2 * i as i64 + imm as i64);
                 put(&mut self.a, &self.alloc, s.rd, R::Rax);
             }
             XOp::Jal | XOp::J => {
                 if s.op == XOp::Jal {
-                    self.pc_plus(4 * i as i64 + 4);
+                    self.pc_plus(2 * i as i64 + 4);
                     put(&mut self.a, &self.alloc, s.rd, R::Rax);
                 }
-                self.jump_rel(i, imm, || isa::j_imm(bits));
+                self.jump_rel(i, imm, || crate::dcache::far_j_imm(bits));
             }
-            XOp::Jalr | XOp::Jr => self.jalr(i, s, bits),
+            XOp::Jalr | XOp::Jr => self.jalr(i, s, bits, if compressed { 2 } else { 4 }),
             XOp::Beq | XOp::Bne | XOp::Blt | XOp::Bge | XOp::Bltu | XOp::Bgeu => {
                 let cc = match s.op {
                     XOp::Beq => Cond::E,
@@ -546,7 +655,7 @@ impl Translator {
                 get(a, &al, R::Rax, s.rs1);
                 op(a, &al, W::Q, Alu::Cmp, R::Rax, s.rs2);
                 let skip = a.jcc(cc.not());
-                self.jump_rel(i, imm, || isa::b_imm(bits));
+                self.jump_rel(i, imm, || crate::dcache::far_b_imm(bits));
                 let next = self.a.len() as i64;
                 self.a.patch(skip, next);
             }
@@ -654,6 +763,10 @@ impl Translator {
         if !jumps && !stops {
             self.step(i, bits);
         }
+        if compressed && falls_through(s.op) {
+            // (After a branch: its not-taken path.)
+            self.a.alu_imm(W::Q, Alu::Sub, K, 1);
+        }
         true
     }
 
@@ -683,9 +796,9 @@ impl Translator {
             .alu_mem(W::Q, Alu::Add, R::Rax, at_index(tlb, R::Rcx, 1, 8));
     }
 
-    /// `jalr`: the target from a register; in the page, through the label
-    /// table, else out.
-    fn jalr(&mut self, i: usize, s: Slot, bits: u32) {
+    /// `jalr` (`len` 4) or `c.jr`/`c.jalr` (2): the target from a
+    /// register; in the page, through the label table, else out.
+    fn jalr(&mut self, i: usize, s: Slot, bits: u32, len: i32) {
         let al = self.alloc;
         let a = &mut self.a;
         get(a, &al, R::Rax, s.rs1);
@@ -693,16 +806,12 @@ impl Translator {
             a.alu_imm(W::Q, Alu::Add, R::Rax, s.imm);
         }
         a.alu_imm(W::Q, Alu::And, R::Rax, -2);
-        // A target 2 bytes into a word (compressed code) has no slot: the
-        // generic executor runs the jump, with nothing retired here.
-        a.test_al(2);
-        self.jump_if(Cond::Ne, To::Stub(i));
         self.step(i, bits);
         if s.op == XOp::Jalr {
             let al = self.alloc;
             let a = &mut self.a;
             a.load(W::Q, R::Rdx, at(FRAME, F_FPAGE));
-            a.alu_imm(W::Q, Alu::Add, R::Rdx, 4 * i as i32 + 4);
+            a.alu_imm(W::Q, Alu::Add, R::Rdx, 2 * i as i32 + len);
             put(a, &al, s.rd, R::Rdx);
         }
         let a = &mut self.a;
@@ -710,10 +819,10 @@ impl Translator {
         a.alu_mem(W::Q, Alu::Sub, R::Rcx, at(FRAME, F_FPAGE));
         a.alu_imm(W::Q, Alu::Cmp, R::Rcx, crate::mmu::PAGE_SIZE as i32);
         let far = a.jcc(Cond::Ae);
-        // In the page: word t = rcx / 4.
-        a.shift_imm(W::Q, Shift::Shr, R::Rcx, 2);
-        a.lea(K, at_index(K, R::Rcx, 1, -(i as i32 + 1)));
-        a.lea(R::Rdx, at(R::Rcx, SLACK as i32));
+        // In the page: word t = rcx / 2.
+        a.shift_imm(W::Q, Shift::Shr, R::Rcx, 1);
+        a.lea(K, at_index(K, R::Rcx, 1, -(i as i32 + 2)));
+        a.lea(R::Rdx, at(R::Rcx, 2 * SLACK as i32));
         a.alu_reg(W::Q, Alu::Cmp, K, R::Rdx);
         let near_limit = a.jcc(Cond::Be);
         a.load(W::Q, R::Rdx, at(FRAME, F_TABLE));
@@ -796,10 +905,16 @@ mod tests {
     #[test]
     fn every_operation_the_fast_loop_runs_is_translated() {
         let own = [XOp::Nop, XOp::Li, XOp::J, XOp::Jr, XOp::Slow, XOp::Illegal];
-        for op in own.into_iter().chain(TABLE.iter().map(|s| XOp::of(s.op))) {
+        let compressed = crate::dcache::COMPRESSED.iter().map(|&(c, _)| c);
+        for op in own
+            .into_iter()
+            .chain(compressed)
+            .chain(TABLE.iter().map(|s| XOp::of(s.op)))
+        {
             let mut t = Translator {
                 a: Asm::default(),
                 fixups: Vec::new(),
+                dist: Vec::new(),
                 digest: false,
                 alloc: Alloc::default(),
             };

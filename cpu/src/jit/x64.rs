@@ -395,11 +395,6 @@ impl Asm {
         self.op_reg(w, &[0x85], src as u8, dst);
     }
 
-    /// `test al, imm`.
-    pub(crate) fn test_al(&mut self, imm: u8) {
-        self.bytes(&[0xa8, imm]);
-    }
-
     /// `setcc al; movzx eax, al`: `rax` = the condition, 0 or 1.
     pub(crate) fn set_rax(&mut self, cc: Cond) {
         self.bytes(&[0x0f, 0x90 | cc as u8, 0xc0, 0x0f, 0xb6, 0xc0]);

@@ -9,10 +9,8 @@
 //!
 //! - **Threads.** Each guest is a GDB thread (thread N is guest N-1):
 //!   `info threads` lists them with their state, `thread N` looks at one.
-//!   Natively there is one, and natively is all there is today:
-//!   `trapvisor debug --gdb --monitor` says that debugging under the
-//!   monitor is not available yet (exit 2) until a monitored [`Target`]
-//!   exists.
+//!   Natively there is one; under the monitor one per guest
+//!   ([`crate::monitored`]).
 //! - **Registers.** `x0`..`x31` and `pc` in the `g` packet; the CSRs the
 //!   target has and the privilege level `priv` one by one, numbered as
 //!   GDB numbers them ([`arch`]). Under the monitor they are the guest's

@@ -18,11 +18,13 @@
 //! the command line and a line of keys. On a larger terminal every pane
 //! has its place. `z` zooms the focused pane; `+`/`-` grow or shrink it.
 //!
-//! **Today: one guest, natively.** The view is written against
-//! [`Target`], so the monitor's guests (their virtual CSRs beside the
-//! real hart's, `g` for the next guest, their exits) appear when a
-//! monitored target exists; until then `trapvisor debug --tui --monitor`
-//! says that debugging under the monitor is not available yet (exit 2).
+//! **Under the monitor** the title names the guest looked at and its
+//! state, `g` moves to the next guest, the guests pane lists every guest
+//! with its state (on the hart, waiting for its turn, asleep in `wfi`,
+//! ended and how), its events and its exits, the CSRs pane puts the
+//! guest's virtual CSRs beside the real hart's (the shadow `satp` among
+//! them), and the trap pane logs each exit with the handler that answered
+//! it.
 
 pub mod terminal;
 
@@ -723,7 +725,7 @@ impl Tui {
             Pane::Memory => self.memory_lines(s, inner_w, inner_h),
             Pane::Traps => self.traps(s, inner_w, inner_h),
             Pane::Console => self.console(s, inner_w, inner_h),
-            Pane::Guests => self.guests(s, inner_h),
+            Pane::Guests => self.guests(s, inner_w, inner_h),
             Pane::Output => self.output(inner_w, inner_h),
         };
         let side_slot = SIDE.contains(&pane) && !large && !self.zoom;
@@ -877,7 +879,7 @@ impl Tui {
                 style = style.add_modifier(Modifier::REVERSED);
             }
             lines.push(Line::styled(clip(&text, w), style));
-            addr = addr.wrapping_add(4);
+            addr = addr.wrapping_add(l.bits.map_or(4, |b| cpu::isa::parcel_len(b as u16)));
         }
         let f = s
             .program()
@@ -999,13 +1001,20 @@ impl Tui {
     fn csrs<T: Target>(&self, s: &Session<T>, w: usize, h: usize) -> (String, Vec<Line<'static>>) {
         let rows = s.target().csrs();
         let monitor = rows.iter().any(|r| r.real.is_some());
+        // Under the monitor a narrow pane shows both values without their
+        // leading zeros, so that the real one fits beside the virtual one.
+        // (A CSR whose two values do not fit on one line shows the real one
+        // on a line of its own.)
+        let narrow = monitor && w < 10 + 1 + 16 + 3 + 16;
         let mut lines = Vec::new();
         if monitor {
+            let (a, b) = if narrow {
+                ("virtual", "real")
+            } else {
+                ("guest (virtual)", "hart (real)")
+            };
             lines.push(Line::styled(
-                clip(
-                    &format!("{:<10} {:<18} {:<18}", "", "guest (virtual)", "hart (real)"),
-                    w,
-                ),
+                clip(&format!("{:<10} {a:<18} {b}", ""), w),
                 Style::default().add_modifier(Modifier::DIM),
             ));
         }
@@ -1020,6 +1029,23 @@ impl Tui {
             } else {
                 Style::default()
             };
+            if narrow {
+                let v = format!("{:x}", r.value);
+                let real = r.real.map_or("-".to_string(), |v| format!("{v:x}"));
+                let one = format!("{:<10} {v:>16}  {real}", r.name);
+                let mut spans = vec![
+                    Span::raw(format!("{:<10} ", r.name)),
+                    Span::styled(format!("{v:>16}"), style),
+                ];
+                if one.chars().count() <= w {
+                    spans.push(Span::raw(format!("  {real}")));
+                    lines.push(clip_line(spans, w));
+                } else {
+                    lines.push(clip_line(spans, w));
+                    lines.push(Line::raw(clip(&format!("{:>10} {real:>16}", "real"), w)));
+                }
+                continue;
+            }
             let mut spans = vec![
                 Span::raw(format!("{:<10} ", r.name)),
                 Span::styled(format!("{:016x}", r.value), style),
@@ -1147,14 +1173,28 @@ impl Tui {
         )
     }
 
-    fn guests<T: Target>(&self, s: &Session<T>, h: usize) -> (String, Vec<Line<'static>>) {
+    /// The guests: each one's state (on the hart, waiting for its turn,
+    /// asleep in `wfi`, ended and how), its events and its exits. A narrow
+    /// pane gives each guest two lines, its state on the second.
+    fn guests<T: Target>(
+        &self,
+        s: &Session<T>,
+        w: usize,
+        h: usize,
+    ) -> (String, Vec<Line<'static>>) {
         let t = s.target();
         let focus = t.focus();
+        let wide = w >= 60;
+        let header = if wide {
+            "  # guest        events  exits  state"
+        } else {
+            "  # guest        events  exits"
+        };
         let mut lines = vec![Line::styled(
-            "  # guest        state                 events  exits".to_string(),
+            header.to_string(),
             Style::default().add_modifier(Modifier::DIM),
         )];
-        for (i, g) in t.guests().iter().enumerate().take(h.saturating_sub(1)) {
+        for (i, g) in t.guests().iter().enumerate() {
             let state = match &g.state {
                 GuestState::Running if t.current() == Some(i) && self.monitor => {
                     "running (on the hart)".to_string()
@@ -1164,21 +1204,27 @@ impl Tui {
                 GuestState::Sleeping => "asleep in wfi".into(),
                 GuestState::Ended(how) => format!("ended: {how}"),
             };
-            let exits: u64 = t.exit_counts(i).iter().map(|(_, n)| n).sum();
+            let exits = t.exits(i);
             let mark = if i == focus { "*" } else { " " };
             let style = if i == focus {
                 Style::default().add_modifier(Modifier::BOLD)
             } else {
                 Style::default()
             };
-            lines.push(Line::styled(
-                format!(
-                    "{mark} {i} {:<12} {:<21} {:>6} {:>6}",
-                    g.name, state, g.events, exits
-                ),
-                style,
-            ));
+            let row = format!(
+                "{mark} {i} {:<12} {:>6} {:>6}",
+                clip(&g.name, 12),
+                g.events,
+                exits
+            );
+            if wide {
+                lines.push(Line::styled(clip(&format!("{row}  {state}"), w), style));
+            } else {
+                lines.push(Line::styled(clip(&row, w), style));
+                lines.push(Line::styled(clip(&format!("      {state}"), w), style));
+            }
         }
+        lines.truncate(h);
         ("guests".into(), lines)
     }
 

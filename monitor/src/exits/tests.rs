@@ -337,6 +337,40 @@ fn a_used_up_quantum_costs_no_tlb_flush_and_no_allocation() {
     );
 }
 
+/// The real hart keeps each shadow root's translations apart (TLB
+/// address-space tags), so neither a world switch nor a change of virtual
+/// mode flushes its TLB; only tables dropped while the guest was off the
+/// hart (their frames may come back as other tables) do, when it returns.
+#[test]
+fn a_world_switch_and_a_virtual_mode_change_cost_no_tlb_flush() {
+    let (mut g, mut hart, _) = setup();
+    let (flushes, satp) = (hart.tlb_flushes, hart.arch.core.csr.satp);
+    crate::session::switch_out(&mut g, &mut hart);
+    hart.arch.core.csr.satp = 0; // another guest's root
+    crate::session::switch_in(&mut g, &mut hart);
+    assert_eq!(hart.arch.core.csr.satp, satp, "its root is back");
+    assert_eq!(hart.tlb_flushes, flushes, "its translations still hold");
+    crate::session::switch_out(&mut g, &mut hart);
+    g.shadow.forget();
+    crate::session::switch_in(&mut g, &mut hart);
+    assert_eq!(hart.tlb_flushes, flushes + 1, "dropped tables: flushed");
+    // Sv39: virtual S and U have roots of their own.
+    g.vcpu.arch.core.csr.satp = 8 << 60 | (RAM_BASE >> 12);
+    g.shadow.flush(&mut hart, &g.vcpu);
+    let (flushes, s_root) = (hart.tlb_flushes, hart.arch.core.csr.satp);
+    g.vcpu.arch.core.privilege = Priv::User;
+    g.shadow.activate(&mut hart, &g.vcpu);
+    let u_root = hart.arch.core.csr.satp;
+    assert_ne!(u_root, s_root);
+    g.vcpu.arch.core.privilege = Priv::Supervisor;
+    g.shadow.activate(&mut hart, &g.vcpu);
+    assert_eq!(hart.arch.core.csr.satp, s_root);
+    assert_eq!(
+        hart.tlb_flushes, flushes,
+        "a mode change switches roots only"
+    );
+}
+
 #[test]
 fn a_fault_that_never_goes_away_is_a_trap_storm() {
     let (mut g, mut hart, _) = setup();

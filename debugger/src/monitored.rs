@@ -1,0 +1,775 @@
+//! The monitored target: several guests under trapvisor's trap-and-emulate
+//! monitor on one hart ([`monitor::Session`]), each in real U-mode through
+//! shadow page tables, every trap an exit the monitor answers.
+//!
+//! The debugger moves the session a step at a time: a step of 0
+//! instructions switches the guest whose turn it is onto the hart and
+//! injects a virtual interrupt that is due (an event of its own, as the
+//! native hart's interrupt is), then a step of at most the events asked
+//! for runs it on the hart, translated, until an exit, a breakpoint or a
+//! watchpoint. Every exit comes back as a [`TrapKind::Exit`]: the exit, the
+//! handler that answered it (its name in the monitor's source), what it
+//! changed in the guest's virtual state, and where the guest resumes.
+//! Stepping this way runs exactly the instructions a free run runs
+//! (`monitor::session`), so `trapvisor run --monitor` and the debugger see
+//! the same guests.
+//!
+//! **Events.** A guest's events are the instructions it retired on the
+//! hart, the exits the monitor answered (an instruction the monitor
+//! emulated retires in its exit: one event) and the interrupts injected
+//! into it; the position is the sum over the guests. The end of a quantum
+//! is not an event (nothing happens to the guest).
+//!
+//! **Breakpoints and watchpoints** are the real hart's, by virtual address:
+//! the hart runs a guest through shadow tables that map the guest's own
+//! virtual addresses, so a guest-virtual breakpoint is a hart breakpoint;
+//! one that another guest reaches at the same address is passed over.
+
+use cpu::csr::{SSTATUS_READ_MASK, SSTATUS_SPP, S_INTERRUPTS};
+use cpu::debug::{DebugEvent, DebugStops};
+use cpu::devices::{ByteSource, Console, NoInput};
+use cpu::hart::{Exit, Hart, Priv};
+use cpu::image::Image;
+use cpu::trap::{Exception, Interrupt, Trap};
+use monitor::exits::Action;
+use monitor::guest::Guest;
+use monitor::memory::GuestPhys;
+use monitor::stats::{Emulated, ExitReason, GuestReport};
+use monitor::{GuestImage, GuestSpec, Monitor, MonitorError, SessionState, Step};
+
+use crate::native::{ConsoleLog, InputLog};
+use crate::program::Program;
+use crate::target::{
+    CsrRow, ExitRecord, GuestInfo, GuestState, RunEvent, Stops, Target, Translation, TrapKind,
+    TrapRecord,
+};
+use crate::walk;
+
+const PAGE: usize = 4096;
+
+/// One guest to boot under the monitor.
+pub struct MonitoredGuest {
+    pub program: Program,
+    pub image: Image,
+}
+
+/// How the monitor runs the guests.
+#[derive(Clone, Copy, Debug)]
+pub struct MonitorOptions {
+    /// Each guest's RAM, in bytes.
+    pub memory: u64,
+    /// Instructions per turn.
+    pub quantum: u64,
+    /// Stop a guest after this many instructions (0: no limit).
+    pub max_instructions: u64,
+    /// Translate hot code (off: interpret every instruction; the same run).
+    pub translation: bool,
+    /// Compute each guest's trace digest (for `--stats`).
+    pub digest: bool,
+    pub isa: cpu::privileged::Isa,
+}
+
+/// Everything a snapshot keeps but RAM.
+#[derive(Clone)]
+pub struct MonitorState {
+    slept: Vec<Option<u64>>,
+    session: SessionState,
+    consoles: Vec<usize>,
+    input_pos: usize,
+}
+
+/// The guests under the monitor, for the debugger.
+pub struct MonitorTarget {
+    session: monitor::Session<Hart>,
+    programs: Vec<Program>,
+    consoles: Vec<ConsoleLog>,
+    /// Console input (the first guest's, as `trapvisor run --monitor`
+    /// gives it), recorded.
+    input: InputLog,
+    focus: usize,
+    /// The stops last given to the hart.
+    applied: Stops,
+    /// An event that happened with the one last returned (an interrupt
+    /// injected at a world switch, an end after its exit), told next.
+    pending: Option<RunEvent>,
+    /// Whether each guest's trace digest is computed.
+    digest: bool,
+    /// For each guest that slept in `wfi` at its last exit, its events
+    /// then: it sleeps until its timer's interrupt is injected.
+    slept: Vec<Option<u64>>,
+}
+
+impl MonitorTarget {
+    /// Boots `guests` under the monitor, stopped at the first guest's first
+    /// instruction (on the hart). Console input (recorded) goes to the
+    /// first guest.
+    pub fn boot(
+        guests: Vec<MonitoredGuest>,
+        options: MonitorOptions,
+        input: Box<dyn ByteSource>,
+    ) -> Result<MonitorTarget, MonitorError> {
+        MonitorTarget::boot_with_input_to(guests, options, input, 0)
+    }
+
+    /// [`MonitorTarget::boot`], console input going to guest `reader`.
+    pub fn boot_with_input_to(
+        guests: Vec<MonitoredGuest>,
+        options: MonitorOptions,
+        input: Box<dyn ByteSource>,
+        reader: usize,
+    ) -> Result<MonitorTarget, MonitorError> {
+        let input = InputLog::new(input);
+        let mut m: Monitor<Hart> = Monitor::new();
+        m.set_digest(options.digest);
+        m.set_translation(options.translation);
+        m.set_isa(options.isa);
+        let mut consoles = Vec::new();
+        let mut programs = Vec::new();
+        for (k, g) in guests.into_iter().enumerate() {
+            let log = ConsoleLog::default();
+            let guest_input: Box<dyn ByteSource> = if k == reader {
+                Box::new(input.clone())
+            } else {
+                Box::new(NoInput)
+            };
+            m.add_guest(GuestSpec {
+                name: g.program.name.clone(),
+                image: GuestImage::from(&g.image),
+                memory: options.memory,
+                console: Console::new(Box::new(log.clone()), guest_input),
+                max_instructions: match options.max_instructions {
+                    0 => u64::MAX,
+                    n => n,
+                },
+            });
+            consoles.push(log);
+            programs.push(g.program);
+        }
+        let programs_len = programs.len();
+        let mut session = m.start(options.quantum)?;
+        // (What a step changed in the virtual CSRs the session finds itself.)
+        session.set_detail(false);
+        // The first guest on the hart, at its first instruction: what a
+        // free run does first (no instruction runs).
+        session.step(0);
+        Ok(MonitorTarget {
+            session,
+            programs,
+            consoles,
+            input,
+            focus: 0,
+            applied: Stops::default(),
+            pending: None,
+            digest: options.digest,
+            slept: vec![None; programs_len],
+        })
+    }
+
+    /// The monitor's session (its guests, their virtual state).
+    pub fn session(&self) -> &monitor::Session<Hart> {
+        &self.session
+    }
+
+    /// What each guest did so far, as `trapvisor run --monitor --stats`
+    /// reports it at the end of a run.
+    pub fn reports(&self) -> Vec<GuestReport> {
+        self.session
+            .guests()
+            .iter()
+            .map(|g| GuestReport {
+                name: g.name.clone(),
+                end: g.end.unwrap_or(monitor::End::Hang),
+                retired: g.vcpu.retired(),
+                emulated: g.vcpu.emulated,
+                digest: self.digest_of(g),
+                stats: g.stats.clone(),
+            })
+            .collect()
+    }
+
+    fn digest_of(&self, g: &Guest) -> Option<cpu::hart::Digest> {
+        use cpu::port::HartPort;
+        let i = self.index_of(g)?;
+        self.digest.then(|| {
+            if self.session.on_hart() == Some(i) {
+                self.session.hart().digest()
+            } else {
+                g.vcpu.digest
+            }
+        })
+    }
+
+    fn index_of(&self, g: &Guest) -> Option<usize> {
+        self.session
+            .guests()
+            .iter()
+            .position(|x| std::ptr::eq(x, g))
+    }
+
+    fn guest(&self, i: usize) -> &Guest {
+        &self.session.guests()[i]
+    }
+
+    fn apply(&mut self, stops: &Stops) {
+        if *stops == self.applied {
+            return;
+        }
+        let hart = self.session.hart_mut();
+        let mut bps: Vec<u64> = stops.breakpoints.iter().map(|&(_, a)| a).collect();
+        bps.sort_unstable();
+        bps.dedup();
+        hart.set_breakpoints(&bps);
+        hart.set_debug_stops(DebugStops {
+            watches: stops.watches.iter().map(|&(_, w)| w).collect(),
+            traps: false,
+            privileged: false,
+        });
+        self.applied = stops.clone();
+    }
+
+    /// The injection of a step, as a trap record.
+    fn injection(&self, step: &Step, irq: Interrupt) -> TrapRecord {
+        let g = self.guest(step.guest);
+        let c = &g.vcpu.core().csr;
+        let from = if c.mstatus & SSTATUS_SPP != 0 {
+            Priv::Supervisor
+        } else {
+            Priv::User
+        };
+        let resume = self.pc_of(step.guest);
+        TrapRecord {
+            position: self.position(),
+            guest: step.guest,
+            pc: c.sepc,
+            privilege: from,
+            kind: TrapKind::Exit(ExitRecord {
+                trap: Trap::Interrupt(irq),
+                reason: format!("interrupt: {} injected", irq.name()),
+                sbi: None,
+                handler: "monitor::exits::reflect::inject".into(),
+                changes: vec![format!(
+                    "injected {} (its sip bit was pending, enabled in sie): the guest enters its stvec",
+                    irq.name()
+                )],
+                resume,
+            }),
+            pc_label: None,
+            to_label: None,
+        }
+    }
+
+    /// The exit a step answered, as a trap record.
+    fn exit_record(&self, step: &Step, exit: &Exit) -> TrapRecord {
+        let handled = step.handled;
+        let trap = match exit {
+            Exit::Trap(t) => *t,
+            Exit::TrapStorm(storm) => storm.trap,
+            _ => Trap::illegal_instruction(0x1050_0073),
+        };
+        let base = match exit {
+            Exit::Wfi => "wfi",
+            Exit::Trap(Trap::Exception { cause, .. }) => match cause {
+                Exception::IllegalInstruction => ExitReason::IllegalInstruction.name(),
+                Exception::EcallFromU | Exception::EcallFromS => ExitReason::Ecall.name(),
+                Exception::InstructionPageFault
+                | Exception::LoadPageFault
+                | Exception::StorePageFault => cause.name(),
+                _ => "exception",
+            },
+            _ => "other",
+        };
+        let mut changes = Vec::new();
+        let what = match handled.map(|h| h.action) {
+            Some(Action::Emulated(e)) => emulated_name(e).to_string(),
+            Some(Action::Reflected(t)) => format!("reflected to the guest ({})", t.name()),
+            Some(Action::ShadowFilled { va, gpa, rights }) => {
+                changes.push(format!(
+                    "shadow: filled {:#x} -> guest-physical {:#x} ({})",
+                    va & !0xfff,
+                    gpa.0 & !0xfff,
+                    rights_text(rights)
+                ));
+                "shadow fill".into()
+            }
+            Some(Action::End(end)) => format!("the guest ends ({end})"),
+            Some(Action::Nothing) | None => String::new(),
+        };
+        let reason = if what.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}: {what}")
+        };
+        // The virtual CSRs it changed the session shows itself, field by
+        // field (they are the guest's CSRs as the debugger reads them).
+        if handled.is_some_and(|h| h.shadow_flushed) {
+            changes.push("shadow: every shadow entry dropped (refilled on demand)".into());
+        }
+        let sbi = (handled.is_some_and(|h| h.handler == "hypercall"))
+            .then(|| self.regs_of(step.guest)[17]);
+        TrapRecord {
+            position: self.position(),
+            guest: step.guest,
+            pc: step.exit_pc,
+            privilege: step.exit_mode,
+            kind: TrapKind::Exit(ExitRecord {
+                trap,
+                reason,
+                sbi,
+                handler: handled.map_or("none".into(), |h| handler_path(h.handler)),
+                changes,
+                resume: self.pc_of(step.guest),
+            }),
+            pc_label: None,
+            to_label: None,
+        }
+    }
+
+    fn regs_of(&self, i: usize) -> [u64; 32] {
+        self.session.regs(i).unwrap_or([0; 32])
+    }
+
+    /// Whether the guest slept in `wfi` at its last event: its clock went
+    /// on to its timer's deadline, and it waits for its next turn, where
+    /// the interrupt is injected.
+    fn sleeping(&self, i: usize) -> bool {
+        self.slept.get(i).copied().flatten() == Some(self.events_of(i))
+    }
+
+    fn read_virt_of(&self, i: usize, va: u64, buf: &mut [u8]) -> bool {
+        let mut done = 0;
+        while done < buf.len() {
+            let a = va.wrapping_add(done as u64);
+            let Ok(pa) = self.guest_walk(i, a).result else {
+                return false;
+            };
+            let n = (PAGE - (a as usize & (PAGE - 1))).min(buf.len() - done);
+            if !self
+                .session
+                .read_guest_phys(i, GuestPhys(pa), &mut buf[done..done + n])
+            {
+                return false;
+            }
+            done += n;
+        }
+        true
+    }
+
+    fn guest_walk(&self, i: usize, va: u64) -> walk::Walk {
+        let g = self.guest(i);
+        let core = g.vcpu.core();
+        let satp = if core.paging() { core.csr.satp } else { 0 };
+        walk::walk(satp, va, |pa| {
+            let mut b = [0u8; 8];
+            self.session
+                .read_guest_phys(i, GuestPhys(pa), &mut b)
+                .then(|| u64::from_le_bytes(b))
+        })
+    }
+
+    /// The shadow `satp` the hart runs guest `i` with.
+    fn shadow_satp(&self, i: usize) -> Option<u64> {
+        use cpu::port::HartPort;
+        if self.session.on_hart() == Some(i) {
+            Some(self.session.hart().arch().core.csr.satp)
+        } else {
+            let g = self.guest(i);
+            g.shadow.shadow_satp(&g.vcpu)
+        }
+    }
+
+    fn end_event(&self, guest: usize) -> RunEvent {
+        RunEvent::Ended {
+            guest,
+            how: self.ended(guest).unwrap_or_default(),
+        }
+    }
+}
+
+/// A guest's events: instructions retired on the hart, exits answered, and
+/// interrupts injected (see the module documentation).
+fn guest_events(g: &Guest) -> u64 {
+    let s = &g.stats;
+    let exits: u64 = s.exits.iter().sum::<u64>() - s.exits[ExitReason::Budget as usize];
+    (g.vcpu.retired() - g.vcpu.emulated) + exits + s.interrupts
+}
+
+fn emulated_name(e: Emulated) -> &'static str {
+    match e {
+        Emulated::SbiCall => "sbi call (hypercall)",
+        e => e.name(),
+    }
+}
+
+fn rights_text(r: u64) -> String {
+    use cpu::sv39::pte;
+    [(pte::R, 'r'), (pte::W, 'w'), (pte::X, 'x')]
+        .iter()
+        .map(|&(b, c)| if r & b != 0 { c } else { '-' })
+        .collect()
+}
+
+/// A handler's name as a path in the monitor's source.
+fn handler_path(name: &str) -> String {
+    match name {
+        "emulate_csr" => "monitor::exits::csr::emulate_csr",
+        "emulate_mmio" => "monitor::exits::mmio::emulate_mmio",
+        "emulate_sfence_vma" => "monitor::exits::sfence::emulate_sfence_vma",
+        "emulate_wfi" => "monitor::exits::wfi::emulate_wfi",
+        "sleep" => "monitor::exits::wfi::sleep",
+        "emulate_sret" => "monitor::exits::sret::emulate_sret",
+        "hypercall" => "monitor::exits::sbi::hypercall",
+        "reflect" => "monitor::exits::reflect::reflect",
+        "inject" => "monitor::exits::reflect::inject",
+        "page_fault" => "monitor::exits::page_fault",
+        other => return format!("monitor::{other}"),
+    }
+    .to_string()
+}
+
+impl Target for MonitorTarget {
+    type State = MonitorState;
+
+    fn guests(&self) -> Vec<GuestInfo> {
+        let turn = self.session.turn().map(|(g, _)| g);
+        self.session
+            .guests()
+            .iter()
+            .enumerate()
+            .map(|(i, g)| GuestInfo {
+                name: g.name.clone(),
+                state: match g.end {
+                    Some(end) => GuestState::Ended(end.to_string()),
+                    None if self.sleeping(i) => GuestState::Sleeping,
+                    None if turn == Some(i) || self.session.on_hart() == Some(i) => {
+                        GuestState::Running
+                    }
+                    None => GuestState::Waiting,
+                },
+                events: guest_events(g),
+                instret: g.vcpu.retired(),
+            })
+            .collect()
+    }
+
+    fn events_of(&self, guest: usize) -> u64 {
+        self.session.guest(guest).map_or(0, guest_events)
+    }
+
+    fn focus(&self) -> usize {
+        self.focus
+    }
+
+    fn set_focus(&mut self, guest: usize) -> bool {
+        if guest < self.programs.len() {
+            self.focus = guest;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn program(&self, guest: usize) -> &Program {
+        &self.programs[guest.min(self.programs.len() - 1)]
+    }
+
+    fn current(&self) -> Option<usize> {
+        self.session.on_hart()
+    }
+
+    fn pc_of(&self, guest: usize) -> u64 {
+        self.session.pc(guest).unwrap_or(0)
+    }
+
+    fn regs(&self) -> [u64; 32] {
+        self.regs_of(self.focus)
+    }
+
+    fn pc(&self) -> u64 {
+        self.pc_of(self.focus)
+    }
+
+    fn privilege(&self) -> Priv {
+        self.session
+            .privilege(self.focus)
+            .unwrap_or(Priv::Supervisor)
+    }
+
+    fn csrs(&self) -> Vec<CsrRow> {
+        use cpu::port::HartPort;
+        let i = self.focus;
+        let g = self.guest(i);
+        let v = g.vcpu.core();
+        let c = &v.csr;
+        let h = self.session.hart();
+        let r = &h.arch().core.csr;
+        let row = |name, value, real| CsrRow {
+            name,
+            value,
+            real: Some(real),
+        };
+        vec![
+            row(
+                "sstatus",
+                c.mstatus & SSTATUS_READ_MASK,
+                r.mstatus & SSTATUS_READ_MASK,
+            ),
+            row(
+                "sie",
+                c.mie & c.mideleg & S_INTERRUPTS,
+                r.mie & r.mideleg & S_INTERRUPTS,
+            ),
+            row(
+                "sip",
+                c.mip & c.mideleg & S_INTERRUPTS,
+                r.mip & r.mideleg & S_INTERRUPTS,
+            ),
+            row("stvec", c.stvec, r.stvec),
+            row("sscratch", c.sscratch, r.sscratch),
+            row("sepc", c.sepc & !1, r.sepc & !1),
+            row("scause", c.scause, r.scause),
+            row("stval", c.stval, r.stval),
+            row("satp", c.satp, self.shadow_satp(i).unwrap_or(0)),
+            row("scounteren", c.scounteren, r.scounteren),
+            row("time", v.time(), h.arch().core.time()),
+            row("cycle", v.instret, h.arch().core.instret),
+            row("instret", v.instret, h.arch().core.instret),
+            row("medeleg", c.medeleg, r.medeleg),
+            row("mideleg", c.mideleg, r.mideleg),
+            row("mtimecmp", v.timecmp, h.arch().core.timecmp),
+        ]
+    }
+
+    fn satp(&self) -> u64 {
+        self.guest(self.focus).vcpu.core().csr.satp
+    }
+
+    fn read_phys(&self, pa: u64, buf: &mut [u8]) -> bool {
+        self.session.read_guest_phys(self.focus, GuestPhys(pa), buf)
+    }
+
+    fn translate(&self, va: u64) -> Translation {
+        let i = self.focus;
+        let guest = self.guest_walk(i, va);
+        let host = guest
+            .result
+            .ok()
+            .and_then(|gpa| self.guest(i).ram.translate(GuestPhys(gpa), 1).map(|m| m.0));
+        let hart = self.session.hart();
+        let shadow = self.shadow_satp(i).map(|satp| {
+            walk::walk(satp, va, |pa| {
+                let mut b = [0u8; 8];
+                hart.read_phys(pa, &mut b).then(|| u64::from_le_bytes(b))
+            })
+        });
+        Translation {
+            guest,
+            host: Some(host.unwrap_or(u64::MAX)).filter(|&h| h != u64::MAX),
+            shadow,
+        }
+    }
+
+    fn ended(&self, guest: usize) -> Option<String> {
+        self.session
+            .guest(guest)
+            .and_then(|g| g.end)
+            .map(|e| e.to_string())
+    }
+
+    fn console(&self, guest: usize) -> Vec<u8> {
+        self.consoles
+            .get(guest)
+            .map(ConsoleLog::contents)
+            .unwrap_or_default()
+    }
+
+    fn console_len(&self, guest: usize) -> usize {
+        self.consoles.get(guest).map_or(0, ConsoleLog::len)
+    }
+
+    fn exit_counts(&self, guest: usize) -> Vec<(String, u64)> {
+        let Some(g) = self.session.guest(guest) else {
+            return Vec::new();
+        };
+        let s = &g.stats;
+        let mut out = Vec::new();
+        for r in ExitReason::ALL {
+            let n = s.exits[*r as usize];
+            if n > 0 && *r != ExitReason::Budget {
+                out.push((format!("exit: {}", r.name()), n));
+            }
+        }
+        for e in Emulated::ALL {
+            let n = s.emulated[*e as usize];
+            if n > 0 {
+                out.push((format!("  emulated: {}", e.name()), n));
+            }
+        }
+        let mut more = |what: &str, n: u64| {
+            if n > 0 {
+                out.push((what.to_string(), n));
+            }
+        };
+        more("  page faults filled in the shadow tables", s.shadow_filled);
+        more(
+            "  page faults that were the guest's own",
+            s.shadow_reflected,
+        );
+        more("  traps reflected into the guest", s.reflected);
+        more("interrupts injected", s.interrupts);
+        more("world switches onto the hart", s.world_switches);
+        out
+    }
+
+    fn exits(&self, guest: usize) -> u64 {
+        self.session.guest(guest).map_or(0, |g| {
+            let s = &g.stats;
+            s.exits.iter().sum::<u64>() - s.exits[ExitReason::Budget as usize]
+        })
+    }
+
+    fn position(&self) -> u64 {
+        self.session.guests().iter().map(guest_events).sum()
+    }
+
+    fn run(&mut self, events: u64, stops: &Stops) -> RunEvent {
+        if let Some(ev) = self.pending.take() {
+            return ev;
+        }
+        self.apply(stops);
+        let end = self.position().saturating_add(events);
+        // The guest on the hart does not stop at a breakpoint where it
+        // stands (that instruction runs first), as natively.
+        let resume = self
+            .session
+            .on_hart()
+            .map(|g| (g, self.pc_of(g), self.events_of(g)));
+        loop {
+            if self.position() >= end {
+                return RunEvent::Done;
+            }
+            let Some(first) = self.session.step(0) else {
+                return self.end_event(self.focus);
+            };
+            let g = first.guest;
+            if first.ended.is_some() {
+                return self.end_event(g);
+            }
+            let switch = first
+                .switched_from
+                .map(|from| RunEvent::Switch { from, to: g });
+            if let Some(irq) = first.injected {
+                let ev = RunEvent::Trap(self.injection(&first, irq));
+                return match switch {
+                    Some(sw) => {
+                        self.pending = Some(ev);
+                        sw
+                    }
+                    None => ev,
+                };
+            }
+            if let Some(sw) = switch {
+                return sw;
+            }
+            let left = end.saturating_sub(self.position());
+            if left == 0 {
+                return RunEvent::Done;
+            }
+            let Some(step) = self.session.step(left) else {
+                return self.end_event(g);
+            };
+            let g = step.guest;
+            match step.exit {
+                None => {
+                    if step.ended.is_some() {
+                        return self.end_event(g);
+                    }
+                }
+                Some(Exit::Breakpoint) => {
+                    let pc = self.pc_of(g);
+                    let here = (g, pc, self.events_of(g));
+                    if stops.breakpoints.contains(&(g, pc)) && resume != Some(here) {
+                        return RunEvent::Breakpoint { guest: g, pc };
+                    }
+                    // Another guest's breakpoint, or where this one stands:
+                    // the hart runs on past it.
+                }
+                Some(Exit::Debug(DebugEvent::Watch(hit))) => {
+                    let mine = stops
+                        .watches
+                        .iter()
+                        .any(|(w, watch)| *w == g && watch_overlaps(watch, &hit));
+                    if mine {
+                        return RunEvent::Watch { guest: g, hit };
+                    }
+                }
+                Some(Exit::Debug(_)) => {}
+                Some(exit) => {
+                    let budget = step.handled.is_some_and(|h| h.handler == "budget");
+                    if !budget {
+                        let slept = step.handled.is_some_and(|h| {
+                            matches!(h.action, Action::Emulated(Emulated::Wfi))
+                                || h.handler == "sleep"
+                        });
+                        self.slept[g] = slept.then(|| self.events_of(g));
+                        let rec = self.exit_record(&step, &exit);
+                        if step.ended.is_some() {
+                            self.pending = Some(self.end_event(g));
+                        }
+                        return RunEvent::Trap(rec);
+                    }
+                    if step.ended.is_some() {
+                        return self.end_event(g);
+                    }
+                }
+            }
+        }
+    }
+
+    fn save(&self) -> MonitorState {
+        MonitorState {
+            slept: self.slept.clone(),
+            session: self.session.state(),
+            consoles: self.consoles.iter().map(ConsoleLog::len).collect(),
+            input_pos: self.input.position(),
+        }
+    }
+
+    fn restore(&mut self, s: &MonitorState) {
+        self.session.set_state(&s.session);
+        self.slept = s.slept.clone();
+        for (c, &len) in self.consoles.iter().zip(&s.consoles) {
+            c.truncate(len);
+        }
+        self.input.set_position(s.input_pos);
+        self.pending = None;
+    }
+
+    fn page_count(&self) -> usize {
+        let r = self.session.hart().ram_range();
+        ((r.end - r.start) as usize).div_ceil(PAGE)
+    }
+
+    fn take_dirty_pages(&mut self) -> Vec<usize> {
+        self.session.hart_mut().take_dirty_pages()
+    }
+
+    fn page(&self, n: usize) -> &[u8] {
+        self.session.hart().ram_page(n).unwrap_or(&[])
+    }
+
+    fn write_page(&mut self, n: usize, data: &[u8]) {
+        if self.page(n) != data {
+            let base = self.session.hart().ram_range().start;
+            let pa = base + (n * PAGE) as u64;
+            self.session.hart_mut().write_phys(pa, data);
+        }
+    }
+
+    fn read_virt_in(&self, guest: usize, va: u64, buf: &mut [u8]) -> bool {
+        self.read_virt_of(guest, va, buf)
+    }
+}
+
+fn watch_overlaps(w: &cpu::debug::Watch, hit: &cpu::debug::WatchHit) -> bool {
+    hit.va < w.start.saturating_add(w.len) && w.start < hit.va.saturating_add(hit.size)
+}
