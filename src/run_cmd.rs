@@ -120,6 +120,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "standard|leaky", default_value_t = Isa::Standard)]
     pub isa: Isa,
 
+    /// How the monitor virtualizes the guests (implies --monitor):
+    /// `trap`, trap-and-emulate (the default under the monitor: the
+    /// kernel's own code in U-mode, each privileged instruction trapped
+    /// and emulated); `bt`, binary translation (the kernel's code scanned
+    /// before it runs, its sensitive instructions replaced by calls into
+    /// the monitor: equivalent on `--isa leaky` too); `pv`,
+    /// paravirtualization (a kernel that finds the monitor's hypercall
+    /// interface uses it and a shared page of CSRs; others get trap).
+    #[arg(long, value_name = "trap|bt|pv")]
+    pub strategy: Option<monitor::Strategy>,
+
     /// Log every trap to stderr (`--trace`), or every instruction with its
     /// disassembly too (`--trace insn`). Under the monitor: every exit and
     /// what the monitor did about it (with `insn`, each guest's
@@ -193,7 +204,7 @@ impl RunArgs {
 
     /// Whether the guests run under the monitor: asked for, or more than one.
     pub fn monitored(&self, files: &[PathBuf]) -> bool {
-        self.monitor || files.len() > 1
+        self.monitor || files.len() > 1 || self.strategy.is_some()
     }
 }
 
@@ -552,6 +563,7 @@ mod tests {
             stats: None,
             interpret: false,
             isa: Isa::Standard,
+            strategy: None,
             trace: trace.map(str::to_owned),
             asm: Default::default(),
         }

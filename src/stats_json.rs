@@ -181,6 +181,20 @@ fn monitor_guest(r: &GuestReport, file: &Path, status: u8) -> Value {
                 "reflected": s.shadow_reflected,
             },
             "world_switches": s.world_switches,
+            "strategy": s.strategy.strategy.name(),
+            "bt": {
+                "pages_translated": s.strategy.bt_pages,
+                "instructions_scanned": s.strategy.bt_scanned,
+                "patched": s.strategy.bt_patched,
+                "calls": s.strategy.bt_calls,
+                "exits_saved": s.strategy.bt_exits_saved,
+                "translations_dropped": s.strategy.bt_invalidated,
+                "stepped": s.strategy.bt_steps,
+            },
+            "pv": {
+                "hypercalls": s.strategy.pv_hypercalls,
+                "pte_updates": s.strategy.pv_pte_updates,
+            },
         },
     })
 }

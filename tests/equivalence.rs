@@ -34,6 +34,8 @@ use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 #[path = "equivalence/random_programs.rs"]
 mod random_programs;
+#[path = "equivalence/strategies.rs"]
+mod strategies;
 
 /// Every guest gets the same RAM natively and under the monitor.
 const MEMORY: u64 = 128 << 20;
@@ -48,6 +50,8 @@ const PROGRAMS: &[&str] = &[
     "timeshare",
     "batch",
     "sensitive",
+    "paging-pv",
+    "timeshare-pv",
 ];
 
 /// What a run shows of one guest.
@@ -212,6 +216,8 @@ equivalent! {
     timeshare_is_equivalent => "timeshare",
     batch_is_equivalent => "batch",
     sensitive_is_equivalent => "sensitive",
+    paging_pv_is_equivalent => "paging-pv",
+    timeshare_pv_is_equivalent => "timeshare-pv",
 }
 
 /// The Popek–Goldberg lab's broken theorem, run: on `--isa leaky`, a

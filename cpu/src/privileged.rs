@@ -675,6 +675,90 @@ mod tests {
     use super::*;
     use crate::isa::encode;
 
+    /// `Isa::Leaky`'s rule, instruction by instruction, in U-mode: a read
+    /// of sstatus returns the real one and a write changing only SIE is
+    /// dropped (no trap, nothing changes); a write changing anything else,
+    /// or any access to another S CSR, traps as on the standard machine;
+    /// in S-mode both machines are the same.
+    #[test]
+    fn the_leaky_machine_leaks_sstatus_reads_and_drops_sie_only_writes_in_u_mode() {
+        let csr = |op: Op, rd: u8, rs1: u8, csr: u16| {
+            let i = Insn {
+                op,
+                rd,
+                rs1,
+                rs2: 0,
+                imm: i32::from(csr),
+            };
+            (i, encode(&i))
+        };
+        let mut c = Core::under_see();
+        c.csr.mstatus |= csr::SSTATUS_SIE | SSTATUS_SUM;
+        let real = c.csr.mstatus & SSTATUS_READ_MASK;
+        c.privilege = Priv::User;
+        let cases = [
+            csr(Op::Csrrs, 5, 0, addr::SSTATUS),  // csrr t0, sstatus
+            csr(Op::Csrrci, 5, 2, addr::SSTATUS), // csrci sstatus, SIE
+            csr(Op::Csrrsi, 0, 2, addr::SSTATUS), // csrsi sstatus, SIE
+            csr(Op::Csrrw, 5, 6, addr::SSTATUS),  // csrrw with t1 = old ^ SIE
+        ];
+        for (isa, leaks) in [(Isa::Standard, false), (Isa::Leaky, true)] {
+            c.isa = isa;
+            for (i, bits) in &cases {
+                let before = c.clone();
+                let got = c.csr_instruction(
+                    i,
+                    *bits,
+                    if i.rs1 == 6 {
+                        real ^ 2
+                    } else {
+                        u64::from(i.rs1)
+                    },
+                );
+                if leaks {
+                    assert_eq!(
+                        got,
+                        Ok(CsrAccess {
+                            old: real,
+                            write: None
+                        }),
+                        "{isa}: {:?}",
+                        i.op
+                    );
+                } else {
+                    assert_eq!(
+                        got,
+                        Err(Trap::illegal_instruction(*bits)),
+                        "{isa}: {:?}",
+                        i.op
+                    );
+                }
+                assert_eq!(c, before, "{isa}: {:?} changed nothing", i.op);
+            }
+            // A write that changes more than SIE traps on both.
+            let (i, bits) = csr(Op::Csrrs, 0, 6, addr::SSTATUS);
+            assert_eq!(
+                c.csr_instruction(&i, bits, csr::SSTATUS_SPP),
+                Err(Trap::illegal_instruction(bits)),
+                "{isa}: SPP"
+            );
+            // Another S CSR traps on both.
+            let (i, bits) = csr(Op::Csrrs, 5, 0, addr::SSCRATCH);
+            assert_eq!(
+                c.csr_instruction(&i, bits, 0),
+                Err(Trap::illegal_instruction(bits))
+            );
+        }
+        // In S-mode the leaky machine is the standard one.
+        let mut s = Core::under_see();
+        s.isa = Isa::Leaky;
+        let (i, bits) = csr(Op::Csrrci, 5, 2, addr::SSTATUS);
+        s.csr.mstatus |= csr::SSTATUS_SIE;
+        let got = s.csr_instruction(&i, bits, 2).map(|a| a.write.is_some());
+        assert_eq!(got, Ok(true));
+        assert_eq!(s.csr.mstatus & csr::SSTATUS_SIE, 0, "masked in S-mode");
+    }
+
     #[test]
     fn vectored_mode_only_moves_interrupts() {
         let ecall = Trap::Exception {

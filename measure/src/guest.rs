@@ -42,6 +42,8 @@ pub const PAGEFAULTS: Source = source!("measure/guests/pagefaults.s");
 pub const CBENCH: Source = source!("measure/guests/cbench.s");
 /// The time-sharing kernel of the course.
 pub const TIMESHARE: Source = source!("guest-programs/timeshare.s");
+/// timeshare.s paravirtualized: the PV interface when the monitor offers it.
+pub const TIMESHARE_PV: Source = source!("guest-programs/timeshare-pv.s");
 /// The CPU-bound assembly guests.
 pub const CRC32: Source = source!("guest-programs/bench/crc32.s");
 pub const MATMUL: Source = source!("guest-programs/bench/matmul.s");
@@ -49,9 +51,11 @@ pub const SIEVE: Source = source!("guest-programs/bench/sieve.s");
 pub const SORT: Source = source!("guest-programs/bench/sort.s");
 
 /// The files the sources above `.include`.
-const INCLUDES: [Source; 2] = [
+const INCLUDES: [Source; 4] = [
     source!("guest-programs/lib/console.inc"),
     source!("guest-programs/lib/trap-frame.inc"),
+    source!("guest-programs/lib/pv.inc"),
+    source!("guest-programs/lib/pv-init.inc"),
 ];
 
 /// `dir/rel` with `.` and `..` folded away (no file system involved).
@@ -162,7 +166,16 @@ mod tests {
     #[test]
     fn every_built_in_source_assembles_and_parameters_are_set_by_symbol() {
         for src in [
-            NANO, SYSCALLS, PAGEFAULTS, CBENCH, TIMESHARE, CRC32, MATMUL, SIEVE, SORT,
+            NANO,
+            SYSCALLS,
+            PAGEFAULTS,
+            CBENCH,
+            TIMESHARE,
+            TIMESHARE_PV,
+            CRC32,
+            MATMUL,
+            SIEVE,
+            SORT,
         ] {
             assemble(&src, 16 << 20).unwrap_or_else(|e| panic!("{e}"));
         }

@@ -13,7 +13,7 @@ use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 use crate::clock::{Span, Stamp};
 use crate::counts::Counts;
-use crate::env::{Env, Strategy};
+use crate::env::Env;
 use crate::BenchError;
 
 /// How to run.
@@ -75,7 +75,7 @@ pub fn run(what: &str, images: &[&Image], setup: &Setup) -> Result<Run, BenchErr
                 images.len()
             ))),
         },
-        Env::Monitor(Strategy::Trap) => {
+        Env::Monitor(_) => {
             if setup.identity_sv39 {
                 return Err(BenchError::Setup(format!(
                     "{what}: the host-made identity map is for native runs only"
@@ -155,6 +155,9 @@ fn monitored(what: &str, images: &[&Image], setup: &Setup) -> Result<Run, BenchE
     let mut m: Monitor = Monitor::new();
     m.set_digest(setup.digest);
     m.set_translation(setup.translation);
+    if let Env::Monitor(strategy) = setup.env {
+        m.set_strategy(strategy.monitor());
+    }
     for s in specs {
         m.add_guest(s);
     }

@@ -6,6 +6,7 @@ use cpu::storm::StormWatch;
 use crate::memory::GuestRam;
 use crate::shadow::ShadowMmu;
 use crate::stats::GuestStats;
+use crate::strategy::GuestStrategy;
 use crate::vcpu::Vcpu;
 use crate::vdev::VirtualDevices;
 use crate::End;
@@ -56,6 +57,8 @@ pub struct Guest {
     /// a storming guest stops at the same instruction as natively.
     pub storm: StormWatch,
     pub fills: FillGuard,
+    /// The virtualization strategy and its state for this guest.
+    pub strategy: GuestStrategy,
 }
 
 /// An ELF image as loaded by `cpu::image` (what `trapvisor run` loads),
@@ -85,6 +88,7 @@ pub struct GuestState {
     pub end: Option<End>,
     pub storm: StormWatch,
     pub fills: FillGuard,
+    pub strategy: GuestStrategy,
 }
 
 impl Guest {
@@ -98,6 +102,7 @@ impl Guest {
             end: self.end,
             storm: self.storm.clone(),
             fills: self.fills.clone(),
+            strategy: self.strategy.clone(),
         }
     }
 
@@ -110,5 +115,6 @@ impl Guest {
         self.end = s.end;
         self.storm = s.storm.clone();
         self.fills = s.fills.clone();
+        self.strategy = s.strategy.clone();
     }
 }

@@ -36,6 +36,7 @@ pub mod scripted;
 pub mod session;
 pub mod shadow;
 pub mod stats;
+pub mod strategy;
 pub mod vcpu;
 pub mod vdev;
 
@@ -53,10 +54,12 @@ use memory::{align_up, GuestPhys, GuestRam, MachPhys, MEGAPAGE, PAGE};
 use scheduler::{RoundRobin, Scheduler};
 use shadow::ShadowMmu;
 use stats::{GuestReport, GuestStats};
+use strategy::GuestStrategy;
 use vcpu::Vcpu;
 use vdev::VirtualDevices;
 
 pub use session::{CsrChange, Session, SessionSnapshot, SessionState, Step};
+pub use strategy::Strategy;
 
 /// How a guest's run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +176,8 @@ pub struct Monitor<H = cpu::hart::Hart> {
     trace_insns: bool,
     /// The machine variant, real and virtual (see [`Monitor::set_isa`]).
     isa: Isa,
+    /// How guests are virtualized (see [`Monitor::set_strategy`]).
+    strategy: Strategy,
     hart: PhantomData<H>,
 }
 
@@ -185,8 +190,9 @@ impl<H: HartPort> Default for Monitor<H> {
 /// Where each guest lives in machine memory.
 struct Layout {
     total: u64,
-    /// (RAM, shadow pool, frames in the pool) per guest.
-    guests: Vec<(GuestRam, MachPhys, u64)>,
+    /// (RAM, shadow pool, frames in the pool, binary translation's cache)
+    /// per guest.
+    guests: Vec<(GuestRam, MachPhys, u64, MachPhys)>,
 }
 
 impl<H: HartPort> Monitor<H> {
@@ -199,6 +205,7 @@ impl<H: HartPort> Monitor<H> {
             translation: true,
             trace_insns: false,
             isa: Isa::Standard,
+            strategy: Strategy::Trap,
             hart: PhantomData,
         }
     }
@@ -246,6 +253,13 @@ impl<H: HartPort> Monitor<H> {
         self.isa = isa;
     }
 
+    /// How the monitor virtualizes its guests ([`Strategy`]): trap-and-emulate
+    /// (the default), binary translation of virtual S-mode code
+    /// ([`strategy::bt`]) or the paravirtual interface ([`strategy::pv`]).
+    pub fn set_strategy(&mut self, strategy: Strategy) {
+        self.strategy = strategy;
+    }
+
     /// Frames of shadow page tables per guest (at least 8).
     pub fn set_shadow_frames(&mut self, frames: u64) {
         self.shadow_frames = frames.max(8);
@@ -272,11 +286,18 @@ impl<H: HartPort> Monitor<H> {
                 .ok_or(MonitorError::OutOfMachineMemory)?;
         }
         let mut guests = Vec::new();
+        let cache = if self.strategy == Strategy::Bt {
+            strategy::bt::CACHE_FRAMES
+        } else {
+            0
+        };
         for ram in rams {
             let frames = ShadowMmu::bare_frames(ram.size) + self.shadow_frames;
-            guests.push((ram, MachPhys(RAM_BASE + off), frames));
+            let pool = MachPhys(RAM_BASE + off);
+            let bt = MachPhys(RAM_BASE + off + frames * PAGE);
+            guests.push((ram, pool, frames, bt));
             off = off
-                .checked_add(frames * PAGE)
+                .checked_add((frames + cache) * PAGE)
                 .ok_or(MonitorError::OutOfMachineMemory)?;
         }
         Ok(Layout { total: off, guests })
@@ -305,7 +326,7 @@ impl<H: HartPort> Monitor<H> {
         hart.set_trace_insns(self.trace_insns);
         hart.arch_mut().core.isa = self.isa;
         let mut guests = Vec::new();
-        for (spec, (ram, pool, frames)) in self.specs.drain(..).zip(layout.guests) {
+        for (spec, (ram, pool, frames, cache)) in self.specs.drain(..).zip(layout.guests) {
             for (addr, data, mem_size) in &spec.image.segments {
                 let size = (*mem_size).max(data.len() as u64);
                 let outside = || MonitorError::SegmentOutsideRam {
@@ -338,15 +359,33 @@ impl<H: HartPort> Monitor<H> {
                     vcpu.arch.x[11] = dtb.addr;
                 }
             }
-            let shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
+            let mut shadow = ShadowMmu::new(&mut hart, &ram, pool, frames);
+            let guest_strategy = match self.strategy {
+                Strategy::Trap => GuestStrategy::Trap,
+                Strategy::Bt => {
+                    shadow.lazy_bare = true;
+                    GuestStrategy::Bt(strategy::bt::Translator::new(
+                        cache,
+                        strategy::bt::CACHE_FRAMES,
+                    ))
+                }
+                Strategy::Pv => GuestStrategy::Pv(strategy::pv::Paravirt::default()),
+            };
             guests.push(Guest {
+                strategy: guest_strategy,
                 span: tracing::debug_span!("guest", name = %spec.name),
                 name: spec.name,
                 vcpu,
                 ram,
                 shadow,
                 devices: VirtualDevices::new(spec.console),
-                stats: GuestStats::default(),
+                stats: GuestStats {
+                    strategy: strategy::StrategyStats {
+                        strategy: self.strategy,
+                        ..Default::default()
+                    },
+                    ..GuestStats::default()
+                },
                 end: None,
                 max_instructions: spec.max_instructions,
                 storm: StormWatch::default(),

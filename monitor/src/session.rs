@@ -808,6 +808,7 @@ fn run_guest<H: HartPort, const RECORD: bool>(
         // Only the injection: see [`Session::step`].
         return;
     }
+    crate::strategy::before_run(g, hart);
     // Stop exactly where the virtual timer will fire.
     let budget = left.min(limit_left).min(g.vcpu.until_deadline()).max(1);
     let cut = RECORD && limit < budget;

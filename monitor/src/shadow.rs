@@ -128,6 +128,10 @@ pub struct ShadowMmu {
     /// Shadow translations installed / tables dropped.
     pub fills: u64,
     pub flushes: u64,
+    /// Virtual `satp` = Bare is shadowed lazily too, page by page and per
+    /// virtual mode, instead of by the one prebuilt table (binary
+    /// translation needs every page's rights: `strategy::bt`).
+    pub lazy_bare: bool,
 }
 
 const SV39: u64 = 8 << 60;
@@ -158,6 +162,7 @@ impl ShadowMmu {
             stale: false,
             fills: 0,
             flushes: 0,
+            lazy_bare: false,
         };
         mmu.build_bare(hart, ram);
         mmu.bare_frames = mmu.next;
@@ -225,7 +230,7 @@ impl ShadowMmu {
 
     /// The real `satp` for the guest's current virtual mode and `satp`.
     pub fn root_satp<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu) -> u64 {
-        let root = if !vcpu.core().paging() {
+        let root = if !vcpu.core().paging() && !self.lazy_bare {
             self.frame(0)
         } else {
             let slot = if vcpu.core().privilege == Priv::User {
@@ -378,16 +383,33 @@ impl ShadowMmu {
             }
             return Fault::Reflect(access.access_fault(va));
         };
+        if !self.map(hart, vcpu, va, mpa, rights) {
+            return Fault::Reflect(access.access_fault(va));
+        }
+        Fault::Filled { va, gpa, rights }
+    }
+
+    /// Maps `va`'s page → machine page `mpa` with `rights` in the shadow
+    /// of the guest's current virtual mode (starting over with empty
+    /// shadows if the reserve is full); `false` if even that fails.
+    pub fn map<H: HartPort>(
+        &mut self,
+        hart: &mut H,
+        vcpu: &Vcpu,
+        va: u64,
+        mpa: MachPhys,
+        rights: u64,
+    ) -> bool {
         if !self.install(hart, vcpu, va, mpa, rights) {
             // The reserve is full: start over with empty shadows.
             self.drop_shadows();
             if !self.install(hart, vcpu, va, mpa, rights) {
-                return Fault::Reflect(access.access_fault(va));
+                return false;
             }
             self.activate(hart, vcpu);
         }
         self.flush_hart(hart);
         self.fills += 1;
-        Fault::Filled { va, gpa, rights }
+        true
     }
 }

@@ -62,6 +62,9 @@ pub struct GuestStats {
     pub shadow_reflected: u64,
     /// Times this guest was switched onto the hart.
     pub world_switches: u64,
+    /// What binary translation or paravirtualization counted (zero under
+    /// trap-and-emulate).
+    pub strategy: crate::strategy::StrategyStats,
 }
 
 impl GuestStats {
@@ -144,6 +147,21 @@ impl fmt::Display for GuestReport {
             s.shadow_filled, s.shadow_reflected
         )?;
         write!(f, "  world switches: {}", s.world_switches)?;
+        let st = &s.strategy;
+        if st.bt_pages > 0 {
+            write!(
+                f,
+                "\n  binary translation: {} pages translated, {} instructions scanned, {} patched, {} calls into the monitor, {} exits saved, {} translations dropped, {} run from the original",
+                st.bt_pages, st.bt_scanned, st.bt_patched, st.bt_calls, st.bt_exits_saved, st.bt_invalidated, st.bt_steps
+            )?;
+        }
+        if st.pv_hypercalls > 0 {
+            write!(
+                f,
+                "\n  paravirtualization: {} hypercalls, {} page-table entries updated",
+                st.pv_hypercalls, st.pv_pte_updates
+            )?;
+        }
         if let Some(d) = &self.digest {
             write!(f, "\n  trace digest: {d} over {} instructions", d.count)?;
         }

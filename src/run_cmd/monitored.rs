@@ -199,6 +199,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
     m.set_digest(args.stats.is_some());
     m.set_translation(!args.interpret);
     m.set_isa(args.isa);
+    m.set_strategy(args.strategy.unwrap_or_default());
     // Every exit and what the monitor did, each line with its guest's name
     // (`--trace`); every instruction too (`--trace insn`).
     super::init_tracing(trace, true, &hangup);

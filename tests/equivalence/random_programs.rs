@@ -1,7 +1,10 @@
 //! Random guest programs, run four ways: natively translated (pages
 //! translated at their first entry), natively interpreted, alone under the
 //! monitor, and under the monitor beside another random program at a
-//! random quantum (1 to 2000 instructions). Every way must show the same
+//! random quantum (1 to 2000 instructions); and the last two again with
+//! the monitor's binary translation (`--strategy bt`: the programs' CSR
+//! accesses, `sret`s, `wfi`s and `sfence.vma`s become calls into the
+//! monitor, and their stores into their own code drop translations). Every way must show the same
 //! console bytes, the same end (exit status, and the same storm when it is
 //! one) and the same trace digest (hash and count of the retired stream).
 //!
@@ -31,7 +34,7 @@ use cpu::image::{Image, Segment};
 use cpu::isa::{encode, Format, Insn, Op, TABLE};
 use cpu::machine::{Machine, Outcome, StopReason};
 use cpu::storm::Storm;
-use monitor::{End, GuestImage, GuestSpec, Monitor};
+use monitor::{End, GuestImage, GuestSpec, Monitor, Strategy as Virt};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
@@ -461,8 +464,13 @@ fn native(image: &Image, translated: bool) -> Seen {
 }
 
 fn monitored(images: &[&Image], quantum: u64) -> Vec<Seen> {
+    monitored_as(images, quantum, Virt::Trap)
+}
+
+fn monitored_as(images: &[&Image], quantum: u64, strategy: Virt) -> Vec<Seen> {
     let mut m: Monitor = Monitor::new();
     m.set_digest(true);
+    m.set_strategy(strategy);
     let mut outs = Vec::new();
     for (k, image) in images.iter().enumerate() {
         let (console, out) = Console::buffered(b"");
@@ -510,10 +518,21 @@ fn same_four_ways(a: &Program, b: &Program, quantum: u64) -> Result<(), TestCase
     prop_assert_eq!(&alone[0], &reference, "alone under the monitor vs natively");
     let pair = monitored(&[&ia, &ib], quantum);
     prop_assert_eq!(&pair[0], &reference, "beside another, quantum {}", quantum);
+    let other = native(&ib, true);
+    prop_assert_eq!(&pair[1], &other, "the other one, quantum {}", quantum);
+    let alone = monitored_as(&[&ia], 10_000, Virt::Bt);
+    prop_assert_eq!(&alone[0], &reference, "alone under bt vs natively");
+    let pair = monitored_as(&[&ia, &ib], quantum, Virt::Bt);
+    prop_assert_eq!(
+        &pair[0],
+        &reference,
+        "beside another under bt, quantum {}",
+        quantum
+    );
     prop_assert_eq!(
         &pair[1],
-        &native(&ib, true),
-        "the other one, quantum {}",
+        &other,
+        "the other one under bt, quantum {}",
         quantum
     );
     Ok(())

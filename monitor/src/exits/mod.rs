@@ -91,6 +91,9 @@ impl Handled {
 
 /// Handles one exit of the loaded guest `g`.
 pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled {
+    if let Some(handled) = crate::strategy::intercept(g, hart, exit) {
+        return handled;
+    }
     match *exit {
         // The quantum, or the instructions up to the guest's timer deadline,
         // are used up: the run loop ticks the virtual timer and schedules.

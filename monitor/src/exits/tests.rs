@@ -39,6 +39,7 @@ fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
         max_instructions: u64::MAX,
         storm: cpu::storm::StormWatch::default(),
         fills: FillGuard::default(),
+        strategy: Default::default(),
     };
     crate::session::switch_in(&mut g, &mut hart);
     (g, hart, out)
