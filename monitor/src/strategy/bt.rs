@@ -222,8 +222,8 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
     match *exit {
         Exit::Trap(Trap::Exception {
             cause: Exception::IllegalInstruction,
-            tval,
-        }) if tval == 0 => {
+            tval: 0,
+        }) => {
             let h = call(g, hart)?;
             g.stats.exit(ExitReason::IllegalInstruction);
             Some(h)
