@@ -399,6 +399,7 @@ fn monitored_transcript(
         translation: !run.interpret,
         digest: false,
         isa: cpu::privileged::Isa::Standard,
+        strategy: monitor::Strategy::Trap,
     };
     // The input is the submission's: the target gives it to its first
     // guest, so the submission goes first when it is not.

@@ -77,6 +77,16 @@ pub struct DebugArgs {
     #[arg(long, value_name = "standard|leaky", default_value_t = cpu::privileged::Isa::Standard)]
     pub isa: cpu::privileged::Isa,
 
+    /// How the monitor virtualizes the guests, as for `run` (implies
+    /// --monitor): `trap` (trap-and-emulate, the default), `bt` (binary
+    /// translation: a translated sensitive instruction is a call into the
+    /// monitor, shown as an exit: `bt call`, handler
+    /// monitor::strategy::bt::call) or `pv` (paravirtualization: a PV
+    /// kernel's hypercalls are SBI exits, handler
+    /// monitor::strategy::pv::intercept). `info guests` names it.
+    #[arg(long, value_name = "trap|bt|pv")]
+    pub strategy: Option<monitor::Strategy>,
+
     /// Run the debugger commands in FILE first (may be given several
     /// times); their transcript is deterministic.
     #[arg(short = 'x', long = "command", value_name = "FILE")]
@@ -189,7 +199,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             Err(e) => return bad_input(&e.to_string()),
         }
     }
-    if args.monitor || guests.len() > 1 {
+    if args.monitor || guests.len() > 1 || args.strategy.is_some() {
         let mut list = Vec::new();
         for ((guest, name), file) in guests.iter().zip(&names).zip(&args.files) {
             list.push(MonitoredGuest {
@@ -204,6 +214,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             translation: !args.interpret,
             digest: args.stats.is_some(),
             isa: args.isa,
+            strategy: args.strategy.unwrap_or_default(),
         };
         let target = match MonitorTarget::boot(list, options, input) {
             Ok(t) => t,
@@ -568,6 +579,13 @@ fn stats_of_monitor(target: &MonitorTarget, files: &[PathBuf], format: StatsForm
             say!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
         }
         StatsFormat::Text => {
+            let n = reports.len();
+            say!(
+                "trapvisor: monitor: {n} guest{}, strategy {}, isa {}",
+                if n == 1 { "" } else { "s" },
+                target.strategy(),
+                target.isa()
+            );
             for (i, r) in reports.iter().enumerate() {
                 for (k, line) in r.to_string().lines().enumerate() {
                     if k == 0 && running.contains(&i) {

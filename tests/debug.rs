@@ -56,14 +56,21 @@ fn image_of(path: &Path, compressed: bool) -> (Image, Program) {
 /// first instruction, named as `trapvisor debug` names them (`timer`,
 /// `timer#2`, ...); `input` goes to the first.
 fn monitor_session(paths: &[PathBuf], input: &[u8]) -> Session<MonitorTarget> {
-    monitor_session_with(paths, input, cpu::privileged::Isa::Standard)
+    monitor_session_with(
+        paths,
+        input,
+        cpu::privileged::Isa::Standard,
+        monitor::Strategy::Trap,
+    )
 }
 
-/// [`monitor_session`] on a hart implementing `isa`.
+/// [`monitor_session`] on a hart implementing `isa`, the monitor using
+/// `strategy`.
 fn monitor_session_with(
     paths: &[PathBuf],
     input: &[u8],
     isa: cpu::privileged::Isa,
+    strategy: monitor::Strategy,
 ) -> Session<MonitorTarget> {
     let mut seen: Vec<String> = Vec::new();
     let guests = paths
@@ -86,6 +93,7 @@ fn monitor_session_with(
         translation: true,
         digest: false,
         isa,
+        strategy,
     };
     let input: Box<dyn cpu::devices::ByteSource> = if input.is_empty() {
         Box::new(NoInput)
@@ -144,9 +152,19 @@ mod transcripts {
             } else {
                 cpu::privileged::Isa::Standard
             };
+            // `# strategy: bt`: the monitor's strategy.
+            let strategy = text
+                .lines()
+                .find_map(|l| l.trim().strip_prefix("# strategy:"))
+                .map_or(monitor::Strategy::Trap, |s| {
+                    s.trim().parse().unwrap_or_else(|e| panic!("{e}"))
+                });
             let got = if monitored {
                 assert!(!guests.is_empty(), "{}: `# guest:` lines", script.display());
-                transcript(&mut monitor_session_with(&guests, b"", isa), &text)
+                transcript(
+                    &mut monitor_session_with(&guests, b"", isa, strategy),
+                    &text,
+                )
             } else {
                 assert_eq!(guests.len(), 1, "{}: one `# guest:` line", script.display());
                 transcript(&mut native_session_with(&guests[0], b"", compressed), &text)
@@ -769,6 +787,59 @@ mod cli {
             let err = String::from_utf8_lossy(&out.stderr);
             assert!(err.contains(said), "{said:?} not in:\n{err}");
         }
+    }
+
+    /// `debug --strategy` runs the guest under the monitor with that
+    /// strategy: `info guests` and `--stats` (text and JSON) name it, and
+    /// a bad strategy is refused before anything runs.
+    #[test]
+    fn debug_takes_the_strategy_and_names_it() {
+        let script = script_file("strategy.tv", "info guests\ncontinue\n");
+        let sensitive = root().join("guest-programs/sensitive.s");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--isa", "leaky", "--strategy", "bt"])
+            .arg("--stats")
+            .arg("-x")
+            .arg(&script)
+            .arg(&sensitive)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{text}{err}");
+        assert!(text.contains("sensitive under the monitor"), "{text}");
+        assert!(
+            text.contains(
+                "The monitor runs them with strategy bt (binary translation), isa leaky."
+            ),
+            "{text}"
+        );
+        // Binary translation repairs the leaky machine: the native output.
+        assert!(text.contains("SPP = 1, SUM = 1"), "{text}");
+        assert!(
+            err.contains("trapvisor: monitor: 1 guest, strategy bt, isa leaky"),
+            "{err}"
+        );
+        assert!(
+            err.contains("binary translation: 1 pages translated"),
+            "{err}"
+        );
+        let out = trapvisor()
+            .args(["debug", "--batch", "--strategy", "pv", "--stats=json", "-x"])
+            .arg(&script)
+            .arg(root().join("guest-programs/timeshare-pv.s"))
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(doc["guests"][0]["monitor"]["strategy"], "pv", "{doc}");
+        let out = trapvisor()
+            .args(["debug", "--batch", "--strategy", "vt"])
+            .arg(&sensitive)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("trap, bt or pv"));
     }
 
     /// Two files are debugged under the monitor from the command line, and

@@ -244,9 +244,11 @@ access-fault, misaligned, breakpoint, exception, interrupt, timer, software, ext
 catch exit [REASON]: under the monitor, an exit to the monitor, or one whose trap or handling \
 is REASON: illegal-instruction, ecall, page-fault (instruction-, load-, store-page-fault), \
 exception, interrupt, timer, csr (csr-read, csr-write), counter-read, sret, wfi, sfence, mmio \
-(mmio-load, mmio-store), sbi, hypercall, shadow-fill, reflected, the-guest-ends.\ncatch switch: the monitor gives the hart to another guest.\n\
+(mmio-load, mmio-store), sbi, hypercall, shadow-fill, reflected, the-guest-ends; under \
+--strategy bt, bt-call (a translated sensitive instruction's call into the monitor); under \
+--strategy pv, pv-hypercall.\ncatch switch: the monitor gives the hart to another guest.\n\
 catch sbi [EID]: an SBI call (EID: a number, or base, time, srst, dbcn, hsm, putchar, getchar, \
-set_timer, shutdown).\ncatch end: a guest ends.", false),
+set_timer, shutdown, pv: trapvisor's PV interface).\ncatch end: a guest ends.", false),
     cmd!("tcatch", [], "tcatch ...", "A catchpoint deleted when hit.", "As catch, once.", false),
     cmd!("info", ["i"], "info SUBCOMMAND", "Show state: registers, csrs, breakpoints, translate, guests, exits, traps, history, symbol, line, console.",
         "info registers [NAME...]   the registers, pc and the privilege level (i r)\n\

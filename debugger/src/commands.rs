@@ -191,6 +191,7 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
             focus: s.focus(),
             current: s.target().current(),
             guests: s.target().guests(),
+            monitor: s.target().virtualization(),
         }),
         Command::InfoExits => {
             let g = s.focus();

@@ -22,6 +22,7 @@ pub fn sbi_extension(eid: u64) -> String {
         ext::HSM => "Hart State Management (HSM)".into(),
         ext::IPI => "IPI (sPI)".into(),
         ext::RFENCE => "Remote Fence (RFNC)".into(),
+        monitor::strategy::pv::EID => "trapvisor PV (TPV)".into(),
         other => format!("unknown extension {other:#x}"),
     }
 }
@@ -41,6 +42,7 @@ pub fn sbi_extension_by_name(name: &str) -> Option<u64> {
         "putchar" | "console_putchar" => ext::LEGACY_CONSOLE_PUTCHAR,
         "getchar" | "console_getchar" => ext::LEGACY_CONSOLE_GETCHAR,
         "shutdown" => ext::LEGACY_SHUTDOWN,
+        "pv" | "tpv" => monitor::strategy::pv::EID,
         _ => return crate::expr::parse_number(name),
     })
 }
@@ -269,6 +271,8 @@ pub const EXIT_REASONS: &[&str] = &[
     "mmio store",
     "sbi",
     "hypercall",
+    "bt call",
+    "pv hypercall",
     "shadow fill",
     "reflected",
     "the guest ends",

@@ -37,6 +37,7 @@ use monitor::exits::{Action, Handled};
 use monitor::guest::Guest;
 use monitor::memory::GuestPhys;
 use monitor::stats::{Emulated, ExitReason, GuestReport};
+use monitor::strategy::{pv, StrategyStats};
 use monitor::{GuestImage, GuestSpec, Monitor, MonitorError, SessionState, Step};
 
 use crate::native::{ConsoleLog, InputLog};
@@ -69,6 +70,8 @@ pub struct MonitorOptions {
     /// Compute each guest's trace digest (for `--stats`).
     pub digest: bool,
     pub isa: cpu::privileged::Isa,
+    /// How the monitor virtualizes the guests (`--strategy`).
+    pub strategy: monitor::Strategy,
 }
 
 /// Everything a snapshot keeps but RAM.
@@ -103,6 +106,43 @@ pub struct MonitorTarget {
     /// past, oldest first, as raw copies (named only when `info traps` or
     /// the trap pane shows them): at most [`TRAP_LOG`].
     quiet: VecDeque<Quiet>,
+    strategy: monitor::Strategy,
+    isa: cpu::privileged::Isa,
+}
+
+/// What a strategy did in one exit, beyond the monitor's usual handlers:
+/// the difference of the guest's [`StrategyStats`] over the step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct StrategyDelta {
+    /// bt: a call into the monitor from translated code.
+    bt_call: bool,
+    /// bt: patched instructions performed in the same call after the
+    /// first.
+    bt_saved: u64,
+    /// bt: code pages translated, and their sensitive instructions
+    /// patched.
+    bt_pages: u64,
+    bt_patched: u64,
+    /// bt: translations dropped (the guest wrote to its code).
+    bt_dropped: u64,
+    /// bt: an instruction run once from the original page.
+    bt_step: bool,
+    /// pv: a call of the PV extension (or its probe).
+    pv_call: bool,
+}
+
+impl StrategyDelta {
+    fn between(before: &StrategyStats, after: &StrategyStats, pv_sbi: bool) -> StrategyDelta {
+        StrategyDelta {
+            bt_call: after.bt_calls > before.bt_calls,
+            bt_saved: after.bt_exits_saved.saturating_sub(before.bt_exits_saved),
+            bt_pages: after.bt_pages.saturating_sub(before.bt_pages),
+            bt_patched: after.bt_patched.saturating_sub(before.bt_patched),
+            bt_dropped: after.bt_invalidated.saturating_sub(before.bt_invalidated),
+            bt_step: after.bt_steps > before.bt_steps,
+            pv_call: pv_sbi,
+        }
+    }
 }
 
 /// An exit or an injection a run went past without telling it
@@ -118,9 +158,12 @@ enum Quiet {
         exit_pc: u64,
         exit_mode: Priv,
         handled: Option<Handled>,
-        /// `a7` after a hypercall (the SBI extension it called).
-        sbi: Option<u64>,
+        /// `a7` and `a6` after a hypercall (the SBI extension and the
+        /// function it called).
+        sbi: Option<(u64, u64)>,
         resume: u64,
+        /// What the strategy did in the exit.
+        strategy: StrategyDelta,
     },
     Injection {
         position: u64,
@@ -152,8 +195,9 @@ impl Quiet {
                 handled,
                 sbi,
                 resume,
+                strategy,
             } => exit_record(
-                position, guest, &exit, exit_pc, exit_mode, handled, sbi, resume,
+                position, guest, &exit, exit_pc, exit_mode, handled, sbi, resume, strategy,
             ),
             Quiet::Injection {
                 position,
@@ -191,6 +235,7 @@ impl MonitorTarget {
         m.set_digest(options.digest);
         m.set_translation(options.translation);
         m.set_isa(options.isa);
+        m.set_strategy(options.strategy);
         let mut consoles = Vec::new();
         let mut programs = Vec::new();
         for (k, g) in guests.into_iter().enumerate() {
@@ -231,6 +276,8 @@ impl MonitorTarget {
             digest: options.digest,
             slept: vec![None; programs_len],
             quiet: VecDeque::new(),
+            strategy: options.strategy,
+            isa: options.isa,
         })
     }
 
@@ -315,11 +362,36 @@ impl MonitorTarget {
         }
     }
 
-    /// The exit a step answered, its raw parts.
-    fn exit_of(&self, step: &Step, exit: &Exit) -> Quiet {
+    /// How the monitor virtualizes its guests.
+    pub fn strategy(&self) -> monitor::Strategy {
+        self.strategy
+    }
+
+    /// The privileged ISA the hart implements.
+    pub fn isa(&self) -> cpu::privileged::Isa {
+        self.isa
+    }
+
+    /// A guest's strategy figures so far (zero for a guest there is not).
+    fn strategy_stats(&self, i: usize) -> StrategyStats {
+        self.session
+            .guest(i)
+            .map(|g| g.stats.strategy.clone())
+            .unwrap_or_default()
+    }
+
+    /// The exit a step answered, its raw parts (`before`: the guest's
+    /// strategy figures before the step).
+    fn exit_of(&self, step: &Step, exit: &Exit, before: &StrategyStats) -> Quiet {
         let handled = step.handled;
-        let sbi = (handled.is_some_and(|h| h.handler == "hypercall"))
-            .then(|| self.regs_of(step.guest)[17]);
+        let hypercall =
+            handled.is_some_and(|h| matches!(h.handler, "hypercall" | "pv_hypercall" | "pv_sret"));
+        let sbi = hypercall.then(|| {
+            let x = self.regs_of(step.guest);
+            (x[17], x[16])
+        });
+        let pv_sbi = handled.is_some_and(|h| h.handler.starts_with("pv_"));
+        let strategy = StrategyDelta::between(before, &self.strategy_stats(step.guest), pv_sbi);
         Quiet::Exit {
             position: self.position(),
             guest: step.guest,
@@ -329,6 +401,7 @@ impl MonitorTarget {
             handled,
             sbi,
             resume: self.pc_of(step.guest),
+            strategy,
         }
     }
 
@@ -463,8 +536,9 @@ fn exit_record(
     exit_pc: u64,
     exit_mode: Priv,
     handled: Option<Handled>,
-    sbi: Option<u64>,
+    sbi: Option<(u64, u64)>,
     resume: u64,
+    strategy: StrategyDelta,
 ) -> TrapRecord {
     let trap = match exit {
         Exit::Trap(t) => *t,
@@ -472,6 +546,10 @@ fn exit_record(
         _ => Trap::illegal_instruction(0x1050_0073),
     };
     let base = match exit {
+        // Binary translation's call: the zero parcel its translation put
+        // where a sensitive instruction starts (an illegal instruction to
+        // the hart, a call to the monitor).
+        _ if strategy.bt_call => "bt call",
         Exit::Wfi => "wfi",
         Exit::Trap(Trap::Exception { cause, .. }) => match cause {
             Exception::IllegalInstruction => ExitReason::IllegalInstruction.name(),
@@ -485,6 +563,10 @@ fn exit_record(
     };
     let mut changes = Vec::new();
     let what = match handled.map(|h| h.action) {
+        Some(Action::Emulated(Emulated::SbiCall)) if strategy.pv_call => match sbi {
+            Some((eid, fid)) => format!("pv hypercall {}", pv_function(eid, fid)),
+            None => "pv hypercall".into(),
+        },
         Some(Action::Emulated(e)) => emulated_name(e).to_string(),
         Some(Action::Reflected(t)) => format!("reflected to the guest ({})", t.name()),
         Some(Action::ShadowFilled { va, gpa, rights }) => {
@@ -501,14 +583,68 @@ fn exit_record(
     };
     let reason = if what.is_empty() {
         base.to_string()
+    } else if strategy.bt_saved > 0 {
+        // One call performed several patched instructions: what the
+        // handler tells is the last one's.
+        format!(
+            "{base}: {} patched instructions emulated, the last a {what}",
+            strategy.bt_saved + 1
+        )
     } else {
         format!("{base}: {what}")
     };
+    if strategy.bt_call && !strategy.bt_step {
+        changes.push(
+            "bt: the translation of this code has a call into the monitor where the \
+             sensitive instruction starts: the monitor performed the original on the \
+             virtual state"
+                .into(),
+        );
+    }
+    if strategy.bt_saved > 0 {
+        changes.push(format!(
+            "bt: and the {} patched instruction{} right after it, in the same call ({} exit{} saved)",
+            strategy.bt_saved,
+            plural(strategy.bt_saved),
+            strategy.bt_saved,
+            plural(strategy.bt_saved)
+        ));
+    }
+    if strategy.bt_step {
+        changes.push("bt: the instruction ran once from the original page".into());
+    }
+    if strategy.bt_pages > 0 {
+        changes.push(format!(
+            "bt: translated {} code page{} ({} sensitive instruction{} patched into calls)",
+            strategy.bt_pages,
+            plural(strategy.bt_pages),
+            strategy.bt_patched,
+            plural(strategy.bt_patched)
+        ));
+    }
+    if strategy.bt_dropped > 0 {
+        changes.push(format!(
+            "bt: dropped {} translation{} (the guest wrote to its code)",
+            strategy.bt_dropped,
+            plural(strategy.bt_dropped)
+        ));
+    }
     // The virtual CSRs it changed the session shows itself, field by
     // field (they are the guest's CSRs as the debugger reads them).
     if handled.is_some_and(|h| h.shadow_flushed) {
         changes.push("shadow: every shadow entry dropped (refilled on demand)".into());
     }
+    let handler = match handled {
+        None => "none".into(),
+        Some(h) if strategy.bt_call && !strategy.bt_step => {
+            format!("monitor::strategy::bt::call -> {}", handler_path(h.handler))
+        }
+        Some(h) if strategy.bt_step && h.handler != "bt_step" => format!(
+            "monitor::strategy::bt::step_original -> {}",
+            handler_path(h.handler)
+        ),
+        Some(h) => handler_path(h.handler),
+    };
     TrapRecord {
         position,
         guest,
@@ -517,13 +653,36 @@ fn exit_record(
         kind: TrapKind::Exit(ExitRecord {
             trap,
             reason,
-            sbi,
-            handler: handled.map_or("none".into(), |h| handler_path(h.handler)),
+            sbi: sbi.map(|(eid, _)| eid),
+            handler,
             changes,
             resume,
         }),
         pc_label: None,
         to_label: None,
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// A call of the PV extension (or its probe) by the name the book's
+/// hypercall table gives it.
+fn pv_function(eid: u64, fid: u64) -> &'static str {
+    if eid != pv::EID {
+        return "probe (sbi_probe_extension)";
+    }
+    match fid {
+        pv::fid::SET_SHARED => "pv_set_shared",
+        pv::fid::SRET => "pv_sret",
+        pv::fid::SET_TIMER => "pv_set_timer",
+        pv::fid::MMU_UPDATE => "pv_mmu_update",
+        _ => "(no such function)",
     }
 }
 
@@ -563,6 +722,9 @@ fn handler_path(name: &str) -> String {
         "reflect" => "monitor::exits::reflect::reflect",
         "inject" => "monitor::exits::reflect::inject",
         "page_fault" => "monitor::exits::page_fault",
+        "bt_page_fault" => "monitor::strategy::bt::page_fault",
+        "bt_step" => "monitor::strategy::bt::step_original",
+        "pv_hypercall" | "pv_sret" => "monitor::strategy::pv::intercept",
         other => return format!("monitor::{other}"),
     }
     .to_string()
@@ -599,6 +761,18 @@ impl Target for MonitorTarget {
 
     fn focus(&self) -> usize {
         self.focus
+    }
+
+    fn virtualization(&self) -> Option<String> {
+        let how = match self.strategy {
+            monitor::Strategy::Trap => "trap-and-emulate",
+            monitor::Strategy::Bt => "binary translation",
+            monitor::Strategy::Pv => "paravirtualization",
+        };
+        Some(format!(
+            "strategy {} ({how}), isa {}",
+            self.strategy, self.isa
+        ))
     }
 
     fn set_focus(&mut self, guest: usize) -> bool {
@@ -827,10 +1001,15 @@ impl Target for MonitorTarget {
             if left == 0 {
                 return RunEvent::Done;
             }
+            let ran = g;
+            let mut before = self.strategy_stats(g);
             let Some(step) = self.session.step(left) else {
                 return self.end_event(g);
             };
             let g = step.guest;
+            if g != ran {
+                before = self.strategy_stats(g);
+            }
             match step.exit {
                 None => {
                     if step.ended.is_some() {
@@ -864,7 +1043,7 @@ impl Target for MonitorTarget {
                                 || h.handler == "sleep"
                         });
                         self.slept[g] = slept.then(|| self.events_of(g));
-                        let q = self.exit_of(&step, &exit);
+                        let q = self.exit_of(&step, &exit, &before);
                         if stops.quiet_traps {
                             self.log_quiet(q);
                             if step.ended.is_some() {

@@ -188,6 +188,9 @@ pub enum Reply {
         focus: usize,
         current: Option<usize>,
         guests: Vec<GuestInfo>,
+        /// Under the monitor, its strategy and ISA
+        /// ([`crate::target::Target::virtualization`]).
+        monitor: Option<String>,
     },
     Exits {
         guest: String,

@@ -126,6 +126,7 @@ pub fn render(reply: &Reply) -> String {
             focus,
             current,
             guests,
+            monitor,
         } => {
             s += "  Id   Guest            Events        Instructions  State\n";
             for (i, g) in guests.iter().enumerate() {
@@ -148,6 +149,9 @@ pub fn render(reply: &Reply) -> String {
                     g.instret,
                     state
                 );
+            }
+            if let Some(how) = monitor {
+                let _ = writeln!(s, "The monitor runs them with {how}.");
             }
         }
         Reply::Exits { guest, counts } => {

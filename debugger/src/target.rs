@@ -164,6 +164,12 @@ pub trait Target {
     fn guests(&self) -> Vec<GuestInfo>;
     /// A guest's own events so far (natively, every event).
     fn events_of(&self, guest: usize) -> u64;
+    /// Under the monitor: how it virtualizes the guests, as `info guests`
+    /// says it (`strategy bt (binary translation), isa leaky`); natively
+    /// `None`.
+    fn virtualization(&self) -> Option<String> {
+        None
+    }
     /// The guest the state accessors read.
     fn focus(&self) -> usize;
     /// Looks at guest `guest` from now on (false if there is none).
