@@ -20,14 +20,15 @@ use std::time::Duration;
 
 use clap::Args;
 use cpu::machine::status;
+use measure::env::{Env, Strategy};
 use measure::workloads::{self, DEFAULT_GUESTS, LINUX, MACRO, NANO};
 use measure::{Plan, Progress, Settings};
 
 #[derive(Args, Debug)]
 #[command(after_help = "\
 Workloads (all of the default ones when none is named):
-  nanobenchmarks:  plain call-ret syscall csr-read csr-write sie-toggle uart-read page-fault
-                   pte-mod illegal sbi-call timer world-switch   (or `nano` for all)
+  nanobenchmarks:  plain call-ret syscall csr-read csr-write sstatus-read sie-toggle uart-read
+                   page-fault pte-mod illegal sbi-call timer world-switch   (or `nano` for all)
   macrobenchmarks: c-cpu syscalls page-faults timeshare   (or `macro`);
                    also crc32 matmul sieve sort when named;
                    `linux` with --linux IMAGE (run too when no workload is named)
@@ -75,6 +76,42 @@ pub struct BenchArgs {
     #[arg(long, value_name = "MS", default_value_t = 40,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub run_ms: u64,
+
+    /// The monitor's strategies to compare with native runs, e.g. `trap,bt`
+    /// (default: trap,bt,pv, every one).
+    #[arg(long, value_name = "trap,bt,pv", value_parser = parse_strategies)]
+    pub strategy: Option<StrategyList>,
+
+    /// The privileged ISA the hart implements, as for `run`: `standard`,
+    /// or `leaky` (the Popek–Goldberg lab's machine: a U-mode `csrr
+    /// sstatus` and an `sstatus` write that changes only SIE do not trap).
+    /// On `leaky` the `sstatus-read` and `sie-toggle` nanobenchmarks exit
+    /// under trap-and-emulate no more (the flaw: they no longer do what
+    /// natively they do) and under binary translation as before; a guest
+    /// that then misbehaves fails its benchmark, named.
+    #[arg(long, value_name = "standard|leaky", default_value_t = cpu::privileged::Isa::Standard)]
+    pub isa: cpu::privileged::Isa,
+}
+
+/// Strategies, as `--strategy trap,bt` gives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StrategyList(pub Vec<Strategy>);
+
+/// Parses `trap,bt,pv`.
+fn parse_strategies(text: &str) -> Result<StrategyList, String> {
+    let mut out = Vec::new();
+    for part in text.split(',') {
+        let s = match part.trim() {
+            "trap" => Strategy::Trap,
+            "bt" => Strategy::Bt,
+            "pv" => Strategy::Pv,
+            other => return Err(format!("unknown strategy `{other}` (trap, bt or pv)")),
+        };
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(StrategyList(out))
 }
 
 /// Guest counts, as `--guests 1,2,4,8` gives them.
@@ -102,8 +139,15 @@ fn plan(args: &BenchArgs) -> Result<Plan, String> {
     let settings = Settings {
         reps: args.reps as usize,
         run_time: Duration::from_millis(args.run_ms),
+        isa: args.isa,
     };
     let mut p = Plan::everything(settings);
+    if let Some(list) = &args.strategy {
+        // Native first, as always: every figure is compared with it.
+        p.envs = std::iter::once(Env::Native)
+            .chain(list.0.iter().map(|&s| Env::Monitor(s)))
+            .collect();
+    }
     if let Some(g) = &args.guests {
         p.guests = g.0.clone();
     }
@@ -267,6 +311,8 @@ mod tests {
             linux: None,
             reps: 5,
             run_ms: 40,
+            strategy: None,
+            isa: cpu::privileged::Isa::Standard,
         }
     }
 

@@ -425,6 +425,75 @@ mod bench {
         );
     }
 
+    /// `bench --isa leaky`: the Popek–Goldberg lab's figures. Reading
+    /// `sstatus` and toggling SIE exit under trap-and-emulate no more (the
+    /// flaw), under binary translation once (the repair); `--strategy`
+    /// picks the strategies compared with native runs; the timer
+    /// interrupt, which the leaky machine never lets in under trap, is not
+    /// measured there.
+    #[test]
+    fn leaky_isa_per_strategy() {
+        let mut args = vec![
+            "sstatus-read",
+            "sie-toggle",
+            "timer",
+            "--isa",
+            "leaky",
+            "--strategy",
+            "trap,bt",
+            "--json",
+        ];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        assert_eq!(v["settings"]["isa"], "leaky");
+        assert_eq!(
+            v["settings"]["envs"],
+            serde_json::json!(["native", "trap", "bt"])
+        );
+        let exits = |name: &str| -> Vec<(String, f64)> {
+            let n = v["nano"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["name"] == name)
+                .unwrap_or_else(|| panic!("{name} in {v}"));
+            n["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["env"].as_str().unwrap().to_string(),
+                        r["per_op"]["exits"].as_f64().unwrap(),
+                    )
+                })
+                .collect()
+        };
+        let said = |pairs: &[(&str, f64)]| -> Vec<(String, f64)> {
+            pairs.iter().map(|&(e, n)| (e.to_string(), n)).collect()
+        };
+        assert_eq!(
+            exits("sstatus-read"),
+            said(&[("native", 0.0), ("trap", 0.0), ("bt", 1.0)])
+        );
+        // Two instructions per operation, one call for both under bt.
+        assert_eq!(
+            exits("sie-toggle"),
+            said(&[("native", 0.0), ("trap", 0.0), ("bt", 1.0)])
+        );
+        assert_eq!(exits("timer"), said(&[("native", 1.0), ("bt", 2.0)]));
+        // On the standard machine the same operations exit under trap.
+        let mut args = vec!["sstatus-read", "--strategy", "trap", "--json"];
+        args.extend(QUICK);
+        let out = bench(&args);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+        assert_eq!(v["nano"][1]["results"][1]["per_op"]["exits"], 1.0, "{v}");
+        assert_eq!(bench(&["--strategy", "vt"]).status.code(), Some(2));
+        assert_eq!(bench(&["--isa", "x86"]).status.code(), Some(2));
+    }
+
     #[test]
     fn bad_input_is_refused_before_anything_runs() {
         let out = bench(&["syscal"]);

@@ -193,6 +193,12 @@ loop_csr_read:                              # read an S-mode CSR
         bnez    s0, 1b
         j       finish
 
+loop_sstatus_read:                          # read sstatus (x86's PUSHF:
+1:      csrr    t1, sstatus                 # no exit on --isa leaky)
+        addi    s0, s0, -1
+        bnez    s0, 1b
+        j       finish
+
 loop_csr_write:                             # write an S-mode CSR (cr8wr)
 1:      csrw    sie, zero
         addi    s0, s0, -1
@@ -320,11 +326,12 @@ loop_ptemod:
         .globl bench_csr_write, bench_sie_toggle, bench_uart_read, bench_sbi
         .globl bench_timer, bench_timer_base, bench_user_base, bench_syscall
         .globl bench_illegal, bench_sv39_base, bench_pgfault, bench_pgfault_base
-        .globl bench_ptemod
+        .globl bench_ptemod, bench_sstatus_read
 bench_base:         .dword fail, 0, loop_base
 bench_plain:        .dword fail, 0, loop_plain
 bench_callret:      .dword fail, 0, loop_callret
 bench_csr_read:     .dword fail, 0, loop_csr_read
+bench_sstatus_read: .dword fail, 0, loop_sstatus_read
 bench_csr_write:    .dword fail, 0, loop_csr_write
 bench_sie_toggle:   .dword fail, 0, loop_sie_toggle
 bench_uart_read:    .dword fail, 0, loop_uart_read

@@ -82,6 +82,8 @@ pub struct Settings {
     /// How long each timed run should last (nanobenchmarks choose their
     /// loop length for it; short guests are run several times in a row).
     pub run_time: Duration,
+    /// The privileged ISA the hart implements (`trapvisor bench --isa`).
+    pub isa: cpu::privileged::Isa,
 }
 
 impl Default for Settings {
@@ -89,6 +91,7 @@ impl Default for Settings {
         Settings {
             reps: 5,
             run_time: Duration::from_millis(40),
+            isa: cpu::privileged::Isa::Standard,
         }
     }
 }
@@ -230,6 +233,7 @@ pub fn measure(plan: &Plan, progress: &mut dyn FnMut(Progress)) -> Result<Report
             run_ms: s.run_time.as_secs_f64() * 1e3,
             quantum: monitor::DEFAULT_QUANTUM,
             envs,
+            isa: s.isa,
         },
         nano,
         macros,

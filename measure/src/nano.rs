@@ -34,6 +34,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use cpu::image::Image;
+use cpu::privileged::Isa;
 use serde::Serialize;
 
 use crate::counts::{Counts, Exit};
@@ -138,8 +139,14 @@ impl Lab {
 /// How single-guest nanobenchmarks run in `env`: the quantum so long that
 /// no budget exit interrupts a loop (the world switch measures those).
 pub fn setup(env: Env) -> Setup {
+    setup_on(env, Isa::Standard)
+}
+
+/// [`setup`] on a hart implementing `isa`.
+pub fn setup_on(env: Env, isa: Isa) -> Setup {
     Setup {
         quantum: u64::MAX,
+        isa,
         ..Setup::new(env, MEMORY)
     }
 }
@@ -176,7 +183,12 @@ impl Model {
 
 /// Counts `lp` per iteration in `env` and checks its claims.
 pub fn model(lab: &Lab, lp: &Loop, env: Env) -> Result<Model, BenchError> {
-    let s = setup(env);
+    model_on(lab, lp, env, Isa::Standard)
+}
+
+/// [`model`] on a hart implementing `isa`.
+pub fn model_on(lab: &Lab, lp: &Loop, env: Env, isa: Isa) -> Result<Model, BenchError> {
+    let s = setup_on(env, isa);
     let [n0, n1] = COUNT_AT;
     let a = lab.run(lp, n0, &s)?.counts;
     let b = lab.run(lp, n1, &s)?.counts;
@@ -193,7 +205,7 @@ pub fn model(lab: &Lab, lp: &Loop, env: Env) -> Result<Model, BenchError> {
     let claims = [
         ("instructions", per.instructions, lp.instructions),
         ("traps", per.traps, lp.traps),
-        ("exits", per.exits_claimed(), lp.exits(env)),
+        ("exits", per.exits_claimed(), lp.exits_on(env, isa)),
     ];
     for (name, got, claimed) in claims {
         if got != claimed {
@@ -208,7 +220,18 @@ pub fn model(lab: &Lab, lp: &Loop, env: Env) -> Result<Model, BenchError> {
 /// The iteration count at which `lp` runs for about `target` in `env`
 /// (what [`measure`] times it at).
 pub fn loop_length(lab: &Lab, lp: &Loop, env: Env, target: Duration) -> Result<u64, BenchError> {
-    let s = setup(env);
+    loop_length_on(lab, lp, env, Isa::Standard, target)
+}
+
+/// [`loop_length`] on a hart implementing `isa`.
+fn loop_length_on(
+    lab: &Lab,
+    lp: &Loop,
+    env: Env,
+    isa: Isa,
+    target: Duration,
+) -> Result<u64, BenchError> {
+    let s = setup_on(env, isa);
     calibrate(target, 1024, |n| lab.run(lp, n, &s))
 }
 
@@ -277,17 +300,19 @@ pub fn measure(
 ) -> Result<Option<NanoResult>, BenchError> {
     let label = format!("{} ({})", nano.name, env.name());
     match nano.kind {
+        Kind::Loops { op, .. } if !op.runs_in(env, settings.isa) => Ok(None),
         Kind::Loops {
             op,
             base,
             per_iteration,
         } => {
             progress(&format!("{label}: counting"));
-            let m_op = model(lab, &op, env)?;
-            let m_base = model(lab, &base, env)?;
-            let s = setup(env);
+            let isa = settings.isa;
+            let m_op = model_on(lab, &op, env, isa)?;
+            let m_base = model_on(lab, &base, env, isa)?;
+            let s = setup_on(env, isa);
             progress(&format!("{label}: choosing the loop length"));
-            let n = loop_length(lab, &op, env, settings.run_time)?;
+            let n = loop_length_on(lab, &op, env, isa, settings.run_time)?;
             let runs = pairs(
                 settings.reps,
                 progress,
@@ -451,13 +476,46 @@ mod tests {
     #[test]
     fn every_loop_does_what_it_claims_natively_and_under_the_monitor() {
         let lab = Lab::new().unwrap();
-        for lp in loops() {
-            for env in Env::ALL {
-                let m = model(&lab, &lp, env).unwrap_or_else(|e| panic!("{e}"));
-                // The linear model predicts a longer run exactly.
-                let r = lab.run(&lp, 100, &setup(env)).unwrap();
-                m.check(lp.header, env, 100, &r.counts).unwrap();
+        for isa in [Isa::Standard, Isa::Leaky] {
+            for lp in loops() {
+                for env in Env::ALL.into_iter().filter(|&e| lp.runs_in(e, isa)) {
+                    let m = model_on(&lab, &lp, env, isa)
+                        .unwrap_or_else(|e| panic!("--isa {isa}: {e}"));
+                    // The linear model predicts a longer run exactly.
+                    let r = lab.run(&lp, 100, &setup_on(env, isa)).unwrap();
+                    m.check(lp.header, env, 100, &r.counts).unwrap();
+                }
             }
+        }
+    }
+
+    /// The Popek–Goldberg lab's figures: on `--isa leaky`, reading
+    /// `sstatus` and toggling SIE exit under trap-and-emulate no more (the
+    /// flaw: the monitor never sees them), and still do under binary
+    /// translation (the repair); on the standard ISA both exit.
+    #[test]
+    fn on_the_leaky_isa_sstatus_escapes_trap_and_emulate_but_not_bt() {
+        let lab = Lab::new().unwrap();
+        let op = |name: &str| {
+            crate::workloads::NANO
+                .iter()
+                .find(|n| n.name == name)
+                .unwrap()
+                .op()
+        };
+        let bt = Env::Monitor(Strategy::Bt);
+        for (name, standard_trap) in [("sstatus-read", 1), ("sie-toggle", 2)] {
+            let lp = op(name);
+            let exits = |env, isa| {
+                model_on(&lab, &lp, env, isa)
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .per
+                    .exits_claimed()
+            };
+            assert_eq!(exits(TRAP, Isa::Standard), standard_trap, "{name}");
+            assert_eq!(exits(TRAP, Isa::Leaky), 0, "{name}: the flaw");
+            assert_eq!(exits(bt, Isa::Leaky), 1, "{name}: the repair");
+            assert_eq!(exits(Env::Native, Isa::Leaky), 0, "{name}");
         }
     }
 
@@ -522,6 +580,7 @@ mod tests {
         let settings = Settings {
             reps: 3,
             run_time: Duration::from_millis(1),
+            isa: cpu::privileged::Isa::Standard,
         };
         let mut steps = Vec::new();
         let nano = crate::workloads::nano_named("syscall").unwrap();

@@ -63,6 +63,13 @@ pub struct SettingsUsed {
     /// world switch (the other nanobenchmarks run with no quantum).
     pub quantum: u64,
     pub envs: Vec<Env>,
+    /// The privileged ISA the hart implemented (`--isa`).
+    #[serde(serialize_with = "isa_name")]
+    pub isa: cpu::privileged::Isa,
+}
+
+fn isa_name<S: serde::Serializer>(isa: &cpu::privileged::Isa, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&isa.to_string())
 }
 
 /// One nanobenchmark, in every environment it applies to.
@@ -390,6 +397,13 @@ pub fn table(r: &Report) -> String {
         c.clock.name(),
         r.settings.reps
     );
+    if r.settings.isa == cpu::privileged::Isa::Leaky {
+        let _ = writeln!(
+            out,
+            "isa leaky: a U-mode `csrr sstatus` and an sstatus write that changes only SIE do not trap \
+             (trap and pv miss them; `-`: the guest cannot run there)"
+        );
+    }
     let monitors: Vec<Env> = r
         .settings
         .envs
@@ -615,7 +629,11 @@ mod tests {
             ]
         );
         assert_eq!(v["conditions"]["clock"], "thread-cpu");
-        assert_eq!(keys(&v["settings"]), ["envs", "quantum", "reps", "run_ms"]);
+        assert_eq!(
+            keys(&v["settings"]),
+            ["envs", "isa", "quantum", "reps", "run_ms"]
+        );
+        assert_eq!(v["settings"]["isa"], "standard");
         assert_eq!(v["settings"]["envs"], serde_json::json!(["native", "trap"]));
         let n = &v["nano"][1];
         assert_eq!(

@@ -33,6 +33,8 @@ pub struct Setup {
     /// an identity map of the device and RAM gigapages (S-mode pages,
     /// root in RAM's last page), so that every access is translated.
     pub identity_sv39: bool,
+    /// The privileged ISA the hart implements.
+    pub isa: cpu::privileged::Isa,
 }
 
 impl Setup {
@@ -45,6 +47,7 @@ impl Setup {
             translation: true,
             digest: false,
             identity_sv39: false,
+            isa: cpu::privileged::Isa::Standard,
         }
     }
 }
@@ -103,6 +106,7 @@ fn native(what: &str, image: &Image, setup: &Setup) -> Result<Run, BenchError> {
         .map_err(|e| BenchError::Setup(format!("{what}: {e}")))?;
     m.hart.set_translation(setup.translation);
     m.hart.set_digest(setup.digest);
+    m.set_isa(setup.isa);
     if setup.identity_sv39 {
         identity_sv39(&mut m, setup.memory);
     }
@@ -155,6 +159,7 @@ fn monitored(what: &str, images: &[&Image], setup: &Setup) -> Result<Run, BenchE
     let mut m: Monitor = Monitor::new();
     m.set_digest(setup.digest);
     m.set_translation(setup.translation);
+    m.set_isa(setup.isa);
     if let Env::Monitor(strategy) = setup.env {
         m.set_strategy(strategy.monitor());
     }

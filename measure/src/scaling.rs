@@ -67,7 +67,10 @@ pub fn measure(
 ) -> Result<ScalingReport, BenchError> {
     let mut image = guest::assemble(&w.source, w.memory)?;
     guest::set_u64(&mut image, "iterations", w.iterations)?;
-    let setup = Setup::new(env, w.memory);
+    let setup = Setup {
+        isa: settings.isa,
+        ..Setup::new(env, w.memory)
+    };
     let mut points: Vec<ScalingPoint> = Vec::new();
     let mut per_guest = None;
     for &k in guests {
@@ -157,6 +160,7 @@ mod tests {
         let settings = Settings {
             reps: 2,
             run_time: Duration::from_millis(1),
+            isa: cpu::privileged::Isa::Standard,
         };
         let w = Scaling {
             iterations: 3,

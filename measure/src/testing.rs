@@ -89,6 +89,7 @@ pub fn report() -> Report {
             run_ms: 40.0,
             quantum: 10_000,
             envs: vec![Env::Native, TRAP],
+            isa: cpu::privileged::Isa::Standard,
         },
         nano: vec![
             nano_report(

@@ -150,7 +150,13 @@ fn measure_whole(
     settings: &Settings,
     progress: &mut dyn FnMut(&str),
 ) -> Result<MacroReport, BenchError> {
-    let setups: Vec<Setup> = envs.iter().map(|&e| Setup::new(e, w.memory)).collect();
+    let setups: Vec<Setup> = envs
+        .iter()
+        .map(|&e| Setup {
+            isa: settings.isa,
+            ..Setup::new(e, w.memory)
+        })
+        .collect();
     progress(&format!("{}: counting", w.name));
     let mut counts = Vec::new();
     let mut expected: Option<Vec<u8>> = w.expected.map(<[u8]>::to_vec);
@@ -246,6 +252,7 @@ mod tests {
     const QUICK: Settings = Settings {
         reps: 1,
         run_time: Duration::from_millis(1),
+        isa: cpu::privileged::Isa::Standard,
     };
 
     #[test]

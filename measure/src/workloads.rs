@@ -14,6 +14,8 @@
 //! hart's and the monitor's own counters before anything is timed: a
 //! benchmark that does not do what it says fails instead of reporting.
 
+use cpu::privileged::Isa;
+
 use crate::env::{Env, Strategy};
 use crate::guest::{self, Source};
 
@@ -37,16 +39,61 @@ pub struct Loop {
     /// of patched CSR instructions. (Under paravirtualization the loops, which do not
     /// look for the PV interface, exit as under trap-and-emulate.)
     pub bt_exits: u64,
+    /// Exits per iteration under trap-and-emulate on `--isa leaky`, where
+    /// a U-mode `csrr sstatus` and an `sstatus` write that changes only
+    /// SIE do not trap (the flaw): fewer than [`Loop::trap_exits`] for a
+    /// loop doing those, the same for every other.
+    pub leaky_trap_exits: u64,
+    /// Whether the loop cannot run under trap-and-emulate on `--isa
+    /// leaky`: its kernel enables interrupts with `csrsi sstatus, SIE`,
+    /// which that machine drops, so the operation never happens (it is
+    /// not measured there).
+    pub needs_sie: bool,
 }
 
 impl Loop {
-    /// The exits this loop claims per iteration in `env`.
+    /// The exits this loop claims per iteration in `env`, on the standard
+    /// ISA.
     pub fn exits(&self, env: Env) -> u64 {
-        match env {
-            Env::Native => self.native_exits,
-            Env::Monitor(Strategy::Trap | Strategy::Pv) => self.trap_exits,
-            Env::Monitor(Strategy::Bt) => self.bt_exits,
+        self.exits_on(env, Isa::Standard)
+    }
+
+    /// The exits this loop claims per iteration in `env` on `isa`.
+    /// (Natively and under binary translation the ISA makes no difference:
+    /// the guest kernel's sensitive instructions run in S-mode, or are
+    /// calls into the monitor.)
+    pub fn exits_on(&self, env: Env, isa: Isa) -> u64 {
+        match (env, isa) {
+            (Env::Native, _) => self.native_exits,
+            (Env::Monitor(Strategy::Trap | Strategy::Pv), Isa::Standard) => self.trap_exits,
+            (Env::Monitor(Strategy::Trap | Strategy::Pv), Isa::Leaky) => self.leaky_trap_exits,
+            (Env::Monitor(Strategy::Bt), _) => self.bt_exits,
         }
+    }
+
+    /// This loop with `n` exits per iteration under trap-and-emulate on
+    /// `--isa leaky`.
+    const fn leaky(self, n: u64) -> Loop {
+        Loop {
+            leaky_trap_exits: n,
+            ..self
+        }
+    }
+
+    /// This loop, which enables interrupts in its kernel (see
+    /// [`Loop::needs_sie`]).
+    const fn needs_sie(self) -> Loop {
+        Loop {
+            needs_sie: true,
+            ..self
+        }
+    }
+
+    /// Whether the loop runs as it claims in `env` on `isa`.
+    pub fn runs_in(&self, env: Env, isa: Isa) -> bool {
+        !(self.needs_sie
+            && isa == Isa::Leaky
+            && matches!(env, Env::Monitor(Strategy::Trap | Strategy::Pv)))
     }
 }
 
@@ -97,6 +144,8 @@ const fn l(
         native_exits,
         trap_exits,
         bt_exits,
+        leaky_trap_exits: trap_exits,
+        needs_sie: false,
     }
 }
 
@@ -117,9 +166,13 @@ const CALLRET: Loop = l("bench_callret", 4, 0, 0, 0, 0);
 const CSR_READ: Loop = l("bench_csr_read", 3, 0, 0, 1, 1);
 /// `csrw sie, zero` + the loop: emulated (1 exit).
 const CSR_WRITE: Loop = l("bench_csr_write", 3, 0, 0, 1, 1);
+/// `csrr t1, sstatus` + the loop: emulated (1 exit); on `--isa leaky`
+/// under trap-and-emulate none (it reads the real `sstatus`: PUSHF).
+const SSTATUS_READ: Loop = l("bench_sstatus_read", 3, 0, 0, 1, 1).leaky(0);
 /// `csrsi sstatus, 2; csrci sstatus, 2` + the loop: 2 exits (under bt one
-/// call performs both).
-const SIE_TOGGLE: Loop = l("bench_sie_toggle", 4, 0, 0, 2, 1);
+/// call performs both); on `--isa leaky` under trap-and-emulate none (the
+/// writes are dropped: POPF).
+const SIE_TOGGLE: Loop = l("bench_sie_toggle", 4, 0, 0, 2, 1).leaky(0);
 /// `lbu t1, 5(s1)` from the UART + the loop: an MMIO exit.
 const UART_READ: Loop = l("bench_uart_read", 3, 0, 0, 1, 1);
 /// `ecall` (not retired) + the loop: an SBI call, an exit everywhere.
@@ -128,9 +181,9 @@ const SBI: Loop = l("bench_sbi", 2, 0, 1, 1, 1);
 /// ecall; sret` + the loop: 5 retired, 1 trap, 2 SBI calls; under the
 /// monitor also the `sret` (the interrupt is injected at the SBI call's
 /// exit, which costs none of its own).
-const TIMER: Loop = l("bench_timer", 5, 1, 2, 3, 3);
+const TIMER: Loop = l("bench_timer", 5, 1, 2, 3, 3).needs_sie();
 /// The same loop with set_timer(never): `mv`, the loop, 1 SBI call.
-const TIMER_BASE: Loop = l("bench_timer_base", 3, 0, 1, 1, 1);
+const TIMER_BASE: Loop = l("bench_timer_base", 3, 0, 1, 1, 1).needs_sie();
 /// The loop alone, in U-mode.
 const USER_BASE: Loop = l("bench_user_base", 2, 0, 0, 0, 0);
 /// `ecall` from U-mode (not retired) → handler `bnez a0; csrr sepc; addi;
@@ -176,7 +229,7 @@ const fn nano(
 }
 
 /// The nanobenchmarks, in the order tables show them.
-pub const NANO: [Nano; 13] = [
+pub const NANO: [Nano; 14] = [
     nano(
         "plain",
         "plain instruction (addi)",
@@ -214,6 +267,15 @@ pub const NANO: [Nano; 13] = [
         1,
     ),
     nano("csr-write", "csrw sie", "cr8wr", true, CSR_WRITE, BASE, 1),
+    nano(
+        "sstatus-read",
+        "csrr sstatus",
+        "pushf",
+        false,
+        SSTATUS_READ,
+        BASE,
+        1,
+    ),
     nano(
         "sie-toggle",
         "sstatus.SIE on and off (csrsi, csrci)",
