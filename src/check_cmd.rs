@@ -219,6 +219,7 @@ fn execute(run: &Run, submission: &Submission, sub_path: &Path) -> Result<RunRes
             m.max_instructions = run.max_instructions;
             m.hart.set_digest(true);
             m.hart.set_translation(!run.interpret);
+            m.set_isa(run.isa);
             let report = m.run();
             let name = &monitored::guest_names(&files)[0];
             return Ok(stats_json::native(name, sub_path, &report));
@@ -227,6 +228,8 @@ fn execute(run: &Run, submission: &Submission, sub_path: &Path) -> Result<RunRes
         let mut m: Monitor = Monitor::new();
         m.set_digest(true);
         m.set_translation(!run.interpret);
+        m.set_isa(run.isa);
+        m.set_strategy(run.strategy);
         for (k, (image, name)) in images.iter().zip(&names).enumerate() {
             m.add_guest(GuestSpec {
                 name: name.clone(),
@@ -339,6 +342,7 @@ fn debug_transcript(
             .map_err(|e| format!("{}: {e}", sub_path.display()))?;
         target.machine().max_instructions = run.max_instructions;
         target.machine().hart.set_translation(!run.interpret);
+        target.machine().set_isa(run.isa);
         let mut session = Session::new(target);
         debugger::line::transcript(&mut session, &script.text)
     }))
@@ -398,8 +402,8 @@ fn monitored_transcript(
         max_instructions: run.max_instructions,
         translation: !run.interpret,
         digest: false,
-        isa: cpu::privileged::Isa::Standard,
-        strategy: monitor::Strategy::Trap,
+        isa: run.isa,
+        strategy: run.strategy,
     };
     // The input is the submission's: the target gives it to its first
     // guest, so the submission goes first when it is not.

@@ -66,6 +66,11 @@ struct RawRun {
     #[serde(default)]
     interpret: bool,
     input: Option<String>,
+    /// `"trap"`, `"bt"` or `"pv"`, as `run --strategy` (implies the
+    /// monitor).
+    strategy: Option<String>,
+    /// `"standard"` or `"leaky"`, as `run --isa`.
+    isa: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -104,6 +109,10 @@ pub struct Run {
     pub max_instructions: u64,
     pub interpret: bool,
     pub input: Vec<u8>,
+    /// How the monitor virtualizes the guests (`strategy = "bt"`).
+    pub strategy: monitor::Strategy,
+    /// The privileged ISA the hart implements (`isa = "leaky"`).
+    pub isa: cpu::privileged::Isa,
 }
 
 impl Run {
@@ -210,6 +219,8 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                 max_instructions: max,
                 interpret: false,
                 input: Vec::new(),
+                strategy: monitor::Strategy::Trap,
+                isa: cpu::privileged::Isa::Standard,
             },
             Run {
                 name: "monitor".into(),
@@ -220,6 +231,8 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                 max_instructions: max,
                 interpret: false,
                 input: Vec::new(),
+                strategy: monitor::Strategy::Trap,
+                isa: cpu::privileged::Isa::Standard,
             },
         ]
     };
@@ -264,9 +277,26 @@ pub fn parse(dir: &Path, text: &str) -> Result<Spec, String> {
                 crate::run_cmd::parse_size(m).map_err(|e| format!("run `{}`: {e}", r.name))?
             }
         };
+        let strategy = match &r.strategy {
+            None => None,
+            Some(s) => Some(
+                s.parse::<monitor::Strategy>()
+                    .map_err(|e| format!("run `{}`: strategy = \"{s}\": {e}", r.name))?,
+            ),
+        };
+        let isa = match &r.isa {
+            None => cpu::privileged::Isa::Standard,
+            Some(i) => i
+                .parse::<cpu::privileged::Isa>()
+                .map_err(|e| format!("run `{}`: isa = \"{i}\": {e}", r.name))?,
+        };
         let run = Run {
             name: r.name.clone(),
-            monitor: r.monitor,
+            // A strategy is the monitor's, as `run --strategy` implies
+            // --monitor.
+            monitor: r.monitor || strategy.is_some(),
+            strategy: strategy.unwrap_or_default(),
+            isa,
             guests,
             quantum: r.quantum.unwrap_or(crate::run_cmd::DEFAULT_QUANTUM).max(1),
             memory,
@@ -563,6 +593,33 @@ mod tests {
             "{HEAD}[[check]]\nruns = [\"native\", \"monitor:1\"]\nsame = [\"output\"]\n"
         ))
         .contains("guest 1: run `monitor` has 1 guest(s)"));
+    }
+
+    /// A run may say the monitor's strategy (which implies the monitor)
+    /// and the ISA; a wrong one is named.
+    #[test]
+    fn runs_with_a_strategy_and_an_isa() {
+        let s = parse_ok(&format!(
+            "{HEAD}[[run]]\nname = \"bt\"\nstrategy = \"bt\"\nisa = \"leaky\"\n\
+             [[check]]\nrun = \"bt\"\nstatus = 0\n"
+        ));
+        let r = &s.runs[2];
+        assert!(r.monitor, "a strategy is the monitor's");
+        assert_eq!(r.strategy, monitor::Strategy::Bt);
+        assert_eq!(r.isa, cpu::privileged::Isa::Leaky);
+        assert_eq!(s.runs[0].strategy, monitor::Strategy::Trap);
+        assert_eq!(s.runs[0].isa, cpu::privileged::Isa::Standard);
+        let e = parse_err(&format!(
+            "{HEAD}[[run]]\nname = \"x\"\nstrategy = \"vt\"\n[[check]]\nrun = \"x\"\nstatus = 0\n"
+        ));
+        assert!(
+            e.contains("run `x`: strategy = \"vt\"") && e.contains("trap, bt or pv"),
+            "{e}"
+        );
+        let e = parse_err(&format!(
+            "{HEAD}[[run]]\nname = \"x\"\nisa = \"x86\"\n[[check]]\nrun = \"x\"\nstatus = 0\n"
+        ));
+        assert!(e.contains("run `x`: isa = \"x86\""), "{e}");
     }
 
     #[test]
