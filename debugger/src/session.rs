@@ -708,6 +708,12 @@ impl<T: Target> Session<T> {
                         before: false,
                     }
                 } else {
+                    // The others run on; the end is told as it happens,
+                    // as GDB tells a thread's exit (going forwards: a scan
+                    // back replays it untold).
+                    if counting {
+                        self.announce_end(*guest, how);
+                    }
                     Verdict::Go
                 }
             }
@@ -1004,6 +1010,15 @@ impl<T: Target> Session<T> {
             .then_some(RunEvent::Breakpoint { guest, pc })
     }
 
+    /// Tells that guest `guest` ended while another one was being run
+    /// (`[guest timer ended: SBI shutdown (exit code 0)]`, the line a stop
+    /// at its end prints).
+    fn announce_end(&mut self, guest: usize, how: &str) {
+        let name = self.guest_name(guest);
+        self.flush_console();
+        self.observer.message(&format!("[guest {name} ended: {how}]"));
+    }
+
     fn all_ended(&self) -> bool {
         (0..self.target.guests().len()).all(|g| self.target.ended(g).is_some())
     }
@@ -1054,6 +1069,9 @@ impl<T: Target> Session<T> {
                 RunEvent::Watch { .. } => last = Some(ev.clone()),
                 RunEvent::Ended { guest, .. } if *guest == self.focus() => {
                     return (Some(ev), true);
+                }
+                RunEvent::Ended { guest, how } if !self.all_ended() => {
+                    self.announce_end(*guest, how);
                 }
                 _ => {}
             }
