@@ -877,10 +877,12 @@ impl Target for MonitorTarget {
                 hart.read_phys(pa, &mut b).then(|| u64::from_le_bytes(b))
             })
         });
+        let device = guest.result.ok().and_then(device_at);
         Translation {
             guest,
             host: Some(host.unwrap_or(u64::MAX)).filter(|&h| h != u64::MAX),
             shadow,
+            device,
         }
     }
 
@@ -1121,6 +1123,19 @@ impl Target for MonitorTarget {
 
     fn read_virt_in(&self, guest: usize, va: u64, buf: &mut [u8]) -> bool {
         self.read_virt_of(guest, va, buf)
+    }
+}
+
+/// The virtual device at guest-physical `pa`, if any (book: "The
+/// machine").
+fn device_at(pa: u64) -> Option<&'static str> {
+    use cpu::devices::{FINISHER_BASE, FINISHER_SIZE, UART_BASE, UART_SIZE};
+    if (UART_BASE..UART_BASE + UART_SIZE).contains(&pa) {
+        Some("UART")
+    } else if (FINISHER_BASE..FINISHER_BASE + FINISHER_SIZE).contains(&pa) {
+        Some("test finisher")
+    } else {
+        None
     }
 }
 

@@ -372,6 +372,7 @@ impl Target for NativeTarget {
             guest,
             host: None,
             shadow: None,
+            device: None,
         }
     }
 

@@ -441,12 +441,13 @@ fn translation(s: &mut String, t: &Translation) {
             s.push('\n');
         }
     }
+    let monitored = t.shadow.is_some() || t.host.is_some();
     match &w.result {
         Ok(pa) => {
             let _ = writeln!(
                 s,
                 "  -> {}physical {pa:#x}",
-                if t.host.is_some() { "guest-" } else { "" }
+                if monitored { "guest-" } else { "" }
             );
         }
         Err(e) => {
@@ -461,6 +462,11 @@ fn translation(s: &mut String, t: &Translation) {
             s,
             "  -> host-physical {h:#x} (where the monitor keeps this guest's RAM)"
         );
+    } else if let (true, Some(d)) = (monitored, t.device) {
+        let _ = writeln!(s, "  -> the guest's virtual {d} (no host memory)");
+    } else if monitored && w.result.is_ok() {
+        s.push_str("  -> no RAM or device there
+");
     }
     if let Some(sh) = &t.shadow {
         let _ = writeln!(s, "  shadow page table (what the hart really walks):");
@@ -479,10 +485,22 @@ fn translation(s: &mut String, t: &Translation) {
                 let _ = writeln!(s, "    -> host-physical {pa:#x}");
             }
             Err(e) => {
-                let _ = writeln!(
-                    s,
-                    "    -> not filled yet ({e}): the first access is a shadow page fault"
-                );
+                // What the monitor does with the hart's page fault there.
+                let then = if w.result.is_err() {
+                    "an access is the guest's own page fault, reflected to it"
+                } else if t.host.is_some() {
+                    "the first access is a shadow page fault"
+                } else if t.device.is_some() {
+                    "each access faults to the monitor, which performs it on the virtual device (an MMIO exit)"
+                } else {
+                    "an access faults to the monitor, which gives the guest the access fault it gets natively"
+                };
+                let filled = if t.host.is_some() {
+                    "not filled yet"
+                } else {
+                    "never filled"
+                };
+                let _ = writeln!(s, "    -> {filled} ({e}): {then}");
             }
         }
     }

@@ -259,4 +259,7 @@ pub struct Translation {
     /// page table's entry for the address (if it has one yet).
     pub host: Option<u64>,
     pub shadow: Option<Walk>,
+    /// Under the monitor: the guest's virtual device at the
+    /// guest-physical address, if one is there (`UART`, `test finisher`).
+    pub device: Option<&'static str>,
 }
