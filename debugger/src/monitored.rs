@@ -520,7 +520,7 @@ fn injection_record(
                 "injected {} (its sip bit was pending, enabled in sie): the guest enters its stvec",
                 irq.name()
             )],
-            resume,
+            resume: Some(resume),
         }),
         pc_label: None,
         to_label: None,
@@ -656,7 +656,8 @@ fn exit_record(
             sbi: sbi.map(|(eid, _)| eid),
             handler,
             changes,
-            resume,
+            // A guest that ended resumes nowhere.
+            resume: (!matches!(handled.map(|h| h.action), Some(Action::End(_)))).then_some(resume),
         }),
         pc_label: None,
         to_label: None,

@@ -257,11 +257,14 @@ pub fn trap_line(r: &TrapRecord) -> String {
         ),
         TrapKind::Slept { until } => format!("wfi at {here}: slept until time {until}"),
         TrapKind::Exit(e) => format!(
-            "exit at {here} in {}: {} -> {}; resumes at {}",
+            "exit at {here} in {}: {} -> {}; {}",
             priv_letter(r.privilege),
             e.reason,
             e.handler,
-            labelled(e.resume, &r.to_label)
+            match e.resume {
+                Some(to) => format!("resumes at {}", labelled(to, &r.to_label)),
+                None => "the guest ended".into(),
+            }
         ),
     }
 }
@@ -386,11 +389,13 @@ fn stop_text(s: &mut String, stop: &Stop) {
                         for c in &e.changes {
                             let _ = writeln!(s, "        {c}");
                         }
-                        let _ = writeln!(
-                            s,
-                            "        the guest resumes at {}",
-                            labelled(e.resume, &record.to_label)
-                        );
+                        if let Some(to) = e.resume {
+                            let _ = writeln!(
+                                s,
+                                "        the guest resumes at {}",
+                                labelled(to, &record.to_label)
+                            );
+                        }
                     }
                 }
                 for c in changes {
@@ -465,8 +470,10 @@ fn translation(s: &mut String, t: &Translation) {
     } else if let (true, Some(d)) = (monitored, t.device) {
         let _ = writeln!(s, "  -> the guest's virtual {d} (no host memory)");
     } else if monitored && w.result.is_ok() {
-        s.push_str("  -> no RAM or device there
-");
+        s.push_str(
+            "  -> no RAM or device there
+",
+        );
     }
     if let Some(sh) = &t.shadow {
         let _ = writeln!(s, "  shadow page table (what the hart really walks):");

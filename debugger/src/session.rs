@@ -1016,7 +1016,8 @@ impl<T: Target> Session<T> {
     fn announce_end(&mut self, guest: usize, how: &str) {
         let name = self.guest_name(guest);
         self.flush_console();
-        self.observer.message(&format!("[guest {name} ended: {how}]"));
+        self.observer
+            .message(&format!("[guest {name} ended: {how}]"));
     }
 
     fn all_ended(&self) -> bool {

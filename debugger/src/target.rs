@@ -99,7 +99,7 @@ impl TrapRecord {
     pub fn destination(&self) -> Option<u64> {
         match &self.kind {
             TrapKind::Taken { handler, .. } => Some(*handler),
-            TrapKind::Exit(e) => Some(e.resume),
+            TrapKind::Exit(e) => e.resume,
             _ => None,
         }
     }
@@ -132,8 +132,8 @@ pub struct ExitRecord {
     pub handler: String,
     /// What it did to the guest's virtual state, one fact each.
     pub changes: Vec<String>,
-    /// Where the guest resumes.
-    pub resume: u64,
+    /// Where the guest resumes (`None`: it ended in this exit).
+    pub resume: Option<u64>,
 }
 
 /// Why a run returned to the debugger.
