@@ -261,7 +261,7 @@ fn front_end<T: Target>(
     gdb: Option<&str>,
 ) -> ExitCode {
     if let Some(addr) = gdb {
-        return serve_gdb(session, args, scripts, addr, &args.files[0]);
+        return serve_gdb(session, args, scripts, addr);
     }
     if args.tui {
         return tui(session, scripts);
@@ -292,7 +292,6 @@ fn serve_gdb<T: Target>(
     args: &DebugArgs,
     scripts: &[Vec<ScriptLine>],
     addr: &str,
-    file: &std::path::Path,
 ) -> ExitCode {
     let listener = match std::net::TcpListener::bind(addr) {
         Ok(l) => l,
@@ -316,7 +315,7 @@ fn serve_gdb<T: Target>(
     }
     let mut log = io::stderr();
     if let Ok(at) = listener.local_addr() {
-        eprint!("{}", attach_hint(file, &at.to_string()));
+        eprint!("{}", attach_hint(&args.files, &at.to_string()));
     }
     match debugger::gdb::serve(
         session,
@@ -333,32 +332,51 @@ fn serve_gdb<T: Target>(
     }
 }
 
-/// How to attach gdb-multiarch to the stub at `at` for the guest `file`:
-/// GDB needs the guest's symbols from an ELF file, which `trapvisor asm -g`
-/// makes from an assembly source.
-fn attach_hint(file: &std::path::Path, at: &str) -> String {
-    let is_asm = matches!(file.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+/// How to attach gdb-multiarch to the stub at `at` for the guests
+/// `files`: GDB needs each guest's symbols from an ELF file, which
+/// `trapvisor asm -g` makes from an assembly source. The guests are GDB's
+/// threads (guest N is thread N+1) of one process, and they share their
+/// addresses (every guest is linked at 0x80200000), so GDB holds one
+/// guest's symbols at a time: the first guest's to start with, another's
+/// with `symbol-file` after switching to its thread.
+fn attach_hint(files: &[PathBuf], at: &str) -> String {
     // A stub listening on every address is reached on loopback here.
     let at = at
         .replace("0.0.0.0:", "127.0.0.1:")
         .replace("[::]:", "[::1]:");
-    let (make, elf) = if is_asm {
-        let elf = file.with_extension("elf");
-        (
-            format!(
+    let elf_of = |file: &std::path::Path| {
+        let is_asm = matches!(file.extension().and_then(|e| e.to_str()), Some("s" | "S"));
+        if is_asm {
+            let elf = file.with_extension("elf");
+            let make = format!(
                 "trapvisor asm -g {} -o {} && ",
                 file.display(),
                 elf.display()
-            ),
-            elf,
-        )
-    } else {
-        (String::new(), file.to_path_buf())
+            );
+            (make, elf)
+        } else {
+            (String::new(), file.to_path_buf())
+        }
     };
-    format!(
+    let elves: Vec<(String, PathBuf)> = files.iter().map(|f| elf_of(f)).collect();
+    let make: String = elves.iter().map(|(m, _)| m.as_str()).collect();
+    let mut hint = format!(
         "trapvisor: attach from another terminal with: {make}gdb-multiarch -q {} -ex 'target remote {at}'\n",
-        elf.display()
-    )
+        elves[0].1.display()
+    );
+    if elves.len() > 1 {
+        hint += "trapvisor: each guest is a thread; the guests share their addresses, so GDB \
+                 holds one guest's symbols at a time (the first's to start with):\n";
+        for (k, (_, elf)) in elves.iter().enumerate() {
+            hint += &format!(
+                "trapvisor:   thread {}: (gdb) thread {} then symbol-file {}\n",
+                k + 1,
+                k + 1,
+                elf.display()
+            );
+        }
+    }
+    hint
 }
 
 /// What the debugger knows of a guest program from its image: its

@@ -1019,6 +1019,46 @@ mod cli {
             second.starts_with("trapvisor: waiting for a debugger on 127.0.0.1:"),
             "{second}"
         );
+
+        // Two guests: both ELF files are built, and each thread is told
+        // whose symbols it needs.
+        let mut child = trapvisor()
+            .args(["debug", "-S", "--gdb", "127.0.0.1:0"])
+            .arg(root().join("guest-programs/hello.s"))
+            .arg(root().join("guest-programs/timer.s"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut lines = Vec::new();
+        for _ in 0..5 {
+            let mut line = String::new();
+            std::io::BufRead::read_line(&mut err, &mut line).unwrap();
+            lines.push(line);
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let timer = root().join("guest-programs/timer");
+        assert!(
+            lines[0].contains(&format!(
+                "trapvisor asm -g {} -o {}.elf && trapvisor asm -g {} -o {}.elf && gdb-multiarch -q {}.elf",
+                root().join("guest-programs/hello.s").display(),
+                hello.display(),
+                root().join("guest-programs/timer.s").display(),
+                timer.display(),
+                hello.display()
+            )),
+            "{lines:?}"
+        );
+        assert_eq!(
+            lines[3],
+            format!(
+                "trapvisor:   thread 2: (gdb) thread 2 then symbol-file {}.elf\n",
+                timer.display()
+            ),
+            "{lines:?}"
+        );
     }
 
     #[test]
