@@ -11,9 +11,11 @@
 //! status 2. A transcript holds no wall times: the same script over the
 //! same guest prints the same text.
 //!
-//! Exit status: `quit N` gives N; otherwise 0, or 1 when a command failed
-//! (a script's error, such as a symbol that does not exist); 2 for bad
-//! input before anything runs.
+//! Exit status (as GDB's): `quit N` gives N; `quit` gives 0, but 1 in
+//! `--batch` mode when a command failed (a script's error, such as a
+//! symbol that does not exist); at the end of `--batch` scripts or of
+//! piped commands without `quit`, 1 when a command failed, else 0; 2 for
+//! bad input before anything runs.
 
 use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
@@ -39,6 +41,12 @@ use crate::run_cmd::{
 use crate::stats_json;
 
 #[derive(Args, Debug)]
+#[command(after_help = "\
+Exit status, as GDB's: `quit N` exits with N; `quit` with 0, or with 1 in --batch mode
+when a command failed (such as `break` at a symbol that does not exist); at the end
+of --batch scripts, or of commands piped on standard input, without `quit`: 1 when a
+command failed, else 0. 2: bad input (a bad option, guest or script line), before
+anything runs.")]
 pub struct DebugArgs {
     /// The guest(s): assembly sources (.s, or .S), RISC-V ELF64
     /// executables, or raw images (loaded at 0x80200000, as `run` loads
@@ -130,9 +138,10 @@ pub struct DebugArgs {
     /// --stats` gives them, on stderr; `--stats=json`: one JSON document
     /// (schema `trapvisor-stats`, as `run --stats=json`; a guest still
     /// running has end kind `running`, and wall time and MIPS are 0: a
-    /// debugger's pace is the user's).
+    /// debugger's pace is the user's). The session's own output stays on
+    /// stdout, its errors on stderr before the figures.
     #[arg(long, value_name = "json", num_args = 0..=1, require_equals = true,
-          default_missing_value = "text", value_enum)]
+          default_missing_value = "text", value_enum, hide_possible_values = true)]
     pub stats: Option<StatsFormat>,
 
     /// A full-screen terminal interface: code, registers, CSRs, memory,
@@ -446,6 +455,7 @@ fn drive<T: Target>(
     let out: Sink = Rc::new(RefCell::new(io::stdout()));
     let err: Sink = Rc::new(RefCell::new(io::stderr()));
     let mut ui = LineUi::new(session, out, err);
+    ui.batch = args.batch;
     let interactive = !args.batch && io::stdin().is_terminal();
     let stop = Arc::new(AtomicBool::new(false));
     if interactive {

@@ -703,6 +703,36 @@ mod cli {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1));
+        // `quit` is 0 as in GDB, after a failed command too; in --batch
+        // mode a failure makes it 1, as GDB's batch mode.
+        let quits = script_file("quits.tv", "x/s nosuchsymbol\nquit\n");
+        let out = trapvisor()
+            .args(["debug", "--batch", "-x"])
+            .arg(&quits)
+            .arg(root().join("guest-programs/hello.s"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "--batch");
+        let mut child = trapvisor()
+            .arg("debug")
+            .arg(root().join("guest-programs/hello.s"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"x/s nosuchsymbol\nquit\n")
+            .unwrap();
+        assert_eq!(child.wait().unwrap().code(), Some(0), "quit at the prompt");
+        // And `debug --help` says so, and names no option debug lacks.
+        let out = trapvisor().args(["debug", "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Exit status, as GDB's"), "{help}");
+        assert!(!help.contains("--trace"), "{help}");
     }
 
     /// An assembly source brings its line table: stops name the line,

@@ -148,6 +148,9 @@ pub struct LineUi {
     repeat: Option<Command>,
     /// A command failed (a script's exit status says so).
     pub failed: bool,
+    /// `--batch`: a `quit` with no status after a failed command exits 1,
+    /// as GDB's batch mode does; otherwise `quit` is 0, as in GDB.
+    pub batch: bool,
     names: Vec<String>,
 }
 
@@ -175,6 +178,7 @@ impl LineUi {
             console,
             repeat: None,
             failed: false,
+            batch: false,
             names,
         }
     }
@@ -255,7 +259,7 @@ impl LineUi {
     /// Runs one parsed command.
     pub fn run<T: Target>(&mut self, session: &mut Session<T>, cmd: &Command) -> Control {
         if let Command::Quit(code) = cmd {
-            return Control::Quit(code.unwrap_or(i32::from(self.failed)));
+            return Control::Quit(code.unwrap_or(i32::from(self.batch && self.failed)));
         }
         self.repeat = repeat_form(cmd);
         let result = session.execute(cmd);
