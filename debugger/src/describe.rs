@@ -387,6 +387,11 @@ pub fn csr_fields(name: &str, v: u64) -> String {
                 .iter()
                 .find(|i| i.code() == code)
                 .map_or_else(|| format!("interrupt {code}"), |i| i.name().to_string())
+            } else if v == 0 {
+                // Its reset value too: before the first trap it is no
+                // cause at all (and this hart, with IALIGN = 16, never
+                // raises a misaligned fetch).
+                "no trap yet (0 is also instruction address misaligned)".into()
             } else {
                 Exception::ALL
                     .iter()
@@ -457,6 +462,10 @@ mod tests {
         assert_eq!(
             csr_fields("scause", 1 << 63 | 5),
             "supervisor timer interrupt"
+        );
+        assert_eq!(
+            csr_fields("scause", 0),
+            "no trap yet (0 is also instruction address misaligned)"
         );
         assert_eq!(
             csr_fields("satp", 8 << 60 | 0x80210),

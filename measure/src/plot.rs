@@ -263,11 +263,12 @@ fn throughput(out: &mut String, s: &crate::scaling::ScalingReport, top: f64) -> 
     for p in &s.points {
         let _ = writeln!(
             out,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"><title>{} guests: {} MIPS</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3.5\" fill=\"{}\"><title>{} guest{}: {} MIPS</title></circle>",
             x(p.guests as f64),
             y(p.mips),
             colour(s.env),
             p.guests,
+            if p.guests == 1 { "" } else { "s" },
             num(p.mips)
         );
     }
@@ -316,6 +317,7 @@ mod svg_tests {
         );
         assert!(s.contains("<title>csr-read trap: 60.0 ns</title>"));
         assert_eq!(s.matches("<circle").count(), 2);
+        assert!(s.contains("<title>1 guest: "), "{s}");
         assert!(s.contains("Throughput against guests"));
         // Decades from 0.1 ns to 1 µs cover 0.2 ns to 500 ns.
         assert!(s.contains(">0.1 ns<") && s.contains(">1 µs<"), "{s}");
