@@ -771,3 +771,22 @@ mod fuzz {
         }
     }
 }
+
+/// A missing include is reported first: the undefined symbols after it are
+/// its consequences (GNU as stops at it). One of trapvisor's own library
+/// files says where the library is.
+#[test]
+fn a_missing_include_comes_before_its_consequences() {
+    let e = errors("  call putc\n  call put_dec\n  .include \"lib/console.inc\"\n");
+    assert_eq!(
+        e,
+        [
+            "t.s:3:12: include file `lib/console.inc` not found (trapvisor's guest library is in \
+             guest-programs/lib: give -I guest-programs, or the path to it)",
+            "t.s:1:8: undefined symbol `putc`",
+            "t.s:2:8: undefined symbol `put_dec`",
+        ]
+    );
+    let e = errors("  call f\n  .include \"mine.inc\"\n");
+    assert_eq!(e[0], "t.s:2:12: include file `mine.inc` not found", "{e:?}");
+}

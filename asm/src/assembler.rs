@@ -840,11 +840,15 @@ impl Asm {
         }
     }
 
-    /// Every error, in source order (pass-1 and pass-2 errors interleaved).
+    /// Every error, in source order (pass-1 and pass-2 errors
+    /// interleaved), but an include file that cannot be read first: the
+    /// undefined symbols and other errors that follow from it are its
+    /// consequences (GNU as stops at it).
     pub fn take_errors(&mut self) -> crate::Errors {
         let mut errors = std::mem::take(&mut self.errors);
         errors.sort_by_key(|(k, _)| *k);
         errors.dedup_by(|a, b| a.1 == b.1);
+        errors.sort_by_key(|(_, e)| !e.message.starts_with("include file `"));
         crate::Errors(errors.into_iter().map(|(_, e)| e).collect())
     }
 

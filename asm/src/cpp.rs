@@ -717,7 +717,7 @@ impl Cpp<'_> {
             candidates.push((d.join(inc), d.join(inc)));
         }
         let Some((path, name)) = candidates.into_iter().find(|(p, _)| p.exists()) else {
-            self.error(format!("include file `{inc}` not found"));
+            self.error(crate::source::include_not_found(inc));
             return;
         };
         let name = name.to_string_lossy().into_owned();

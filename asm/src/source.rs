@@ -128,7 +128,7 @@ impl Sources {
             return Ok(id);
         }
         let text = read_source(path).map_err(|e| match e {
-            ReadError::NotFound => format!("include file `{shown}` not found"),
+            ReadError::NotFound => include_not_found(shown),
             e => format!("include file `{shown}`: {e}"),
         })?;
         self.total_bytes += text.len() as u64;
@@ -232,5 +232,19 @@ mod tests {
     fn splits_lines() {
         let v: Vec<_> = lines("a\r\nbc\n\nd").collect();
         assert_eq!(v, vec![(0, 1), (3, 5), (6, 6), (7, 8)]);
+    }
+}
+
+/// The error for an include file found nowhere: for one of trapvisor's
+/// guest library (`lib/console.inc` and the others, in
+/// `guest-programs/lib`), with the option that finds it.
+pub fn include_not_found(inc: &str) -> String {
+    if inc.starts_with("lib/") && inc.ends_with(".inc") {
+        format!(
+            "include file `{inc}` not found (trapvisor's guest library is in guest-programs/lib: \
+             give -I guest-programs, or the path to it)"
+        )
+    } else {
+        format!("include file `{inc}` not found")
     }
 }

@@ -399,7 +399,8 @@ impl Tui {
             KeyCode::Char('z') => self.zoom = !self.zoom,
             KeyCode::Char('+') | KeyCode::Char('=') => self.grow(1),
             KeyCode::Char('-') => self.grow(-1),
-            KeyCode::Char('q') => self.quit = Some(i32::from(self.ui.failed)),
+            // As `quit`: 0, as GDB's (a failed command before it included).
+            KeyCode::Char('q') => self.quit = Some(0),
             KeyCode::Char(':') | KeyCode::Enter => self.mode = Mode::Command,
             KeyCode::Char(c @ '1'..='8') => self.set_focus(PANES[c as usize - '1' as usize]),
             KeyCode::Up => self.move_cursor(session, -1),
