@@ -64,9 +64,11 @@ fn table(c: &Classification) -> String {
         ));
     }
     out.push_str(&format!(
-        "(the other {} of the {} CSR addresses, read or written, are illegal in S and U: no such CSR, or an M-level one: innocuous)\n\n",
+        "(the other {} of the {} CSR addresses, read or written, are illegal in S and U: no such CSR, or an M-level one: innocuous)\n",
         c.csrs_never_run, c.csr_addresses
     ));
+    out.push_str(&compressed_note(c));
+    out.push('\n');
     out.push_str(&verdict(
         "Theorem 1 (sensitive ⊆ privileged: a trap-and-emulate monitor exists)",
         &c.theorem1_breakers(),
@@ -78,6 +80,50 @@ fn table(c: &Classification) -> String {
         |r| r.user.as_ref(),
     ));
     out
+}
+
+/// The base instructions compressed ones expand to, by the hart's own
+/// expander ([`cpu::rvc::base`] over every 16-bit parcel), in the
+/// table's order.
+fn compressed_expansions(c: &Classification) -> Vec<&Row> {
+    let mut names = std::collections::BTreeSet::new();
+    for parcel in 0..=u16::MAX {
+        if parcel & 3 == 3 {
+            continue;
+        }
+        let op = cpu::rvc::base(u32::from(parcel))
+            .and_then(|(w, _)| cpu::isa::decode(w).ok())
+            .map(|i| i.op.mnemonic());
+        if let Some(name) = op {
+            names.insert(name);
+        }
+    }
+    c.rows
+        .iter()
+        .filter(|r| r.csr.is_none() && names.contains(r.name.as_str()))
+        .collect()
+}
+
+/// What a student asks next: the compressed instructions. Each is defined
+/// as, and runs as, a 32-bit instruction of the table (unprivileged spec,
+/// "C" chapter): its class is its expansion's.
+fn compressed_note(c: &Classification) -> String {
+    let rows = compressed_expansions(c);
+    let sensitive: Vec<String> = rows
+        .iter()
+        .filter(|r| r.class() != "innocuous")
+        .map(|r| format!("{} ({})", r.name, r.class()))
+        .collect();
+    format!(
+        "(compressed instructions are not rows: each runs as the instruction it expands to, a row above; \
+         they expand to {} of them, {})\n",
+        rows.len(),
+        if sensitive.is_empty() {
+            "all innocuous".to_string()
+        } else {
+            format!("all innocuous but {}", sensitive.join(", "))
+        }
+    )
 }
 
 /// "holds", or "fails" and each row that breaks it with why.
@@ -171,4 +217,36 @@ fn to_json(c: &Classification) -> serde_json::Value {
             "broken_by": names(c.theorem3_breakers()),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The compressed instructions are accounted for: each is its
+    /// expansion's row (found by the hart's own expander), and none of
+    /// those is sensitive, so the verdicts stand for them too.
+    #[test]
+    fn compressed_instructions_are_their_expansions() {
+        let c = classify(Isa::Standard);
+        let names: Vec<&str> = compressed_expansions(&c)
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
+        for base in [
+            "addi", "lw", "ld", "sd", "jal", "jalr", "beq", "add", "ebreak",
+        ] {
+            assert!(names.contains(&base), "{base} not in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("csr")), "{names:?}");
+        let text = table(&c);
+        assert!(
+            text.contains(&format!(
+                "(compressed instructions are not rows: each runs as the instruction it expands to, \
+                 a row above; they expand to {} of them, all innocuous)\n",
+                names.len()
+            )),
+            "{text}"
+        );
+    }
 }
