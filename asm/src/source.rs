@@ -224,17 +224,6 @@ pub fn lines(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_lines() {
-        let v: Vec<_> = lines("a\r\nbc\n\nd").collect();
-        assert_eq!(v, vec![(0, 1), (3, 5), (6, 6), (7, 8)]);
-    }
-}
-
 /// The error for an include file found nowhere: for one of trapvisor's
 /// guest library (`lib/console.inc` and the others, in
 /// `guest-programs/lib`), with the option that finds it.
@@ -246,5 +235,16 @@ pub fn include_not_found(inc: &str) -> String {
         )
     } else {
         format!("include file `{inc}` not found")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines() {
+        let v: Vec<_> = lines("a\r\nbc\n\nd").collect();
+        assert_eq!(v, vec![(0, 1), (3, 5), (6, 6), (7, 8)]);
     }
 }
