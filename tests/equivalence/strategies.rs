@@ -175,11 +175,17 @@ f:      li      a0, 1
         assert_eq!(reference.status, 0x12, "natively f returns 1, then 2");
         let (seen, report) = run(std::slice::from_ref(&path), 10_000, isa, Strategy::Bt).remove(0);
         assert_eq!(seen, reference, "on {isa}");
-        assert!(
-            report.stats.strategy.bt_invalidated >= 1,
-            "{:?}",
-            report.stats.strategy
-        );
+        // On the leaky machine the page (with its `csrr sstatus` a call)
+        // is never writable while it runs: the store drops it. On the
+        // standard one its `csrr` traps anyway, and the page that the
+        // kernel writes runs from its original.
+        if isa == Isa::Leaky {
+            assert!(
+                report.stats.strategy.bt_invalidated >= 1,
+                "{:?}",
+                report.stats.strategy
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

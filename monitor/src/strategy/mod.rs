@@ -22,6 +22,7 @@ use cpu::port::HartPort;
 
 use crate::exits::Handled;
 use crate::guest::Guest;
+use crate::memory::GuestPhys;
 
 /// How the monitor virtualizes its guests (`trapvisor run --strategy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -124,6 +125,24 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
         GuestStrategy::Trap => None,
         GuestStrategy::Bt(_) => bt::intercept(g, hart, exit),
         GuestStrategy::Pv(_) => pv::intercept(g, hart, exit),
+    }
+}
+
+/// Guest-physical bytes `gpa..gpa + len` of `g` were written from outside
+/// the guest (a debugger, through [`crate::Session::write_guest_phys`]):
+/// what the strategy made of them goes, as when the guest stores there
+/// itself (binary translation's copies of those pages, and with them the
+/// shadow tables that may map the copies: dropped now if the guest is on
+/// the hart, else when it next gets it).
+pub fn written<H: HartPort>(g: &mut Guest, hart: &mut H, on_hart: bool, gpa: GuestPhys, len: u64) {
+    if let GuestStrategy::Bt(_) = g.strategy {
+        if bt::forget_written(g, gpa, len) {
+            if on_hart {
+                g.shadow.flush(hart, &g.vcpu);
+            } else {
+                g.shadow.forget();
+            }
+        }
     }
 }
 
