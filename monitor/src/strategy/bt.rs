@@ -85,7 +85,7 @@
 
 use std::collections::BTreeMap;
 
-use cpu::csr::addr;
+use cpu::csr::{addr, SSTATUS_MXR, SSTATUS_READ_MASK};
 use cpu::hart::{Exit, Priv};
 use cpu::isa::{self, Kind, Op};
 use cpu::port::HartPort;
@@ -118,6 +118,32 @@ pub struct Translator {
     used: u64,
     /// Scanned pages by guest-physical page address.
     pages: BTreeMap<u64, Page>,
+    /// The guard against shadow fills that make no progress at one `pc`
+    /// whatever the address (fills that undo each other would loop
+    /// forever: a monitor bug, and the guest is stopped instead).
+    stuck: StuckGuard,
+}
+
+/// [`crate::guest::FillGuard`] over any address: [`StuckGuard::LIMIT`]
+/// fills at one `pc` with nothing retired.
+#[derive(Clone, Debug, Default)]
+struct StuckGuard {
+    last: Option<(u64, u64)>,
+    count: u32,
+}
+
+impl StuckGuard {
+    const LIMIT: u32 = 64;
+
+    fn fill(&mut self, pc: u64, _va: u64, retired: u64) -> bool {
+        if self.last == Some((pc, retired)) {
+            self.count += 1;
+        } else {
+            self.last = Some((pc, retired));
+            self.count = 1;
+        }
+        self.count >= Self::LIMIT
+    }
 }
 
 /// What the translation does with an instruction the scan reached.
@@ -182,6 +208,7 @@ impl Translator {
             frames,
             used: 0,
             pages: BTreeMap::new(),
+            stuck: StuckGuard::default(),
         }
     }
 
@@ -286,6 +313,26 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
         }
         _ => None,
     }
+}
+
+/// Just before the guest runs on the hart: on a machine whose U-mode reads
+/// `sstatus` without trapping (`--isa leaky`), the real `sstatus` is made
+/// the guest's virtual one, so that its virtual U-mode code, which runs
+/// as it is, reads what it reads natively (its virtual S-mode code never
+/// reads the real one: those reads are calls). `MXR` only in virtual
+/// U-mode: in virtual S-mode it would make the execute-only copies
+/// readable on the real hart.
+pub fn before_run<H: HartPort>(g: &Guest, hart: &mut H) {
+    let core = g.vcpu.core();
+    if core.isa != Isa::Leaky {
+        return;
+    }
+    let mut view = core.csr.mstatus & SSTATUS_READ_MASK;
+    if core.privilege != Priv::User {
+        view &= !SSTATUS_MXR;
+    }
+    let real = &mut hart.arch_mut().core.csr.mstatus;
+    *real = (*real & !SSTATUS_READ_MASK) | view;
 }
 
 /// Drops the translations of guest-physical bytes `gpa..gpa + len` that a
@@ -498,6 +545,12 @@ fn page_fault<H: HartPort>(
                     // stale.
                     t.pages.remove(&gpage);
                     g.stats.strategy.bt_invalidated += 1;
+                    if supervisor && pc_page == Some(gpage) {
+                        // The store is on the page it writes: the page
+                        // cannot be writable and executable at once; the
+                        // store runs once from the original.
+                        return Some(step_original(g, hart, Some((va, original, rights))));
+                    }
                     flush = true;
                     (original, rights & !(if supervisor { pte::X } else { 0 }))
                 } else {
@@ -538,7 +591,9 @@ fn page_fault<H: HartPort>(
         return None;
     }
     g.stats.shadow_filled += 1;
-    if g.fills.fill(pc, va, g.vcpu.retired()) {
+    let retired = g.vcpu.retired();
+    let stuck = translator(g).is_some_and(|t| t.stuck.fill(pc, 0, retired));
+    if g.fills.fill(pc, va, g.vcpu.retired()) || stuck {
         // The usual handler's guard: fills that make no progress would be
         // a monitor bug looping forever; the guest is stopped instead.
         let trap = Trap::Exception { cause, tval: va };

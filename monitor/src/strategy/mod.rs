@@ -151,7 +151,7 @@ pub fn written<H: HartPort>(g: &mut Guest, hart: &mut H, on_hart: bool, gpa: Gue
 pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
     match g.strategy {
         GuestStrategy::Trap => {}
-        GuestStrategy::Bt(_) => {}
+        GuestStrategy::Bt(_) => bt::before_run(g, hart),
         GuestStrategy::Pv(_) => pv::publish(g, hart),
     }
 }
