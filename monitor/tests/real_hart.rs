@@ -3,8 +3,8 @@
 
 use cpu::devices::{Console, SharedBuffer};
 use cpu::isa::{encode, Insn, Op};
-use monitor::stats::ExitReason;
 use monitor::memory::GuestPhys;
+use monitor::stats::ExitReason;
 use monitor::strategy::GuestStrategy;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
@@ -352,7 +352,11 @@ fn code_a_debugger_writes_runs_as_written_under_every_strategy() {
                 "under {strategy} (written by {} address)",
                 if virt { "virtual" } else { "physical" }
             );
-            assert!(matches!(reports[0].end, End::Guest(e) if e.code == 0), "{:?}", reports[0].end);
+            assert!(
+                matches!(reports[0].end, End::Guest(e) if e.code == 0),
+                "{:?}",
+                reports[0].end
+            );
             if strategy == Strategy::Bt {
                 assert_eq!(reports[0].stats.strategy.bt_invalidated, 1);
             }

@@ -544,7 +544,12 @@ fn same_under_bt(a: &Program, b: &Program, quantum: u64, isa: Isa) -> Result<(),
     let reference = native_on(&ia, true, isa);
     let other = native_on(&ib, true, isa);
     let alone = monitored_on(&[&ia], 10_000, Virt::Bt, isa);
-    prop_assert_eq!(&alone[0], &reference, "alone under bt vs natively, on {}", isa);
+    prop_assert_eq!(
+        &alone[0],
+        &reference,
+        "alone under bt vs natively, on {}",
+        isa
+    );
     let pair = monitored_on(&[&ia, &ib], quantum, Virt::Bt, isa);
     prop_assert_eq!(
         &pair[0],
@@ -607,7 +612,11 @@ fn pairs_the_soak_found_run_the_same_four_ways() {
     for (name, pair) in found::PAIRS {
         let (a, b, quantum) = pair();
         for (a, b) in [(&a, &b), (&b, &a)] {
-            let bt = || Isa::ALL.iter().try_for_each(|&isa| same_under_bt(a, b, quantum, isa));
+            let bt = || {
+                Isa::ALL
+                    .iter()
+                    .try_for_each(|&isa| same_under_bt(a, b, quantum, isa))
+            };
             if let Err(e) = same_four_ways(a, b, quantum).and_then(|()| bt()) {
                 panic!("{name}: {e}");
             }
@@ -703,4 +712,3 @@ fn the_generator_makes_misaligned_device_accesses() {
         "{paging} with Sv39, {user} in U-mode"
     );
 }
-
