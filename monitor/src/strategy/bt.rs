@@ -442,7 +442,10 @@ fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> H
         if translated_pc_page(g, hart) != Some(gpage) {
             return last;
         }
+        // (A Zicsr instruction has no compressed form: a compressed one is
+        // not even decoded.)
         let csr = exits::fetch(g, hart)
+            .filter(|&bits| isa::parcel_len(bits as u16) == 4)
             .and_then(|bits| isa::decode(bits).ok())
             .is_some_and(|i| i.op.kind() == Kind::Csr);
         if !csr {
