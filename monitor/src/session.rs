@@ -537,16 +537,24 @@ impl<H: HartPort> Session<H> {
     }
 
     /// Writes guest `i`'s memory at guest-physical `gpa` (decoded code
-    /// there is dropped); false, and nothing written, if any byte is
-    /// outside its RAM.
+    /// there is dropped, and so is what its strategy made of it: binary
+    /// translation's copies of the pages written, as a store of the
+    /// guest's own drops them); false, and nothing written, if any byte is
+    /// outside its RAM. Every write a debugger makes to guest memory comes
+    /// here ([`Session::write_guest_virt`] too).
     pub fn write_guest_phys(&mut self, i: usize, gpa: GuestPhys, data: &[u8]) -> bool {
-        let Some(g) = self.guests.get(i) else {
+        let on_hart = self.on_hart == Some(i);
+        let Some(g) = self.guests.get_mut(i) else {
             return false;
         };
-        match g.ram.translate(gpa, data.len() as u64) {
-            Some(mpa) => self.hart.write_phys(mpa, data),
-            None => false,
+        let Some(mpa) = g.ram.translate(gpa, data.len() as u64) else {
+            return false;
+        };
+        if !self.hart.write_phys(mpa, data) {
+            return false;
         }
+        crate::strategy::written(g, &mut self.hart, on_hart, gpa, data.len() as u64);
+        true
     }
 
     /// The guest-physical address of guest `i`'s virtual address `va` for

@@ -389,6 +389,24 @@ impl ShadowMmu {
         Fault::Filled { va, gpa, rights }
     }
 
+    /// Removes `va`'s page from the shadow of the guest's current virtual
+    /// mode, if it is there: its next access faults and is filled again.
+    pub fn unmap<H: HartPort>(&mut self, hart: &mut H, vcpu: &Vcpu, va: u64) {
+        let root_satp = self.root_satp(hart, vcpu);
+        let mut table = MachPhys((root_satp & ((1 << 44) - 1)) << 12);
+        for level in [2u32, 1] {
+            let slot = MachPhys(table.0 + ((va >> (12 + 9 * level)) & 0x1ff) * 8);
+            match read_u64(hart, slot) {
+                Some(p) if p & pte::V != 0 && p & (pte::R | pte::W | pte::X) == 0 => {
+                    table = MachPhys(((p & pte::PPN_MASK) >> 10) << 12);
+                }
+                _ => return,
+            }
+        }
+        write_u64(hart, MachPhys(table.0 + ((va >> 12) & 0x1ff) * 8), 0);
+        self.flush_hart(hart);
+    }
+
     /// Maps `va`'s page → machine page `mpa` with `rights` in the shadow
     /// of the guest's current virtual mode (starting over with empty
     /// shadows if the reserve is full); `false` if even that fails.

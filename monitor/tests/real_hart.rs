@@ -3,7 +3,9 @@
 
 use cpu::devices::{Console, SharedBuffer};
 use cpu::isa::{encode, Insn, Op};
+use monitor::memory::GuestPhys;
 use monitor::stats::ExitReason;
+use monitor::strategy::GuestStrategy;
 use monitor::{End, GuestImage, GuestSpec, Monitor};
 
 const BASE: u64 = 0x8020_0000;
@@ -278,5 +280,120 @@ fn lr_sc_survive_world_switches_with_quantum_1() {
             "{}: sc succeeded beside others",
             rep.name
         );
+    }
+}
+
+/// Prints `A` twice through the SBI (the `addi a0, zero, 'A'` at
+/// `BASE + 4` runs once per round), with a `csrr` of `sscratch` in each
+/// round (so that binary translation patches the page), then passes.
+fn prints_a_twice() -> Vec<u32> {
+    let (t2, s0, a0, a7) = (7, 8, 10, 17);
+    [
+        i(Op::Addi, s0, 0, 0, 2),
+        i(Op::Addi, a0, 0, 0, b'A' as i32),
+        i(Op::Csrrs, t2, 0, 0, 0x140),
+        i(Op::Addi, a7, 0, 0, 1),
+        i(Op::Ecall, 0, 0, 0, 0),
+        i(Op::Addi, s0, s0, 0, -1),
+        i(Op::Bne, 0, s0, 0, -20),
+    ]
+    .into_iter()
+    .chain(print_a0_and_pass()[2..].iter().copied())
+    .collect()
+}
+
+fn is_ecall(step: &monitor::Step) -> bool {
+    use cpu::hart::Exit;
+    use cpu::trap::{Exception, Trap};
+    matches!(
+        step.exit,
+        Some(Exit::Trap(Trap::Exception {
+            cause: Exception::EcallFromU,
+            ..
+        }))
+    )
+}
+
+/// A debugger's write to guest memory (the session's memory-write API,
+/// which `trapvisor debug` uses for `set {int}ADDR = ...` and GDB's `M`
+/// packets) changes the code that runs, under every strategy: under
+/// binary translation the write drops the page's translation, as a store
+/// of the guest's does, and the new instruction runs, not the old copy.
+#[test]
+fn code_a_debugger_writes_runs_as_written_under_every_strategy() {
+    use monitor::Strategy;
+    let li_b = i(Op::Addi, 10, 0, 0, b'B' as i32).to_le_bytes();
+    for strategy in Strategy::ALL {
+        for virt in [false, true] {
+            let mut m: Monitor = Monitor::new();
+            m.set_strategy(strategy);
+            let (s, out) = spec("patched", &prints_a_twice(), 1_000_000);
+            m.add_guest(s);
+            let mut session = m.start(1000).expect("starts");
+            session.run_until(is_ecall).expect("the first putchar");
+            if strategy == Strategy::Bt {
+                let GuestStrategy::Bt(t) = &session.guest(0).expect("guest").strategy else {
+                    panic!("bt");
+                };
+                assert!(t.has_copy(BASE), "the page runs from a patched copy");
+            }
+            if virt {
+                session
+                    .write_guest_virt(0, BASE + 4, &li_b)
+                    .expect("written");
+            } else {
+                assert!(session.write_guest_phys(0, GuestPhys(BASE + 4), &li_b));
+            }
+            while session.step_turn().is_some() {}
+            let reports = session.finish();
+            assert_eq!(
+                out.contents(),
+                b"AB",
+                "under {strategy} (written by {} address)",
+                if virt { "virtual" } else { "physical" }
+            );
+            assert!(
+                matches!(reports[0].end, End::Guest(e) if e.code == 0),
+                "{:?}",
+                reports[0].end
+            );
+            if strategy == Strategy::Bt {
+                assert_eq!(reports[0].stats.strategy.bt_invalidated, 1);
+            }
+        }
+    }
+}
+
+/// A software breakpoint written into code (`ebreak`, as GDB writes one
+/// with an `M` packet when it has no other way) stops there under binary
+/// translation as under trap-and-emulate: the guest's `ebreak` exits at
+/// that `pc`.
+#[test]
+fn an_ebreak_a_debugger_writes_into_translated_code_is_hit() {
+    use cpu::hart::Exit;
+    use cpu::trap::{Exception, Trap};
+    use monitor::Strategy;
+    let ebreak = i(Op::Ebreak, 0, 0, 0, 0).to_le_bytes();
+    for strategy in [Strategy::Trap, Strategy::Bt] {
+        let mut m: Monitor = Monitor::new();
+        m.set_strategy(strategy);
+        let (s, _out) = spec("breakpoint", &prints_a_twice(), 1_000_000);
+        m.add_guest(s);
+        let mut session = m.start(1000).expect("starts");
+        session.run_until(is_ecall).expect("the first putchar");
+        // The `csrr` of the next round.
+        assert!(session.write_guest_phys(0, GuestPhys(BASE + 8), &ebreak));
+        let hit = session
+            .run_until(|step| {
+                matches!(
+                    step.exit,
+                    Some(Exit::Trap(Trap::Exception {
+                        cause: Exception::Breakpoint,
+                        ..
+                    }))
+                )
+            })
+            .unwrap_or_else(|| panic!("no breakpoint under {strategy}"));
+        assert_eq!(hit.exit_pc, BASE + 8, "under {strategy}");
     }
 }

@@ -1,4 +1,4 @@
-//! Program pairs `scripts/soak.sh` found running differently, as
+//! Program pairs `scripts/soak.sh` (or CI's random programs) found running differently, as
 //! proptest shrank them, kept as fixed cases of the four-way check (the
 //! soak's `cargo test` batches draw new programs each time, so a failure
 //! would not come back on its own). Their data pages were random bytes that
@@ -16,6 +16,10 @@ pub(super) const PAIRS: &[(&str, MakePair)] = &[
         timer_deadline_past_the_clock,
     ),
     ("running_into_the_device_tree", running_into_the_device_tree),
+    (
+        "bt_step_reads_execute_only_code",
+        bt_step_reads_execute_only_code,
+    ),
 ];
 
 /// 2026-12, quantum 11: `b` sets the timer to `u64::MAX - 1`, which `time`
@@ -289,4 +293,66 @@ fn running_into_the_device_tree() -> (Program, Program, u64) {
         data: vec![0; DATA_SIZE],
     };
     (a, b, 4)
+}
+
+/// 2026-12 (CI, `random_programs_run_the_same_under_bt`; the other program
+/// and the quantum were not kept: it fails alone): RAM is one gigapage
+/// that is execute-only (flags 0xc9: no R, and `sstatus.MXR` clear), so
+/// every load of the prologue's register table faults ('M', 31 of them),
+/// and after the first the handler leaves `t6` = `sepc + 4`, a code
+/// address, which the next `ld`s use as their base. Under bt every `ld`
+/// of the prologue (`ld xN, k(t6)`: the upper half of each reads as a
+/// 32-bit instruction running into the next one's zero parcel) was a step,
+/// run once from the original page mapped readable and executable
+/// whatever the guest's page said: the loads of the execute-only code
+/// succeeded, one 'M' instead of 31. A step now maps the original
+/// execute-only and a load of its own page gets the guest's own rights
+/// (and on the standard ISA nothing is stepped at all).
+fn bt_step_reads_execute_only_code() -> (Program, Program, u64) {
+    let a = Program {
+        body: vec![
+            0x10001073, 0x00010001, 0x10200073, 0x012391a3, 0x00c33103, 0x02a8efb3, 0x0013a983,
+            0x7c0df6f3, 0x00000073, 0x00c3cd83, 0x4801e708, 0x00010001, 0x87bb0001, 0x00010335,
+            0x00016cdc, 0x00010001, 0x01947533,
+        ],
+        regs: vec![
+            0x10000018,
+            0x80200c70,
+            0xf,
+            0x0aef269d6a5196a7,
+            0x7,
+            0x80200786,
+            0x100000a2,
+            0x80210462,
+            0x35,
+            0xde9b23fadf864cda,
+            0x80200230,
+            0x37,
+            0x78971f335aea4770,
+            0x80200b1e,
+            0x100000ac,
+            0x80200b08,
+            0x34,
+            0xe,
+            0x802102cb,
+            0x100000f6,
+            0x80200d28,
+            0x39,
+            0x10000022,
+            0x1000002d,
+            0x10000064,
+            0x17,
+            0x1000002a,
+            0xb,
+            0x80211edf,
+            0xd8affa51ad967038,
+            0xfe432148cec8f3dc,
+            0x100000fd,
+        ],
+        handler: Handler::Skip,
+        paging: Some((Some(0xc9), None, [0xcf, 0xd9, 0x52, 0xc9])),
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    (a.clone(), a, 97)
 }

@@ -120,10 +120,11 @@ fn on_the_leaky_isa_binary_translation_repairs_what_trap_and_emulate_breaks() {
     let (bt, report) = alone(rel, Isa::Leaky, Strategy::Bt);
     assert_eq!(bt, reference, "repaired under bt");
     let s = &report.stats.strategy;
-    // Every CSR access, sret of the kernel (19 of them) is patched, and
-    // each patched instruction that runs is emulated: trap-and-emulate
-    // emulated 6 fewer, the leaky ones it never saw.
-    assert!(s.bt_patched >= 19, "{s:?}");
+    // Every `sstatus` access of the kernel (8 of them) must be and is a
+    // call (the other sensitive instructions trap anyway), and each that
+    // runs is emulated: trap-and-emulate emulated fewer, the leaky ones it
+    // never saw.
+    assert!(s.bt_patched >= 8, "{s:?}");
     let (_, trap_report) = alone(rel, Isa::Leaky, Strategy::Trap);
     assert!(
         report.emulated > trap_report.emulated,
@@ -175,11 +176,17 @@ f:      li      a0, 1
         assert_eq!(reference.status, 0x12, "natively f returns 1, then 2");
         let (seen, report) = run(std::slice::from_ref(&path), 10_000, isa, Strategy::Bt).remove(0);
         assert_eq!(seen, reference, "on {isa}");
-        assert!(
-            report.stats.strategy.bt_invalidated >= 1,
-            "{:?}",
-            report.stats.strategy
-        );
+        // On the leaky machine the page (with its `csrr sstatus` a call)
+        // is never writable while it runs: the store drops it. On the
+        // standard one its `csrr` traps anyway, and the page that the
+        // kernel writes runs from its original.
+        if isa == Isa::Leaky {
+            assert!(
+                report.stats.strategy.bt_invalidated >= 1,
+                "{:?}",
+                report.stats.strategy
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

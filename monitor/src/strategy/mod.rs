@@ -22,6 +22,7 @@ use cpu::port::HartPort;
 
 use crate::exits::Handled;
 use crate::guest::Guest;
+use crate::memory::GuestPhys;
 
 /// How the monitor virtualizes its guests (`trapvisor run --strategy`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -127,12 +128,30 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
     }
 }
 
+/// Guest-physical bytes `gpa..gpa + len` of `g` were written from outside
+/// the guest (a debugger, through [`crate::Session::write_guest_phys`]):
+/// what the strategy made of them goes, as when the guest stores there
+/// itself (binary translation's copies of those pages, and with them the
+/// shadow tables that may map the copies: dropped now if the guest is on
+/// the hart, else when it next gets it).
+pub fn written<H: HartPort>(g: &mut Guest, hart: &mut H, on_hart: bool, gpa: GuestPhys, len: u64) {
+    if let GuestStrategy::Bt(_) = g.strategy {
+        if bt::forget_written(g, gpa, len) {
+            if on_hart {
+                g.shadow.flush(hart, &g.vcpu);
+            } else {
+                g.shadow.forget();
+            }
+        }
+    }
+}
+
 /// Just before the guest runs on the hart again (after any interrupt was
 /// injected).
 pub fn before_run<H: HartPort>(g: &mut Guest, hart: &mut H) {
     match g.strategy {
         GuestStrategy::Trap => {}
-        GuestStrategy::Bt(_) => {}
+        GuestStrategy::Bt(_) => bt::before_run(g, hart),
         GuestStrategy::Pv(_) => pv::publish(g, hart),
     }
 }
