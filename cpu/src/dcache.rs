@@ -385,6 +385,10 @@ pub(crate) struct DCache {
     /// page depends on, see [`crate::jit`]).
     epochs: Vec<u32>,
     decodes: Vec<u32>,
+    /// For each page of slots: whether a compressed instruction was ever
+    /// decoded in it (since the page got its slots), which makes a straight
+    /// run of its slots up to twice as long (see [`DCache::run_limit`]).
+    compressed: Vec<bool>,
     /// Times the whole cache was dropped (page numbers are reused then).
     flushes: u64,
 }
@@ -398,6 +402,7 @@ impl DCache {
             pages: Vec::new(),
             epochs: Vec::new(),
             decodes: Vec::new(),
+            compressed: Vec::new(),
             flushes: 0,
         })
     }
@@ -438,6 +443,7 @@ impl DCache {
         self.pages.push(page as u32);
         self.epochs.push(0);
         self.decodes.push(0);
+        self.compressed.push(false);
         self.page_map.set(page, chunk as u32 + 1);
         self.slots
             .resize(self.slots.len() + SLOTS_PER_PAGE, UNDECODED);
@@ -503,6 +509,7 @@ impl DCache {
         self.pages.clear();
         self.epochs.clear();
         self.decodes.clear();
+        self.compressed.clear();
         self.flushes += 1;
         self.slots.truncate(1);
         self.bits.truncate(1);
@@ -512,9 +519,30 @@ impl DCache {
     pub(crate) fn fill(&mut self, idx: usize, slot: Slot, bits: u32) {
         if let (Some(d), Some(b)) = (self.slots.get_mut(idx), self.bits.get_mut(idx)) {
             (*d, *b) = (slot, bits);
-            if let Some(n) = self.decodes.get_mut(idx.wrapping_sub(1) / CHUNK) {
+            let chunk = idx.wrapping_sub(1) / CHUNK;
+            if let Some(n) = self.decodes.get_mut(chunk) {
                 *n = n.wrapping_add(1);
             }
+            if parcels(bits) == 1 {
+                if let Some(c) = self.compressed.get_mut(chunk) {
+                    *c = true;
+                }
+            }
+        }
+    }
+
+    /// The most instructions one straight run of the decoded slots of the
+    /// page whose first slot is `base` can retire before its sentinel: a
+    /// slot per instruction if a compressed one was ever decoded there,
+    /// else one per 2 slots (32-bit code only; a slot decoded later is
+    /// undecoded until then, and running it leaves the fast loop).
+    #[inline]
+    pub(crate) fn run_limit(&self, base: usize) -> u64 {
+        let chunk = base.wrapping_sub(1) / CHUNK;
+        if self.compressed.get(chunk).copied().unwrap_or(true) {
+            SLOTS_PER_PAGE as u64
+        } else {
+            SLOTS_PER_PAGE as u64 / 2
         }
     }
 

@@ -110,19 +110,16 @@ struct Lane<'a> {
     tlb_r: &'a TlbEntries,
     tlb_w: &'a TlbEntries,
     ctx: u64,
-    fpage: u64,
     fbase: usize,
     fbias: u64,
+    /// Twice the most instructions one straight run of the fetch page's
+    /// slots can retire ([`crate::dcache::DCache::run_limit`]).
+    slack2: u64,
 }
 
 /// The most instructions the counting by runs of [`Lane::run`] is given at
 /// a time (it counts twice them).
 const MAX_LEFT: u64 = 1 << 62;
-
-/// The most instructions one straight run of slots (no taken jump or
-/// branch) can retire: a page's worth of compressed ones, since its
-/// sentinel ends it.
-const SLACK: u64 = SLOTS_PER_PAGE as u64;
 
 /// Where the fast loop stopped: the slot it did not run (or the one after
 /// the last it ran, when `left` reached 0), the instructions still allowed,
@@ -162,9 +159,9 @@ impl Lane<'_> {
             tlb_r,
             tlb_w,
             ctx,
-            fpage,
             fbase,
             fbias,
+            slack2,
         } = self;
         let pc_of = |idx: usize| fbias.wrapping_add((idx as u64) << 1);
         // Not EXACT, instructions are counted a straight run at a time: a
@@ -173,22 +170,20 @@ impl Lane<'_> {
         // each) spans `idx - s = 2n - c` slots, so it retired `(idx - (s -
         // c)) / 2`. One register counts, as translated code's `k` does
         // (`crate::jit::translate`): `left` holds `k = 2 * left + s - c`
-        // (`left` at the run's start, of at most `MAX_LEFT`; `extra` keeps
-        // the rest). A compressed instruction that falls through subtracts
+        // (`left` at the run's start, of at most `MAX_LEFT`: the caller
+        // keeps the rest). A compressed instruction that falls through subtracts
         // 1; a jump or taken branch from slot `i` (whatever its length) to
         // slot `t` ends a run of `(i + 2 - (s - c)) / 2` and starts one at
         // `t`, so it adds `t - i - 2`; at slot `idx` the instructions left
         // are `(k - idx) / 2`. A run of 32-bit code costs no more than
-        // counting a slot per word did. No run is longer than a page, so
-        // with more than `SLACK` instructions left at the start of each
-        // run, `left` cannot run out within it.
-        let extra = if EXACT {
-            0
-        } else {
-            left.saturating_sub(MAX_LEFT)
-        };
+        // counting a slot per word did. No run is longer than the page, so
+        // with more than `slack2 / 2` instructions left at the start of each
+        // run (a page's worth of compressed ones, or of 32-bit ones where
+        // none was decoded: half as many, and half as long a tail for the
+        // exact loop), `left` cannot run out within it.
         if !EXACT {
-            left = (2 * (left - extra)).wrapping_add(idx as u64);
+            debug_assert!(left <= MAX_LEFT);
+            left = (2 * left.min(MAX_LEFT)).wrapping_add(idx as u64);
         }
         // Control goes to slot `$t` (not the next one).
         macro_rules! go {
@@ -207,7 +202,7 @@ impl Lane<'_> {
                     t
                 } else {
                     left = left.wrapping_add(t as u64).wrapping_sub(idx as u64 + 2);
-                    if left.wrapping_sub(t as u64) > 2 * SLACK {
+                    if left.wrapping_sub(t as u64) > slack2 {
                         t
                     } else {
                         // Too near the limit for whole runs: stop at the
@@ -240,7 +235,7 @@ impl Lane<'_> {
         macro_rules! jump_abs {
             ($target:expr) => {{
                 let target: u64 = $target;
-                match slot_in_page(fpage, fbase, target) {
+                match slot_by_bias(fbias, fbase, target) {
                     Some(t) => go!(t),
                     None => {
                         *pc = target;
@@ -326,7 +321,7 @@ impl Lane<'_> {
         // here on entry, kept by `go!` and by the sentinel rule below).
         if idx >= slots.len() || slots.last().map(|s| s.op) != Some(XOp::Fetch) {
             if !EXACT {
-                left = left.wrapping_sub(idx as u64) / 2 + extra;
+                left = left.wrapping_sub(idx as u64) / 2;
             }
             return LaneStop { idx, left, hash };
         }
@@ -434,7 +429,7 @@ impl Lane<'_> {
             }
         }
         if !EXACT {
-            left = left.wrapping_sub(idx as u64) / 2 + extra;
+            left = left.wrapping_sub(idx as u64) / 2;
         }
         LaneStop { idx, left, hash }
     }
@@ -570,9 +565,9 @@ impl Engine {
             tlb_r: mmu.tlb_r.entries(),
             tlb_w: mmu.tlb_w.entries(),
             ctx: mmu.ctx,
-            fpage: self.fpage,
             fbase: self.fbase,
             fbias: self.fbias,
+            slack2: 2 * mmu.ram.code.run_limit(self.fbase),
         }
     }
 
@@ -654,7 +649,10 @@ impl Engine {
                     // faster than counting by runs (one host register fewer
                     // in use).
                     let lane = self.lane(st, mmu);
-                    let ran = if MODE != Mode::DIGEST && slice > SLACK {
+                    let ran = if MODE != Mode::DIGEST && slice > lane.slack2 / 2 {
+                        // (Counting by runs takes at most `MAX_LEFT` at a
+                        // time: what it leaves is counted as not run.)
+                        slice = slice.min(MAX_LEFT);
                         lane.run::<MODE, false>(idx, slice, hash)
                     } else {
                         lane.run::<MODE, true>(idx, slice, hash)
@@ -971,6 +969,17 @@ impl Engine {
         }
         Ok(base + ((pc & (PAGE_SIZE - 1)) >> 1) as usize)
     }
+}
+
+/// [`slot_in_page`] from the fetch page's `fbias` (`fpage - 2 * fbase`)
+/// instead of `fpage`, as the fast loop has it at hand: `pc - fbias` is
+/// `2 * fbase + (pc - fpage)`, so the slot is its half when that is one of
+/// the page's `SLOTS_PER_PAGE` from `fbase` (no wrap: `2 * fbase` is far
+/// below `2^64 - PAGE_SIZE`).
+#[inline(always)]
+fn slot_by_bias(fbias: u64, fbase: usize, pc: u64) -> Option<usize> {
+    let t = (pc.wrapping_sub(fbias) >> 1) as usize;
+    (t.wrapping_sub(fbase) < SLOTS_PER_PAGE).then_some(t)
 }
 
 /// The slot of `pc` when it is in the fetch page (virtual address `fpage`,

@@ -149,3 +149,47 @@ fn every_compressed_instruction_runs_as_its_base_instruction() {
     }
     assert_eq!(legal, 38_551);
 }
+
+/// A page that is one straight run: `addi a0, a0, 1` in every word but the
+/// last, which jumps back to the first (1,024 instructions a time round,
+/// the longest run 32-bit code can make); with `compressed`, the first half
+/// page holds two `c.addi a0, 1` a word instead (1,536 a time round, which
+/// only a page with compressed code can make).
+fn straight_page(compressed: bool) -> Asm {
+    let mut a = Asm::new();
+    for w in 0..1023 {
+        if compressed && w < 512 {
+            a.word(0x0505_0505);
+        } else {
+            a.i(Op::Addi, 10, 10, 1);
+        }
+    }
+    a.insn(Op::Jal, 0, 0, 0, -4092);
+    a
+}
+
+/// The fast loop counts a straight run at a time until few instructions
+/// are left (as many as the longest run the page can make: fewer where no
+/// compressed instruction was decoded), then one at a time: at every
+/// budget around those limits, a run of a page-long straight run stops
+/// exactly where the reference does, time after time.
+#[test]
+fn budgets_around_the_longest_run_are_exact() {
+    for compressed in [false, true] {
+        let budgets = (1..4).chain(1000..1100).chain(2030..2070).chain(4090..4100);
+        for budget in budgets {
+            let mut fast = hart_with(&straight_page(compressed));
+            fast.set_translation(false);
+            let mut slow = hart_with(&straight_page(compressed));
+            slow.set_reference_mode(true);
+            for _ in 0..5 {
+                assert_eq!(run(&mut fast, budget), Exit::BudgetExhausted);
+                assert_eq!(run(&mut slow, budget), Exit::BudgetExhausted);
+                let what = format!("compressed {compressed}, budget {budget}");
+                assert_eq!(fast.instret(), slow.instret(), "{what}");
+                assert_eq!(fast.arch.pc, slow.arch.pc, "{what}");
+                assert_eq!(fast.arch.x[10], slow.arch.x[10], "{what}");
+            }
+        }
+    }
+}
