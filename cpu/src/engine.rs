@@ -716,6 +716,12 @@ impl Engine {
             }
             st.pc = pc;
             st.core.instret = limit - left;
+            if st.core.csr_denied(bits) {
+                // A CSR its privilege may not touch (a guest kernel's, run
+                // in real U-mode by a monitor): the trap `execute` would
+                // raise, without decoding it or running the CSR rules.
+                break Stop::Trap(Trap::illegal_instruction(bits));
+            }
             match exec::execute(st, mmu, dev, bits) {
                 Ok(flow) => {
                     if MODE == Mode::DIGEST {

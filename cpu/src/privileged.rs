@@ -449,6 +449,26 @@ impl Core {
         needed <= have
     }
 
+    /// Whether `bits` is a Zicsr instruction that is illegal for want of
+    /// privilege alone: privileged spec 2.1, "attempts to access a CSR
+    /// without appropriate privilege level ... raise illegal-instruction
+    /// exceptions", and the CSR's bits 9:8 ask for more than the current
+    /// privilege (with no [`Isa::Leaky`] flaw letting it through). Such an
+    /// instruction raises [`Trap::illegal_instruction`] whatever its
+    /// operands, as [`Core::csr_instruction`] would: a hart may raise it
+    /// without decoding and running it (a guest kernel's `csrr` in real
+    /// U-mode, under a monitor).
+    #[inline]
+    pub fn csr_denied(&self, bits: u32) -> bool {
+        const SYSTEM: u32 = 0b111_0011;
+        let funct3 = (bits >> 12) & 7;
+        let csr = (bits >> 20) as u16;
+        bits & 0x7f == SYSTEM
+            && funct3 & 3 != 0
+            && !self.csr_accessible(csr)
+            && !(self.isa == Isa::Leaky && self.privilege == Priv::User && csr == addr::SSTATUS)
+    }
+
     /// Zicntr: `cycle`, `time`, `instret` and `hpmcounterN` are readable
     /// from S-mode when `mcounteren` allows it, and from U-mode when
     /// `scounteren` allows it too (privileged spec 3.1.11, 4.1.5).
@@ -903,5 +923,45 @@ mod tests {
             Err(Trap::illegal_instruction(7)),
             "cycle is read-only"
         );
+    }
+
+    proptest::proptest! {
+        /// A Zicsr instruction `csr_denied` calls illegal is one
+        /// `csr_instruction` refuses, with the same trap, on both
+        /// machines, in both modes, from any state: a hart that raises
+        /// it without running it raises what running it would. And every
+        /// U-mode access to an S-level CSR (but the leaky machine's
+        /// `sstatus`) is one it calls illegal.
+        #[test]
+        fn csr_denied_is_what_running_it_would_raise(
+            bits in proptest::prelude::any::<u32>(),
+            csr in proptest::prelude::any::<u16>(),
+            src in proptest::prelude::any::<u64>(),
+            user in proptest::prelude::any::<bool>(),
+            leaky in proptest::prelude::any::<bool>(),
+        ) {
+            // A SYSTEM instruction (half the time with an S-level CSR).
+            let bits = (bits & !0x7f) | 0b111_0011;
+            let bits = if csr & 1 == 0 { bits & 0x000f_ffff | 0x100 << 20 | u32::from(csr >> 1 & 0xff) << 20 } else { bits };
+            let mut c = Core::under_see();
+            c.privilege = if user { Priv::User } else { Priv::Supervisor };
+            c.isa = if leaky { Isa::Leaky } else { Isa::Standard };
+            let denied = c.csr_denied(bits);
+            let s_csr = (bits >> 28) & 3 == 1;
+            let zicsr = (bits >> 12) & 3 != 0;
+            let leak = user && leaky && (bits >> 20) as u16 == addr::SSTATUS;
+            let above = (bits >> 28) & 3 > u32::from(!user);
+            proptest::prop_assert_eq!(denied, zicsr && above && !leak);
+            if user && zicsr && s_csr && !leak {
+                proptest::prop_assert!(denied);
+            }
+            if denied {
+                let i = crate::isa::decode(bits).expect("a Zicsr instruction decodes");
+                proptest::prop_assert_eq!(
+                    c.clone().csr_instruction(&i, bits, src).map(|_| ()),
+                    Err(Trap::illegal_instruction(bits))
+                );
+            }
+        }
     }
 }
