@@ -716,10 +716,11 @@ impl Engine {
             }
             st.pc = pc;
             st.core.instret = limit - left;
-            if st.core.csr_denied(bits) {
-                // A CSR its privilege may not touch (a guest kernel's, run
-                // in real U-mode by a monitor): the trap `execute` would
-                // raise, without decoding it or running the CSR rules.
+            if st.core.denies(bits) {
+                // A privileged instruction its privilege may not run (a
+                // guest kernel's, in real U-mode under a monitor): the
+                // trap `execute` would raise, without decoding and running
+                // it.
                 break Stop::Trap(Trap::illegal_instruction(bits));
             }
             match exec::execute(st, mmu, dev, bits) {
