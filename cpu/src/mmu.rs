@@ -66,36 +66,16 @@ pub(crate) fn lookup_aligned<const N: usize>(
 /// Contexts are shifted left by this many bits (see [`lookup_aligned`]).
 pub(crate) const CTX_SHIFT: u32 = 3;
 
-/// A direct-mapped TLB for one kind of access, with a window per address
-/// space: the entries of address space `space` are the [`TLB_ENTRIES`]
-/// from [`window`]`(space)` on, in an array twice as long. Guests side by
-/// side use the same virtual addresses (the same pages of the same
-/// image): in one direct-mapped array each world switch would evict the
-/// last guest's entries, page for page, and every switch would refill
-/// them all. Windows at different offsets keep them apart. Correctness
-/// does not rest on it: every entry's tag carries its address space.
+/// A direct-mapped TLB for one kind of access.
 #[derive(Clone, Debug)]
 pub(crate) struct Tlb {
-    entries: Box<[TlbEntry; 2 * TLB_ENTRIES]>,
-    /// The current address space's window.
-    base: usize,
-}
-
-/// Where address space `space`'s window starts: its tag's bits reversed,
-/// so that the first two spaces are half the array apart, the first four
-/// a quarter, and so on.
-fn window(space: u64) -> usize {
-    const BITS: u32 = SPACES.trailing_zeros();
-    const _: () = assert!(TLB_ENTRIES.is_power_of_two() && SPACES as usize <= TLB_ENTRIES);
-    let reversed = (space as u32 & (SPACES as u32 - 1)).reverse_bits() >> (32 - BITS);
-    reversed as usize * (TLB_ENTRIES / SPACES as usize)
+    entries: Box<TlbEntries>,
 }
 
 impl Tlb {
     pub(crate) fn new() -> Tlb {
         Tlb {
-            entries: Box::new([INVALID; 2 * TLB_ENTRIES]),
-            base: 0,
+            entries: Box::new([INVALID; TLB_ENTRIES]),
         }
     }
 
@@ -103,39 +83,26 @@ impl Tlb {
         self.entries.fill(INVALID);
     }
 
-    /// Address space `space` (a tag of [`Spaces`]) is the current one.
-    fn enter_space(&mut self, space: u64) {
-        self.base = window(space);
-    }
-
     /// The RAM offset of `va`, if its page is cached for context `ctx`.
     #[inline(always)]
     pub(crate) fn lookup(&self, va: u64, ctx: u64) -> Option<u64> {
         // (A 1-byte access: any alignment.)
-        lookup_aligned::<1>(self.entries(), va, ctx)
+        lookup_aligned::<1>(&self.entries, va, ctx)
     }
 
-    /// The current address space's entries, for the hart's fast loop and
-    /// translated code (one load fewer per access than through the `Tlb`).
-    #[inline(always)]
+    /// The entries themselves, for the hart's fast loop (one load fewer per
+    /// access than through the `Tlb`).
     pub(crate) fn entries(&self) -> &TlbEntries {
-        match self.entries[self.base..].first_chunk() {
-            Some(window) => window,
-            // (`base` is a window's, at most TLB_ENTRIES.)
-            None => unreachable!("a TLB window past the entries"),
-        }
+        &self.entries
     }
 
     /// Caches: the page of `va` is the RAM page at offset `ram_page`.
     pub(crate) fn fill(&mut self, va: u64, ctx: u64, ram_page: u64) {
         let page = va & !(PAGE_SIZE - 1);
-        let i = self.base + ((va >> 12) as usize & (TLB_ENTRIES - 1));
-        if let Some(e) = self.entries.get_mut(i) {
-            *e = TlbEntry {
-                tag: page | ctx,
-                addend: ram_page.wrapping_sub(page),
-            };
-        }
+        self.entries[(va >> 12) as usize & (TLB_ENTRIES - 1)] = TlbEntry {
+            tag: page | ctx,
+            addend: ram_page.wrapping_sub(page),
+        };
     }
 }
 
@@ -274,14 +241,6 @@ impl Mmu {
             None => self.new_space(satp),
         };
         self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | self.space << (4 + CTX_SHIFT);
-        self.enter_space();
-    }
-
-    /// The TLBs' windows follow the current address space ([`Tlb`]).
-    fn enter_space(&mut self) {
-        for tlb in [&mut self.tlb_x, &mut self.tlb_r, &mut self.tlb_w] {
-            tlb.enter_space(self.space);
-        }
     }
 
     /// A tag no entry has, for `satp`; when every tag has been handed out
@@ -310,7 +269,6 @@ impl Mmu {
         self.tlb_satp = satp;
         self.space = tag;
         self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | tag << (4 + CTX_SHIFT);
-        self.enter_space();
     }
 
     /// Translates `va` for an access of kind `acc` under `core`, walking the
