@@ -472,10 +472,9 @@ impl Core {
         }
         if (bits >> 12) & 3 != 0 {
             let csr = (bits >> 20) as u16;
-            return !self.csr_accessible(csr)
-                && !(self.isa == Isa::Leaky
-                    && self.privilege == Priv::User
-                    && csr == addr::SSTATUS);
+            let leaks =
+                self.isa == Isa::Leaky && self.privilege == Priv::User && csr == addr::SSTATUS;
+            return !(self.csr_accessible(csr) || leaks);
         }
         self.privilege == Priv::User
             && (bits == SRET || bits == WFI || bits & SFENCE_VMA.0 == SFENCE_VMA.1)
