@@ -130,9 +130,7 @@ fn count(spec: &str) {
     };
     let nano =
         measure::workloads::nano_named(name).unwrap_or_else(|| panic!("no nanobenchmark {name}"));
-    let Some(Env::Monitor(strategy)) = Env::from_name(env) else {
-        panic!("{env}: trap, bt or pv");
-    };
+    let env = Env::from_name(env).unwrap_or_else(|| panic!("{env}: native, trap, bt or pv"));
     let n: u64 = n.parse().unwrap_or_else(|e| panic!("N: {e}"));
     let lab = Lab::new().unwrap_or_else(|e| panic!("{e}"));
     let (lp, guests, quantum) = match (nano.kind, side) {
@@ -143,6 +141,17 @@ fn count(spec: &str) {
         _ => panic!("SIDE is with or without, not {side}"),
     };
     let image = lab.image(&lp, n).unwrap_or_else(|e| panic!("{e}"));
+    let Env::Monitor(strategy) = env else {
+        assert_eq!(guests, 1, "natively, one guest");
+        let mut m = cpu::machine::Machine::boot(&image, nano::MEMORY, Console::buffered(&[]).0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        m.run();
+        println!(
+            "{spec}: {:?}",
+            measure::counts::Counts::native(m.hart.stats())
+        );
+        return;
+    };
     let mut m: Monitor = Monitor::new();
     m.set_strategy(strategy.monitor());
     for k in 0..guests {
