@@ -17,6 +17,16 @@
 //! FILTER]` runs criterion and then prints the command's table;
 //! `MBENCH_QUICK=1 cargo bench --bench monitor` prints only the table (the
 //! same as `trapvisor bench`, which needs no cargo).
+//!
+//! Host instructions per operation, repeatable on a shared machine: one
+//! run, no timing, under callgrind at two iteration counts, with
+//! `MBENCH_COUNT=NAME:ENV:SIDE:N cargo bench --bench monitor` (`SIDE` is
+//! `with` or `without`; for `world-switch`, `with` is two guests at the
+//! default quantum and `without` the same two each in one turn). The
+//! difference of the two totals over the difference of the counts is one
+//! iteration's host instructions; with minus without, one operation's:
+//! `valgrind --tool=callgrind --smc-check=all-non-file` (the translator
+//! writes host code), e.g. `MBENCH_COUNT=csr-read:trap:with:2000`.
 
 use std::time::Duration;
 
@@ -108,7 +118,61 @@ fn summary() {
     println!("{}", measure::report::table(&report));
 }
 
+/// One counted run for callgrind (see the module documentation): runs the
+/// guests under the monitor as `trapvisor bench` does, but without its
+/// clock (valgrind has no vDSO for it), and prints the run's counters.
+fn count(spec: &str) {
+    use cpu::devices::Console;
+    use monitor::{GuestImage, GuestSpec, Monitor};
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [name, env, side, n] = parts[..] else {
+        panic!("MBENCH_COUNT is NAME:ENV:SIDE:N, not {spec}");
+    };
+    let nano =
+        measure::workloads::nano_named(name).unwrap_or_else(|| panic!("no nanobenchmark {name}"));
+    let env = Env::from_name(env).unwrap_or_else(|| panic!("{env}: native, trap, bt or pv"));
+    let n: u64 = n.parse().unwrap_or_else(|e| panic!("N: {e}"));
+    let lab = Lab::new().unwrap_or_else(|e| panic!("{e}"));
+    let (lp, guests, quantum) = match (nano.kind, side) {
+        (Kind::Loops { op, .. }, "with") => (op, 1, u64::MAX),
+        (Kind::Loops { base, .. }, "without") => (base, 1, u64::MAX),
+        (Kind::WorldSwitch, "with") => (measure::workloads::PLAIN, 2, monitor::DEFAULT_QUANTUM),
+        (Kind::WorldSwitch, "without") => (measure::workloads::PLAIN, 2, u64::MAX),
+        _ => panic!("SIDE is with or without, not {side}"),
+    };
+    let image = lab.image(&lp, n).unwrap_or_else(|e| panic!("{e}"));
+    let Env::Monitor(strategy) = env else {
+        assert_eq!(guests, 1, "natively, one guest");
+        let mut m = cpu::machine::Machine::boot(&image, nano::MEMORY, Console::buffered(&[]).0)
+            .unwrap_or_else(|e| panic!("{e}"));
+        m.run();
+        println!(
+            "{spec}: {:?}",
+            measure::counts::Counts::native(m.hart.stats())
+        );
+        return;
+    };
+    let mut m: Monitor = Monitor::new();
+    m.set_strategy(strategy.monitor());
+    for k in 0..guests {
+        m.add_guest(GuestSpec {
+            name: format!("g{k}"),
+            image: GuestImage::from(&image),
+            memory: nano::MEMORY,
+            console: Console::buffered(&[]).0,
+            max_instructions: u64::MAX,
+        });
+    }
+    let reports = m.run(quantum).unwrap_or_else(|e| panic!("{e}"));
+    let counts = measure::counts::Counts::monitored(&reports);
+    println!("{spec}: {counts:?}");
+}
+
 fn main() {
+    if let Some(spec) = std::env::var_os("MBENCH_COUNT") {
+        count(&spec.to_string_lossy());
+        return;
+    }
     if std::env::var_os("MBENCH_QUICK").is_none() {
         let mut c = Criterion::default().configure_from_args();
         let lab = Lab::new().unwrap_or_else(|e| panic!("{e}"));

@@ -29,6 +29,7 @@ use crate::exec::{self, alu, extend, taken, Flow};
 use crate::isa::Op;
 use crate::jit::{Jit, Plan};
 use crate::mmu::{narrow, tlb_load, tlb_store, widen, Mmu, TlbEntries, PAGE_SIZE};
+use crate::privileged::Priv;
 use crate::trap::Trap;
 
 /// Which variant of the inner loop runs (a const parameter, so that each
@@ -714,6 +715,15 @@ impl Engine {
             }
             st.pc = pc;
             st.core.instret = limit - left;
+            if st.core.privilege == Priv::User && st.core.denies(bits) {
+                // A privileged instruction U-mode may not run (a guest
+                // kernel's, in real U-mode under a monitor): the trap
+                // `execute` would raise, without decoding and running it.
+                // (Only in U-mode: an S-mode kernel's own privileged
+                // instructions are legal, and the check would only cost
+                // them time.)
+                break Stop::Trap(Trap::illegal_instruction(bits));
+            }
             match exec::execute(st, mmu, dev, bits) {
                 Ok(flow) => {
                     if MODE == Mode::DIGEST {

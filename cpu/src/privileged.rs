@@ -449,6 +449,37 @@ impl Core {
         needed <= have
     }
 
+    /// Whether `bits` is a privileged instruction that is illegal here for
+    /// want of privilege alone, whatever its operands and the rest of the
+    /// state: a Zicsr instruction on a CSR whose bits 9:8 ask for more than
+    /// the current privilege (privileged spec 2.1: "attempts to access a
+    /// CSR without appropriate privilege level ... raise
+    /// illegal-instruction exceptions"; no [`Isa::Leaky`] flaw letting it
+    /// through), and in U-mode `sret`, `wfi` and `sfence.vma` (3.3.2,
+    /// 3.3.3, 3.1.6.5). It raises [`Trap::illegal_instruction`], as
+    /// [`Core::csr_instruction`], [`Core::sret`], [`Core::check_wfi`] and
+    /// [`Core::check_sfence_vma`] would: a hart may raise it without
+    /// decoding and running it (a guest kernel's, in real U-mode under a
+    /// monitor).
+    #[inline]
+    pub fn denies(&self, bits: u32) -> bool {
+        const SYSTEM: u32 = 0b111_0011;
+        const SRET: u32 = 0x1020_0073;
+        const WFI: u32 = 0x1050_0073;
+        const SFENCE_VMA: (u32, u32) = (0xfe00_7fff, 0x1200_0073);
+        if bits & 0x7f != SYSTEM {
+            return false;
+        }
+        if (bits >> 12) & 3 != 0 {
+            let csr = (bits >> 20) as u16;
+            let leaks =
+                self.isa == Isa::Leaky && self.privilege == Priv::User && csr == addr::SSTATUS;
+            return !(self.csr_accessible(csr) || leaks);
+        }
+        self.privilege == Priv::User
+            && (bits == SRET || bits == WFI || bits & SFENCE_VMA.0 == SFENCE_VMA.1)
+    }
+
     /// Zicntr: `cycle`, `time`, `instret` and `hpmcounterN` are readable
     /// from S-mode when `mcounteren` allows it, and from U-mode when
     /// `scounteren` allows it too (privileged spec 3.1.11, 4.1.5).
@@ -903,5 +934,56 @@ mod tests {
             Err(Trap::illegal_instruction(7)),
             "cycle is read-only"
         );
+    }
+
+    proptest::proptest! {
+        /// An instruction `denies` calls illegal is one the privileged
+        /// core refuses, with the same trap, on both machines, in both
+        /// modes: a hart that raises it without running it raises what
+        /// running it would. And it calls illegal every U-mode access to an
+        /// S-level CSR (but the leaky machine's `sstatus`) and every U-mode
+        /// `sret`, `wfi`, `sfence.vma`.
+        #[test]
+        fn denies_is_what_running_it_would_raise(
+            bits in proptest::prelude::any::<u32>(),
+            shape in 0u8..5,
+            src in proptest::prelude::any::<u64>(),
+            user in proptest::prelude::any::<bool>(),
+            leaky in proptest::prelude::any::<bool>(),
+        ) {
+            // A SYSTEM instruction: any, an S-level CSR's, `sret`, `wfi`,
+            // `sfence.vma`.
+            let bits = match shape {
+                0 => bits & !0x7f | 0x73,
+                1 => bits & 0x000f_ffff & !0x7f | 0x73 | 0x100 << 20 | (bits >> 24) << 20,
+                2 => 0x1020_0073,
+                3 => 0x1050_0073,
+                _ => bits & 0x01ff_8000 | 0x1200_0073,
+            };
+            let mut c = Core::under_see();
+            c.privilege = if user { Priv::User } else { Priv::Supervisor };
+            c.isa = if leaky { Isa::Leaky } else { Isa::Standard };
+            let denied = c.denies(bits);
+            let zicsr = (bits >> 12) & 3 != 0;
+            let leak = user && leaky && (bits >> 20) as u16 == addr::SSTATUS;
+            let above = (bits >> 28) & 3 > u32::from(!user);
+            if zicsr {
+                proptest::prop_assert_eq!(denied, above && !leak);
+            } else {
+                proptest::prop_assert_eq!(denied, user && shape >= 2);
+            }
+            if denied {
+                let i = crate::isa::decode(bits).expect("it decodes");
+                let illegal = Err(Trap::illegal_instruction(bits));
+                let mut run = c.clone();
+                let got = match i.op {
+                    Op::Sret => run.sret(bits).map(|_| ()),
+                    Op::Wfi => run.check_wfi(bits),
+                    Op::SfenceVma => run.check_sfence_vma(bits),
+                    _ => run.csr_instruction(&i, bits, src).map(|_| ()),
+                };
+                proptest::prop_assert_eq!(got, illegal);
+            }
+        }
     }
 }
