@@ -15,8 +15,9 @@
 //!   compressed (the table is `cpu::rvc`; the spellings GNU as treats
 //!   apart are `Spelling` in `assembler.rs`), branches and jumps relaxed to
 //!   `c.beqz`/`c.bnez`/`c.j` as GNU as relaxes them, code alignment padded
-//!   with `c.nop`. The default ISA is rv64ima (no C) until the hart
-//!   executes compressed instructions; then it becomes rv64imac.
+//!   with `c.nop`. The default ISA is rv64ima (no C), on purpose:
+//!   every instruction a student writes is then 4 bytes (the book's
+//!   "Compressed instructions" says why).
 //! - Labels, numeric local labels (`1:` `1b` `1f`), `.equ`/`.set`/`=`
 //!   (in any order: a symbol may be defined through symbols defined later),
 //!   expressions with GNU as's operators and precedence, `%hi`/`%lo`/
