@@ -448,6 +448,29 @@ impl Asm {
     pub(crate) fn ret(&mut self) {
         self.byte(0xc3);
     }
+
+    /// No-operations (the long forms Intel's manual recommends, at most 9
+    /// bytes each) until the code placed at offset `base` reaches a
+    /// multiple of `align` bytes.
+    pub(crate) fn align(&mut self, base: usize, align: usize) {
+        const NOPS: [&[u8]; 9] = [
+            &[0x90],
+            &[0x66, 0x90],
+            &[0x0f, 0x1f, 0x00],
+            &[0x0f, 0x1f, 0x40, 0x00],
+            &[0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x80, 0x00, 0x00, 0x00, 0x00],
+            &[0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+            &[0x66, 0x0f, 0x1f, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00],
+        ];
+        let mut n = (align - (base + self.len()) % align) % align;
+        while n > 0 {
+            let k = n.min(NOPS.len());
+            self.bytes(NOPS[k - 1]);
+            n -= k;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -459,6 +482,48 @@ mod tests {
         let mut a = Asm::default();
         f(&mut a);
         a.code
+    }
+
+    /// `align` pads with whole no-operations to the next multiple, from any
+    /// offset and placement, and pads nothing at a multiple.
+    #[test]
+    fn align_pads_with_no_operations_to_the_boundary() {
+        for base in 0..32 {
+            for before in 0..40 {
+                let mut a = Asm::default();
+                a.bytes(&vec![0xcc; before]);
+                a.align(base, 16);
+                assert_eq!((base + a.len()) % 16, 0);
+                let mut pad = &a.code[before..];
+                assert!(pad.len() < 16);
+                // Each piece is one of the forms: 0x90, or an optional
+                // 0x66 and 0f 1f /0 whose length its ModRM gives.
+                while !pad.is_empty() {
+                    let n = match pad {
+                        [0x90, ..] => 1,
+                        [0x66, 0x90, ..] => 2,
+                        [0x66, 0x0f, 0x1f, m, ..] => 1 + nop_len(*m),
+                        [0x0f, 0x1f, m, ..] => nop_len(*m),
+                        _ => panic!("not a no-operation: {pad:02x?}"),
+                    };
+                    assert!(n <= pad.len(), "{pad:02x?}");
+                    pad = &pad[n..];
+                }
+            }
+        }
+    }
+
+    /// The length of `0f 1f` with ModRM `m` (and the SIB and displacement
+    /// the forms `align` uses).
+    fn nop_len(m: u8) -> usize {
+        match m {
+            0x00 => 3,
+            0x40 => 4,
+            0x44 => 5,
+            0x80 => 7,
+            0x84 => 8,
+            _ => panic!("ModRM {m:02x}"),
+        }
     }
 
     // Expected bytes: GNU as 2.40's encoding of the instruction in each
