@@ -271,6 +271,13 @@ pub fn ram_range(memory: u64) -> std::ops::Range<u64> {
     RAM_BASE..RAM_BASE + memory
 }
 
+/// The largest guest file read for a RAM of `memory` bytes: the RAM
+/// itself (a raw image must fit in it) and 256 MiB for what an ELF file
+/// carries beside its segments (symbols, debug information).
+pub fn image_file_limit(memory: u64) -> u64 {
+    memory + (256 << 20)
+}
+
 /// Reads, assembles if needed, and checks a guest program against a RAM
 /// of `memory` bytes.
 pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
@@ -291,7 +298,7 @@ pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<G
             .map_err(LoadError::Assembly)?
             .elf
     } else {
-        std::fs::read(path).map_err(read_error)?
+        crate::read_bounded(path, image_file_limit(memory)).map_err(read_error)?
     };
     let image = Image::from_bytes(&bytes, ram_range(memory)).map_err(|source| {
         let hint = match source {
