@@ -421,6 +421,14 @@ fn resource_bombs_end_with_an_error() {
             "mutual.s:5:1: macro `a` nested too deeply (over 200 levels: recursive?)",
         ),
         (
+            // The argument doubles at each level: the body outgrows the
+            // limit while it is substituted. It used to end the expansion
+            // silently and assemble 16 MiB of `x` with status 0.
+            "doubling.s",
+            ".macro m a\n.ascii \"\\a\"\nm \\a\\a\n.endm\nm x\n".into(),
+            "doubling.s:5:1: macro, .rept or .irp expansion too large (over 64 MiB of text: runaway recursion or repetition?)",
+        ),
+        (
             "rept.s",
             ".rept 1000000\n.rept 1000000\n.rept 1000000\nnop\n.endr\n.endr\n.endr\n".into(),
             "rept.s:7:1: macro, .rept or .irp expansion too large (over 1000000 lines: runaway recursion or repetition?)",
