@@ -108,7 +108,7 @@ pub fn run(args: AsmArgs) -> ExitCode {
         return write_stdout(&out.elf);
     }
     if let Err(e) = std::fs::write(&path, &out.elf) {
-        eprintln!("{}: cannot write: {e}", path.display());
+        eprintln!("{}: cannot write: {}", path.display(), crate::io_reason(&e));
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
@@ -127,7 +127,10 @@ fn write_stdout(elf: &[u8]) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
         Err(e) => {
-            eprintln!("-o -: cannot write to standard output: {e}");
+            eprintln!(
+                "-o -: cannot write to standard output: {}",
+                crate::io_reason(&e)
+            );
             ExitCode::from(2)
         }
     }

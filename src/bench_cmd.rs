@@ -252,8 +252,9 @@ pub fn run(args: &BenchArgs) -> ExitCode {
             Ok(f) => Some((path, f)),
             Err(e) => {
                 eprintln!(
-                    "trapvisor: bench: {}: cannot write the plot: {e}",
-                    path.display()
+                    "trapvisor: bench: {}: cannot write the plot: {}",
+                    path.display(),
+                    crate::io_reason(&e)
                 );
                 return bad_input;
             }

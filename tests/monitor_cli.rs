@@ -517,6 +517,63 @@ mod bench {
     }
 }
 
+/// An output trapvisor cannot write names the file and why, in words,
+/// without Rust's "(os error N)"; it used to say "File exists (os error
+/// 17)" for a --console-dir that is a file.
+#[test]
+fn an_output_that_cannot_be_written_is_named_in_words() {
+    let dir = scratch("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let missing = dir.join("missing").join("out.elf");
+    let (file, missing) = (file.to_str().unwrap(), missing.to_str().unwrap());
+    let hello = "guest-programs/hello.s";
+    for (args, want) in [
+        (
+            vec!["run", "--console-dir", file, hello, hello],
+            format!("{file}: cannot create the console directory: it is a file, not a directory\n"),
+        ),
+        (
+            vec!["asm", hello, "-o", missing],
+            format!("{missing}: cannot write: no such file\n"),
+        ),
+        (
+            vec!["dtb", "-o", missing],
+            format!("{missing}: cannot write: no such file\n"),
+        ),
+    ] {
+        let out = trapvisor(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
+/// `trapvisor dtb | dtc ...` where the reader goes away at once (no dtc
+/// installed): status 141 and nothing on stderr, as for `run`; it used to
+/// say "cannot write to standard output: Broken pipe (os error 32)".
+#[test]
+fn dtb_into_a_closed_pipe_ends_quietly() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // A pipe whose read end is closed before trapvisor starts: its first
+    // write fails, whatever the timing.
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    let out = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+        .arg("dtb")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("trapvisor runs");
+    assert_eq!(out.status.code(), Some(141), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
+}
+
 #[test]
 fn a_missing_file_reads_the_same_for_every_command() {
     for args in [
