@@ -917,6 +917,11 @@ fn run_until_connected<T: Target>(
             }
         }
     }
+    // The clone shares the listener's open file: O_NONBLOCK set on one is
+    // set on both, and the next blocking accept would fail at once with
+    // "Resource temporarily unavailable" (when the guests ended before a
+    // debugger came, or when the first one left).
+    listener.set_nonblocking(false)?;
     let s = arrived.borrow_mut().take();
     if let Some(s) = &s {
         s.set_nonblocking(false)?;
