@@ -799,10 +799,18 @@ pub fn attach<T: Target, W: Wire>(
         Err(e) => return Ending::Lost(e.to_string()),
     };
     let spare = wire.duplicate();
+    let kept = console.clone();
     session.set_observer(Box::new(StubObserver { console, pending }));
     let mut stub = Stub::new(session);
     let result = GdbStub::new(wire).run_blocking::<Loop<'_, T, W>>(&mut stub);
     stub.remove_inserted();
+    // The observer's pending check holds a handle on the connection: drop
+    // it with the rest, so that the debugger sees the connection close
+    // (after garbage it used to wait for an answer that never came).
+    session.set_observer(Box::new(StubObserver {
+        console: kept,
+        pending: Box::new(|| false),
+    }));
     match result {
         Ok(DisconnectReason::Kill) => {
             // GDB sends `vKill` (it speaks multiprocess) and waits for its
