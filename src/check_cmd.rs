@@ -276,6 +276,21 @@ fn guest_of(r: &RunResult, g: usize) -> Result<&Value, String> {
         .ok_or_else(|| format!("the run has no guest {g}"))
 }
 
+/// The most characters of an output line a report quotes.
+const SHOWN_LINE: usize = 200;
+
+/// An output line as a report quotes it: the first [`SHOWN_LINE`]
+/// characters, and how long it is when that is not all (a guest printing
+/// one endless line made a 50 MB report line).
+fn shown_line(line: &str) -> String {
+    let chars = line.chars().count();
+    if chars <= SHOWN_LINE {
+        return format!("{line:?}");
+    }
+    let head: String = line.chars().take(SHOWN_LINE).collect();
+    format!("{head:?}... ({chars} characters)")
+}
+
 /// Shows the first difference between two outputs.
 fn first_difference(got: &str, want: &str) -> String {
     let (gl, wl): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
@@ -283,7 +298,7 @@ fn first_difference(got: &str, want: &str) -> String {
         match (gl.get(k), wl.get(k)) {
             (Some(g), Some(w)) if g == w => continue,
             (g, w) => {
-                let show = |l: Option<&&str>| l.map_or("(no line)".into(), |l| format!("{l:?}"));
+                let show = |l: Option<&&str>| l.map_or("(no line)".into(), |l| shown_line(l));
                 return format!("line {}: expected {}, got {}", k + 1, show(w), show(g));
             }
         }
@@ -485,6 +500,14 @@ fn evaluate_runs(
             Ok(v) => {
                 let got = v["status"].as_u64().unwrap_or(u64::MAX);
                 let how = v["end"]["message"].as_str().unwrap_or("");
+                // The exercise sets the limit, not the student: `check`
+                // has no --max-instructions to raise it with.
+                let how = how
+                    .strip_suffix(" (raise it with --max-instructions, 0 = no limit)")
+                    .map_or_else(
+                        || how.to_string(),
+                        |h| format!("{h} (the exercise's limit)"),
+                    );
                 outcome(got == u64::from(*want), format!("exit status {got}: {how}"))
             }
             Err(e) => outcome(false, e),
@@ -997,6 +1020,14 @@ mod tests {
         assert_eq!(
             first_difference("a\n", "a\nb\n"),
             "line 2: expected \"b\", got (no line)"
+        );
+        let endless = "A".repeat(50_000_000);
+        assert_eq!(
+            first_difference(&endless, "1\n"),
+            format!(
+                "line 1: expected \"1\", got \"{}\"... (50000000 characters)",
+                "A".repeat(200)
+            )
         );
         assert_eq!(
             first_difference("a", "a\n"),

@@ -360,10 +360,16 @@ fn check_names_mistakes_and_gives_hints() {
     .unwrap();
     let (code, stdout, _) = check::check(&["ex", "a.s"], &s.0);
     assert_eq!(code, 1, "{stdout}");
+    // The limit is the exercise's: check has no --max-instructions for
+    // the student to raise it with, so the report does not suggest it.
     assert!(
-        stdout.contains("FAIL  native: exit status 0 (exit status 124: instruction limit reached"),
+        stdout.contains(
+            "FAIL  native: exit status 0 (exit status 124: instruction limit reached: \
+             stopped after 1000 instructions (the exercise's limit))"
+        ),
         "{stdout}"
     );
+    assert!(!stdout.contains("--max-instructions"), "{stdout}");
     assert!(
         stdout.contains("hint: end it through the finisher"),
         "{stdout}"
