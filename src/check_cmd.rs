@@ -678,7 +678,7 @@ fn submissions(path: &Path, answers: bool) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
+        .map_err(|e| format!("{}: cannot read: {}", path.display(), crate::io_reason(&e)))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| {

@@ -350,6 +350,23 @@ mod bench {
         trapvisor(&all)
     }
 
+    /// A plot that cannot be written says so in words (it used to print
+    /// only "/dev/full: No space left on device (os error 28)").
+    #[test]
+    fn a_plot_that_cannot_be_written_says_why() {
+        let mut args = vec!["plain", "--plot", "/dev/full"];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(
+                "trapvisor: bench: /dev/full: cannot write the plot: no space left on device\n"
+            ),
+            "{err}"
+        );
+    }
+
     #[test]
     fn json_csv_table_and_plot() {
         let dir = scratch("bench");
