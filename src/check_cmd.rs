@@ -1011,6 +1011,29 @@ mod tests {
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
     }
 
+    proptest::proptest! {
+        /// Whatever two outputs are, the report's line about them stays
+        /// short: each quoted line is at most SHOWN_LINE characters (each
+        /// escaped in at most 10), plus its length and the words around.
+        #[test]
+        fn a_difference_is_reported_in_a_bounded_line(
+            got in proptest::collection::vec(proptest::prelude::any::<char>(), 0..2000),
+            want in "[a-z0-9\n]{0,300}",
+            long in 0usize..3,
+        ) {
+            let mut got: String = got.into_iter().collect();
+            if long > 0 {
+                got.push_str(&"x".repeat(100_000 * long));
+            }
+            let shown = first_difference(&got, &want);
+            proptest::prop_assert!(
+                shown.chars().count() <= 2 * (SHOWN_LINE * 10 + 40) + 60,
+                "{} characters",
+                shown.chars().count()
+            );
+        }
+    }
+
     #[test]
     fn differences_point_at_the_line() {
         assert_eq!(
