@@ -368,7 +368,16 @@ impl HostInput {
     /// (a FIFO another program writes into as the guest runs) is opened and
     /// read by a reader thread, so that opening it waits for nothing.
     pub fn file(path: &Path) -> io::Result<HostInput> {
-        if std::fs::metadata(path)?.is_file() {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_dir() {
+            // The reader thread would fail to read it and the guest would
+            // silently get no input.
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        if meta.is_file() {
             return Ok(HostInput::File {
                 reader: Box::new(std::fs::File::open(path)?),
                 ended: false,

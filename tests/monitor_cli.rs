@@ -567,6 +567,28 @@ fn an_output_that_cannot_be_written_is_named_in_words() {
     }
 }
 
+/// A `NAME.in` in the --console-dir that is a directory is bad input,
+/// named, before anything runs; the guest used to get no input, silently.
+#[test]
+fn a_console_input_that_is_a_directory_is_bad_input() {
+    let dir = scratch("in-dir");
+    std::fs::create_dir_all(dir.join("hello.in")).unwrap();
+    let d = dir.to_str().unwrap();
+    let hello = "guest-programs/hello.s";
+    for args in [
+        vec!["run", "--console-dir", d, hello],
+        vec!["run", "--console-dir", d, hello, hello],
+    ] {
+        let out = trapvisor(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{d}/hello.in: cannot read: is a directory\n")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
 /// `trapvisor dtb | dtc ...` where the reader goes away at once (no dtc
 /// installed): status 141 and nothing on stderr, as for `run`; it used to
 /// say "cannot write to standard output: Broken pipe (os error 32)".
