@@ -887,6 +887,21 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(f) => f,
         Err(e) => return bad(e),
     };
+    // The CSV file is created before anything is graded: a path that
+    // cannot be written is bad input, not the end of a class's grading.
+    let mut csv_file = match &args.csv {
+        Some(csv) if csv != Path::new("-") => match std::fs::File::create(csv) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                return bad(format!(
+                    "{}: cannot write: {}",
+                    csv.display(),
+                    crate::io_reason(&e)
+                ))
+            }
+        },
+        _ => None,
+    };
     let class = submission.is_dir();
     let mut graded = Vec::new();
     let stdout = io::stdout();
@@ -912,13 +927,16 @@ pub fn run(args: &Args) -> ExitCode {
         out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if let Some(csv) = &args.csv {
-        let written = if csv == Path::new("-") {
-            write_csv(&mut stdout.lock(), &spec, &graded)
-        } else {
-            std::fs::File::create(csv).and_then(|mut f| write_csv(&mut f, &spec, &graded))
+        let written = match &mut csv_file {
+            None => write_csv(&mut stdout.lock(), &spec, &graded),
+            Some(f) => write_csv(f, &spec, &graded).and_then(|()| f.flush()),
         };
         if let Err(e) = written {
-            return bad(format!("{}: {e}", csv.display()));
+            return bad(format!(
+                "{}: cannot write: {}",
+                csv.display(),
+                crate::io_reason(&e)
+            ));
         }
     }
     if class && !args.json {
