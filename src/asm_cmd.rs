@@ -38,7 +38,7 @@ pub struct AsmFlags {
     pub include: Vec<PathBuf>,
     /// Define a preprocessor macro for .S sources: NAME (as 1) or
     /// NAME=VALUE, as GCC's -D
-    #[arg(short = 'D', value_name = "NAME[=VALUE]")]
+    #[arg(short = 'D', value_name = "NAME[=VALUE]", value_parser = parse_define)]
     pub define: Vec<String>,
     /// The ISA, as GNU as's -march: rv64ima_zicsr_zifencei (the default)
     /// or rv64imac_zicsr_zifencei, whose C extension writes instructions
@@ -46,6 +46,30 @@ pub struct AsmFlags {
     /// built for rv64imac run as they are)
     #[arg(long, value_name = "ISA", value_parser = parse_march)]
     pub march: Option<bool>,
+}
+
+/// `-D NAME[=VALUE]`: NAME must be an identifier, as GCC requires (`-D =1`,
+/// `-D ''` and `-D 1X` used to be taken and define nothing usable).
+fn parse_define(s: &str) -> Result<String, String> {
+    let name = s.split_once('=').map_or(s, |(n, _)| n);
+    if name.is_empty() {
+        return Err("a macro name is missing: -D NAME or -D NAME=VALUE".into());
+    }
+    if name.contains('(') {
+        return Err(format!(
+            "`{name}`: function-like macros cannot be defined with -D here: #define it in the source"
+        ));
+    }
+    let mut chars = name.chars();
+    let starts_well = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if !starts_well || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "`{name}`: macro names must be identifiers (letters, digits and _, not starting with a digit)"
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn parse_march(s: &str) -> Result<bool, String> {
@@ -108,7 +132,7 @@ pub fn run(args: AsmArgs) -> ExitCode {
         return write_stdout(&out.elf);
     }
     if let Err(e) = std::fs::write(&path, &out.elf) {
-        eprintln!("{}: cannot write: {e}", path.display());
+        eprintln!("{}: cannot write: {}", path.display(), crate::io_reason(&e));
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
@@ -127,7 +151,10 @@ fn write_stdout(elf: &[u8]) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(141),
         Err(e) => {
-            eprintln!("-o -: cannot write to standard output: {e}");
+            eprintln!(
+                "-o -: cannot write to standard output: {}",
+                crate::io_reason(&e)
+            );
             ExitCode::from(2)
         }
     }

@@ -252,8 +252,9 @@ pub fn run(args: &BenchArgs) -> ExitCode {
             Ok(f) => Some((path, f)),
             Err(e) => {
                 eprintln!(
-                    "trapvisor: bench: {}: cannot write the plot: {e}",
-                    path.display()
+                    "trapvisor: bench: {}: cannot write the plot: {}",
+                    path.display(),
+                    crate::io_reason(&e)
                 );
                 return bad_input;
             }
@@ -290,7 +291,11 @@ pub fn run(args: &BenchArgs) -> ExitCode {
     }
     if let Some((path, f)) = &mut plot_file {
         if let Err(e) = f.write_all(measure::plot::svg(&report).as_bytes()) {
-            eprintln!("trapvisor: bench: {}: {e}", path.display());
+            eprintln!(
+                "trapvisor: bench: {}: cannot write the plot: {}",
+                path.display(),
+                crate::io_reason(&e)
+            );
             return ExitCode::from(1);
         }
     }

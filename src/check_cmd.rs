@@ -276,6 +276,21 @@ fn guest_of(r: &RunResult, g: usize) -> Result<&Value, String> {
         .ok_or_else(|| format!("the run has no guest {g}"))
 }
 
+/// The most characters of an output line a report quotes.
+const SHOWN_LINE: usize = 200;
+
+/// An output line as a report quotes it: the first [`SHOWN_LINE`]
+/// characters, and how long it is when that is not all (a guest printing
+/// one endless line made a 50 MB report line).
+fn shown_line(line: &str) -> String {
+    let chars = line.chars().count();
+    if chars <= SHOWN_LINE {
+        return format!("{line:?}");
+    }
+    let head: String = line.chars().take(SHOWN_LINE).collect();
+    format!("{head:?}... ({chars} characters)")
+}
+
 /// Shows the first difference between two outputs.
 fn first_difference(got: &str, want: &str) -> String {
     let (gl, wl): (Vec<&str>, Vec<&str>) = (got.lines().collect(), want.lines().collect());
@@ -283,7 +298,7 @@ fn first_difference(got: &str, want: &str) -> String {
         match (gl.get(k), wl.get(k)) {
             (Some(g), Some(w)) if g == w => continue,
             (g, w) => {
-                let show = |l: Option<&&str>| l.map_or("(no line)".into(), |l| format!("{l:?}"));
+                let show = |l: Option<&&str>| l.map_or("(no line)".into(), |l| shown_line(l));
                 return format!("line {}: expected {}, got {}", k + 1, show(w), show(g));
             }
         }
@@ -485,6 +500,14 @@ fn evaluate_runs(
             Ok(v) => {
                 let got = v["status"].as_u64().unwrap_or(u64::MAX);
                 let how = v["end"]["message"].as_str().unwrap_or("");
+                // The exercise sets the limit, not the student: `check`
+                // has no --max-instructions to raise it with.
+                let how = how
+                    .strip_suffix(" (raise it with --max-instructions, 0 = no limit)")
+                    .map_or_else(
+                        || how.to_string(),
+                        |h| format!("{h} (the exercise's limit)"),
+                    );
                 outcome(got == u64::from(*want), format!("exit status {got}: {how}"))
             }
             Err(e) => outcome(false, e),
@@ -655,7 +678,7 @@ fn submissions(path: &Path, answers: bool) -> Result<Vec<PathBuf>, String> {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?
+        .map_err(|e| format!("{}: cannot read: {}", path.display(), crate::io_reason(&e)))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
@@ -864,6 +887,21 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(f) => f,
         Err(e) => return bad(e),
     };
+    // The CSV file is created before anything is graded: a path that
+    // cannot be written is bad input, not the end of a class's grading.
+    let mut csv_file = match &args.csv {
+        Some(csv) if csv != Path::new("-") => match std::fs::File::create(csv) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                return bad(format!(
+                    "{}: cannot write: {}",
+                    csv.display(),
+                    crate::io_reason(&e)
+                ))
+            }
+        },
+        _ => None,
+    };
     let class = submission.is_dir();
     let mut graded = Vec::new();
     let stdout = io::stdout();
@@ -889,13 +927,16 @@ pub fn run(args: &Args) -> ExitCode {
         out!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     }
     if let Some(csv) = &args.csv {
-        let written = if csv == Path::new("-") {
-            write_csv(&mut stdout.lock(), &spec, &graded)
-        } else {
-            std::fs::File::create(csv).and_then(|mut f| write_csv(&mut f, &spec, &graded))
+        let written = match &mut csv_file {
+            None => write_csv(&mut stdout.lock(), &spec, &graded),
+            Some(f) => write_csv(f, &spec, &graded).and_then(|()| f.flush()),
         };
         if let Err(e) = written {
-            return bad(format!("{}: {e}", csv.display()));
+            return bad(format!(
+                "{}: cannot write: {}",
+                csv.display(),
+                crate::io_reason(&e)
+            ));
         }
     }
     if class && !args.json {
@@ -988,6 +1029,29 @@ mod tests {
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
     }
 
+    proptest::proptest! {
+        /// Whatever two outputs are, the report's line about them stays
+        /// short: each quoted line is at most SHOWN_LINE characters (each
+        /// escaped in at most 10), plus its length and the words around.
+        #[test]
+        fn a_difference_is_reported_in_a_bounded_line(
+            got in proptest::collection::vec(proptest::prelude::any::<char>(), 0..2000),
+            want in "[a-z0-9\n]{0,300}",
+            long in 0usize..3,
+        ) {
+            let mut got: String = got.into_iter().collect();
+            if long > 0 {
+                got.push_str(&"x".repeat(100_000 * long));
+            }
+            let shown = first_difference(&got, &want);
+            proptest::prop_assert!(
+                shown.chars().count() <= 2 * (SHOWN_LINE * 10 + 40) + 60,
+                "{} characters",
+                shown.chars().count()
+            );
+        }
+    }
+
     #[test]
     fn differences_point_at_the_line() {
         assert_eq!(
@@ -997,6 +1061,14 @@ mod tests {
         assert_eq!(
             first_difference("a\n", "a\nb\n"),
             "line 2: expected \"b\", got (no line)"
+        );
+        let endless = "A".repeat(50_000_000);
+        assert_eq!(
+            first_difference(&endless, "1\n"),
+            format!(
+                "line 1: expected \"1\", got \"{}\"... (50000000 characters)",
+                "A".repeat(200)
+            )
         );
         assert_eq!(
             first_difference("a", "a\n"),

@@ -151,6 +151,10 @@ pub struct DebugArgs {
     pub tui: bool,
 }
 
+/// The most console input `--input FILE` gives a guest (it is read
+/// whole before the guest starts).
+const INPUT_FILE_LIMIT: u64 = 256 << 20;
+
 fn bad_input(message: &str) -> ExitCode {
     eprintln!("trapvisor: {message}");
     ExitCode::from(status::BAD_INPUT)
@@ -189,7 +193,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
     }
     let input: Box<dyn ByteSource> = match &args.input {
         None => Box::new(NoInput),
-        Some(p) => match std::fs::read(p) {
+        Some(p) => match crate::read_bounded(p, INPUT_FILE_LIMIT) {
             Ok(bytes) => Box::new(BufferInput::new(bytes)),
             Err(e) => {
                 return bad_input(&format!(

@@ -42,13 +42,18 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
+/// The largest file `trapvisor disasm` reads (an image, symbols, debug
+/// information): beyond it is not a guest.
+const DISASM_FILE_LIMIT: u64 = 1 << 30;
+
 /// The listing of `path`, or a message naming the file and what is wrong.
 fn listing(path: &Path, opts: &asm::Options) -> Result<String, String> {
     let shown = path.display();
     let elf = if is_assembly(path) {
         assemble(path, opts)?
     } else {
-        std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?
+        crate::read_bounded(path, DISASM_FILE_LIMIT)
+            .map_err(|e| format!("{shown}: cannot read: {}", crate::io_reason(&e)))?
     };
     if !is_assembly(path) && !image::is_elf(&elf) {
         return raw_listing(path, &elf);

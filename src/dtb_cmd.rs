@@ -27,7 +27,9 @@ pub fn run(args: &Args) -> ExitCode {
     let blob = fdt::build(args.memory);
     let written = match &args.output {
         Some(path) => {
-            std::fs::write(path, &blob).map_err(|e| format!("{}: cannot write: {e}", path.display()))
+            std::fs::write(path, &blob).map_err(|e| {
+                format!("{}: cannot write: {}", path.display(), crate::io_reason(&e))
+            })
         }
         None if std::io::stdout().is_terminal() => Err(
             "the device tree is binary: write it with -o FILE, or pipe it (trapvisor dtb | dtc -I dtb -O dts)"
@@ -35,9 +37,16 @@ pub fn run(args: &Args) -> ExitCode {
         ),
         None => {
             let mut out = std::io::stdout().lock();
-            out.write_all(&blob)
-                .and_then(|()| out.flush())
-                .map_err(|e| format!("cannot write to standard output: {e}"))
+            match out.write_all(&blob).and_then(|()| out.flush()) {
+                // `trapvisor dtb | dtc ...` with no dtc: the reader went
+                // away; end quietly as a program killed by SIGPIPE does.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return ExitCode::from(cpu::machine::status::OUTPUT_CLOSED)
+                }
+                written => written.map_err(|e| {
+                    format!("cannot write to standard output: {}", crate::io_reason(&e))
+                }),
+            }
         }
     };
     match written {

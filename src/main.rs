@@ -83,6 +83,24 @@ fn main() -> ExitCode {
     }
 }
 
+/// Reads a whole file the user named, but no more than `limit` bytes: a
+/// device or a pipe that never ends (`/dev/zero`, `/dev/urandom`) or a
+/// huge file is refused with "larger than N MiB" instead of filling the
+/// host's memory. Pipes are still read (`trapvisor run <(cat guest.elf)`).
+fn read_bounded(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "larger than {} MiB: too large for a guest",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// Why a file the user named could not be read, in the same words for
 /// every command (and the assembler's): "no such file", "permission
 /// denied", "is a directory", without Rust's `(os error N)`.

@@ -271,6 +271,13 @@ pub fn ram_range(memory: u64) -> std::ops::Range<u64> {
     RAM_BASE..RAM_BASE + memory
 }
 
+/// The largest guest file read for a RAM of `memory` bytes: the RAM
+/// itself (a raw image must fit in it) and 256 MiB for what an ELF file
+/// carries beside its segments (symbols, debug information).
+pub fn image_file_limit(memory: u64) -> u64 {
+    memory + (256 << 20)
+}
+
 /// Reads, assembles if needed, and checks a guest program against a RAM
 /// of `memory` bytes.
 pub fn load_guest(path: &Path, memory: u64) -> Result<Guest, LoadError> {
@@ -291,7 +298,7 @@ pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<G
             .map_err(LoadError::Assembly)?
             .elf
     } else {
-        std::fs::read(path).map_err(read_error)?
+        crate::read_bounded(path, image_file_limit(memory)).map_err(read_error)?
     };
     let image = Image::from_bytes(&bytes, ram_range(memory)).map_err(|source| {
         let hint = match source {
@@ -319,6 +326,10 @@ pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<G
         image,
     })
 }
+
+/// How many bytes of console input a reader thread holds that the guest
+/// has not read yet.
+pub const INPUT_AHEAD: usize = 64 << 10;
 
 /// Console input from the host: its stdin, or a guest's `NAME.in` in the
 /// `--console-dir`. Reading it never makes the emulation wait:
@@ -357,7 +368,16 @@ impl HostInput {
     /// (a FIFO another program writes into as the guest runs) is opened and
     /// read by a reader thread, so that opening it waits for nothing.
     pub fn file(path: &Path) -> io::Result<HostInput> {
-        if std::fs::metadata(path)?.is_file() {
+        let meta = std::fs::metadata(path)?;
+        if meta.is_dir() {
+            // The reader thread would fail to read it and the guest would
+            // silently get no input.
+            return Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        if meta.is_file() {
             return Ok(HostInput::File {
                 reader: Box::new(std::fs::File::open(path)?),
                 ended: false,
@@ -367,8 +387,12 @@ impl HostInput {
         Ok(HostInput::reader_thread(move || std::fs::File::open(path)))
     }
 
+    /// A thread that reads ahead of the guest, at most [`INPUT_AHEAD`]
+    /// bytes: past that it waits for the guest to take some, and the rest
+    /// waits in the pipe (`yes | trapvisor run guest.s`, or `< /dev/zero`,
+    /// used to fill the host's memory while the guest did not read).
     fn reader_thread<R: Read>(open: impl FnOnce() -> io::Result<R> + Send + 'static) -> HostInput {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(INPUT_AHEAD);
         std::thread::spawn(move || {
             let Ok(mut input) = open() else {
                 return;
@@ -541,6 +565,42 @@ pub fn run(args: &RunArgs) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An input that never ends, counting what was read from it.
+    struct Endless(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Read for Endless {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            buf.fill(b'y');
+            self.0
+                .fetch_add(buf.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok(buf.len())
+        }
+    }
+
+    #[test]
+    fn the_reader_thread_reads_a_bounded_way_ahead_of_the_guest() {
+        let read = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = read.clone();
+        let mut input = HostInput::reader_thread(move || Ok(Endless(counter)));
+        // Whenever we look, the thread has read at most INPUT_AHEAD bytes
+        // and one buffer more (the old unbounded channel: gigabytes).
+        for _ in 0..20 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            let ahead = read.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(ahead <= INPUT_AHEAD + 512, "read {ahead} bytes ahead");
+        }
+        // And the guest still gets every byte, in order, as it reads.
+        for _ in 0..3 * INPUT_AHEAD {
+            let b = loop {
+                if let Some(b) = input.next_byte() {
+                    break b;
+                }
+                std::thread::yield_now();
+            };
+            assert_eq!(b, b'y');
+        }
+    }
 
     #[test]
     fn sizes_in_bytes_and_binary_units() {

@@ -421,6 +421,14 @@ fn resource_bombs_end_with_an_error() {
             "mutual.s:5:1: macro `a` nested too deeply (over 200 levels: recursive?)",
         ),
         (
+            // The argument doubles at each level: the body outgrows the
+            // limit while it is substituted. It used to end the expansion
+            // silently and assemble 16 MiB of `x` with status 0.
+            "doubling.s",
+            ".macro m a\n.ascii \"\\a\"\nm \\a\\a\n.endm\nm x\n".into(),
+            "doubling.s:5:1: macro, .rept or .irp expansion too large (over 64 MiB of text: runaway recursion or repetition?)",
+        ),
+        (
             "rept.s",
             ".rept 1000000\n.rept 1000000\n.rept 1000000\nnop\n.endr\n.endr\n.endr\n".into(),
             "rept.s:7:1: macro, .rept or .irp expansion too large (over 1000000 lines: runaway recursion or repetition?)",
@@ -514,6 +522,51 @@ fn non_regular_and_huge_files_are_refused() {
         )]
     );
     std::fs::remove_file(&huge).unwrap();
+}
+
+/// `-D` names an identifier, as GCC requires: anything else is bad input
+/// with a message (it used to be taken silently, defining nothing usable),
+/// for every command that assembles.
+#[test]
+fn a_define_that_names_no_identifier_is_refused() {
+    let tv = env!("CARGO_BIN_EXE_trapvisor");
+    let src = temp_file("define.S", "_start: li a0, X\n");
+    let src = src.to_str().unwrap();
+    for (define, want) in [
+        ("=1", "a macro name is missing"),
+        ("", "a macro name is missing"),
+        ("1X=2", "`1X`: macro names must be identifiers"),
+        ("X-Y", "`X-Y`: macro names must be identifiers"),
+        (
+            "X(a)=a",
+            "`X(a)`: function-like macros cannot be defined with -D here",
+        ),
+    ] {
+        for cmd in ["asm", "run", "disasm"] {
+            let out = std::process::Command::new(tv)
+                .args([cmd, "-D", define, src])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2), "{cmd} -D {define:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(err.contains(want), "{cmd} -D {define:?}: {err}");
+        }
+    }
+    for defines in [
+        &["-D", "X"][..],
+        &["-D", "X=3"],
+        &["-D", "X=(1+2)"],
+        &["-D", "_x9=1", "-DX"],
+    ] {
+        let out = std::process::Command::new(tv)
+            .arg("asm")
+            .args(defines)
+            .args([src, "-o", "/dev/null"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{defines:?}: {err}");
+    }
 }
 
 /// `trapvisor asm`: a bomb is exit status 2 with the message; `-I` and

@@ -335,6 +335,38 @@ fn check_grades_a_class_into_csv() {
 }
 
 /// Bad input is exit 2 with the file named; a failing check shows its hint.
+/// A --csv path that cannot be written is bad input, said in words before
+/// anything is graded (it used to grade the whole class, then print "No
+/// such file or directory (os error 2)"); one that fails while written
+/// says why too.
+#[test]
+fn check_refuses_a_csv_it_cannot_write_before_grading() {
+    let s = Scratch::new("csv-unwritable");
+    std::fs::write(s.0.join("a.s"), "_start: j _start\n").unwrap();
+    let missing = s.0.join("no").join("grades.csv");
+    let missing = missing.to_str().unwrap();
+    let (code, stdout, stderr) = check::check(
+        &["getting-started/exit-codes", "a.s", "--csv", missing],
+        &s.0,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("{missing}: cannot write: no such file")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("os error"), "{stderr}");
+    assert_eq!(stdout, "", "nothing graded");
+    let (code, _, stderr) = check::check(
+        &["getting-started/exit-codes", "a.s", "--csv", "/dev/full"],
+        &s.0,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("/dev/full: cannot write: no space left on device"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn check_names_mistakes_and_gives_hints() {
     let s = Scratch::new("mistakes");
@@ -360,10 +392,16 @@ fn check_names_mistakes_and_gives_hints() {
     .unwrap();
     let (code, stdout, _) = check::check(&["ex", "a.s"], &s.0);
     assert_eq!(code, 1, "{stdout}");
+    // The limit is the exercise's: check has no --max-instructions for
+    // the student to raise it with, so the report does not suggest it.
     assert!(
-        stdout.contains("FAIL  native: exit status 0 (exit status 124: instruction limit reached"),
+        stdout.contains(
+            "FAIL  native: exit status 0 (exit status 124: instruction limit reached: \
+             stopped after 1000 instructions (the exercise's limit))"
+        ),
         "{stdout}"
     );
+    assert!(!stdout.contains("--max-instructions"), "{stdout}");
     assert!(
         stdout.contains("hint: end it through the finisher"),
         "{stdout}"

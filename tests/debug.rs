@@ -1835,6 +1835,94 @@ mod gdb_protocol {
         c.send("k");
     }
 
+    /// A packet the stub cannot parse ends the connection, and the
+    /// debugger sees it end (it used to stay open with nobody answering:
+    /// the client waited forever); the next debugger finds the guest.
+    #[test]
+    fn garbage_closes_the_connection_and_the_next_debugger_is_served() {
+        let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| {
+                let mut c = Client::connect(addr);
+                assert!(c.ask("?").starts_with("T05"));
+                c.send("qSupported");
+                let mut rest = Vec::new();
+                let got = c.0.read_to_end(&mut rest);
+                assert!(got.is_ok(), "the stub closes the connection: {got:?}");
+                let mut c = Client::connect(addr);
+                assert_eq!(pc(&mut c), 0x8020_0000);
+                c.send("k");
+            });
+            if r.is_err() {
+                if let Ok(mut s) = TcpStream::connect(addr) {
+                    let _ = s.write_all(b"$k#6b");
+                }
+            }
+            r
+        });
+        let mut log = Vec::new();
+        let served =
+            debugger::gdb::serve(&mut s, &listener, true, Box::new(std::io::sink()), &mut log);
+        let log = String::from_utf8(log).unwrap();
+        assert!(served.is_ok(), "{served:?}: {log}");
+        if let Err(e) = client.join().unwrap() {
+            std::panic::resume_unwind(e);
+        }
+        assert!(log.contains("debugger connection ended"), "{log}");
+        assert!(log.contains("the debugger killed the guests"), "{log}");
+    }
+
+    /// Without `-S` the guest runs before anyone attaches; when it ends
+    /// first, it waits there for a debugger, which finds it at its end
+    /// and can go back. `serve` used to fail at once with
+    /// "Resource temporarily unavailable" (the polled listener's
+    /// O_NONBLOCK was left on the listener it was cloned from).
+    #[test]
+    fn without_s_a_guest_that_ended_waits_for_the_first_debugger() {
+        let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            // Connect only once the guest has surely ended: hello.s takes a
+            // few hundred instructions.
+            std::thread::sleep(Duration::from_millis(300));
+            let r = std::panic::catch_unwind(|| {
+                let mut c = Client::connect(addr);
+                let stop = c.ask("?");
+                assert!(stop.starts_with('T'), "{stop}");
+                assert_ne!(pc(&mut c), 0x8020_0000, "found at its end");
+                let back = c.ask("bc");
+                assert!(back.contains("replaylog:begin"), "{back}");
+                assert_eq!(pc(&mut c), 0x8020_0000);
+                c.send("k");
+            });
+            if r.is_err() {
+                if let Ok(mut s) = TcpStream::connect(addr) {
+                    let _ = s.write_all(b"$k#6b");
+                }
+            }
+            r
+        });
+        let mut log = Vec::new();
+        let served = debugger::gdb::serve(
+            &mut s,
+            &listener,
+            false,
+            Box::new(std::io::sink()),
+            &mut log,
+        );
+        let log = String::from_utf8(log).unwrap();
+        assert!(served.is_ok(), "{served:?}: {log}");
+        if let Err(e) = client.join().unwrap() {
+            std::panic::resume_unwind(e);
+        }
+        assert!(log.contains("[guest hello ended"), "{log}");
+        assert!(log.contains("debugger connected"), "{log}");
+        assert!(log.contains("the debugger killed the guests"), "{log}");
+    }
+
     #[test]
     fn a_debugger_steps_breaks_goes_back_and_the_next_one_finds_the_guest() {
         let mut s = native_session(&root().join("guest-programs/syscall.s"), b"");

@@ -707,3 +707,44 @@ fn each_guest_reads_its_own_input_from_the_console_dir() {
     assert_eq!(std::fs::read(dir.join("echo.out")).unwrap(), b"ABC\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A "guest" that never ends (`/dev/zero`) is refused as too large,
+/// naming the file, by every command that reads an image; it used to be
+/// read until the host ran out of memory.
+#[test]
+fn an_endless_file_is_bad_input_not_a_host_out_of_memory() {
+    let guest = test_guest("exit42.s");
+    for args in [
+        vec!["run", "--memory", "4K", "/dev/zero"],
+        vec!["run", "--memory", "4K", path_str(&guest), "/dev/zero"],
+        vec!["disasm", "/dev/zero"],
+        vec!["debug", "--batch", "--input", "/dev/zero", path_str(&guest)],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("trapvisor runs");
+        // Bounded: the old reader never stopped; give it a minute, then fail.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{args:?}: still reading /dev/zero after a minute");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("/dev/zero: cannot read: larger than") && err.contains("MiB"),
+            "{args:?}: {err}"
+        );
+    }
+}

@@ -350,6 +350,23 @@ mod bench {
         trapvisor(&all)
     }
 
+    /// A plot that cannot be written says so in words (it used to print
+    /// only "/dev/full: No space left on device (os error 28)").
+    #[test]
+    fn a_plot_that_cannot_be_written_says_why() {
+        let mut args = vec!["plain", "--plot", "/dev/full"];
+        args.extend(QUICK);
+        let out = bench(&args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(
+                "trapvisor: bench: /dev/full: cannot write the plot: no space left on device\n"
+            ),
+            "{err}"
+        );
+    }
+
     #[test]
     fn json_csv_table_and_plot() {
         let dir = scratch("bench");
@@ -515,6 +532,85 @@ mod bench {
         assert_eq!(bench(&["--guests", "1,x"]).status.code(), Some(2));
         assert_eq!(bench(&["--reps", "0"]).status.code(), Some(2));
     }
+}
+
+/// An output trapvisor cannot write names the file and why, in words,
+/// without Rust's "(os error N)"; it used to say "File exists (os error
+/// 17)" for a --console-dir that is a file.
+#[test]
+fn an_output_that_cannot_be_written_is_named_in_words() {
+    let dir = scratch("unwritable");
+    let file = dir.join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let missing = dir.join("missing").join("out.elf");
+    let (file, missing) = (file.to_str().unwrap(), missing.to_str().unwrap());
+    let hello = "guest-programs/hello.s";
+    for (args, want) in [
+        (
+            vec!["run", "--console-dir", file, hello, hello],
+            format!("{file}: cannot create the console directory: it is a file, not a directory\n"),
+        ),
+        (
+            vec!["asm", hello, "-o", missing],
+            format!("{missing}: cannot write: no such file\n"),
+        ),
+        (
+            vec!["dtb", "-o", missing],
+            format!("{missing}: cannot write: no such file\n"),
+        ),
+    ] {
+        let out = trapvisor(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(&want), "{args:?}: {err}");
+        assert!(!err.contains("os error"), "{args:?}: {err}");
+    }
+}
+
+/// A `NAME.in` in the --console-dir that is a directory is bad input,
+/// named, before anything runs; the guest used to get no input, silently.
+#[test]
+fn a_console_input_that_is_a_directory_is_bad_input() {
+    let dir = scratch("in-dir");
+    std::fs::create_dir_all(dir.join("hello.in")).unwrap();
+    let d = dir.to_str().unwrap();
+    let hello = "guest-programs/hello.s";
+    for args in [
+        vec!["run", "--console-dir", d, hello],
+        vec!["run", "--console-dir", d, hello, hello],
+    ] {
+        let out = trapvisor(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("{d}/hello.in: cannot read: is a directory\n")),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// `trapvisor dtb | dtc ...` where the reader goes away at once (no dtc
+/// installed): status 141 and nothing on stderr, as for `run`; it used to
+/// say "cannot write to standard output: Broken pipe (os error 32)".
+#[test]
+fn dtb_into_a_closed_pipe_ends_quietly() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // A pipe whose read end is closed before trapvisor starts: its first
+    // write fails, whatever the timing.
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    let (read_end, write_end) =
+        unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read_end);
+    let out = Command::new(env!("CARGO_BIN_EXE_trapvisor"))
+        .arg("dtb")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(write_end))
+        .stderr(Stdio::piped())
+        .output()
+        .expect("trapvisor runs");
+    assert_eq!(out.status.code(), Some(141), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "");
 }
 
 #[test]

@@ -243,6 +243,27 @@ fn misaligned_device_accesses_fault_as_natively() {
     }
 }
 
+/// Atomics on a device fault (lr 5, amo 7, stval = the address) and an sc
+/// there fails, natively and under the monitor, alone and beside a
+/// spinner: the device never sees them (book/src/machine.md "The hart").
+#[test]
+fn device_atomics_fault_as_natively() {
+    let rel = "tests/guests/mmio-atomic.s";
+    let reference = native(rel, 4 * MB, 100_000);
+    assert_eq!(reference.console, "7757\n1 0\n", "natively");
+    assert_eq!(reference.status, 0, "every stval was the address");
+    let alone = monitored(&[(rel, 4 * MB, 100_000)], 10_000);
+    assert_eq!(alone[0].1, reference, "alone under the monitor");
+    let runs = monitored(
+        &[
+            (rel, 4 * MB, 100_000),
+            ("tests/guests/spin.s", 4 * MB, 50_000),
+        ],
+        3,
+    );
+    assert_eq!(runs[0].1, reference, "beside a spinner");
+}
+
 /// The native stop reason of a guest that storms, and the monitor's, alone
 /// and beside a spinner: the same storm, naming the same first trap.
 fn storm_both_ways(rel: &str) -> Storm {

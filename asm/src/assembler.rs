@@ -902,6 +902,12 @@ impl Asm {
     /// of expansions against [`MAX_EXPANDED_LINES`].
     fn next_line(&mut self) -> Option<LineRef> {
         loop {
+            // A body that grew past the limit while it was substituted
+            // (an argument doubling at each level) may have no line left
+            // to count: report it here all the same.
+            if self.expanded_bytes > MAX_EXPANDED_BYTES && !self.count_expanded(0) {
+                return None;
+            }
             let frame = self.frames.last_mut()?;
             let file = frame.file;
             let expansion = frame.expansion;

@@ -402,6 +402,11 @@ fn find_word(text: &str, word: &str) -> Option<usize> {
     None
 }
 
+/// The most units one `x` shows: its listing is built whole (for the
+/// line interface, the full-screen view and GDB's `monitor`), so
+/// `x/100000000x` used to take gigabytes of the host's memory.
+pub const MAX_X_COUNT: u64 = 1 << 20;
+
 fn parse_xformat(spec: &str) -> Result<XFormat, ParseError> {
     let mut f = XFormat {
         count: 1,
@@ -411,6 +416,12 @@ fn parse_xformat(spec: &str) -> Result<XFormat, ParseError> {
     let digits: String = spec.chars().take_while(|c| c.is_ascii_digit()).collect();
     if !digits.is_empty() {
         f.count = count(&digits)?;
+        if f.count > MAX_X_COUNT {
+            return Err(ParseError(format!(
+                "Too many units in /{spec}: x shows at most {MAX_X_COUNT} at once \
+                 (the whole listing is built before it is shown)."
+            )));
+        }
     }
     for c in spec[digits.len()..].chars() {
         match c {
@@ -1004,6 +1015,19 @@ mod tests {
         assert!(e("re").contains("Ambiguous command \"re\""), "{}", e("re"));
         assert!(e("si x").contains("Invalid number"));
         assert!(e("x/4q $sp").contains("Invalid format letter 'q'"));
+        assert!(e("x/100000000x $sp").contains("x shows at most 1048576 at once"));
+        assert_eq!(
+            p("x/1048576x $sp"),
+            Command::Examine {
+                physical: false,
+                format: Some(XFormat {
+                    count: 1 << 20,
+                    format: 'x',
+                    size: 0
+                }),
+                addr: Some(Expr::Var("sp".into())),
+            }
+        );
         assert!(e("catch fish").contains("Undefined catch command"));
         assert!(e("catch trap nonsense").contains("Unknown trap cause"));
         assert!(e("catch trap 9999").contains("No trap has cause 9999"));

@@ -252,8 +252,10 @@ impl Expr {
         let mut p = Parser { toks, pos: 0 };
         let e = p.binary(0)?;
         if let Some(t) = p.toks.get(p.pos) {
+            // Numbers as they are printed everywhere else (hex from 10 on):
+            // `disassemble 0 0x10` said "16", which the user never typed.
             let what = match t {
-                Tok::Num(n) => n.to_string(),
+                Tok::Num(n) => Expr::Number(*n).to_string(),
                 Tok::Ident(s) => s.clone(),
                 Tok::Var(v) => format!("${v}"),
                 Tok::Op(op) => op.to_string(),
@@ -372,6 +374,17 @@ mod tests {
 
     fn ev(s: &str) -> Result<u64, ExprError> {
         Expr::parse(s)?.eval(&S)
+    }
+
+    #[test]
+    fn junk_after_an_expression_is_shown_in_hex_as_numbers_are_printed() {
+        let junk = |s: &str| match Expr::parse(s) {
+            Err(ExprError::Syntax(m)) => m,
+            other => panic!("{s}: {other:?}"),
+        };
+        assert_eq!(junk("0 0x10"), "junk at end of expression: \"0x10\"");
+        assert_eq!(junk("0 7"), "junk at end of expression: \"7\"");
+        assert_eq!(junk("1 $a0"), "junk at end of expression: \"$a0\"");
     }
 
     #[test]

@@ -89,14 +89,24 @@ pub fn guest_names(files: &[PathBuf]) -> Vec<String> {
 /// console output.
 pub fn console_file(dir: &Path, name: &str) -> Result<Box<dyn Write + Send>, String> {
     std::fs::create_dir_all(dir).map_err(|e| {
+        let why = if dir.exists() && !dir.is_dir() {
+            "it is a file, not a directory".to_string()
+        } else {
+            crate::io_reason(&e)
+        };
         format!(
-            "{}: cannot create the console directory: {e}",
+            "{}: cannot create the console directory: {why}",
             dir.display()
         )
     })?;
     let path = dir.join(format!("{name}.out"));
-    let file =
-        File::create(&path).map_err(|e| format!("{}: cannot create: {e}", path.display()))?;
+    let file = File::create(&path).map_err(|e| {
+        format!(
+            "{}: cannot create: {}",
+            path.display(),
+            crate::io_reason(&e)
+        )
+    })?;
     Ok(Box::new(BufWriter::new(file)))
 }
 

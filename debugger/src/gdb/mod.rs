@@ -799,10 +799,18 @@ pub fn attach<T: Target, W: Wire>(
         Err(e) => return Ending::Lost(e.to_string()),
     };
     let spare = wire.duplicate();
+    let kept = console.clone();
     session.set_observer(Box::new(StubObserver { console, pending }));
     let mut stub = Stub::new(session);
     let result = GdbStub::new(wire).run_blocking::<Loop<'_, T, W>>(&mut stub);
     stub.remove_inserted();
+    // The observer's pending check holds a handle on the connection: drop
+    // it with the rest, so that the debugger sees the connection close
+    // (after garbage it used to wait for an answer that never came).
+    session.set_observer(Box::new(StubObserver {
+        console: kept,
+        pending: Box::new(|| false),
+    }));
     match result {
         Ok(DisconnectReason::Kill) => {
             // GDB sends `vKill` (it speaks multiprocess) and waits for its
@@ -917,6 +925,11 @@ fn run_until_connected<T: Target>(
             }
         }
     }
+    // The clone shares the listener's open file: O_NONBLOCK set on one is
+    // set on both, and the next blocking accept would fail at once with
+    // "Resource temporarily unavailable" (when the guests ended before a
+    // debugger came, or when the first one left).
+    listener.set_nonblocking(false)?;
     let s = arrived.borrow_mut().take();
     if let Some(s) = &s {
         s.set_nonblocking(false)?;
