@@ -40,6 +40,7 @@ fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
         storm: cpu::storm::StormWatch::default(),
         fills: FillGuard::default(),
         strategy: Default::default(),
+        step_end: u64::MAX,
     };
     crate::session::switch_in(&mut g, &mut hart);
     (g, hart, out)
@@ -486,6 +487,69 @@ mod hostile {
                 handle(&mut g, &mut hart, &ecall);
             }
             prop_assert_eq!(outside(&hart), before);
+        }
+    }
+}
+
+/// Under binary translation a call performs the Zicsr instructions after
+/// its own in the same exit, but none past the end of the run loop's
+/// step (`Guest::step_end`: a debugger's single step performs one) and
+/// none where a debugger put a breakpoint (the hart's, asked through
+/// `HartPort::breakpoint_at`): it stops before it.
+#[test]
+fn a_bt_call_stops_at_the_steps_end_and_before_a_breakpoint() {
+    use crate::strategy::{bt, GuestStrategy};
+    // csrw sscratch, t0; csrr s0, sscratch; csrr s1, sscratch; csrr s2,
+    // sscratch; then a nop.
+    let code = [
+        csr(Op::Csrrw, 0, 5, 0x140),
+        csr(Op::Csrrs, 8, 0, 0x140),
+        csr(Op::Csrrs, 9, 0, 0x140),
+        csr(Op::Csrrs, 18, 0, 0x140),
+        NOP,
+    ];
+    let at = |k: u64| ENTRY + 4 * k;
+    for (breakpoints, steps, performed) in [
+        (vec![], u64::MAX, 4),
+        (vec![at(2)], u64::MAX, 2),
+        (vec![at(1), at(3)], u64::MAX, 1),
+        (vec![], 1, 1),
+        (vec![], 3, 3),
+        (vec![at(3)], 2, 2),
+    ] {
+        let (mut g, mut hart, _) = setup();
+        let cache = MachPhys(RAM_BASE + MEM + 64 * 4096);
+        hart.ram.resize(hart.ram.len() + 16 * 4096, 0);
+        g.strategy = GuestStrategy::Bt(bt::Translator::new(cache, 16));
+        for (k, w) in code.iter().enumerate() {
+            hart.write_phys(PhysAddr(at(k as u64)), &w.to_le_bytes());
+        }
+        hart.arch.x[5] = 0x1234;
+        // The first fetch scans the page.
+        let fault = Exit::Trap(Trap::Exception {
+            cause: Exception::InstructionPageFault,
+            tval: ENTRY,
+        });
+        let h = handle(&mut g, &mut hart, &fault);
+        assert_eq!(h.handler, "bt_page_fault");
+        hart.breakpoints = breakpoints.clone();
+        let before = g.vcpu.retired();
+        g.step_end = before.saturating_add(steps);
+        let h = handle(&mut g, &mut hart, &illegal(code[0]));
+        g.step_end = u64::MAX;
+        let what = format!("breakpoints {breakpoints:x?}, a step of {steps}");
+        assert!(matches!(h.action, Action::Emulated(_)), "{what}: {h:?}");
+        assert_eq!(g.vcpu.retired() - before, performed, "{what}");
+        assert_eq!(hart.arch.pc, at(performed), "{what}");
+        assert_eq!(g.stats.strategy.bt_exits_saved, performed - 1, "{what}");
+        let regs = [hart.arch.x[8], hart.arch.x[9], hart.arch.x[18]];
+        for (k, r) in regs.into_iter().enumerate() {
+            let want = if (k as u64) + 1 < performed {
+                0x1234
+            } else {
+                0
+            };
+            assert_eq!(r, want, "{what}: the csrr at {:#x}", at(k as u64 + 1));
         }
     }
 }

@@ -68,8 +68,12 @@
 //! performed by the monitor is a Zicsr instruction too (a trap handler's
 //! `csrr t0, scause; csrr t1, sepc`), the same call performs it, unless an
 //! interrupt became pending, the guest left S-mode or reached its
-//! instruction limit: one exit where trap-and-emulate takes two
-//! (`StrategyStats::bt_exits_saved`).
+//! instruction limit, the shadow tables were dropped (the next fetch
+//! faults anyway), the end of its quantum or of a debugger's step, or
+//! a debugger's breakpoint: one exit where trap-and-emulate takes two
+//! (`StrategyStats::bt_exits_saved`). A debugger counts each instruction
+//! performed as an event (`debugger::monitored`), so a `stepi` runs one
+//! and a breakpoint on the second instruction of a run stops there.
 //!
 //! **Writes from outside the guest** (a debugger's `set {int}ADDR = ...`,
 //! GDB's `M` packet, a breakpoint written into code) go through
@@ -424,7 +428,11 @@ fn trapped<H: HartPort>(g: &mut Guest, hart: &mut H, tval: u64) -> Option<Handle
 /// bits, or 0 to fetch them from the original), then, in the same call,
 /// the Zicsr instructions that follow it, while nothing that natively
 /// happens between two instructions (an interrupt, leaving S-mode, the
-/// instruction limit) gets in the way.
+/// instruction limit, the shadow tables dropped) gets in the way, and
+/// while the step the run loop is
+/// in lasts (`Guest::step_end`: its quantum, or a debugger's single step:
+/// a step of one instruction performs one) and no debugger's breakpoint
+/// is at the next one (it stops there, before it, as the hart does).
 fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> Handled {
     let first = exits::illegal_instruction(g, hart, tval);
     let mut last = first;
@@ -432,7 +440,17 @@ fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> H
         if !matches!(last.action, Action::Emulated(_)) || g.end.is_some() {
             return last;
         }
-        if g.vcpu.retired() >= g.max_instructions {
+        // The shadow tables were dropped: the hart's fetch of the next
+        // instruction is a page fault (a debugger's event) whether or not
+        // this call goes on, so it does not.
+        if last.shadow_flushed {
+            return last;
+        }
+        let retired = g.vcpu.retired();
+        if retired >= g.max_instructions || retired >= g.step_end {
+            return last;
+        }
+        if hart.breakpoint_at(hart.arch().pc) {
             return last;
         }
         g.vcpu.arch.core.update_timer();
