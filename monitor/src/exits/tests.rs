@@ -9,7 +9,7 @@ use cpu::trap::{Exception, Interrupt, Trap};
 
 use super::*;
 use crate::guest::FillGuard;
-use crate::memory::{GuestRam, MachPhys};
+use crate::memory::{GuestPhys, GuestRam, MachPhys};
 use crate::scripted::{ScriptedHart, NOP};
 use crate::shadow::{pte, ShadowMmu};
 use crate::stats::GuestStats;
@@ -776,6 +776,12 @@ mod hostile_pv {
                 }
                 if pv_call && c.fid == fid::SRET && c.eid == EID {
                     prop_assert_eq!(h.handler, "pv_sret");
+                    // The interrupted code's a6 and a7, from the page.
+                    if let GuestStrategy::Pv(Paravirt { shared: Some(page) }) = g.strategy {
+                        let at = (page.0 - RAM_BASE + pv::SAVED_A6_A7) as usize;
+                        let slot = |k: usize| u64::from_le_bytes(ram[at + 8 * k..at + 8 * k + 8].try_into().unwrap());
+                        prop_assert_eq!((hart.arch.x[16], hart.arch.x[17]), (slot(0), slot(1)));
+                    }
                 }
             }
             // The monitor's tables, whatever was flushed and refilled: a
@@ -803,4 +809,39 @@ fn hostile_setup() -> (Guest, ScriptedHart) {
     let (g, mut hart, _) = setup();
     hart.ram.extend(std::iter::repeat_n(0xa5, 1 << 16));
     (g, hart)
+}
+
+/// `pv_sret` needs `a6` and `a7` for itself (the function and the
+/// extension), so the kernel leaves the values the interrupted code had
+/// in the shared page's slots at offsets 56 and 64 (guest-programs/lib/
+/// pv.inc's PV_A6 and PV_A7), and the return puts them back: the task
+/// resumes with its own `a6` and `a7`.
+#[test]
+fn pv_sret_restores_a6_and_a7_from_the_shared_page() {
+    use crate::strategy::pv::{fid, Paravirt, EID};
+    use crate::strategy::GuestStrategy;
+    let (mut g, mut hart, _) = setup();
+    let page = RAM_BASE + 0x8000;
+    g.strategy = GuestStrategy::Pv(Paravirt {
+        shared: Some(GuestPhys(page)),
+    });
+    hart.write_phys(PhysAddr(page + 56), &0x1111_u64.to_le_bytes());
+    hart.write_phys(PhysAddr(page + 64), &0x2222_u64.to_le_bytes());
+    g.vcpu.arch.core.csr.sepc = 0x1000;
+    g.vcpu.arch.core.csr.mstatus &= !SSTATUS_SPP;
+    // The monitor fills the page's CSRs before the kernel runs.
+    crate::strategy::pv::publish(&mut g, &mut hart);
+    hart.arch.x[16] = fid::SRET;
+    hart.arch.x[17] = EID;
+    hart.arch.x[10] = 0xaaaa;
+    let ecall = Exit::Trap(Trap::Exception {
+        cause: Exception::EcallFromU,
+        tval: 0,
+    });
+    let h = handle(&mut g, &mut hart, &ecall);
+    assert_eq!(h.handler, "pv_sret");
+    assert_eq!(hart.arch.pc, 0x1000);
+    assert_eq!(g.vcpu.core().privilege, Priv::User);
+    assert_eq!((hart.arch.x[16], hart.arch.x[17]), (0x1111, 0x2222));
+    assert_eq!(hart.arch.x[10], 0xaaaa, "a0 is the task's: no SBI result");
 }
