@@ -408,7 +408,7 @@ fn call<H: HartPort>(g: &mut Guest, hart: &mut H) -> Option<Handled> {
         }
         Role::Step => {
             g.stats.strategy.bt_calls += 1;
-            Some(step_original(g, hart, None))
+            Some(step_original(g, hart, None, STEP_RETRIES))
         }
         // The original itself is illegal: the guest's own trap.
         Role::Copied => None,
@@ -570,7 +570,12 @@ fn page_fault<H: HartPort>(
                         // The store is on the page it writes: the page
                         // cannot be writable and executable at once; the
                         // store runs once from the original.
-                        return Some(step_original(g, hart, Some((va, original, rights))));
+                        return Some(step_original(
+                            g,
+                            hart,
+                            Some((va, original, rights)),
+                            STEP_RETRIES,
+                        ));
                     }
                     flush = true;
                     (original, rights & !(if supervisor { pte::X } else { 0 }))
@@ -586,7 +591,12 @@ fn page_fault<H: HartPort>(
                     t.pages.remove(&gpage);
                     g.stats.strategy.bt_invalidated += 1;
                 }
-                return Some(step_original(g, hart, Some((va, original, rights))));
+                return Some(step_original(
+                    g,
+                    hart,
+                    Some((va, original, rights)),
+                    STEP_RETRIES,
+                ));
             } else if access == Access::Store {
                 // The guest writes to its code: the translation is stale.
                 t.pages.remove(&gpage);
@@ -644,12 +654,16 @@ fn page_fault<H: HartPort>(
 /// then drops those mappings again. A load or store of its own page
 /// without `access` faults, and comes back here with it: the rights are
 /// always the guest's own. Its exit, if it did not simply retire, is
-/// answered as any other. (The instruction is no sensitive one: those are
-/// performed by the monitor.)
+/// answered as any other; a load or store that faulted on a page the step
+/// did not map (a misaligned one reaching into the next page) has that
+/// page filled and the step runs again, at most `retries` more times.
+/// (The instruction is no sensitive one: those are performed by the
+/// monitor.)
 fn step_original<H: HartPort>(
     g: &mut Guest,
     hart: &mut H,
     access: Option<(u64, MachPhys, u64)>,
+    retries: u32,
 ) -> Handled {
     let pc = hart.arch().pc;
     let mut pages = Vec::new();
@@ -671,7 +685,9 @@ fn step_original<H: HartPort>(
         mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
     }
     let exit = if mapped {
-        g.stats.strategy.bt_steps += 1;
+        if retries == STEP_RETRIES {
+            g.stats.strategy.bt_steps += 1;
+        }
         let start = hart.arch().core.instret;
         let exit = hart.run(&mut cpu::devices::NoDevices, 1);
         let retired = hart.arch().core.instret.wrapping_sub(start);
@@ -697,16 +713,41 @@ fn step_original<H: HartPort>(
             None => g.shadow.unmap(hart, &g.vcpu, va),
         }
     }
-    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original");
+    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original: {exit:?}");
     match exit {
         Some(Exit::BudgetExhausted) | None => Handled {
             handler: "bt_step",
             action: Action::Nothing,
             shadow_flushed: false,
         },
-        Some(exit) => exits::handle(g, hart, &exit),
+        Some(exit) => {
+            let h = exits::handle(g, hart, &exit);
+            // Filled now, the page stays mapped for the step run again
+            // (left to the next fetch, the scan of the code page would
+            // drop it with every other shadow entry on the leaky machine:
+            // no progress, ever).
+            let data = matches!(
+                exit,
+                Exit::Trap(Trap::Exception {
+                    cause: Exception::LoadPageFault | Exception::StorePageFault,
+                    ..
+                })
+            );
+            if data
+                && retries > 0
+                && hart.arch().pc == pc
+                && matches!(h.action, Action::ShadowFilled { .. })
+            {
+                return step_original(g, hart, access, retries - 1);
+            }
+            h
+        }
     }
 }
+
+/// How many times a step runs again after a load or store of it filled a
+/// page it did not map (an access reaches at most two pages).
+const STEP_RETRIES: u32 = 2;
 
 /// Scans `gpage` if it was not (its code read from the guest's RAM),
 /// giving it a frame of the cache if its copy differs from the original.
