@@ -243,6 +243,8 @@ fn exec<T: Target>(s: &mut Session<T>, line: &str) {
 
 mod reverse {
     use super::*;
+    use cpu::privileged::Isa;
+    use monitor::Strategy;
     use proptest::prelude::*;
 
     /// Guests with traps, interrupts, paging, stores everywhere, and
@@ -336,19 +338,42 @@ mod reverse {
         all
     }
 
-    /// Guests side by side under the monitor, one of them reading input.
-    const MONITORED: [&[&str]; 3] = [
-        &[
-            "guest-programs/timer.s",
-            "guest-programs/paging.s",
-            "guest-programs/syscall.s",
-        ],
-        &["guest-programs/timeshare.s", "guest-programs/hello.s"],
-        &[
-            "tests/guests/echo.s",
-            "guest-programs/timer.s",
-            "guest-programs/timer.s",
-        ],
+    /// Guests side by side under the monitor, one of them reading input;
+    /// the last under binary translation on the leaky machine, where a
+    /// call performs runs of patched instructions (each an event).
+    const MONITORED: [(&[&str], Isa, Strategy); 4] = [
+        (
+            &[
+                "guest-programs/timer.s",
+                "guest-programs/paging.s",
+                "guest-programs/syscall.s",
+            ],
+            Isa::Standard,
+            Strategy::Trap,
+        ),
+        (
+            &["guest-programs/timeshare.s", "guest-programs/hello.s"],
+            Isa::Standard,
+            Strategy::Trap,
+        ),
+        (
+            &[
+                "tests/guests/echo.s",
+                "guest-programs/timer.s",
+                "guest-programs/timer.s",
+            ],
+            Isa::Standard,
+            Strategy::Trap,
+        ),
+        (
+            &[
+                "tests/debug/bt-run.s",
+                "guest-programs/sensitive.s",
+                "guest-programs/timeshare.s",
+            ],
+            Isa::Leaky,
+            Strategy::Bt,
+        ),
     ];
 
     proptest! {
@@ -367,10 +392,11 @@ mod reverse {
             back in 1u64..4_000,
             spacing in prop_oneof![Just(16u64), Just(500), Just(1 << 22)],
         ) {
-            let paths: Vec<PathBuf> = MONITORED[set].iter().map(|p| root().join(p)).collect();
+            let (guests, isa, strategy) = MONITORED[set];
+            let paths: Vec<PathBuf> = guests.iter().map(|p| root().join(p)).collect();
             let input = b"one\ntwo\nthree\n";
             let focus = focus % paths.len();
-            let mut s = monitor_session(&paths, input);
+            let mut s = monitor_session_with(&paths, input, isa, strategy);
             s.set_history(512 << 20, spacing);
             exec(&mut s, &format!("guest {focus}"));
             exec(&mut s, &format!("stepi {at}"));
@@ -380,7 +406,7 @@ mod reverse {
             exec(&mut s, &format!("reverse-stepi {back}"));
             let earlier = monitor_state(&mut s);
             prop_assert_eq!(s.position(), pos - back);
-            let mut fresh = monitor_session(&paths, input);
+            let mut fresh = monitor_session_with(&paths, input, isa, strategy);
             fresh.go_to(pos - back);
             prop_assert_eq!(&monitor_state(&mut fresh), &earlier);
             fresh.go_to(pos);
@@ -503,6 +529,42 @@ mod reverse {
             }
             backward.reverse();
             assert_eq!(backward, forward, "spacing {spacing}");
+        }
+    }
+
+    /// Under binary translation one call may perform several patched
+    /// instructions, each an event: every position a user reaches by
+    /// `stepi`, one event at a time, is the state going back to it
+    /// reaches, replaying from a snapshot up to a thousand events back
+    /// with calls that perform as much as they may. (A call that went on
+    /// past an instruction that dropped the shadow tables, as
+    /// sensitive.s's `csrs sstatus, SPP|SUM` does, would skip the fetch's
+    /// page fault that a single step takes: a different state at the
+    /// same position.)
+    #[test]
+    fn under_bt_every_position_stepped_is_the_one_gone_back_to() {
+        fn light(s: &Session<MonitorTarget>) -> (u64, u64, [u64; 32], Vec<(&'static str, u64)>) {
+            let t = s.target();
+            let csrs = t.csrs().into_iter().map(|r| (r.name, r.value)).collect();
+            (s.position(), t.pc(), t.regs(), csrs)
+        }
+        for guest in ["guest-programs/sensitive.s", "tests/debug/bt-run.s"] {
+            let paths = [root().join(guest)];
+            let mut a = monitor_session_with(&paths, b"", Isa::Leaky, Strategy::Bt);
+            let mut stepped = vec![light(&a)];
+            while a.target().ended(0).is_none() {
+                exec(&mut a, "stepi");
+                stepped.push(light(&a));
+            }
+            let end = a.position();
+            assert!(end > 10, "{guest}: {end} events");
+            let mut b = monitor_session_with(&paths, b"", Isa::Leaky, Strategy::Bt);
+            b.set_history(512 << 20, 1000);
+            b.go_to(end);
+            for k in (0..end).rev() {
+                b.go_to(k);
+                assert_eq!(light(&b), stepped[k as usize], "{guest}: position {k}");
+            }
         }
     }
 
@@ -1972,6 +2034,79 @@ mod gdb_protocol {
         let console = String::from_utf8(console.borrow().clone()).unwrap();
         assert!(console.starts_with("kernel: trap vector set"), "{console}");
         assert!(console.contains("user: system call 99 failed, as it should"));
+    }
+
+    /// GDB under binary translation on the leaky machine, over a run of
+    /// four patched instructions (tests/debug/bt-run.s, `run` at
+    /// 0x80200010): a breakpoint on the second stops there, before it (the
+    /// call at the first performs that one only), and each single step
+    /// (`vCont;s`, GDB's `stepi`) and reverse step moves one instruction.
+    fn bt_session(addr: std::net::SocketAddr) {
+        let mut c = Client::connect(addr);
+        c.ask("qSupported:multiprocess+;swbreak+;hwbreak+;xmlRegisters=riscv");
+        assert!(c.ask("?").starts_with("T05"));
+        let reg = |c: &mut Client, n: usize| le64(&c.ask("g")[n * 16..n * 16 + 16]);
+        assert_eq!(c.ask("Z0,80200014,4"), "OK");
+        let stop = c.ask("vCont;c");
+        assert!(stop.contains("swbreak"), "{stop}");
+        assert_eq!(pc(&mut c), 0x8020_0014, "stopped at the second of the run");
+        assert_eq!(reg(&mut c, 8), 0, "s0 (written by the third) not yet");
+        assert_eq!(c.ask("z0,80200014,4"), "OK");
+        // GDB's software single step: a breakpoint on the next
+        // instruction, and continue.
+        assert_eq!(c.ask("Z0,80200018,4"), "OK");
+        assert!(c.ask("vCont;c").contains("swbreak"));
+        assert_eq!(pc(&mut c), 0x8020_0018, "one instruction");
+        assert_eq!(c.ask("z0,80200018,4"), "OK");
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_0014);
+        for next in [0x8020_0018, 0x8020_001c, 0x8020_0020] {
+            assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+            assert_eq!(pc(&mut c), next, "one instruction per step");
+        }
+        assert_eq!(reg(&mut c, 8) & 0x20, 0x20, "s0: sstatus with SPIE set");
+        assert_eq!(reg(&mut c, 9), 0x1234, "s1: sscratch");
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_001c);
+        assert_eq!(reg(&mut c, 9), 0, "s1 as before its csrr");
+        // The second time round, a continue performs the run in one call;
+        // a breakpoint after it stops there with all four done.
+        assert!(c.ask("vCont;s:p1.1").starts_with("T05"));
+        assert_eq!(c.ask("Z0,80200020,4"), "OK");
+        assert!(c.ask("vCont;c").contains("swbreak"));
+        assert_eq!(pc(&mut c), 0x8020_0020);
+        assert_eq!(reg(&mut c, 9), 0x1235, "the second time's sscratch");
+        // And back one: between the third and the fourth of that call.
+        assert!(c.ask("bs").starts_with("T05"));
+        assert_eq!(pc(&mut c), 0x8020_001c);
+        assert_eq!(reg(&mut c, 9), 0x1234);
+        c.send("k");
+    }
+
+    #[test]
+    fn gdb_steps_one_instruction_at_a_time_through_a_bt_call() {
+        let mut s = monitor_session_with(
+            &[root().join("tests/debug/bt-run.s")],
+            b"",
+            cpu::privileged::Isa::Leaky,
+            monitor::Strategy::Bt,
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| bt_session(addr));
+            if r.is_err() {
+                if let Ok(mut s) = TcpStream::connect(addr) {
+                    let _ = s.write_all(b"$k#6b");
+                }
+            }
+            r
+        });
+        let mut log = Vec::new();
+        debugger::gdb::serve(&mut s, &listener, true, Box::new(std::io::sink()), &mut log).unwrap();
+        if let Err(e) = client.join().unwrap() {
+            std::panic::resume_unwind(e);
+        }
     }
 }
 

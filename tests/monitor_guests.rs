@@ -430,6 +430,64 @@ fn a_session_stepped_runs_as_the_monitor_runs() {
     }
 }
 
+/// Under binary translation on the leaky machine, where one call performs
+/// a run of patched instructions: a step of one instruction runs one (the
+/// call stops after the first), a step of 7 runs at most 7, and stepping
+/// either way runs what `Monitor::run` runs, to the digest.
+#[test]
+fn a_session_stepped_under_bt_runs_one_instruction_a_step() {
+    use cpu::privileged::Isa;
+    use monitor::Strategy;
+    let guests = [
+        "guest-programs/sensitive.s",
+        "tests/debug/bt-run.s",
+        "guest-programs/timeshare.s",
+    ];
+    let bt = || {
+        let mut m = monitor_of(&guests);
+        m.set_isa(Isa::Leaky);
+        m.set_strategy(Strategy::Bt);
+        m
+    };
+    let whole = bt().run(1000).unwrap();
+    let saved: u64 = whole.iter().map(|r| r.stats.strategy.bt_exits_saved).sum();
+    assert!(
+        saved > 0,
+        "a free run performs runs of patched instructions in one call"
+    );
+    for limit in [1, 7] {
+        let mut s = bt().start(1000).unwrap();
+        let retired = |s: &monitor::Session| -> Vec<u64> {
+            s.guests().iter().map(|g| g.vcpu.retired()).collect()
+        };
+        loop {
+            let before = retired(&s);
+            let Some(step) = s.step(limit) else { break };
+            let ran = retired(&s)[step.guest] - before[step.guest];
+            assert!(
+                ran <= limit,
+                "a step of {limit} ran {ran} instructions: {step:?}"
+            );
+        }
+        let stepped = s.finish();
+        for (a, b) in whole.iter().zip(&stepped) {
+            assert_eq!(
+                (a.retired, a.digest, a.end),
+                (b.retired, b.digest, b.end),
+                "{} stepped {limit} at a time",
+                a.name
+            );
+        }
+        if limit == 1 {
+            let saved: u64 = stepped
+                .iter()
+                .map(|r| r.stats.strategy.bt_exits_saved)
+                .sum();
+            assert_eq!(saved, 0, "single steps perform one instruction per call");
+        }
+    }
+}
+
 /// A checkpoint holds the pages written, not the guests' RAM; going back
 /// to one and running on gives exactly the steps the first run gave from
 /// there, and checkpoints after it are forgotten.

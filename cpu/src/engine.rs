@@ -495,7 +495,7 @@ impl Engine {
 
     /// Whether a breakpoint is set at `pc`.
     #[inline]
-    fn is_breakpoint(&self, pc: u64) -> bool {
+    pub(crate) fn is_breakpoint(&self, pc: u64) -> bool {
         !self.breakpoints.is_empty() && self.breakpoints.binary_search(&pc).is_ok()
     }
 

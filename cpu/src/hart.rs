@@ -459,6 +459,12 @@ impl Hart {
         self.engine.set_breakpoints(addrs, &mut self.mmu);
     }
 
+    /// Whether a breakpoint is set at virtual address `va` (whether or not
+    /// `run` would stop there now: resuming from one runs it).
+    pub fn has_breakpoint(&self, va: u64) -> bool {
+        self.engine.is_breakpoint(va)
+    }
+
     /// The debugger's stops besides breakpoints ([`crate::debug`]). Cached
     /// translations of newly watched pages are dropped.
     pub fn set_debug_stops(&mut self, stops: DebugStops) {

@@ -788,6 +788,9 @@ mod tests {
         fn ram_range(&self) -> std::ops::Range<u64> {
             RAM..RAM + self.ram.len() as u64
         }
+        fn breakpoint_at(&self, _va: u64) -> bool {
+            false
+        }
     }
 
     /// The offsets in `ScriptHart::ram` of `len` bytes at `pa` (unchecked

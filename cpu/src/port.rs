@@ -75,6 +75,11 @@ pub trait HartPort {
     fn write_phys(&mut self, pa: PhysAddr, data: &[u8]) -> bool;
     /// The physical addresses of RAM.
     fn ram_range(&self) -> Range<u64>;
+    /// Whether a debugger gave the hart a breakpoint at virtual address
+    /// `va` ([`Hart::set_breakpoints`]): a host that performs several
+    /// instructions in one exit (binary translation's calls) stops before
+    /// one there, as the hart would.
+    fn breakpoint_at(&self, va: u64) -> bool;
     /// Traps by cause and the like, for `--stats`.
     fn stats(&self) -> HartStats {
         HartStats::default()
@@ -133,6 +138,9 @@ impl HartPort for Hart {
     }
     fn ram_range(&self) -> Range<u64> {
         Hart::ram_range(self)
+    }
+    fn breakpoint_at(&self, va: u64) -> bool {
+        Hart::has_breakpoint(self, va)
     }
     fn stats(&self) -> HartStats {
         Hart::stats(self).clone()

@@ -16,8 +16,10 @@
 //!
 //! **Events.** A guest's events are the instructions it retired on the
 //! hart, the exits the monitor answered (an instruction the monitor
-//! emulated retires in its exit: one event) and the interrupts injected
-//! into it; the position is the sum over the guests. The end of a quantum
+//! emulated retires in its exit: one event; under binary translation a
+//! call that performs several instructions is one event per instruction)
+//! and the interrupts injected into it; the position is the sum over the
+//! guests. The end of a quantum
 //! is not an event (nothing happens to the guest).
 //!
 //! **Breakpoints and watchpoints** are the real hart's, by virtual address:
@@ -692,7 +694,11 @@ fn pv_function(eid: u64, fid: u64) -> &'static str {
 fn guest_events(g: &Guest) -> u64 {
     let s = &g.stats;
     let exits: u64 = s.exits.iter().sum::<u64>() - s.exits[ExitReason::Budget as usize];
-    (g.vcpu.retired() - g.vcpu.emulated) + exits + s.interrupts
+    // Each instruction a binary translation call performs beyond the first
+    // is an event of its own, as it is one under trap-and-emulate: a step
+    // runs one, and a run's events do not depend on where its calls were
+    // cut (by a step's end or a breakpoint).
+    (g.vcpu.retired() - g.vcpu.emulated) + exits + s.strategy.bt_exits_saved + s.interrupts
 }
 
 fn emulated_name(e: Emulated) -> &'static str {

@@ -59,6 +59,14 @@ pub struct Guest {
     pub fills: FillGuard,
     /// The virtualization strategy and its state for this guest.
     pub strategy: GuestStrategy,
+    /// While an exit is answered: the retired count the run loop's step
+    /// ends at (the quantum's end, or a debugger's step limit). An exit
+    /// that performs more than the instruction that exited (binary
+    /// translation's calls, [`crate::strategy::bt`]) performs none at or
+    /// past it, so that a step of `n` instructions never runs more and
+    /// where the quantum ends does not depend on how the exits were
+    /// answered. `u64::MAX` outside the run loop.
+    pub step_end: u64,
 }
 
 /// An ELF image as loaded by `cpu::image` (what `trapvisor run` loads),

@@ -390,6 +390,7 @@ impl<H: HartPort> Monitor<H> {
                 max_instructions: spec.max_instructions,
                 storm: StormWatch::default(),
                 fills: FillGuard::default(),
+                step_end: u64::MAX,
             });
         }
         let scheduler = std::mem::replace(&mut self.scheduler, Box::new(RoundRobin::default()));

@@ -25,6 +25,9 @@ pub struct ScriptedHart {
     /// Each `run` takes the front entry: retire up to that many `nop`s
     /// (stopping early at the budget), then report the exit.
     pub script: VecDeque<(u64, Exit)>,
+    /// A debugger's breakpoints (virtual addresses; `run` does not stop
+    /// at them: the script says where it stops).
+    pub breakpoints: Vec<u64>,
 }
 
 impl ScriptedHart {
@@ -44,6 +47,7 @@ impl HartPort for ScriptedHart {
             tlb_flushes: 0,
             ram: vec![0; ram_size as usize],
             script: VecDeque::new(),
+            breakpoints: Vec::new(),
         })
     }
     fn arch(&self) -> &ArchState {
@@ -121,5 +125,8 @@ impl HartPort for ScriptedHart {
     }
     fn ram_range(&self) -> Range<u64> {
         RAM_BASE..RAM_BASE + self.ram.len() as u64
+    }
+    fn breakpoint_at(&self, va: u64) -> bool {
+        self.breakpoints.contains(&va)
     }
 }

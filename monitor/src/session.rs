@@ -826,6 +826,10 @@ fn run_guest<H: HartPort, const RECORD: bool>(
         budget
     };
     let start = hart.arch().core.instret;
+    let step_end = g
+        .vcpu
+        .retired()
+        .saturating_add(if RECORD { left.min(limit) } else { left });
     let exit = hart.run(&mut cpu::devices::NoDevices, budget);
     let retired = hart.arch().core.instret.wrapping_sub(start);
     g.vcpu.arch.core.instret += retired;
@@ -843,7 +847,9 @@ fn run_guest<H: HartPort, const RECORD: bool>(
             return;
         }
     }
+    g.step_end = step_end;
     let handled = exits::handle(g, hart, &exit);
+    g.step_end = u64::MAX;
     if let Action::End(end) = handled.action {
         g.end = Some(end);
         if RECORD {

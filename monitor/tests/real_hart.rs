@@ -397,3 +397,175 @@ fn an_ebreak_a_debugger_writes_into_translated_code_is_hit() {
         assert_eq!(hit.exit_pc, BASE + 8, "under {strategy}");
     }
 }
+
+mod hostile_pv {
+    use super::*;
+    use cpu::sbi::ext;
+    use monitor::strategy::pv::{fid, EID, MAX_UPDATES};
+    use proptest::prelude::*;
+
+    const RAM: u64 = 0x8000_0000;
+    const MEMORY: u64 = 4 << 20;
+    /// Where the records of the calls start (a page after the code).
+    const DATA: u64 = BASE + 0x1000;
+    const CALLS: usize = 16;
+
+    /// Runs the calls of `DATA`, one record of `a0`..`a7` each, then
+    /// passes: `s0` walks the records, `s1` counts them. Before each call
+    /// `sepc` is the instruction after its `ecall` (where `pv_sret` goes
+    /// back to), and any trap skips the instruction that took it and
+    /// returns to S-mode, so that every call is made whatever the ones
+    /// before it did (unless they wrote over this code).
+    fn caller() -> Vec<u32> {
+        let (t0, t1, t2, s0, s1) = (5, 6, 7, 8, 9);
+        let mut code = vec![
+            i(Op::Auipc, s0, 0, 0, 0x1000),
+            i(Op::Addi, s1, 0, 0, CALLS as i32),
+            i(Op::Auipc, t2, 0, 0, 0),
+            i(Op::Addi, t2, t2, 0, 0), // + the handler's offset, below
+            i(Op::Csrrw, 0, t2, 0, 0x105),
+        ];
+        let stvec_at = 2;
+        let top = code.len();
+        code.extend([
+            i(Op::Auipc, t2, 0, 0, 0),
+            i(Op::Addi, t2, t2, 0, 4 * 12),
+            i(Op::Csrrw, 0, t2, 0, 0x141),
+        ]);
+        for r in 10..18 {
+            code.push(i(Op::Ld, r, s0, 0, 8 * (r as i32 - 10)));
+        }
+        code.push(i(Op::Ecall, 0, 0, 0, 0));
+        assert_eq!(code.len() - top, 12, "sepc: right after the ecall");
+        code.extend([i(Op::Addi, s0, s0, 0, 64), i(Op::Addi, s1, s1, 0, -1)]);
+        let back = 4 * (top as i32 - code.len() as i32);
+        code.extend([
+            i(Op::Bne, 0, s1, 0, back),
+            i(Op::Lui, t0, 0, 0, 0x0010_0000),
+            i(Op::Lui, t1, 0, 0, 0x5000),
+            i(Op::Addi, t1, t1, 0, 0x555),
+            i(Op::Sw, 0, t0, t1, 0),
+            i(Op::Jal, 0, 0, 0, 0),
+        ]);
+        let handler = code.len();
+        code[stvec_at + 1] = i(Op::Addi, t2, t2, 0, 4 * (handler - stvec_at) as i32);
+        let t3 = 28;
+        code.extend([
+            i(Op::Csrrs, t3, 0, 0, 0x141),
+            i(Op::Addi, t3, t3, 0, 4),
+            i(Op::Csrrw, 0, t3, 0, 0x141),
+            i(Op::Addi, t3, 0, 0, 0x100),
+            i(Op::Csrrs, 0, t3, 0, 0x100),
+            i(Op::Sret, 0, 0, 0, 0),
+        ]);
+        code
+    }
+
+    /// The (PTE address, value) pairs, after the records.
+    const PAIRS: u64 = DATA + 64 * CALLS as u64;
+
+    fn address() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            (0..MEMORY / 4096).prop_map(|p| RAM + p * 4096),
+            (0..0x2000u64).prop_map(|o| DATA + o),
+            (0..MEMORY).prop_map(|o| RAM + o),
+            (0u64..64).prop_map(|o| RAM + MEMORY - o),
+            (0u64..0x10_0000).prop_map(|o| RAM + MEMORY + o),
+            (0u64..4096).prop_map(|o| RAM.wrapping_sub(o)),
+            any::<u64>(),
+        ]
+    }
+
+    /// One call's `a0`..`a7`.
+    fn record() -> impl Strategy<Value = [u64; 8]> {
+        let eid = prop_oneof![
+            6 => Just(EID),
+            1 => Just(ext::BASE),
+            1 => Just(EID + 1),
+            1 => any::<u64>(),
+        ];
+        let fid = prop_oneof![
+            5 => Just(fid::MMU_UPDATE),
+            2 => Just(fid::SET_SHARED),
+            1 => Just(fid::SET_TIMER),
+            1 => Just(fid::SRET),
+            1 => any::<u64>(),
+        ];
+        let n = prop_oneof![3 => 0u64..8, 1 => 8u64..600, 1 => Just(MAX_UPDATES), 1 => Just(MAX_UPDATES + 1), 1 => any::<u64>()];
+        let a0 = prop_oneof![
+            2 => (0u64..64).prop_map(|k| PAIRS + 16 * k),
+            1 => address(),
+        ];
+        (eid, fid, a0, n, any::<u64>(), any::<[u64; 3]>())
+            .prop_map(|(eid, fid, a0, a1, a2, [a3, a4, a5])| [a0, a1, a2, a3, a4, a5, fid, eid])
+    }
+
+    fn hostile(records: &[[u64; 8]], data: &[(u64, u64)]) -> Vec<u32> {
+        let mut words = caller();
+        words.resize(0x1000 / 4, i(Op::Addi, 0, 0, 0, 0));
+        for r in records {
+            for v in r {
+                words.extend([*v as u32, (*v >> 32) as u32]);
+            }
+        }
+        // Then (PTE address, value) pairs a list may point at.
+        for (a, v) in data {
+            words.extend([*a as u32, (*a >> 32) as u32, *v as u32, (*v >> 32) as u32]);
+        }
+        words
+    }
+
+    fn run(
+        guests: &[(&str, &[u32], u64)],
+        quantum: u64,
+    ) -> Vec<(monitor::stats::GuestReport, Vec<u8>)> {
+        let mut m: Monitor = Monitor::new();
+        m.set_digest(true);
+        m.set_strategy(monitor::Strategy::Pv);
+        let mut outs = Vec::new();
+        for (name, code, max) in guests {
+            let (s, out) = spec(name, code, *max);
+            m.add_guest(s);
+            outs.push(out);
+        }
+        let r = m.run(quantum).expect("the monitor runs");
+        r.into_iter()
+            .zip(outs.iter().map(|o| o.contents()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// A PV guest kernel making random hypercalls on the real hart
+        /// (random functions and numbers around the extension's, shared
+        /// pages and `pv_mmu_update` lists anywhere, page-table entries
+        /// written wherever the lists say, `pv_sret` to wherever `sepc`
+        /// is) beside a well-behaved neighbour: the run ends, the hostile
+        /// guest within its instruction limit, and the neighbour runs
+        /// exactly as it runs alone (output, instructions, digest, end).
+        #[test]
+        fn random_hypercalls_on_the_real_hart_leave_the_neighbour_alone(
+            records in proptest::collection::vec(record(), CALLS),
+            data in proptest::collection::vec((prop_oneof![
+                3 => (0..MEMORY / 8).prop_map(|k| RAM + 8 * k),
+                1 => address(),
+            ], any::<u64>()), 64),
+            quantum in prop_oneof![Just(7u64), Just(100), Just(10_000)],
+        ) {
+            let neighbour = chatty(300);
+            let alone = run(&[("chatty", &neighbour, 1_000_000)], quantum);
+            let code = hostile(&records, &data);
+            let both = run(
+                &[("hostile", &code, 200_000), ("chatty", &neighbour, 1_000_000)],
+                quantum,
+            );
+            let (h, _) = &both[0];
+            prop_assert!(h.retired <= 200_000, "{}", h.end);
+            prop_assert!(h.stats.strategy.pv_hypercalls > 0, "the calls were made");
+            let ((a, a_out), (b, b_out)) = (&alone[0], &both[1]);
+            prop_assert_eq!(a_out, b_out);
+            prop_assert_eq!((a.retired, a.digest, a.end), (b.retired, b.digest, b.end));
+        }
+    }
+}

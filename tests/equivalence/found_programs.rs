@@ -20,6 +20,14 @@ pub(super) const PAIRS: &[(&str, MakePair)] = &[
         "bt_step_reads_execute_only_code",
         bt_step_reads_execute_only_code,
     ),
+    (
+        "bt_soak_instruction_fetch_storm",
+        bt_soak_instruction_fetch_storm,
+    ),
+    (
+        "bt_soak_store_across_pages_bare",
+        bt_soak_store_across_pages_bare,
+    ),
 ];
 
 /// 2026-12, quantum 11: `b` sets the timer to `u64::MAX - 1`, which `time`
@@ -355,4 +363,180 @@ fn bt_step_reads_execute_only_code() -> (Program, Program, u64) {
         data: vec![0; DATA_SIZE],
     };
     (a.clone(), a, 97)
+}
+
+/// 2026-12, quantum 1222, on leaky (the soak of `random_programs_run_the_same_under_bt`):
+/// `b` runs with paging on, and its `c.sw` at 0x8020009c stores 4 bytes at
+/// 0x80200ffe, its own code page and 2 bytes into the next. Under bt a
+/// store to the code page it runs from is stepped (run once from the
+/// original page, mapped writable for it): the step faulted on the second
+/// page, which was filled, but the next fetch scanned the code page again,
+/// and on the leaky machine that drops every shadow entry, the fill with
+/// them: the step faulted on it again, forever, until the fill guard
+/// stopped the guest (status 126) where natively it runs to its
+/// instruction limit. A step whose load or store faults on a page it did
+/// not map now runs again with that page filled.
+fn bt_soak_instruction_fetch_storm() -> (Program, Program, u64) {
+    let a = Program {
+        body: vec![0x00000037; 16],
+        regs: vec![0; 32],
+        handler: Handler::Skip,
+        paging: None,
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    let b = Program {
+        body: vec![
+            0x144329f3, 0x4059d59b, 0xb02ed798, 0x144bf473, 0x0001e410, 0x013317a3, 0x0043b2a3,
+            0x104a6b73, 0x029feeb3, 0x0083a523, 0x0004b203, 0x00b34783, 0x40bb83bb, 0x19c3a42f,
+            0x00010001, 0x0212aa03, 0x1411eff3, 0x000144a8, 0x141aaef3, 0x0001567e, 0x00010001,
+            0x800ad944, 0xc9030001, 0x00010a48, 0x00000073, 0x12000073, 0x68257d97, 0x7df3be86,
+            0x00013007, 0x02432533, 0xa597d4d0, 0x0001860b, 0x00010001, 0xd67319d6, 0x54c01433,
+            0x00c4e403, 0xfeb1eae3, 0x00000813, 0x63c4b12f, 0x02230001, 0x00010163, 0x13450000,
+            0x03e487a3, 0xc1d4b9af, 0x56e30001, 0x0001fc14, 0x00939403, 0x10013f73, 0x00b4eb03,
+            0x00000813, 0x00c4e503, 0x01f282bb, 0x48010001, 0x00010001, 0x12000073, 0x00010001,
+            0x7c031973, 0x5834c345, 0xa2d3aeaf, 0x1005bd73, 0x24c32a2f, 0x00538883, 0xc018b273,
+            0x143de673, 0xc0076f73, 0x007336a3, 0x83b42faf, 0xcca49d3e, 0x011306a3, 0x0000076f,
+            0xd2f04440, 0x0001664b, 0x04bf4063, 0x019390a3, 0x4b450e85, 0x12000073, 0x02320263,
+            0x7c01b973, 0x2a55ccde, 0x005395a3, 0xc003f5f3, 0x017366b3, 0x12d8d71d, 0x0083b023,
+            0x40285f93, 0x000158b8, 0x212329af, 0x60ac0001, 0x10200073, 0x264bfc93, 0xb927c913,
+            0x0001c780, 0x14373cf3, 0x00000813, 0x0bfd2713, 0x011d5663, 0x0063bc03, 0xf2e48793,
+            0x00739883, 0xfabcf3e3, 0x10200073, 0x00100073, 0xe2876a91, 0x03d45e63, 0x00000073,
+            0x00200893, 0x03ac63bb, 0x004e179b, 0x81f3b62f, 0x00430e03, 0x18c3342f, 0x00000813,
+            0x00639203, 0x24742daf, 0x00732e03, 0x00000073, 0x2a830001, 0x000100a3, 0xe094ac2f,
+            0x01c05013, 0x0813d870, 0x00010000, 0x01e9921b, 0x00233703, 0x0084a5a3, 0x02b3baaf,
+            0x00035b9b, 0x00736283, 0x0993b3af, 0x017311a3, 0xfdb9f317, 0xc4600001, 0xccf848c1,
+            0x00e34083, 0x028d5fb3, 0x448339af, 0x0001c428, 0x30055af3, 0x00010001, 0x140aa873,
+            0x00b4a303, 0xe4080001, 0xe732a52f, 0x77460001, 0x3d5cb493, 0x00e3c483, 0x0064a503,
+            0x0033b603, 0x10417ff3, 0x66c3bf2f, 0x00d481a3, 0x0034e603, 0xfdecfae3, 0x0001f03c,
+            0x023e63b3, 0x14137173, 0x40be5a33, 0x00736024, 0x74701050, 0x01000893, 0x0b837460,
+            0x547401f3, 0x1440f6f3, 0x61442c2f, 0x1f1b72f8, 0x033e82bb, 0x0193a3a3, 0x806d2c93,
+            0x00e19713, 0x10200073, 0x01230001, 0x00010113, 0x00e38e03, 0x0001d4bc, 0x02848603,
+            0xca607b0b, 0x00010001, 0x00000813, 0x1042a473, 0x019331a3, 0x00149903, 0x6463b6af,
+            0x1203322f, 0x00c48903, 0x37b0000f, 0x973bfdf4, 0x4c940001, 0xd73a6493, 0x00548683,
+            0x759578e8, 0xc008fc73, 0x0001c820, 0xc01f68f3, 0xfab34258, 0x0001007b, 0x46d3a32f,
+            0x03d97ebb, 0x00730001, 0x48f80000, 0x02e56e3b, 0x00010001, 0x0174a1a3, 0xc00951f3,
+            0x3009f173, 0x12000073, 0xe092ba2f, 0x02ef0d3b, 0x48890001, 0x02c42603, 0x0000100f,
+            0x2fd50001, 0x30005473, 0x00200893, 0x00734683, 0x00010001, 0x00100073, 0x7c2c3de2,
+            0x03b40dbb, 0x7c035e73, 0x00000813, 0x00039503, 0x035e3a33, 0x00b38b83, 0x12000073,
+            0x3d730001, 0x48c11410, 0x12000073, 0x03501d33, 0x48010001,
+        ],
+        regs: vec![
+            0x80200600,
+            0xcc0cf8af0c0f7225,
+            0x80212b68,
+            0x35,
+            0x8021203d,
+            0x80200d30,
+            0x80212dcb,
+            0x38,
+            0x7be87e13eda70ddc,
+            0x28,
+            0x3c,
+            0xd4ec115c600a0cfe,
+            0xfffb9420c1ae13a2,
+            0x1918f02112895326,
+            0x7e672165dce2a23a,
+            0x80200fd6,
+            0x8020076e,
+            0x1c,
+            0x100000de,
+            0x80200572,
+            0x80210699,
+            0x802002c6,
+            0x80200988,
+            0x10000072,
+            0x80200ad6,
+            0x36,
+            0x80211ad2,
+            0x80212ed5,
+            0x40660b9abbadf780,
+            0x80213602,
+            0x802005ea,
+            0x80210c67,
+        ],
+        handler: Handler::SkipParcel,
+        paging: Some((None, None, [0xcf, 0x82, 0x9a, 0xdf])),
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    (a, b, 1222)
+}
+
+/// 2026-12, quantum 10, on leaky (the same soak): the same store across
+/// the end of its own code page (at 0x80200c64, the second half faulting
+/// at 0x80201000), with `satp` Bare: a store storm under bt until the fill
+/// guard stopped the guest, natively a run to the instruction limit.
+fn bt_soak_store_across_pages_bare() -> (Program, Program, u64) {
+    let a = Program {
+        body: vec![0x00000037; 16],
+        regs: vec![0; 32],
+        handler: Handler::Skip,
+        paging: None,
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    let b = Program {
+        body: vec![
+            0x032e6033, 0x14760000, 0x14472073, 0xc0d4262f, 0x30200073, 0x00e644b3, 0xb5a5ee93,
+            0x8613a1af, 0x2523a32f, 0x00010001, 0x00390ab3, 0x0163a023, 0x00000813, 0x0268f03b,
+            0x70e0e4cc, 0x0104a383, 0x5fc88900, 0x300a6273, 0x1604b42f, 0x0960d4c4, 0x14357ef3,
+            0xc00b91f3, 0x4120599b, 0xa1b3382f, 0x00010001, 0x01f7a5b3, 0x0001c468, 0x00010001,
+            0x00100893, 0x00010001, 0x12042c2f, 0x76378213, 0xa683bcaf, 0x26e2a4af, 0x00010001,
+            0x00010001, 0x82e3b32f, 0x0001f8d8, 0x100af273, 0x30200073, 0x104a73f3, 0x0093cfb3,
+            0x00010001, 0x00010001, 0xa484232f, 0x23556ec1, 0x00010001, 0x7c099273, 0x032364b3,
+            0x0124a5a3, 0x01c4a3a3, 0xe3420001, 0x0001ef96, 0x00e223b3, 0xb2af0001, 0x4ccc1b34,
+            0x06bbe080, 0x9c5a03b9, 0x026bc9b3, 0x40842a2f, 0x141c9073, 0x140cbef3, 0x416a82bb,
+            0x01c3b723, 0xf1d93860, 0x01733023, 0xdefde793, 0x019320a3, 0x012c571b, 0x30061e73,
+            0x01000893, 0x00010001, 0x2131dbc4, 0x00730001, 0x00010000, 0x0000100f, 0x00748303,
+            0x00000073, 0x00000073, 0x180d5673, 0x106b2e73, 0x00b4e703, 0x00100073, 0x12a20001,
+            0x03f0ce33, 0x00c4b583, 0x00014cd4, 0xc4400001, 0x013317a3, 0x81830001, 0x000100c4,
+            0x02e3de83, 0x14381873, 0xa5a30001, 0xf49401b4, 0xc005d7f3, 0x34b30001, 0x64440232,
+            0x02331583, 0x78f4c0b4, 0x7c04f373, 0x00539023, 0x31830000, 0x00e4e903, 0x0054c903,
+            0xfe0b0ae3, 0x00010001, 0x10029273, 0x0001ece4, 0x14195773, 0x0001b299, 0xc001b673,
+            0x00010001, 0xf898218a, 0xa223f4d0, 0x48c101f4, 0xb265198b, 0xef3b0001, 0x000102ee,
+            0x63fe9d76, 0x01000893, 0x00014801, 0x035e403b, 0x0064c903, 0x01b32123, 0x00333403,
+            0x100f7442, 0xd8cc0000, 0x144220f3, 0x10500073, 0x03196fb3, 0x02c00bbb, 0x10045373,
+            0x29c0535a, 0x009317a3, 0x00236583,
+        ],
+        regs: vec![
+            0x10000081,
+            0x802110e6,
+            0x80200e22,
+            0x80200dd4,
+            0x80200940,
+            0x803d6d48fe31d5fe,
+            0x30,
+            0x80212a3c,
+            0x100000e0,
+            0x9ddaa7d80c1ae50e,
+            0x31,
+            0x80200a74,
+            0x28,
+            0x8020093e,
+            0x1000000a,
+            0x80200aa6,
+            0x8020058e,
+            0x10000035,
+            0x1f,
+            0x80200acc,
+            0x80212e8e,
+            0x80211c59,
+            0x80212458,
+            0x65af660998288ca1,
+            0x80200e06,
+            0x100000a6,
+            0x2b,
+            0x802118ae,
+            0x80200992,
+            0x8021329d,
+            0x80213711,
+            0x100000b9,
+        ],
+        handler: Handler::SkipParcel,
+        paging: None,
+        user: false,
+        data: vec![0; DATA_SIZE],
+    };
+    (a, b, 10)
 }

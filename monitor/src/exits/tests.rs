@@ -9,7 +9,7 @@ use cpu::trap::{Exception, Interrupt, Trap};
 
 use super::*;
 use crate::guest::FillGuard;
-use crate::memory::{GuestRam, MachPhys};
+use crate::memory::{GuestPhys, GuestRam, MachPhys};
 use crate::scripted::{ScriptedHart, NOP};
 use crate::shadow::{pte, ShadowMmu};
 use crate::stats::GuestStats;
@@ -40,6 +40,7 @@ fn setup() -> (Guest, ScriptedHart, SharedBuffer) {
         storm: cpu::storm::StormWatch::default(),
         fills: FillGuard::default(),
         strategy: Default::default(),
+        step_end: u64::MAX,
     };
     crate::session::switch_in(&mut g, &mut hart);
     (g, hart, out)
@@ -488,4 +489,359 @@ mod hostile {
             prop_assert_eq!(outside(&hart), before);
         }
     }
+}
+
+/// Under binary translation a call performs the Zicsr instructions after
+/// its own in the same exit, but none past the end of the run loop's
+/// step (`Guest::step_end`: a debugger's single step performs one) and
+/// none where a debugger put a breakpoint (the hart's, asked through
+/// `HartPort::breakpoint_at`): it stops before it.
+#[test]
+fn a_bt_call_stops_at_the_steps_end_and_before_a_breakpoint() {
+    use crate::strategy::{bt, GuestStrategy};
+    // csrw sscratch, t0; csrr s0, sscratch; csrr s1, sscratch; csrr s2,
+    // sscratch; then a nop.
+    let code = [
+        csr(Op::Csrrw, 0, 5, 0x140),
+        csr(Op::Csrrs, 8, 0, 0x140),
+        csr(Op::Csrrs, 9, 0, 0x140),
+        csr(Op::Csrrs, 18, 0, 0x140),
+        NOP,
+    ];
+    let at = |k: u64| ENTRY + 4 * k;
+    for (breakpoints, steps, performed) in [
+        (vec![], u64::MAX, 4),
+        (vec![at(2)], u64::MAX, 2),
+        (vec![at(1), at(3)], u64::MAX, 1),
+        (vec![], 1, 1),
+        (vec![], 3, 3),
+        (vec![at(3)], 2, 2),
+    ] {
+        let (mut g, mut hart, _) = setup();
+        let cache = MachPhys(RAM_BASE + MEM + 64 * 4096);
+        hart.ram.resize(hart.ram.len() + 16 * 4096, 0);
+        g.strategy = GuestStrategy::Bt(bt::Translator::new(cache, 16));
+        for (k, w) in code.iter().enumerate() {
+            hart.write_phys(PhysAddr(at(k as u64)), &w.to_le_bytes());
+        }
+        hart.arch.x[5] = 0x1234;
+        // The first fetch scans the page.
+        let fault = Exit::Trap(Trap::Exception {
+            cause: Exception::InstructionPageFault,
+            tval: ENTRY,
+        });
+        let h = handle(&mut g, &mut hart, &fault);
+        assert_eq!(h.handler, "bt_page_fault");
+        hart.breakpoints = breakpoints.clone();
+        let before = g.vcpu.retired();
+        g.step_end = before.saturating_add(steps);
+        let h = handle(&mut g, &mut hart, &illegal(code[0]));
+        g.step_end = u64::MAX;
+        let what = format!("breakpoints {breakpoints:x?}, a step of {steps}");
+        assert!(matches!(h.action, Action::Emulated(_)), "{what}: {h:?}");
+        assert_eq!(g.vcpu.retired() - before, performed, "{what}");
+        assert_eq!(hart.arch.pc, at(performed), "{what}");
+        assert_eq!(g.stats.strategy.bt_exits_saved, performed - 1, "{what}");
+        let regs = [hart.arch.x[8], hart.arch.x[9], hart.arch.x[18]];
+        for (k, r) in regs.into_iter().enumerate() {
+            let want = if (k as u64) + 1 < performed {
+                0x1234
+            } else {
+                0
+            };
+            assert_eq!(r, want, "{what}: the csrr at {:#x}", at(k as u64 + 1));
+        }
+    }
+}
+
+/// The PV interface (`crate::strategy::pv`) as hostile input: random
+/// hypercalls of a guest kernel under `--strategy pv`.
+mod hostile_pv {
+    use super::*;
+    use crate::strategy::pv::{self, fid, Paravirt, EID, MAX_UPDATES};
+    use crate::strategy::GuestStrategy;
+    use cpu::sbi::ext;
+    use proptest::prelude::*;
+
+    const ERR_NOT_SUPPORTED: u64 = -2i64 as u64;
+    const ERR_INVALID_PARAM: u64 = -3i64 as u64;
+    const ERR_INVALID_ADDRESS: u64 = -5i64 as u64;
+
+    /// Where the guest's RAM ends and its shadow reserve begins; past the
+    /// reserve, the neighbour (as in `hostile`).
+    const END: u64 = RAM_BASE + MEM;
+
+    /// Guest-physical addresses worth trying: inside the RAM (aligned or
+    /// not), at and across its ends, in the reserve and the neighbour
+    /// right after it, below it, and anywhere.
+    fn address() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            (0..MEM / 4096).prop_map(|p| RAM_BASE + p * 4096),
+            (0..MEM).prop_map(|o| RAM_BASE + o),
+            (0u64..64).prop_map(|o| END - o),
+            (0u64..64).prop_map(|o| END + o * 8),
+            (0u64..0x10_0000).prop_map(|o| END + o),
+            (0u64..4096).prop_map(|o| RAM_BASE.wrapping_sub(o)),
+            (0u64..64).prop_map(|o| u64::MAX - o),
+            any::<u64>(),
+        ]
+    }
+
+    /// Entry counts for `pv_mmu_update`: small, at and past the limit,
+    /// and huge.
+    fn count() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            0u64..8,
+            Just(MAX_UPDATES),
+            Just(MAX_UPDATES + 1),
+            Just(u64::MAX),
+            Just(1 << 32),
+            any::<u64>(),
+        ]
+    }
+
+    #[derive(Clone, Debug)]
+    struct Call {
+        eid: u64,
+        fid: u64,
+        a: [u64; 6],
+        /// S-mode (or U-mode, where an `ecall` is the kernel's system call).
+        supervisor: bool,
+        /// `pv_mmu_update`'s list, written where `a0` points (as much of it
+        /// as is in the guest's RAM) before the call: (PTE address, value).
+        list: Vec<(u64, u64)>,
+        /// Bytes stored into the shared page (if any) before the call.
+        shared: Vec<u8>,
+    }
+
+    fn call() -> impl Strategy<Value = Call> {
+        let eid = prop_oneof![
+            4 => Just(EID),
+            1 => Just(ext::BASE),
+            1 => Just(EID - 1),
+            1 => Just(EID + 1),
+            1 => any::<u64>(),
+        ];
+        let fid = prop_oneof![
+            4 => 0u64..4,
+            1 => 4u64..8,
+            1 => any::<u64>(),
+        ];
+        (
+            eid,
+            fid,
+            (
+                address(),
+                count(),
+                any::<u64>(),
+                any::<u64>(),
+                any::<u64>(),
+                any::<u64>(),
+            ),
+            prop::bool::weighted(0.9),
+            proptest::collection::vec((address(), any::<u64>()), 0..12),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(
+                |(eid, fid, (a0, a1, a2, a3, a4, a5), supervisor, list, shared)| {
+                    // The probe is the base extension's probe_extension(EID).
+                    let (fid, a0) = if eid == ext::BASE {
+                        (3, EID)
+                    } else {
+                        (fid, a0)
+                    };
+                    Call {
+                        eid,
+                        fid,
+                        a: [a0, a1, a2, a3, a4, a5],
+                        supervisor,
+                        list,
+                        shared,
+                    }
+                },
+            )
+    }
+
+    fn guest_bytes(hart: &ScriptedHart) -> Vec<u8> {
+        hart.ram[..MEM as usize].to_vec()
+    }
+
+    /// What a call must do to the guest's RAM (a copy of it) and return
+    /// in `a0`/`a1`, for the calls whose outcome the interface defines
+    /// from the arguments alone; `None` for the others.
+    fn model(c: &Call, ram: &mut [u8]) -> Option<(u64, u64)> {
+        let inside = |gpa: u64, len: u64| {
+            let off = gpa.checked_sub(RAM_BASE)?;
+            (off.checked_add(len)? <= MEM).then_some(off as usize)
+        };
+        if c.eid == ext::BASE {
+            return Some((0, 1));
+        }
+        match c.fid {
+            fid::SET_SHARED if c.a[0] % 4096 != 0 => Some((ERR_INVALID_PARAM, 0)),
+            fid::SET_SHARED if inside(c.a[0], 4096).is_none() => Some((ERR_INVALID_ADDRESS, 0)),
+            fid::SET_SHARED => Some((0, 0)),
+            fid::SET_TIMER => Some((0, 0)),
+            fid::MMU_UPDATE => {
+                let n = c.a[1];
+                if n > MAX_UPDATES {
+                    return Some((ERR_INVALID_PARAM, 0));
+                }
+                let mut done = 0;
+                for k in 0..n {
+                    let Some(at) = inside(c.a[0].wrapping_add(16 * k), 16) else {
+                        return Some((ERR_INVALID_ADDRESS, 0));
+                    };
+                    let pte = u64::from_le_bytes(ram[at..at + 8].try_into().unwrap());
+                    let value: [u8; 8] = ram[at + 8..at + 16].try_into().unwrap();
+                    match inside(pte, 8).filter(|_| pte % 8 == 0) {
+                        Some(o) => ram[o..o + 8].copy_from_slice(&value),
+                        None => return Some((ERR_INVALID_ADDRESS, done)),
+                    }
+                    done += 1;
+                }
+                Some((0, done))
+            }
+            fid::SRET => None,
+            _ => Some((ERR_NOT_SUPPORTED, 0)),
+        }
+    }
+
+    fn write_guest(hart: &mut ScriptedHart, gpa: u64, bytes: &[u8]) {
+        if let Some(off) = gpa.checked_sub(RAM_BASE) {
+            for (i, b) in bytes.iter().enumerate() {
+                if let Some(o) = off.checked_add(i as u64).filter(|&o| o < MEM) {
+                    hart.ram[o as usize] = *b;
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Random hypercalls (the PV extension's functions and numbers
+        /// around them, random arguments, random shared-page contents,
+        /// `pv_mmu_update` lists pointing anywhere: outside the guest's
+        /// RAM, into the monitor's reserve and the neighbour's memory,
+        /// unaligned, overlapping the list itself, counts up to 2^64 - 1),
+        /// from virtual S-mode and U-mode: never a panic; never a byte
+        /// written outside the guest's RAM and reserve (the neighbour's
+        /// memory is untouched), the monitor's tables map only the
+        /// guest's RAM; a bad argument is an SBI error returned to the
+        /// guest, which goes on after its `ecall`; and the guest's RAM
+        /// changes exactly as the interface says.
+        #[test]
+        fn random_hypercalls_stay_inside_the_guest(
+            calls in proptest::collection::vec(call(), 1..24),
+        ) {
+            let (mut g, mut hart) = super::hostile_setup();
+            g.strategy = GuestStrategy::Pv(Paravirt::default());
+            let before = hart.ram[END as usize - RAM_BASE as usize..].to_vec();
+            for c in &calls {
+                g.end = None;
+                g.vcpu.arch.core.privilege = if c.supervisor { Priv::Supervisor } else { Priv::User };
+                if let GuestStrategy::Pv(Paravirt { shared: Some(page) }) = g.strategy {
+                    write_guest(&mut hart, page.0, &c.shared);
+                }
+                for (k, &(pte, value)) in c.list.iter().enumerate() {
+                    let at = c.a[0].wrapping_add(16 * k as u64);
+                    let mut pair = pte.to_le_bytes().to_vec();
+                    pair.extend_from_slice(&value.to_le_bytes());
+                    write_guest(&mut hart, at, &pair);
+                }
+                // Whatever the kernel stored in the shared page is taken in
+                // first, by the CSRs' rules (an exit before the call).
+                pv::intercept(&mut g, &mut hart, &Exit::BudgetExhausted);
+                let pc = 0x8020_0100;
+                hart.arch.pc = pc;
+                hart.arch.x[17] = c.eid;
+                hart.arch.x[16] = c.fid;
+                hart.arch.x[10..16].copy_from_slice(&c.a);
+                let mut ram = guest_bytes(&hart);
+                let pv_call = c.supervisor && (c.eid == EID || c.eid == ext::BASE);
+                let expected = if pv_call { model(c, &mut ram) } else { None };
+                let h = handle(&mut g, &mut hart, &Exit::Trap(Trap::Exception {
+                    cause: Exception::EcallFromU,
+                    tval: 0,
+                }));
+                prop_assert_eq!(&hart.ram[END as usize - RAM_BASE as usize + 64 * 4096..],
+                    &before[64 * 4096..], "the neighbour's memory, after {:x?}", c);
+                if let Some((a0, a1)) = expected {
+                    prop_assert_eq!(h.handler, "pv_hypercall");
+                    prop_assert!(g.end.is_none(), "{:?} ended the guest", c);
+                    prop_assert_eq!((hart.arch.x[10], hart.arch.x[11]), (a0, a1), "{:x?}", c);
+                    prop_assert_eq!(hart.arch.pc, pc + 4, "past the ecall");
+                    prop_assert!(guest_bytes(&hart) == ram, "the guest's RAM as the interface says, after {:x?}", c);
+                }
+                if pv_call && c.fid == fid::SRET && c.eid == EID {
+                    prop_assert_eq!(h.handler, "pv_sret");
+                    // The interrupted code's a6 and a7, from the page.
+                    if let GuestStrategy::Pv(Paravirt { shared: Some(page) }) = g.strategy {
+                        let at = (page.0 - RAM_BASE + pv::SAVED_A6_A7) as usize;
+                        let slot = |k: usize| u64::from_le_bytes(ram[at + 8 * k..at + 8 * k + 8].try_into().unwrap());
+                        prop_assert_eq!((hart.arch.x[16], hart.arch.x[17]), (slot(0), slot(1)));
+                    }
+                }
+            }
+            // The monitor's tables, whatever was flushed and refilled: a
+            // leaf maps guest RAM, a pointer points into the reserve.
+            let reserve = END..END + 64 * 4096;
+            for off in (reserve.start..reserve.end).step_by(8) {
+                let e = read_u64(&hart, off);
+                if e & pte::V == 0 {
+                    continue;
+                }
+                let pa = ((e & pte::PPN_MASK) >> 10) << 12;
+                if e & (pte::R | pte::W | pte::X) != 0 {
+                    prop_assert!((RAM_BASE..END).contains(&pa), "leaf {:#x}", e);
+                } else {
+                    prop_assert!(reserve.contains(&pa), "pointer {:#x}", e);
+                }
+            }
+        }
+    }
+}
+
+/// A guest on a scripted hart with a neighbour's memory (64 KiB of 0xa5)
+/// right after its RAM and shadow reserve.
+fn hostile_setup() -> (Guest, ScriptedHart) {
+    let (g, mut hart, _) = setup();
+    hart.ram.extend(std::iter::repeat_n(0xa5, 1 << 16));
+    (g, hart)
+}
+
+/// `pv_sret` needs `a6` and `a7` for itself (the function and the
+/// extension), so the kernel leaves the values the interrupted code had
+/// in the shared page's slots at offsets 56 and 64 (guest-programs/lib/
+/// pv.inc's PV_A6 and PV_A7), and the return puts them back: the task
+/// resumes with its own `a6` and `a7`.
+#[test]
+fn pv_sret_restores_a6_and_a7_from_the_shared_page() {
+    use crate::strategy::pv::{fid, Paravirt, EID};
+    use crate::strategy::GuestStrategy;
+    let (mut g, mut hart, _) = setup();
+    let page = RAM_BASE + 0x8000;
+    g.strategy = GuestStrategy::Pv(Paravirt {
+        shared: Some(GuestPhys(page)),
+    });
+    hart.write_phys(PhysAddr(page + 56), &0x1111_u64.to_le_bytes());
+    hart.write_phys(PhysAddr(page + 64), &0x2222_u64.to_le_bytes());
+    g.vcpu.arch.core.csr.sepc = 0x1000;
+    g.vcpu.arch.core.csr.mstatus &= !SSTATUS_SPP;
+    // The monitor fills the page's CSRs before the kernel runs.
+    crate::strategy::pv::publish(&mut g, &mut hart);
+    hart.arch.x[16] = fid::SRET;
+    hart.arch.x[17] = EID;
+    hart.arch.x[10] = 0xaaaa;
+    let ecall = Exit::Trap(Trap::Exception {
+        cause: Exception::EcallFromU,
+        tval: 0,
+    });
+    let h = handle(&mut g, &mut hart, &ecall);
+    assert_eq!(h.handler, "pv_sret");
+    assert_eq!(hart.arch.pc, 0x1000);
+    assert_eq!(g.vcpu.core().privilege, Priv::User);
+    assert_eq!((hart.arch.x[16], hart.arch.x[17]), (0x1111, 0x2222));
+    assert_eq!(hart.arch.x[10], 0xaaaa, "a0 is the task's: no SBI result");
 }

@@ -68,8 +68,12 @@
 //! performed by the monitor is a Zicsr instruction too (a trap handler's
 //! `csrr t0, scause; csrr t1, sepc`), the same call performs it, unless an
 //! interrupt became pending, the guest left S-mode or reached its
-//! instruction limit: one exit where trap-and-emulate takes two
-//! (`StrategyStats::bt_exits_saved`).
+//! instruction limit, the shadow tables were dropped (the next fetch
+//! faults anyway), the end of its quantum or of a debugger's step, or
+//! a debugger's breakpoint: one exit where trap-and-emulate takes two
+//! (`StrategyStats::bt_exits_saved`). A debugger counts each instruction
+//! performed as an event (`debugger::monitored`), so a `stepi` runs one
+//! and a breakpoint on the second instruction of a run stops there.
 //!
 //! **Writes from outside the guest** (a debugger's `set {int}ADDR = ...`,
 //! GDB's `M` packet, a breakpoint written into code) go through
@@ -404,7 +408,7 @@ fn call<H: HartPort>(g: &mut Guest, hart: &mut H) -> Option<Handled> {
         }
         Role::Step => {
             g.stats.strategy.bt_calls += 1;
-            Some(step_original(g, hart, None))
+            Some(step_original(g, hart, None, STEP_RETRIES))
         }
         // The original itself is illegal: the guest's own trap.
         Role::Copied => None,
@@ -424,7 +428,11 @@ fn trapped<H: HartPort>(g: &mut Guest, hart: &mut H, tval: u64) -> Option<Handle
 /// bits, or 0 to fetch them from the original), then, in the same call,
 /// the Zicsr instructions that follow it, while nothing that natively
 /// happens between two instructions (an interrupt, leaving S-mode, the
-/// instruction limit) gets in the way.
+/// instruction limit, the shadow tables dropped) gets in the way, and
+/// while the step the run loop is
+/// in lasts (`Guest::step_end`: its quantum, or a debugger's single step:
+/// a step of one instruction performs one) and no debugger's breakpoint
+/// is at the next one (it stops there, before it, as the hart does).
 fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> Handled {
     let first = exits::illegal_instruction(g, hart, tval);
     let mut last = first;
@@ -432,7 +440,17 @@ fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> H
         if !matches!(last.action, Action::Emulated(_)) || g.end.is_some() {
             return last;
         }
-        if g.vcpu.retired() >= g.max_instructions {
+        // The shadow tables were dropped: the hart's fetch of the next
+        // instruction is a page fault (a debugger's event) whether or not
+        // this call goes on, so it does not.
+        if last.shadow_flushed {
+            return last;
+        }
+        let retired = g.vcpu.retired();
+        if retired >= g.max_instructions || retired >= g.step_end {
+            return last;
+        }
+        if hart.breakpoint_at(hart.arch().pc) {
             return last;
         }
         g.vcpu.arch.core.update_timer();
@@ -552,7 +570,12 @@ fn page_fault<H: HartPort>(
                         // The store is on the page it writes: the page
                         // cannot be writable and executable at once; the
                         // store runs once from the original.
-                        return Some(step_original(g, hart, Some((va, original, rights))));
+                        return Some(step_original(
+                            g,
+                            hart,
+                            Some((va, original, rights)),
+                            STEP_RETRIES,
+                        ));
                     }
                     flush = true;
                     (original, rights & !(if supervisor { pte::X } else { 0 }))
@@ -568,7 +591,12 @@ fn page_fault<H: HartPort>(
                     t.pages.remove(&gpage);
                     g.stats.strategy.bt_invalidated += 1;
                 }
-                return Some(step_original(g, hart, Some((va, original, rights))));
+                return Some(step_original(
+                    g,
+                    hart,
+                    Some((va, original, rights)),
+                    STEP_RETRIES,
+                ));
             } else if access == Access::Store {
                 // The guest writes to its code: the translation is stale.
                 t.pages.remove(&gpage);
@@ -626,12 +654,16 @@ fn page_fault<H: HartPort>(
 /// then drops those mappings again. A load or store of its own page
 /// without `access` faults, and comes back here with it: the rights are
 /// always the guest's own. Its exit, if it did not simply retire, is
-/// answered as any other. (The instruction is no sensitive one: those are
-/// performed by the monitor.)
+/// answered as any other; a load or store that faulted on a page the step
+/// did not map (a misaligned one reaching into the next page) has that
+/// page filled and the step runs again, at most `retries` more times.
+/// (The instruction is no sensitive one: those are performed by the
+/// monitor.)
 fn step_original<H: HartPort>(
     g: &mut Guest,
     hart: &mut H,
     access: Option<(u64, MachPhys, u64)>,
+    retries: u32,
 ) -> Handled {
     let pc = hart.arch().pc;
     let mut pages = Vec::new();
@@ -653,7 +685,9 @@ fn step_original<H: HartPort>(
         mapped &= g.shadow.map(hart, &g.vcpu, va, original, rights | pte::X);
     }
     let exit = if mapped {
-        g.stats.strategy.bt_steps += 1;
+        if retries == STEP_RETRIES {
+            g.stats.strategy.bt_steps += 1;
+        }
         let start = hart.arch().core.instret;
         let exit = hart.run(&mut cpu::devices::NoDevices, 1);
         let retired = hart.arch().core.instret.wrapping_sub(start);
@@ -679,16 +713,41 @@ fn step_original<H: HartPort>(
             None => g.shadow.unmap(hart, &g.vcpu, va),
         }
     }
-    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original");
+    tracing::debug!(target: "monitor", "pc {pc:#x}: bt: run once from the original: {exit:?}");
     match exit {
         Some(Exit::BudgetExhausted) | None => Handled {
             handler: "bt_step",
             action: Action::Nothing,
             shadow_flushed: false,
         },
-        Some(exit) => exits::handle(g, hart, &exit),
+        Some(exit) => {
+            let h = exits::handle(g, hart, &exit);
+            // Filled now, the page stays mapped for the step run again
+            // (left to the next fetch, the scan of the code page would
+            // drop it with every other shadow entry on the leaky machine:
+            // no progress, ever).
+            let data = matches!(
+                exit,
+                Exit::Trap(Trap::Exception {
+                    cause: Exception::LoadPageFault | Exception::StorePageFault,
+                    ..
+                })
+            );
+            if data
+                && retries > 0
+                && hart.arch().pc == pc
+                && matches!(h.action, Action::ShadowFilled { .. })
+            {
+                return step_original(g, hart, access, retries - 1);
+            }
+            h
+        }
     }
 }
+
+/// How many times a step runs again after a load or store of it filled a
+/// page it did not map (an access reaches at most two pages).
+const STEP_RETRIES: u32 = 2;
 
 /// Scans `gpage` if it was not (its code read from the guest's RAM),
 /// giving it a frame of the cache if its copy differs from the original.

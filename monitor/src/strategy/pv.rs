@@ -14,7 +14,7 @@
 //! | FID | name | does |
 //! |---|---|---|
 //! | 0 | `pv_set_shared(a0 = page)` | the guest-physical page (4 KiB aligned, in RAM) that holds the shared CSRs from now on |
-//! | 1 | `pv_sret()` | returns from a trap: `sret` on the virtual hart (after the shared CSRs are taken in) |
+//! | 1 | `pv_sret()` | returns from a trap: `sret` on the virtual hart (after the shared CSRs are taken in), `a6` and `a7` restored from the shared page's offsets 56 and 64 ([`SAVED_A6_A7`]: the call needs them itself, so the kernel leaves the interrupted code's there); nothing else returned |
 //! | 2 | `pv_set_timer(a0 = stime)` | the next timer interrupt, as SBI `set_timer` |
 //! | 3 | `pv_mmu_update(a0 = list, a1 = n, a2 = flags)` | writes `n` (at most [`MAX_UPDATES`]) page-table entries, a list of (guest-physical address of the PTE, value) pairs of `u64`s at guest-physical `list`, then, if `flags` bit 0, an `sfence.vma` of everything; `a1` = entries written |
 //!
@@ -77,6 +77,11 @@ pub const SHARED: [u16; 7] = [
     addr::SCAUSE,
     addr::STVAL,
 ];
+
+/// Where in the shared page the kernel leaves the `a6` and `a7` that
+/// `pv_sret` gives back to the code it returns to (two `u64`s, after the
+/// CSRs).
+pub const SAVED_A6_A7: u64 = 56;
 
 /// A PV guest's state: its shared page, once it named one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -199,9 +204,14 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
             });
             match g.vcpu.arch.core.sret(bits) {
                 Ok(to) => {
+                    let saved = saved_a6_a7(g, hart);
                     let arch = hart.arch_mut();
                     arch.pc = to;
                     arch.reservation = None;
+                    if let Some([a6, a7]) = saved {
+                        arch.x[16] = a6;
+                        arch.x[17] = a7;
+                    }
                     g.shadow.activate(hart, &g.vcpu);
                     tracing::debug!(target: "monitor", "pc {pc:#x}: pv_sret: to {to:#x}");
                     Some(Handled {
@@ -225,6 +235,19 @@ pub fn intercept<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Optio
             "pv: no such function",
         )),
     }
+}
+
+/// The interrupted code's `a6` and `a7`, which `pv_sret` needs for
+/// itself: the kernel leaves them in the shared page at [`SAVED_A6_A7`]
+/// (`None` without a shared page).
+fn saved_a6_a7<H: HartPort>(g: &Guest, hart: &H) -> Option<[u64; 2]> {
+    let page = paravirt(g)?.shared?;
+    let m = g.ram.translate(GuestPhys(page.0 + SAVED_A6_A7), 16)?;
+    let mut b = [0u8; 16];
+    hart.read_phys(m, &mut b).then(|| {
+        let word = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        [word(0), word(8)]
+    })
 }
 
 /// `pv_mmu_update`: the PTE writes, checked (each 8-byte aligned, in the
