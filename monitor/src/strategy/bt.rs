@@ -235,29 +235,24 @@ impl Translator {
     /// The sensitive instructions patched in `gpage`'s translation, by
     /// offset.
     pub fn patched(&self, gpage: u64) -> Vec<u16> {
-        self.pages
-            .get(&gpage)
-            .map(|p| {
-                p.insns
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, &(_, r))| matches!(r, Role::Patched { .. }))
-                    .map(|(k, _)| 2 * k as u16)
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.offsets(gpage, |r| matches!(r, Role::Patched { .. }))
     }
 
     /// The instructions `gpage`'s translation runs once from the original
     /// (steps), by offset.
     pub fn stepped(&self, gpage: u64) -> Vec<u16> {
+        self.offsets(gpage, |r| r == Role::Step)
+    }
+
+    /// The offsets in `gpage` of the instructions whose role is `role`.
+    fn offsets(&self, gpage: u64, role: impl Fn(Role) -> bool) -> Vec<u16> {
         self.pages
             .get(&gpage)
             .map(|p| {
                 p.insns
                     .iter()
                     .enumerate()
-                    .filter(|(_, &(_, r))| r == Role::Step)
+                    .filter(|(_, &(_, r))| role(r))
                     .map(|(k, _)| 2 * k as u16)
                     .collect()
             })
