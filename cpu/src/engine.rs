@@ -32,6 +32,9 @@ use crate::mmu::{narrow, tlb_load, tlb_store, widen, Mmu, TlbEntries, PAGE_SIZE}
 use crate::privileged::Priv;
 use crate::trap::Trap;
 
+/// `ecall`'s one encoding (SYSTEM, funct12 0, no operands).
+const ECALL: u32 = 0x0000_0073;
+
 /// Which variant of the inner loop runs (a const parameter, so that each
 /// variant carries only the per-instruction work it needs).
 pub(crate) struct Mode;
@@ -723,6 +726,14 @@ impl Engine {
                 // instructions are legal, and the check would only cost
                 // them time.)
                 break Stop::Trap(Trap::illegal_instruction(bits));
+            }
+            if bits == ECALL {
+                // An `ecall` only traps: the trap `execute` would raise
+                // after decoding it (each system call, natively and under
+                // a monitor, passes here; `execute` clears a watch hit on
+                // a trap, as here).
+                mmu.hit = None;
+                break Stop::Trap(st.core.ecall());
             }
             match exec::execute(st, mmu, dev, bits) {
                 Ok(flow) => {
