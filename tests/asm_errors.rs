@@ -162,6 +162,15 @@ fn errors_in_macros_name_the_body_line() {
     assert!(e.to_string().contains("\n      addi a0, a0, 4096\n"), "{e}");
 }
 
+/// A body line in alternate macro mode whose first word has a character
+/// of several bytes where `LOCAL` would end (found by
+/// `mutated_corpus_never_panics`: it panicked slicing the line there).
+#[test]
+fn an_altmacro_body_line_with_a_wide_character_is_an_error_not_a_panic() {
+    let src = ".altmacro\n.macro M k\n        tab\u{fffd}le   %(k*10)\n.endm\n M 1\n";
+    assert_eq!(error(src), "t.s:3:12: unexpected character `\u{fffd}`");
+}
+
 #[test]
 fn errors_in_macros_name_the_invoking_line_too() {
     // As GNU as's "macro invoked from here": with a macro used many

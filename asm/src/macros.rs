@@ -519,8 +519,7 @@ impl Subst<'_> {
         let b = text.as_bytes();
         if self.alt {
             let t = skip_white(b, 0);
-            if b.len() > t + 5 && text[t..t + 5].eq_ignore_ascii_case("local") && is_white(b[t + 5])
-            {
+            if b.len() > t + 5 && b[t..t + 5].eq_ignore_ascii_case(b"local") && is_white(b[t + 5]) {
                 let mut i = t + 5;
                 loop {
                     i = skip_comma(b, i);
