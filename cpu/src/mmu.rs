@@ -66,14 +66,45 @@ pub(crate) fn lookup_aligned<const N: usize>(
 /// Contexts are shifted left by this many bits (see [`lookup_aligned`]).
 pub(crate) const CTX_SHIFT: u32 = 3;
 
-/// A direct-mapped TLB for one kind of access.
+/// A direct-mapped TLB for one kind of access. With `BY_SPACE`, a page's
+/// entry is at a different index in each address space (its page number
+/// XORed with [`spread`] of the space), so that guests side by side, which
+/// run the same virtual pages, keep their entries across world switches
+/// instead of evicting each other's page for page. Only the fetch TLB is
+/// one: the fast loop and translated code index the load and store TLBs
+/// themselves, by page number alone, while fetches look up their TLB only
+/// when they enter a page. Correctness does not rest on the index: every
+/// tag carries its address space.
 #[derive(Clone, Debug)]
-pub(crate) struct Tlb {
+pub(crate) struct Tlb<const BY_SPACE: bool = false> {
     entries: Box<TlbEntries>,
 }
 
-impl Tlb {
-    pub(crate) fn new() -> Tlb {
+/// How far apart address space `space`'s entries are put from space 0's
+/// (a [`Tlb`] `BY_SPACE`): its tag's bits reversed, in steps of
+/// `TLB_ENTRIES / SPACES`, so that the first two spaces are half the
+/// entries apart, the first four a quarter, and so on.
+const fn spread(space: u64) -> usize {
+    const BITS: u32 = SPACES.trailing_zeros();
+    const { assert!(SPACES.is_power_of_two() && SPACES as usize <= TLB_ENTRIES) };
+    let reversed = (space as u32 & (SPACES as u32 - 1)).reverse_bits() >> (32 - BITS);
+    reversed as usize * (TLB_ENTRIES / SPACES as usize)
+}
+
+impl<const BY_SPACE: bool> Tlb<BY_SPACE> {
+    /// The index of `va`'s page in context `ctx`.
+    #[inline(always)]
+    fn index(va: u64, ctx: u64) -> usize {
+        let page = (va >> 12) as usize;
+        let page = if BY_SPACE {
+            page ^ spread(ctx >> (4 + CTX_SHIFT))
+        } else {
+            page
+        };
+        page & (TLB_ENTRIES - 1)
+    }
+
+    pub(crate) fn new() -> Tlb<BY_SPACE> {
         Tlb {
             entries: Box::new([INVALID; TLB_ENTRIES]),
         }
@@ -86,23 +117,30 @@ impl Tlb {
     /// The RAM offset of `va`, if its page is cached for context `ctx`.
     #[inline(always)]
     pub(crate) fn lookup(&self, va: u64, ctx: u64) -> Option<u64> {
-        // (A 1-byte access: any alignment.)
-        lookup_aligned::<1>(&self.entries, va, ctx)
-    }
-
-    /// The entries themselves, for the hart's fast loop (one load fewer per
-    /// access than through the `Tlb`).
-    pub(crate) fn entries(&self) -> &TlbEntries {
-        &self.entries
+        if !BY_SPACE {
+            // (A 1-byte access: any alignment.)
+            return lookup_aligned::<1>(&self.entries, va, ctx);
+        }
+        let e = &self.entries[Self::index(va, ctx)];
+        (e.tag == (va & !(PAGE_SIZE - 1)) | ctx).then(|| va.wrapping_add(e.addend))
     }
 
     /// Caches: the page of `va` is the RAM page at offset `ram_page`.
     pub(crate) fn fill(&mut self, va: u64, ctx: u64, ram_page: u64) {
         let page = va & !(PAGE_SIZE - 1);
-        self.entries[(va >> 12) as usize & (TLB_ENTRIES - 1)] = TlbEntry {
+        self.entries[Self::index(va, ctx)] = TlbEntry {
             tag: page | ctx,
             addend: ram_page.wrapping_sub(page),
         };
+    }
+}
+
+impl Tlb {
+    /// The entries themselves, for the hart's fast loop and translated
+    /// code, which index them by page number (one load fewer per access
+    /// than through the `Tlb`).
+    pub(crate) fn entries(&self) -> &TlbEntries {
+        &self.entries
     }
 }
 
@@ -140,7 +178,7 @@ pub(crate) struct Spaces {
 #[derive(Clone, Debug)]
 pub struct Mmu {
     pub(crate) ram: Ram,
-    pub(crate) tlb_x: Tlb,
+    pub(crate) tlb_x: Tlb<true>,
     pub(crate) tlb_r: Tlb,
     pub(crate) tlb_w: Tlb,
     /// The TLB context of the current privilege/SUM/MXR and address space.
@@ -298,12 +336,12 @@ impl Mmu {
                 self.ram.mark_dirty(off, PAGE_SIZE as usize);
             }
             let ctx = self.ctx;
-            let tlb = match acc {
-                Access::Fetch => &mut self.tlb_x,
-                Access::Load => &mut self.tlb_r,
-                Access::Store => &mut self.tlb_w,
-            };
-            tlb.fill(va, ctx, off as u64);
+            let off = off as u64;
+            match acc {
+                Access::Fetch => self.tlb_x.fill(va, ctx, off),
+                Access::Load => self.tlb_r.fill(va, ctx, off),
+                Access::Store => self.tlb_w.fill(va, ctx, off),
+            }
         }
         Ok(pa)
     }
