@@ -66,45 +66,14 @@ pub(crate) fn lookup_aligned<const N: usize>(
 /// Contexts are shifted left by this many bits (see [`lookup_aligned`]).
 pub(crate) const CTX_SHIFT: u32 = 3;
 
-/// A direct-mapped TLB for one kind of access. With `BY_SPACE`, a page's
-/// entry is at a different index in each address space (its page number
-/// XORed with [`spread`] of the space), so that guests side by side, which
-/// run the same virtual pages, keep their entries across world switches
-/// instead of evicting each other's page for page. Only the fetch TLB is
-/// one: the fast loop and translated code index the load and store TLBs
-/// themselves, by page number alone, while fetches look up their TLB only
-/// when they enter a page. Correctness does not rest on the index: every
-/// tag carries its address space.
+/// A direct-mapped TLB for one kind of access.
 #[derive(Clone, Debug)]
-pub(crate) struct Tlb<const BY_SPACE: bool = false> {
+pub(crate) struct Tlb {
     entries: Box<TlbEntries>,
 }
 
-/// How far apart address space `space`'s entries are put from space 0's
-/// (a [`Tlb`] `BY_SPACE`): its tag's bits reversed, in steps of
-/// `TLB_ENTRIES / SPACES`, so that the first two spaces are half the
-/// entries apart, the first four a quarter, and so on.
-const fn spread(space: u64) -> usize {
-    const BITS: u32 = SPACES.trailing_zeros();
-    const { assert!(SPACES.is_power_of_two() && SPACES as usize <= TLB_ENTRIES) };
-    let reversed = (space as u32 & (SPACES as u32 - 1)).reverse_bits() >> (32 - BITS);
-    reversed as usize * (TLB_ENTRIES / SPACES as usize)
-}
-
-impl<const BY_SPACE: bool> Tlb<BY_SPACE> {
-    /// The index of `va`'s page in context `ctx`.
-    #[inline(always)]
-    fn index(va: u64, ctx: u64) -> usize {
-        let page = (va >> 12) as usize;
-        let page = if BY_SPACE {
-            page ^ spread(ctx >> (4 + CTX_SHIFT))
-        } else {
-            page
-        };
-        page & (TLB_ENTRIES - 1)
-    }
-
-    pub(crate) fn new() -> Tlb<BY_SPACE> {
+impl Tlb {
+    pub(crate) fn new() -> Tlb {
         Tlb {
             entries: Box::new([INVALID; TLB_ENTRIES]),
         }
@@ -117,35 +86,28 @@ impl<const BY_SPACE: bool> Tlb<BY_SPACE> {
     /// The RAM offset of `va`, if its page is cached for context `ctx`.
     #[inline(always)]
     pub(crate) fn lookup(&self, va: u64, ctx: u64) -> Option<u64> {
-        if !BY_SPACE {
-            // (A 1-byte access: any alignment.)
-            return lookup_aligned::<1>(&self.entries, va, ctx);
-        }
-        let e = &self.entries[Self::index(va, ctx)];
-        (e.tag == (va & !(PAGE_SIZE - 1)) | ctx).then(|| va.wrapping_add(e.addend))
+        // (A 1-byte access: any alignment.)
+        lookup_aligned::<1>(&self.entries, va, ctx)
+    }
+
+    /// The entries themselves, for the hart's fast loop (one load fewer per
+    /// access than through the `Tlb`).
+    pub(crate) fn entries(&self) -> &TlbEntries {
+        &self.entries
     }
 
     /// Caches: the page of `va` is the RAM page at offset `ram_page`.
     pub(crate) fn fill(&mut self, va: u64, ctx: u64, ram_page: u64) {
         let page = va & !(PAGE_SIZE - 1);
-        self.entries[Self::index(va, ctx)] = TlbEntry {
+        self.entries[(va >> 12) as usize & (TLB_ENTRIES - 1)] = TlbEntry {
             tag: page | ctx,
             addend: ram_page.wrapping_sub(page),
         };
     }
 }
 
-impl Tlb {
-    /// The entries themselves, for the hart's fast loop and translated
-    /// code, which index them by page number (one load fewer per access
-    /// than through the `Tlb`).
-    pub(crate) fn entries(&self) -> &TlbEntries {
-        &self.entries
-    }
-}
-
 /// The TLB context of `core`'s privilege, `SUM` and `MXR` (bits 3 to 6),
-/// in address space `space` (bits 7 to 11, see [`Spaces`]).
+/// under address-space tag `space` (bits 7 to 11, see [`Tlbs`]).
 pub(crate) fn context(core: &Core, space: u64) -> u64 {
     let p = match core.privilege {
         Priv::User => 0,
@@ -155,22 +117,72 @@ pub(crate) fn context(core: &Core, space: u64) -> u64 {
     (p | ((core.sum() as u64) << 2) | ((core.mxr() as u64) << 3) | space << 4) << CTX_SHIFT
 }
 
-/// Address spaces the TLBs tell apart, each by a tag in its entries'
-/// context (so the context still fits below a page address).
-const SPACES: u64 = 32;
+/// Tags a set of TLBs hands out before it is wiped: each fits in its
+/// entries' context (which still fits below a page address).
+const TAGS: u64 = 32;
 
-/// Which `satp` each address-space tag stands for. A `satp` that changes
-/// without a flush (a host that moves the hart between page tables it
-/// keeps itself, such as the monitor's shadow tables for each guest and
-/// each virtual mode) only changes the tag new entries get and old ones
-/// must match: going back to a `satp` finds its entries still there,
-/// unless a flush came in between. A flush retires every tag at once by
-/// handing out fresh ones; entries are only wiped when the tags run out.
+/// Address spaces whose TLBs are kept while another one runs, at most.
+/// Each set is 24 KiB; only a host that moves the hart between page
+/// tables without a flush has any.
+const MAX_PARKED: usize = 127;
+
+/// A set of TLBs (fetch, load, store) and the last tag its entries got.
+///
+/// Each address space (a `satp`) has a set of its own while the TLBs are
+/// not flushed. A `satp` that changes without a flush (a host that moves
+/// the hart between page tables it keeps itself, such as the monitor's
+/// shadow tables for each guest and each virtual mode) parks the current
+/// set and takes that `satp`'s, a swap of pointers: going back to a
+/// `satp` finds its entries still there, however many address spaces ran
+/// in between (up to [`MAX_PARKED`]), and guests side by side, which use
+/// the same virtual pages, do not evict each other's entries. A flush
+/// retires every set's entries at once by giving each set a fresh tag when
+/// it is next used; a set is only wiped when its tags run out. A hart
+/// that never changes `satp` without a flush (natively) has one set.
 #[derive(Clone, Debug)]
-pub(crate) struct Spaces {
-    /// The live tags: (`satp`, tag), since the last flush.
-    live: Vec<(u64, u64)>,
-    /// Tags handed out since the TLBs were last wiped.
+struct Tlbs {
+    x: Tlb,
+    r: Tlb,
+    w: Tlb,
+    tag: u64,
+}
+
+impl Tlbs {
+    fn new() -> Tlbs {
+        Tlbs {
+            x: Tlb::new(),
+            r: Tlb::new(),
+            w: Tlb::new(),
+            tag: 0,
+        }
+    }
+
+    fn retag(&mut self) {
+        self.tag = next_tag(self.tag, [&mut self.x, &mut self.r, &mut self.w]);
+    }
+}
+
+/// A tag none of the entries of the set `tlbs` (last tagged `tag`) has:
+/// the next one, or 0 with the set wiped when the tags run out.
+fn next_tag(tag: u64, tlbs: [&mut Tlb; 3]) -> u64 {
+    if tag + 1 < TAGS {
+        return tag + 1;
+    }
+    for tlb in tlbs {
+        tlb.flush();
+    }
+    0
+}
+
+/// The TLBs of an address space that is not the current one.
+#[derive(Clone, Debug)]
+struct Parked {
+    satp: u64,
+    tlbs: Tlbs,
+    /// [`Mmu::epoch`] when it was parked.
+    epoch: u64,
+    /// When it was last current ([`Mmu::switches`]): the least recently
+    /// used set goes first when there are too many.
     used: u64,
 }
 
@@ -178,16 +190,24 @@ pub(crate) struct Spaces {
 #[derive(Clone, Debug)]
 pub struct Mmu {
     pub(crate) ram: Ram,
-    pub(crate) tlb_x: Tlb<true>,
+    pub(crate) tlb_x: Tlb,
     pub(crate) tlb_r: Tlb,
     pub(crate) tlb_w: Tlb,
     /// The TLB context of the current privilege/SUM/MXR and address space.
     pub(crate) ctx: u64,
     /// The `satp` the TLB is being filled under now.
     pub(crate) tlb_satp: u64,
-    /// The current address space's tag, and the others' ([`Spaces`]).
-    space: u64,
-    spaces: Spaces,
+    /// The current set's tag ([`Tlbs`]).
+    tag: u64,
+    /// The other address spaces' sets since the last flush ([`Tlbs`]).
+    parked: Vec<Parked>,
+    /// Sets no address space has (retired by a flush), for reuse.
+    free: Vec<Tlbs>,
+    /// Changes whenever load or store entries are forgotten in every
+    /// address space: a parked set forgets its own when it comes back.
+    epoch: u64,
+    /// Address-space switches so far.
+    switches: u64,
     /// Watched ranges (a debugger's, [`crate::debug`]): their pages get no
     /// TLB entry for the watched kind of access.
     pub(crate) watches: Vec<Watch>,
@@ -206,11 +226,11 @@ impl Mmu {
             tlb_w: Tlb::new(),
             ctx: context(core, 0),
             tlb_satp: core.csr.satp,
-            space: 0,
-            spaces: Spaces {
-                live: vec![(core.csr.satp, 0)],
-                used: 1,
-            },
+            tag: 0,
+            parked: Vec::new(),
+            free: Vec::new(),
+            epoch: 0,
+            switches: 0,
             watches: Vec::new(),
             hit: None,
         })
@@ -264,49 +284,89 @@ impl Mmu {
         if core.csr.satp != self.tlb_satp {
             self.switch_space(core.csr.satp);
         }
-        self.ctx = context(core, self.space);
+        self.ctx = context(core, self.tag);
     }
 
-    /// Makes `satp`'s address space the current one: its tag if it has
-    /// one since the last flush, else a fresh one. (Out of line: `sync`
-    /// runs before every block, this only when a host moved `satp`.)
+    /// Makes `satp`'s address space the current one: its own TLBs if it
+    /// has a set since the last flush, else a set with a fresh tag; the
+    /// current set is parked ([`Tlbs`]). (Out of line: `sync` runs before
+    /// every block, this only when a host moved `satp`.)
     #[cold]
     #[inline(never)]
     fn switch_space(&mut self, satp: u64) {
-        self.tlb_satp = satp;
-        self.space = match self.spaces.live.iter().find(|&&(s, _)| s == satp) {
-            Some(&(_, tag)) => tag,
-            None => self.new_space(satp),
+        self.switches += 1;
+        let slot = match self.parked.iter().position(|p| p.satp == satp) {
+            Some(i) => i,
+            None => {
+                let mut tlbs = self.spare_set();
+                tlbs.retag();
+                self.parked.push(Parked {
+                    satp,
+                    tlbs,
+                    epoch: self.epoch,
+                    used: self.switches,
+                });
+                self.parked.len() - 1
+            }
         };
-        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | self.space << (4 + CTX_SHIFT);
-    }
-
-    /// A tag no entry has, for `satp`; when every tag has been handed out
-    /// the TLBs are wiped and the tags start again.
-    fn new_space(&mut self, satp: u64) -> u64 {
-        if self.spaces.used == SPACES {
-            self.tlb_x.flush();
+        let p = &mut self.parked[slot];
+        std::mem::swap(&mut self.tlb_x, &mut p.tlbs.x);
+        std::mem::swap(&mut self.tlb_r, &mut p.tlbs.r);
+        std::mem::swap(&mut self.tlb_w, &mut p.tlbs.w);
+        std::mem::swap(&mut self.tag, &mut p.tlbs.tag);
+        let stale = p.epoch != self.epoch;
+        p.satp = self.tlb_satp;
+        p.epoch = self.epoch;
+        p.used = self.switches;
+        if stale {
             self.tlb_r.flush();
             self.tlb_w.flush();
-            self.spaces.used = 0;
-            self.spaces.live.clear();
         }
-        let tag = self.spaces.used;
-        self.spaces.used += 1;
-        self.spaces.live.push((satp, tag));
-        tag
+        self.tlb_satp = satp;
+        self.ctx = self.ctx & !((TAGS - 1) << (4 + CTX_SHIFT)) | self.tag << (4 + CTX_SHIFT);
+    }
+
+    /// A set for an address space that has none: a retired one, a new one,
+    /// or, with [`MAX_PARKED`] sets parked, the least recently used one's.
+    fn spare_set(&mut self) -> Tlbs {
+        if let Some(t) = self.free.pop() {
+            return t;
+        }
+        if self.parked.len() < MAX_PARKED {
+            return Tlbs::new();
+        }
+        let lru = (0..self.parked.len())
+            .min_by_key(|&i| self.parked[i].used)
+            .unwrap_or(0);
+        self.parked.swap_remove(lru).tlbs
     }
 
     /// Forgets every cached translation (after `sfence.vma`, a `satp`
     /// write, or the host editing page tables); `satp` is the one the TLB
-    /// will now be filled under. Every address space's entries go: each
-    /// gets a fresh tag when next used, so that no entry matches them.
+    /// will now be filled under. Every address space's entries go: the
+    /// parked sets are retired, and each set gets a fresh tag when next
+    /// used, so that no entry matches them.
     pub(crate) fn flush(&mut self, satp: u64) {
-        self.spaces.live.clear();
-        let tag = self.new_space(satp);
+        self.free.extend(self.parked.drain(..).map(|p| p.tlbs));
+        let current = [&mut self.tlb_x, &mut self.tlb_r, &mut self.tlb_w];
+        self.tag = next_tag(self.tag, current);
         self.tlb_satp = satp;
-        self.space = tag;
-        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | tag << (4 + CTX_SHIFT);
+        self.ctx = self.ctx & !((TAGS - 1) << (4 + CTX_SHIFT)) | self.tag << (4 + CTX_SHIFT);
+    }
+
+    /// Forgets the store entries of every address space (a page became
+    /// code, or the host records written pages afresh).
+    pub(crate) fn forget_stores(&mut self) {
+        self.tlb_w.flush();
+        self.epoch += 1;
+    }
+
+    /// Forgets the load and store entries of every address space (a
+    /// debugger's watches changed).
+    pub(crate) fn forget_loads_and_stores(&mut self) {
+        self.tlb_r.flush();
+        self.tlb_w.flush();
+        self.epoch += 1;
     }
 
     /// Translates `va` for an access of kind `acc` under `core`, walking the
@@ -336,12 +396,12 @@ impl Mmu {
                 self.ram.mark_dirty(off, PAGE_SIZE as usize);
             }
             let ctx = self.ctx;
-            let off = off as u64;
-            match acc {
-                Access::Fetch => self.tlb_x.fill(va, ctx, off),
-                Access::Load => self.tlb_r.fill(va, ctx, off),
-                Access::Store => self.tlb_w.fill(va, ctx, off),
-            }
+            let tlb = match acc {
+                Access::Fetch => &mut self.tlb_x,
+                Access::Load => &mut self.tlb_r,
+                Access::Store => &mut self.tlb_w,
+            };
+            tlb.fill(va, ctx, off as u64);
         }
         Ok(pa)
     }
