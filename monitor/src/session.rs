@@ -355,6 +355,15 @@ impl<H: HartPort> Session<H> {
         Some(turn)
     }
 
+    /// Puts back every guest's state (which may end a guest, or bring one
+    /// back: `ready` is made again, as [`Session::rewind`] does).
+    fn set_guest_states(&mut self, states: &[GuestState]) {
+        for (g, s) in self.guests.iter_mut().zip(states) {
+            g.set_state(s);
+        }
+        self.ready_stale = true;
+    }
+
     /// Makes `ready` again from the guests' ends.
     fn refresh_ready(&mut self) {
         self.ready.clear();
@@ -655,13 +664,10 @@ impl<H: HartPort> Session<H> {
         H: Clone,
     {
         self.hart = snap.hart.clone();
-        for (g, s) in self.guests.iter_mut().zip(&snap.guests) {
-            g.set_state(s);
-        }
+        self.set_guest_states(&snap.guests);
         self.scheduler = snap.scheduler.clone_box();
         self.on_hart = snap.on_hart;
         self.turn = snap.turn;
-        self.ready_stale = true;
     }
 }
 
@@ -706,13 +712,10 @@ impl Session<Hart> {
     /// back, through the hart).
     pub fn set_state(&mut self, s: &SessionState) {
         self.hart.set_state(&s.hart);
-        for (g, gs) in self.guests.iter_mut().zip(&s.guests) {
-            g.set_state(gs);
-        }
+        self.set_guest_states(&s.guests);
         self.scheduler = s.scheduler.clone_box();
         self.on_hart = s.on_hart;
         self.turn = s.turn;
-        self.ready_stale = true;
     }
 
     /// Remembers the session as it is now, cheaply: the hart's state but
@@ -789,6 +792,7 @@ impl Session<Hart> {
         for (g, s) in self.guests.iter_mut().zip(&e.guests) {
             g.set_state(s);
         }
+        self.ready_stale = true;
         self.scheduler = e.scheduler.clone_box();
         self.on_hart = e.on_hart;
         self.turn = e.turn;
