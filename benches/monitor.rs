@@ -27,6 +27,9 @@
 //! iteration's host instructions; with minus without, one operation's:
 //! `valgrind --tool=callgrind --smc-check=all-non-file` (the translator
 //! writes host code), e.g. `MBENCH_COUNT=csr-read:trap:with:2000`.
+//! `MBENCH_COUNT=scaling:ENV:K:N` runs K copies of the scaling guest side
+//! by side, N iterations each (host instructions per guest instruction at
+//! K guests against 1).
 
 use std::time::Duration;
 
@@ -128,10 +131,15 @@ fn count(spec: &str) {
     let [name, env, side, n] = parts[..] else {
         panic!("MBENCH_COUNT is NAME:ENV:SIDE:N, not {spec}");
     };
-    let nano =
-        measure::workloads::nano_named(name).unwrap_or_else(|| panic!("no nanobenchmark {name}"));
     let env = Env::from_name(env).unwrap_or_else(|| panic!("{env}: native, trap, bt or pv"));
     let n: u64 = n.parse().unwrap_or_else(|e| panic!("N: {e}"));
+    if name == "scaling" {
+        let guests: usize = side.parse().unwrap_or_else(|e| panic!("K: {e}"));
+        count_scaling(spec, env, guests, n);
+        return;
+    }
+    let nano =
+        measure::workloads::nano_named(name).unwrap_or_else(|| panic!("no nanobenchmark {name}"));
     let lab = Lab::new().unwrap_or_else(|e| panic!("{e}"));
     let (lp, guests, quantum) = match (nano.kind, side) {
         (Kind::Loops { op, .. }, "with") => (op, 1, u64::MAX),
@@ -164,6 +172,35 @@ fn count(spec: &str) {
         });
     }
     let reports = m.run(quantum).unwrap_or_else(|e| panic!("{e}"));
+    let counts = measure::counts::Counts::monitored(&reports);
+    println!("{spec}: {counts:?}");
+}
+
+/// `MBENCH_COUNT=scaling:ENV:K:N`: K copies of the scaling runs' guest
+/// side by side at the default quantum, each running N iterations.
+fn count_scaling(spec: &str, env: Env, guests: usize, iterations: u64) {
+    use cpu::devices::Console;
+    use monitor::{GuestImage, GuestSpec, Monitor};
+    let Env::Monitor(strategy) = env else {
+        panic!("scaling: under the monitor only (trap, bt or pv)");
+    };
+    let w = SCALING;
+    let mut image = guest::assemble(&w.source, w.memory).unwrap_or_else(|e| panic!("{e}"));
+    guest::set_u64(&mut image, "iterations", iterations).unwrap_or_else(|e| panic!("{e}"));
+    let mut m: Monitor = Monitor::new();
+    m.set_strategy(strategy.monitor());
+    for k in 0..guests {
+        m.add_guest(GuestSpec {
+            name: format!("g{k}"),
+            image: GuestImage::from(&image),
+            memory: w.memory,
+            console: Console::buffered(&[]).0,
+            max_instructions: u64::MAX,
+        });
+    }
+    let reports = m
+        .run(monitor::DEFAULT_QUANTUM)
+        .unwrap_or_else(|e| panic!("{e}"));
     let counts = measure::counts::Counts::monitored(&reports);
     println!("{spec}: {counts:?}");
 }

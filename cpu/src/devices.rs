@@ -305,6 +305,10 @@ impl Console {
     /// Pushes buffered output to the host (called between run slices and
     /// before the guest waits for input).
     pub fn flush(&mut self) {
+        if !self.unflushed {
+            // (Every world switch flushes: most have nothing to push.)
+            return;
+        }
         if !self.hangup.raised() {
             let _ = self.hangup.note(self.out.flush());
         }

@@ -974,7 +974,7 @@ impl Engine {
         if !mmu.ram.code.has_code(page_off >> 12) {
             // The page becomes a code page: stores into it must now take the
             // slow path, which keeps its slots coherent (see `tlb_store`).
-            mmu.tlb_w.flush();
+            mmu.forget_stores();
         }
         let base = mmu.ram.code.page(page_off >> 12);
         if base == usize::MAX {

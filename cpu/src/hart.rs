@@ -472,8 +472,7 @@ impl Hart {
         self.stop_privileged = stops.privileged;
         self.mmu.watches = stops.watches;
         self.mmu.hit = None;
-        self.mmu.tlb_r.flush();
-        self.mmu.tlb_w.flush();
+        self.mmu.forget_loads_and_stores();
     }
 
     /// The debugger's stops.
@@ -514,7 +513,7 @@ impl Hart {
         let pages = self.mmu.ram.take_dirty_pages();
         // Stores through the store TLB would go unnoticed: drop it, so that
         // the next store to each page marks it again.
-        self.mmu.tlb_w.flush();
+        self.mmu.forget_stores();
         pages
     }
 

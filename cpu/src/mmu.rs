@@ -107,7 +107,7 @@ impl Tlb {
 }
 
 /// The TLB context of `core`'s privilege, `SUM` and `MXR` (bits 3 to 6),
-/// in address space `space` (bits 7 to 11, see [`Spaces`]).
+/// under address-space tag `space` (bits 7 to 11, see [`Tlbs`]).
 pub(crate) fn context(core: &Core, space: u64) -> u64 {
     let p = match core.privilege {
         Priv::User => 0,
@@ -117,22 +117,72 @@ pub(crate) fn context(core: &Core, space: u64) -> u64 {
     (p | ((core.sum() as u64) << 2) | ((core.mxr() as u64) << 3) | space << 4) << CTX_SHIFT
 }
 
-/// Address spaces the TLBs tell apart, each by a tag in its entries'
-/// context (so the context still fits below a page address).
-const SPACES: u64 = 32;
+/// Tags a set of TLBs hands out before it is wiped: each fits in its
+/// entries' context (which still fits below a page address).
+const TAGS: u64 = 32;
 
-/// Which `satp` each address-space tag stands for. A `satp` that changes
-/// without a flush (a host that moves the hart between page tables it
-/// keeps itself, such as the monitor's shadow tables for each guest and
-/// each virtual mode) only changes the tag new entries get and old ones
-/// must match: going back to a `satp` finds its entries still there,
-/// unless a flush came in between. A flush retires every tag at once by
-/// handing out fresh ones; entries are only wiped when the tags run out.
+/// Address spaces whose TLBs are kept while another one runs, at most.
+/// Each set is 24 KiB; only a host that moves the hart between page
+/// tables without a flush has any.
+const MAX_PARKED: usize = 127;
+
+/// A set of TLBs (fetch, load, store) and the last tag its entries got.
+///
+/// Each address space (a `satp`) has a set of its own while the TLBs are
+/// not flushed. A `satp` that changes without a flush (a host that moves
+/// the hart between page tables it keeps itself, such as the monitor's
+/// shadow tables for each guest and each virtual mode) parks the current
+/// set and takes that `satp`'s, a swap of pointers: going back to a
+/// `satp` finds its entries still there, however many address spaces ran
+/// in between (up to [`MAX_PARKED`]), and guests side by side, which use
+/// the same virtual pages, do not evict each other's entries. A flush
+/// retires every set's entries at once by giving each set a fresh tag when
+/// it is next used; a set is only wiped when its tags run out. A hart
+/// that never changes `satp` without a flush (natively) has one set.
 #[derive(Clone, Debug)]
-pub(crate) struct Spaces {
-    /// The live tags: (`satp`, tag), since the last flush.
-    live: Vec<(u64, u64)>,
-    /// Tags handed out since the TLBs were last wiped.
+struct Tlbs {
+    x: Tlb,
+    r: Tlb,
+    w: Tlb,
+    tag: u64,
+}
+
+impl Tlbs {
+    fn new() -> Tlbs {
+        Tlbs {
+            x: Tlb::new(),
+            r: Tlb::new(),
+            w: Tlb::new(),
+            tag: 0,
+        }
+    }
+
+    fn retag(&mut self) {
+        self.tag = next_tag(self.tag, [&mut self.x, &mut self.r, &mut self.w]);
+    }
+}
+
+/// A tag none of the entries of the set `tlbs` (last tagged `tag`) has:
+/// the next one, or 0 with the set wiped when the tags run out.
+fn next_tag(tag: u64, tlbs: [&mut Tlb; 3]) -> u64 {
+    if tag + 1 < TAGS {
+        return tag + 1;
+    }
+    for tlb in tlbs {
+        tlb.flush();
+    }
+    0
+}
+
+/// The TLBs of an address space that is not the current one.
+#[derive(Clone, Debug)]
+struct Parked {
+    satp: u64,
+    tlbs: Tlbs,
+    /// [`Mmu::epoch`] when it was parked.
+    epoch: u64,
+    /// When it was last current ([`Mmu::switches`]): the least recently
+    /// used set goes first when there are too many.
     used: u64,
 }
 
@@ -147,9 +197,17 @@ pub struct Mmu {
     pub(crate) ctx: u64,
     /// The `satp` the TLB is being filled under now.
     pub(crate) tlb_satp: u64,
-    /// The current address space's tag, and the others' ([`Spaces`]).
-    space: u64,
-    spaces: Spaces,
+    /// The current set's tag ([`Tlbs`]).
+    tag: u64,
+    /// The other address spaces' sets since the last flush ([`Tlbs`]).
+    parked: Vec<Parked>,
+    /// Sets no address space has (retired by a flush), for reuse.
+    free: Vec<Tlbs>,
+    /// Changes whenever load or store entries are forgotten in every
+    /// address space: a parked set forgets its own when it comes back.
+    epoch: u64,
+    /// Address-space switches so far.
+    switches: u64,
     /// Watched ranges (a debugger's, [`crate::debug`]): their pages get no
     /// TLB entry for the watched kind of access.
     pub(crate) watches: Vec<Watch>,
@@ -168,11 +226,11 @@ impl Mmu {
             tlb_w: Tlb::new(),
             ctx: context(core, 0),
             tlb_satp: core.csr.satp,
-            space: 0,
-            spaces: Spaces {
-                live: vec![(core.csr.satp, 0)],
-                used: 1,
-            },
+            tag: 0,
+            parked: Vec::new(),
+            free: Vec::new(),
+            epoch: 0,
+            switches: 0,
             watches: Vec::new(),
             hit: None,
         })
@@ -226,49 +284,89 @@ impl Mmu {
         if core.csr.satp != self.tlb_satp {
             self.switch_space(core.csr.satp);
         }
-        self.ctx = context(core, self.space);
+        self.ctx = context(core, self.tag);
     }
 
-    /// Makes `satp`'s address space the current one: its tag if it has
-    /// one since the last flush, else a fresh one. (Out of line: `sync`
-    /// runs before every block, this only when a host moved `satp`.)
+    /// Makes `satp`'s address space the current one: its own TLBs if it
+    /// has a set since the last flush, else a set with a fresh tag; the
+    /// current set is parked ([`Tlbs`]). (Out of line: `sync` runs before
+    /// every block, this only when a host moved `satp`.)
     #[cold]
     #[inline(never)]
     fn switch_space(&mut self, satp: u64) {
-        self.tlb_satp = satp;
-        self.space = match self.spaces.live.iter().find(|&&(s, _)| s == satp) {
-            Some(&(_, tag)) => tag,
-            None => self.new_space(satp),
+        self.switches += 1;
+        let slot = match self.parked.iter().position(|p| p.satp == satp) {
+            Some(i) => i,
+            None => {
+                let mut tlbs = self.spare_set();
+                tlbs.retag();
+                self.parked.push(Parked {
+                    satp,
+                    tlbs,
+                    epoch: self.epoch,
+                    used: self.switches,
+                });
+                self.parked.len() - 1
+            }
         };
-        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | self.space << (4 + CTX_SHIFT);
-    }
-
-    /// A tag no entry has, for `satp`; when every tag has been handed out
-    /// the TLBs are wiped and the tags start again.
-    fn new_space(&mut self, satp: u64) -> u64 {
-        if self.spaces.used == SPACES {
-            self.tlb_x.flush();
+        let p = &mut self.parked[slot];
+        std::mem::swap(&mut self.tlb_x, &mut p.tlbs.x);
+        std::mem::swap(&mut self.tlb_r, &mut p.tlbs.r);
+        std::mem::swap(&mut self.tlb_w, &mut p.tlbs.w);
+        std::mem::swap(&mut self.tag, &mut p.tlbs.tag);
+        let stale = p.epoch != self.epoch;
+        p.satp = self.tlb_satp;
+        p.epoch = self.epoch;
+        p.used = self.switches;
+        if stale {
             self.tlb_r.flush();
             self.tlb_w.flush();
-            self.spaces.used = 0;
-            self.spaces.live.clear();
         }
-        let tag = self.spaces.used;
-        self.spaces.used += 1;
-        self.spaces.live.push((satp, tag));
-        tag
+        self.tlb_satp = satp;
+        self.ctx = self.ctx & !((TAGS - 1) << (4 + CTX_SHIFT)) | self.tag << (4 + CTX_SHIFT);
+    }
+
+    /// A set for an address space that has none: a retired one, a new one,
+    /// or, with [`MAX_PARKED`] sets parked, the least recently used one's.
+    fn spare_set(&mut self) -> Tlbs {
+        if let Some(t) = self.free.pop() {
+            return t;
+        }
+        if self.parked.len() < MAX_PARKED {
+            return Tlbs::new();
+        }
+        let lru = (0..self.parked.len())
+            .min_by_key(|&i| self.parked[i].used)
+            .unwrap_or(0);
+        self.parked.swap_remove(lru).tlbs
     }
 
     /// Forgets every cached translation (after `sfence.vma`, a `satp`
     /// write, or the host editing page tables); `satp` is the one the TLB
-    /// will now be filled under. Every address space's entries go: each
-    /// gets a fresh tag when next used, so that no entry matches them.
+    /// will now be filled under. Every address space's entries go: the
+    /// parked sets are retired, and each set gets a fresh tag when next
+    /// used, so that no entry matches them.
     pub(crate) fn flush(&mut self, satp: u64) {
-        self.spaces.live.clear();
-        let tag = self.new_space(satp);
+        self.free.extend(self.parked.drain(..).map(|p| p.tlbs));
+        let current = [&mut self.tlb_x, &mut self.tlb_r, &mut self.tlb_w];
+        self.tag = next_tag(self.tag, current);
         self.tlb_satp = satp;
-        self.space = tag;
-        self.ctx = self.ctx & !((SPACES - 1) << (4 + CTX_SHIFT)) | tag << (4 + CTX_SHIFT);
+        self.ctx = self.ctx & !((TAGS - 1) << (4 + CTX_SHIFT)) | self.tag << (4 + CTX_SHIFT);
+    }
+
+    /// Forgets the store entries of every address space (a page became
+    /// code, or the host records written pages afresh).
+    pub(crate) fn forget_stores(&mut self) {
+        self.tlb_w.flush();
+        self.epoch += 1;
+    }
+
+    /// Forgets the load and store entries of every address space (a
+    /// debugger's watches changed).
+    pub(crate) fn forget_loads_and_stores(&mut self) {
+        self.tlb_r.flush();
+        self.tlb_w.flush();
+        self.epoch += 1;
     }
 
     /// Translates `va` for an access of kind `acc` under `core`, walking the

@@ -9,7 +9,8 @@
 /// monitor keeps a copy of the policy's state).
 pub trait Scheduler: CloneScheduler {
     /// Picks the next guest among `ready` (indices of guests that have not
-    /// ended, never empty) and its quantum, given the default `quantum`.
+    /// ended, ascending, never empty) and its quantum, given the default
+    /// `quantum`.
     fn next(&mut self, ready: &[usize], quantum: u64) -> (usize, u64);
 }
 
@@ -33,7 +34,11 @@ pub struct RoundRobin {
 impl Scheduler for RoundRobin {
     fn next(&mut self, ready: &[usize], quantum: u64) -> (usize, u64) {
         let pick = match self.last {
-            Some(l) => ready.iter().copied().find(|&g| g > l).unwrap_or(ready[0]),
+            // (`ready` is ascending: the first one after `l`.)
+            Some(l) => ready
+                .get(ready.partition_point(|&g| g <= l))
+                .copied()
+                .unwrap_or(ready[0]),
             None => ready[0],
         };
         self.last = Some(pick);

@@ -136,7 +136,12 @@ pub struct Session<H: HartPort = Hart> {
     on_hart: Option<usize>,
     /// The guest in its turn, and where the turn is.
     turn: Option<Turn>,
+    /// The guests that have not ended, ascending: the scheduler's choice.
     ready: Vec<usize>,
+    /// `ready` must be made again: a guest ended, or the guests' states
+    /// were put back (kept between turns otherwise, so that a world switch
+    /// does not look at every guest).
+    ready_stale: bool,
     /// The checkpoints of a session on the real hart, oldest first (see
     /// [`Session::checkpoint`]).
     journal: Vec<Entry>,
@@ -192,6 +197,7 @@ impl<H: HartPort> Session<H> {
             on_hart: None,
             turn: None,
             ready,
+            ready_stale: true,
             journal: Vec::new(),
             next_checkpoint: 0,
         }
@@ -325,10 +331,9 @@ impl<H: HartPort> Session<H> {
     /// The next guest's turn: the scheduler's pick among those still
     /// running, and its quantum.
     fn next_turn(&mut self) -> Option<Turn> {
-        self.ready.clear();
-        let guests = &self.guests;
-        self.ready
-            .extend((0..guests.len()).filter(|&i| guests[i].end.is_none()));
+        if self.ready_stale {
+            self.refresh_ready();
+        }
         if self.ready.is_empty() {
             return None;
         }
@@ -336,7 +341,10 @@ impl<H: HartPort> Session<H> {
         let i = if self.guests.get(i).is_some_and(|g| g.end.is_none()) {
             i
         } else {
-            self.ready[0]
+            // (A policy's pick that cannot run; `ready` made again in case
+            // it was what was out of date.)
+            self.refresh_ready();
+            *self.ready.first()?
         };
         let turn = Turn {
             guest: i,
@@ -345,6 +353,24 @@ impl<H: HartPort> Session<H> {
         };
         self.turn = Some(turn);
         Some(turn)
+    }
+
+    /// Puts back every guest's state (which may end a guest, or bring one
+    /// back: `ready` is made again, as [`Session::rewind`] does).
+    fn set_guest_states(&mut self, states: &[GuestState]) {
+        for (g, s) in self.guests.iter_mut().zip(states) {
+            g.set_state(s);
+        }
+        self.ready_stale = true;
+    }
+
+    /// Makes `ready` again from the guests' ends.
+    fn refresh_ready(&mut self) {
+        self.ready.clear();
+        let guests = &self.guests;
+        self.ready
+            .extend((0..guests.len()).filter(|&i| guests[i].end.is_none()));
+        self.ready_stale = false;
     }
 
     /// Puts guest `i` on the hart if it is not there: a world switch (and
@@ -374,6 +400,9 @@ impl<H: HartPort> Session<H> {
             for g in self.guests.iter_mut().filter(|g| g.end.is_none()) {
                 g.end = Some(End::OutputClosed);
             }
+        }
+        if self.guests[i].end.is_some() {
+            self.ready_stale = true;
         }
         if self.guests[i].end.is_some() && self.on_hart == Some(i) {
             switch_out(&mut self.guests[i], &mut self.hart);
@@ -635,9 +664,7 @@ impl<H: HartPort> Session<H> {
         H: Clone,
     {
         self.hart = snap.hart.clone();
-        for (g, s) in self.guests.iter_mut().zip(&snap.guests) {
-            g.set_state(s);
-        }
+        self.set_guest_states(&snap.guests);
         self.scheduler = snap.scheduler.clone_box();
         self.on_hart = snap.on_hart;
         self.turn = snap.turn;
@@ -685,9 +712,7 @@ impl Session<Hart> {
     /// back, through the hart).
     pub fn set_state(&mut self, s: &SessionState) {
         self.hart.set_state(&s.hart);
-        for (g, gs) in self.guests.iter_mut().zip(&s.guests) {
-            g.set_state(gs);
-        }
+        self.set_guest_states(&s.guests);
         self.scheduler = s.scheduler.clone_box();
         self.on_hart = s.on_hart;
         self.turn = s.turn;
@@ -767,6 +792,7 @@ impl Session<Hart> {
         for (g, s) in self.guests.iter_mut().zip(&e.guests) {
             g.set_state(s);
         }
+        self.ready_stale = true;
         self.scheduler = e.scheduler.clone_box();
         self.on_hart = e.on_hart;
         self.turn = e.turn;
