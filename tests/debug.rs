@@ -1779,6 +1779,20 @@ mod gdb_protocol {
         assert!(c.ask("M80200064,4:00000000").starts_with('E'));
         assert!(c.ask("P1=0000000000000000").starts_with('E'));
         assert_eq!(c.ask("m80200064,4"), m, "the refused write changed nothing");
+        // A read longer than a packet holds answers the prefix that fits
+        // in the advertised PacketSize (it streamed all of RAM).
+        assert!(features.contains(&format!("PacketSize={:x}", debugger::gdb::PACKET_SIZE)));
+        let most = c.ask("m80200000,ffffffff");
+        assert_eq!(most.len(), 2 * debugger::gdb::MAX_READ);
+        assert!(most[0xc8..].starts_with(&m), "{most}");
+        let two_chunks = c.ask("m80200000,2000");
+        assert_eq!(two_chunks, most);
+        // A packet at the address where the last chunk ended is a new one,
+        // answered in full.
+        assert_eq!(c.ask("m80200000,1000"), most);
+        let next = c.ask("m80201000,10");
+        assert_eq!(next.len(), 0x20);
+        assert_eq!(c.ask("m80200000,800"), most, "what GDB asks at most");
         // monitor reaches the line interface's commands.
         let exits = c.monitor("exits");
         assert_eq!(
