@@ -240,6 +240,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Why a guest file cannot be run. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// `-` for the program: it is read by name (its kind from its
+    /// extension, a `.S` file's includes from beside it), and standard
+    /// input is the first guest's console (the debugger's commands).
+    #[error("{STDIN_PROGRAM}")]
+    Stdin,
     #[error("{}: cannot read: {}", path.display(), crate::io_reason(source))]
     Read { path: PathBuf, source: io::Error },
     #[error("{0}")]
@@ -257,6 +262,10 @@ pub enum LoadError {
         hint: &'static str,
     },
 }
+
+/// What `-` for a program file says.
+pub const STDIN_PROGRAM: &str =
+    "-: reading a program from standard input is not supported; write it to a file";
 
 /// A guest ready to boot.
 #[derive(Debug)]
@@ -290,6 +299,9 @@ pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<G
         path: path.to_owned(),
         source,
     };
+    if path.as_os_str() == "-" {
+        return Err(LoadError::Stdin);
+    }
     let is_asm = matches!(path.extension().and_then(|e| e.to_str()), Some("s" | "S"));
     let bytes = if is_asm {
         // Check the file first so a missing one reads the same for every kind.

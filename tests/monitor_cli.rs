@@ -640,3 +640,26 @@ fn asm_dash_o_dash_writes_the_elf_to_standard_output() {
     assert!(out.stdout.starts_with(b"\x7fELF"), "an ELF on stdout");
     assert!(!std::path::Path::new("-").exists(), "no file named `-`");
 }
+
+/// `-` for the program is not standard input (that is the guest's console,
+/// or the debugger's commands; and a program is told by its file name):
+/// every command says so in words, where it said "-: cannot read: no such
+/// file".
+#[test]
+fn a_program_from_standard_input_is_refused_in_words() {
+    for args in [
+        &["run", "-"][..],
+        &["run", "--monitor", "guest-programs/hello.s", "-"],
+        &["debug", "--batch", "-"],
+        &["asm", "-", "-o", "-"],
+    ] {
+        let out = trapvisor(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(
+            err,
+            "trapvisor: -: reading a program from standard input is not supported; write it to a file\n",
+            "{args:?}"
+        );
+    }
+}
