@@ -648,7 +648,7 @@ mod cli {
 
     #[test]
     fn a_bad_script_line_is_named_and_nothing_runs() {
-        let script = script_file("bad.tv", "break puts\n# fine\ncontinu\nstepi 0\n");
+        let script = script_file("bad.tv", "break puts\n# fine\ncontinu\nstepi x\n");
         let out = trapvisor()
             .args(["debug", "--batch", "-x"])
             .arg(&script)
@@ -657,7 +657,7 @@ mod cli {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("bad.tv:4: Invalid number \"0\"."), "{err}");
+        assert!(err.contains("bad.tv:4: Invalid number \"x\"."), "{err}");
         assert!(out.stdout.is_empty(), "nothing ran");
     }
 
