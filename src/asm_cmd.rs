@@ -118,6 +118,10 @@ pub fn run(args: AsmArgs) -> ExitCode {
         debug_info: args.debug,
         ..args.flags.options()
     };
+    if args.input.as_os_str() == "-" {
+        eprintln!("trapvisor: {}", crate::run_cmd::STDIN_PROGRAM);
+        return ExitCode::from(2);
+    }
     let out = match assemble(&args.input, &opts) {
         Ok(out) => out,
         Err(errors) => {

@@ -60,10 +60,10 @@ pub struct DebugArgs {
     pub monitor: bool,
 
     /// Under the monitor: instructions a guest runs before the next one
-    /// gets the hart.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_QUANTUM,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub quantum: u64,
+    /// gets the hart [default: 10000]. Refused natively, where it would
+    /// change nothing.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub quantum: Option<u64>,
 
     /// Guest RAM (each guest's under the monitor), as for `run`.
     #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
@@ -222,7 +222,7 @@ pub fn run(args: &DebugArgs) -> ExitCode {
         }
         let options = MonitorOptions {
             memory: args.memory,
-            quantum: args.quantum,
+            quantum: args.quantum.unwrap_or(DEFAULT_QUANTUM),
             max_instructions: args.max_instructions,
             translation: !args.interpret,
             digest: args.stats.is_some(),
@@ -243,6 +243,9 @@ pub fn run(args: &DebugArgs) -> ExitCode {
             stats_of_monitor(session.target(), &args.files, format);
         }
         return code;
+    }
+    if args.quantum.is_some() {
+        return bad_input(run_cmd::QUANTUM_NATIVELY);
     }
     let guest = &guests[0];
     let program = program_with_lines(&names[0], &args.files[0], &guest.image, &args.asm.options());

@@ -67,10 +67,11 @@ pub struct RunArgs {
     pub monitor: bool,
 
     /// Under the monitor: the preemption timer, in retired instructions a
-    /// guest may run before the next guest gets the hart.
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_QUANTUM,
-          value_parser = clap::value_parser!(u64).range(1..))]
-    pub quantum: u64,
+    /// guest may run before the next guest gets the hart [default: 10000].
+    /// Refused for a native run (one guest without --monitor), where it
+    /// would change nothing.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub quantum: Option<u64>,
 
     /// Write each guest's console output, raw (exactly the guest's bytes,
     /// no prefix), to DIR/NAME.out instead of stdout; and if DIR/NAME.in
@@ -202,6 +203,11 @@ impl RunArgs {
         Ok((files, trace))
     }
 
+    /// The monitor's quantum: given, or the default.
+    pub fn quantum(&self) -> u64 {
+        self.quantum.unwrap_or(DEFAULT_QUANTUM)
+    }
+
     /// Whether the guests run under the monitor: asked for, or more than one.
     pub fn monitored(&self, files: &[PathBuf]) -> bool {
         self.monitor || files.len() > 1 || self.strategy.is_some()
@@ -240,6 +246,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Why a guest file cannot be run. Each message names the file.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// `-` for the program: it is read by name (its kind from its
+    /// extension, a `.S` file's includes from beside it), and standard
+    /// input is the first guest's console (the debugger's commands).
+    #[error("{STDIN_PROGRAM}")]
+    Stdin,
     #[error("{}: cannot read: {}", path.display(), crate::io_reason(source))]
     Read { path: PathBuf, source: io::Error },
     #[error("{0}")]
@@ -257,6 +268,16 @@ pub enum LoadError {
         hint: &'static str,
     },
 }
+
+/// What `--quantum` for a native run says: it is refused (it would change
+/// nothing, and a warning would spoil `--stats=json` on stderr).
+pub const QUANTUM_NATIVELY: &str = "--quantum sets the monitor's preemption timer, and one guest \
+     runs natively, without a monitor: add --monitor to run it under the monitor, or leave \
+     --quantum out";
+
+/// What `-` for a program file says.
+pub const STDIN_PROGRAM: &str =
+    "-: reading a program from standard input is not supported; write it to a file";
 
 /// A guest ready to boot.
 #[derive(Debug)]
@@ -290,6 +311,9 @@ pub fn load_guest_with(path: &Path, memory: u64, asm: &asm::Options) -> Result<G
         path: path.to_owned(),
         source,
     };
+    if path.as_os_str() == "-" {
+        return Err(LoadError::Stdin);
+    }
     let is_asm = matches!(path.extension().and_then(|e| e.to_str()), Some("s" | "S"));
     let bytes = if is_asm {
         // Check the file first so a missing one reads the same for every kind.
@@ -510,6 +534,10 @@ pub fn run(args: &RunArgs) -> ExitCode {
     if args.monitored(&files) {
         return monitored::run(&files, args, trace);
     }
+    if args.quantum.is_some() {
+        say!("trapvisor: {QUANTUM_NATIVELY}");
+        return ExitCode::from(status::BAD_INPUT);
+    }
     let file = &files[0];
     let guest = match load_guest_with(file, args.memory, &args.asm.options()) {
         Ok(guest) => guest,
@@ -616,7 +644,7 @@ mod tests {
         RunArgs {
             files: file.map(PathBuf::from).into_iter().collect(),
             monitor: false,
-            quantum: DEFAULT_QUANTUM,
+            quantum: None,
             console_dir: None,
             memory: 128 << 20,
             max_instructions: DEFAULT_MAX_INSTRUCTIONS,

@@ -852,3 +852,66 @@ fn a_missing_include_comes_before_its_consequences() {
     let e = errors("  call f\n  .include \"mine.inc\"\n");
     assert_eq!(e[0], "t.s:2:12: include file `mine.inc` not found", "{e:?}");
 }
+
+/// `#pragma once`, as GCC's cpp: a file that says it is included once (its
+/// own name included from it, or a header included twice) includes nothing
+/// the second time. It was ignored: a self-include was an include cycle and
+/// a header's label was defined twice.
+#[test]
+fn pragma_once_includes_a_file_once() {
+    temp_file(
+        "once-header.h",
+        "#pragma once\n#define VALUE 7\nin_header: nop\n",
+    );
+    let main = temp_file(
+        "once-main.S",
+        "#pragma once\n#include \"once-main.S\"\n#include \"once-header.h\"\n\
+         #include \"once-header.h\"\n        .text\n_start: li a0, VALUE\n",
+    );
+    let out = assemble_file(&main).unwrap_or_else(|e| panic!("{e}"));
+    let plain = assemble_source(
+        "plain.s",
+        "in_header: nop\n_start: li a0, 7\n",
+        &Options::default(),
+    )
+    .unwrap();
+    assert_eq!(text(&out), text(&plain), "one nop, then li a0, 7");
+    // Without the pragma the self-include is still a cycle.
+    let cycle = temp_file("no-once.S", "#include \"no-once.S\"\n");
+    assert!(assemble_file(&cycle).unwrap_err().headlines()[0]
+        .ends_with("include cycle: `no-once.S` is already being included"));
+}
+
+/// An absolute path in `#include <...>` is that file, as in `"..."` (and
+/// GCC's cpp): both say the same about it; `<...>` said "not found" since it
+/// only looked in the -I directories.
+#[cfg(unix)]
+#[test]
+fn an_absolute_include_reads_the_same_in_quotes_and_brackets() {
+    for (name, inc) in [("abs-q.S", "\"/dev/zero\""), ("abs-b.S", "</dev/zero>")] {
+        let path = temp_file(name, &format!("#include {inc}\n"));
+        assert_eq!(
+            assemble_file(&path).unwrap_err().headlines(),
+            [format!(
+                "{}:1:1: include file `/dev/zero`: not a regular file",
+                path.display()
+            )],
+            "{inc}"
+        );
+    }
+    let header = temp_file("abs-header.h", "#define SEVEN 7\n");
+    let path = temp_file(
+        "abs-ok.S",
+        &format!("#include <{}>\nli a0, SEVEN\n", header.display()),
+    );
+    let out = assemble_file(&path).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        text(&out),
+        text(&assemble_source("plain.s", "li a0, 7\n", &Options::default()).unwrap())
+    );
+}
+
+fn text(out: &asm::Output) -> Vec<u8> {
+    let text = out.sections.iter().find(|s| s.name == ".text");
+    text.expect("a .text section").data.clone()
+}

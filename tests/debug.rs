@@ -710,7 +710,7 @@ mod cli {
 
     #[test]
     fn a_bad_script_line_is_named_and_nothing_runs() {
-        let script = script_file("bad.tv", "break puts\n# fine\ncontinu\nstepi 0\n");
+        let script = script_file("bad.tv", "break puts\n# fine\ncontinu\nstepi x\n");
         let out = trapvisor()
             .args(["debug", "--batch", "-x"])
             .arg(&script)
@@ -719,7 +719,7 @@ mod cli {
             .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("bad.tv:4: Invalid number \"0\"."), "{err}");
+        assert!(err.contains("bad.tv:4: Invalid number \"x\"."), "{err}");
         assert!(out.stdout.is_empty(), "nothing ran");
     }
 
@@ -1841,6 +1841,20 @@ mod gdb_protocol {
         assert!(c.ask("M80200064,4:00000000").starts_with('E'));
         assert!(c.ask("P1=0000000000000000").starts_with('E'));
         assert_eq!(c.ask("m80200064,4"), m, "the refused write changed nothing");
+        // A read longer than a packet holds answers the prefix that fits
+        // in the advertised PacketSize (it streamed all of RAM).
+        assert!(features.contains(&format!("PacketSize={:x}", debugger::gdb::PACKET_SIZE)));
+        let most = c.ask("m80200000,ffffffff");
+        assert_eq!(most.len(), 2 * debugger::gdb::MAX_READ);
+        assert!(most[0xc8..].starts_with(&m), "{most}");
+        let two_chunks = c.ask("m80200000,2000");
+        assert_eq!(two_chunks, most);
+        // A packet at the address where the last chunk ended is a new one,
+        // answered in full.
+        assert_eq!(c.ask("m80200000,1000"), most);
+        let next = c.ask("m80201000,10");
+        assert_eq!(next.len(), 0x20);
+        assert_eq!(c.ask("m80200000,800"), most, "what GDB asks at most");
         // monitor reaches the line interface's commands.
         let exits = c.monitor("exits");
         assert_eq!(

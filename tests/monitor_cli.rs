@@ -640,3 +640,89 @@ fn asm_dash_o_dash_writes_the_elf_to_standard_output() {
     assert!(out.stdout.starts_with(b"\x7fELF"), "an ELF on stdout");
     assert!(!std::path::Path::new("-").exists(), "no file named `-`");
 }
+
+/// `-` for the program is not standard input (that is the guest's console,
+/// or the debugger's commands; and a program is told by its file name):
+/// every command says so in words, where it said "-: cannot read: no such
+/// file".
+#[test]
+fn a_program_from_standard_input_is_refused_in_words() {
+    for args in [
+        &["run", "-"][..],
+        &["run", "--monitor", "guest-programs/hello.s", "-"],
+        &["debug", "--batch", "-"],
+        &["asm", "-", "-o", "-"],
+    ] {
+        let out = trapvisor(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert_eq!(
+            err,
+            "trapvisor: -: reading a program from standard input is not supported; write it to a file\n",
+            "{args:?}"
+        );
+    }
+}
+
+/// `--quantum` is the monitor's: for one guest run natively it would change
+/// nothing, and it is refused in words (it was taken silently); under the
+/// monitor, with one guest or more, it is taken.
+#[test]
+fn quantum_without_a_monitor_is_refused() {
+    for args in [
+        &["run", "--quantum", "100", "guest-programs/hello.s"][..],
+        &[
+            "debug",
+            "--batch",
+            "--quantum",
+            "100",
+            "guest-programs/hello.s",
+        ],
+    ] {
+        let out = trapvisor(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.starts_with("trapvisor: --quantum sets the monitor's preemption timer")
+                && err.contains("add --monitor"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: nothing ran");
+    }
+    for args in [
+        &[
+            "run",
+            "--monitor",
+            "--quantum",
+            "100",
+            "guest-programs/hello.s",
+        ][..],
+        &[
+            "run",
+            "--quantum",
+            "100",
+            "guest-programs/hello.s",
+            "guest-programs/hello.s",
+        ],
+        &[
+            "run",
+            "--strategy",
+            "bt",
+            "--quantum",
+            "100",
+            "guest-programs/hello.s",
+        ],
+    ] {
+        let out = trapvisor(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(
+            text(&out.stdout).contains("Hello from trapvisor!"),
+            "{args:?}"
+        );
+    }
+}

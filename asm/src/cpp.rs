@@ -8,7 +8,8 @@
 //! - `#if`/`#ifdef`/`#ifndef`/`#elif`/`#else`/`#endif`, with C's integer
 //!   expressions and `defined NAME`/`defined(NAME)`;
 //! - `#include "file"` (the including file's directory, then `-I`) and
-//!   `#include <file>` (`-I` only), `#error`, `#warning`; `__FILE__`,
+//!   `#include <file>` (`-I` only; an absolute path is that file in both),
+//!   `#pragma once`, `#error`, `#warning`; `__FILE__`,
 //!   `__LINE__`, and the macros GCC predefines for
 //!   `-march=rv64ima_zicsr_zifencei -mabi=lp64` (`__riscv_xlen` is 64,
 //!   `__ASSEMBLER__` is 1, ...);
@@ -26,7 +27,7 @@
 //! the output to [`MAX_OUTPUT_BYTES`], arguments may nest
 //! [`MAX_NESTING`] deep, `#include` [`MAX_INCLUDE_DEPTH`] deep.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -116,6 +117,9 @@ struct Cpp<'a> {
     next_id: u32,
     include_dirs: Vec<PathBuf>,
     stack: Vec<PathBuf>,
+    /// The files that said `#pragma once` (canonical paths): an
+    /// `#include` of one of them again includes nothing.
+    once: HashSet<PathBuf>,
     out: &'a mut Vec<LineRef>,
     errors: &'a mut Vec<PpError>,
     output_bytes: u64,
@@ -145,6 +149,7 @@ pub fn preprocess(
         next_id: 0,
         include_dirs: opts.include_dirs.clone(),
         stack: path.into_iter().collect(),
+        once: HashSet::new(),
         out,
         errors,
         output_bytes: 0,
@@ -622,6 +627,14 @@ impl Cpp<'_> {
             }
             "include" | "include_next" => self.include(arg, dirs, depth),
             "error" => self.error(format!("#error {arg}")),
+            // As GCC's cpp: this file is included once (its own name, or
+            // another that reaches the same file, includes nothing more).
+            "pragma" if arg.split_whitespace().eq(["once"]) => {
+                if let Some(f) = self.src.files.get(self.here.file as usize) {
+                    let canon = f.path.canonicalize().unwrap_or_else(|_| f.path.clone());
+                    self.once.insert(canon);
+                }
+            }
             // GNU cpp's assembler mode passes any other `#` line through;
             // to the assembler it is a comment.
             _ => {}
@@ -710,16 +723,28 @@ impl Cpp<'_> {
             return;
         }
         let mut candidates: Vec<(PathBuf, PathBuf)> = Vec::new();
-        if quoted {
-            candidates.push((dir.join(inc), name_dir.join(inc)));
-        }
-        for d in &self.include_dirs {
-            candidates.push((d.join(inc), d.join(inc)));
+        if Path::new(inc).is_absolute() {
+            // An absolute path is that file, `"..."` or `<...>` alike (as
+            // GCC's cpp): the `-I` directories are not searched.
+            candidates.push((PathBuf::from(inc), PathBuf::from(inc)));
+        } else {
+            if quoted {
+                candidates.push((dir.join(inc), name_dir.join(inc)));
+            }
+            for d in &self.include_dirs {
+                candidates.push((d.join(inc), d.join(inc)));
+            }
         }
         let Some((path, name)) = candidates.into_iter().find(|(p, _)| p.exists()) else {
             self.error(crate::source::include_not_found(inc));
             return;
         };
+        if !self.once.is_empty() {
+            let canon = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if self.once.contains(&canon) {
+                return;
+            }
+        }
         let name = name.to_string_lossy().into_owned();
         match self.src.load_path(&path, name, inc, &self.stack) {
             Ok(id) => {

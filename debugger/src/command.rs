@@ -307,13 +307,19 @@ pub fn lookup(word: &str) -> Result<&'static CommandInfo, ParseError> {
 }
 
 fn count(arg: &str) -> Result<u64, ParseError> {
+    match steps(arg)? {
+        0 => Err(ParseError(format!("Invalid number \"{arg}\"."))),
+        n => Ok(n),
+    }
+}
+
+/// A count of steps: 0 is taken, as GDB takes `stepi 0` (no step; the
+/// current location is shown).
+fn steps(arg: &str) -> Result<u64, ParseError> {
     if arg.is_empty() {
         return Ok(1);
     }
-    match parse_number(arg) {
-        Some(n) if n > 0 => Ok(n),
-        _ => Err(ParseError(format!("Invalid number \"{arg}\"."))),
-    }
+    parse_number(arg).ok_or_else(|| ParseError(format!("Invalid number \"{arg}\".")))
 }
 
 fn numbers(arg: &str) -> Result<Vec<u32>, ParseError> {
@@ -673,8 +679,8 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
     no_slash(info.name)?;
     let opt_count = |a: &str| count(a);
     Ok(match info.name {
-        "stepi" => Command::Stepi(opt_count(arg)?),
-        "nexti" => Command::Nexti(opt_count(arg)?),
+        "stepi" => Command::Stepi(steps(arg)?),
+        "nexti" => Command::Nexti(steps(arg)?),
         "continue" => Command::Continue(opt_count(arg)?),
         "until" => Command::Until(if arg.is_empty() {
             None
@@ -699,8 +705,8 @@ pub fn parse(line: &str) -> Result<Command, ParseError> {
                     .ok_or_else(|| ParseError(format!("Invalid exit status \"{arg}\".")))?,
             )
         }),
-        "reverse-stepi" => Command::ReverseStepi(opt_count(arg)?),
-        "reverse-nexti" => Command::ReverseNexti(opt_count(arg)?),
+        "reverse-stepi" => Command::ReverseStepi(steps(arg)?),
+        "reverse-nexti" => Command::ReverseNexti(steps(arg)?),
         "reverse-continue" => Command::ReverseContinue,
         "reverse-finish" => Command::ReverseFinish,
         "break" | "tbreak" => {
@@ -868,6 +874,8 @@ mod tests {
     fn gdb_names_and_short_forms() {
         assert_eq!(p("si"), Command::Stepi(1));
         assert_eq!(p("stepi 5"), Command::Stepi(5));
+        assert_eq!(p("stepi 0"), Command::Stepi(0), "GDB takes it: no step");
+        assert_eq!(p("rni 0"), Command::ReverseNexti(0));
         assert_eq!(p("ni"), Command::Nexti(1));
         assert_eq!(p("c"), Command::Continue(1));
         assert_eq!(p("cont 3"), Command::Continue(3));
@@ -1014,6 +1022,10 @@ mod tests {
         assert!(e("frobnicate").contains("Undefined command: \"frobnicate\""));
         assert!(e("re").contains("Ambiguous command \"re\""), "{}", e("re"));
         assert!(e("si x").contains("Invalid number"));
+        assert!(
+            e("continue 0").contains("Invalid number"),
+            "an ignore count of -1"
+        );
         assert!(e("x/4q $sp").contains("Invalid format letter 'q'"));
         assert!(e("x/100000000x $sp").contains("x shows at most 1048576 at once"));
         assert_eq!(

@@ -23,6 +23,9 @@ pub(crate) fn execute<T: Target>(s: &mut Session<T>, cmd: &Command) -> Result<Ve
     let one = |r: Reply| Ok(vec![r]);
     match cmd {
         Command::Stepi(n) => one(Reply::Stop(Box::new(s.stepi(*n)?))),
+        // `nexti 0`, `reverse-nexti 0`: no step, as `stepi 0`.
+        Command::Nexti(0) => one(Reply::Stop(Box::new(s.stepi(0)?))),
+        Command::ReverseNexti(0) => one(Reply::Stop(Box::new(s.reverse_stepi(0)))),
         Command::Nexti(n) => nexti(s, *n),
         Command::Continue(n) => one(Reply::Stop(Box::new(s.cont(*n)?))),
         Command::Until(None) => until_here(s),

@@ -228,7 +228,7 @@ pub fn run(files: &[PathBuf], args: &RunArgs, trace: Option<Trace>) -> ExitCode 
         });
     }
     let start = Instant::now();
-    let reports = match m.run(args.quantum) {
+    let reports = match m.run(args.quantum()) {
         Ok(r) => r,
         Err(e) => {
             let hint = match e {

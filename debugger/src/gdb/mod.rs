@@ -38,7 +38,7 @@
 
 pub mod arch;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::marker::PhantomData;
 use std::net::{TcpListener, TcpStream};
@@ -83,6 +83,18 @@ use self::arch::{CoreRegs, Reg, Rv64};
 /// The port `-s` listens on, as QEMU's.
 pub const DEFAULT_PORT: u16 = 1234;
 
+/// The largest packet the stub takes, advertised to GDB as `PacketSize`
+/// (gdbstub's packet buffer).
+pub const PACKET_SIZE: usize = 4096;
+
+/// The most bytes one `m` packet answers: their hex fills a packet of
+/// [`PACKET_SIZE`]. GDB never asks for more; a longer read gets the prefix
+/// that fits, as the protocol allows ("the reply may contain fewer
+/// addressable memory units than requested") and as gdbserver answers
+/// (gdbstub alone would stream the whole range: `m80200000,ffffffff`
+/// sent all of RAM).
+pub const MAX_READ: usize = PACKET_SIZE / 2;
+
 /// A connection to a debugger: gdbstub's byte stream, and a way to ask,
 /// while the guests run, whether the debugger has sent something (Ctrl-C,
 /// or the end of the connection).
@@ -112,6 +124,58 @@ impl Wire for TcpStream {
                 Err(e) => e.kind() != io::ErrorKind::WouldBlock,
             }
         }))
+    }
+}
+
+/// A [`Wire`] that counts the bytes read from it (for [`Stub`] to tell
+/// one packet from the next).
+pub struct Counted<W> {
+    wire: W,
+    bytes_in: Rc<Cell<u64>>,
+}
+
+impl<W: Wire> gdbstub::conn::Connection for Counted<W> {
+    type Error = io::Error;
+
+    fn write(&mut self, byte: u8) -> io::Result<()> {
+        self.wire.write(byte)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        gdbstub::conn::Connection::write_all(&mut self.wire, buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        gdbstub::conn::Connection::flush(&mut self.wire)
+    }
+
+    fn on_session_start(&mut self) -> io::Result<()> {
+        self.wire.on_session_start()
+    }
+}
+
+impl<W: Wire> ConnectionExt for Counted<W> {
+    fn read(&mut self) -> io::Result<u8> {
+        let b = self.wire.read()?;
+        self.bytes_in.set(self.bytes_in.get().wrapping_add(1));
+        Ok(b)
+    }
+
+    fn peek(&mut self) -> io::Result<Option<u8>> {
+        self.wire.peek()
+    }
+}
+
+impl<W: Wire> Wire for Counted<W> {
+    fn pending_check(&self) -> io::Result<Box<dyn FnMut() -> bool>> {
+        self.wire.pending_check()
+    }
+
+    fn duplicate(&self) -> io::Result<Self> {
+        Ok(Counted {
+            wire: self.wire.duplicate()?,
+            bytes_in: self.bytes_in.clone(),
+        })
     }
 }
 
@@ -221,6 +285,13 @@ pub struct Stub<'s, T: Target> {
     resume: Resume,
     inserted: Vec<Inserted>,
     xml: String,
+    /// Bytes read from the debugger so far (shared with [`Counted`]): an
+    /// `m` packet is answered in several `read_addrs` calls with no byte
+    /// read between them.
+    bytes_in: Rc<Cell<u64>>,
+    /// `bytes_in` at the last `read_addrs`, and what the packet it
+    /// answers may still send.
+    read_budget: (u64, usize),
 }
 
 fn tid(guest: usize) -> Tid {
@@ -242,6 +313,8 @@ impl<'s, T: Target> Stub<'s, T> {
             resume: Resume::Continue,
             inserted: Vec::new(),
             xml,
+            bytes_in: Rc::default(),
+            read_budget: (u64::MAX, 0),
         }
     }
 
@@ -513,17 +586,32 @@ impl<T: Target> MultiThreadBase for Stub<'_, T> {
 
     fn read_addrs(&mut self, start: u64, data: &mut [u8], tid: Tid) -> TargetResult<usize, Self> {
         self.look_at_tid(tid)?;
+        // gdbstub answers a long `m` in chunks of its buffer, one call
+        // each, with nothing read from the debugger between them: a call
+        // after a byte came in starts a packet, the others continue it.
+        let now = self.bytes_in.get();
+        let first = self.read_budget.0 != now;
+        if first {
+            self.read_budget = (now, MAX_READ);
+        }
+        let want = data.len().min(self.read_budget.1);
         // Page by page: what can be read up to the first hole.
         let mut done = 0;
-        while done < data.len() {
+        while done < want {
             let a = start.wrapping_add(done as u64);
-            let n = ((4096 - (a & 4095)) as usize).min(data.len() - done);
+            let n = ((4096 - (a & 4095)) as usize).min(want - done);
             if !self.session.read_virt(a, &mut data[done..done + n]) {
                 break;
             }
             done += n;
         }
-        if done == 0 && !data.is_empty() {
+        // After a hole nothing more: the reply is the prefix before it.
+        self.read_budget.1 = if done < data.len() {
+            0
+        } else {
+            self.read_budget.1 - done
+        };
+        if first && done == 0 && !data.is_empty() {
             return Err(TargetError::Errno(14)); // EFAULT
         }
         Ok(done)
@@ -802,7 +890,18 @@ pub fn attach<T: Target, W: Wire>(
     let kept = console.clone();
     session.set_observer(Box::new(StubObserver { console, pending }));
     let mut stub = Stub::new(session);
-    let result = GdbStub::new(wire).run_blocking::<Loop<'_, T, W>>(&mut stub);
+    let wire = Counted {
+        wire,
+        bytes_in: stub.bytes_in.clone(),
+    };
+    let result = GdbStub::builder(wire)
+        .packet_buffer_size(PACKET_SIZE)
+        .build()
+        .map_err(|e| e.to_string())
+        .and_then(|g| {
+            g.run_blocking::<Loop<'_, T, Counted<W>>>(&mut stub)
+                .map_err(|e| e.to_string())
+        });
     stub.remove_inserted();
     // The observer's pending check holds a handle on the connection: drop
     // it with the rest, so that the debugger sees the connection close
@@ -822,7 +921,7 @@ pub fn attach<T: Target, W: Wire>(
             Ending::Killed
         }
         Ok(_) => Ending::Detached,
-        Err(e) => Ending::Lost(e.to_string()),
+        Err(e) => Ending::Lost(e),
     }
 }
 
