@@ -402,12 +402,22 @@ mod reverse {
             exec(&mut s, &format!("stepi {at}"));
             let there = monitor_state(&mut s);
             let pos = s.position();
-            let back = back.min(pos);
             exec(&mut s, &format!("reverse-stepi {back}"));
             let earlier = monitor_state(&mut s);
-            prop_assert_eq!(s.position(), pos - back);
+            // `reverse-stepi N` counts the focused guest's events (back to
+            // its first instruction at most), and stops at the last
+            // position with that many of them.
+            let mine = there[focus].position.saturating_sub(back);
+            prop_assert_eq!(earlier[focus].position, mine);
+            let then = s.position();
+            prop_assert!(then <= pos);
             let mut fresh = monitor_session_with(&paths, input, isa, strategy);
-            fresh.go_to(pos - back);
+            if then < pos {
+                fresh.go_to(then + 1);
+                prop_assert!(fresh.target().events_of(focus) > mine);
+            }
+            fresh.go_to(0);
+            fresh.go_to(then);
             prop_assert_eq!(&monitor_state(&mut fresh), &earlier);
             fresh.go_to(pos);
             prop_assert_eq!(&monitor_state(&mut fresh), &there);
