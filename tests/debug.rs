@@ -402,12 +402,22 @@ mod reverse {
             exec(&mut s, &format!("stepi {at}"));
             let there = monitor_state(&mut s);
             let pos = s.position();
-            let back = back.min(pos);
             exec(&mut s, &format!("reverse-stepi {back}"));
             let earlier = monitor_state(&mut s);
-            prop_assert_eq!(s.position(), pos - back);
+            // `reverse-stepi N` counts the focused guest's events (back to
+            // its first instruction at most), and stops at the last
+            // position with that many of them.
+            let mine = there[focus].position.saturating_sub(back);
+            prop_assert_eq!(earlier[focus].position, mine);
+            let then = s.position();
+            prop_assert!(then <= pos);
             let mut fresh = monitor_session_with(&paths, input, isa, strategy);
-            fresh.go_to(pos - back);
+            if then < pos {
+                fresh.go_to(then + 1);
+                prop_assert!(fresh.target().events_of(focus) > mine);
+            }
+            fresh.go_to(0);
+            fresh.go_to(then);
             prop_assert_eq!(&monitor_state(&mut fresh), &earlier);
             fresh.go_to(pos);
             prop_assert_eq!(&monitor_state(&mut fresh), &there);
@@ -423,6 +433,64 @@ mod reverse {
             }
             prop_assert_eq!(s.position(), pos);
             prop_assert_eq!(monitor_state(&mut s), there);
+        }
+    }
+
+    /// Natively, going back to the beginning and then forward over a long
+    /// stretch (restoring a snapshot far ahead of where the run stands)
+    /// gives the console a straight run has there.
+    #[test]
+    fn back_to_the_start_then_far_forward_keeps_the_console() {
+        let path = root().join("guest-programs/timer.s");
+        let mut s = native_session(&path, b"");
+        s.set_history(1 << 30, 16);
+        exec(&mut s, "stepi 3000");
+        let there = state(&s);
+        assert!(!there.console.is_empty());
+        exec(&mut s, "reverse-stepi 3000");
+        assert_eq!(s.position(), 0);
+        assert!(state(&s).console.is_empty());
+        s.go_to(3000);
+        assert_eq!(state(&s), there);
+        // And again from half-way back.
+        s.go_to(1500);
+        let mut straight = native_session(&path, b"");
+        straight.go_to(1500);
+        assert_eq!(state(&s), state(&straight));
+        s.go_to(3000);
+        assert_eq!(state(&s), there);
+    }
+
+    /// Under the monitor, going back to the beginning and then forward
+    /// over a long stretch (many snapshots passed, some taken on the way
+    /// back up) leaves every guest the console a straight run has there:
+    /// no output lost, none twice.
+    #[test]
+    fn under_the_monitor_back_to_the_start_then_far_forward_keeps_the_consoles() {
+        let paths: Vec<PathBuf> = [
+            "guest-programs/timer.s",
+            "guest-programs/paging.s",
+            "guest-programs/syscall.s",
+        ]
+        .iter()
+        .map(|p| root().join(p))
+        .collect();
+        let mut s = monitor_session(&paths, b"");
+        s.set_history(512 << 20, 16);
+        exec(&mut s, "guest 1");
+        exec(&mut s, "stepi 1");
+        for far in [2011, 4000, 9000] {
+            s.go_to(0);
+            s.go_to(far);
+            let mut straight = monitor_session(&paths, b"");
+            straight.set_history(512 << 20, 16);
+            straight.go_to(far);
+            let there = monitor_state(&mut s);
+            assert_eq!(there, monitor_state(&mut straight), "at {far}");
+            assert!(
+                there.iter().any(|g| !g.console.is_empty()),
+                "by {far} a guest wrote"
+            );
         }
     }
 

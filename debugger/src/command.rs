@@ -211,7 +211,9 @@ history stays: reverse commands still go back.", false),
 failed).", false),
     cmd!("reverse-stepi", ["rsi"], "reverse-stepi [N]", "Go back one event (or N).",
         "Goes back to the state before the last event: restores the nearest snapshot and \
-runs forward to there. Going forward again gives exactly the same states.", true),
+runs forward to there. Going forward again gives exactly the same states. Under the monitor \
+N counts the selected guest's events, as stepi does; a guest's first instruction is the \
+start of its history.", true),
     cmd!("reverse-nexti", ["rni"], "reverse-nexti [N]", "Go back one instruction, over calls.",
         "Like reverse-stepi, but if the previous instruction was a return, goes back to the \
 call that made it.", true),

@@ -1089,7 +1089,7 @@ impl Target for MonitorTarget {
         self.session.set_state(&s.session);
         self.slept = s.slept.clone();
         for (c, &len) in self.consoles.iter().zip(&s.consoles) {
-            c.truncate(len);
+            c.set_len(len);
         }
         self.input.set_position(s.input_pos);
         self.pending = None;

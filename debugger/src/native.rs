@@ -30,12 +30,29 @@ use crate::walk;
 const PAGE: usize = 4096;
 
 /// A guest's console output, kept whole so that the debugger can show it
-/// and cut it back when it goes back in time.
+/// and go back and forth in time with it.
+///
+/// Like [`InputLog`], it keeps what the run wrote beyond where it stands
+/// now: going back only moves the end shown (the bytes after it are the
+/// run's future), and a snapshot restored ahead of where the run stands
+/// (going forward from far back) moves it forward again. A snapshot keeps
+/// only the length, so the bytes up to it must still be here when it is
+/// restored. Running forward writes the same bytes again (runs are
+/// deterministic); a write that differs (the state was edited by hand, the
+/// future changed) drops the old future.
 #[derive(Clone, Debug, Default)]
-pub struct ConsoleLog(Arc<Mutex<Vec<u8>>>);
+pub struct ConsoleLog(Arc<Mutex<Written>>);
+
+#[derive(Debug, Default)]
+struct Written {
+    /// Every byte the run wrote, up to the furthest point reached.
+    bytes: Vec<u8>,
+    /// How many of them are written where the run stands.
+    len: usize,
+}
 
 impl ConsoleLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
+    fn lock(&self) -> MutexGuard<'_, Written> {
         match self.0.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
@@ -44,26 +61,37 @@ impl ConsoleLog {
 
     /// Everything written so far.
     pub fn contents(&self) -> Vec<u8> {
-        self.lock().clone()
+        let w = self.lock();
+        w.bytes[..w.len].to_vec()
     }
 
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().len
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Forgets what was written after the first `len` bytes.
-    pub fn truncate(&self, len: usize) {
-        self.lock().truncate(len);
+    /// The output where the run had written `len` bytes (before or after
+    /// where it stands; at most what the run ever wrote).
+    pub fn set_len(&self, len: usize) {
+        let mut w = self.lock();
+        w.len = len.min(w.bytes.len());
     }
 }
 
 impl Write for ConsoleLog {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.lock().extend_from_slice(buf);
+        let mut w = self.lock();
+        let at = w.len;
+        let end = at + buf.len();
+        if w.bytes.get(at..end) != Some(buf) {
+            // Not the recorded future (or past its end): it is the future now.
+            w.bytes.truncate(at);
+            w.bytes.extend_from_slice(buf);
+        }
+        w.len = end;
         Ok(buf.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -521,7 +549,7 @@ impl Target for NativeTarget {
         d.uart.set_state(&s.uart);
         d.finisher = s.finisher;
         d.sbi_ended = s.sbi_ended;
-        self.console.truncate(s.console_len);
+        self.console.set_len(s.console_len);
         self.input.set_position(s.input_pos);
         self.outcome = s.outcome;
         self.counts = s.counts.clone();

@@ -1401,16 +1401,52 @@ impl<T: Target> Session<T> {
         self.refresh_watches();
     }
 
-    /// `reverse-stepi N`.
+    /// `reverse-stepi N`: back N of the focused guest's own events (what
+    /// `stepi N` counts), to just before the Nth-last one. Under the
+    /// monitor the other guests' events in between are undone too; a
+    /// guest that has fewer stops at its start (just before its first
+    /// event, or where the history begins) and says there is no more
+    /// history, as natively.
     pub(crate) fn reverse_stepi(&mut self, n: u64) -> Stop {
         let pos = self.position();
         let first = self.history.first();
-        let (to, reason) = if pos.saturating_sub(first) < n {
-            (first, StopReason::HistoryStart)
+        if !self.several() {
+            // One guest: its events are the positions.
+            let (to, reason) = if pos.saturating_sub(first) < n {
+                (first, StopReason::HistoryStart)
+            } else {
+                (pos - n, StopReason::Step)
+            };
+            self.go_to(to);
+            return self.stop(reason, Vec::new(), true);
+        }
+        let focus = self.focus();
+        let now = self.target.events_of(focus);
+        self.go_to(first);
+        let at_first = self.target.events_of(focus);
+        let (want, reason) = if now.saturating_sub(at_first) < n {
+            (at_first, StopReason::HistoryStart)
         } else {
-            (pos - n, StopReason::Step)
+            (now - n, StopReason::Step)
         };
-        self.go_to(to);
+        // The last position with `want` events of the focus: just before
+        // the first position with one more (a position is one event of
+        // one guest, so the count goes up by one at a time).
+        let (mut lo, mut hi) = (first, pos);
+        if want < now {
+            while lo + 1 < hi {
+                let mid = lo + (hi - lo) / 2;
+                self.go_to(mid);
+                if self.target.events_of(focus) > want {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+        } else {
+            lo = pos;
+        }
+        self.go_to(lo);
         self.stop(reason, Vec::new(), true)
     }
 
