@@ -21,8 +21,9 @@
 //! Host instructions per operation, repeatable on a shared machine: one
 //! run, no timing, under callgrind at two iteration counts, with
 //! `MBENCH_COUNT=NAME:ENV:SIDE:N cargo bench --bench monitor` (`SIDE` is
-//! `with` or `without`; for `world-switch`, `with` is two guests at the
-//! default quantum and `without` the same two each in one turn). The
+//! `with` or `without`; for `world-switch`, `with` is two guests at
+//! `measure::nano::SWITCH_QUANTUM` and `without` the same two each in one
+//! turn). The
 //! difference of the two totals over the difference of the counts is one
 //! iteration's host instructions; with minus without, one operation's:
 //! `valgrind --tool=callgrind --smc-check=all-non-file` (the translator
@@ -144,7 +145,9 @@ fn count(spec: &str) {
     let (lp, guests, quantum) = match (nano.kind, side) {
         (Kind::Loops { op, .. }, "with") => (op, 1, u64::MAX),
         (Kind::Loops { base, .. }, "without") => (base, 1, u64::MAX),
-        (Kind::WorldSwitch, "with") => (measure::workloads::PLAIN, 2, monitor::DEFAULT_QUANTUM),
+        (Kind::WorldSwitch, "with") => {
+            (measure::workloads::PLAIN, 2, measure::nano::SWITCH_QUANTUM)
+        }
         (Kind::WorldSwitch, "without") => (measure::workloads::PLAIN, 2, u64::MAX),
         _ => panic!("SIDE is with or without, not {side}"),
     };
