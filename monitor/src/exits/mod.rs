@@ -112,7 +112,12 @@ pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled 
             g.stats.exit(ExitReason::IllegalInstruction);
             let first = illegal_instruction(g, hart, tval);
             // (Binary translation performs its own runs: `strategy::bt`.)
-            if matches!(g.strategy, GuestStrategy::Bt(_)) {
+            // A run starts at a CSR write only: looking at the next
+            // instruction costs every emulated one (about 90 host
+            // instructions), and after a read it is mostly one that uses
+            // the value and runs on the hart, while after a write it is
+            // mostly more of a handler's way out (`csrw sepc; sret`).
+            if matches!(g.strategy, GuestStrategy::Bt(_)) || !writes_csr(tval as u32) {
                 return first;
             }
             let page = hart.arch().pc & !(PAGE - 1);
@@ -310,6 +315,15 @@ pub fn perform_run<H: HartPort>(
             shadow_flushed: h.shadow_flushed || last.shadow_flushed,
         };
     }
+}
+
+/// Whether `bits` is a Zicsr instruction that writes its CSR: `csrrw` and
+/// `csrrwi` always, the set and clear forms unless their source is `x0` or
+/// 0 (which only read).
+fn writes_csr(bits: u32) -> bool {
+    const SYSTEM: u32 = 0b111_0011;
+    let funct3 = (bits >> 12) & 7;
+    bits & 0x7f == SYSTEM && funct3 & 3 != 0 && (funct3 & 3 == 1 || (bits >> 15) & 0x1f != 0)
 }
 
 /// Under trap-and-emulate, the bits of the instruction at the guest's

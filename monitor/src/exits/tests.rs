@@ -620,6 +620,31 @@ fn a_run_of_trapping_instructions_is_one_exit_up_to_a_step_breakpoint_or_leak() 
     }
 }
 
+/// A run starts only at a CSR write: after a `csrr` (a read), the next
+/// instruction goes back to the hart even when it traps too, so a read
+/// does not pay for looking at it; a `csrrs` with a source register other
+/// than `x0` writes, and starts one.
+#[test]
+fn a_run_starts_at_a_csr_write_not_at_a_read() {
+    for (first, performed) in [
+        (csr(Op::Csrrs, 8, 0, 0x140), 1),
+        (csr(Op::Csrrs, 8, 5, 0x140), 2),
+        (csr(Op::Csrrw, 0, 5, 0x140), 2),
+    ] {
+        let (mut g, mut hart, _) = setup();
+        let code = [first, csr(Op::Csrrs, 9, 0, 0x140)];
+        for (k, w) in code.iter().enumerate() {
+            hart.write_phys(PhysAddr(ENTRY + 4 * k as u64), &w.to_le_bytes());
+        }
+        let before = g.vcpu.retired();
+        let h = handle(&mut g, &mut hart, &illegal(first));
+        assert!(matches!(h.action, Action::Emulated(_)), "{first:#x}: {h:?}");
+        assert_eq!(g.vcpu.retired() - before, performed, "{first:#x}");
+        assert_eq!(hart.arch.pc, ENTRY + 4 * performed, "{first:#x}");
+        assert_eq!(g.stats.chained, performed - 1, "{first:#x}");
+    }
+}
+
 /// The PV interface (`crate::strategy::pv`) as hostile input: random
 /// hypercalls of a guest kernel under `--strategy pv`.
 mod hostile_pv {
