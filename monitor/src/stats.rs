@@ -152,6 +152,13 @@ impl fmt::Display for GuestReport {
             "  shadow page faults: {} filled, {} reflected",
             s.shadow_filled, s.shadow_reflected
         )?;
+        if s.chained > 0 {
+            writeln!(
+                f,
+                "  illegal-instruction exits answered in a run, without the hart: {}",
+                s.chained
+            )?;
+        }
         write!(f, "  world switches: {}", s.world_switches)?;
         let st = &s.strategy;
         if st.bt_pages > 0 {
