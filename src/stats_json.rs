@@ -180,6 +180,7 @@ fn monitor_guest(r: &GuestReport, file: &Path, status: u8) -> Value {
                 "filled": s.shadow_filled,
                 "reflected": s.shadow_reflected,
             },
+            "chained_exits": s.chained,
             "world_switches": s.world_switches,
             "strategy": s.strategy.strategy.name(),
             "bt": {

@@ -62,6 +62,12 @@ pub struct GuestStats {
     pub shadow_reflected: u64,
     /// Times this guest was switched onto the hart.
     pub world_switches: u64,
+    /// Illegal-instruction exits answered without going back to the hart:
+    /// under trap-and-emulate, a trapping instruction right after one the
+    /// monitor performed is performed in the same exit
+    /// ([`crate::exits::perform_run`]); counted in `exits` all the same,
+    /// as the trap it stands for.
+    pub chained: u64,
     /// What binary translation or paravirtualization counted (zero under
     /// trap-and-emulate).
     pub strategy: crate::strategy::StrategyStats,
@@ -146,6 +152,13 @@ impl fmt::Display for GuestReport {
             "  shadow page faults: {} filled, {} reflected",
             s.shadow_filled, s.shadow_reflected
         )?;
+        if s.chained > 0 {
+            writeln!(
+                f,
+                "  illegal-instruction exits answered in a run, without the hart: {}",
+                s.chained
+            )?;
+        }
         write!(f, "  world switches: {}", s.world_switches)?;
         let st = &s.strategy;
         if st.bt_pages > 0 {

@@ -32,14 +32,16 @@ pub mod wfi;
 use cpu::hart::Exit;
 use cpu::isa::{self, Kind, Op};
 use cpu::port::HartPort;
+use cpu::privileged::Priv;
 use cpu::storm::Storm;
 use cpu::sv39::{self, Update};
 use cpu::trap::{Exception, Trap};
 
 use crate::guest::Guest;
-use crate::memory::GuestPhys;
+use crate::memory::{GuestPhys, PAGE};
 use crate::shadow::{Access, Fault, GuestMemory};
 use crate::stats::{Emulated, ExitReason};
+use crate::strategy::GuestStrategy;
 use crate::End;
 
 /// What a handler did: which handler it was, what it did, and whether it
@@ -108,7 +110,28 @@ pub fn handle<H: HartPort>(g: &mut Guest, hart: &mut H, exit: &Exit) -> Handled 
             tval,
         }) => {
             g.stats.exit(ExitReason::IllegalInstruction);
-            illegal_instruction(g, hart, tval)
+            let first = illegal_instruction(g, hart, tval);
+            // (Binary translation performs its own runs: `strategy::bt`.)
+            // A run starts at a CSR write only: looking at the next
+            // instruction costs every emulated one (about 90 host
+            // instructions), and after a read it is mostly one that uses
+            // the value and runs on the hart, while after a write it is
+            // mostly more of a handler's way out (`csrw sepc; sret`).
+            if matches!(g.strategy, GuestStrategy::Bt(_)) || !writes_csr(tval as u32) {
+                return first;
+            }
+            let page = hart.arch().pc & !(PAGE - 1);
+            let privilege = g.vcpu.core().privilege;
+            perform_run(
+                g,
+                hart,
+                first,
+                |g, hart| next_trapping(g, hart, page, privilege),
+                |g| {
+                    g.stats.exit(ExitReason::IllegalInstruction);
+                    g.stats.chained += 1;
+                },
+            )
         }
         // The real hart only ever runs U-mode, so every ecall says
         // "from U": the virtual mode tells hypercall from system call.
@@ -239,6 +262,90 @@ pub fn illegal_instruction<H: HartPort>(g: &mut Guest, hart: &mut H, tval: u64) 
         Err(_) => Err(Trap::illegal_instruction(bits)),
     };
     emulated.unwrap_or_else(|trap| reflect::reflect(g, hart, trap))
+}
+
+/// After `first`, an instruction the monitor performed for the guest, the
+/// instructions right after it that `next` says are to be performed too
+/// (`Some(tval)`, as [`illegal_instruction`] takes it), performed in the
+/// same exit without going back to the hart, each counted by `counted`,
+/// while nothing that natively happens between two instructions gets in
+/// the way: the guest's run ended or it slept in `wfi`, the shadow tables
+/// were dropped (the hart's next fetch faults, a debugger's event, whether
+/// or not this goes on), it reached its instruction limit or the end of
+/// the step the run loop is in (`Guest::step_end`: its quantum, or a
+/// debugger's single step: a step of one instruction performs one), a
+/// debugger's breakpoint is at the next instruction (it stops there,
+/// before it, as the hart does), or an interrupt became pending.
+pub fn perform_run<H: HartPort>(
+    g: &mut Guest,
+    hart: &mut H,
+    first: Handled,
+    mut next: impl FnMut(&mut Guest, &mut H) -> Option<u64>,
+    counted: impl Fn(&mut Guest),
+) -> Handled {
+    let mut last = first;
+    loop {
+        if !matches!(last.action, Action::Emulated(e) if e != Emulated::Wfi)
+            || g.end.is_some()
+            || last.shadow_flushed
+        {
+            return last;
+        }
+        let retired = g.vcpu.retired();
+        if retired >= g.max_instructions || retired >= g.step_end {
+            return last;
+        }
+        // (Most instructions after an emulated one run on the hart: this
+        // is asked first.)
+        let Some(tval) = next(g, hart) else {
+            return last;
+        };
+        if hart.breakpoint_at(hart.arch().pc) {
+            return last;
+        }
+        g.vcpu.arch.core.update_timer();
+        if g.vcpu.core().pending_interrupt().is_some() {
+            return last;
+        }
+        let h = illegal_instruction(g, hart, tval);
+        counted(g);
+        last = Handled {
+            handler: h.handler,
+            action: h.action,
+            shadow_flushed: h.shadow_flushed || last.shadow_flushed,
+        };
+    }
+}
+
+/// Whether `bits` is a Zicsr instruction that writes its CSR: `csrrw` and
+/// `csrrwi` always, the set and clear forms unless their source is `x0` or
+/// 0 (which only read).
+fn writes_csr(bits: u32) -> bool {
+    const SYSTEM: u32 = 0b111_0011;
+    let funct3 = (bits >> 12) & 7;
+    bits & 0x7f == SYSTEM && funct3 & 3 != 0 && (funct3 & 3 == 1 || (bits >> 15) & 0x1f != 0)
+}
+
+/// Under trap-and-emulate, the bits of the instruction at the guest's
+/// `pc` if the real hart would trap on it as an illegal instruction
+/// before anything else (it is wholly on `page`, the virtual page the
+/// hart just fetched from, in the same virtual mode `privilege`, so its
+/// fetch succeeds through the same shadow translation), `None` if it
+/// would run or trap some other way.
+fn next_trapping<H: HartPort>(g: &Guest, hart: &mut H, page: u64, privilege: Priv) -> Option<u64> {
+    let pc = hart.arch().pc;
+    let off = pc & (PAGE - 1);
+    if pc - off != page || off > PAGE - 4 || g.vcpu.core().privilege != privilege {
+        return None;
+    }
+    // One read of 4 bytes on the page (the upper half of a compressed
+    // instruction is read too, but no compressed one traps this way).
+    let gpa = guest_translate(g, hart, pc, Access::Fetch).ok()?;
+    let mpa = g.ram.translate(gpa, 4)?;
+    let mut b = [0u8; 4];
+    hart.read_phys(mpa, &mut b).then_some(())?;
+    let bits = u32::from_le_bytes(b);
+    hart.arch().core.denies(bits).then_some(u64::from(bits))
 }
 
 /// A real page fault: the shadow tables lacked a translation. Either the

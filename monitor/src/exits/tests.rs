@@ -554,6 +554,97 @@ fn a_bt_call_stops_at_the_steps_end_and_before_a_breakpoint() {
     }
 }
 
+/// Under trap-and-emulate an instruction the real hart would trap on right
+/// after one the monitor performed is performed in the same exit (a
+/// handler's `csrw sepc, t1; sret`), but none past the end of the run
+/// loop's step (a debugger's single step performs one), none where a
+/// debugger put a breakpoint, none the real hart would run (`--isa leaky`'s
+/// `sstatus` read), and none after the guest left the mode it was in. Each
+/// counts as an illegal-instruction exit, as the trap it stands for.
+#[test]
+fn a_run_of_trapping_instructions_is_one_exit_up_to_a_step_breakpoint_or_leak() {
+    use cpu::privileged::Isa;
+    // csrw sscratch, t0; csrr s0, sscratch; csrr s1, sscratch; csrr s2,
+    // sstatus; sret; then a csrr in what sret returns to.
+    let code = [
+        csr(Op::Csrrw, 0, 5, 0x140),
+        csr(Op::Csrrs, 8, 0, 0x140),
+        csr(Op::Csrrs, 9, 0, 0x140),
+        csr(Op::Csrrs, 18, 0, 0x100),
+        0x1020_0073,
+        csr(Op::Csrrs, 19, 0, 0x140),
+    ];
+    let at = |k: u64| ENTRY + 4 * k;
+    for (isa, breakpoints, steps, performed) in [
+        (Isa::Standard, vec![], u64::MAX, 5),
+        (Isa::Leaky, vec![], u64::MAX, 3),
+        (Isa::Standard, vec![at(2)], u64::MAX, 2),
+        (Isa::Standard, vec![at(1), at(3)], u64::MAX, 1),
+        (Isa::Standard, vec![], 1, 1),
+        (Isa::Standard, vec![], 4, 4),
+        (Isa::Standard, vec![at(3)], 2, 2),
+    ] {
+        let (mut g, mut hart, _) = setup();
+        g.vcpu.arch.core.isa = isa;
+        hart.arch.core.isa = isa;
+        for (k, w) in code.iter().enumerate() {
+            hart.write_phys(PhysAddr(at(k as u64)), &w.to_le_bytes());
+        }
+        hart.arch.x[5] = 0x1234;
+        g.vcpu.arch.core.csr.sepc = at(5);
+        hart.breakpoints = breakpoints.clone();
+        let before = g.vcpu.retired();
+        g.step_end = before.saturating_add(steps);
+        let h = handle(&mut g, &mut hart, &illegal(code[0]));
+        g.step_end = u64::MAX;
+        let what = format!("{isa:?}, breakpoints {breakpoints:x?}, a step of {steps}");
+        assert!(matches!(h.action, Action::Emulated(_)), "{what}: {h:?}");
+        assert_eq!(g.vcpu.retired() - before, performed, "{what}");
+        assert_eq!(hart.arch.pc, at(performed), "{what}");
+        assert_eq!(
+            g.stats.exits[ExitReason::IllegalInstruction as usize],
+            performed,
+            "{what}"
+        );
+        assert_eq!(g.stats.chained, performed - 1, "{what}");
+        let regs = [hart.arch.x[8], hart.arch.x[9]];
+        for (k, r) in regs.into_iter().enumerate() {
+            let want = if (k as u64) + 1 < performed {
+                0x1234
+            } else {
+                0
+            };
+            assert_eq!(r, want, "{what}: the csrr at {:#x}", at(k as u64 + 1));
+        }
+        assert_eq!(hart.arch.x[19], 0, "{what}: nothing runs past the sret");
+    }
+}
+
+/// A run starts only at a CSR write: after a `csrr` (a read), the next
+/// instruction goes back to the hart even when it traps too, so a read
+/// does not pay for looking at it; a `csrrs` with a source register other
+/// than `x0` writes, and starts one.
+#[test]
+fn a_run_starts_at_a_csr_write_not_at_a_read() {
+    for (first, performed) in [
+        (csr(Op::Csrrs, 8, 0, 0x140), 1),
+        (csr(Op::Csrrs, 8, 5, 0x140), 2),
+        (csr(Op::Csrrw, 0, 5, 0x140), 2),
+    ] {
+        let (mut g, mut hart, _) = setup();
+        let code = [first, csr(Op::Csrrs, 9, 0, 0x140)];
+        for (k, w) in code.iter().enumerate() {
+            hart.write_phys(PhysAddr(ENTRY + 4 * k as u64), &w.to_le_bytes());
+        }
+        let before = g.vcpu.retired();
+        let h = handle(&mut g, &mut hart, &illegal(first));
+        assert!(matches!(h.action, Action::Emulated(_)), "{first:#x}: {h:?}");
+        assert_eq!(g.vcpu.retired() - before, performed, "{first:#x}");
+        assert_eq!(hart.arch.pc, ENTRY + 4 * performed, "{first:#x}");
+        assert_eq!(g.stats.chained, performed - 1, "{first:#x}");
+    }
+}
+
 /// The PV interface (`crate::strategy::pv`) as hostile input: random
 /// hypercalls of a guest kernel under `--strategy pv`.
 mod hostile_pv {

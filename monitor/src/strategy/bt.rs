@@ -421,57 +421,30 @@ fn trapped<H: HartPort>(g: &mut Guest, hart: &mut H, tval: u64) -> Option<Handle
 
 /// Performs the sensitive instruction at the guest's `pc` (`tval`: its
 /// bits, or 0 to fetch them from the original), then, in the same call,
-/// the Zicsr instructions that follow it, while nothing that natively
-/// happens between two instructions (an interrupt, leaving S-mode, the
-/// instruction limit, the shadow tables dropped) gets in the way, and
-/// while the step the run loop is
-/// in lasts (`Guest::step_end`: its quantum, or a debugger's single step:
-/// a step of one instruction performs one) and no debugger's breakpoint
-/// is at the next one (it stops there, before it, as the hart does).
+/// the Zicsr instructions that follow it on the same translated page, by
+/// [`exits::perform_run`]'s rules (nothing that natively happens between
+/// two instructions gets in the way, a debugger's step or breakpoint
+/// stops it).
 fn perform<H: HartPort>(g: &mut Guest, hart: &mut H, gpage: u64, tval: u64) -> Handled {
     let first = exits::illegal_instruction(g, hart, tval);
-    let mut last = first;
-    loop {
-        if !matches!(last.action, Action::Emulated(_)) || g.end.is_some() {
-            return last;
-        }
-        // The shadow tables were dropped: the hart's fetch of the next
-        // instruction is a page fault (a debugger's event) whether or not
-        // this call goes on, so it does not.
-        if last.shadow_flushed {
-            return last;
-        }
-        let retired = g.vcpu.retired();
-        if retired >= g.max_instructions || retired >= g.step_end {
-            return last;
-        }
-        if hart.breakpoint_at(hart.arch().pc) {
-            return last;
-        }
-        g.vcpu.arch.core.update_timer();
-        if g.vcpu.core().pending_interrupt().is_some() {
-            return last;
-        }
-        if translated_pc_page(g, hart) != Some(gpage) {
-            return last;
-        }
-        // (A Zicsr instruction has no compressed form: a compressed one is
-        // not even decoded.)
-        let csr = exits::fetch(g, hart)
-            .filter(|&bits| isa::parcel_len(bits as u16) == 4)
-            .and_then(|bits| isa::decode(bits).ok())
-            .is_some_and(|i| i.op.kind() == Kind::Csr);
-        if !csr {
-            return last;
-        }
-        let h = exits::illegal_instruction(g, hart, 0);
-        g.stats.strategy.bt_exits_saved += 1;
-        last = Handled {
-            handler: h.handler,
-            action: h.action,
-            shadow_flushed: h.shadow_flushed || last.shadow_flushed,
-        };
-    }
+    exits::perform_run(
+        g,
+        hart,
+        first,
+        |g, hart| {
+            if translated_pc_page(g, hart) != Some(gpage) {
+                return None;
+            }
+            // (A Zicsr instruction has no compressed form: a compressed
+            // one is not even decoded.) 0: fetched again from the original.
+            let csr = exits::fetch(g, hart)
+                .filter(|&bits| isa::parcel_len(bits as u16) == 4)
+                .and_then(|bits| isa::decode(bits).ok())
+                .is_some_and(|i| i.op.kind() == Kind::Csr);
+            csr.then_some(0)
+        },
+        |g| g.stats.strategy.bt_exits_saved += 1,
+    )
 }
 
 /// The rights a page that runs from its original gets in the shadow of
