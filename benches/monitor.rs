@@ -127,7 +127,6 @@ fn summary() {
 /// clock (valgrind has no vDSO for it), and prints the run's counters.
 fn count(spec: &str) {
     use cpu::devices::Console;
-    use monitor::{GuestImage, GuestSpec, Monitor};
     let parts: Vec<&str> = spec.split(':').collect();
     let [name, env, side, n] = parts[..] else {
         panic!("MBENCH_COUNT is NAME:ENV:SIDE:N, not {spec}");
@@ -163,13 +162,28 @@ fn count(spec: &str) {
         );
         return;
     };
+    count_copies(spec, strategy, &image, nano::MEMORY, guests, quantum);
+}
+
+/// Runs `guests` copies of `image` side by side under `strategy` at
+/// `quantum`, and prints the counts of the run.
+fn count_copies(
+    spec: &str,
+    strategy: measure::env::Strategy,
+    image: &cpu::image::Image,
+    memory: u64,
+    guests: usize,
+    quantum: u64,
+) {
+    use cpu::devices::Console;
+    use monitor::{GuestImage, GuestSpec, Monitor};
     let mut m: Monitor = Monitor::new();
     m.set_strategy(strategy.monitor());
     for k in 0..guests {
         m.add_guest(GuestSpec {
             name: format!("g{k}"),
-            image: GuestImage::from(&image),
-            memory: nano::MEMORY,
+            image: GuestImage::from(image),
+            memory,
             console: Console::buffered(&[]).0,
             max_instructions: u64::MAX,
         });
@@ -182,30 +196,20 @@ fn count(spec: &str) {
 /// `MBENCH_COUNT=scaling:ENV:K:N`: K copies of the scaling runs' guest
 /// side by side at the default quantum, each running N iterations.
 fn count_scaling(spec: &str, env: Env, guests: usize, iterations: u64) {
-    use cpu::devices::Console;
-    use monitor::{GuestImage, GuestSpec, Monitor};
     let Env::Monitor(strategy) = env else {
         panic!("scaling: under the monitor only (trap, bt or pv)");
     };
     let w = SCALING;
     let mut image = guest::assemble(&w.source, w.memory).unwrap_or_else(|e| panic!("{e}"));
     guest::set_u64(&mut image, "iterations", iterations).unwrap_or_else(|e| panic!("{e}"));
-    let mut m: Monitor = Monitor::new();
-    m.set_strategy(strategy.monitor());
-    for k in 0..guests {
-        m.add_guest(GuestSpec {
-            name: format!("g{k}"),
-            image: GuestImage::from(&image),
-            memory: w.memory,
-            console: Console::buffered(&[]).0,
-            max_instructions: u64::MAX,
-        });
-    }
-    let reports = m
-        .run(monitor::DEFAULT_QUANTUM)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let counts = measure::counts::Counts::monitored(&reports);
-    println!("{spec}: {counts:?}");
+    count_copies(
+        spec,
+        strategy,
+        &image,
+        w.memory,
+        guests,
+        monitor::DEFAULT_QUANTUM,
+    );
 }
 
 fn main() {
