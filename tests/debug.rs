@@ -1759,6 +1759,37 @@ mod gdb_protocol {
 
     struct Client(TcpStream);
 
+    /// Serves session `s` on a local port (`wait`ing for the first
+    /// debugger or not) to `client`, run on a thread of its own with the
+    /// port's address; returns what `serve` returned and its log. A client
+    /// that panics still lets the server go (it sends `k`), and its panic
+    /// is passed on.
+    fn serve_to<T: Target>(
+        s: &mut Session<T>,
+        wait: bool,
+        console: Box<dyn Write>,
+        client: impl FnOnce(std::net::SocketAddr) + Send + 'static,
+    ) -> (std::io::Result<()>, String) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| client(addr)));
+            if r.is_err() {
+                // Let the server go whatever happened.
+                if let Ok(mut s) = TcpStream::connect(addr) {
+                    let _ = s.write_all(b"$k#6b");
+                }
+            }
+            r
+        });
+        let mut log = Vec::new();
+        let served = debugger::gdb::serve(s, &listener, wait, console, &mut log);
+        if let Err(e) = client.join().unwrap() {
+            std::panic::resume_unwind(e);
+        }
+        (served, String::from_utf8(log).unwrap())
+    }
+
     impl Client {
         fn connect(addr: std::net::SocketAddr) -> Client {
             let s = TcpStream::connect(addr).unwrap();
@@ -1985,35 +2016,18 @@ mod gdb_protocol {
     #[test]
     fn garbage_closes_the_connection_and_the_next_debugger_is_served() {
         let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let client = std::thread::spawn(move || {
-            let r = std::panic::catch_unwind(|| {
-                let mut c = Client::connect(addr);
-                assert!(c.ask("?").starts_with("T05"));
-                c.send("qSupported");
-                let mut rest = Vec::new();
-                let got = c.0.read_to_end(&mut rest);
-                assert!(got.is_ok(), "the stub closes the connection: {got:?}");
-                let mut c = Client::connect(addr);
-                assert_eq!(pc(&mut c), 0x8020_0000);
-                c.send("k");
-            });
-            if r.is_err() {
-                if let Ok(mut s) = TcpStream::connect(addr) {
-                    let _ = s.write_all(b"$k#6b");
-                }
-            }
-            r
+        let (served, log) = serve_to(&mut s, true, Box::new(std::io::sink()), |addr| {
+            let mut c = Client::connect(addr);
+            assert!(c.ask("?").starts_with("T05"));
+            c.send("qSupported");
+            let mut rest = Vec::new();
+            let got = c.0.read_to_end(&mut rest);
+            assert!(got.is_ok(), "the stub closes the connection: {got:?}");
+            let mut c = Client::connect(addr);
+            assert_eq!(pc(&mut c), 0x8020_0000);
+            c.send("k");
         });
-        let mut log = Vec::new();
-        let served =
-            debugger::gdb::serve(&mut s, &listener, true, Box::new(std::io::sink()), &mut log);
-        let log = String::from_utf8(log).unwrap();
         assert!(served.is_ok(), "{served:?}: {log}");
-        if let Err(e) = client.join().unwrap() {
-            std::panic::resume_unwind(e);
-        }
         assert!(log.contains("debugger connection ended"), "{log}");
         assert!(log.contains("the debugger killed the guests"), "{log}");
     }
@@ -2026,13 +2040,11 @@ mod gdb_protocol {
     #[test]
     fn without_s_a_guest_that_ended_waits_for_the_first_debugger() {
         let mut s = native_session(&root().join("guest-programs/hello.s"), b"");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let client = std::thread::spawn(move || {
+        let (served, log) = serve_to(&mut s, false, Box::new(std::io::sink()), |addr| {
             // Connect only once the guest has surely ended: hello.s takes a
             // few hundred instructions.
             std::thread::sleep(Duration::from_millis(300));
-            let r = std::panic::catch_unwind(|| {
+            {
                 let mut c = Client::connect(addr);
                 let stop = c.ask("?");
                 assert!(stop.starts_with('T'), "{stop}");
@@ -2041,27 +2053,9 @@ mod gdb_protocol {
                 assert!(back.contains("replaylog:begin"), "{back}");
                 assert_eq!(pc(&mut c), 0x8020_0000);
                 c.send("k");
-            });
-            if r.is_err() {
-                if let Ok(mut s) = TcpStream::connect(addr) {
-                    let _ = s.write_all(b"$k#6b");
-                }
             }
-            r
         });
-        let mut log = Vec::new();
-        let served = debugger::gdb::serve(
-            &mut s,
-            &listener,
-            false,
-            Box::new(std::io::sink()),
-            &mut log,
-        );
-        let log = String::from_utf8(log).unwrap();
         assert!(served.is_ok(), "{served:?}: {log}");
-        if let Err(e) = client.join().unwrap() {
-            std::panic::resume_unwind(e);
-        }
         assert!(log.contains("[guest hello ended"), "{log}");
         assert!(log.contains("debugger connected"), "{log}");
         assert!(log.contains("the debugger killed the guests"), "{log}");
@@ -2070,18 +2064,6 @@ mod gdb_protocol {
     #[test]
     fn a_debugger_steps_breaks_goes_back_and_the_next_one_finds_the_guest() {
         let mut s = native_session(&root().join("guest-programs/syscall.s"), b"");
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let client = std::thread::spawn(move || {
-            let r = std::panic::catch_unwind(|| debugger_session(addr));
-            if r.is_err() {
-                // Let the server go whatever happened.
-                if let Ok(mut s) = TcpStream::connect(addr) {
-                    let _ = s.write_all(b"$k#6b");
-                }
-            }
-            r
-        });
         let console: Rc<RefCell<Vec<u8>>> = Rc::default();
         struct Out(Rc<RefCell<Vec<u8>>>);
         impl Write for Out {
@@ -2093,19 +2075,13 @@ mod gdb_protocol {
                 Ok(())
             }
         }
-        let mut log = Vec::new();
-        debugger::gdb::serve(
+        let (served, log) = serve_to(
             &mut s,
-            &listener,
             true,
             Box::new(Out(console.clone())),
-            &mut log,
-        )
-        .unwrap();
-        if let Err(e) = client.join().unwrap() {
-            std::panic::resume_unwind(e);
-        }
-        let log = String::from_utf8(log).unwrap();
+            debugger_session,
+        );
+        served.unwrap();
         assert_eq!(log.matches("debugger connected").count(), 23, "{log}");
         assert!(
             log.contains("debugger connection ended"),
@@ -2173,22 +2149,8 @@ mod gdb_protocol {
             cpu::privileged::Isa::Leaky,
             monitor::Strategy::Bt,
         );
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let client = std::thread::spawn(move || {
-            let r = std::panic::catch_unwind(|| bt_session(addr));
-            if r.is_err() {
-                if let Ok(mut s) = TcpStream::connect(addr) {
-                    let _ = s.write_all(b"$k#6b");
-                }
-            }
-            r
-        });
-        let mut log = Vec::new();
-        debugger::gdb::serve(&mut s, &listener, true, Box::new(std::io::sink()), &mut log).unwrap();
-        if let Err(e) = client.join().unwrap() {
-            std::panic::resume_unwind(e);
-        }
+        let (served, _) = serve_to(&mut s, true, Box::new(std::io::sink()), bt_session);
+        served.unwrap();
     }
 }
 
